@@ -1,0 +1,71 @@
+"""Who is acting: a person, a unit's system, a job or the command line. Services receive one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CENTER = "center"  # 市大数据中心: runs the platform, administrators
+    BUREAU = "bureau"  # 市大数据局: reviews, filings, supervision
+    COUNTY_OFFICE = "county_office"  # 县（市、区）电子政务管理部门
+    SECURITY = "security"  # 市信息网络安全监管部门
+    STEWARD = "steward"  # 政务数据专管员 of a unit
+    UNIT_HEAD = "unit_head"  # the unit's data office lead
+    VENDOR = "vendor"  # third-party governance contractor
+    PUBLIC = "public"  # citizens and companies
+    SYSTEM = "system"  # a unit's connected information system
+    PLATFORM = "platform"  # the platform itself: jobs, demo seeding, migrations
+
+
+ROLE_LABELS = {
+    Role.CENTER: "大数据中心管理员",
+    Role.BUREAU: "大数据局",
+    Role.COUNTY_OFFICE: "县级电子政务管理部门",
+    Role.SECURITY: "网络安全监管",
+    Role.STEWARD: "数据专管员",
+    Role.UNIT_HEAD: "单位数据管理科室负责人",
+    Role.VENDOR: "第三方治理单位",
+    Role.PUBLIC: "公众",
+    Role.SYSTEM: "接入系统",
+    Role.PLATFORM: "平台",
+}
+
+
+class Method(StrEnum):
+    WEB = "web"
+    API = "api"
+    CLI = "cli"
+    JOB = "job"
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # "user" | "system" | "platform"
+    id: int | None
+    name: str
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    unit_id: int | None = None
+    region_id: int | None = None
+    system_id: int | None = None
+    method: Method = Method.WEB
+    client_addr: str | None = None
+    request_id: str | None = None
+    operator: str | None = None  # the person a system acts for (X-Operator)
+
+    def has(self, *roles: Role) -> bool:
+        return any(role in self.roles for role in roles)
+
+    @property
+    def primary_role(self) -> str:
+        order = list(Role)
+        return min(self.roles, key=order.index).value if self.roles else ""
+
+    def via(self, method: Method, *, client_addr: str | None = None, request_id: str | None = None) -> Actor:
+        return replace(self, method=method, client_addr=client_addr, request_id=request_id)
+
+
+def platform_actor(method: Method = Method.JOB, name: str = "平台") -> Actor:
+    """The platform acting for itself (jobs, seeding): every permission, still audited."""
+    return Actor(kind="platform", id=None, name=name, roles=frozenset({Role.PLATFORM}), method=method)

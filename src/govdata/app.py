@@ -1,0 +1,67 @@
+"""The ASGI app factory."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from govdata import __version__
+from govdata.config import Settings, get_settings
+from govdata.db import Database, database_for
+from govdata.domains import DOMAINS
+from govdata.migrate import upgrade
+from govdata.web import errors
+from govdata.web.middleware import LimitsAndHeaders
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+
+def _include_domain_routes(app: FastAPI) -> None:
+    for domain in DOMAINS:
+        for part in ("api", "pages"):
+            name = f"govdata.{domain}.{part}"
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name != name:
+                    raise
+                continue
+            app.include_router(module.router)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None, *,
+               migrate: bool = True, run_jobs: bool | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    database = database or database_for(settings)
+    if migrate:
+        upgrade(database)
+    jobs_on = settings.run_jobs_in_server if run_jobs is None else run_jobs
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        timer = None
+        if jobs_on:
+            from govdata.jobs.runner import start_timer
+
+            timer = start_timer(database, settings)
+        yield
+        if timer is not None:
+            timer.stop()
+
+    app = FastAPI(title="govdata 政务数据汇聚共享平台", version=__version__, lifespan=lifespan,
+                  docs_url="/docs", openapi_url="/openapi.json")
+    app.state.settings = settings
+    app.state.database = database
+    errors.install(app)
+    app.add_middleware(LimitsAndHeaders, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    from govdata.web import shell
+
+    app.include_router(shell.router)
+    _include_domain_routes(app)
+    return app

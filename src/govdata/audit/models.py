@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from govdata.db import Base
+
+
+class AuditEvent(Base):
+    """One operation. Append-only; `hash` chains it to the event before it (seq - 1)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_at", "at"),
+        Index("ix_audit_events_unit_at", "unit_id", "at"),
+        Index("ix_audit_events_resource_at", "resource_code", "at"),
+        Index("ix_audit_events_action_at", "action", "at"),
+        Index("ix_audit_events_owner_seq", "owner_unit_id", "seq"),
+    )
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                     autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor_type: Mapped[str] = mapped_column(String(16))  # user | system | platform
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(32))
+    unit_id: Mapped[int | None] = mapped_column(Integer)  # the actor's unit
+    owner_unit_id: Mapped[int | None] = mapped_column(Integer)  # the unit whose data it touches
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    resource_code: Mapped[str | None] = mapped_column(String(64))
+    purpose: Mapped[str | None] = mapped_column(String(500))
+    approver: Mapped[str | None] = mapped_column(String(128))
+    operator: Mapped[str | None] = mapped_column(String(128))
+    method: Mapped[str] = mapped_column(String(8))  # web | api | cli | job
+    medium: Mapped[str] = mapped_column(String(16))  # network | file | screen ...
+    client_addr: Mapped[str | None] = mapped_column(String(64))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))  # ok | denied | error
+    row_count: Mapped[int | None] = mapped_column(Integer)
+    details: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON, hashed as stored
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """A single row holding the chain's last seq and hash; writers lock it to append in order."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))
+    # After a purge the chain starts at the first kept event: its prev_hash is the anchor.
+    anchor_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    anchor_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)

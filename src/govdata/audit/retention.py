@@ -1,0 +1,41 @@
+"""Retention: events are kept at least 180 days (第二十四条); older ones may be purged.
+
+Purging cuts the chain's start: the head's anchor moves to the last purged event, so `verify`
+starts from the first kept event's recorded prev_hash. The purge itself is an audited event.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from govdata.actor import Actor
+from govdata.audit.models import AuditEvent, AuditHead
+from govdata.audit.service import acting
+from govdata.db import rowcount
+from govdata.errors import RuleViolation
+from govdata.policy import Action
+from govdata.timeutil import local_today
+
+
+def purge_before(db: Session, actor: Actor, *, before: date, retention_days: int = 180) -> int:
+    """Delete events dated before `before`; refuse any cut-off inside the retention period."""
+    with acting(db, actor, Action.AUDIT_PURGE, target_type="audit", medium="database") as audit:
+        earliest_allowed = local_today() - timedelta(days=retention_days)
+        if before > earliest_allowed:
+            raise RuleViolation(f"审计日志至少保留 {retention_days} 天：截止日期不得晚于 {earliest_allowed}",
+                                field="before")
+        cutoff = datetime.combine(before, time.min) - timedelta(hours=8)  # local midnight in UTC
+        last = db.execute(select(func.max(AuditEvent.seq)).where(AuditEvent.at < cutoff)).scalar()
+        if last is None:
+            audit.row_count = 0
+            audit.details = {"before": before.isoformat(), "deleted": 0}
+            return 0
+        anchor = db.execute(select(AuditEvent.hash).where(AuditEvent.seq == last)).scalar_one()
+        deleted = rowcount(db.execute(delete(AuditEvent).where(AuditEvent.seq <= last)))
+        db.execute(update(AuditHead).where(AuditHead.id == 1).values(anchor_seq=last, anchor_hash=anchor))
+        audit.row_count = deleted
+        audit.details = {"before": before.isoformat(), "deleted": deleted, "anchor_seq": last}
+    return deleted

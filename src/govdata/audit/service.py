@@ -1,0 +1,144 @@
+"""Writing audit events: `acting` checks permission and records the operation in one call."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from govdata import policy
+from govdata.actor import Actor
+from govdata.audit import chain
+from govdata.db import Database
+from govdata.policy import Action
+from govdata.timeutil import utcnow
+
+PENDING_KEY = "audit_pending"
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def dump_details(details: Any) -> str:
+    if details is None:
+        return "{}"
+    if isinstance(details, BaseModel):
+        details = details.model_dump(mode="json")
+    return orjson.dumps(details, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
+
+
+@dataclass
+class AuditDraft:
+    """What the service fills in while it works; it becomes a row when the transaction commits."""
+
+    actor: Actor
+    action: str
+    target: Any = None
+    target_type: str | None = None
+    target_id: str | int | None = None
+    resource_code: str | None = None
+    owner_unit_id: int | None = None
+    purpose: str | None = None
+    approver: str | None = None
+    medium: str = "network"
+    outcome: str = "ok"
+    row_count: int | None = None
+    details: Any = field(default=None)
+    at: datetime = field(default_factory=utcnow)
+
+    def to_row(self) -> dict[str, Any]:
+        target = self.target
+        target_type = self.target_type or (_snake(type(target).__name__) if target is not None else None)
+        target_id = self.target_id
+        if target_id is None and target is not None:
+            target_id = getattr(target, "id", None) or getattr(target, "code", None)
+        owner = self.owner_unit_id
+        if owner is None and target is not None:
+            owner = getattr(target, "unit_id", None)
+        code = self.resource_code
+        if code is None and target is not None:
+            code = getattr(target, "resource_code", None)
+        actor = self.actor
+        return {
+            "at": self.at,
+            "actor_type": actor.kind,
+            "actor_id": actor.id,
+            "actor_name": actor.name,
+            "role": actor.primary_role,
+            "unit_id": actor.unit_id,
+            "owner_unit_id": owner,
+            "action": str(self.action),
+            "target_type": target_type,
+            "target_id": None if target_id is None else str(target_id),
+            "resource_code": code,
+            "purpose": self.purpose,
+            "approver": self.approver,
+            "operator": actor.operator,
+            "method": actor.method.value,
+            "medium": self.medium,
+            "client_addr": actor.client_addr,
+            "request_id": actor.request_id,
+            "outcome": self.outcome,
+            "row_count": self.row_count,
+            "details": dump_details(self.details),
+        }
+
+
+def queue(db: Session, draft: AuditDraft) -> None:
+    db.info.setdefault(PENDING_KEY, []).append(draft)
+
+
+@contextmanager
+def acting(db: Session, actor: Actor, action: Action, target: Any = None, **fields: Any) -> Iterator[AuditDraft]:
+    """Check `actor` may do `action` to `target`, let the caller work, then record it in the same transaction."""
+    policy.require(actor, action, target)
+    draft = AuditDraft(actor=actor, action=action, target=target, **fields)
+    yield draft
+    queue(db, draft)
+
+
+def record(db: Session, actor: Actor, action: Action | str, target: Any = None, **fields: Any) -> AuditDraft:
+    """Record an operation whose permission was settled elsewhere (sign-in, a refused call)."""
+    draft = AuditDraft(actor=actor, action=action, target=target, **fields)
+    queue(db, draft)
+    return draft
+
+
+def pending(db: Session) -> list[AuditDraft]:
+    return list(db.info.get(PENDING_KEY, []))
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    drafts = session.info.pop(PENDING_KEY, None)
+    if not drafts:
+        return
+    session.flush()  # targets created in this transaction get their ids first
+    chain.append(session.connection(), [d.to_row() for d in drafts])
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+def record_refusal(database: Database, denied: policy.Denied) -> None:
+    """A refused attempt is recorded in its own short transaction (the request's own work is rolled back)."""
+    with database.write() as db:
+        record(db, denied.actor, denied.action, denied.target, outcome="denied",
+               details={"reason": denied.message})
+
+
+def record_outcome(database: Database, actor: Actor, action: Action | str, *, outcome: str,
+                   **fields: Any) -> None:
+    with database.write() as db:
+        record(db, actor, action, outcome=outcome, **fields)

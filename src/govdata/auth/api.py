@@ -1,0 +1,40 @@
+"""OAuth2 password grant for people using the API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+
+from govdata.actor import Actor, Method
+from govdata.auth import service
+from govdata.auth.schemas import TokenOut, UserCreate, UserRead
+from govdata.errors import NotAuthenticated
+from govdata.policy import Action
+from govdata.web.deps import AppSettings, Db, client_addr, public, requires
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+@router.post("/auth/token", response_model=TokenOut, dependencies=[public()])
+def token(request: Request, db: Db, settings: AppSettings,
+          username: Annotated[str, Form(min_length=1, max_length=64)],
+          password: Annotated[str, Form(min_length=1, max_length=128)],
+          grant_type: Annotated[str | None, Form(pattern="^password$")] = None) -> TokenOut:
+    result = service.authenticate(db, settings, username=username, password=password,
+                                  client_addr=client_addr(request), method=Method.API)
+    if result.user is None:
+        db.commit()  # keep the failure count and its audit event
+        raise NotAuthenticated(result.message, field="password")
+    access = service.issue_user_token(db, settings, user=result.user)
+    return TokenOut(access_token=access, expires_in=settings.api_token_hours * 3600)
+
+
+@router.get("/auth/me", response_model=UserRead)
+def me(db: Db, actor: Actor = requires(Action.USER_SELF)) -> UserRead:
+    return UserRead.model_validate(service.get_user(db, user_id=actor.id or 0))
+
+
+@router.post("/users", response_model=UserRead, status_code=201)
+def create_user(db: Db, data: UserCreate, actor: Actor = requires(Action.USER_MANAGE)) -> UserRead:
+    return UserRead.model_validate(service.create_user(db, actor, data=data))

@@ -1,0 +1,88 @@
+"""Sign-in, sign-out and password change pages."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from govdata.actor import Actor, Method
+from govdata.auth import service
+from govdata.auth.schemas import PasswordChange
+from govdata.errors import GovdataError
+from govdata.policy import Action
+from govdata.web.deps import SESSION_COOKIE, AppSettings, Db, client_addr, public, requires
+from govdata.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect would let a phishing link bounce through the login page.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None, actor: Actor | None = public()) -> Response:
+    if actor is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "login.html", {"next": _safe_next(next), "error": None, "username": ""})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, db: Db, settings: AppSettings, username: Annotated[str, Form(max_length=64)] = "",
+          password: Annotated[str, Form(max_length=128)] = "", next: Annotated[str, Form()] = "/",
+          _: Actor | None = public()) -> Response:
+    if not username or not password:
+        return render(request, "login.html", {"next": _safe_next(next), "error": "请输入用户名和密码",
+                                              "username": username}, status_code=400)
+    try:
+        result = service.authenticate(db, settings, username=username, password=password,
+                                      client_addr=client_addr(request), method=Method.WEB)
+    except GovdataError as exc:
+        return render(request, "login.html", {"next": _safe_next(next), "error": exc.message,
+                                              "username": username}, status_code=exc.status)
+    if result.user is None:
+        db.commit()  # keep the failure count and its audit event
+        return render(request, "login.html", {"next": _safe_next(next), "error": result.message,
+                                              "username": username}, status_code=401)
+    token, _session = service.start_session(db, settings, user=result.user, client_addr=client_addr(request))
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=False,
+                        max_age=settings.session_hours * 3600, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: Db, actor: Actor = requires(Action.AUTH_LOGOUT)) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        service.end_session(db, actor, token=token)
+    response = RedirectResponse("/login?msg=已退出登录", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+def password_form(request: Request, _: Actor = requires(Action.USER_SELF)) -> Response:
+    return render(request, "password.html", {"error": None})
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def password_change(request: Request, db: Db, current_password: Annotated[str, Form()] = "",
+                    new_password: Annotated[str, Form()] = "", actor: Actor = requires(Action.USER_SELF)) -> Response:
+    try:
+        data = PasswordChange(current_password=current_password, new_password=new_password)
+    except ValueError:
+        return render(request, "password.html", {"error": "新密码至少 8 位"}, status_code=422)
+    try:
+        service.change_password(db, actor, data=data)
+    except GovdataError as exc:
+        db.rollback()
+        return render(request, "password.html", {"error": exc.message}, status_code=exc.status)
+    response = RedirectResponse("/login?msg=密码已修改，请重新登录", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

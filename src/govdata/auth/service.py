@@ -1,0 +1,196 @@
+"""Sign-in, sessions, tokens and user management. No HTTP here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from govdata import ratelimit
+from govdata.actor import Actor, Method, Role
+from govdata.audit.service import acting, record
+from govdata.auth import passwords
+from govdata.auth.models import ApiToken, User, UserRole, WebSession
+from govdata.auth.schemas import PasswordChange, UserCreate
+from govdata.auth.tokens import new_token, token_hash
+from govdata.config import Settings
+from govdata.errors import Conflict, NotAuthenticated, NotFound, RuleViolation
+from govdata.orgs.models import System, Unit
+from govdata.policy import Action
+from govdata.timeutil import local_today, utcnow
+
+BAD_LOGIN = "用户名或密码错误（连续多次失败的账号将暂时锁定）"  # same words whether or not the user exists or is locked
+
+
+def actor_for_user(user: User, method: Method = Method.WEB, client_addr: str | None = None,
+                   request_id: str | None = None) -> Actor:
+    return Actor(
+        kind="user",
+        id=user.id,
+        name=user.username,
+        roles=frozenset(Role(r) for r in user.roles),
+        unit_id=user.unit_id,
+        region_id=user.unit.region_id if user.unit else None,
+        method=method,
+        client_addr=client_addr,
+        request_id=request_id,
+    )
+
+
+def actor_for_system(system: System, client_addr: str | None = None, request_id: str | None = None,
+                     operator: str | None = None) -> Actor:
+    return Actor(
+        kind="system",
+        id=system.id,
+        name=system.name,
+        roles=frozenset({Role.SYSTEM}),
+        unit_id=system.unit_id,
+        region_id=system.unit.region_id,
+        system_id=system.id,
+        method=Method.API,
+        client_addr=client_addr,
+        request_id=request_id,
+        operator=operator,
+    )
+
+
+def get_user(db: Session, *, user_id: int) -> User:
+    user = db.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在", field="user_id")
+    return user
+
+
+def find_user_by_name(db: Session, *, username: str) -> User | None:
+    return db.execute(select(User).where(User.username == username)).scalar_one_or_none()
+
+
+def create_user(db: Session, actor: Actor, *, data: UserCreate) -> User:
+    with acting(db, actor, Action.USER_MANAGE, target_type="user") as audit:
+        if find_user_by_name(db, username=data.username):
+            raise Conflict("用户名已存在", field="username")
+        if data.unit_id is not None and db.get(Unit, data.unit_id) is None:
+            raise RuleViolation("单位不存在", field="unit_id")
+        user = User(username=data.username, display_name=data.display_name, unit_id=data.unit_id,
+                    phone=data.phone, email=data.email,
+                    password_hash=passwords.hash_password(data.password), password_changed_at=utcnow())
+        user.role_rows = [UserRole(role=r.value) for r in data.roles]
+        db.add(user)
+        db.flush()
+        audit.target = user
+        audit.details = {"username": user.username, "roles": user.roles, "unit_id": user.unit_id}
+    return user
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    message: str = ""
+
+
+def authenticate(db: Session, settings: Settings, *, username: str, password: str, client_addr: str | None,
+                 method: Method) -> LoginResult:
+    """Check a password with lock-out after repeated failures; every attempt is audited.
+
+    A failure is returned, not raised, so that the caller commits the failure count and its audit
+    event before it answers 401.
+    """
+    ratelimit.hit(db, f"login-ip:{client_addr}", limit=settings.login_ip_per_minute, window_seconds=60)
+    user = find_user_by_name(db, username=username)
+    now = utcnow()
+    probe = Actor(kind="user", id=user.id if user else None, name=username, method=method,
+                  client_addr=client_addr, unit_id=user.unit_id if user else None)
+    if user is not None and user.locked_until and user.locked_until > now:
+        passwords.verify_password(password, None)
+        record(db, probe, Action.AUTH_LOGIN, outcome="denied", details={"reason": "locked"})
+        return LoginResult(None, BAD_LOGIN)
+    ok = passwords.verify_password(password, user.password_hash if user else None)
+    if user is None or not ok or not user.is_active:
+        if user is not None and user.is_active:
+            user.failed_logins += 1
+            if user.failed_logins >= settings.login_max_failures:
+                user.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
+                user.failed_logins = 0
+        record(db, probe, Action.AUTH_LOGIN, outcome="denied", details={"reason": "bad_credentials"})
+        return LoginResult(None, BAD_LOGIN)
+    user.failed_logins = 0
+    user.locked_until = None
+    record(db, actor_for_user(user, method, client_addr), Action.AUTH_LOGIN, target=user)
+    return LoginResult(user)
+
+
+def start_session(db: Session, settings: Settings, *, user: User, client_addr: str | None) -> tuple[str, WebSession]:
+    token = new_token("gdw")
+    session = WebSession(token_hash=token_hash(token), user_id=user.id, csrf_token=new_token("csrf"),
+                         expires_at=utcnow() + timedelta(hours=settings.session_hours), client_addr=client_addr)
+    db.add(session)
+    db.flush()
+    return token, session
+
+
+def load_session(db: Session, *, token: str) -> tuple[WebSession, User] | None:
+    row = db.execute(select(WebSession).where(WebSession.token_hash == token_hash(token))).scalar_one_or_none()
+    if row is None or row.expires_at <= utcnow():
+        return None
+    user = db.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    return row, user
+
+
+def end_session(db: Session, actor: Actor, *, token: str) -> None:
+    db.execute(delete(WebSession).where(WebSession.token_hash == token_hash(token)))
+    record(db, actor, Action.AUTH_LOGOUT)
+
+
+def change_password(db: Session, actor: Actor, *, data: PasswordChange) -> None:
+    with acting(db, actor, Action.USER_SELF, target_type="user", target_id=actor.id):
+        user = get_user(db, user_id=actor.id or 0)
+        if not passwords.verify_password(data.current_password, user.password_hash):
+            raise RuleViolation("当前密码不正确", field="current_password")
+        if data.new_password == data.current_password:
+            raise RuleViolation("新密码不能与当前密码相同", field="new_password")
+        user.password_hash = passwords.hash_password(data.new_password)
+        user.password_changed_at = utcnow()
+        # Other signed-in browsers of this person are signed out.
+        db.execute(delete(WebSession).where(WebSession.user_id == user.id))
+
+
+def issue_user_token(db: Session, settings: Settings, *, user: User) -> str:
+    token = new_token("gdu")
+    db.add(ApiToken(token_hash=token_hash(token), prefix=token[:8], name="password grant", user_id=user.id,
+                    expires_at=utcnow() + timedelta(hours=settings.api_token_hours)))
+    db.flush()
+    return token
+
+
+@dataclass
+class TokenOwner:
+    token: ApiToken
+    user: User | None
+    system: System | None
+
+
+def resolve_token(db: Session, *, token: str) -> TokenOwner:
+    """Find a live token; a system's token works only while its 等保 assessment is valid."""
+    row = db.execute(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).scalar_one_or_none()
+    if row is None:
+        raise NotAuthenticated("访问令牌无效", field="Authorization")
+    if row.revoked_at is not None:
+        raise NotAuthenticated("访问令牌已被吊销", field="Authorization")
+    if row.expires_at <= utcnow():
+        raise NotAuthenticated("访问令牌已过期", field="Authorization")
+    if row.system_id is not None:
+        system = row.system
+        assert system is not None
+        if not system.is_active:
+            raise NotAuthenticated("接入系统已停用", field="Authorization")
+        if not system.has_valid_assessment(local_today()):
+            raise NotAuthenticated("接入系统的等保测评缺失或已过期，凭证已停止使用", field="Authorization")
+        return TokenOwner(row, None, system)
+    user = db.get(User, row.user_id) if row.user_id else None
+    if user is None or not user.is_active:
+        raise NotAuthenticated("访问令牌无效", field="Authorization")
+    return TokenOwner(row, user, None)

@@ -1,0 +1,182 @@
+"""The `govdata` command line (Typer + Rich)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from govdata.actor import Method, Role, platform_actor
+from govdata.config import get_settings
+from govdata.db import database_for
+from govdata.migrate import upgrade
+
+app = typer.Typer(help="govdata 政务数据汇聚共享平台", no_args_is_help=True, add_completion=False)
+user_app = typer.Typer(help="用户管理", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
+jobs_app = typer.Typer(help="定时任务", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
+app.add_typer(jobs_app, name="jobs")
+console = Console()
+err = Console(stderr=True)
+
+CLI = platform_actor(Method.CLI, name="命令行")
+
+
+def _database():  # type: ignore[no-untyped-def]
+    settings = get_settings()
+    database = database_for(settings)
+    upgrade(database)
+    return settings, database
+
+
+@app.command()
+def init(username: Annotated[str, typer.Option(help="首个管理员用户名")] = "admin",
+         password: Annotated[str | None, typer.Option(help="密码（不给则提示输入）")] = None) -> None:
+    """建库（迁移）并创建首个大数据中心管理员。"""
+    from govdata.auth import service
+    from govdata.auth.schemas import UserCreate
+
+    _settings, database = _database()
+    with database.write() as db:
+        if service.find_user_by_name(db, username=username):
+            console.print(f"数据库已就绪；用户 {username} 已存在")
+            return
+        secret = password or typer.prompt("管理员密码", hide_input=True, confirmation_prompt=True)
+        service.create_user(db, CLI, data=UserCreate(username=username, display_name="平台管理员",
+                                                      password=secret, roles=[Role.CENTER]))
+    console.print(f"数据库已就绪；已创建管理员 {username}")
+
+
+@app.command()
+def demo(base_rows: Annotated[int, typer.Option(help="每个基础库的演示行数")] = 100_000) -> None:
+    """写入演示数据（可重复执行）。"""
+    from govdata.demo import seed
+
+    settings, database = _database()
+    settings.demo = True
+    seed(database, settings, console=console, base_rows=base_rows)
+    console.print("演示数据已就绪")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          demo: Annotated[bool, typer.Option("--demo", help="先写入演示数据")] = False,
+          workers: Annotated[int, typer.Option(help="进程数")] = 1,
+          base_rows: Annotated[int, typer.Option(help="演示基础库行数")] = 100_000) -> None:
+    """启动 Web 服务。"""
+    import os
+
+    import uvicorn
+
+    settings, database = _database()
+    if demo:
+        from govdata.demo import seed
+
+        os.environ["GOVDATA_DEMO"] = "1"
+        settings.demo = True
+        seed(database, settings, console=console, base_rows=base_rows)
+    database.dispose()
+    console.print(f"govdata 正在 http://{host}:{port} 提供服务")
+    uvicorn.run("govdata.asgi:app", host=host, port=port, workers=workers, log_level="info",
+                proxy_headers=False)
+
+
+@user_app.command("create")
+def user_create(username: str, role: Annotated[list[Role], typer.Option("--role", help="角色，可多次给出")],
+                display_name: Annotated[str | None, typer.Option()] = None,
+                unit: Annotated[str | None, typer.Option(help="单位代码")] = None,
+                password: Annotated[str | None, typer.Option()] = None) -> None:
+    """创建用户。"""
+    from govdata.auth import service
+    from govdata.auth.schemas import UserCreate
+    from govdata.errors import GovdataError
+    from govdata.orgs.service import find_unit_by_code
+
+    _settings, database = _database()
+    secret = password or typer.prompt("密码", hide_input=True, confirmation_prompt=True)
+    try:
+        with database.write() as db:
+            unit_id = None
+            if unit:
+                found = find_unit_by_code(db, code=unit)
+                if found is None:
+                    err.print(f"单位代码不存在：{unit}")
+                    raise typer.Exit(2)
+                unit_id = found.id
+            service.create_user(db, CLI, data=UserCreate(username=username, display_name=display_name or username,
+                                                          password=secret, roles=role, unit_id=unit_id))
+    except GovdataError as exc:
+        err.print(f"失败：{exc.message}")
+        raise typer.Exit(2) from exc
+    except ValueError as exc:
+        err.print(f"输入有误：{exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"已创建用户 {username}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """校验审计日志哈希链；首行给出已校验的事件数，发现篡改时以非零状态退出。"""
+    from govdata.audit import chain
+
+    _settings, database = _database()
+    with database.engine.connect() as conn, Progress(
+        TextColumn("校验审计链"), BarColumn(), TextColumn("{task.completed} 条"), TimeElapsedColumn(),
+        console=err, transient=True,
+    ) as progress:
+        task = progress.add_task("verify", total=None)
+        result = chain.verify(conn, progress=lambda n: progress.update(task, completed=n))
+    if result.ok:
+        console.print(f"{result.checked} events verified", markup=False)
+        return
+    console.print(f"{result.checked} events verified before the first bad event", markup=False)
+    console.print(f"audit chain broken at event {result.first_bad_seq}: {result.problem}", markup=False)
+    raise typer.Exit(1)
+
+
+@audit_app.command("purge")
+def audit_purge(before: Annotated[str, typer.Option("--before", help="删除此日期（YYYY-MM-DD）之前的事件")]) -> None:
+    """删除超过保留期（至少 180 天）的审计事件。"""
+    from govdata.audit.retention import purge_before
+    from govdata.errors import GovdataError
+
+    try:
+        cutoff = date.fromisoformat(before)
+    except ValueError as exc:
+        err.print("日期格式应为 YYYY-MM-DD")
+        raise typer.Exit(2) from exc
+    settings, database = _database()
+    try:
+        with database.write() as db:
+            deleted = purge_before(db, CLI, before=cutoff, retention_days=settings.audit_retention_days)
+    except GovdataError as exc:
+        err.print(f"拒绝：{exc.message}")
+        raise typer.Exit(2) from exc
+    console.print(f"{deleted} events purged")
+
+
+@jobs_app.command("run")
+def jobs_run(name: Annotated[list[str] | None, typer.Option("--name", help="只运行这些任务")] = None,
+             force: Annotated[bool, typer.Option(help="不论是否到期都运行")] = False) -> None:
+    """运行到期的定时任务（每个任务同一时刻只在一个进程中运行）。"""
+    from govdata.jobs.runner import run_due
+
+    settings, database = _database()
+    results = run_due(database, settings, names=name, force=force)
+    for outcome in results:
+        console.print(f"{outcome.name}: {outcome.status} {outcome.summary}", markup=False)
+    if any(o.status == "error" for o in results):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    app(prog_name="govdata")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Settings read from GOVDATA_* environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVDATA_", extra="ignore")
+
+    home: Path = Path("./var")
+    database_url: str | None = None
+    secret_key: str | None = None
+    # Demo mode seeds the demo data and enables the demo password; never on in production.
+    demo: bool = False
+    demo_password: str = "govdata-demo"
+    display_timezone: str = "Asia/Shanghai"
+
+    session_hours: int = 8
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+    login_ip_per_minute: int = 30
+    api_token_hours: int = 8
+    system_token_days: int = 365
+
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 4 * 1024 * 1024 * 1024
+    share_max_keys: int = 100
+    share_review_workdays: int = 5
+    correction_workdays: int = 5
+    audit_retention_days: int = 180
+
+    jobs_timer_seconds: int = 60
+    run_jobs_in_server: bool = True
+
+    @cached_property
+    def home_dir(self) -> Path:
+        home = self.home.expanduser().resolve()
+        home.mkdir(parents=True, exist_ok=True)
+        return home
+
+    @property
+    def url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home_dir / 'govdata.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @cached_property
+    def key(self) -> str:
+        """The secret key: given, or generated once into the home and kept there (never in the repo)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.home_dir / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+_settings: Settings | None = None
+
+
+def get_settings() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = Settings()
+    return _settings
+
+
+def set_settings(settings: Settings) -> None:
+    global _settings
+    _settings = settings

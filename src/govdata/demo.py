@@ -1,0 +1,44 @@
+"""The demo: every domain seeds its part, in dependency order. Safe to run again."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+
+from govdata.config import Settings
+from govdata.db import Database
+from govdata.domains import DOMAINS
+from govdata.orgs import demo as orgs_demo
+
+
+@dataclass
+class DemoContext:
+    settings: Settings
+    database: Database
+    console: Console
+    units: dict[str, Any] = field(default_factory=dict)
+    base_rows: int = 100_000  # rows per base database (人口/法人/电子证照)
+
+
+def seed(database: Database, settings: Settings, *, console: Console | None = None,
+         base_rows: int | None = None) -> DemoContext:
+    ctx = DemoContext(settings, database, console or Console(stderr=True, quiet=True))
+    if base_rows is not None:
+        ctx.base_rows = base_rows
+    with database.write() as db:
+        ctx.units = {code: unit.id for code, unit in orgs_demo.seed(db, settings.demo_password).items()}
+    for domain in DOMAINS:
+        if domain == "orgs":
+            continue
+        name = f"govdata.{domain}.demo"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.seed(ctx)
+    return ctx

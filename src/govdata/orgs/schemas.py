@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+from stdnum.cn import uscc
+
+
+class UnitCreate(BaseModel):
+    code: str = Field(min_length=2, max_length=32, pattern=r"^[a-z0-9_]+$")
+    name: str = Field(min_length=2, max_length=128)
+    uscc: str = Field(min_length=18, max_length=18, description="统一社会信用代码")
+    region_id: int
+    data_office: str = Field(default="", max_length=128)
+    office_phone: str = Field(default="", max_length=32)
+
+    @field_validator("uscc")
+    @classmethod
+    def _valid_uscc(cls, value: str) -> str:
+        try:
+            return str(uscc.validate(value))
+        except Exception as exc:
+            raise ValueError("统一社会信用代码校验失败") from exc
+
+
+class UnitRead(BaseModel):
+    model_config = {"from_attributes": True}
+
+    id: int
+    code: str
+    name: str
+    uscc: str
+    region_id: int
+    data_office: str
+    office_phone: str
+
+
+class SystemCreate(BaseModel):
+    unit_id: int
+    name: str = Field(min_length=2, max_length=128)
+    assessment_level: int | None = Field(default=None, ge=1, le=5)
+    assessment_report_no: str | None = Field(default=None, max_length=64)
+    assessment_date: date | None = None
+    assessment_valid_until: date | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> SystemCreate:
+        if self.assessment_date and self.assessment_valid_until and \
+                self.assessment_valid_until < self.assessment_date:
+            raise ValueError("assessment_valid_until 不能早于 assessment_date")
+        return self
+
+
+class SystemRead(BaseModel):
+    model_config = {"from_attributes": True}
+
+    id: int
+    unit_id: int
+    name: str
+    assessment_level: int | None
+    assessment_report_no: str | None
+    assessment_date: date | None
+    assessment_valid_until: date | None
+    is_active: bool
+    assessment_status: str = ""

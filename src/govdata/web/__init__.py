@@ -1,0 +1,1 @@
+"""Web plumbing shared by every domain's api.py and pages.py."""

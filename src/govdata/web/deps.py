@@ -1,0 +1,179 @@
+"""Request dependencies: the unit of work, who is asking, and the permission marker on every route.
+
+Every route declares exactly one of `requires(Action.X)` (role check before anything is loaded) or
+`public()`; a test walks the app and fails on a route that declares neither.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from govdata import policy
+from govdata.actor import Actor, Method
+from govdata.auth import service as auth_service
+from govdata.auth.tokens import same
+from govdata.config import Settings
+from govdata.db import Database
+from govdata.errors import Forbidden, NotAuthenticated
+from govdata.policy import Action
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+SESSION_COOKIE = "govdata_session"
+
+
+def get_database(request: Request) -> Database:
+    return request.app.state.database  # type: ignore[no-any-return]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def _unit_of_work(request: Request, write: bool) -> Iterator[Session]:
+    database = get_database(request)
+    session = database.writer() if write else database.reader()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """Reads use a deferred transaction; anything else a writing one (BEGIN IMMEDIATE on SQLite)."""
+    yield from _unit_of_work(request, request.method not in SAFE_METHODS)
+
+
+def write_session(request: Request) -> Iterator[Session]:
+    """For GET routes that record what they read (sharing lookups, exports)."""
+    yield from _unit_of_work(request, True)
+
+
+# scope="function": commit happens before the response is sent, so a client never sees success for
+# work that then failed to commit.
+Db = Annotated[Session, Depends(db_session, scope="function")]
+WriteDb = Annotated[Session, Depends(write_session, scope="function")]
+AppSettings = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def client_addr(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def request_id(request: Request) -> str:
+    rid = getattr(request.state, "request_id", None)
+    if rid is None:
+        rid = request.state.request_id = uuid.uuid4().hex[:16]
+    return rid
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("Authorization 头格式应为 Bearer <token>", field="Authorization")
+    return token.strip()
+
+
+def resolve_actor(request: Request) -> Actor | None:
+    """The person or system behind this request, or None; cached on the request."""
+    if hasattr(request.state, "actor"):
+        return request.state.actor  # type: ignore[no-any-return]
+    actor: Actor | None = None
+    database = get_database(request)
+    token = _bearer(request)
+    with database.read() as db:
+        if token is not None:
+            owner = auth_service.resolve_token(db, token=token)
+            operator = request.headers.get("x-operator")
+            if owner.system is not None:
+                actor = auth_service.actor_for_system(owner.system, client_addr(request), request_id(request),
+                                                      operator=operator.strip() if operator else None)
+            elif owner.user is not None:
+                actor = auth_service.actor_for_user(owner.user, Method.API, client_addr(request),
+                                                    request_id(request))
+            request.state.auth = "bearer"
+        else:
+            cookie = request.cookies.get(SESSION_COOKIE)
+            loaded = auth_service.load_session(db, token=cookie) if cookie else None
+            if loaded is not None:
+                web_session, user = loaded
+                method = Method.API if request.url.path.startswith("/api/") else Method.WEB
+                actor = auth_service.actor_for_user(user, method, client_addr(request), request_id(request))
+                request.state.auth = "cookie"
+                request.state.csrf_token = web_session.csrf_token
+                request.state.user_display = user.display_name
+    request.state.actor = actor
+    return actor
+
+
+async def check_csrf(request: Request) -> None:
+    """Cookie-authenticated writes must echo the session's CSRF token (form field or header)."""
+    if request.method in SAFE_METHODS or getattr(request.state, "auth", None) != "cookie":
+        return
+    expected = getattr(request.state, "csrf_token", "")
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get("csrf_token")
+            sent = value if isinstance(value, str) else None
+    if not sent or not same(sent, expected):
+        raise Forbidden("表单已失效（CSRF 校验失败），请刷新页面后重试", field="csrf_token")
+
+
+class _Marker:
+    """A dependency that also says, as data, what the route requires (read by the route-matrix test)."""
+
+    def __init__(self, action: Action | None) -> None:
+        self.action = action
+
+    async def __call__(self, request: Request) -> Actor | None:
+        actor = resolve_actor(request)
+        if self.action is None:
+            if actor is not None:
+                await check_csrf(request)
+            return actor
+        if actor is None:
+            raise NotAuthenticated("请先登录", field=None)
+        policy.require_role(actor, self.action)
+        await check_csrf(request)
+        return actor
+
+
+def requires(action: Action) -> Any:
+    return Depends(_Marker(action))
+
+
+def public() -> Any:
+    return Depends(_Marker(None))
+
+
+def route_marker(dependant_call: Any) -> _Marker | None:
+    return dependant_call if isinstance(dependant_call, _Marker) else None
+
+
+def current_actor(request: Request) -> Actor:
+    actor = resolve_actor(request)
+    if actor is None:
+        raise NotAuthenticated("请先登录")
+    return actor
+
+
+def optional_actor(request: Request) -> Actor | None:
+    return resolve_actor(request)
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+OptionalActor = Annotated[Actor | None, Depends(optional_actor)]

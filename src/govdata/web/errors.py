@@ -1,0 +1,98 @@
+"""One error handler: the JSON shape under /api/, a Chinese page elsewhere; refused attempts audited."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from govdata import policy
+from govdata.audit.service import record_refusal
+from govdata.errors import GovdataError, NotAuthenticated, TooManyRequests
+from govdata.web.templating import render
+
+log = logging.getLogger("govdata")
+
+STATUS_TEXT = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "无权访问",
+    404: "页面不存在",
+    405: "不支持的请求方式",
+    409: "操作冲突",
+    413: "提交的内容过大",
+    422: "提交的内容有误",
+    429: "请求过于频繁",
+    500: "系统内部错误",
+    503: "服务暂不可用",
+}
+
+
+def wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api/") or path in ("/healthz", "/openapi.json") or \
+        "application/json" in request.headers.get("accept", "") and "text/html" not in request.headers.get(
+            "accept", "")
+
+
+def error_response(request: Request, status: int, code: str, message: str, field: str | None = None,
+                   headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> Response:
+    if wants_json(request):
+        body: dict[str, Any] = {"code": code, "message": message, "field": field}
+        if extra:
+            body.update(extra)
+        return JSONResponse({"error": body}, status_code=status, headers=headers)
+    context = {"status": status, "title": STATUS_TEXT.get(status, "出错了"), "message": message, "field": field}
+    response = render(request, "error.html", context, status_code=status)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form", "cookie")]
+    return ".".join(parts) or ".".join(str(p) for p in loc)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(GovdataError)
+    async def _domain_error(request: Request, exc: GovdataError) -> Response:
+        if isinstance(exc, policy.Denied):
+            try:
+                record_refusal(request.app.state.database, exc)
+            except Exception:  # the refusal still stands even if it cannot be recorded
+                log.exception("could not record a refused attempt")
+        if isinstance(exc, NotAuthenticated) and not wants_json(request) and request.method == "GET":
+            return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        if isinstance(exc, NotAuthenticated) and wants_json(request):
+            headers = {"WWW-Authenticate": "Bearer"}
+        extra = {"details": exc.context["details"]} if exc.context.get("details") is not None else None
+        return error_response(request, exc.status, exc.code, exc.message, exc.field, headers, extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        first = errors[0] if errors else {"loc": (), "msg": "invalid"}
+        field = _field_of(tuple(first.get("loc", ())))
+        message = f"字段 {field} 不合法：{first.get('msg', '')}"
+        details = [{"field": _field_of(tuple(e.get("loc", ()))), "message": e.get("msg", "")} for e in errors]
+        return error_response(request, 422, "validation_error", message, field, extra={"details": details})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        message = STATUS_TEXT.get(exc.status_code, str(exc.detail))
+        if exc.status_code == 404:
+            message = "请求的地址不存在"
+        return error_response(request, exc.status_code, code, message, None, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal_error", "系统内部错误，已记录，请稍后再试")

@@ -1,0 +1,40 @@
+"""The navigation bar: each item is shown to the roles whose policy allows its action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govdata import policy
+from govdata.actor import Actor
+from govdata.policy import Action
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    action: Action
+
+
+NAV: list[NavItem] = [
+    NavItem("数据目录", "/catalog", Action.CATALOG_VIEW),
+    NavItem("数据汇聚", "/resources", Action.RESOURCE_READ_OWN),
+    NavItem("数据质量", "/quality", Action.QUALITY_VIEW),
+    NavItem("纠错", "/corrections", Action.CORRECTION_VIEW),
+    NavItem("共享申请", "/sharing", Action.SHARE_REQUEST),
+    NavItem("共享审核", "/sharing/reviews", Action.SHARE_REVIEW),
+    NavItem("备案审核", "/catalog/filings", Action.FILING_REVIEW),
+    NavItem("使用情况", "/sharing/usage", Action.USAGE_VIEW),
+    NavItem("单位与专管员", "/orgs/units", Action.ORG_VIEW),
+    NavItem("接入系统", "/orgs/systems", Action.SYSTEM_MANAGE),
+    NavItem("用户管理", "/admin/users", Action.USER_MANAGE),
+    NavItem("工作日", "/admin/workdays", Action.WORKDAYS_MANAGE),
+    NavItem("任务", "/admin/jobs", Action.JOBS_VIEW),
+    NavItem("审计日志", "/audit", Action.AUDIT_VIEW),
+]
+
+
+def nav_for(actor: Actor | None) -> list[NavItem]:
+    if actor is None:
+        return []
+    return [item for item in NAV if policy.role_allows(actor, item.action)]

@@ -1,0 +1,24 @@
+"""The app shell: health check and the signed-in home page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from govdata.actor import Actor
+from govdata.web.deps import public
+from govdata.web.templating import render
+
+router = APIRouter()
+
+
+@router.get("/healthz", dependencies=[public()], tags=["platform"])
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def home(request: Request, actor: Actor | None = public()) -> Response:
+    if actor is None:
+        return RedirectResponse("/login", status_code=303)
+    return render(request, "home.html", {})

@@ -1,0 +1,54 @@
+"""Jinja2 templates shared by every domain; pages render through `render`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from govdata.actor import ROLE_LABELS
+from govdata.timeutil import fmt, to_local
+from govdata.web.nav import nav_for
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+templates.env.globals["fmt_time"] = fmt
+templates.env.globals["to_local"] = to_local
+_LABELS_BY_VALUE = {role.value: label for role, label in ROLE_LABELS.items()}
+templates.env.globals["role_label"] = lambda r: _LABELS_BY_VALUE.get(str(r), str(r))
+templates.env.filters["dt"] = fmt
+
+
+def add_template_dir(path: Path) -> None:
+    """Domains may keep their own templates beside their code."""
+    loader = templates.env.loader
+    searchpath = getattr(loader, "searchpath", None)
+    if searchpath is not None and str(path) not in searchpath:
+        searchpath.append(str(path))
+
+
+def unread_count(request: Request) -> int:
+    counter = getattr(request.app.state, "unread_counter", None)
+    actor = getattr(request.state, "actor", None)
+    if counter is None or actor is None or actor.kind != "user":
+        return 0
+    return int(counter(request, actor))
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None,
+           status_code: int = 200) -> HTMLResponse:
+    actor = getattr(request.state, "actor", None)
+    base = {
+        "actor": actor,
+        "nav": nav_for(actor),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+        "user_display": getattr(request.state, "user_display", actor.name if actor else ""),
+        "unread": unread_count(request),
+        "path": request.url.path,
+        "flash": request.query_params.get("msg"),
+    }
+    base.update(context or {})
+    return templates.TemplateResponse(request, template, base, status_code=status_code)

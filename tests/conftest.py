@@ -1,0 +1,175 @@
+"""Test fixtures: a real database per test (a copy of a migrated, demo-seeded template), the real app.
+
+SQLite by default; when GOVDATA_DATABASE_URL points at PostgreSQL, each test gets a fresh database
+created from a template database on that server, and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from govdata.app import create_app
+from govdata.audit.models import AuditEvent
+from govdata.config import Settings
+from govdata.db import Database, normalize_url, open_database
+from govdata.migrate import upgrade
+
+PG_URL = os.environ.get("GOVDATA_DATABASE_URL")
+DEMO_PASSWORD = "govdata-demo"
+TEST_BASE_ROWS = 300
+
+
+def _pg_admin_url() -> str:
+    assert PG_URL
+    return str(make_url(normalize_url(PG_URL)).set(database="postgres"))
+
+
+def _pg_exec(sql: str) -> None:
+    engine = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(sql))
+    engine.dispose()
+
+
+def _pg_url_for(name: str) -> str:
+    assert PG_URL
+    return make_url(normalize_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+
+
+def _seed(database: Database, home: Path) -> None:
+    from govdata.demo import seed
+
+    settings = Settings(home=home, database_url=database.url, demo=True, run_jobs_in_server=False)
+    upgrade(database)
+    seed(database, settings, base_rows=TEST_BASE_ROWS)
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("template-home")
+    if PG_URL:
+        base = make_url(normalize_url(PG_URL)).database or "govdata"
+        name = f"{base}_tpl_{worker_id}"[:60]
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}"')
+        _pg_exec(f'CREATE DATABASE "{name}"')
+        database = open_database(_pg_url_for(name))
+        _seed(database, home)
+        database.dispose()
+        yield name
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}"')
+    else:
+        path = home / "template.db"
+        database = open_database(f"sqlite:///{path}")
+        _seed(database, home)
+        database.dispose()
+        yield str(path)
+
+
+@pytest.fixture(scope="session")
+def worker_id(request: pytest.FixtureRequest) -> str:
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture
+def database(template: str, tmp_path: Path) -> Iterator[Database]:
+    if PG_URL:
+        name = f"{template[:40]}_t{uuid.uuid4().hex[:10]}"
+        _pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        db = open_database(_pg_url_for(name))
+        yield db
+        db.dispose()
+        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        path = tmp_path / "govdata.db"
+        shutil.copyfile(template, path)
+        db = open_database(f"sqlite:///{path}")
+        yield db
+        db.dispose()
+
+
+@pytest.fixture
+def settings(database: Database, tmp_path: Path) -> Settings:
+    return Settings(home=tmp_path / "home", database_url=database.url, demo=True, run_jobs_in_server=False,
+                    secret_key="test-secret")
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database) -> Any:
+    return create_app(settings, database, migrate=False, run_jobs=False)
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as c:
+        yield c
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class WebUser:
+    """A signed-in browser session (cookie + CSRF token) on the in-process app."""
+
+    def __init__(self, client: TestClient, username: str) -> None:
+        self.client = client
+        self.username = username
+        response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "next": "/"})
+        assert response.status_code == 303, response.text
+        home = client.get("/")
+        match = CSRF_RE.search(home.text)
+        assert match, "no CSRF token on the home page"
+        self.csrf = match.group(1)
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.client.get(url, **kw)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf)
+        return self.client.post(url, data=data, **kw)
+
+
+@pytest.fixture
+def web(app: Any) -> Any:
+    """`web("steward_gaj")` → a separately signed-in browser for that demo account."""
+    clients: list[TestClient] = []
+
+    def sign_in(username: str) -> WebUser:
+        c = TestClient(app, base_url="http://testserver", follow_redirects=False)
+        clients.append(c)
+        return WebUser(c, username)
+
+    yield sign_in
+    for c in clients:
+        c.close()
+
+
+@pytest.fixture
+def token(client: TestClient) -> Any:
+    """`token("bureau")` → headers with a bearer token from the password grant."""
+
+    def issue(username: str) -> dict[str, str]:
+        response = client.post("/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD})
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    return issue
+
+
+def last_audit(database: Database, **where: Any) -> AuditEvent | None:
+    with database.read() as db:
+        query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)
+        for key, value in where.items():
+            query = query.where(getattr(AuditEvent, key) == value)
+        return db.execute(query).scalar_one_or_none()
