@@ -9,6 +9,11 @@ config = context.config
 database = config.attributes.get("database")
 
 
+def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    # Resource tables (res_*) follow catalog versions, not code releases: Alembic leaves them alone.
+    return not (type_ == "table" and name and name.startswith("res_"))
+
+
 def run() -> None:
     if database is None:
         from govdata.db import open_database
@@ -18,7 +23,8 @@ def run() -> None:
         engine = database.write_engine
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=Base.metadata,
-                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+                          include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()

@@ -1,0 +1,90 @@
+"""The bench harness: each `bench/bench_*.py` has `run(ctx) -> list[Figure]`; `python -m bench` prints one table.
+
+A figure carries, beside the platform's number, the same work done the plainest way, so the ratio
+shows what the platform's checks cost. Benches run on SQLite by default and on PostgreSQL when
+GOVDATA_DATABASE_URL is set (or both with --both).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from govdata.config import Settings
+from govdata.db import Database, open_database
+from govdata.migrate import upgrade
+
+
+@dataclass
+class Figure:
+    name: str  # what was measured
+    value: float
+    unit: str  # "rows/s", "ms", "MB" ...
+    plain: float | None = None  # the same work done the plainest way, same unit
+    plain_label: str = ""  # what the plain way was
+    target: str = ""  # the issue's target, e.g. ">= 5000"
+    backend: str = ""
+
+
+@dataclass
+class BenchContext:
+    database: Database
+    settings: Settings
+    workdir: Path
+    backend: str
+    quick: bool = False  # smaller sizes for a smoke run
+    notes: list[str] = field(default_factory=list)
+
+    def size(self, full: int, quick: int) -> int:
+        return quick if self.quick else full
+
+
+@contextmanager
+def timed() -> Iterator[list[float]]:
+    box: list[float] = []
+    start = time.perf_counter()
+    yield box
+    box.append(time.perf_counter() - start)
+
+
+@contextmanager
+def bench_database(backend: str) -> Iterator[tuple[Database, Settings, Path]]:
+    """A fresh, migrated database for one bench module, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="govdata-bench-") as tmp:
+        workdir = Path(tmp)
+        if backend == "sqlite":
+            url = f"sqlite:///{workdir / 'bench.db'}"
+            cleanup = None
+        else:
+            from sqlalchemy import create_engine, text
+            from sqlalchemy.engine import make_url
+
+            from govdata.db import normalize_url
+
+            base = make_url(normalize_url(os.environ["GOVDATA_DATABASE_URL"]))
+            name = f"govdata_bench_{os.getpid()}_{int(time.time())}"
+            admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = base.set(database=name).render_as_string(hide_password=False)
+
+            def cleanup() -> None:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+
+        database = open_database(url)
+        upgrade(database)
+        settings = Settings(home=workdir / "home", database_url=url, run_jobs_in_server=False,
+                            secret_key="bench")
+        try:
+            yield database, settings, workdir
+        finally:
+            database.dispose()
+            if cleanup:
+                cleanup()

@@ -1,0 +1,72 @@
+"""Extension points between domains, so that a lower domain never imports a higher one.
+
+The datastore (lower) checks every incoming row with the validators that higher domains (quality)
+register here, and tells them when a batch has been loaded. Built-in implementations register the
+same way any other would: in their domain's `plugin.py`, loaded by `load_plugins()`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from govdata.domains import DOMAINS
+
+
+class RowValidator(Protocol):
+    def __call__(self, row: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Problems found in one row as (field name, Chinese message); empty when the row is good."""
+        ...
+
+
+class BatchListener(Protocol):
+    def __call__(self, db: Session, *, entry: Any, batch_id: int, rejected: int, loaded: int) -> None:
+        """Called inside the batch's transaction after its rows were written."""
+        ...
+
+
+ValidatorFactory = Callable[[Session, Any], RowValidator | None]
+
+VALIDATOR_FACTORIES: list[ValidatorFactory] = []
+BATCH_LISTENERS: list[BatchListener] = []
+_loaded = False
+
+
+def register_validator_factory(factory: ValidatorFactory) -> ValidatorFactory:
+    """`factory(db, entry)` returns a validator for that entry's rows, or None when it has no rules."""
+    VALIDATOR_FACTORIES.append(factory)
+    return factory
+
+
+def register_batch_listener(listener: BatchListener) -> BatchListener:
+    BATCH_LISTENERS.append(listener)
+    return listener
+
+
+def load_plugins() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for domain in DOMAINS:
+        name = f"govdata.{domain}.plugin"
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+
+
+def validators_for(db: Session, entry: Any) -> list[RowValidator]:
+    load_plugins()
+    found = (factory(db, entry) for factory in VALIDATOR_FACTORIES)
+    return [v for v in found if v is not None]
+
+
+def batch_loaded(db: Session, *, entry: Any, batch_id: int, rejected: int, loaded: int) -> None:
+    load_plugins()
+    for listener in BATCH_LISTENERS:
+        listener(db, entry=entry, batch_id=batch_id, rejected=rejected, loaded=loaded)
