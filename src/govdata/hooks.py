@@ -28,7 +28,14 @@ class BatchListener(Protocol):
         ...
 
 
+class EntryChangeListener(Protocol):
+    def __call__(self, db: Session, *, entry: Any, version: int, diff: Mapping[str, Any]) -> None:
+        """Called inside the transaction that registers a new version of a catalog entry (version 1 = first)."""
+        ...
+
+
 ValidatorFactory = Callable[[Session, Any], RowValidator | None]
+ENTRY_CHANGE_LISTENERS: list[EntryChangeListener] = []
 
 VALIDATOR_FACTORIES: list[ValidatorFactory] = []
 BATCH_LISTENERS: list[BatchListener] = []
@@ -44,6 +51,18 @@ def register_validator_factory(factory: ValidatorFactory) -> ValidatorFactory:
 def register_batch_listener(listener: BatchListener) -> BatchListener:
     BATCH_LISTENERS.append(listener)
     return listener
+
+
+def register_entry_change_listener(listener: EntryChangeListener) -> EntryChangeListener:
+    """Datastore migrates the entry's table; sharing tells grant holders (第八条)."""
+    ENTRY_CHANGE_LISTENERS.append(listener)
+    return listener
+
+
+def entry_changed(db: Session, *, entry: Any, version: int, diff: Mapping[str, Any]) -> None:
+    load_plugins()
+    for listener in ENTRY_CHANGE_LISTENERS:
+        listener(db, entry=entry, version=version, diff=diff)
 
 
 def load_plugins() -> None:
