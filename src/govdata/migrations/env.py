@@ -4,14 +4,10 @@ from alembic import context
 
 import govdata.models  # noqa: F401  (registers every table on the metadata)
 from govdata.db import Base
+from govdata.migrations.env_filters import include_object
 
 config = context.config
 database = config.attributes.get("database")
-
-
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    # Resource tables (res_*) follow catalog versions, not code releases: Alembic leaves them alone.
-    return not (type_ == "table" and name and name.startswith("res_"))
 
 
 def run() -> None:
