@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from govdata.actor import Actor, Role
 from govdata.orgs.demo import PEOPLE
@@ -17,7 +18,7 @@ DEMO_PEOPLE: dict[str, tuple[str, frozenset[Role]]] = {
 
 def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD, *, next_path: str = "/") -> None:
     """Sign in through the login form and wait for the signed-in page (header names the person)."""
-    target = "/login" if next_path == "/" else f"/login?next={next_path}"
+    target = "/login" if next_path == "/" else f"/login?next={quote(next_path)}"
     page.goto(target)
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
