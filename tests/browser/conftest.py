@@ -1,0 +1,164 @@
+"""Browser tests: the real server (uvicorn in a subprocess on a free loopback port, a fresh database) driven
+by Debian's chromium through Playwright (sync API).
+
+One browser per test session (per xdist worker), a new context per test. A failing test leaves a screenshot
+under `test-output/screenshots/`. Tests in this folder are marked `browser`; without /usr/bin/chromium they are
+skipped, unless `CI` is set, where a missing browser is a failure (CI must really run them).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from govdata.db import Database
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SERVER_START_SECONDS = 60.0
+PAGE_TIMEOUT_MS = 15_000
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Every test in this folder drives the browser, so mark them all here rather than file by file.
+    for item in items:
+        if HERE in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    # The page is still open here (fixture teardown comes later), so the screenshot shows the failure.
+    page = getattr(item, "funcargs", {}).get("page")
+    if report.failed and page is not None and not page.is_closed():
+        folder = item.config.rootpath / "test-output" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", item.nodeid)[-150:] + f"-{report.when}.png"
+        path = folder / name
+        try:
+            page.screenshot(path=str(path), full_page=True)
+            report.sections.append(("screenshot", f"{path} (page {page.url})"))
+        except Exception as exc:  # a crashed page must not hide the test's own failure
+            report.sections.append(("screenshot", f"could not be taken: {exc}"))
+    return report
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    home: Path
+    database: Database
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def _start(env: dict[str, str], log: Path, cwd: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    command = [sys.executable, "-m", "uvicorn", "govdata.asgi:app", "--host", "127.0.0.1", "--port", str(port),
+               "--log-level", "warning"]
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return process, ""  # exited: port taken by a racing process, or a real start-up error
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1.0).json() == {"status": "ok"}:
+                return process, url
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.1)
+    _stop(process)
+    return process, ""
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def live_server(database: Database, tmp_path: Path) -> Iterator[LiveServer]:
+    """The real app in its own uvicorn process on a fresh copy of the demo database."""
+    home = tmp_path / "server-home"
+    home.mkdir()
+    log = tmp_path / "server.log"
+    env = dict(os.environ)
+    env.update({
+        "GOVDATA_HOME": str(home),
+        "GOVDATA_DATABASE_URL": database.url,
+        "GOVDATA_RUN_JOBS_IN_SERVER": "false",
+        "GOVDATA_SECRET_KEY": "browser-test-secret",
+        "GOVDATA_DEMO": "true",
+    })
+    process, url = None, ""
+    for _attempt in range(3):  # a free port can be taken between our check and uvicorn's bind
+        process, url = _start(env, log, tmp_path)
+        if url:
+            break
+    if not url:
+        pytest.fail(f"govdata server did not answer /healthz; its output:\n{log.read_text(errors='replace')[-4000:]}")
+    assert process is not None
+    try:
+        yield LiveServer(url=url, home=home, database=database, log=log)
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests must run in CI but {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """A fresh browser profile (no cookies) pointed at the live server."""
+    ctx = browser.new_context(base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai")
+    ctx.set_default_timeout(PAGE_TIMEOUT_MS)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: Any) -> Iterator[Any]:
+    tab = context.new_page()
+    yield tab
+    tab.close()

@@ -1,0 +1,44 @@
+"""Steps that browser journeys share: sign in and out through the real forms, read the navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from govdata.actor import Actor, Role
+from govdata.orgs.demo import PEOPLE
+from govdata.web.nav import NavItem, nav_for
+
+DEMO_PASSWORD = "govdata-demo"
+# username → (display name, roles), straight from the demo seed so the two cannot drift apart.
+DEMO_PEOPLE: dict[str, tuple[str, frozenset[Role]]] = {
+    username: (display, frozenset(roles)) for username, display, _unit, roles in PEOPLE
+}
+
+
+def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD, *, next_path: str = "/") -> None:
+    """Sign in through the login form and wait for the signed-in page (header names the person)."""
+    target = "/login" if next_path == "/" else f"/login?next={quote(next_path)}"
+    page.goto(target)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_test_id("whoami").wait_for()
+
+
+def sign_out(page: Any) -> None:
+    page.locator("header").get_by_role("button", name="退出").click()
+    page.wait_for_url("**/login**")
+
+
+def nav_entries(page: Any) -> list[tuple[str, str]]:
+    """(label, href) of every link in the main navigation, in page order."""
+    links = page.locator("nav.mainnav a")
+    return [(links.nth(i).inner_text().strip(), links.nth(i).get_attribute("href") or "")
+            for i in range(links.count())]
+
+
+def expected_nav(username: str) -> list[NavItem]:
+    """What the policy allows this demo person's roles to see in the navigation."""
+    display, roles = DEMO_PEOPLE[username]
+    return nav_for(Actor(kind="user", id=None, name=display, roles=roles))
