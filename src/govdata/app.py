@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from govdata import __version__
 from govdata.config import Settings, get_settings
 from govdata.db import Database, database_for
-from govdata.domains import DOMAINS
+from govdata.domains import domain_modules
 from govdata.migrate import upgrade
 from govdata.web import errors
 from govdata.web.middleware import LimitsAndHeaders
@@ -22,15 +21,8 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
 def _include_domain_routes(app: FastAPI) -> None:
-    for domain in DOMAINS:
-        for part in ("api", "pages"):
-            name = f"govdata.{domain}.{part}"
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name not in (name, name.rsplit(".", 1)[0]):  # the module or its domain package is absent
-                    raise
-                continue
+    for part in ("api", "pages"):
+        for module in domain_modules(part):
             app.include_router(module.router)
 
 

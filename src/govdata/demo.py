@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +9,7 @@ from rich.console import Console
 
 from govdata.config import Settings
 from govdata.db import Database
-from govdata.domains import DOMAINS
+from govdata.domains import domain_modules
 from govdata.orgs import demo as orgs_demo
 
 
@@ -30,15 +29,6 @@ def seed(database: Database, settings: Settings, *, console: Console | None = No
         ctx.base_rows = base_rows
     with database.write() as db:
         ctx.units = {code: unit.id for code, unit in orgs_demo.seed(db, settings.demo_password).items()}
-    for domain in DOMAINS:
-        if domain == "orgs":
-            continue
-        name = f"govdata.{domain}.demo"
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name not in (name, name.rsplit(".", 1)[0]):  # the module or its domain package is absent
-                raise
-            continue
+    for module in domain_modules("demo", skip=("orgs",)):
         module.seed(ctx)
     return ctx

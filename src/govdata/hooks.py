@@ -7,13 +7,12 @@ same way any other would: in their domain's `plugin.py`, loaded by `load_plugins
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from govdata.domains import DOMAINS
+from govdata.domains import domain_modules
 
 
 class RowValidator(Protocol):
@@ -70,13 +69,7 @@ def load_plugins() -> None:
     if _loaded:
         return
     _loaded = True
-    for domain in DOMAINS:
-        name = f"govdata.{domain}.plugin"
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name not in (name, name.rsplit(".", 1)[0]):  # the module or its domain package is absent
-                raise
+    domain_modules("plugin")
 
 
 def validators_for(db: Session, entry: Any) -> list[RowValidator]:

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
+from govdata.domains import domain_modules
 
-from govdata.domains import DOMAINS
-
-for _domain in DOMAINS:
-    _name = f"govdata.{_domain}.models"
-    try:
-        importlib.import_module(_name)
-    except ModuleNotFoundError as _exc:
-        if _exc.name not in (_name, _name.rsplit(".", 1)[0]):  # the module or its domain package is absent
-            raise
+domain_modules("models")
