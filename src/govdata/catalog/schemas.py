@@ -326,3 +326,19 @@ class RetireIn(BaseModel):
 class ImportReport(BaseModel):
     created: int
     entry_ids: list[int]
+
+
+PYDANTIC_ZH = {
+    "missing": "必填项为空", "string_pattern_mismatch": "格式不正确", "string_too_long": "内容过长",
+    "string_too_short": "不能为空", "too_short": "至少需要一项", "too_long": "项数过多",
+    "greater_than_equal": "数值过小", "less_than_equal": "数值过大", "int_parsing": "应为整数",
+    "date_from_datetime_parsing": "应为日期（YYYY-MM-DD）", "date_parsing": "应为日期（YYYY-MM-DD）",
+    "enum": "不是可选值", "bool_parsing": "应为 是 或 否", "int_type": "应为整数",
+}
+
+
+def error_message(error: Any) -> str:
+    """A pydantic error in Chinese: our own rule messages as they are, the built-in kinds translated."""
+    if error.get("type") == "value_error":
+        return str(error.get("msg", "")).removeprefix("Value error, ")
+    return PYDANTIC_ZH.get(str(error.get("type")), str(error.get("msg", "")))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import jieba
 from sqlalchemy import Select, delete, func, insert, select, text
@@ -78,7 +79,7 @@ def _tsquery(groups: list[list[str]]) -> str:
     return " & ".join(terms)
 
 
-def matching_ids(db: Session, q: str) -> Select[tuple[int]] | None:
+def matching_ids(db: Session, q: str) -> Select[Any] | None:
     """A subquery of the ids of entries whose text holds every word of `q`; None when `q` has no words."""
     groups = _groups(q)
     if not groups:

@@ -14,7 +14,8 @@ from govdata.errors import BadRequest, Conflict, NotFound, RuleViolation
 from govdata.orgs.service import get_unit
 from govdata.policy import Action
 
-CLASSIFIED_REASON = "涉密数据不得在政务数据平台上登记、汇聚和共享（《龙岩市政务数据管理办法》第二十三条），请按保密规定另行处理"
+CLASSIFIED_REASON = ("涉密数据不得在政务数据平台上登记、汇聚和共享（《龙岩市政务数据管理办法》第二十三条），"
+                     "请按保密规定另行处理")
 
 
 def find_entry(db: Session, *, entry_id: int) -> CatalogEntry | None:
@@ -145,3 +146,16 @@ def draft_content(entry: CatalogEntry) -> EntryUpdate:
     if entry.pending_change:
         return EntryUpdate.model_validate_json(entry.pending_change)
     return EntryUpdate.model_validate(versions.snapshot(entry))
+
+
+def version_diff(db: Session, *, entry: CatalogEntry, to_version: int | None = None,
+                 from_version: int | None = None) -> dict[str, object]:
+    """The difference between two registered versions; version 0 stands for "nothing yet"."""
+    to_version = to_version or entry.version
+    if to_version < 1:
+        raise NotFound("该资源尚未登记，没有版本", field="to_version")
+    from_version = to_version - 1 if from_version is None else from_version
+    after = versions.loads(get_version(db, entry_id=entry.id, version=to_version).snapshot)
+    before = versions.loads(get_version(db, entry_id=entry.id, version=from_version).snapshot) \
+        if from_version >= 1 else versions.EMPTY
+    return versions.diff(before, after)
