@@ -64,9 +64,9 @@ def _conditions(db: Session, actor: Actor, query: EntryQuery) -> list[ColumnElem
 
 def _facet_labels(db: Session, name: str, values: list[Any]) -> dict[Any, str]:
     if name == "unit_id":
-        return dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(values))).tuples().all())
+        return dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(values))).all())
     if name == "region_id":
-        return dict(db.execute(select(Region.id, Region.name).where(Region.id.in_(values))).tuples().all())
+        return dict(db.execute(select(Region.id, Region.name).where(Region.id.in_(values))).all())
     return {v: labels.label_of(name, v) for v in values}
 
 
@@ -75,7 +75,7 @@ def facets(db: Session, where: ColumnElement[bool]) -> dict[str, list[FacetCount
     for name in FACETS:
         column = _column(name)
         rows = db.execute(select(column, func.count()).select_from(CatalogEntry).join(Unit)
-                          .where(where).group_by(column).order_by(func.count().desc(), column)).tuples().all()
+                          .where(where).group_by(column).order_by(func.count().desc(), column)).all()
         names = _facet_labels(db, name, [r[0] for r in rows])
         found[name] = [FacetCount(value=str(v), label=names.get(v, str(v)), count=n) for v, n in rows]
     return found
@@ -90,7 +90,7 @@ def list_entries(db: Session, actor: Actor, *, query: EntryQuery) -> EntryPage:
                CatalogEntry.update_cycle, CatalogEntry.status, CatalogEntry.version, CatalogEntry.updated_at)
         .select_from(CatalogEntry).join(Unit).join(Region).where(where)
         .order_by(*SORTS[query.sort]).limit(query.per_page).offset((query.page - 1) * query.per_page)
-    ).tuples().all()
+    ).all()
     keys = list(EntrySummary.model_fields)
     items = [EntrySummary(**dict(zip(keys, row, strict=True))) for row in rows]
     return EntryPage(total=total, page=query.page, per_page=query.per_page, items=items,

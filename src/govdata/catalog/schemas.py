@@ -81,7 +81,8 @@ class FieldIn(BaseModel):
 class EntryBase(BaseModel):
     """Declared in dependency order: a validator may read the items declared before it."""
 
-    model_config = ConfigDict(str_strip_whitespace=True)
+    # Defaults are validated too: an omitted share condition must still be caught.
+    model_config = ConfigDict(str_strip_whitespace=True, validate_default=True)
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     summary: Text = ""

@@ -9,7 +9,7 @@ from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog import recollection, search, versions
 from govdata.catalog.models import CatalogEntry, EntryStatus, EntryVersion, Field, Filing, FilingStatus
-from govdata.catalog.schemas import EntryBase, EntryCreate, EntryUpdate
+from govdata.catalog.schemas import EntryBase, EntryUpdate
 from govdata.errors import BadRequest, Conflict, NotFound, RuleViolation
 from govdata.orgs.service import get_unit
 from govdata.policy import Action
@@ -99,7 +99,7 @@ def apply_content(entry: CatalogEntry, data: EntryBase) -> None:
     entry.fields = kept
 
 
-def create_entry(db: Session, actor: Actor, *, data: EntryCreate, unit_id: int | None = None) -> CatalogEntry:
+def create_entry(db: Session, actor: Actor, *, data: EntryBase, unit_id: int | None = None) -> CatalogEntry:
     """A steward drafts an entry of their own unit (the platform may name any unit)."""
     unit_id = unit_id if unit_id is not None else actor.unit_id
     if unit_id is None:
