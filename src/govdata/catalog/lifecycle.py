@@ -97,6 +97,7 @@ def submit_entry(db: Session, actor: Actor, *, entry_id: int) -> CatalogEntry:
         if entry.status == EntryStatus.DRAFT.value:
             if entry.code is None:
                 entry.code = next_code(db, category_code=entry.category_code)
+                search.index_entry(db, entry)  # the code is searchable from now on
             if entry.share_type in NEEDS_FILING:
                 entry.status = EntryStatus.SUBMITTED.value
                 filing = _open_filing(db, actor, entry, share_type=entry.share_type, legal_basis=entry.legal_basis,

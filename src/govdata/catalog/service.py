@@ -135,7 +135,8 @@ def update_entry(db: Session, actor: Actor, *, entry_id: int, data: EntryUpdate)
             apply_content(entry, data)
             search.index_entry(db, entry)
         else:
-            entry.pending_change = data.model_dump_json()
+            # An edit that changes nothing leaves nothing to submit.
+            entry.pending_change = None if versions.is_empty(change) else data.model_dump_json()
         audit.details = {"diff": change, "note": data.note, "pending": entry.status != EntryStatus.DRAFT.value,
                          "recollection_basis": data.recollection_basis, "recollection_matches": matches}
     return entry
