@@ -205,3 +205,17 @@ def test_stewards_hear_the_bureau_decision(client: Any, token: Any, database: An
             Notification.kind == "catalog.filing_decided", Notification.message.contains(filing["entry_name"]))
         ).scalars())
     assert len(messages) == 2 and all("被退回：依据不足" in m for m in messages)  # the steward and the head
+
+
+def test_odd_search_text_never_breaks(client: Any, token: Any, web: Any) -> None:
+    headers = token("steward_gaj")
+    for q in ['"', "OR", "AND (", "*", "户籍' OR 1=1 --", "\\", "NEAR(a b)", "sfzh:1", "  ", "Ｃ１８", "婚姻\"登记"]:
+        response = client.get("/api/v1/catalog", params={"q": q}, headers=headers)
+        assert response.status_code == 200, (q, response.text)
+    assert client.get("/api/v1/catalog", params={"q": "x" * 201}, headers=headers).status_code == 422
+    assert client.get("/api/v1/catalog", params={"sort": "nope"}, headers=headers).json()["error"]["field"] == "sort"
+    browser = web("steward_gaj")
+    assert browser.get("/catalog", params={"q": "婚姻\"登记", "share_type": "conditional"}).status_code == 200
+    assert browser.get("/catalog/9-99-999/000001").status_code == 404
+    assert browser.get("/catalog/999999").status_code == 404
+    assert client.get("/openapi.json").status_code == 200

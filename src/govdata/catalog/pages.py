@@ -25,6 +25,7 @@ router = APIRouter(include_in_schema=False)
 templates.env.globals["catalog_label"] = labels.label_of
 templates.env.globals["catalog_choices"] = {name: labels.choices(enum) for name, enum in labels.BY_FIELD.items()}
 templates.env.globals["describe_diff"] = versions.describe
+templates.env.globals["catalog_attr"] = lambda attr: versions.ATTR_LABELS.get(attr, attr)
 
 
 def _done(url: str, message: str) -> RedirectResponse:
