@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import jieba
-from sqlalchemy import Select, delete, func, insert, select, text
+from sqlalchemy import Select, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from govdata.catalog import labels
@@ -88,8 +88,9 @@ def matching_ids(db: Session, q: str) -> Select[Any] | None:
         fts = text("SELECT rowid AS entry_id FROM catalog_fts WHERE catalog_fts MATCH :q").bindparams(
             q=_fts5_query(groups)).columns(entry_id=SearchDoc.entry_id.type)
         return select(fts.subquery().c.entry_id)
-    tsquery = func.to_tsquery("simple", _tsquery(groups))
-    return select(SearchDoc.entry_id).where(func.to_tsvector("simple", SearchDoc.body).op("@@")(tsquery))
+    # Written out so that the expression is exactly the GIN index's (a bound 'simple' would not match it).
+    match = text("to_tsvector('simple'::regconfig, catalog_search.body) @@ to_tsquery('simple'::regconfig, :q)")
+    return select(SearchDoc.entry_id).where(match.bindparams(q=_tsquery(groups)))
 
 
 def rebuild(db: Session) -> int:

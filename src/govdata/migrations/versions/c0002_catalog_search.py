@@ -41,7 +41,7 @@ def upgrade() -> None:
                    "INSERT INTO catalog_fts(catalog_fts, rowid, body) VALUES ('delete', old.entry_id, old.body); "
                    "INSERT INTO catalog_fts(rowid, body) VALUES (new.entry_id, new.body); END")
     else:
-        op.execute("CREATE INDEX ix_catalog_search_tsv ON catalog_search USING gin (to_tsvector('simple', body))")
+        op.execute("CREATE INDEX ix_catalog_search_tsv ON catalog_search USING gin (to_tsvector('simple'::regconfig, body))")
 
 
 
