@@ -139,3 +139,24 @@ def test_other_units_cannot_edit_and_stewards_cannot_submit(web: Any, database: 
     assert web("steward_gaj").get("/catalog/filings").status_code == 403
     audit = last_audit(database, action="catalog.retire")
     assert audit is not None and audit.outcome == "denied"
+
+
+def test_more_rows_keeps_the_form_and_saves_nothing(web: Any, database: Any) -> None:
+    steward = web("steward_gaj")
+    with database.read() as db:
+        before = len(db.execute(select(CatalogEntry.id)).all())
+    page = steward.post("/catalog/new", form_data(more_rows="1"))
+    assert page.status_code == 200 and 'name="f7_name"' in page.text and 'value="路灯编号"' in page.text
+    with database.read() as db:
+        assert len(db.execute(select(CatalogEntry.id)).all()) == before
+
+
+def test_filings_page_lists_all_and_refuses_a_rejection_without_reason(web: Any) -> None:
+    bureau = web("bureau")
+    everything = bureau.get("/catalog/filings?status=")
+    assert everything.status_code == 200 and "已通过" in everything.text and "通过备案" in everything.text
+    pending = bureau.get("/catalog/filings")
+    filing_id = int(re.search(r'data-testid="filing-(\d+)"', pending.text).group(1))  # type: ignore[union-attr]
+    refused = bureau.post(f"/catalog/filings/{filing_id}/decision", {"accept": "0", "note": " "})
+    assert refused.status_code == 422 and "退回备案必须填写理由" in refused.text
+    assert bureau.post(f"/catalog/filings/{filing_id}/decision", {"accept": ""}).status_code == 400
