@@ -36,6 +36,24 @@ def dump_details(details: Any) -> str:
     return orjson.dumps(details, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
 
 
+@dataclass(frozen=True)
+class TargetRef:
+    """What the trail needs of a target, read while it is still loaded (a refused request's session is
+    rolled back before the refusal is recorded, which would leave the ORM object expired and detached)."""
+
+    type_name: str
+    id: Any
+    unit_id: int | None
+    resource_code: str | None
+
+    @classmethod
+    def of(cls, target: Any) -> TargetRef | None:
+        if target is None:
+            return None
+        return cls(_snake(type(target).__name__), getattr(target, "id", None) or getattr(target, "code", None),
+                   getattr(target, "unit_id", None), getattr(target, "resource_code", None))
+
+
 @dataclass
 class AuditDraft:
     """What the service fills in while it works; it becomes a row when the transaction commits."""
@@ -58,6 +76,8 @@ class AuditDraft:
     def to_row(self) -> dict[str, Any]:
         target = self.target
         target_type = self.target_type or (_snake(type(target).__name__) if target is not None else None)
+        if isinstance(target, TargetRef):
+            target_type = self.target_type or target.type_name
         target_id = self.target_id
         if target_id is None and target is not None:
             target_id = getattr(target, "id", None) or getattr(target, "code", None)
@@ -100,7 +120,11 @@ def queue(db: Session, draft: AuditDraft) -> None:
 @contextmanager
 def acting(db: Session, actor: Actor, action: Action, target: Any = None, **fields: Any) -> Iterator[AuditDraft]:
     """Check `actor` may do `action` to `target`, let the caller work, then record it in the same transaction."""
-    policy.require(actor, action, target)
+    try:
+        policy.require(actor, action, target)
+    except policy.Denied as denied:
+        denied.target = TargetRef.of(target)
+        raise
     draft = AuditDraft(actor=actor, action=action, target=target, **fields)
     yield draft
     queue(db, draft)

@@ -142,6 +142,9 @@ class CatalogEntry(Base):
     security_class: Mapped[str] = mapped_column(String(16), default=SecurityClass.GENERAL.value)
     security_level: Mapped[str] = mapped_column(String(4), default=SecurityLevel.L1.value)  # max of fields'
     recollection_basis: Mapped[str] = mapped_column(Text, default="")  # why collect what sharing gives (第九条)
+    # A registered entry's edited-but-not-yet-registered content (EntryUpdate JSON): the registered
+    # version stays in force for sharing and the datastore until the head submits and it is registered.
+    pending_change: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=EntryStatus.DRAFT.value)
     version: Mapped[int] = mapped_column(Integer, default=0)  # registered version number
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -230,3 +233,25 @@ class Filing(Base):
     decision_note: Mapped[str] = mapped_column(Text, default="")
 
     entry: Mapped[CatalogEntry] = relationship(lazy="joined")
+
+
+class CodeSequence(Base):
+    """The last 顺序码 handed out per 分类码: codes are never reused, even after retirement."""
+
+    __tablename__ = "catalog_code_seq"
+
+    category_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SearchDoc(Base):
+    """An entry's searchable text, segmented by jieba into space-separated words.
+
+    SQLite indexes it through the FTS5 table `catalog_fts` (kept in sync by triggers, see migration c0002);
+    PostgreSQL through a GIN index on `to_tsvector('simple', body)`.
+    """
+
+    __tablename__ = "catalog_search"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("catalog_entries.id", ondelete="CASCADE"), primary_key=True)
+    body: Mapped[str] = mapped_column(Text, default="")

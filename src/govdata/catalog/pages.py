@@ -1,0 +1,224 @@
+"""HTML pages of the catalog; plain forms that work without JavaScript. Thin: one service call each."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from govdata.actor import Actor, Role
+from govdata.catalog import browse, excel, forms, labels, lifecycle, service, versions
+from govdata.catalog.api import XLSX
+from govdata.catalog.browse import EntryQuery
+from govdata.catalog.models import CatalogEntry, EntryStatus
+from govdata.catalog.schemas import FilingDecision
+from govdata.errors import BadRequest, GovdataError, NotFound
+from govdata.orgs.service import find_unit_by_code
+from govdata.policy import Action, can
+from govdata.web.deps import AppSettings, Db, WriteDb, requires
+from govdata.web.templating import render, templates
+
+router = APIRouter(include_in_schema=False)
+templates.env.globals["catalog_label"] = labels.label_of
+templates.env.globals["catalog_choices"] = {name: labels.choices(enum) for name, enum in labels.BY_FIELD.items()}
+templates.env.globals["describe_diff"] = versions.describe
+templates.env.globals["catalog_attr"] = lambda attr: versions.ATTR_LABELS.get(attr, attr)
+
+
+def _done(url: str, message: str) -> RedirectResponse:
+    joiner = "&" if "?" in url else "?"
+    return RedirectResponse(f"{url}{joiner}msg={quote(message)}", status_code=303)
+
+
+def entry_url(entry: CatalogEntry) -> str:
+    return f"/catalog/{entry.id}"
+
+
+def _listing(request: Request, db: Session, actor: Actor, query: EntryQuery, *, heading: str,
+             unit: Any = None) -> HTMLResponse:
+    page = browse.list_entries(db, actor, query=query)
+    params = {k: v for k, v in query.model_dump().items() if v not in (None, "", False) and k != "with_facets"}
+    params.pop("page", None)
+    return render(request, "catalog/list.html", {
+        "page": page, "query": query, "heading": heading, "unit": unit, "params": params,
+        "export_url": "/catalog/export.xlsx?" + urlencode(params),
+        "pages": max(1, (page.total + query.per_page - 1) // query.per_page),
+        "can_draft": can(actor, Action.CATALOG_DRAFT), "can_import": can(actor, Action.CATALOG_IMPORT),
+        "facet_names": {"unit_id": "提供单位", "region_id": "区域", "category": "信息资源分类",
+                        "share_type": "共享类型", "open_type": "开放类型", "format": "格式",
+                        "update_cycle": "更新周期", "status": "状态"},
+    })
+
+
+@router.get("/catalog", response_class=HTMLResponse)
+def catalog_home(request: Request, db: Db, query: Annotated[EntryQuery, Query()],
+                 actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
+    return _listing(request, db, actor, query, heading="全市政务数据目录")
+
+
+@router.get("/catalog/unit/{unit_code}", response_class=HTMLResponse)
+def unit_home(request: Request, db: Db, unit_code: str, query: Annotated[EntryQuery, Query()],
+              actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
+    unit = find_unit_by_code(db, code=unit_code)
+    if unit is None:
+        raise NotFound(f"单位 {unit_code} 不存在", field="unit_code")
+    query.unit_id = unit.id
+    return _listing(request, db, actor, query, heading=f"{unit.name} · 数据目录", unit=unit)
+
+
+@router.get("/catalog/export.xlsx")
+def export_xlsx(db: WriteDb, query: Annotated[EntryQuery, Query()],
+                actor: Actor = requires(Action.CATALOG_EXPORT)) -> Response:
+    content = excel.export_entries(db, actor, entry_ids=browse.entry_ids(db, actor, query=query))
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="catalog.xlsx"'})
+
+
+@router.get("/catalog/import", response_class=HTMLResponse)
+def import_form(request: Request, actor: Actor = requires(Action.CATALOG_IMPORT)) -> Response:
+    return render(request, "catalog/import.html", {"error": None, "problems": []})
+
+
+@router.post("/catalog/import", response_class=HTMLResponse)
+async def import_upload(request: Request, db: Db, settings: AppSettings, file: Annotated[UploadFile, File()],
+                        actor: Actor = requires(Action.CATALOG_IMPORT)) -> Response:
+    limit = min(settings.max_upload_bytes, excel.MAX_BYTES)
+    content = await file.read(limit + 1)
+    try:
+        if len(content) > limit:
+            raise BadRequest(f"文件超过 {limit // 1024 // 1024} MB", field="file")
+        created = excel.import_entries(db, actor, content=content, filename=file.filename or "")
+    except GovdataError as exc:
+        db.rollback()  # all or nothing: not one entry of a failed import is kept
+        problems = exc.context.get("details") or []
+        return render(request, "catalog/import.html", {"error": exc.message, "problems": problems},
+                      status_code=exc.status)
+    return _done("/catalog?status=draft&sort=name", f"已导入 {len(created)} 条信息资源（草稿）")
+
+
+def _form(request: Request, *, values: dict[str, str], rows: list[dict[str, Any]], action: str, title: str,
+          errors: list[str] | None = None, matches: list[Any] | None = None, status_code: int = 200,
+          extra_rows: int = forms.BLANK_ROWS) -> HTMLResponse:
+    blank = {name: "" for name in forms.FIELD_INPUTS} | {flag: False for flag in forms.FLAGS}
+    all_rows = rows + [dict(blank) for _ in range(extra_rows)]
+    return render(request, "catalog/form.html", {"values": values, "rows": all_rows, "action": action,
+                                                 "title": title, "errors": errors or [], "matches": matches or []},
+                  status_code=status_code)
+
+
+@router.get("/catalog/new", response_class=HTMLResponse)
+def new_form(request: Request, actor: Actor = requires(Action.CATALOG_DRAFT)) -> Response:
+    values = {name: "" for name in forms.ENTRY_INPUTS} | {"is_classified": ""}
+    values.update(category="department", format="database", share_type="unconditional", share_method="interface",
+                  open_type="closed", update_cycle="daily", ingest_mode="realtime", security_class="general")
+    return _form(request, values=values, rows=[], action="/catalog/new", title="新建信息资源", extra_rows=5)
+
+
+async def _save(request: Request, db: Session, actor: Actor, *, entry_id: int | None, action: str,
+                title: str) -> Response:
+    form = await request.form()
+    values, rows = forms.values_from_form(form)
+    if form.get("more_rows"):
+        return _form(request, values=values, rows=rows, action=action, title=title, extra_rows=5)
+    data, errors = forms.parse(values, rows)
+    if data is None:
+        return _form(request, values=values, rows=rows, action=action, title=title, errors=errors, status_code=422)
+    try:
+        if entry_id is None:
+            entry = service.create_entry(db, actor, data=data)
+        else:
+            entry = service.update_entry(db, actor, entry_id=entry_id, data=data)
+    except GovdataError as exc:
+        if exc.status == 403:
+            raise
+        db.rollback()
+        item = forms.ITEM_LABELS.get(exc.field or "", "")
+        return _form(request, values=values, rows=rows, action=action, title=title,
+                     errors=[f"{item}：{exc.message}" if item else exc.message],
+                     matches=exc.context.get("details") or [], status_code=exc.status)
+    saved = "已保存" if entry.status == EntryStatus.DRAFT.value else "变更已保存，待负责人提交登记"
+    return _done(entry_url(entry), saved)
+
+
+@router.post("/catalog/new", response_class=HTMLResponse)
+async def create(request: Request, db: Db, actor: Actor = requires(Action.CATALOG_DRAFT)) -> Response:
+    return await _save(request, db, actor, entry_id=None, action="/catalog/new", title="新建信息资源")
+
+
+@router.get("/catalog/filings", response_class=HTMLResponse)
+def filings(request: Request, db: Db,
+            status: Annotated[str, Query(pattern="^(pending|accepted|rejected|)$")] = "pending",
+            actor: Actor = requires(Action.FILING_REVIEW)) -> Response:
+    return render(request, "catalog/filings.html", {"filings": lifecycle.list_filings(db, status=status or None),
+                                                    "status": status, "error": None})
+
+
+@router.post("/catalog/filings/{filing_id}/decision", response_class=HTMLResponse)
+def decide(request: Request, db: Db, filing_id: int, accept: Annotated[str, Form()] = "",
+           note: Annotated[str, Form(max_length=4000)] = "", actor: Actor = requires(Action.FILING_REVIEW)) -> Response:
+    if accept not in ("1", "0"):
+        raise BadRequest("请选择通过或退回", field="accept")
+    if accept == "0" and not note.strip():
+        return render(request, "catalog/filings.html", {
+            "filings": lifecycle.list_filings(db, status="pending"), "status": "pending",
+            "error": "退回备案必须填写理由"}, status_code=422)
+    filing = lifecycle.decide_filing(db, actor, filing_id=filing_id,
+                                     decision=FilingDecision(accept=accept == "1", note=note))
+    return _done("/catalog/filings", f"“{filing.entry.name}”的备案已{'通过' if accept == '1' else '退回'}")
+
+
+@router.get("/catalog/{entry_id:int}/edit", response_class=HTMLResponse)
+def edit_form(request: Request, db: Db, entry_id: int, actor: Actor = requires(Action.CATALOG_DRAFT)) -> Response:
+    entry = service.view_entry(db, actor, entry_id=entry_id)
+    values, rows = forms.values_from_entry(service.draft_content(entry))
+    values["note"] = ""
+    return _form(request, values=values, rows=rows, action=f"/catalog/{entry.id}/edit", title=f"修改：{entry.name}")
+
+
+@router.post("/catalog/{entry_id:int}/edit", response_class=HTMLResponse)
+async def edit(request: Request, db: Db, entry_id: int, actor: Actor = requires(Action.CATALOG_DRAFT)) -> Response:
+    return await _save(request, db, actor, entry_id=entry_id, action=f"/catalog/{entry_id}/edit", title="修改信息资源")
+
+
+@router.post("/catalog/{entry_id:int}/submit")
+def submit(db: Db, entry_id: int, actor: Actor = requires(Action.CATALOG_SUBMIT)) -> Response:
+    entry = lifecycle.submit_entry(db, actor, entry_id=entry_id)
+    if service.pending_filing(db, entry_id=entry.id) is not None:
+        return _done(entry_url(entry), f"已提交，资源代码 {entry.code}，等待大数据局备案审核")
+    return _done(entry_url(entry), f"已登记，资源代码 {entry.code}，版本 {entry.version}")
+
+
+@router.post("/catalog/{entry_id:int}/retire")
+def retire(db: Db, entry_id: int, reason: Annotated[str, Form(min_length=1, max_length=2000)],
+           actor: Actor = requires(Action.CATALOG_RETIRE)) -> Response:
+    entry = lifecycle.retire_entry(db, actor, entry_id=entry_id, reason=reason)
+    return _done(entry_url(entry), "已撤销，资源代码保留不再使用")
+
+
+@router.get("/catalog/{entry_id:int}/diff", response_class=HTMLResponse)
+def diff_page(request: Request, db: Db, entry_id: int, to_version: Annotated[int | None, Query(ge=1)] = None,
+              actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
+    entry = service.view_entry(db, actor, entry_id=entry_id)
+    change = service.version_diff(db, entry=entry, to_version=to_version)
+    return render(request, "catalog/diff.html", {"entry": entry, "change": change,
+                                                 "to_version": to_version or entry.version})
+
+
+@router.get("/catalog/{ref:path}", response_class=HTMLResponse)
+def detail(request: Request, db: Db, ref: str, actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
+    entry = service.view_entry(db, actor, entry_id=int(ref)) if ref.isdigit() else \
+        service.view_entry(db, actor, code=ref)
+    own = actor.unit_id == entry.unit_id
+    pending = None
+    if entry.pending_change:
+        pending = versions.diff(versions.snapshot(entry), versions.content_of(service.draft_content(entry)))
+    return render(request, "catalog/detail.html", {
+        "entry": entry, "versions": service.list_versions(db, entry_id=entry.id),
+        "filings": lifecycle.list_filings(db, entry_id=entry.id), "pending": pending,
+        "open_filing": service.pending_filing(db, entry_id=entry.id),
+        "may_edit": own and actor.has(Role.STEWARD) and entry.status in ("draft", "registered"),
+        "may_submit": own and actor.has(Role.UNIT_HEAD) and (entry.status == "draft" or bool(entry.pending_change)),
+        "may_retire": own and actor.has(Role.UNIT_HEAD) and entry.status != "retired",
+    })

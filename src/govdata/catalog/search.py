@@ -1,0 +1,102 @@
+"""Chinese full-text search: jieba words in `catalog_search`, FTS5 on SQLite, tsvector on PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import jieba
+from sqlalchemy import Select, delete, insert, select, text
+from sqlalchemy.orm import Session
+
+from govdata.catalog import labels
+from govdata.catalog.models import CatalogEntry, SearchDoc
+
+jieba.setLogLevel(logging.WARNING)
+_WORD = re.compile(r"\w", re.UNICODE)
+_initialised = False
+
+
+def _ensure_jieba() -> None:
+    """Load the dictionary once, up front, rather than inside the first request that searches."""
+    global _initialised
+    if not _initialised:
+        jieba.initialize()
+        _initialised = True
+
+
+def words(text_: str) -> list[str]:
+    """Index words: every word and its dictionary sub-words (search-engine mode), lower-cased."""
+    _ensure_jieba()
+    return [w.lower() for w in jieba.cut_for_search(text_) if _WORD.search(w)]
+
+
+def document(entry: CatalogEntry) -> str:
+    parts = [entry.name, entry.summary, entry.code or "", entry.unit.name, entry.unit.region.name,
+             labels.label_of("category", entry.category), labels.label_of("format", entry.format),
+             labels.label_of("share_type", entry.share_type), labels.label_of("open_type", entry.open_type)]
+    parts += [f"{f.label} {f.name} {f.description}" for f in entry.fields]
+    return " ".join(dict.fromkeys(words(" ".join(parts))))
+
+
+def index_entry(db: Session, entry: CatalogEntry) -> None:
+    db.flush()
+    db.execute(delete(SearchDoc).where(SearchDoc.entry_id == entry.id))
+    db.execute(insert(SearchDoc).values(entry_id=entry.id, body=document(entry)))
+
+
+def _groups(q: str) -> list[list[str]]:
+    """For each word of the query: the word itself, else all of its sub-words (both indexed)."""
+    _ensure_jieba()
+    groups: list[list[str]] = []
+    for word in jieba.cut(q):
+        word = word.strip().lower()
+        if not _WORD.search(word):
+            continue
+        subs = [w.lower() for w in jieba.cut_for_search(word) if w.lower() != word and _WORD.search(w)]
+        groups.append([word, *subs])
+    return groups
+
+
+def _fts5_query(groups: list[list[str]]) -> str:
+    def quote(w: str) -> str:
+        return '"' + w.replace('"', '""') + '"'
+
+    terms = []
+    for word, *subs in groups:
+        terms.append(f"({quote(word)} OR ({' AND '.join(quote(s) for s in subs)}))" if subs else quote(word))
+    return " AND ".join(terms)
+
+
+def _tsquery(groups: list[list[str]]) -> str:
+    def lexeme(w: str) -> str:
+        return "'" + w.replace("'", "''").replace("\\", "\\\\") + "'"
+
+    terms = []
+    for word, *subs in groups:
+        terms.append(f"({lexeme(word)} | ({' & '.join(lexeme(s) for s in subs)}))" if subs else lexeme(word))
+    return " & ".join(terms)
+
+
+def matching_ids(db: Session, q: str) -> Select[Any] | None:
+    """A subquery of the ids of entries whose text holds every word of `q`; None when `q` has no words."""
+    groups = _groups(q)
+    if not groups:
+        return None
+    if db.get_bind().dialect.name == "sqlite":
+        fts = text("SELECT rowid AS entry_id FROM catalog_fts WHERE catalog_fts MATCH :q").bindparams(
+            q=_fts5_query(groups)).columns(entry_id=SearchDoc.entry_id.type)
+        return select(fts.subquery().c.entry_id)
+    # Written out so that the expression is exactly the GIN index's (a bound 'simple' would not match it).
+    match = text("to_tsvector('simple'::regconfig, catalog_search.body) @@ to_tsquery('simple'::regconfig, :q)")
+    return select(SearchDoc.entry_id).where(match.bindparams(q=_tsquery(groups)))
+
+
+def rebuild(db: Session) -> int:
+    """Re-index every entry (after a bulk load or a change in how documents are made)."""
+    count = 0
+    for entry in db.execute(select(CatalogEntry)).scalars():
+        index_entry(db, entry)
+        count += 1
+    return count
