@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -13,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from govdata import __version__
 from govdata.config import Settings, get_settings
 from govdata.db import Database, database_for
-from govdata.domains import DOMAINS
+from govdata.domains import DOMAINS, import_optional
 from govdata.migrate import upgrade
 from govdata.web import errors
 from govdata.web.middleware import LimitsAndHeaders
@@ -25,11 +24,8 @@ def _include_domain_routes(app: FastAPI) -> None:
     for domain in DOMAINS:
         for part in ("api", "pages"):
             name = f"govdata.{domain}.{part}"
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name != name:
-                    raise
+            module = import_optional(name)
+            if module is None:
                 continue
             app.include_router(module.router)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +9,7 @@ from rich.console import Console
 
 from govdata.config import Settings
 from govdata.db import Database
-from govdata.domains import DOMAINS
+from govdata.domains import DOMAINS, import_optional
 from govdata.orgs import demo as orgs_demo
 
 
@@ -34,11 +33,8 @@ def seed(database: Database, settings: Settings, *, console: Console | None = No
         if domain == "orgs":
             continue
         name = f"govdata.{domain}.demo"
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        module = import_optional(name)
+        if module is None:
             continue
         module.seed(ctx)
     return ctx

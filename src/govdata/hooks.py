@@ -7,13 +7,12 @@ same way any other would: in their domain's `plugin.py`, loaded by `load_plugins
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from govdata.domains import DOMAINS
+from govdata.domains import DOMAINS, import_optional
 
 
 class RowValidator(Protocol):
@@ -72,11 +71,7 @@ def load_plugins() -> None:
     _loaded = True
     for domain in DOMAINS:
         name = f"govdata.{domain}.plugin"
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        import_optional(name)
 
 
 def validators_for(db: Session, entry: Any) -> list[RowValidator]:

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
-
-from govdata.domains import DOMAINS
+from govdata.domains import DOMAINS, import_optional
 
 for _domain in DOMAINS:
     _name = f"govdata.{_domain}.models"
-    try:
-        importlib.import_module(_name)
-    except ModuleNotFoundError as _exc:
-        if _exc.name != _name:
-            raise
+    import_optional(_name)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from govdata.domains import DOMAINS
+from govdata.domains import DOMAINS, import_optional
 
 # A job gets the JobContext and returns a short summary; it must be safe to run twice.
 JobFunc = Callable[[Any], str]
@@ -36,9 +35,5 @@ def job(name: str, *, every: timedelta, description: str = "") -> Callable[[JobF
 def load_all() -> dict[str, Job]:
     for domain in DOMAINS:
         name = f"govdata.{domain}.jobs"
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+        import_optional(name)
     return JOBS
