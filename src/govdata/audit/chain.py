@@ -108,7 +108,7 @@ class VerifyResult:
 def iter_events(conn: Connection, batch: int = 20000) -> Iterator[Sequence[Any]]:
     """Every event in seq order as raw driver rows (HASHED columns, then prev_hash, hash), streamed."""
     sql = _sql(conn.dialect.name)
-    raw = conn.connection.dbapi_connection
+    raw: Any = conn.connection.dbapi_connection
     assert raw is not None
     if conn.dialect.name == "sqlite":
         cursor = raw.cursor()

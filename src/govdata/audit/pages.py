@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from govdata.actor import Actor
 from govdata.audit import search
-from govdata.audit.schemas import AuditFilter
+from govdata.audit.schemas import AuditEventRead, AuditFilter
 from govdata.orgs.service import list_units
 from govdata.policy import Action
 from govdata.timeutil import local_today
@@ -33,7 +33,8 @@ def _filters(request: Request) -> AuditFilter | FormError:
 def audit_page(request: Request, db: Db, actor: Actor = requires(Action.AUDIT_VIEW)) -> Response:
     filters = _filters(request)
     error = filters if isinstance(filters, FormError) else None
-    events, next_before = [], None
+    events: list[AuditEventRead] = []
+    next_before: int | None = None
     before_raw = request.query_params.get("before_seq", "")
     before = int(before_raw) if before_raw.isdigit() else None
     if not isinstance(filters, FormError):
