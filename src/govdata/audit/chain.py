@@ -70,31 +70,45 @@ def ensure_head(conn: Connection) -> None:
 
 
 def append(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Give each row the next seq and its hash, insert them, move the head."""
-    sql = _sql(conn.dialect.name)
-    head = conn.exec_driver_sql(sql.head).first()
-    if head is None:
-        ensure_head(conn)
-        head = conn.exec_driver_sql(sql.head).one()
-    seq, prev = head
-    sqlite = conn.dialect.name == "sqlite"
-    params = []
-    dumps, sha = orjson.dumps, hashlib.sha256
-    for row in rows:
-        seq += 1
-        row["seq"] = seq
-        values = [row[name] for name in HASHED]
-        for i in _TIME_COLUMNS:
-            values[i] = canonical_time(values[i])
-        digest = sha(prev.encode() + dumps(values)).hexdigest()
-        if not sqlite:  # PostgreSQL gets real timestamps; SQLite stores the canonical text itself
+    """Give each row the next seq and its hash, insert them, move the head.
+
+    Runs on the driver cursor of the session's own connection (same transaction), since this is paid
+    by every audited write.
+    """
+    dialect = conn.dialect.name
+    sql = _sql(dialect)
+    raw: Any = conn.connection.dbapi_connection
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql.head)
+        head = cursor.fetchone()
+        if head is None:
+            ensure_head(conn)
+            cursor.execute(sql.head)
+            head = cursor.fetchone()
+        seq, prev = head
+        params = []
+        dumps, sha = orjson.dumps, hashlib.sha256
+        for row in rows:
+            seq += 1
+            row["seq"] = seq
+            values = [row[name] for name in HASHED]
             for i in _TIME_COLUMNS:
-                values[i] = row[HASHED[i]]
-        row["prev_hash"], row["hash"] = prev, digest
-        params.append((*values, prev, digest))
-        prev = digest
-    conn.exec_driver_sql(sql.insert, params if len(params) > 1 else params[0])
-    conn.exec_driver_sql(sql.move, (seq, prev))
+                values[i] = canonical_time(values[i])
+            digest = sha(prev.encode() + dumps(values)).hexdigest()
+            if dialect != "sqlite":  # PostgreSQL gets real timestamps; SQLite stores the canonical text itself
+                for i in _TIME_COLUMNS:
+                    values[i] = row[HASHED[i]]
+            row["prev_hash"], row["hash"] = prev, digest
+            params.append((*values, prev, digest))
+            prev = digest
+        if len(params) == 1:
+            cursor.execute(sql.insert, params[0])
+        else:
+            cursor.executemany(sql.insert, params)
+        cursor.execute(sql.move, (seq, prev))
+    finally:
+        cursor.close()
 
 
 @dataclass
