@@ -60,7 +60,8 @@ def template(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterat
     home = tmp_path_factory.mktemp("template-home")
     if PG_URL:
         base = make_url(normalize_url(PG_URL)).database or "govdata"
-        name = f"{base}_tpl_{worker_id}"[:60]
+        # The pid keeps concurrent test runs on one server (several worktrees) off each other's template.
+        name = f"{base}_tpl_{worker_id}_{os.getpid()}"[:60]
         _pg_exec(f'DROP DATABASE IF EXISTS "{name}"')
         _pg_exec(f'CREATE DATABASE "{name}"')
         database = open_database(_pg_url_for(name))
