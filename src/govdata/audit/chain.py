@@ -1,9 +1,13 @@
 """The hash chain: appending events in order and verifying them.
 
 Each event's hash is sha256 over its previous event's hash and a canonical JSON list of its stored
-columns. Writers append inside the transaction of the change they record, just before it commits,
-holding the single `audit_head` row (FOR UPDATE on PostgreSQL; the SQLite write lock already
+columns (times as "YYYY-MM-DD HH:MM:SS.ffffff", which is also how SQLite stores them, so a raw read
+needs no conversion). Writers append inside the transaction of the change they record, just before it
+commits, holding the single `audit_head` row (FOR UPDATE on PostgreSQL; the SQLite write lock already
 serialises writers), so concurrent writers still produce one unbroken sequence.
+
+Both directions are hot paths (every audited write; verifying millions of events), so they use plain
+driver SQL built once per dialect instead of per-call SQLAlchemy constructs.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Connection
 
 from govdata.audit.models import AuditEvent, AuditHead
@@ -23,12 +29,39 @@ GENESIS = "0" * 64
 
 # The hashed columns, in order. `hash` itself is left out; `prev_hash` is folded in first.
 HASHED = [c.name for c in AuditEvent.__table__.columns if c.name not in ("hash", "prev_hash")]
+_TIME_COLUMNS = [i for i, name in enumerate(HASHED) if name == "at"]
 _events: Table = AuditEvent.__table__  # type: ignore[assignment]
 _head: Table = AuditHead.__table__  # type: ignore[assignment]
 
 
+def canonical_time(moment: datetime) -> str:
+    return moment.isoformat(" ", "microseconds")
+
+
 def event_hash(prev_hash: str, values: Sequence[Any]) -> str:
+    """`values` in HASHED order, times already canonical strings."""
     return hashlib.sha256(prev_hash.encode() + orjson.dumps(list(values))).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Sql:
+    head: str
+    insert: str
+    move: str
+    read: str
+
+
+@cache
+def _sql(dialect: str) -> _Sql:
+    mark = "?" if dialect == "sqlite" else "%s"
+    columns = HASHED + ["prev_hash", "hash"]
+    lock = "" if dialect == "sqlite" else " FOR UPDATE"
+    return _Sql(
+        head=f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}",
+        insert=f"INSERT INTO audit_events ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",
+        move=f"UPDATE audit_head SET seq = {mark}, hash = {mark} WHERE id = 1",
+        read=f"SELECT {', '.join(columns)} FROM audit_events ORDER BY seq",
+    )
 
 
 def ensure_head(conn: Connection) -> None:
@@ -37,22 +70,45 @@ def ensure_head(conn: Connection) -> None:
 
 
 def append(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Give each row the next seq and its hash, insert them, move the head."""
-    query = select(_head.c.seq, _head.c.hash).where(_head.c.id == 1)
-    if conn.dialect.name != "sqlite":
-        query = query.with_for_update()
-    head = conn.execute(query).first()
-    if head is None:
-        ensure_head(conn)
-        head = conn.execute(query).one()
-    seq, prev = head
-    for row in rows:
-        seq += 1
-        row["seq"] = seq
-        row["prev_hash"] = prev
-        row["hash"] = prev = event_hash(prev, [row[name] for name in HASHED])
-    conn.execute(insert(_events), rows)
-    conn.execute(update(_head).where(_head.c.id == 1).values(seq=seq, hash=prev))
+    """Give each row the next seq and its hash, insert them, move the head.
+
+    Runs on the driver cursor of the session's own connection (same transaction), since this is paid
+    by every audited write.
+    """
+    dialect = conn.dialect.name
+    sql = _sql(dialect)
+    raw: Any = conn.connection.dbapi_connection
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql.head)
+        head = cursor.fetchone()
+        if head is None:
+            ensure_head(conn)
+            cursor.execute(sql.head)
+            head = cursor.fetchone()
+        seq, prev = head
+        params = []
+        dumps, sha = orjson.dumps, hashlib.sha256
+        for row in rows:
+            seq += 1
+            row["seq"] = seq
+            values = [row[name] for name in HASHED]
+            for i in _TIME_COLUMNS:
+                values[i] = canonical_time(values[i])
+            digest = sha(prev.encode() + dumps(values)).hexdigest()
+            if dialect != "sqlite":  # PostgreSQL gets real timestamps; SQLite stores the canonical text itself
+                for i in _TIME_COLUMNS:
+                    values[i] = row[HASHED[i]]
+            row["prev_hash"], row["hash"] = prev, digest
+            params.append((*values, prev, digest))
+            prev = digest
+        if len(params) == 1:
+            cursor.execute(sql.insert, params[0])
+        else:
+            cursor.executemany(sql.insert, params)
+        cursor.execute(sql.move, (seq, prev))
+    finally:
+        cursor.close()
 
 
 @dataclass
@@ -64,12 +120,24 @@ class VerifyResult:
 
 
 def iter_events(conn: Connection, batch: int = 20000) -> Iterator[Sequence[Any]]:
-    columns = [_events.c[name] for name in HASHED] + [_events.c.prev_hash, _events.c.hash]
-    result = conn.execution_options(stream_results=True, yield_per=batch).execute(
-        select(*columns).order_by(_events.c.seq)
-    )
-    for part in result.partitions(batch):
-        yield from part
+    """Every event in seq order as raw driver rows (HASHED columns, then prev_hash, hash), streamed."""
+    sql = _sql(conn.dialect.name)
+    raw: Any = conn.connection.dbapi_connection
+    assert raw is not None
+    if conn.dialect.name == "sqlite":
+        cursor = raw.cursor()
+    else:
+        cursor = raw.cursor(name="govdata_audit_verify")  # server-side: memory stays flat
+        cursor.itersize = batch
+    try:
+        cursor.execute(sql.read)
+        while True:
+            part = cursor.fetchmany(batch)
+            if not part:
+                return
+            yield from part
+    finally:
+        cursor.close()
 
 
 def verify(conn: Connection, progress: Any = None) -> VerifyResult:
@@ -81,6 +149,8 @@ def verify(conn: Connection, progress: Any = None) -> VerifyResult:
     n_hashed = len(HASHED)
     checked = 0
     dumps, sha = orjson.dumps, hashlib.sha256
+    convert = conn.dialect.name != "sqlite"
+    times = _TIME_COLUMNS
     for row in iter_events(conn):
         seq = row[0]
         expected_seq += 1
@@ -90,7 +160,12 @@ def verify(conn: Connection, progress: Any = None) -> VerifyResult:
             return VerifyResult(checked, False, bad, problem)
         if row[n_hashed] != prev:
             return VerifyResult(checked, False, seq, "前序哈希不符（前一事件被删除、插入或改动）")
-        digest = sha(prev.encode() + dumps(list(row[:n_hashed]))).hexdigest()
+        values = row[:n_hashed]  # a tuple slice: orjson writes it as the same JSON array
+        if convert:
+            values = list(values)
+            for i in times:
+                values[i] = canonical_time(values[i])
+        digest = sha(prev.encode() + dumps(values)).hexdigest()
         if digest != row[n_hashed + 1]:
             return VerifyResult(checked, False, seq, "事件内容与哈希不符（事件被改动）")
         prev = digest

@@ -38,3 +38,18 @@ def me(db: Db, actor: Actor = requires(Action.USER_SELF)) -> UserRead:
 @router.post("/users", response_model=UserRead, status_code=201)
 def create_user(db: Db, data: UserCreate, actor: Actor = requires(Action.USER_MANAGE)) -> UserRead:
     return UserRead.model_validate(service.create_user(db, actor, data=data))
+
+
+@router.get("/users", response_model=list[UserRead])
+def users(db: Db, actor: Actor = requires(Action.USER_MANAGE)) -> list[UserRead]:
+    return [UserRead.model_validate(u) for u in service.list_users(db, actor)]
+
+
+@router.post("/users/{user_id}/deactivate", response_model=UserRead)
+def deactivate_user(db: Db, user_id: int, actor: Actor = requires(Action.USER_MANAGE)) -> UserRead:
+    return UserRead.model_validate(service.set_active(db, actor, user_id=user_id, active=False))
+
+
+@router.post("/users/{user_id}/reactivate", response_model=UserRead)
+def reactivate_user(db: Db, user_id: int, actor: Actor = requires(Action.USER_MANAGE)) -> UserRead:
+    return UserRead.model_validate(service.set_active(db, actor, user_id=user_id, active=True))

@@ -86,3 +86,9 @@ def password_change(request: Request, db: Db, current_password: Annotated[str, F
     response = RedirectResponse("/login?msg=密码已修改，请重新登录", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+# The center's user administration lives in its own module; it is served with these pages.
+from govdata.auth.users_pages import router as _users_router  # noqa: E402
+
+router.include_router(_users_router)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from govdata import ratelimit
+from govdata import policy, ratelimit
 from govdata.actor import Actor, Method, Role
 from govdata.audit.service import acting, record
 from govdata.auth import passwords
@@ -194,3 +194,25 @@ def resolve_token(db: Session, *, token: str) -> TokenOwner:
     if user is None or not user.is_active:
         raise NotAuthenticated("访问令牌无效", field="Authorization")
     return TokenOwner(row, user, None)
+
+
+def list_users(db: Session, actor: Actor) -> list[User]:
+    policy.require(actor, Action.USER_MANAGE)
+    return list(db.execute(select(User).order_by(User.unit_id, User.id)).scalars())
+
+
+def set_active(db: Session, actor: Actor, *, user_id: int, active: bool) -> User:
+    """Deactivate (signing the person out everywhere) or reactivate an account; reactivating also unlocks it."""
+    user = get_user(db, user_id=user_id)
+    with acting(db, actor, Action.USER_MANAGE, target=user) as audit:
+        if not active and user.id == actor.id:
+            raise RuleViolation("不能停用自己的账号", field="user_id")
+        audit.details = {"username": user.username, "before": user.is_active, "after": active}
+        user.is_active = active
+        if active:
+            user.failed_logins, user.locked_until = 0, None
+        else:
+            db.execute(delete(WebSession).where(WebSession.user_id == user.id))
+            db.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+    return user

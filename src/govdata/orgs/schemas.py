@@ -63,3 +63,45 @@ class SystemRead(BaseModel):
     assessment_valid_until: date | None
     is_active: bool
     assessment_status: str = ""
+
+
+class AssessmentUpdate(BaseModel):
+    """A new 等保 assessment for a system (or clearing it: all fields empty)."""
+
+    assessment_level: int | None = Field(default=None, ge=1, le=5)
+    assessment_report_no: str | None = Field(default=None, max_length=64)
+    assessment_date: date | None = None
+    assessment_valid_until: date | None = None
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> AssessmentUpdate:
+        if self.assessment_date and self.assessment_valid_until and \
+                self.assessment_valid_until < self.assessment_date:
+            raise ValueError("assessment_valid_until 不能早于 assessment_date")
+        return self
+
+
+class RegionRead(BaseModel):
+    model_config = {"from_attributes": True}
+
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+
+
+class ContactRead(BaseModel):
+    """A registered steward or unit head and how to reach them (第五条)."""
+
+    id: int
+    display_name: str
+    roles: list[str]
+    phone: str
+    email: str
+
+
+class UnitDetail(UnitRead):
+    region_name: str
+    contacts: list[ContactRead]
+    systems: list[SystemRead]

@@ -10,7 +10,7 @@ from govdata.audit.service import acting
 from govdata.auth.models import User, UserRole
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.orgs.models import Region, System, Unit
-from govdata.orgs.schemas import SystemCreate, UnitCreate
+from govdata.orgs.schemas import AssessmentUpdate, SystemCreate, UnitCreate
 from govdata.policy import Action
 
 
@@ -104,15 +104,18 @@ def register_system(db: Session, actor: Actor, *, data: SystemCreate) -> System:
     return system
 
 
-def update_assessment(db: Session, actor: Actor, *, system_id: int, data: SystemCreate) -> System:
-    with acting(db, actor, Action.SYSTEM_MANAGE) as audit:
-        system = get_system(db, system_id=system_id)
-        audit.target = system
+def update_assessment(db: Session, actor: Actor, *, system_id: int,
+                      data: AssessmentUpdate | SystemCreate) -> System:
+    system = get_system(db, system_id=system_id)
+    with acting(db, actor, Action.SYSTEM_MANAGE, target=system) as audit:
+        if data.assessment_level is not None and not data.assessment_valid_until:
+            raise RuleViolation("登记等保等级时须填写测评有效期", field="assessment_valid_until")
         before = {"level": system.assessment_level, "report_no": system.assessment_report_no,
                   "valid_until": str(system.assessment_valid_until)}
         system.assessment_level = data.assessment_level
         system.assessment_report_no = data.assessment_report_no
         system.assessment_date = data.assessment_date
         system.assessment_valid_until = data.assessment_valid_until
-        audit.details = {"before": before, "after": data.model_dump(mode="json")}
+        audit.details = {"before": before, "after": AssessmentUpdate.model_validate(
+            data, from_attributes=True).model_dump(mode="json")}
     return system

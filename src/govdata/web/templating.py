@@ -31,11 +31,14 @@ def add_template_dir(path: Path) -> None:
 
 
 def unread_count(request: Request) -> int:
-    counter = getattr(request.app.state, "unread_counter", None)
+    """The header's unread badge: one COUNT, only on rendered pages (never on API paths)."""
     actor = getattr(request.state, "actor", None)
-    if counter is None or actor is None or actor.kind != "user":
+    if actor is None or actor.kind != "user" or actor.id is None:
         return 0
-    return int(counter(request, actor))
+    from govdata.notifications.service import unread_count as count  # the web layer sits above domains
+
+    with request.app.state.database.read() as db:
+        return count(db, user_id=actor.id)
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None,

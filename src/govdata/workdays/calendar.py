@@ -72,3 +72,9 @@ def between(start: date, end: date, overrides: Overrides | None = None) -> int:
         if is_workday(day, overrides):
             count += 1
     return count
+
+
+def known_years() -> tuple[int, int]:
+    """The first and last year whose holidays the installed chinesecalendar knows."""
+    years = sorted({day.year for day in chinese_calendar.holidays} | {day.year for day in chinese_calendar.workdays})
+    return years[0], years[-1]

@@ -1,0 +1,61 @@
+"""The audit page (bureau, security) and its streamed CSV export."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+
+from govdata.actor import Actor
+from govdata.audit import search
+from govdata.audit.schemas import AuditEventRead, AuditFilter
+from govdata.orgs.service import list_units
+from govdata.policy import Action
+from govdata.timeutil import local_today
+from govdata.web.deps import Db, WriteDb, get_database, requires
+from govdata.web.forms import FormError, parse
+from govdata.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+LABELS = {"unit_id": "单位", "actor": "操作者", "action": "操作", "resource_code": "资源代码", "since": "起始日期",
+          "until": "截止日期", "outcome": "结果"}
+OUTCOMES = {"ok": "成功", "denied": "拒绝", "error": "失败"}
+
+
+def _filters(request: Request) -> AuditFilter | FormError:
+    params = {k: v for k, v in request.query_params.items() if k in LABELS}
+    return parse(AuditFilter, params, LABELS)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, db: Db, actor: Actor = requires(Action.AUDIT_VIEW)) -> Response:
+    filters = _filters(request)
+    error = filters if isinstance(filters, FormError) else None
+    events: list[AuditEventRead] = []
+    next_before: int | None = None
+    before_raw = request.query_params.get("before_seq", "")
+    before = int(before_raw) if before_raw.isdigit() else None
+    if not isinstance(filters, FormError):
+        events, next_before = search.page(db, actor, filters=filters, before_seq=before, limit=50)
+    units = list_units(db)
+    query = urlencode([(k, v) for k, v in request.query_params.items() if k in LABELS and v])
+    context = {"events": events, "next_before": next_before, "error": error, "units": units,
+               "unit_names": {u.id: u.name for u in units}, "actions": [a.value for a in Action],
+               "outcomes": OUTCOMES, "params": request.query_params, "query": query, "today": local_today()}
+    return render(request, "audit/events.html", context, status_code=422 if error else 200)
+
+
+@router.get("/audit/export.csv")
+def export_csv(request: Request, db: WriteDb, actor: Actor = requires(Action.AUDIT_EXPORT)) -> Response:
+    filters = _filters(request)
+    if isinstance(filters, FormError):
+        return render(request, "error.html", {"status": 422, "title": "筛选条件有误", "message": filters.message,
+                                              "field": filters.field}, status_code=422)
+    search.start_export(db, actor, filters=filters)
+    db.commit()  # the export is on record before the first byte leaves
+    rows = (line.encode("utf-8") for line in search.export_rows(get_database(request), filters))
+    name = f"audit-{local_today():%Y%m%d}.csv"
+    return StreamingResponse(rows, media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{name}"'})

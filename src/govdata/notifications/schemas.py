@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+
+class NotificationRead(BaseModel):
+    model_config = {"from_attributes": True}
+
+    id: int
+    kind: str
+    message: str
+    link: str
+    due_on: date | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationList(BaseModel):
+    notifications: list[NotificationRead]
+    unread: int
+    next_before_id: int | None
+
+
+class MarkedRead(BaseModel):
+    marked: int

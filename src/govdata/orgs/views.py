@@ -1,0 +1,61 @@
+"""Read models shared by the JSON routes and the pages: units with their contacts and systems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from govdata.actor import Role
+from govdata.orgs import service
+from govdata.orgs.models import Region, System, Unit
+from govdata.orgs.schemas import ContactRead, SystemRead, UnitDetail, UnitRead
+from govdata.timeutil import local_today
+
+STATUS_LABELS = {"valid": "等保有效", "expired": "等保已过期", "missing": "未登记等保"}
+STATUS_TAGS = {"valid": "ok", "expired": "bad", "missing": "warn"}
+
+
+def system_read(system: System, today: date | None = None) -> SystemRead:
+    fields = {name: getattr(system, name) for name in SystemRead.model_fields if name != "assessment_status"}
+    return SystemRead(**fields, assessment_status=system.assessment_status(today or local_today()))
+
+
+def unit_detail(db: Session, *, unit_id: int) -> UnitDetail:
+    unit = service.get_unit(db, unit_id=unit_id)
+    wanted = {Role.STEWARD.value, Role.UNIT_HEAD.value}
+    contacts = [ContactRead(id=u.id, display_name=u.display_name, roles=[r for r in u.roles if r in wanted],
+                            phone=u.phone, email=u.email) for u in service.stewards_of(db, unit_id=unit.id)]
+    today = local_today()
+    systems = [system_read(s, today) for s in service.list_systems(db, unit_id=unit.id)]
+    return UnitDetail(**UnitRead.model_validate(unit).model_dump(), region_name=unit.region.name,
+                      contacts=contacts, systems=systems)
+
+
+@dataclass
+class RegionGroup:
+    region: Region
+    depth: int
+    units: list[Unit]
+
+
+def units_by_region(db: Session) -> list[RegionGroup]:
+    """The region tree walked depth-first (the city, then its counties and areas), each with its units."""
+    regions = service.list_regions(db)
+    units = service.list_units(db)
+    children: dict[int | None, list[Region]] = {}
+    for region in regions:
+        children.setdefault(region.parent_id, []).append(region)
+    by_region: dict[int, list[Unit]] = {}
+    for unit in units:
+        by_region.setdefault(unit.region_id, []).append(unit)
+    groups: list[RegionGroup] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for region in children.get(parent, []):
+            groups.append(RegionGroup(region, depth, by_region.get(region.id, [])))
+            walk(region.id, depth + 1)
+
+    walk(None, 0)
+    return groups
