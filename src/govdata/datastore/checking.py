@@ -11,12 +11,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.convert import Converter, ConvertError, converter, to_python
 from govdata.hooks import RowValidator
 
 DELETE_FLAG = "_delete"
-TRUTHY = {True, 1, "1", "true", "True", "TRUE", "是", "y", "Y"}
+TRUTHY = {True, "1", "true", "True", "TRUE", "是", "y", "Y"}
 
 # One received row: (line number, raw values in field order, is a delete, a problem found while reading).
 Prepared = tuple[int, Sequence[Any], bool, tuple[str, str] | None]
@@ -111,23 +113,39 @@ class _FieldError(Exception):
         self.message = message
 
 
-def prepare_mappings(entry: CatalogEntry, rows: Iterable[Mapping[str, Any]], *,
-                     first_line: int = 1) -> Iterator[Prepared]:
+def prepare_mappings(entry: CatalogEntry, rows: Iterable[Any], *, first_line: int = 1) -> Iterator[Prepared]:
     """Mappings (pushed JSON objects, return-flow records) in field order; unknown keys are a problem."""
     names = [f.name for f in entry.fields]
     known = set(names) | {DELETE_FLAG}
     for line, row in enumerate(rows, start=first_line):
-        if not isinstance(row, Mapping):
-            yield line, [None] * len(names), False, ("", "每条记录应为 JSON 对象")
+        yield prepare_one(names, known, line, row)
+
+
+def prepare_one(names: list[str], known: set[str], line: int, row: Any) -> Prepared:
+    if not isinstance(row, Mapping):
+        return line, [None] * len(names), False, ("", "每条记录应为 JSON 对象")
+    values = [row.get(n) for n in names]
+    is_delete = row.get(DELETE_FLAG) in TRUTHY
+    if len(row) > len(names) or not known.issuperset(row.keys()):
+        unknown = sorted(str(k) for k in row if k not in known)
+        if unknown:
+            return line, values, is_delete, (unknown[0], f"未知字段 {unknown[0]}（不在目录信息项中）")
+    return line, values, is_delete, None
+
+
+def prepare_ndjson(entry: CatalogEntry, lines: Iterable[bytes]) -> Iterator[Prepared]:
+    """One JSON object per line; a line that is not JSON is rejected on its own, with its number."""
+    names = [f.name for f in entry.fields]
+    known = set(names) | {DELETE_FLAG}
+    for line, raw in enumerate(lines, start=1):
+        if not raw.strip():
             continue
-        values = [row.get(n) for n in names]
-        is_delete = row.get(DELETE_FLAG) in TRUTHY
-        problem = None
-        if len(row) > len(names) or not known.issuperset(row.keys()):
-            unknown = sorted(str(k) for k in row if k not in known)
-            if unknown:
-                problem = (unknown[0], f"未知字段 {unknown[0]}（不在目录信息项中）")
-        yield line, values, is_delete, problem
+        try:
+            row = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            yield line, [None] * len(names), False, ("", "该行不是合法的 JSON（流可能被截断）")
+            continue
+        yield prepare_one(names, known, line, row)
 
 
 def chunked(rows: Iterable[Prepared], size: int) -> Iterator[list[Prepared]]:

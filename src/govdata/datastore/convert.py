@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -174,7 +174,7 @@ def parse_datetime(value: Any) -> datetime | None:
             return None
         moment = _parse_datetime_text(text)
     if moment.tzinfo is not None:  # stored as naive UTC, like every time in the platform
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
 
 

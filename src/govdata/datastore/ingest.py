@@ -8,6 +8,7 @@ rows are spooled to a temporary file while loading and stored after the savepoin
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import tempfile
 import threading
@@ -95,10 +96,8 @@ def _prefetch(chunks: Iterator[list[Prepared]], checker: RowChecker, depth: int 
     finally:
         stop.set()
         while thread.is_alive():
-            try:
+            with contextlib.suppress(queue.Empty):
                 box.get(timeout=0.05)
-            except queue.Empty:
-                pass
 
 
 class _Loader:

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -19,6 +20,8 @@ from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.datastore.checking import Prepared, Problem, prepare_mappings
 from govdata.datastore.ingest import BatchResult, Progress, run_load
 from govdata.datastore.models import BatchSource, IngestBatch, IngestReject, LoadMode
+from govdata.datastore.readers import read_file
+from govdata.datastore.refs import guard
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.policy import Action
 
@@ -67,6 +70,7 @@ def load_prepared(db: Session, actor: Actor, *, entry: CatalogEntry, rows: Itera
                   body_hash: str | None = None) -> BatchResult:
     source = BatchSource(source)
     load_mode = LoadMode(mode)
+    guard(actor, SOURCE_ACTIONS[source], entry)
     with acting(db, actor, SOURCE_ACTIONS[source], target=entry, resource_code=entry.code) as audit:
         check_loadable(entry)
         batch = IngestBatch(entry_id=entry.id, unit_id=entry.unit_id, source=source.value, mode=load_mode.value,
@@ -87,6 +91,18 @@ def load_prepared(db: Session, actor: Actor, *, entry: CatalogEntry, rows: Itera
     return result
 
 
+def load_file(db: Session, actor: Actor, *, entry: CatalogEntry, path: Path, source: BatchSource | str,
+              mode: LoadMode | str = LoadMode.ALL_OR_NOTHING, dry_run: bool = False, file_name: str = "",
+              progress: Progress | None = None) -> BatchResult:
+    """Load a CSV or XLSX file from disk (streamed); a file that cannot be read is refused before any row."""
+    source = BatchSource(source)
+    guard(actor, SOURCE_ACTIONS[source], entry)
+    check_loadable(entry)
+    rows = read_file(entry, path)
+    return load_prepared(db, actor, entry=entry, rows=rows, source=source, mode=mode, dry_run=dry_run,
+                         file_name=file_name or path.name, progress=progress)
+
+
 def find_replay(db: Session, *, entry: CatalogEntry, idempotency_key: str, body_hash: str) -> BatchResult | None:
     """A batch already applied under this Idempotency-Key: its result again (409 if the body differs)."""
     batch = db.execute(select(IngestBatch).where(IngestBatch.entry_id == entry.id,
@@ -100,18 +116,19 @@ def find_replay(db: Session, *, entry: CatalogEntry, idempotency_key: str, body_
     return result
 
 
-def push_records(db: Session, actor: Actor, *, code: str, rows: Iterable[Mapping[str, Any]],
+def push_records(db: Session, actor: Actor, *, code: str, prepare: Callable[[CatalogEntry], Iterable[Prepared]],
                  mode: LoadMode | str, idempotency_key: str | None, body_hash: str) -> BatchResult:
+    """Realtime push by a unit's system; a retried Idempotency-Key gets the first result, applied once."""
     entry = get_entry_by_code(db, code=code)
+    guard(actor, Action.RESOURCE_PUSH, entry)
     if idempotency_key:
         replay = find_replay(db, entry=entry, idempotency_key=idempotency_key, body_hash=body_hash)
         if replay is not None:
             return replay
     try:
         with db.begin_nested():
-            return load_prepared(db, actor, entry=entry, rows=prepare_mappings(entry, rows),
-                                 source=BatchSource.PUSH, mode=mode, idempotency_key=idempotency_key,
-                                 body_hash=body_hash)
+            return load_prepared(db, actor, entry=entry, rows=prepare(entry), source=BatchSource.PUSH, mode=mode,
+                                 idempotency_key=idempotency_key, body_hash=body_hash)
     except IntegrityError as exc:  # the same key applied concurrently by a retry
         raise Conflict("该 Idempotency-Key 的批次正在处理或已处理，请稍后重试", field="Idempotency-Key") from exc
 
@@ -129,9 +146,17 @@ def get_batch(db: Session, actor: Actor, *, batch_id: int) -> IngestBatch:
     batch = db.get(IngestBatch, batch_id)
     if batch is None:
         raise NotFound("批次不存在", field="batch_id")
+    guard(actor, Action.RESOURCE_READ_OWN, batch)
     with acting(db, actor, Action.RESOURCE_READ_OWN, target=batch) as audit:
         audit.details = {"view": "batch"}
     return batch
+
+
+def list_batches_for(db: Session, actor: Actor, *, entry: CatalogEntry, limit: int = 100) -> list[IngestBatch]:
+    guard(actor, Action.RESOURCE_READ_OWN, entry)
+    with acting(db, actor, Action.RESOURCE_READ_OWN, target=entry, resource_code=entry.code) as audit:
+        audit.details = {"view": "batches"}
+    return list_batches(db, entry_id=entry.id, limit=limit)
 
 
 def list_batches(db: Session, *, entry_id: int, limit: int = 100) -> list[IngestBatch]:

@@ -39,7 +39,7 @@ class Existing:
 class TableWriter:
     def __init__(self, conn: Connection, entry: CatalogEntry, *, batch_id: int, changed_by: str) -> None:
         self.conn = conn
-        self.dbapi = conn.connection.dbapi_connection
+        self.dbapi: Any = conn.connection.dbapi_connection
         self.sqlite = conn.dialect.name == "sqlite"
         self.mark = "?" if self.sqlite else "%s"
         self.names = [f.name for f in entry.fields]
