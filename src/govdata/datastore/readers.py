@@ -99,7 +99,7 @@ def read_csv(entry: CatalogEntry, stream: BinaryIO) -> Iterator[Prepared]:
     encoding = detect_encoding(head)
     stream.seek(0)
     text = io.TextIOWrapper(stream, encoding=encoding, newline="", errors="strict")
-    reader = csv.reader(text)
+    reader = csv.reader(text, strict=True)
     try:
         first = next(reader)
     except StopIteration as exc:
