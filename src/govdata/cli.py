@@ -177,7 +177,7 @@ def jobs_run(name: Annotated[list[str] | None, typer.Option("--name", help="只�
 @app.command()
 def ingest(code: Annotated[str, typer.Argument(help="资源代码")],
            file: Annotated[str, typer.Argument(help="CSV（UTF-8/GB18030）或 XLSX 文件")],
-           mode: Annotated[str, typer.Option(help="all_or_nothing（整批）或 load_valid（只写合格行）")] = "all_or_nothing",
+           mode: Annotated[str, typer.Option(help="all_or_nothing 或 load_valid")] = "all_or_nothing",
            dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查，不写入")] = False) -> None:
     """把文件汇聚到资源（与页面上传相同的检查与写入）。"""
     from govdata.datastore.cli import ingest_file

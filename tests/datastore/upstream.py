@@ -54,7 +54,7 @@ def upstream_server() -> Iterator[Upstream]:
     state = Upstream()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             if self.headers.get("Authorization") != state.token:
                 self.send_response(401)
                 self.end_headers()
