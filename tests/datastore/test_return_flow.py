@@ -102,5 +102,6 @@ def test_cursor_and_csv_and_job(database: Database, settings: Settings) -> None:
         assert outcomes[0].status == "ok" and "2 个回流成功" in outcomes[0].summary
     assert _count(database, entry) == 7 and _count(database, entry2) == 7
     with database.read() as db:
-        sources = set(db.execute(select(IngestBatch.source)).scalars())
+        sources = set(db.execute(select(IngestBatch.source).where(
+            IngestBatch.entry_id.in_([entry.id, entry2.id]))).scalars())
         assert sources == {"return_flow"}

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from govdata.catalog.models import CatalogEntry
-from govdata.datastore.convert import Converter, ConvertError, converter, to_python
+from govdata.datastore.convert import Converter, ConvertError, converter, python_reader
 from govdata.hooks import RowValidator
 
 DELETE_FLAG = "_delete"
@@ -48,6 +48,9 @@ class RowChecker:
         self.required = [i for i, f in enumerate(self.fields) if f.is_key or f.is_required]
         self.validators = list(validators)
         self.labels = {f.name: f.label for f in self.fields}
+        # Fields whose stored form differs from the Python value validators expect (SQLite dates etc.).
+        self.to_python = [(i, f.name, python_reader(f)) for i, f in enumerate(self.fields)
+                          if sqlite and f.data_type in ("D", "T", "N", "Y", "L")]
 
     def raw(self, values: Sequence[Any]) -> dict[str, Any]:
         return {name: values[i] if i < len(values) else None for i, name in enumerate(self.names)}
@@ -59,7 +62,10 @@ class RowChecker:
             for i in self.key_pos:
                 out[i] = self._one(i, values[i])
         else:
-            out = [self._one(i, values[i]) for i in range(len(converters))]
+            try:  # the hot path: one comprehension; which field failed is found again only for bad rows
+                out = [convert(value) for convert, value in zip(converters, values, strict=True)]
+            except ConvertError:
+                out = [self._one(i, values[i]) for i in range(len(converters))]
         for i in self.required if not is_delete else self.key_pos:
             if out[i] is None:
                 raise _FieldError(self.names[i], "不能为空" if i not in self.key_pos else "主键不能为空")
@@ -72,7 +78,9 @@ class RowChecker:
             raise _FieldError(self.names[i], str(exc)) from exc
 
     def _validate(self, values: tuple[Any, ...]) -> tuple[str, str] | None:
-        row = {name: to_python(f, values[i]) for i, (name, f) in enumerate(zip(self.names, self.fields, strict=True))}
+        row = dict(zip(self.names, values, strict=True))
+        for i, name, read in self.to_python:
+            row[name] = read(values[i])
         for validator in self.validators:
             problems = validator(row)
             if problems:
@@ -83,6 +91,7 @@ class RowChecker:
         result = CheckedChunk()
         good = result.rows
         key_pos = self.key_pos
+        single = key_pos[0] if len(key_pos) == 1 else None
         for line, values, is_delete, problem in chunk:
             result.total += 1
             if problem is None:
@@ -96,7 +105,7 @@ class RowChecker:
             if problem is not None:
                 result.problems.append(Problem(line, problem[0], problem[1], self.raw(values)))
                 continue
-            key = tuple(converted[i] for i in key_pos)
+            key = (converted[single],) if single is not None else tuple(converted[i] for i in key_pos)
             first = good.get(key)
             if first is not None:
                 result.problems.append(Problem(line, self.names[key_pos[0]],

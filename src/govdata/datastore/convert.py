@@ -208,6 +208,17 @@ def _bool(value: Any) -> Any:
     raise ConvertError(f"“{text[:20]}”不是逻辑值（应为 是/否、true/false、1/0）")
 
 
+def _sqlite_date(value: Any) -> Any:
+    """SQLite keeps dates as ISO text: a well-formed ISO string is checked and kept as it is."""
+    if type(value) is str and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            date.fromisoformat(value)
+        except ValueError as exc:
+            raise ConvertError(f"“{value}”不是日期（应为 YYYY-MM-DD）") from exc
+        return value
+    return sqlite_date(parse_date(value))
+
+
 def sqlite_date(value: date | None) -> Any:
     return None if value is None else value.isoformat()
 
@@ -237,10 +248,20 @@ def converter(field: Field, *, sqlite: bool) -> Converter:
     if kind is FieldType.FLOAT:
         return _float
     if kind is FieldType.DATE:
-        return _compose(parse_date, sqlite_date) if sqlite else parse_date
+        return _sqlite_date if sqlite else parse_date
     if kind is FieldType.DATETIME:
         return _compose(parse_datetime, sqlite_datetime) if sqlite else parse_datetime
     return _bool
+
+
+def python_reader(field: Field) -> Callable[[Any], Any]:
+    """A fast `to_python` for one field (chosen once, not per value)."""
+    kind = field.data_type
+    if kind == FieldType.DATE:
+        return lambda v: date.fromisoformat(v) if type(v) is str else v
+    if kind == FieldType.DATETIME:
+        return lambda v: datetime.fromisoformat(v) if type(v) is str else v
+    return lambda v: to_python(field, v)
 
 
 def to_python(field: Field, value: Any) -> Any:

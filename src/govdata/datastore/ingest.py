@@ -9,6 +9,7 @@ rows are spooled to a temporary file while loading and stored after the savepoin
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import tempfile
 import threading
@@ -34,6 +35,7 @@ from govdata.timeutil import utcnow
 CHUNK_ROWS = 10_000
 KEEP_PROBLEMS = 1000  # problems kept in the result (all are stored with the batch)
 Progress = Callable[[int], None]
+THREADED = os.environ.get("GOVDATA_INGEST_THREAD", "1") == "1"
 
 
 @dataclass
@@ -111,7 +113,7 @@ class _Loader:
         self.counts = _Counts()
         self.kept: list[Problem] = []
         self.spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finish)
-        self.table_empty = False
+        self.fresh = False  # the table was empty when the batch began: every good row is new
 
     def reject(self, problem: Problem) -> None:
         self.counts.rejected += 1
@@ -127,7 +129,12 @@ class _Loader:
         if not checked.rows:
             return
         now = utcnow()
-        existing = {} if self.table_empty else self.writer.fetch(list(checked.rows))
+        if self.fresh and not any(is_delete for _line, _values, is_delete in checked.rows.values()):
+            rows = [values for _line, values, _delete in checked.rows.values()]
+            if self.writer.insert_new(rows, now):
+                self.counts.inserted += len(rows)
+                return
+        existing = self.writer.fetch(list(checked.rows))
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         touches: list[tuple[Any, ...]] = []
@@ -190,14 +197,15 @@ def run_load(db: Session, actor: Actor, *, entry: CatalogEntry, batch: IngestBat
     checker = RowChecker(entry, sqlite=sqlite, validators=hooks.validators_for(db, entry))
     loader = _Loader(db, entry, batch, checker, changed_by=actor.name)
     loader.writer.lock(entry.id)
-    loader.table_empty = loader.writer.is_empty()
+    loader.fresh = loader.writer.is_empty()
     savepoint = db.begin_nested()
     db.connection()  # emits the SAVEPOINT now: the writer works below the ORM, which would emit it lazily
     status, message = BatchStatus.LOADED, ""
     try:
-        for checked in _prefetch(chunked(rows, chunk_rows), checker):
+        checked_chunks = (_prefetch(chunked(rows, chunk_rows), checker) if THREADED
+                          else (checker.check(c) for c in chunked(rows, chunk_rows)))
+        for checked in checked_chunks:
             loader.write(checked)
-            loader.table_empty = False
             if progress is not None:
                 progress(checked.total)
     except (SQLAlchemyError, OSError) as exc:

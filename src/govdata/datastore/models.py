@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from govdata.auth import models as _auth_models  # noqa: F401 (users and systems tables for the foreign keys)
 from govdata.catalog.models import CatalogEntry
 from govdata.db import Base
 from govdata.timeutil import utcnow

@@ -53,6 +53,7 @@ class Header:
     positions: list[int | None]  # for each field, the column it comes from
     delete_at: int | None
     columns: list[str]
+    identity: bool = False  # columns exactly in field order: rows pass through untouched
 
 
 def map_header(entry: CatalogEntry, header: list[Any]) -> Header:
@@ -76,11 +77,14 @@ def map_header(entry: CatalogEntry, header: list[Any]) -> Header:
     missing = [f.name for i, f in enumerate(entry.fields) if f.is_key and positions[i] is None]
     if missing:
         raise FileProblem(f"第 1 行：缺少主键列 {missing[0]}", field=missing[0])
-    return Header(positions, delete_at, columns)
+    identity = delete_at is None and positions == list(range(len(positions))) and len(columns) == len(positions)
+    return Header(positions, delete_at, columns, identity)
 
 
 def _arrange(header: Header, line: int, cells: list[Any]) -> Prepared:
     width = len(cells)
+    if header.identity and width == len(header.positions):  # the usual file: columns in field order
+        return line, cells, False, None
     values = [cells[p] if p is not None and p < width else None for p in header.positions]
     is_delete = header.delete_at is not None and header.delete_at < width and cells[header.delete_at] in TRUTHY
     problem = None

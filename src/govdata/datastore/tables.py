@@ -76,7 +76,8 @@ def build_tables(entry: CatalogEntry, metadata: MetaData | None = None) -> tuple
         Column("_updated_at", DateTime, nullable=False),
         Column("_deleted", Boolean, nullable=False, default=False),
     ]
-    current = Table(name, metadata, *columns)
+    # SQLite: the key is the table's own B-tree (no separate rowid tree and key index to keep up).
+    current = Table(name, metadata, *columns, sqlite_with_rowid=not entry.key_fields)
     for field in entry.fields:
         if field.is_lookup and not field.is_key:
             Index(f"ix_{name}_{field.name}", current.c[field.name])

@@ -8,10 +8,12 @@ may be reserved words).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import psycopg
 from sqlalchemy.engine import Connection
 
 from govdata.catalog.models import CatalogEntry
@@ -63,10 +65,8 @@ class TableWriter:
         key_where = " AND ".join(f"{q(k)} = {m}" for k in self.keys)
         sets = ", ".join(f"{q(n)} = {m}" for n in self.names if n not in self.keys)
         sets = (sets + ", " if sets else "") + f'"_batch" = {m}, "_updated_at" = {m}, "_deleted" = {m}'
-        marks = ", ".join([m] * (len(self.names) + 3))
         hist_marks = ", ".join([m] * (len(self.names) + 4))
         return {
-            "insert": f'INSERT INTO {self.table} ({cols}, "_batch", "_updated_at", "_deleted") VALUES ({marks})',
             "update": f"UPDATE {self.table} SET {sets} WHERE {key_where}",
             "touch": f'UPDATE {self.table} SET "_batch" = {m} WHERE {key_where}',
             "delete": f'UPDATE {self.table} SET "_deleted" = {m}, "_batch" = {m}, "_updated_at" = {m} '
@@ -126,15 +126,43 @@ class TableWriter:
     def insert(self, rows: list[tuple[Any, ...]], now: datetime) -> None:
         if not rows:
             return
-        tail = (self.batch_id, self.stamp(now), self.flag(False))
-        if self.sqlite:
-            self._many(self._sql["insert"], [row + tail for row in rows])
-            return
         cols = ", ".join(q(n) for n in self.names)
+        if self.sqlite:
+            # The bookkeeping values are the same for every row: written as literals (an int and a time
+            # we formatted), so the rows go to the driver as the checker made them, without copying.
+            marks = ", ".join([self.mark] * len(self.names))
+            tail = f"{int(self.batch_id)}, '{sqlite_datetime(now)}', 0"
+            self._many(f'INSERT INTO {self.table} ({cols}, "_batch", "_updated_at", "_deleted") '
+                       f"VALUES ({marks}, {tail})", rows)
+            return
+        extra = (self.batch_id, now, False)
         with self.dbapi.cursor() as cur, cur.copy(
                 f'COPY {self.table} ({cols}, "_batch", "_updated_at", "_deleted") FROM STDIN') as copy:
             for row in rows:
-                copy.write_row(row + tail)
+                copy.write_row(row + extra)
+
+    def insert_new(self, rows: list[tuple[Any, ...]], now: datetime) -> bool:
+        """Insert rows believed new (the table was empty when the batch began) under a savepoint.
+
+        False, with nothing written, when a key already exists: a key repeated across chunks of this
+        batch, which the caller then sorts out row by row.
+        """
+        self._exec("SAVEPOINT govdata_chunk")
+        try:
+            self.insert(rows, now)
+        except (sqlite3.IntegrityError, psycopg.IntegrityError):
+            self._exec("ROLLBACK TO SAVEPOINT govdata_chunk")
+            self._exec("RELEASE SAVEPOINT govdata_chunk")
+            return False
+        self._exec("RELEASE SAVEPOINT govdata_chunk")
+        return True
+
+    def _exec(self, sql: str) -> None:
+        cur = self.dbapi.cursor()
+        try:
+            cur.execute(sql)
+        finally:
+            cur.close()
 
     def update(self, rows: list[tuple[Any, ...]], now: datetime) -> None:
         key_pos = set(self.key_pos)
