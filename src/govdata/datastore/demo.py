@@ -54,7 +54,8 @@ BASE: dict[str, dict[str, Any]] = {
                          ("zs", "住所", "C", 200, None, False, False, "none", "L1"),
                          ("xzqh", "区划", "C", 6, None, False, False, "none", "L1")]},
     "电子证照信息": {"share_type": "conditional", "open_type": "closed",
-                     "legal_basis": "《国务院关于加快推进全国一体化在线政务服务平台建设的指导意见》（国发〔2018〕27号）",
+                     "legal_basis": "《国务院关于加快推进全国一体化在线政务服务平台建设的指导意见》"
+                                    "（国发〔2018〕27号）",
                      "fields": [
                          ("zzbh", "证照编号", "C", 64, None, True, False, "none", "L1"),
                          ("zzlx", "证照类型", "C", 50, None, False, False, "none", "L1"),
@@ -104,7 +105,8 @@ def companies(n: int, pools: Pools) -> Iterator[dict[str, Any]]:
     rng = pools.rng
     for i in range(n):
         code = credit_code(i)
-        yield {"tyshxydm": code, "jgmc": f"{rng.choice(pools.companies)}（龙岩）{i}号", "fddbr": rng.choice(pools.names),
+        yield {"tyshxydm": code, "jgmc": f"{rng.choice(pools.companies)}（龙岩）{i}号",
+               "fddbr": rng.choice(pools.names),
                "clrq": (date(1995, 1, 1) + timedelta(days=i * 7 % 10_000)).isoformat(),
                "zczb": f"{rng.randint(10, 500_000)}.{rng.randint(0, 99):02d}", "jyzt": rng.choice(["01", "01", "02"]),
                "zs": "福建省龙岩市" + rng.choice(pools.streets), "xzqh": code[2:8]}

@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from sqlalchemy import MetaData, Table, func, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from govdata.catalog.models import CatalogEntry, Field, FieldType
-from govdata.datastore.convert import ConvertError, converter
+from govdata.datastore.convert import ConvertError, converter, parse_datetime
 from govdata.datastore.models import TableSchema
 from govdata.datastore.tables import build_tables, column_type, create_tables, history_name, table_exists, table_name
 from govdata.datastore.writers import q
@@ -133,10 +133,10 @@ def _rebuild(conn: Connection, entry: CatalogEntry, kept: list[str]) -> int:
     current, history = create_tables(conn, entry)
     count = 0
     for target in (current, history):
-        old = Table(target.name + "__old", MetaData(), autoload_with=conn)
-        count_here = _copy_converted(conn, entry, old, target, kept, sqlite)
+        old_name = target.name + "__old"
+        count_here = _copy_converted(conn, entry, old_name, target, kept)
         count = count_here if target is current else count
-        conn.execute(text(f"DROP TABLE {q(old.name)}"))
+        conn.execute(text(f"DROP TABLE {q(old_name)}"))
     if entry.key_fields:
         keys = [current.c[f.name] for f in entry.key_fields]
         dup = conn.execute(select(*keys, func.count()).group_by(*keys).having(func.count() > 1).limit(1)).first()
@@ -145,15 +145,25 @@ def _rebuild(conn: Connection, entry: CatalogEntry, kept: list[str]) -> int:
     return count
 
 
-def _copy_converted(conn: Connection, entry: CatalogEntry, old: Table, target: Table, kept: list[str],
-                    sqlite: bool) -> int:
+def _bookkeeping(name: str, value: Any) -> Any:
+    """Raw bookkeeping values (SQLite hands back text and integers) in the types the table binds."""
+    if name in ("_updated_at", "_changed_at"):
+        return parse_datetime(value)
+    if name == "_deleted":
+        return bool(value)
+    return value
+
+
+def _copy_converted(conn: Connection, entry: CatalogEntry, old_name: str, target: Table, kept: list[str]) -> int:
     fields = {f.name: f for f in entry.fields if f.name in kept}
     convs = {name: converter(f, sqlite=False) for name, f in fields.items()}
-    extra = [c.name for c in target.columns if c.name.startswith("_") and c.name in old.c and c.name != "_hid"]
+    # Read without type processing: the copy's column types are whatever CREATE TABLE AS gave them.
+    result = conn.execute(text(f"SELECT * FROM {q(old_name)}")).mappings()
+    extra = [c.name for c in target.columns if c.name.startswith("_") and c.name in result.keys() and c.name != "_hid"]
     rows: list[dict[str, Any]] = []
     count = 0
-    for number, row in enumerate(conn.execute(select(old)).mappings(), start=1):
-        out = {name: row[name] for name in extra}
+    for number, row in enumerate(result, start=1):
+        out = {name: _bookkeeping(name, row[name]) for name in extra}
         for name, convert in convs.items():
             value = row[name]
             try:
