@@ -126,7 +126,6 @@ def _sync_indexes(conn: Connection, entry: CatalogEntry) -> None:
 
 def _rebuild(conn: Connection, entry: CatalogEntry, kept: list[str]) -> int:
     """Copy both tables aside, recreate them from the new fields, convert every value back in."""
-    sqlite = conn.dialect.name == "sqlite"
     for name in (table_name(entry), history_name(entry)):
         conn.execute(text(f"CREATE TABLE {q(name + '__old')} AS SELECT * FROM {q(name)}"))
         conn.execute(text(f"DROP TABLE {q(name)}"))
@@ -159,7 +158,8 @@ def _copy_converted(conn: Connection, entry: CatalogEntry, old_name: str, target
     convs = {name: converter(f, sqlite=False) for name, f in fields.items()}
     # Read without type processing: the copy's column types are whatever CREATE TABLE AS gave them.
     result = conn.execute(text(f"SELECT * FROM {q(old_name)}")).mappings()
-    extra = [c.name for c in target.columns if c.name.startswith("_") and c.name in result.keys() and c.name != "_hid"]
+    present = set(result.keys())
+    extra = [c.name for c in target.columns if c.name.startswith("_") and c.name in present and c.name != "_hid"]
     rows: list[dict[str, Any]] = []
     count = 0
     for number, row in enumerate(result, start=1):
