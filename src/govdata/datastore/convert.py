@@ -139,6 +139,11 @@ def _float(value: Any) -> Any:
 
 
 def parse_date(value: Any) -> date | None:
+    if type(value) is str and len(value) == 10 and value[4] == "-":
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     if value is None:
         return None
     if isinstance(value, datetime):

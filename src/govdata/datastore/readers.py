@@ -116,12 +116,15 @@ def read_csv(entry: CatalogEntry, stream: BinaryIO) -> Iterator[Prepared]:
 
 def _csv_rows(header: Header, reader: Any, text: io.TextIOWrapper, encoding: str) -> Iterator[Prepared]:
     line = 1
+    width = len(header.positions)
+    identity = header.identity
     try:
         for cells in reader:
             line = reader.line_num
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue
-            yield _arrange(header, line, cells)
+            if identity and len(cells) == width:  # the hot path: a full row in field order
+                yield line, cells, False, None
+            elif cells and (len(cells) > 1 or cells[0].strip()):
+                yield _arrange(header, line, cells)
     except UnicodeDecodeError as exc:
         raise FileProblem(f"第 {line + 1} 行附近：文件编码错误（按 {encoding} 无法解码），文件可能已截断或混有其他编码",
                           field="file") from exc
