@@ -189,8 +189,12 @@ class _Loader:
 
 def run_load(db: Session, actor: Actor, *, entry: CatalogEntry, batch: IngestBatch, rows: Iterable[Prepared],
              mode: LoadMode, dry_run: bool, progress: Progress | None = None,
-             chunk_rows: int = CHUNK_ROWS) -> BatchResult:
-    """Check and write `rows` as `batch` (already flushed, so it has an id); fills in the batch."""
+             chunk_rows: int = CHUNK_ROWS, threaded: bool = False) -> BatchResult:
+    """Check and write `rows` as `batch` (already flushed, so it has an id); fills in the batch.
+
+    `threaded`: read and check the next chunk in a thread while this one is written. Only for row
+    sources that do not touch this session (files, generated rows); validators then run there too.
+    """
     started = time.perf_counter()
     ensure_table(db, entry)
     sqlite = db.get_bind().dialect.name == "sqlite"
@@ -202,7 +206,7 @@ def run_load(db: Session, actor: Actor, *, entry: CatalogEntry, batch: IngestBat
     db.connection()  # emits the SAVEPOINT now: the writer works below the ORM, which would emit it lazily
     status, message = BatchStatus.LOADED, ""
     try:
-        checked_chunks = (_prefetch(chunked(rows, chunk_rows), checker) if THREADED
+        checked_chunks = (_prefetch(chunked(rows, chunk_rows), checker) if threaded and THREADED
                           else (checker.check(c) for c in chunked(rows, chunk_rows)))
         for checked in checked_chunks:
             loader.write(checked)
