@@ -82,7 +82,8 @@ async def push_records(request: Request, code: str, db: Db, mode: LoadMode = Loa
         message = result.message + (f"；第 {first.line} 行 {first.field}：{first.reason}" if first else "")
         error = {"code": "rows_rejected" if result.status == "rejected" else "load_failed", "message": message,
                  "field": first.field if first else None, "details": body["rejected_rows"]}
-        return JSONResponse({"error": error, "result": body}, status_code=422 if result.status == "rejected" else 500)
+        # A load that failed in the database was rolled back whole: the client may simply retry (503).
+        return JSONResponse({"error": error, "result": body}, status_code=422 if result.status == "rejected" else 503)
     return JSONResponse(body)
 
 
