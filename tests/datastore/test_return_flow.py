@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import select
 
@@ -105,3 +106,27 @@ def test_cursor_and_csv_and_job(database: Database, settings: Settings) -> None:
         sources = set(db.execute(select(IngestBatch.source).where(
             IngestBatch.entry_id.in_([entry.id, entry2.id]))).scalars())
         assert sources == {"return_flow"}
+
+
+def test_connector_pages_show_failures_and_run(web: Any, database: Database) -> None:
+    entry = make_entry(database, unit="gaj", fields=FIELDS, ingest_mode="return_flow")
+    steward = web("steward_gaj")
+    with upstream_server() as up:
+        up.records = _records(3)
+        form = {"url": up.url, "auth_header": "Authorization: Bearer up-secret", "data_format": "json",
+                "paging": "page", "page_size": "2", "records_path": "records", "cursor_path": "next_cursor",
+                "mapping": "ID=bh\nNAME=mc", "since_param": ""}
+        assert steward.post(f"/resources/{entry.id}/connector", {**form, "mapping": "ID=nope"}).status_code == 422
+        assert steward.post(f"/resources/{entry.id}/connector", form).status_code == 303
+        assert web("steward_scjg").post(f"/resources/{entry.id}/connector/run", {}).status_code == 403
+        ran = steward.post(f"/resources/{entry.id}/connector/run", {})
+        assert ran.status_code == 303 and "/resources/batches/" in ran.headers["location"]
+        up.always_fail = True
+        failed = steward.post(f"/resources/{entry.id}/connector/run", {})
+        assert failed.status_code == 303 and "回流失败" in unquote(failed.headers["location"])
+    page = steward.get(f"/resources/{entry.id}").text
+    assert 'data-testid="rf-failures">1 次' in page and "HTTP 500" in page
+    assert '<dd data-testid="rows">3</dd>' in page
+    index = steward.get("/resources").text
+    assert entry.code in index
+    assert steward.get("/resources/supervision").status_code == 403
