@@ -121,3 +121,21 @@ def test_owner_lookup_and_history(client: Any, database: Database) -> None:
                       headers=steward).status_code == 422
     event = last_audit(database, action="resource.read_own")
     assert event is not None and event.outcome == "ok"
+
+
+def test_idempotency_key_of_a_failed_load_is_applied_again(client: Any, database: Database) -> None:
+    import hashlib
+
+    from govdata.datastore.models import IngestBatch
+
+    entry = make_entry(database)
+    body = orjson.dumps(ROWS[:2])
+    with database.write() as db:  # a push under this key that failed in the database and was rolled back
+        db.add(IngestBatch(entry_id=entry.id, unit_id=entry.unit_id, source="push", mode="all_or_nothing",
+                           status="failed", actor_name="x", idempotency_key="k-9",
+                           body_hash=hashlib.sha256(body).hexdigest()))
+    response = client.post(f"/api/v1/resources/{entry.code}/records", content=body,
+                           headers={**system_token(database), "Content-Type": "application/json",
+                                    "Idempotency-Key": "k-9"})
+    assert response.status_code == 200 and response.json()["inserted"] == 2
+    assert response.json()["replayed"] is False

@@ -19,7 +19,7 @@ from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.datastore.checking import Prepared, Problem, prepare_mappings
 from govdata.datastore.ingest import BatchResult, Progress, run_load
-from govdata.datastore.models import BatchSource, IngestBatch, IngestReject, LoadMode
+from govdata.datastore.models import BatchSource, BatchStatus, IngestBatch, IngestReject, LoadMode
 from govdata.datastore.readers import read_file
 from govdata.datastore.refs import guard
 from govdata.errors import Conflict, NotFound, RuleViolation
@@ -115,6 +115,10 @@ def find_replay(db: Session, *, entry: CatalogEntry, idempotency_key: str, body_
         return None
     if batch.body_hash != body_hash:
         raise Conflict("该 Idempotency-Key 已用于内容不同的另一批数据", field="Idempotency-Key")
+    if batch.status == BatchStatus.FAILED.value:  # rolled back whole: the retry applies it afresh
+        batch.idempotency_key = None
+        db.flush()
+        return None
     result = batch_result(db, batch)
     result.replayed = True
     return result
