@@ -28,12 +28,13 @@ from govdata.datastore.checking import Prepared, prepare_mappings, prepare_ndjso
 from govdata.datastore.export import rejects_csv
 from govdata.datastore.models import LoadMode
 from govdata.datastore.schemas import BatchRead, BatchResultRead, HistoryRead, RecordsRead
-from govdata.errors import BadRequest
+from govdata.errors import BadRequest, PayloadTooLarge
 from govdata.policy import Action
 from govdata.web.deps import Db, WriteDb, requires
 
 router = APIRouter(prefix="/api/v1", tags=["datastore"])
 NDJSON = "application/x-ndjson"
+MAX_JSON_ARRAY = 64 * 1024 * 1024
 
 
 async def _spool(request: Request) -> tuple[Any, str]:
@@ -48,6 +49,11 @@ async def _spool(request: Request) -> tuple[Any, str]:
 
 
 def _array(spool: Any) -> Any:
+    size = spool.seek(0, 2)
+    spool.seek(0)
+    if size > MAX_JSON_ARRAY:  # an array is parsed whole; big pushes stream as NDJSON in constant memory
+        raise PayloadTooLarge(f"JSON 数组超过 {MAX_JSON_ARRAY // 1024 // 1024} MB，请改用 application/x-ndjson 流式推送",
+                              field="body")
     try:
         rows = orjson.loads(spool.read())
     except orjson.JSONDecodeError as exc:
