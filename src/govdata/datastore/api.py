@@ -52,8 +52,8 @@ def _array(spool: Any) -> Any:
     size = spool.seek(0, 2)
     spool.seek(0)
     if size > MAX_JSON_ARRAY:  # an array is parsed whole; big pushes stream as NDJSON in constant memory
-        raise PayloadTooLarge(f"JSON 数组超过 {MAX_JSON_ARRAY // 1024 // 1024} MB，请改用 application/x-ndjson 流式推送",
-                              field="body")
+        limit = MAX_JSON_ARRAY // 1024 // 1024
+        raise PayloadTooLarge(f"JSON 数组超过 {limit} MB，请改用 application/x-ndjson 流式推送", field="body")
     try:
         rows = orjson.loads(spool.read())
     except orjson.JSONDecodeError as exc:
