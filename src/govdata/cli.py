@@ -174,6 +174,17 @@ def jobs_run(name: Annotated[list[str] | None, typer.Option("--name", help="只�
         raise typer.Exit(1)
 
 
+@app.command()
+def ingest(code: Annotated[str, typer.Argument(help="资源代码")],
+           file: Annotated[str, typer.Argument(help="CSV（UTF-8/GB18030）或 XLSX 文件")],
+           mode: Annotated[str, typer.Option(help="all_or_nothing 或 load_valid")] = "all_or_nothing",
+           dry_run: Annotated[bool, typer.Option("--dry-run", help="只检查，不写入")] = False) -> None:
+    """把文件汇聚到资源（与页面上传相同的检查与写入）。"""
+    from govdata.datastore.cli import ingest_file
+
+    raise typer.Exit(ingest_file(code, file, mode=mode, dry_run=dry_run, actor=CLI, console=console, err=err))
+
+
 def main() -> None:
     app(prog_name="govdata")
 

@@ -76,6 +76,10 @@ UNITS: dict[str, list[tuple[str, str, str, str, str, str, str, str, list[str]]]]
          ["cfjdsh:处罚决定书文号:C64:key", "wfss:违法事实:M", "cfnr:处罚内容:C500", "cfrq:处罚日期:D"]),
     ],
     "scjg": [
+        # Filled with demo rows by the datastore demo (manual upload, monthly).
+        ("个体工商户登记信息", "3-03-007", "database", "unconditional", "public", "monthly", "manual",
+         "个体工商户的注册号、字号名称、经营者和成立日期。",
+         ["zch:注册号:C18:key", "zh:字号名称:C100:lookup", "jyz:经营者:C50:personal L3 mask=name", "clrq:成立日期:D"]),
         ("市场主体登记信息", "3-03-001", "database", "unconditional", "public", "realtime", "realtime",
          "全市企业、个体工商户和农民专业合作社的登记注册信息。",
          [*COMPANY, "fddbr:法定代表人:C50:personal L3 mask=name", "zczb:注册资本（万元）:Y18,2", "clrq:成立日期:D",
@@ -116,6 +120,10 @@ UNITS: dict[str, list[tuple[str, str, str, str, str, str, str, str, list[str]]]]
          [*PERSON, "rclb:人才类别:C4", "rdrq:认定日期:D", "btje:补贴金额（元）:Y12,2"]),
     ],
     "mz": [
+        # Filled with demo rows by the datastore demo (return flow from the provincial system, monthly).
+        ("社会救助对象信息", "3-05-007", "database", "conditional", "closed", "monthly", "return_flow",
+         "低保、特困供养等社会救助对象及月救助金额。",
+         [*PERSON, "jzlx:救助类型:C20:L2", "yjje:月救助金额:Y12,2:L2"]),
         ("婚姻登记信息", "3-05-001", "database", "conditional", "closed", "daily", "return_flow",
          "结婚、离婚和补发婚姻登记证信息。",
          ["djzh:登记证字号:C32:key", "nfsfzh:男方身份号码:C18:lookup personal L4 mask=id_card",

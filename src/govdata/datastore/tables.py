@@ -65,9 +65,32 @@ def history_name(entry: CatalogEntry | int) -> str:
     return f"{table_name(entry)}_history"
 
 
+_CACHE: dict[tuple[Any, ...], tuple[Table, Table]] = {}
+_CACHE_MAX = 512
+
+
+def _signature(entry: CatalogEntry) -> tuple[Any, ...]:
+    return (entry.id, tuple((f.name, f.data_type, f.length, f.precision, f.is_key, f.is_lookup, f.is_required)
+                            for f in entry.fields))
+
+
 def build_tables(entry: CatalogEntry, metadata: MetaData | None = None) -> tuple[Table, Table]:
-    """The current-rows table and the history table of `entry`, as its fields describe them now."""
-    metadata = metadata or MetaData()
+    """The current-rows table and the history table of `entry`, as its fields describe them now.
+
+    Without a MetaData the pair is cached by the entry's field definitions (lookups build it per call).
+    """
+    if metadata is None:
+        signature = _signature(entry)
+        cached = _CACHE.get(signature)
+        if cached is None:
+            if len(_CACHE) >= _CACHE_MAX:
+                _CACHE.clear()
+            cached = _CACHE[signature] = _build(entry, MetaData())
+        return cached
+    return _build(entry, metadata)
+
+
+def _build(entry: CatalogEntry, metadata: MetaData) -> tuple[Table, Table]:
     name = table_name(entry)
     columns = [Column(f.name, column_type(f), primary_key=f.is_key, nullable=not f.is_key and not f.is_required)
                for f in entry.fields]
@@ -76,7 +99,8 @@ def build_tables(entry: CatalogEntry, metadata: MetaData | None = None) -> tuple
         Column("_updated_at", DateTime, nullable=False),
         Column("_deleted", Boolean, nullable=False, default=False),
     ]
-    current = Table(name, metadata, *columns)
+    # SQLite: the key is the table's own B-tree (no separate rowid tree and key index to keep up).
+    current = Table(name, metadata, *columns, sqlite_with_rowid=not entry.key_fields)
     for field in entry.fields:
         if field.is_lookup and not field.is_key:
             Index(f"ix_{name}_{field.name}", current.c[field.name])

@@ -24,6 +24,7 @@ NAV: list[NavItem] = [
     NavItem("共享申请", "/sharing", Action.SHARE_REQUEST),
     NavItem("共享审核", "/sharing/reviews", Action.SHARE_REVIEW),
     NavItem("备案审核", "/catalog/filings", Action.FILING_REVIEW),
+    NavItem("汇聚监督", "/resources/supervision", Action.FILING_REVIEW),
     NavItem("使用情况", "/sharing/usage", Action.USAGE_VIEW),
     NavItem("单位与专管员", "/orgs/units", Action.ORG_VIEW),
     NavItem("接入系统", "/orgs/systems", Action.SYSTEM_MANAGE),

@@ -1,0 +1,280 @@
+"""Aggregation bench: CSV load end to end, peak memory, push API over HTTP, owner's key lookup.
+
+Each figure is printed beside the same work done the plainest way: a bare `executemany` (SQLite) or
+a bare COPY (PostgreSQL) of the same rows with no checks, and a bare driver lookup. The CSV load
+runs in a child process so that its peak resident memory (ru_maxrss) is measured alone. A 身份证
+check-digit validator is registered for the person entry the way the quality domain registers its
+rules, so every row's check digit is verified during the load.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select, text
+
+from bench.harness import BenchContext, Figure
+from govdata.datastore import demo
+
+PERSON = "人口基础信息"
+CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from bench.bench_datastore import child_load
+print(json.dumps(child_load({url!r}, {code!r}, {path!r})))
+"""
+
+
+def ric_validator(row: Any) -> list[tuple[str, str]]:
+    """身份证 check digit (GB 11643), as a quality rule would check it."""
+    number = row.get("sfzh")
+    if not number or len(number) != 18:
+        return [("sfzh", "身份证号应为 18 位")]
+    check = (1 - 2 * int(number[:17], 13)) % 11
+    if ("X" if check == 10 else str(check)) != number[17].upper():
+        return [("sfzh", "身份证号校验位错误")]
+    return []
+
+
+def register_validator() -> None:
+    from govdata import hooks
+
+    def factory(db: Any, entry: Any) -> Any:
+        return ric_validator if any(f.name == "sfzh" and f.is_key for f in entry.fields) else None
+
+    if factory.__qualname__ not in {f.__qualname__ for f in hooks.VALIDATOR_FACTORIES}:
+        hooks.register_validator_factory(factory)
+
+
+def child_load(url: str, code: str, path: str) -> dict[str, float]:
+    import resource
+
+    from govdata.actor import Method, platform_actor
+    from govdata.datastore import service
+    from govdata.db import open_database
+
+    register_validator()
+    database = open_database(url)
+    start = time.perf_counter()
+    with database.write() as db:
+        entry = service.get_entry_by_code(db, code=code)
+        result = service.load_file(db, platform_actor(Method.CLI), entry=entry, path=Path(path), source="cli")
+    seconds = time.perf_counter() - start
+    database.dispose()
+    return {"seconds": seconds, "rows": result.inserted + result.updated + result.unchanged,
+            "rejected": result.rejected, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def write_csv(path: Path, n: int) -> list[str]:
+    pools = demo.Pools()
+    header = [f[0] for f in demo.BASE[PERSON]["fields"]]
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for row in demo.people(n, pools):
+            writer.writerow([row[h] for h in header])
+    return header
+
+
+def setup(ctx: BenchContext) -> tuple[Any, Any]:
+    from govdata.orgs import demo as orgs_demo
+
+    with ctx.database.write() as db:
+        units = {c: u.id for c, u in orgs_demo.seed(db, "bench-pass").items()}
+        entry = demo.find_or_create(db, unit_id=units["dsjzx"], name=PERSON, spec=demo.BASE[PERSON], code="BENCH-P")
+        plain = demo.find_or_create(db, unit_id=units["dsjzx"], name="对照表", spec=demo.BASE[PERSON], code="BENCH-Q")
+        from govdata.datastore.schema import ensure_table
+
+        ensure_table(db, entry)
+        ensure_table(db, plain)
+        return entry, plain
+
+
+def plain_load(ctx: BenchContext, table: str, path: Path, header: list[str]) -> float:
+    """The same rows written with no checks: bare executemany (SQLite) or bare COPY (PostgreSQL)."""
+    cols = ", ".join(header)
+    raw = ctx.database.write_engine.raw_connection()
+    start = time.perf_counter()
+    try:
+        cur = raw.cursor()
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            next(reader)
+            if ctx.backend == "sqlite":
+                cur.execute("BEGIN")
+                sql = f"INSERT INTO {table} ({cols}, _updated_at, _deleted) VALUES ({', '.join('?' * len(header))}, " \
+                      "'2024-01-01 00:00:00.000000', 0)"
+                while chunk := [r for _, r in zip(range(10_000), reader, strict=False)]:
+                    cur.executemany(sql, chunk)
+            else:
+                with cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                    for r in reader:
+                        copy.write_row(r)
+        raw.commit()
+    finally:
+        raw.close()
+    return time.perf_counter() - start
+
+
+def csv_figures(ctx: BenchContext, n: int, entry: Any, plain_entry: Any) -> list[Figure]:
+    path = ctx.workdir / "people.csv"
+    header = write_csv(path, n)
+    if ctx.backend != "sqlite":
+        with ctx.database.write() as db:  # PostgreSQL wants the bookkeeping defaults for the bare COPY
+            db.execute(text(f"ALTER TABLE res_{plain_entry.id} ALTER COLUMN _updated_at SET DEFAULT now(), "
+                            "ALTER COLUMN _deleted SET DEFAULT false"))
+    root = str(Path(__file__).resolve().parent.parent)
+    code = CHILD.format(root=root, url=ctx.database.url, code=entry.code, path=str(path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                         env={**os.environ, "PYTHONPATH": root + "/src"})
+    if out.returncode:
+        raise RuntimeError(f"load child failed: {out.stderr[-2000:]}")
+    child = json.loads(out.stdout.strip().splitlines()[-1])
+    assert child["rows"] == n and child["rejected"] == 0, child
+    plain_seconds = plain_load(ctx, f"res_{plain_entry.id}", path, header)
+    target = ">= 100000" if ctx.backend == "sqlite" else ">= 150000"
+    label = "bare executemany, no checks" if ctx.backend == "sqlite" else "bare COPY, no checks"
+    return [
+        Figure(f"CSV load {n:,} rows (8 cols, 身份证 checked)", n / child["seconds"], "rows/s", n / plain_seconds,
+               label, target),
+        Figure("CSV load peak memory (child RSS)", child["maxrss_mb"], "MB", None, "", "< 500"),
+    ]
+
+
+class Server:
+    """The app under uvicorn on a loopback port, in a thread."""
+
+    def __init__(self, ctx: BenchContext) -> None:
+        import socket
+
+        import uvicorn
+
+        from govdata.app import create_app
+
+        app = create_app(ctx.settings, ctx.database, migrate=False, run_jobs=False)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def system_token(ctx: BenchContext, unit: str) -> str:
+    from govdata.auth.models import ApiToken
+    from govdata.auth.tokens import new_token, token_hash
+    from govdata.orgs.models import System, Unit
+    from govdata.timeutil import utcnow
+
+    token = new_token("gds")
+    with ctx.database.write() as db:
+        unit_id = db.execute(select(Unit.id).where(Unit.code == unit)).scalar_one()
+        system = db.execute(select(System).where(System.unit_id == unit_id)).scalars().first()
+        assert system is not None
+        db.add(ApiToken(token_hash=token_hash(token), prefix=token[:8], system_id=system.id,
+                        expires_at=utcnow() + timedelta(days=1)))
+    return token
+
+
+def push_figure(ctx: BenchContext, base: str, n: int) -> Figure:
+    from govdata.auth.models import ApiToken  # noqa: F401 (tables registered)
+
+    with ctx.database.write() as db:
+        from govdata.orgs.models import Unit
+
+        unit_id = db.execute(select(Unit.id).where(Unit.code == "dsjzx")).scalar_one()
+        entry = demo.find_or_create(db, unit_id=unit_id, name="推送对照", spec=demo.BASE[PERSON], code="BENCH-PUSH")
+        table = f"res_{entry.id}"
+    rows = list(demo.people(n, demo.Pools(7)))
+    batches = [json.dumps(rows[i:i + 1000], ensure_ascii=False).encode() for i in range(0, n, 1000)]
+    headers = {"Authorization": f"Bearer {system_token(ctx, 'dsjzx')}", "Content-Type": "application/json"}
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+        start = time.perf_counter()
+        for body in batches:
+            response = client.post(f"/api/v1/resources/{entry.code}/records", content=body)
+            assert response.status_code == 200, response.text
+        seconds = time.perf_counter() - start
+    plain = _plain_push(ctx, table, rows)
+    return Figure("push API, batches of 1,000 (HTTP)", n / seconds, "rows/s", n / plain,
+                  "executemany per 1,000, no checks, no HTTP", ">= 20000")
+
+
+def _plain_push(ctx: BenchContext, table: str, rows: list[dict[str, Any]]) -> float:
+    with ctx.database.write() as db:
+        db.execute(text(f"DELETE FROM {table}"))
+    names = list(rows[0])
+    mark = "?" if ctx.backend == "sqlite" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(names)}, _updated_at, _deleted) VALUES " \
+          f"({', '.join([mark] * len(names))}, '2024-01-01', {'0' if ctx.backend == 'sqlite' else 'false'})"
+    values = [tuple(r[n] for n in names) for r in rows]
+    raw = ctx.database.write_engine.raw_connection()
+    start = time.perf_counter()
+    try:
+        for i in range(0, len(values), 1000):
+            cur = raw.cursor()
+            cur.executemany(sql, values[i:i + 1000])
+            raw.commit()
+    finally:
+        raw.close()
+    return time.perf_counter() - start
+
+
+def lookup_figure(ctx: BenchContext, base: str, entry: Any, n: int) -> Figure:
+    from govdata.auth.service import find_user_by_name, issue_user_token
+
+    with ctx.database.write() as db:
+        user = find_user_by_name(db, username="steward_center")
+        assert user is not None
+        token = issue_user_token(db, ctx.settings, user=user)
+    keys = [demo.sfzh(i * 7919 % n) for i in range(400)]
+    times = []
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
+        for key in keys:
+            start = time.perf_counter()
+            response = client.get(f"/api/v1/resources/{entry.code}/records", params={"sfzh": key})
+            times.append(time.perf_counter() - start)
+            assert response.status_code == 200 and len(response.json()["records"]) == 1, response.text
+    plain = []
+    raw = ctx.database.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        mark = "?" if ctx.backend == "sqlite" else "%s"
+        for key in keys:
+            start = time.perf_counter()
+            cur.execute(f"SELECT * FROM res_{entry.id} WHERE sfzh = {mark}", (key,))
+            cur.fetchall()
+            plain.append(time.perf_counter() - start)
+    finally:
+        raw.close()
+    return Figure(f"owner's key lookup p50 via API ({n:,}-row table)", statistics.median(times) * 1000, "ms",
+                  statistics.median(plain) * 1000, "bare driver SELECT by key", "< 5")
+
+
+def run(ctx: BenchContext) -> list[Figure]:
+    n = ctx.size(1_000_000, 50_000)
+    entry, plain_entry = setup(ctx)
+    figures = csv_figures(ctx, n, entry, plain_entry)
+    with Server(ctx) as base:
+        figures.append(push_figure(ctx, base, ctx.size(100_000, 20_000)))
+        figures.append(lookup_figure(ctx, base, entry, n))
+    return figures

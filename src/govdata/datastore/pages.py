@@ -1,0 +1,211 @@
+"""Aggregation pages: the unit's resources, an entry's freshness, batches, upload, lookups, filings.
+
+Plain forms that work without JavaScript: an upload is saved, previewed (first rows mapped to the
+fields), checked by a dry run that reports every problem, then loaded; each step ends on a page.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.datastructures import UploadFile
+
+from govdata.actor import Actor
+from govdata.catalog.models import CatalogEntry
+from govdata.datastore import filings, freshness, owner, returnflow, service, uploads
+from govdata.datastore.export import rejects_csv
+from govdata.datastore.models import BatchSource, LoadMode, Paging
+from govdata.datastore.refs import guard
+from govdata.errors import GovdataError, RuleViolation
+from govdata.policy import Action
+from govdata.web.deps import AppSettings, Db, WriteDb, requires
+from govdata.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+STATUS_LABELS = {"running": "进行中", "loaded": "已写入", "partial": "部分写入", "rejected": "整批拒绝",
+                 "dry_run": "试运行", "failed": "失败（已回滚）"}
+SOURCE_LABELS = {"push": "实时推送", "return_flow": "回流", "upload": "页面上传", "cli": "命令行"}
+MODE_LABELS = {"all_or_nothing": "整批写入（有错则全部不写）", "load_valid": "只写合格行并报告不合格行"}
+
+
+def _labels() -> dict[str, Any]:
+    return {"status_labels": STATUS_LABELS, "source_labels": SOURCE_LABELS, "mode_labels": MODE_LABELS}
+
+
+def _own_entry(db: Any, actor: Actor, entry_id: int, action: Action = Action.RESOURCE_READ_OWN) -> CatalogEntry:
+    entry = service.get_entry(db, entry_id=entry_id)
+    guard(actor, action, entry)
+    return entry
+
+
+@router.get("/resources", response_class=HTMLResponse)
+def index(request: Request, db: Db, actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
+    items = freshness.list_freshness(db, unit_id=actor.unit_id) if actor.unit_id else []
+    return render(request, "datastore/index.html", {"items": items, **_labels()})
+
+
+@router.get("/resources/supervision", response_class=HTMLResponse)
+def supervision(request: Request, db: Db, actor: Actor = requires(Action.FILING_REVIEW)) -> Response:
+    return render(request, "datastore/supervision.html", {
+        "overdue": freshness.list_freshness(db, overdue_only=True),
+        "missing": filings.entries_without_filing(db), "pending": filings.pending_filings(db)})
+
+
+@router.post("/resources/filings/{filing_id}/review")
+def review_filing(filing_id: int, db: Db, decision: Annotated[str, Form()] = "",
+                  note: Annotated[str, Form(max_length=2000)] = "",
+                  actor: Actor = requires(Action.FILING_REVIEW)) -> Response:
+    filings.review_filing(db, actor, filing_id=filing_id, accept=decision == "accept", note=note)
+    return RedirectResponse("/resources/supervision?msg=备案已审核", status_code=303)
+
+
+def _entry_context(db: Any, entry: CatalogEntry) -> dict[str, Any]:
+    return {"entry": entry, "fresh": freshness.freshness_of(db, entry), "rows": service.count_rows(db, entry),
+            "batches": service.list_batches(db, entry_id=entry.id, limit=20),
+            "connector": returnflow.get_connector(db, entry_id=entry.id),
+            "needs_filing": filings.needs_filing(entry), "filings": filings.filings_of(db, entry_id=entry.id),
+            **_labels()}
+
+
+@router.get("/resources/{entry_id}", response_class=HTMLResponse)
+def entry_page(request: Request, entry_id: int, db: WriteDb,
+               actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
+    entry = _own_entry(db, actor, entry_id)
+    return render(request, "datastore/entry.html", _entry_context(db, entry))
+
+
+@router.get("/resources/{entry_id}/lookup", response_class=HTMLResponse)
+def lookup(request: Request, entry_id: int, db: WriteDb, field: str = "", value: str = "",
+           actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
+    entry = _own_entry(db, actor, entry_id)
+    found, error = None, None
+    if field and value:
+        try:
+            found = owner.lookup_records(db, actor, entry=entry, field=field, values=[value])
+        except RuleViolation as exc:
+            error = exc.message
+    return render(request, "datastore/lookup.html", {"entry": entry, "found": found, "error": error,
+                                                     "field": field, "value": value},
+                  status_code=422 if error else 200)
+
+
+@router.get("/resources/{entry_id}/history", response_class=HTMLResponse)
+def history(request: Request, entry_id: int, db: WriteDb,
+            actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
+    entry = _own_entry(db, actor, entry_id)
+    key = {k: v for k, v in request.query_params.items()}
+    rows = owner.row_history(db, actor, entry=entry, key=key)
+    return render(request, "datastore/history.html", {"entry": entry, "rows": rows, "key": key})
+
+
+@router.get("/resources/batches/{batch_id}", response_class=HTMLResponse)
+def batch_page(request: Request, batch_id: int, db: WriteDb,
+               actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
+    batch = service.get_batch(db, actor, batch_id=batch_id)
+    result = service.batch_result(db, batch)
+    return render(request, "datastore/batch.html", {"batch": batch, "result": result, **_labels()})
+
+
+@router.get("/resources/batches/{batch_id}/rejects.csv")
+def batch_rejects(request: Request, batch_id: int, db: WriteDb,
+                  actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
+    batch = service.get_batch(db, actor, batch_id=batch_id)
+    names = [f.name for f in batch.entry.fields]
+    return StreamingResponse(rejects_csv(request.app.state.database, batch.id, names),
+                             media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="batch-{batch.id}-rejects.csv"'})
+
+
+@router.get("/resources/{entry_id}/upload", response_class=HTMLResponse)
+def upload_form(request: Request, entry_id: int, db: Db, actor: Actor = requires(Action.RESOURCE_UPLOAD)) -> Response:
+    entry = _own_entry(db, actor, entry_id, Action.RESOURCE_UPLOAD)
+    return render(request, "datastore/upload.html", {"entry": entry, "error": None})
+
+
+@router.post("/resources/{entry_id}/upload", response_class=HTMLResponse)
+async def upload(request: Request, entry_id: int, db: Db, settings: AppSettings,
+                 actor: Actor = requires(Action.RESOURCE_UPLOAD)) -> Response:
+    entry = _own_entry(db, actor, entry_id, Action.RESOURCE_UPLOAD)
+    form = await request.form()
+    file = form.get("file")
+    try:
+        if not isinstance(file, UploadFile) or not file.filename:
+            raise RuleViolation("请选择要上传的文件", field="file")
+        stored = uploads.save_upload(settings, entry=entry, name=file.filename, stream=file.file)
+    except GovdataError as exc:
+        return render(request, "datastore/upload.html", {"entry": entry, "error": exc.message}, status_code=422)
+    return RedirectResponse(f"/resources/{entry.id}/upload/{stored.token}", status_code=303)
+
+
+@router.get("/resources/{entry_id}/upload/{token}", response_class=HTMLResponse)
+def upload_preview(request: Request, entry_id: int, token: str, db: Db, settings: AppSettings,
+                   actor: Actor = requires(Action.RESOURCE_UPLOAD)) -> Response:
+    entry = _own_entry(db, actor, entry_id, Action.RESOURCE_UPLOAD)
+    stored = uploads.find_upload(settings, entry=entry, token=token)
+    try:
+        rows, error = uploads.preview(entry, stored), None
+    except GovdataError as exc:
+        rows, error = [], exc.message
+    return render(request, "datastore/preview.html", {"entry": entry, "upload": stored, "rows": rows,
+                                                      "error": error, **_labels()},
+                  status_code=422 if error else 200)
+
+
+@router.post("/resources/{entry_id}/upload/{token}/load", response_class=HTMLResponse)
+def upload_load(request: Request, entry_id: int, token: str, db: Db, settings: AppSettings,
+                mode: Annotated[LoadMode, Form()] = LoadMode.ALL_OR_NOTHING,
+                dry_run: Annotated[str, Form()] = "", actor: Actor = requires(Action.RESOURCE_UPLOAD)) -> Response:
+    entry = _own_entry(db, actor, entry_id, Action.RESOURCE_UPLOAD)
+    stored = uploads.find_upload(settings, entry=entry, token=token)
+    try:
+        result = service.load_file(db, actor, entry=entry, path=stored.path, source=BatchSource.UPLOAD, mode=mode,
+                                   dry_run=bool(dry_run), file_name=stored.name)
+    except GovdataError as exc:
+        db.rollback()
+        return render(request, "datastore/preview.html", {"entry": entry, "upload": stored, "rows": [],
+                                                          "error": exc.message, **_labels()}, status_code=422)
+    if not dry_run and result.status in ("loaded", "partial"):
+        uploads.remove_upload(stored)
+    query = f"?token={token}" if dry_run or result.status not in ("loaded", "partial") else ""
+    return RedirectResponse(f"/resources/batches/{result.batch_id}{query}", status_code=303)
+
+
+@router.post("/resources/{entry_id}/filing")
+def submit_filing(entry_id: int, db: Db, reason: Annotated[str, Form(max_length=4000)] = "",
+                  actor: Actor = requires(Action.CATALOG_DRAFT)) -> Response:
+    entry = service.get_entry(db, entry_id=entry_id)
+    filings.submit_filing(db, actor, entry=entry, reason=reason)
+    return RedirectResponse(f"/resources/{entry_id}?msg=备案已提交，等待大数据局审核", status_code=303)
+
+
+@router.post("/resources/{entry_id}/connector")
+def save_connector(entry_id: int, db: Db, url: Annotated[str, Form()] = "", auth_header: Annotated[str, Form()] = "",
+                   data_format: Annotated[str, Form()] = "json", paging: Annotated[str, Form()] = "none",
+                   page_size: Annotated[int, Form()] = 1000, records_path: Annotated[str, Form()] = "records",
+                   cursor_path: Annotated[str, Form()] = "next_cursor", mapping: Annotated[str, Form()] = "",
+                   since_param: Annotated[str, Form()] = "",
+                   actor: Actor = requires(Action.RETURN_FLOW_MANAGE)) -> Response:
+    entry = service.get_entry(db, entry_id=entry_id)
+    pairs = [line.split("=", 1) for line in mapping.splitlines() if "=" in line]
+    try:
+        data = returnflow.ConnectorIn(url=url, auth_header=auth_header, data_format=data_format, paging=Paging(paging),
+                                      page_size=page_size, records_path=records_path, cursor_path=cursor_path,
+                                      field_mapping={a.strip(): b.strip() for a, b in pairs},
+                                      since_param=since_param)
+    except ValueError as exc:
+        raise RuleViolation(f"回流配置有误：{exc}", field="url") from exc
+    returnflow.save_connector(db, actor, entry=entry, data=data)
+    return RedirectResponse(f"/resources/{entry_id}?msg=回流配置已保存", status_code=303)
+
+
+@router.post("/resources/{entry_id}/connector/run")
+def run_connector(request: Request, entry_id: int, db: Db,
+                  actor: Actor = requires(Action.RETURN_FLOW_RUN)) -> Response:
+    entry = _own_entry(db, actor, entry_id, Action.RETURN_FLOW_RUN)
+    db.commit()  # the pull runs in its own units of work
+    result = returnflow.run_connector(request.app.state.database, actor, entry_id=entry.id)
+    if result is None:
+        return RedirectResponse(f"/resources/{entry_id}?msg=回流失败，详见回流状态", status_code=303)
+    return RedirectResponse(f"/resources/batches/{result.batch_id}", status_code=303)

@@ -1,0 +1,200 @@
+"""Reading uploaded files into rows: CSV in UTF-8 (with or without BOM) or GB18030, and .xlsx.
+
+Files are read from disk in a stream; nothing holds the whole file. Headers may be field names or
+their Chinese labels; an unknown column stops the file with its name. XLSX files are checked before
+openpyxl opens them: a zip whose members expand too much (a zip bomb) or a sheet with formulas is
+refused, since formulas carry no values and a bomb would exhaust memory or disk.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from govdata.catalog.models import CatalogEntry
+from govdata.datastore.checking import DELETE_FLAG, TRUTHY, Prepared
+from govdata.errors import RuleViolation
+
+SNIFF_BYTES = 64 * 1024
+MAX_XLSX_UNCOMPRESSED = 2 * 1024 * 1024 * 1024
+MAX_XLSX_RATIO = 100
+csv.field_size_limit(16 * 1024 * 1024)
+
+
+class FileProblem(RuleViolation):
+    """The file itself cannot be read as data (422, naming the line or column)."""
+
+
+def detect_encoding(head: bytes) -> str:
+    """BOM → utf-8-sig; strict UTF-8 on the first chunk; else GB18030 (what Excel in China saves)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    for encoding in ("utf-8", "gb18030"):
+        try:  # incremental: the chunk may end inside a multi-byte character
+            codecs.getincrementaldecoder(encoding)(errors="strict").decode(head, final=False)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise FileProblem("文件不是文本（既非 UTF-8 也非 GB18030 编码），请另存为 CSV 或 XLSX", field="file")
+
+
+def looks_binary(head: bytes) -> bool:
+    return b"\x00" in head[:8192]
+
+
+@dataclass
+class Header:
+    positions: list[int | None]  # for each field, the column it comes from
+    delete_at: int | None
+    columns: list[str]
+    identity: bool = False  # columns exactly in field order: rows pass through untouched
+
+
+def map_header(entry: CatalogEntry, header: list[Any]) -> Header:
+    by_name = {f.name: i for i, f in enumerate(entry.fields)}
+    by_label = {f.label: i for i, f in enumerate(entry.fields)}
+    positions: list[int | None] = [None] * len(entry.fields)
+    delete_at = None
+    columns = [str(h).strip() if h is not None else "" for h in header]
+    if not any(columns):
+        raise FileProblem("第 1 行应为表头（信息项名称或中文名），文件为空或没有表头", field="file")
+    for col, name in enumerate(columns):
+        if name == DELETE_FLAG:
+            delete_at = col
+            continue
+        index = by_name.get(name, by_label.get(name))
+        if index is None:
+            raise FileProblem(f"第 1 行：未知列“{name}”（不是该资源的信息项）", field=name or f"第{col + 1}列")
+        if positions[index] is not None:
+            raise FileProblem(f"第 1 行：列“{name}”重复", field=name)
+        positions[index] = col
+    missing = [f.name for i, f in enumerate(entry.fields) if f.is_key and positions[i] is None]
+    if missing:
+        raise FileProblem(f"第 1 行：缺少主键列 {missing[0]}", field=missing[0])
+    identity = delete_at is None and positions == list(range(len(positions))) and len(columns) == len(positions)
+    return Header(positions, delete_at, columns, identity)
+
+
+def _arrange(header: Header, line: int, cells: list[Any]) -> Prepared:
+    width = len(cells)
+    if header.identity and width == len(header.positions):  # the usual file: columns in field order
+        return line, cells, False, None
+    values = [cells[p] if p is not None and p < width else None for p in header.positions]
+    is_delete = header.delete_at is not None and header.delete_at < width and cells[header.delete_at] in TRUTHY
+    problem = None
+    if width > len(header.columns) and any(c not in (None, "") for c in cells[len(header.columns):]):
+        problem = ("", f"该行有 {width} 列，多于表头的 {len(header.columns)} 列")
+    return line, values, is_delete, problem
+
+
+def read_csv(entry: CatalogEntry, stream: BinaryIO) -> Iterator[Prepared]:
+    """Check the start and the header now (errors before anything is loaded), stream the rest."""
+    head = stream.read(SNIFF_BYTES)
+    if not head.strip():
+        raise FileProblem("文件为空", field="file")
+    if looks_binary(head):
+        raise FileProblem("文件含有二进制内容，不是 CSV 文本", field="file")
+    encoding = detect_encoding(head)
+    stream.seek(0)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="", errors="strict")
+    reader = csv.reader(text, strict=True)
+    try:
+        first = next(reader)
+    except StopIteration as exc:
+        raise FileProblem("文件为空", field="file") from exc
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise FileProblem(f"第 1 行：无法读取表头（{type(exc).__name__}）", field="file") from exc
+    header = map_header(entry, first)
+    return _csv_rows(header, reader, text, encoding)
+
+
+def _csv_rows(header: Header, reader: Any, text: io.TextIOWrapper, encoding: str) -> Iterator[Prepared]:
+    line = 1
+    width = len(header.positions)
+    identity = header.identity
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if identity and len(cells) == width:  # the hot path: a full row in field order
+                yield line, cells, False, None
+            elif cells and (len(cells) > 1 or cells[0].strip()):
+                yield _arrange(header, line, cells)
+    except UnicodeDecodeError as exc:
+        raise FileProblem(f"第 {line + 1} 行附近：文件编码错误（按 {encoding} 无法解码），文件可能已截断或混有其他编码",
+                          field="file") from exc
+    except csv.Error as exc:
+        raise FileProblem(f"第 {line + 1} 行：CSV 格式错误（{exc}），文件可能已截断", field="file") from exc
+    finally:
+        text.close()
+
+
+def check_xlsx(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileProblem("不是有效的 XLSX 文件（文件损坏或已截断）", field="file") from exc
+    compressed = max(sum(i.compress_size for i in infos), 1)
+    expanded = sum(i.file_size for i in infos)
+    if expanded > MAX_XLSX_UNCOMPRESSED or expanded / compressed > MAX_XLSX_RATIO:
+        raise FileProblem(f"XLSX 解压后达 {expanded} 字节（压缩比 {expanded // compressed}），疑为压缩炸弹，已拒绝",
+                          field="file")
+
+
+def read_xlsx(entry: CatalogEntry, path: Path) -> Iterator[Prepared]:
+    check_xlsx(path)
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
+        raise FileProblem(f"无法读取 XLSX：{type(exc).__name__}", field="file") from exc
+    try:
+        rows = book.worksheets[0].iter_rows()
+        first = next(rows, None)
+        if first is None:
+            raise FileProblem("工作表为空", field="file")
+        header = map_header(entry, [c.value for c in first])
+    except BaseException:
+        book.close()
+        raise
+    return _xlsx_rows(entry, book, header, rows)
+
+
+def _xlsx_rows(entry: CatalogEntry, book: Any, header: Header, rows: Any) -> Iterator[Prepared]:
+    try:
+        for number, cells in enumerate(rows, start=2):
+            values = []
+            for cell in cells:
+                value = cell.value
+                if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=")):
+                    raise FileProblem(f"第 {number} 行 {cell.coordinate}：含公式，请粘贴为数值后再上传",
+                                      field=_field_at(entry, header, cell.column - 1))
+                values.append(value)
+            if all(v is None or v == "" for v in values):
+                continue
+            yield _arrange(header, number, values)
+    finally:
+        book.close()
+
+
+def _field_at(entry: CatalogEntry, header: Header, column: int) -> str:
+    for i, p in enumerate(header.positions):
+        if p == column:
+            return entry.fields[i].name
+    return f"第{column + 1}列"
+
+
+def read_file(entry: CatalogEntry, path: Path, stream: BinaryIO | None = None) -> Iterator[Prepared]:
+    """Rows of a CSV or XLSX file on disk (type told by the content, not only the name)."""
+    with path.open("rb") as probe:
+        magic = probe.read(4)
+    if magic.startswith(b"PK\x03\x04") or path.suffix.lower() == ".xlsx":
+        return read_xlsx(entry, path)
+    return read_csv(entry, stream or path.open("rb"))  # closed when the rows are read (or collected)
