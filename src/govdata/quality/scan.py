@@ -1,0 +1,206 @@
+"""Scanning a resource table against its rules: SQL for what SQL can say, a streamed pass for the rest.
+
+SQL rules (required, length, range, code, not in future, cross-field comparison, reference, uniqueness)
+are counted by the database in one aggregate query (plus one per uniqueness rule); rules that need
+Python (身份证/信用代码 check digits, formats, patterns, birth date against 身份证) read only their columns,
+streamed in chunks (server-side cursor on PostgreSQL), never the whole table at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, and_, case, exists, false, func, not_, or_, select, true
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from govdata.catalog.models import CatalogEntry
+from govdata.datastore.tables import build_tables, table_exists
+from govdata.quality.models import CodeTable, CodeValue
+from govdata.quality.rules import TEXT_TYPES, Rule, parse_stored
+from govdata.quality.validator import compile_check, find_registered
+
+SAMPLES = 5
+CHUNK = 50_000
+PYTHON_RULES = {"pattern", "idcard", "uscc", "phone", "email", "birth_matches"}
+
+
+@dataclass
+class RuleResult:
+    key: str
+    field: str
+    type: str
+    label: str
+    dimension: str
+    failed: int = 0
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ScanOutcome:
+    rows: int
+    filled: int  # non-empty cells over all fields
+    cells: int
+    results: list[RuleResult]
+    last_update: datetime | None
+
+
+def _empty(col: Any, data_type: str) -> ColumnElement[bool]:
+    return or_(col.is_(None), col == "") if data_type in TEXT_TYPES else col.is_(None)
+
+
+def _bad_condition(db: Session, entry: CatalogEntry, table: Table, rule: Rule) -> ColumnElement[bool] | None:
+    """The SQL condition true for a failing row, or None when the rule is not checked in SQL."""
+    col, p = table.c[rule.field], rule.params
+    kind = next(f.data_type for f in entry.fields if f.name == rule.field)
+    present = col.is_not(None)
+    if rule.type == "required":
+        return _empty(col, kind)
+    if rule.type == "length":
+        size = func.length(col)
+        cond = [size < p["min"]] if "min" in p else []
+        cond += [size > p["max"]] if "max" in p else []
+        return and_(present, col != "", or_(*cond))
+    if rule.type == "type":
+        length = next(f.length for f in entry.fields if f.name == rule.field)
+        return and_(present, func.length(col) > length) if kind in TEXT_TYPES and length else false()
+    if rule.type == "range":
+        lo, hi = (_bound(kind, p.get(k)) for k in ("min", "max"))
+        cond = ([col < lo] if lo is not None else []) + ([col > hi] if hi is not None else [])
+        return and_(present, or_(*cond))
+    if rule.type == "code":
+        codes = select(CodeValue.value).join(CodeTable).where(CodeTable.code == p["table"])
+        return and_(present, col != "", col.not_in(codes.scalar_subquery()))
+    if rule.type == "not_future":
+        tomorrow = date.today() + timedelta(days=1)
+        limit = datetime(tomorrow.year, tomorrow.month, tomorrow.day) if kind == "T" else date.today()
+        return and_(present, col >= limit) if kind == "T" else and_(present, col > limit)
+    if rule.type == "compare":
+        other = table.c[p["other"]]
+        ops = {"<": col < other, "<=": col <= other, ">": col > other, ">=": col >= other, "==": col == other,
+               "!=": col != other}
+        return and_(present, other.is_not(None), not_(ops[p["op"]]))
+    if rule.type == "reference":
+        target = find_registered(db, p["resource"])
+        if target is None or not table_exists(db.connection(), target):
+            return present
+        ref = build_tables(target)[0]
+        return and_(present, col != "" if kind in TEXT_TYPES else true(),
+                    ~exists().where(ref.c[p["field"]] == col, ref.c._deleted.is_(False)))
+    return None
+
+
+def _bound(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    return date.fromisoformat(value) if kind in {"D", "T"} else value
+
+
+def _scope(table: Table, batch_id: int | None) -> ColumnElement[bool]:
+    live = table.c._deleted.is_(False)
+    return and_(live, table.c._batch == batch_id) if batch_id is not None else live
+
+
+def _sample(conn: Connection, entry: CatalogEntry, table: Table, where: Any, columns: list[str]) -> list[dict[str, Any]]:
+    names = list(dict.fromkeys([f.name for f in entry.key_fields] + columns))
+    rows = conn.execute(select(*[table.c[n] for n in names]).where(where).limit(SAMPLES))
+    return [{k: _plain(v) for k, v in row._mapping.items()} for row in rows]
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date | datetime) else value if value is None else str(value)
+
+
+def _sql_pass(db: Session, entry: CatalogEntry, table: Table, rules: list[Rule], batch_id: int | None,
+              results: dict[str, RuleResult]) -> tuple[int, int, datetime | None]:
+    conn = db.connection()
+    scope = _scope(table, batch_id)
+    conds = {r.key: c for r in rules if r.type != "unique" and (c := _bad_condition(db, entry, table, r)) is not None}
+    filled = [func.sum(case((_empty(table.c[f.name], f.data_type), 0), else_=1)) for f in entry.fields]
+    bad = [func.sum(case((c, 1), else_=0)) for c in conds.values()]
+    row = conn.execute(select(func.count(), func.max(table.c._updated_at), *filled, *bad).where(scope)).one()
+    rows, last = int(row[0]), row[1]
+    cells = sum(int(v or 0) for v in row[2:2 + len(filled)])
+    for (key, cond), count in zip(conds.items(), row[2 + len(filled):], strict=True):
+        result = results[key]
+        result.failed = int(count or 0)
+        if result.failed:
+            extra = [result.field] + ([p] if (p := _rule(rules, key).params.get("other")) else [])
+            result.samples = _sample(conn, entry, table, and_(scope, cond), extra)
+    for rule in rules:
+        if rule.type == "unique":
+            col = table.c[rule.field]
+            dup = select(col).where(table.c._deleted.is_(False), col.is_not(None)).group_by(col).having(
+                func.count() > 1)
+            where = and_(scope, col.in_(dup.scalar_subquery()))
+            results[rule.key].failed = int(conn.execute(select(func.count()).where(where)).scalar_one())
+            if results[rule.key].failed:
+                results[rule.key].samples = _sample(conn, entry, table, where, [rule.field])
+    return rows, cells, last
+
+
+def _rule(rules: list[Rule], key: str) -> Rule:
+    return next(r for r in rules if r.key == key)
+
+
+class _RowView:
+    """Lets checks that look at other fields (`row.get(name)`) read a plain tuple row without copying it."""
+
+    __slots__ = ("index", "row")
+
+    def __init__(self, index: Mapping[str, int]) -> None:
+        self.index = index
+        self.row: tuple[Any, ...] = ()
+
+    def get(self, name: str, default: Any = None) -> Any:
+        i = self.index.get(name)
+        return default if i is None else self.row[i]
+
+
+def _python_pass(db: Session, entry: CatalogEntry, table: Table, rules: list[Rule], batch_id: int | None,
+                 results: dict[str, RuleResult]) -> None:
+    keys = [f.name for f in entry.key_fields]
+    needed = set(keys)
+    for r in rules:
+        needed |= {r.field, *(v for k, v in r.params.items() if k in {"idcard_field", "other"})}
+    names = list(dict.fromkeys(keys + sorted(needed - set(keys))))
+    index = {n: i for i, n in enumerate(names)}
+    plan = [(index[r.field], results[r.key], check) for r in rules
+            if (check := compile_check(db, entry, r)) is not None]
+    view = _RowView(index)
+    query = select(*[table.c[n] for n in names]).where(_scope(table, batch_id))
+    conn = db.connection().execution_options(stream_results=True, yield_per=CHUNK)
+    for chunk in conn.execute(query).partitions(CHUNK):
+        for row in chunk:
+            view.row = row
+            for i, result, check in plan:
+                value = row[i]
+                if value is None or value == "":
+                    continue
+                message = check(value, view)  # type: ignore[arg-type]
+                if message is not None:
+                    result.failed += 1
+                    if len(result.samples) < SAMPLES:
+                        sample = {k: _plain(row[index[k]]) for k in keys}
+                        result.samples.append({**sample, result.field: _plain(value), "_problem": message})
+
+
+def scan(db: Session, entry: CatalogEntry, *, batch_id: int | None = None) -> ScanOutcome:
+    """Check the live rows of `entry` (or only those of one batch) against its stored rules."""
+    rules = parse_stored(entry)
+    results = {r.key: RuleResult(r.key, r.field, r.type, r.label, r.dimension) for r in rules}
+    if not table_exists(db.connection(), entry):
+        return ScanOutcome(0, 0, 0, list(results.values()), None)
+    table = build_tables(entry)[0]
+    rows, filled, last = _sql_pass(db, entry, table, rules, batch_id, results)
+    python_rules = [r for r in rules if r.type in PYTHON_RULES]
+    if python_rules and rows:
+        _python_pass(db, entry, table, python_rules, batch_id, results)
+    if batch_id is not None:
+        last = db.connection().execute(select(func.max(table.c._updated_at))).scalar()
+    return ScanOutcome(rows, filled, rows * len(entry.fields), list(results.values()), last)
+
