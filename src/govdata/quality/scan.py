@@ -108,7 +108,7 @@ def _scope(table: Table, batch_id: int | None) -> ColumnElement[bool]:
 def _sample(conn: Connection, entry: CatalogEntry, table: Table, where: Any, columns: list[str]) -> list[dict[str, Any]]:
     names = list(dict.fromkeys([f.name for f in entry.key_fields] + columns))
     rows = conn.execute(select(*[table.c[n] for n in names]).where(where).limit(SAMPLES))
-    return [{k: _plain(v) for k, v in row._mapping.items()} for row in rows]
+    return [{str(k): _plain(v) for k, v in row._mapping.items()} for row in rows]
 
 
 def _plain(value: Any) -> Any:
