@@ -83,9 +83,16 @@ def list_comparisons(db: Session, actor: Actor) -> list[Comparison]:
 
 
 def _same(a: ColumnElement[object], b: ColumnElement[object], cast_text: bool) -> ColumnElement[bool]:
+    """NULL-safe equality (IS NOT DISTINCT FROM; `IS` on SQLite): NULL against a value is a difference."""
     if cast_text:
         a, b = cast(a, String), cast(b, String)
-    return or_(a == b, and_(a.is_(None), b.is_(None)))
+    return a.is_not_distinct_from(b)
+
+
+def _differs(a: ColumnElement[object], b: ColumnElement[object], cast_text: bool) -> ColumnElement[bool]:
+    if cast_text:
+        a, b = cast(a, String), cast(b, String)
+    return a.is_distinct_from(b)
 
 
 def _record_key(table: Table, names: list[str]) -> ColumnElement[str]:
@@ -128,7 +135,7 @@ def execute(db: Session, comparison: Comparison, *, by: str) -> ComparisonRun:
 
     on = and_(*[_same(lt.c[a], rt.c[b], mixed(a, b)) if mixed(a, b) else lt.c[a] == rt.c[b] for a, b in keys])
     lalive, ralive = lt.c._deleted.is_(False), rt.c._deleted.is_(False)
-    diffs = {a: ~_same(lt.c[a], rt.c[b], mixed(a, b)) for a, b in pairs}
+    diffs = {a: _differs(lt.c[a], rt.c[b], mixed(a, b)) for a, b in pairs}
     any_diff = or_(*diffs.values()) if diffs else literal(False)
     row = conn.execute(select(func.count(), func.sum(case((any_diff, 0), else_=1)),
                               *[func.sum(case((d, 1), else_=0)) for d in diffs.values()])
@@ -158,16 +165,20 @@ def _keep_diffs(db: Session, run: ComparisonRun, lt: Table, rt: Table, on: Colum
     target = ComparisonDiff.__table__
     cols = ["run_id", "kind", "record_key", "field", "left_value", "right_value"]
     null = literal(None, String)
+    def row(kind: str, key: ColumnElement[str], field: str, lv: ColumnElement[str], rv: ColumnElement[str]) -> list:
+        # Labelled, so that two columns named alike (xm and xm) stay two columns in the subquery.
+        return [literal(run.id).label("run_id"), literal(kind).label("kind"), key.label("record_key"),
+                literal(field).label("field"), lv.label("left_value"), rv.label("right_value")]
+
     selects = [
-        select(literal(run.id), literal("only_left"), lkey, literal(""), null, null)
-        .select_from(lt).where(lt.c._deleted.is_(False), no_right).limit(KEEP),
-        select(literal(run.id), literal("only_right"), rkey, literal(""), null, null)
-        .select_from(rt).where(rt.c._deleted.is_(False), no_left).limit(KEEP),
+        select(*row("only_left", lkey, "", null, null)).select_from(lt)
+        .where(lt.c._deleted.is_(False), no_right).limit(KEEP),
+        select(*row("only_right", rkey, "", null, null)).select_from(rt)
+        .where(rt.c._deleted.is_(False), no_left).limit(KEEP),
     ]
     pairs = dict(orjson.loads(db.get(Comparison, run.comparison_id).field_pairs))  # type: ignore[union-attr]
     for a, differs in diffs.items():
-        selects.append(select(literal(run.id), literal("diff"), lkey, literal(a), cast(lt.c[a], String),
-                              cast(rt.c[pairs[a]], String))
+        selects.append(select(*row("diff", lkey, a, cast(lt.c[a], String), cast(rt.c[pairs[a]], String)))
                        .select_from(lt.join(rt, on)).where(lt.c._deleted.is_(False), rt.c._deleted.is_(False),
                                                             differs).limit(KEEP))
     kept = 0
