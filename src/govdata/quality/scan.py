@@ -172,9 +172,10 @@ def _python_pass(db: Session, entry: CatalogEntry, table: Table, rules: list[Rul
     plan = [(index[r.field], results[r.key], check) for r in rules
             if (check := compile_check(db, entry, r)) is not None]
     view = _RowView(index)
-    query = select(*[table.c[n] for n in names]).where(_scope(table, batch_id))
-    conn = db.connection().execution_options(stream_results=True, yield_per=CHUNK)
-    for chunk in conn.execute(query).partitions(CHUNK):
+    # Statement-level options: Connection.execution_options would change the session's connection for good.
+    query = (select(*[table.c[n] for n in names]).where(_scope(table, batch_id))
+             .execution_options(stream_results=True, yield_per=CHUNK))
+    for chunk in db.connection().execute(query).partitions(CHUNK):
         for row in chunk:
             view.row = row
             for i, result, check in plan:
