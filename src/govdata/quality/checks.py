@@ -19,6 +19,12 @@ from govdata.catalog.models import FieldType
 PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|\d{7,8}|[48]00-?\d{3}-?\d{4}")
 EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _DATES: dict[str, date | None] = {}
+# Today, read once per validator or scan (refresh_today) instead of once per value: it is on the hot path.
+_TODAY = [date.today()]
+
+
+def refresh_today() -> None:
+    _TODAY[0] = date.today()
 
 
 def compact_date(text: str) -> date | None:
@@ -43,7 +49,7 @@ def idcard_birth(value: str) -> date | None:
     if ric.calc_check_digit(value[:17]) != value[17].upper():
         return None
     born = compact_date(value[6:14])
-    if born is None or born.year < 1850 or born > date.today():
+    if born is None or born.year < 1850 or born > _TODAY[0]:
         return None
     return born
 

@@ -167,6 +167,7 @@ def _reference(db: Session, params: Mapping[str, Any]) -> Check:
 
 def compile_check(db: Session, entry: CatalogEntry, rule: Rule) -> Check | None:
     """The Python check of one rule; None for `required` (handled before any check)."""
+    checks.refresh_today()
     fields = {f.name: f for f in entry.fields}
     field, params = fields[rule.field], rule.params
     simple = {"idcard": (checks.idcard_ok, "公民身份号码校验位或出生日期错误"),
