@@ -133,3 +133,16 @@ def test_rules_page_saves_and_refuses(web: Any, database: Database) -> None:
     assert last_audit(database, action="quality.rule_manage") is not None
     other = web("steward_mz").post(f"/quality/entries/{entry.id}/rules", {"rules.xm": "[]"})
     assert other.status_code == 403
+
+
+def test_scheduled_scan_job(database: Database, settings: Any) -> None:
+    from govdata.jobs.runner import run_due
+
+    entry = _planted(database)
+    outcome = run_due(database, settings, names=["quality.scan"], force=True)
+    assert outcome[0].status == "ok", outcome
+    with database.read() as db:
+        kinds = list(db.execute(select(QualityReport.kind).where(QualityReport.entry_id == entry.id)).scalars())
+    assert kinds == ["scan"]
+    event = last_audit(database, action="correction.report")
+    assert event is not None and event.actor_name == "质量规则" and event.row_count == 8

@@ -162,7 +162,6 @@ def _keep_diffs(db: Session, run: ComparisonRun, lt: Table, rt: Table, on: Colum
                 no_right: ColumnElement[bool], no_left: ColumnElement[bool]) -> int:
     conn = db.connection()
     lkey, rkey = _record_key(lt, [a for a, _ in keys]), _record_key(rt, [b for _, b in keys])
-    target = ComparisonDiff.__table__
     cols = ["run_id", "kind", "record_key", "field", "left_value", "right_value"]
     null = literal(None, String)
     def row(kind: str, key: ColumnElement[str], field: str, lv: ColumnElement[str], rv: ColumnElement[str]) -> list:
@@ -183,7 +182,7 @@ def _keep_diffs(db: Session, run: ComparisonRun, lt: Table, rt: Table, on: Colum
                                                             differs).limit(KEEP))
     kept = 0
     for query in selects:
-        result = conn.execute(insert(target).from_select(cols, query.subquery().select()))
+        result = conn.execute(insert(ComparisonDiff).from_select(cols, query.subquery().select()))
         kept += int(getattr(result, "rowcount", 0) or 0)
     return kept
 

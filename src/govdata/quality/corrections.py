@@ -25,8 +25,8 @@ from govdata.notifications.service import notify, notify_unit
 from govdata.policy import Action
 from govdata.quality import checks
 from govdata.quality.models import Correction, CorrectionStatus
-from govdata.quality.schemas import CorrectionAnswer, CorrectionCreate
 from govdata.quality.scan import RuleResult
+from govdata.quality.schemas import CorrectionAnswer, CorrectionCreate
 from govdata.quality.validator import build_validator
 from govdata.timeutil import local_today, utcnow
 from govdata.workdays.service import deadline_for
@@ -96,7 +96,8 @@ def report_correction(db: Session, actor: Actor, *, data: CorrectionCreate, work
                     message=f"资源「{entry.name}」收到纠错：信息项 {data.field}，请在 {correction.due_on} 前核实处理",
                     link=f"/corrections/{correction.id}", due_on=correction.due_on)
         audit.target = correction
-        audit.details = {"field": data.field, "key": orjson.loads(correction.record_key), "due_on": str(correction.due_on)}
+        audit.details = {"field": data.field, "key": orjson.loads(correction.record_key),
+                         "due_on": str(correction.due_on)}
     return correction
 
 
@@ -206,7 +207,8 @@ def remind_due(db: Session, *, today: date) -> int:
     for correction in db.execute(query).scalars():
         state = "已逾期" if correction.due_on < today else "即将到期"
         notify_unit(db, unit_id=correction.unit_id, kind="correction.due",
-                    message=f"纠错 #{correction.id}（{correction.code} / {correction.field}）{state}，期限 {correction.due_on}",
+                    message=f"纠错 #{correction.id}（{correction.code} / {correction.field}）{state}，"
+                            f"期限 {correction.due_on}",
                     link=f"/corrections/{correction.id}", due_on=correction.due_on)
         correction.reminded_on = today
         count += 1

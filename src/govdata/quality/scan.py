@@ -9,7 +9,8 @@ streamed in chunks (server-side cursor on PostgreSQL), never the whole table at 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -37,7 +38,7 @@ class RuleResult:
     label: str
     dimension: str
     failed: int = 0
-    samples: list[dict[str, Any]] = field(default_factory=list)
+    samples: list[dict[str, Any]] = dataclass_field(default_factory=list)
 
 
 @dataclass
@@ -105,7 +106,8 @@ def _scope(table: Table, batch_id: int | None) -> ColumnElement[bool]:
     return and_(live, table.c._batch == batch_id) if batch_id is not None else live
 
 
-def _sample(conn: Connection, entry: CatalogEntry, table: Table, where: Any, columns: list[str]) -> list[dict[str, Any]]:
+def _sample(conn: Connection, entry: CatalogEntry, table: Table, where: Any,
+            columns: list[str]) -> list[dict[str, Any]]:
     names = list(dict.fromkeys([f.name for f in entry.key_fields] + columns))
     rows = conn.execute(select(*[table.c[n] for n in names]).where(where).limit(SAMPLES))
     return [{str(k): _plain(v) for k, v in row._mapping.items()} for row in rows]

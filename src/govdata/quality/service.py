@@ -26,7 +26,7 @@ def known_names(db: Session) -> KnownNames:
              .where(CatalogEntry.status == EntryStatus.REGISTERED.value, CatalogEntry.code.is_not(None)))
     resources: dict[str, set[str]] = {}
     for code, name in db.execute(query):
-        resources.setdefault(code, set()).add(name)
+        resources.setdefault(str(code), set()).add(name)
     return KnownNames(tables, resources)
 
 

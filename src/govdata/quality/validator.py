@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from govdata.catalog.models import CatalogEntry, EntryStatus, Field
 from govdata.datastore.tables import build_tables, table_exists
+from govdata.hooks import RowValidator
 from govdata.quality import checks
 from govdata.quality.models import CodeTable, CodeValue
 from govdata.quality.rules import COMPARE_OPS, REGEX_TIMEOUT, Rule, parse_stored
@@ -188,7 +189,7 @@ def compile_check(db: Session, entry: CatalogEntry, rule: Rule) -> Check | None:
     return builder() if builder else None
 
 
-def build_validator(db: Session, entry: CatalogEntry) -> Callable[[Mapping[str, Any]], list[tuple[str, str]]] | None:
+def build_validator(db: Session, entry: CatalogEntry) -> RowValidator | None:
     rules = parse_stored(entry)
     if not rules:
         return None
