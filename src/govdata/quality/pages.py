@@ -40,7 +40,8 @@ def _see_all(actor: Actor) -> bool:
 def overview(request: Request, db: Db, unit: int | None = None,
              actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
     unit_id = unit if _see_all(actor) else actor.unit_id
-    rows = reports.latest_by_entry(db, unit_id=unit_id)
+    # A person of no unit (a vendor not yet assigned) sees nothing rather than everything.
+    rows = reports.latest_by_entry(db, unit_id=unit_id) if unit_id or _see_all(actor) else []
     trend = reports.unit_trend(db, unit_id=unit_id) if unit_id else []
     return render(request, "quality/overview.html", {
         "rows": rows, "units": list_units(db) if _see_all(actor) else [], "unit_id": unit_id,
