@@ -1,7 +1,8 @@
 """Comparison (比对) of two resources on a common key, done by the database.
 
-Counts come from aggregate queries over a join and two NOT EXISTS anti-joins; the differences kept for
-download are written with INSERT ... SELECT, so no row of either resource passes through Python.
+Counts come from an aggregate query over the join and NOT EXISTS anti-joins; the keys found on one side
+only are kept for download with INSERT ... SELECT. Of the records that differ, only the first KEEP (the ones
+kept for download) pass through Python, to be split into one row per differing field.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from govdata.quality.schemas import ComparisonCreate
 from govdata.quality.validator import find_registered
 from govdata.timeutil import utcnow
 
-KEEP = 10_000  # difference rows kept per kind (and per field) for download
+KEEP = 10_000  # records kept per kind (only left, only right, differing) for download
 
 
 def _resource(db: Session, code: str, side: str) -> CatalogEntry:
@@ -146,45 +147,63 @@ def execute(db: Session, comparison: Comparison, *, by: str) -> ComparisonRun:
     run.right_rows = int(conn.execute(select(func.count()).select_from(rt).where(ralive)).scalar_one())
     no_right = ~exists().where(on, ralive)
     no_left = ~exists().where(on, lalive)
-    run.only_left = int(conn.execute(select(func.count()).select_from(lt).where(lalive, no_right)).scalar_one())
-    run.only_right = int(conn.execute(select(func.count()).select_from(rt).where(ralive, no_left)).scalar_one())
+    # The kept rows of each side are counted as they are written; only when there are more than we keep
+    # does the database count the anti-join again.
+    kept_left = _keep_only(db, run, lt, _record_key(lt, [a for a, _ in keys]), "only_left", no_right)
+    kept_right = _keep_only(db, run, rt, _record_key(rt, [b for _, b in keys]), "only_right", no_left)
+    run.only_left = kept_left if kept_left < KEEP else _count(db, lt, no_right)
+    run.only_right = kept_right if kept_right < KEEP else _count(db, rt, no_left)
     union = run.matched + run.only_left + run.only_right
     run.ratio = round(run.equal / union, 6) if union else 1.0
     run.passed = run.ratio >= comparison.threshold
-    run.kept = _keep_diffs(db, run, lt, rt, on, keys, diffs, no_right, no_left)
+    run.kept = kept_left + kept_right + _keep_field_diffs(db, run, lt, rt, on, keys, pairs, any_diff)
     run.seconds = round(time.perf_counter() - started, 3)
     db.flush()
     return run
 
 
-def _keep_diffs(db: Session, run: ComparisonRun, lt: Table, rt: Table, on: ColumnElement[bool],
-                keys: list[tuple[str, str]], diffs: dict[str, ColumnElement[bool]],
-                no_right: ColumnElement[bool], no_left: ColumnElement[bool]) -> int:
-    conn = db.connection()
-    lkey, rkey = _record_key(lt, [a for a, _ in keys]), _record_key(rt, [b for _, b in keys])
-    cols = ["run_id", "kind", "record_key", "field", "left_value", "right_value"]
-    null = literal(None, String)
-    def row(kind: str, key: ColumnElement[str], field: str, lv: ColumnElement[str], rv: ColumnElement[str]) -> list:
-        # Labelled, so that two columns named alike (xm and xm) stay two columns in the subquery.
-        return [literal(run.id).label("run_id"), literal(kind).label("kind"), key.label("record_key"),
-                literal(field).label("field"), lv.label("left_value"), rv.label("right_value")]
+def _count(db: Session, table: Table, missing: ColumnElement[bool]) -> int:
+    query = select(func.count()).select_from(table).where(table.c._deleted.is_(False), missing)
+    return int(db.connection().execute(query).scalar_one())
 
-    selects = [
-        select(*row("only_left", lkey, "", null, null)).select_from(lt)
-        .where(lt.c._deleted.is_(False), no_right).limit(KEEP),
-        select(*row("only_right", rkey, "", null, null)).select_from(rt)
-        .where(rt.c._deleted.is_(False), no_left).limit(KEEP),
-    ]
-    pairs = dict(orjson.loads(db.get(Comparison, run.comparison_id).field_pairs))  # type: ignore[union-attr]
-    for a, differs in diffs.items():
-        selects.append(select(*row("diff", lkey, a, cast(lt.c[a], String), cast(rt.c[pairs[a]], String)))
-                       .select_from(lt.join(rt, on)).where(lt.c._deleted.is_(False), rt.c._deleted.is_(False),
-                                                            differs).limit(KEEP))
-    kept = 0
-    for query in selects:
-        result = conn.execute(insert(ComparisonDiff).from_select(cols, query.subquery().select()))
-        kept += int(getattr(result, "rowcount", 0) or 0)
-    return kept
+
+def _keep_only(db: Session, run: ComparisonRun, table: Table, key: ColumnElement[str], kind: str,
+               missing: ColumnElement[bool]) -> int:
+    """INSERT ... SELECT the first KEEP keys found only on one side; returns how many were written."""
+    null = literal(None, String)
+    # Labelled, so that the subquery keeps six distinct columns.
+    query = (select(literal(run.id).label("run_id"), literal(kind).label("kind"), key.label("record_key"),
+                    literal("").label("field"), null.label("left_value"), null.label("right_value"))
+             .select_from(table).where(table.c._deleted.is_(False), missing).limit(KEEP))
+    cols = ["run_id", "kind", "record_key", "field", "left_value", "right_value"]
+    result = db.connection().execute(insert(ComparisonDiff).from_select(cols, query.subquery().select()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _keep_field_diffs(db: Session, run: ComparisonRun, lt: Table, rt: Table, on: ColumnElement[bool],
+                      keys: list[tuple[str, str]], pairs: list[tuple[str, str]], any_diff: ColumnElement[bool]) -> int:
+    """One pass over the join for the first KEEP differing records; each differing field becomes a row.
+
+    Only those (at most KEEP) records reach Python, to be split per field; the counts came from SQL.
+    """
+    if not pairs:
+        return 0
+    lkey = _record_key(lt, [a for a, _ in keys]).label("record_key")
+    columns = [lkey]
+    for i, (a, b) in enumerate(pairs):
+        columns += [cast(lt.c[a], String).label(f"l{i}"), cast(rt.c[b], String).label(f"r{i}")]
+    query = (select(*columns).select_from(lt.join(rt, on))
+             .where(lt.c._deleted.is_(False), rt.c._deleted.is_(False), any_diff).limit(KEEP))
+    rows = []
+    for found in db.connection().execute(query):
+        for i, (a, _b) in enumerate(pairs):
+            left, right = found[1 + 2 * i], found[2 + 2 * i]
+            if left != right:
+                rows.append({"run_id": run.id, "kind": "diff", "record_key": found[0], "field": a,
+                             "left_value": left, "right_value": right})
+    if rows:
+        db.execute(insert(ComparisonDiff), rows)
+    return len(rows)
 
 
 def runs_of(db: Session, *, comparison_id: int, limit: int = 30) -> list[ComparisonRun]:
