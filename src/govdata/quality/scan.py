@@ -8,7 +8,7 @@ streamed in chunks (server-side cursor on PostgreSQL), never the whole table at 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime, timedelta
@@ -23,7 +23,7 @@ from govdata.catalog.models import CatalogEntry
 from govdata.datastore.tables import build_tables, table_exists
 from govdata.quality.models import CodeTable, CodeValue
 from govdata.quality.rules import TEXT_TYPES, Rule, parse_stored
-from govdata.quality.validator import compile_check, find_registered
+from govdata.quality.validator import Check, compile_check, find_registered
 
 SAMPLES = 5
 CHUNK = 50_000
@@ -122,6 +122,8 @@ def _sql_pass(db: Session, entry: CatalogEntry, table: Table, rules: list[Rule],
     conn = db.connection()
     scope = _scope(table, batch_id)
     conds = {r.key: c for r in rules if r.type != "unique" and (c := _bad_condition(db, entry, table, r)) is not None}
+    udfs = _sqlite_udfs(db, entry, table, rules) if db.get_bind().dialect.name == "sqlite" else {}
+    conds |= {key: cond for key, (cond, _check) in udfs.items()}
     filled = [func.sum(case((_empty(table.c[f.name], f.data_type), 0), else_=1)) for f in entry.fields]
     bad = [func.sum(case((c, 1), else_=0)) for c in conds.values()]
     row = conn.execute(select(func.count(), func.max(table.c._updated_at), *filled, *bad).where(scope)).one()
@@ -131,8 +133,13 @@ def _sql_pass(db: Session, entry: CatalogEntry, table: Table, rules: list[Rule],
         result = results[key]
         result.failed = int(count or 0)
         if result.failed:
-            extra = [result.field] + ([p] if (p := _rule(rules, key).params.get("other")) else [])
+            params = _rule(rules, key).params
+            extra = [result.field] + [params[k] for k in ("other", "idcard_field") if k in params]
             result.samples = _sample(conn, entry, table, and_(scope, cond), extra)
+            if key in udfs:  # say what is wrong, as the streamed pass does
+                check = udfs[key][1]
+                for sample in result.samples:
+                    sample["_problem"] = check(sample[result.field], sample) or ""
     for rule in rules:
         if rule.type == "unique":
             col = table.c[rule.field]
@@ -143,6 +150,36 @@ def _sql_pass(db: Session, entry: CatalogEntry, table: Table, rules: list[Rule],
             if results[rule.key].failed:
                 results[rule.key].samples = _sample(conn, entry, table, where, [rule.field])
     return rows, cells, last
+
+
+def _sqlite_udfs(db: Session, entry: CatalogEntry, table: Table,
+                 rules: list[Rule]) -> dict[str, tuple[ColumnElement[bool], Check]]:
+    """On SQLite the Python checks run inside the one aggregate query, as SQL functions on the connection.
+
+    SQLite calls them from C for each row, so no row is turned into a Python object and the table is read
+    once; on PostgreSQL the streamed pass does the same work over a server-side cursor.
+    """
+    raw: Any = db.connection().connection.driver_connection
+    out: dict[str, tuple[ColumnElement[bool], Check]] = {}
+    for i, rule in enumerate(r for r in rules if r.type in PYTHON_RULES):
+        check = compile_check(db, entry, rule)
+        if check is None:
+            continue
+        name = f"govdata_quality_{i}"
+        other = rule.params.get("idcard_field")
+        raw.create_function(name, 2, _udf(check, other), deterministic=True)
+        col = table.c[rule.field]
+        arg = table.c[other] if other else col
+        out[rule.key] = (getattr(func, name)(col, arg) == 1, check)
+    return out
+
+
+def _udf(check: Check, other: str | None) -> Callable[[Any, Any], int]:
+    def bad(value: Any, other_value: Any) -> int:
+        if value is None or value == "":
+            return 0
+        return 0 if check(value, {other: other_value} if other else {}) is None else 1
+    return bad
 
 
 def _rule(rules: list[Rule], key: str) -> Rule:
@@ -201,7 +238,7 @@ def scan(db: Session, entry: CatalogEntry, *, batch_id: int | None = None) -> Sc
     table = build_tables(entry)[0]
     rows, filled, last = _sql_pass(db, entry, table, rules, batch_id, results)
     python_rules = [r for r in rules if r.type in PYTHON_RULES]
-    if python_rules and rows:
+    if python_rules and rows and db.get_bind().dialect.name != "sqlite":
         _python_pass(db, entry, table, python_rules, batch_id, results)
     if batch_id is not None:
         last = db.connection().execute(select(func.max(table.c._updated_at))).scalar()
