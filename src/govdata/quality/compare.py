@@ -176,8 +176,11 @@ def _keep_only(db: Session, run: ComparisonRun, table: Table, key: ColumnElement
                     literal("").label("field"), null.label("left_value"), null.label("right_value"))
              .select_from(table).where(table.c._deleted.is_(False), missing).limit(KEEP))
     cols = ["run_id", "kind", "record_key", "field", "left_value", "right_value"]
-    result = db.connection().execute(insert(ComparisonDiff).from_select(cols, query.subquery().select()))
-    return int(getattr(result, "rowcount", 0) or 0)
+    conn = db.connection()
+    conn.execute(insert(ComparisonDiff).from_select(cols, query.subquery().select()))
+    # Counted again (by the run's index): drivers do not all report rowcount for INSERT ... SELECT.
+    written = select(func.count()).where(ComparisonDiff.run_id == run.id, ComparisonDiff.kind == kind)
+    return int(conn.execute(written).scalar_one())
 
 
 def _keep_field_diffs(db: Session, run: ComparisonRun, lt: Table, rt: Table, on: ColumnElement[bool],
