@@ -61,11 +61,13 @@ def _rows(n: int) -> Iterator[dict[str, Any]]:
     start, now = date(1940, 1, 1), utcnow()
     for i in range(n):
         born = start + timedelta(days=i % 29_000)
-        body = f"{COUNTIES[i % 7]}{born:%Y%m%d}{i % 1000:03d}"
+        body = f"{COUNTIES[i % 7]}{born:%Y%m%d}"
         # every 1000th row carries a planted fault, so the scan has failures to count and sample
         bad = i % 1000 == 999
-        yield {"sfzh": f"{body[:14]}{i // 1000 % 1000:03d}"[:17] + ("0" if bad else ric.calc_check_digit(
-            f"{body[:14]}{i // 1000 % 1000:03d}"[:17])), "xm": f"姓名{i}", "xb": "3" if bad else str(1 + i % 2),
+        number = f"{body}{i // 1000 % 1000:03d}"
+        check = ric.calc_check_digit(number + "?")  # stdnum ignores the last character given
+        sfzh = number + ("0" if check != "0" else "1") if bad else number + check
+        yield {"sfzh": sfzh, "xm": f"姓名{i}", "xb": "3" if bad else str(1 + i % 2),
                "mz": f"{1 + i % 56:02d}", "csrq": born, "xzqh": COUNTIES[i % 7],
                "lxdh": f"139{i:08d}" if not bad else "12345", "nl": 30, "_batch": 1, "_updated_at": now,
                "_deleted": False}

@@ -84,4 +84,4 @@ def idcard(birth: date, seq: int = 1) -> str:
     from stdnum.cn import ric
 
     body = f"350802{birth:%Y%m%d}{seq % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "?")  # stdnum ignores the last character given

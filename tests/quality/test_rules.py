@@ -29,6 +29,7 @@ CASES: list[tuple[str, list[dict[str, Any]], Any, Any]] = [
     ("xb", [{"type": "code", "table": "GB/T 2261.1"}], "1", "3"),
     ("xzqh", [{"type": "code", "table": "GB/T 2260-350800"}], "350802", "110101"),
     ("xm", [{"type": "idcard"}], GOOD_ID, BAD_ID),
+    ("xm", [{"type": "idcard"}], "11010519491231002X", "110105194912310021"),  # the standard's own example
     ("xm", [{"type": "idcard"}], GOOD_ID, "350802" + "19901332" + "0011"),
     ("xm", [{"type": "uscc"}], "91350100M000100Y43", "91350100M000100Y44"),
     ("lxdh", [{"type": "phone"}], "13905971234", "1390597123"),

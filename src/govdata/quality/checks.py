@@ -16,8 +16,11 @@ from stdnum.cn import ric, uscc
 
 from govdata.catalog.models import FieldType
 
-PHONE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?|\d{7,8}|[48]00-?\d{3}-?\d{4}")
-EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+# ASCII digits only (\d would take full-width ones); the same text runs in PostgreSQL (sqlchecks.py).
+PHONE_RE = r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(?:-[0-9]{1,6})?|[0-9]{7,8}|[48]00-?[0-9]{3}-?[0-9]{4}"
+EMAIL_RE = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+PHONE = re.compile(PHONE_RE)
+EMAIL = re.compile(EMAIL_RE)
 _DATES: dict[str, date | None] = {}
 # Today, read once per validator or scan (refresh_today) instead of once per value: it is on the hot path.
 _TODAY = [date.today()]
@@ -44,9 +47,10 @@ def compact_date(text: str) -> date | None:
 
 def idcard_birth(value: str) -> date | None:
     """Birth date of an 18-digit 公民身份号码 whose check digit is right (GB 11643), else None."""
-    if len(value) != 18 or not value[:17].isdigit():
+    if len(value) != 18 or not value[:17].isascii() or not value[:17].isdigit():
         return None
-    if ric.calc_check_digit(value[:17]) != value[17].upper():
+    # stdnum's calc_check_digit takes the whole number and ignores its last character
+    if ric.calc_check_digit(value) != value[17].upper():
         return None
     born = compact_date(value[6:14])
     if born is None or born.year < 1850 or born > _TODAY[0]:

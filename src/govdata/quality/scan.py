@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.tables import build_tables, table_exists
+from govdata.quality import sqlchecks
 from govdata.quality.models import CodeTable, CodeValue
 from govdata.quality.rules import TEXT_TYPES, Rule, parse_stored
 from govdata.quality.validator import Check, compile_check, find_registered
@@ -28,6 +29,7 @@ from govdata.quality.validator import Check, compile_check, find_registered
 SAMPLES = 5
 CHUNK = 50_000
 PYTHON_RULES = {"pattern", "idcard", "uscc", "phone", "email", "birth_matches"}
+PG_RULES = {"idcard", "phone", "email", "birth_matches"}  # expressed in SQL on PostgreSQL (sqlchecks.py)
 
 
 @dataclass
@@ -85,6 +87,10 @@ def _bad_condition(db: Session, entry: CatalogEntry, table: Table, rule: Rule) -
         ops = {"<": col < other, "<=": col <= other, ">": col > other, ">=": col >= other, "==": col == other,
                "!=": col != other}
         return and_(present, other.is_not(None), not_(ops[p["op"]]))
+    if rule.type in PG_RULES and db.get_bind().dialect.name == "postgresql":
+        if rule.type == "birth_matches":
+            return and_(present, sqlchecks.birth_matches_bad(col, table.c[p["idcard_field"]]))
+        return and_(present, col != "", not_(sqlchecks.GOOD[rule.type](col)))
     if rule.type == "reference":
         target = find_registered(db, p["resource"])
         if target is None or not table_exists(db.connection(), target):
@@ -237,8 +243,9 @@ def scan(db: Session, entry: CatalogEntry, *, batch_id: int | None = None) -> Sc
         return ScanOutcome(0, 0, 0, list(results.values()), None)
     table = build_tables(entry)[0]
     rows, filled, last = _sql_pass(db, entry, table, rules, batch_id, results)
-    python_rules = [r for r in rules if r.type in PYTHON_RULES]
-    if python_rules and rows and db.get_bind().dialect.name != "sqlite":
+    dialect = db.get_bind().dialect.name
+    python_rules = [r for r in rules if r.type in PYTHON_RULES and not (dialect == "postgresql" and r.type in PG_RULES)]
+    if python_rules and rows and dialect != "sqlite":
         _python_pass(db, entry, table, python_rules, batch_id, results)
     if batch_id is not None:
         last = db.connection().execute(select(func.max(table.c._updated_at))).scalar()
