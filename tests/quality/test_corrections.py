@@ -171,3 +171,40 @@ def test_deadline_reminders_and_overdue(client: Any, token: Any, web: Any, datab
     assert [c["id"] for c in overdue] == [made["id"]]
     page = web("steward_gaj").get("/corrections?overdue=true")
     assert "逾期" in page.text and f"/corrections/{made['id']}" in page.text
+
+
+def _system_headers(database: Database, unit_code: str) -> dict[str, str]:
+    from datetime import timedelta as td
+
+    from govdata.auth.models import ApiToken
+    from govdata.auth.tokens import new_token, token_hash
+    from govdata.orgs.models import System
+    from govdata.timeutil import utcnow
+    from tests.quality.factories import unit_id
+
+    token = new_token("sys")
+    with database.write() as db:
+        system = db.execute(select(System).where(System.unit_id == unit_id(database, unit_code))).scalars().first()
+        assert system is not None
+        db.add(ApiToken(token_hash=token_hash(token), prefix=token[:8], name="test", system_id=system.id,
+                        expires_at=utcnow() + td(days=1)))
+    return {"Authorization": f"Bearer {token}", "X-Operator": "op-wang"}
+
+
+def test_system_reports_and_sees_the_answer(client: Any, token: Any, database: Database,
+                                            person: CatalogEntry) -> None:
+    headers = _system_headers(database, "mz")
+    body = {"resource_code": person.code, "key": {"sfzh": SFZH}, "field": "lxdh", "value_proposed": "13905970002",
+            "evidence": "办事群众现场提供"}
+    made = client.post("/api/v1/corrections", json=body, headers=headers)
+    assert made.status_code == 201, made.text
+    assert made.json()["reporter_name"].endswith("（op-wang）")
+    event = last_audit(database, action="correction.report")
+    assert event is not None and event.actor_type == "system" and event.operator == "op-wang"
+    answer = client.post(f"/api/v1/corrections/{made.json()['id']}/answer", headers=token("steward_gaj"),
+                         json={"fix": True, "answer": "已更正"})
+    assert answer.status_code == 200, answer.text
+    seen = client.get(f"/api/v1/corrections/{made.json()['id']}", headers=headers).json()
+    assert (seen["status"], seen["current_value"], seen["value_fixed"]) == ("fixed", "13905970002", "13905970002")
+    told = _notes(database, "correction.answered")
+    assert told and {n.user_id for n in told} <= set(_user_ids(database, "mz"))
