@@ -8,7 +8,7 @@ expression that does not compile or could backtrack catastrophically is refused 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -103,12 +103,27 @@ def check_regex_safe(field: Field, pattern: str) -> regex.Pattern[str]:
     return compiled
 
 
+@dataclass
+class KnownNames:
+    """What rules may refer to: code tables and registered resources' field names (loaded once)."""
+
+    code_tables: set[str]
+    resources: dict[str, set[str]]
+
+
 def _check_one(entry: CatalogEntry, field: Field, raw: Mapping[str, Any], known: KnownNames) -> Rule:
-    kind = field.data_type
     rtype = str(raw.get("type", ""))
-    params = {k: v for k, v in raw.items() if k != "type"}
     if rtype not in RULE_LABELS:
         raise _fail(field, f"未知的规则类型 {rtype or '（空）'}")
+    _check_fits_type(field, rtype)
+    params = {k: v for k, v in raw.items() if k != "type"}
+    checker = PARAM_CHECKS.get(rtype)
+    return Rule(field.name, rtype, checker(entry, field, params, known) if checker else {})
+
+
+def _check_fits_type(field: Field, rtype: str) -> None:
+    """A rule that contradicts the field's type is refused."""
+    kind = field.data_type
     text_only = {"length", "pattern", "code", "idcard", "uscc", "phone", "email"}
     if rtype in text_only and kind not in TEXT_TYPES:
         raise _fail(field, f"规则「{RULE_LABELS[rtype]}」只适用于字符型，与类型 {kind} 矛盾")
@@ -118,61 +133,81 @@ def _check_one(entry: CatalogEntry, field: Field, raw: Mapping[str, Any], known:
         raise _fail(field, "规则「日期不晚于今天」只适用于日期型")
     if rtype == "birth_matches" and kind != FieldType.DATE.value:
         raise _fail(field, "规则「出生日期与身份号码一致」只适用于日期型")
-    if rtype == "length":
-        lo, hi = params.get("min"), params.get("max")
-        if any(v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0) for v in (lo, hi)):
-            raise _fail(field, "长度的 min/max 应为非负整数")
-        if lo is None and hi is None:
-            raise _fail(field, "长度规则至少给出 min 或 max")
-        if lo is not None and hi is not None and lo > hi:
-            raise _fail(field, "长度 min 大于 max")
-        if hi is not None and field.length and hi > field.length:
-            raise _fail(field, f"长度上限 {hi} 超过字段长度 {field.length}")
-        params = {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
-    elif rtype == "pattern":
-        pattern = params.get("regex")
-        if not isinstance(pattern, str) or not pattern:
-            raise _fail(field, "格式规则需要 regex")
-        check_regex_safe(field, pattern)
-        params = {"regex": pattern}
-    elif rtype == "range":
-        lo = _number(field, params.get("min"), "min", kind)
-        hi = _number(field, params.get("max"), "max", kind)
-        if lo is None and hi is None:
-            raise _fail(field, "取值范围至少给出 min 或 max")
-        if lo is not None and hi is not None and lo > hi:
-            raise _fail(field, "取值范围 min 大于 max")
-        params = {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
-    elif rtype == "code":
-        table = params.get("table")
-        if table not in known.code_tables:
-            raise _fail(field, f"代码表 {table} 不存在")
-        params = {"table": table}
-    elif rtype == "birth_matches":
-        other = _other_field(entry, field, params.get("idcard_field"))
-        if other.data_type not in TEXT_TYPES:
-            raise _fail(field, f"身份号码字段 {other.name} 应为字符型")
-        params = {"idcard_field": other.name}
-    elif rtype == "compare":
-        op = params.get("op")
-        if op not in COMPARE_OPS:
-            raise _fail(field, f"比较运算应为 {'、'.join(COMPARE_OPS)} 之一")
-        other = _other_field(entry, field, params.get("other"))
-        same_family = (kind in DATE_TYPES) == (other.data_type in DATE_TYPES)
-        if other.data_type not in ORDERED_TYPES or not same_family:
-            raise _fail(field, f"不能与字段 {other.name}（类型 {other.data_type}）比较")
-        params = {"op": op, "other": other.name}
-    elif rtype == "reference":
-        code, target = params.get("resource"), params.get("field")
-        target_fields = known.resources.get(str(code))
-        if target_fields is None:
-            raise _fail(field, f"被引用的资源 {code} 不存在或未注册")
-        if target not in target_fields:
-            raise _fail(field, f"资源 {code} 没有字段 {target}")
-        params = {"resource": code, "field": target}
-    else:
-        params = {}
-    return Rule(field.name, rtype, params)
+
+
+Params = dict[str, Any]
+
+
+def _length(_entry: CatalogEntry, field: Field, params: Params, _known: KnownNames) -> Params:
+    lo, hi = params.get("min"), params.get("max")
+    if any(v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0) for v in (lo, hi)):
+        raise _fail(field, "长度的 min/max 应为非负整数")
+    if lo is None and hi is None:
+        raise _fail(field, "长度规则至少给出 min 或 max")
+    if lo is not None and hi is not None and lo > hi:
+        raise _fail(field, "长度 min 大于 max")
+    if hi is not None and field.length and hi > field.length:
+        raise _fail(field, f"长度上限 {hi} 超过字段长度 {field.length}")
+    return {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
+
+
+def _pattern(_entry: CatalogEntry, field: Field, params: Params, _known: KnownNames) -> Params:
+    pattern = params.get("regex")
+    if not isinstance(pattern, str) or not pattern:
+        raise _fail(field, "格式规则需要 regex")
+    check_regex_safe(field, pattern)
+    return {"regex": pattern}
+
+
+def _range(_entry: CatalogEntry, field: Field, params: Params, _known: KnownNames) -> Params:
+    lo = _number(field, params.get("min"), "min", field.data_type)
+    hi = _number(field, params.get("max"), "max", field.data_type)
+    if lo is None and hi is None:
+        raise _fail(field, "取值范围至少给出 min 或 max")
+    if lo is not None and hi is not None and lo > hi:
+        raise _fail(field, "取值范围 min 大于 max")
+    return {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
+
+
+def _code(_entry: CatalogEntry, field: Field, params: Params, known: KnownNames) -> Params:
+    table = params.get("table")
+    if table not in known.code_tables:
+        raise _fail(field, f"代码表 {table} 不存在")
+    return {"table": table}
+
+
+def _birth(entry: CatalogEntry, field: Field, params: Params, _known: KnownNames) -> Params:
+    other = _other_field(entry, field, params.get("idcard_field"))
+    if other.data_type not in TEXT_TYPES:
+        raise _fail(field, f"身份号码字段 {other.name} 应为字符型")
+    return {"idcard_field": other.name}
+
+
+def _compare(entry: CatalogEntry, field: Field, params: Params, _known: KnownNames) -> Params:
+    op = params.get("op")
+    if op not in COMPARE_OPS:
+        raise _fail(field, f"比较运算应为 {'、'.join(COMPARE_OPS)} 之一")
+    other = _other_field(entry, field, params.get("other"))
+    same_family = (field.data_type in DATE_TYPES) == (other.data_type in DATE_TYPES)
+    if other.data_type not in ORDERED_TYPES or not same_family:
+        raise _fail(field, f"不能与字段 {other.name}（类型 {other.data_type}）比较")
+    return {"op": op, "other": other.name}
+
+
+def _reference(_entry: CatalogEntry, field: Field, params: Params, known: KnownNames) -> Params:
+    code, target = params.get("resource"), params.get("field")
+    target_fields = known.resources.get(str(code))
+    if target_fields is None:
+        raise _fail(field, f"被引用的资源 {code} 不存在或未注册")
+    if target not in target_fields:
+        raise _fail(field, f"资源 {code} 没有字段 {target}")
+    return {"resource": code, "field": target}
+
+
+PARAM_CHECKS: dict[str, Callable[[CatalogEntry, Field, Params, KnownNames], Params]] = {
+    "length": _length, "pattern": _pattern, "range": _range, "code": _code, "birth_matches": _birth,
+    "compare": _compare, "reference": _reference,
+}
 
 
 def _other_field(entry: CatalogEntry, field: Field, name: Any) -> Field:
@@ -180,14 +215,6 @@ def _other_field(entry: CatalogEntry, field: Field, name: Any) -> Field:
         if other.name == name and other.name != field.name:
             return other
     raise _fail(field, f"引用的字段 {name} 不在本资源中")
-
-
-@dataclass
-class KnownNames:
-    """What rules may refer to: code tables and registered resources' field names (loaded once)."""
-
-    code_tables: set[str]
-    resources: dict[str, set[str]]
 
 
 def check_field_rules(entry: CatalogEntry, field: Field, raw: Any, known: KnownNames) -> list[Rule]:
