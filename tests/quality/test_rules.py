@@ -6,6 +6,7 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
+import orjson
 import pytest
 
 from govdata import hooks
@@ -89,6 +90,22 @@ def test_reference_rule(database: Database) -> None:
     validate = _validator(database, {"xm": [{"type": "reference", "resource": target.code, "field": "sfzh"}]})
     assert validate({"sfzh": BAD_ID, "xm": GOOD_ID}) == []
     assert validate({"sfzh": BAD_ID, "xm": BAD_ID})[0][0] == "xm"
+
+
+def test_reference_rule_in_scan_across_types(database: Database) -> None:
+    """A text field referring to a number key is compared as text (PostgreSQL refuses varchar = bigint)."""
+    from govdata.quality.reports import run_scan
+    from tests.quality.factories import insert_rows
+
+    target = make_entry(database, name="编号表", fields=[("bh", "编号", "I", None, True)])
+    insert_rows(database, target, [{"bh": 7}, {"bh": 8}])
+    entry = make_entry(database, fields=[("sfzh", "编号", "C", 18, True), ("xm", "引用编号", "C", 10, False)],
+                       rules={"xm": [{"type": "reference", "resource": target.code, "field": "bh"}]})
+    insert_rows(database, entry, [{"sfzh": "a", "xm": "7"}, {"sfzh": "b", "xm": "9"}, {"sfzh": "c", "xm": None}])
+    with database.write() as db:
+        report = run_scan(db, platform_actor(), entry_id=entry.id, workdays=5)
+    result = orjson.loads(report.results)[0]
+    assert result["failed"] == 1 and result["samples"][0]["sfzh"] == "b"
 
 
 BAD_DEFINITIONS = [

@@ -14,7 +14,7 @@ from dataclasses import field as dataclass_field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, case, exists, false, func, not_, or_, select, true
+from sqlalchemy import String, Table, and_, case, cast, exists, false, func, not_, or_, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -96,8 +96,13 @@ def _bad_condition(db: Session, entry: CatalogEntry, table: Table, rule: Rule) -
         if target is None or not table_exists(db.connection(), target):
             return present
         ref = build_tables(target)[0]
+        ref_col: Any = ref.c[p["field"]]
+        ref_kind = next(f.data_type for f in target.fields if f.name == p["field"])
+        mine: Any = col
+        if ref_kind != kind:  # PostgreSQL compares no text with a number: compare both as text
+            ref_col, mine = cast(ref_col, String), cast(col, String)
         return and_(present, col != "" if kind in TEXT_TYPES else true(),
-                    ~exists().where(ref.c[p["field"]] == col, ref.c._deleted.is_(False)))
+                    ~exists().where(ref_col == mine, ref.c._deleted.is_(False)))
     return None
 
 
