@@ -22,9 +22,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.tables import build_tables, table_exists
 from govdata.quality import sqlchecks
-from govdata.quality.models import CodeTable, CodeValue
 from govdata.quality.rules import TEXT_TYPES, Rule, parse_stored
-from govdata.quality.validator import Check, compile_check, find_registered
+from govdata.quality.validator import Check, compile_check, find_registered, load_codes
 
 SAMPLES = 5
 CHUNK = 50_000
@@ -76,8 +75,9 @@ def _bad_condition(db: Session, entry: CatalogEntry, table: Table, rule: Rule) -
         cond = ([col < lo] if lo is not None else []) + ([col > hi] if hi is not None else [])
         return and_(present, or_(*cond))
     if rule.type == "code":
-        codes = select(CodeValue.value).join(CodeTable).where(CodeTable.code == p["table"])
-        return and_(present, col != "", col.not_in(codes.scalar_subquery()))
+        # The codes are read once and inlined: a constant list is hashed by both databases and, unlike a
+        # subquery, lets PostgreSQL scan the table with parallel workers.
+        return and_(present, col != "", col.not_in(sorted(load_codes(db, p["table"])) or [""]))
     if rule.type == "not_future":
         tomorrow = date.today() + timedelta(days=1)
         limit = datetime(tomorrow.year, tomorrow.month, tomorrow.day) if kind == "T" else date.today()
