@@ -1,0 +1,148 @@
+"""Checking single values: one small function per built-in format, shared by the row validator and scans.
+
+Every function takes a non-empty value and returns True when it is good. They are on the hot path of
+ingestion and scans, so they avoid allocation where they can and cache what repeats (birth dates).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from stdnum.cn import ric, uscc
+
+from govdata.catalog.models import FieldType
+
+# ASCII digits only (\d would take full-width ones); the same text runs in PostgreSQL (sqlchecks.py).
+PHONE_RE = r"1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(?:-[0-9]{1,6})?|[0-9]{7,8}|[48]00-?[0-9]{3}-?[0-9]{4}"
+EMAIL_RE = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+PHONE = re.compile(PHONE_RE)
+EMAIL = re.compile(EMAIL_RE)
+_DATES: dict[str, date | None] = {}
+# Today, read once per validator or scan (refresh_today) instead of once per value: it is on the hot path.
+_TODAY = [date.today()]
+
+
+def refresh_today() -> None:
+    _TODAY[0] = date.today()
+
+
+def compact_date(text: str) -> date | None:
+    """YYYYMMDD → date, or None; cached because birth dates repeat across millions of rows."""
+    found = _DATES.get(text, False)
+    if found is not False:
+        return found  # type: ignore[return-value]
+    try:
+        parsed: date | None = date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        parsed = None
+    if len(_DATES) > 200_000:
+        _DATES.clear()
+    _DATES[text] = parsed
+    return parsed
+
+
+def idcard_birth(value: str) -> date | None:
+    """Birth date of an 18-digit 公民身份号码 whose check digit is right (GB 11643), else None."""
+    if len(value) != 18 or not value[:17].isascii() or not value[:17].isdigit():
+        return None
+    # stdnum's calc_check_digit takes the whole number and ignores its last character
+    if ric.calc_check_digit(value) != value[17].upper():
+        return None
+    born = compact_date(value[6:14])
+    if born is None or born.year < 1850 or born > _TODAY[0]:
+        return None
+    return born
+
+
+def idcard_ok(value: Any) -> bool:
+    return isinstance(value, str) and idcard_birth(value) is not None
+
+
+def uscc_ok(value: Any) -> bool:
+    return isinstance(value, str) and len(value) == 18 and uscc.is_valid(value)
+
+
+def phone_ok(value: Any) -> bool:
+    return isinstance(value, str) and PHONE.fullmatch(value) is not None
+
+
+def email_ok(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= 254 and EMAIL.fullmatch(value) is not None
+
+
+def to_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        text = str(value)
+        return datetime.fromisoformat(text).date() if len(text) > 10 else date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _to_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _to_number(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _to_int(value: Any) -> int | None:
+    number = _to_number(value)
+    return int(number) if number is not None and number == number.to_integral_value() else None
+
+
+def _to_bool(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "t", "y", "yes", "是"}:
+        return True
+    if text in {"0", "false", "f", "n", "no", "否"}:
+        return False
+    return None
+
+
+CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    FieldType.CHAR.value: str, FieldType.MEMO.value: str,
+    FieldType.NUMBER.value: _to_number, FieldType.MONEY.value: _to_number, FieldType.FLOAT.value: _to_number,
+    FieldType.INT.value: _to_int, FieldType.DATE.value: to_date, FieldType.DATETIME.value: _to_datetime,
+    FieldType.BOOL.value: _to_bool,
+}
+
+
+def convert(data_type: str, value: Any) -> Any:
+    """The value as the field's type, or None when it cannot be one."""
+    return CONVERTERS[data_type](value)
+
+
+def comparable(data_type: str, value: Any) -> Any:
+    """A value that orders correctly against the rule's bounds (numbers as Decimal, dates as ISO text)."""
+    converted = convert(data_type, value)
+    if converted is None:
+        return None
+    if data_type == FieldType.DATE.value:
+        return converted.isoformat()
+    if data_type == FieldType.DATETIME.value:
+        return converted.date().isoformat()
+    return converted

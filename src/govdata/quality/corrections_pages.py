@@ -1,0 +1,116 @@
+"""Correction pages: report a wrong value, the producer's to-do and answer, the reporter's view of the result."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from govdata.actor import Actor
+from govdata.errors import GovdataError, RuleViolation
+from govdata.policy import Action, Denied, can
+from govdata.quality import corrections
+from govdata.quality.models import CorrectionStatus
+from govdata.quality.schemas import CorrectionAnswer, CorrectionCreate
+from govdata.quality.validator import find_registered
+from govdata.timeutil import local_today
+from govdata.web.deps import AppSettings, Db, requires
+from govdata.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form()]
+STATUS_LABELS = {"open": "待处理", "fixed": "已更正", "rejected": "未采纳"}
+
+
+def _error(exc: GovdataError) -> str:
+    if isinstance(exc, Denied):
+        raise exc
+    return exc.message
+
+
+def _parse_key(text: str) -> dict[str, str]:
+    key = {}
+    for line in text.splitlines():
+        if line.strip():
+            name, sep, value = line.partition("=")
+            if not sep:
+                raise RuleViolation("主键应按「字段=值」每行填写", field="key")
+            key[name.strip()] = value.strip()
+    return key
+
+
+@router.get("/corrections", response_class=HTMLResponse)
+def list_page(request: Request, db: Db, box: str = "all", status: str = "", overdue: bool = False,
+              actor: Actor = requires(Action.CORRECTION_VIEW)) -> Response:
+    found = corrections.list_corrections(db, actor, box=box, status=status or None, overdue=overdue)
+    return render(request, "quality/corrections.html", {
+        "items": found, "box": box, "status": status, "overdue": overdue, "labels": STATUS_LABELS,
+        "today": local_today()})
+
+
+def _new_form(request: Request, db: Db, form: dict[str, str], error: str | None, status: int = 200,
+              field: str | None = None) -> Response:
+    entry = find_registered(db, form.get("resource_code", "")) if form.get("resource_code") else None
+    if entry is not None and not form.get("key"):
+        form["key"] = "\n".join(f"{f.name}=" for f in entry.key_fields)
+    return render(request, "quality/correction_new.html", {"form": form, "entry": entry, "error": error,
+                                                           "error_field": field}, status_code=status)
+
+
+@router.get("/corrections/new", response_class=HTMLResponse)
+def new_page(request: Request, db: Db, code: str = "", key: str = "", field: str = "",
+             _: Actor = requires(Action.CORRECTION_REPORT)) -> Response:
+    return _new_form(request, db, {"resource_code": code, "key": key, "field": field}, None)
+
+
+@router.post("/corrections", response_class=HTMLResponse)
+def create(request: Request, db: Db, settings: AppSettings, resource_code: Text = "", key: Text = "",
+           field: Text = "", value_seen: Text = "", value_proposed: Text = "", evidence: Text = "",
+           actor: Actor = requires(Action.CORRECTION_REPORT)) -> Response:
+    form = {"resource_code": resource_code, "key": key, "field": field, "value_seen": value_seen,
+            "value_proposed": value_proposed, "evidence": evidence}
+    try:
+        data = CorrectionCreate(resource_code=resource_code, key=_parse_key(key), field=field,
+                                value_seen=value_seen, value_proposed=value_proposed, evidence=evidence)
+        correction = corrections.report_correction(db, actor, data=data, workdays=settings.correction_workdays)
+    except ValidationError as exc:
+        where = str(exc.errors()[0]["loc"][0])
+        return _new_form(request, db, form, f"请填写 {where}", 422, where)
+    except GovdataError as exc:
+        db.rollback()
+        return _new_form(request, db, form, _error(exc), exc.status, exc.field)
+    return RedirectResponse(f"/corrections/{correction.id}?msg=纠错已提交，数据提供单位将在期限内答复", status_code=303)
+
+
+def _detail(request: Request, db: Db, actor: Actor, correction_id: int, error: str | None = None,
+            status: int = 200) -> Response:
+    correction = corrections.get_correction(db, actor, correction_id=correction_id)
+    return render(request, "quality/correction.html", {
+        "c": correction, "key": orjson.loads(correction.record_key), "labels": STATUS_LABELS,
+        "current": corrections.current_value(db, correction), "error": error, "today": local_today(),
+        "can_answer": correction.status == CorrectionStatus.OPEN.value
+        and bool(can(actor, Action.CORRECTION_ANSWER, correction))}, status_code=status)
+
+
+@router.get("/corrections/{correction_id}", response_class=HTMLResponse)
+def detail(request: Request, correction_id: int, db: Db, actor: Actor = requires(Action.CORRECTION_VIEW)) -> Response:
+    return _detail(request, db, actor, correction_id)
+
+
+@router.post("/corrections/{correction_id}/answer", response_class=HTMLResponse)
+def answer(request: Request, correction_id: int, db: Db, decision: Text = "", answer: Text = "", value: Text = "",
+           actor: Actor = requires(Action.CORRECTION_ANSWER)) -> Response:
+    try:
+        if decision not in {"fix", "reject"}:
+            raise RuleViolation("请选择更正或不予采纳", field="decision")
+        data = CorrectionAnswer(fix=decision == "fix", answer=answer, value=value or None)
+        corrections.answer_correction(db, actor, correction_id=correction_id, data=data)
+    except ValidationError:
+        return _detail(request, db, actor, correction_id, "请填写答复意见", 422)
+    except GovdataError as exc:
+        db.rollback()
+        return _detail(request, db, actor, correction_id, _error(exc), exc.status)
+    return RedirectResponse(f"/corrections/{correction_id}?msg=已答复", status_code=303)

@@ -1,0 +1,132 @@
+"""Quality reports: scores from a scan, stored per batch and per scan; trends per resource and per unit."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from datetime import datetime
+
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from govdata.actor import Actor
+from govdata.audit.service import acting
+from govdata.catalog.models import CatalogEntry, EntryStatus, UpdateCycle
+from govdata.errors import NotFound
+from govdata.policy import Action, require
+from govdata.quality.corrections import open_from_rules
+from govdata.quality.models import QualityReport, ReportKind
+from govdata.quality.scan import RuleResult, ScanOutcome, scan
+from govdata.timeutil import utcnow
+
+CYCLE_DAYS = {UpdateCycle.REALTIME.value: 1, UpdateCycle.DAILY.value: 1, UpdateCycle.WEEKLY.value: 7,
+              UpdateCycle.MONTHLY.value: 31, UpdateCycle.QUARTERLY.value: 92, UpdateCycle.HALF_YEARLY.value: 183,
+              UpdateCycle.YEARLY.value: 366}
+DIMENSIONS = ("completeness", "validity", "uniqueness", "consistency", "timeliness")
+DIMENSION_LABELS = {"completeness": "完整性", "validity": "有效性", "uniqueness": "唯一性",
+                    "consistency": "一致性", "timeliness": "及时性", "score": "综合"}
+
+
+def timeliness(update_cycle: str, last_update: datetime | None, now: datetime) -> float:
+    """1 within the update cycle, falling to 0 at three cycles without an update (irregular: always 1)."""
+    days = CYCLE_DAYS.get(update_cycle)
+    if days is None:
+        return 1.0
+    if last_update is None:
+        return 0.0
+    age = (now - last_update).total_seconds() / 86400
+    if age <= days:
+        return 1.0
+    return max(0.0, 1.0 - (age - days) / (2 * days))
+
+
+def _pass_ratio(results: list[RuleResult], dimension: str, rows: int) -> float | None:
+    chosen = [r for r in results if r.dimension == dimension]
+    if not chosen or rows == 0:
+        return None
+    return max(0.0, 1.0 - sum(r.failed for r in chosen) / (rows * len(chosen)))
+
+
+def scores(entry: CatalogEntry, outcome: ScanOutcome, now: datetime) -> dict[str, float]:
+    fill = outcome.filled / outcome.cells if outcome.cells else 1.0
+    required = _pass_ratio(outcome.results, "completeness", outcome.rows)
+    out = {"completeness": fill if required is None else (fill + required) / 2}
+    for dimension in ("validity", "uniqueness", "consistency"):
+        ratio = _pass_ratio(outcome.results, dimension, outcome.rows)
+        out[dimension] = 1.0 if ratio is None else ratio
+    out["timeliness"] = timeliness(entry.update_cycle, outcome.last_update, now)
+    out["score"] = sum(out[d] for d in DIMENSIONS) / len(DIMENSIONS)
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def build_report(db: Session, entry: CatalogEntry, *, kind: ReportKind, batch_id: int | None = None,
+                 rejected: int = 0, by: str = "") -> tuple[QualityReport, ScanOutcome]:
+    started = time.perf_counter()
+    outcome = scan(db, entry, batch_id=batch_id)
+    now = utcnow()
+    report = QualityReport(entry_id=entry.id, unit_id=entry.unit_id, kind=kind.value, batch_id=batch_id,
+                           rows_checked=outcome.rows, rows_rejected=rejected, created_by=by, created_at=now,
+                           results=orjson.dumps([asdict(r) for r in outcome.results]).decode(),
+                           **scores(entry, outcome, now))
+    report.seconds = round(time.perf_counter() - started, 3)
+    db.add(report)
+    db.flush()
+    return report, outcome
+
+
+def get_entry(db: Session, entry_id: int) -> CatalogEntry:
+    entry = db.get(CatalogEntry, entry_id)
+    if entry is None:
+        raise NotFound("资源不存在", field="entry_id")
+    return entry
+
+
+def run_scan(db: Session, actor: Actor, *, entry_id: int, workdays: int) -> QualityReport:
+    """On-demand or scheduled scan of one resource; failed rules may open corrections for its producer."""
+    entry = get_entry(db, entry_id)
+    with acting(db, actor, Action.QUALITY_SCAN, target=entry) as audit:
+        report, outcome = build_report(db, entry, kind=ReportKind.SCAN, by=actor.name)
+        opened = open_from_rules(db, entry, outcome.results, workdays=workdays)
+        audit.row_count = outcome.rows
+        audit.details = {"report_id": report.id, "score": report.score, "corrections_opened": opened}
+    return report
+
+
+def get_report(db: Session, actor: Actor, *, report_id: int) -> QualityReport:
+    report = db.get(QualityReport, report_id)
+    if report is None:
+        raise NotFound("质量报告不存在", field="report_id")
+    require(actor, Action.QUALITY_VIEW, report)
+    return report
+
+
+def report_results(report: QualityReport) -> list[dict[str, object]]:
+    return list(orjson.loads(report.results))
+
+
+def entry_trend(db: Session, *, entry_id: int, limit: int = 30) -> list[QualityReport]:
+    query = (select(QualityReport).where(QualityReport.entry_id == entry_id)
+             .order_by(QualityReport.id.desc()).limit(limit))
+    return list(reversed(db.execute(query).scalars().all()))
+
+
+def unit_trend(db: Session, *, unit_id: int, limit: int = 30) -> list[tuple[str, float]]:
+    """Mean score of the unit's reports per day, oldest first."""
+    day = func.date(QualityReport.created_at)
+    query = (select(day, func.avg(QualityReport.score)).where(QualityReport.unit_id == unit_id)
+             .group_by(day).order_by(day.desc()).limit(limit))
+    return [(str(d), round(float(s), 4)) for d, s in reversed(db.execute(query).all())]
+
+
+def latest_by_entry(db: Session, *, unit_id: int | None) -> list[tuple[CatalogEntry, QualityReport | None]]:
+    """Each registered entry (of one unit, or all) with its newest report."""
+    query = select(CatalogEntry).where(CatalogEntry.status == EntryStatus.REGISTERED.value).order_by(CatalogEntry.id)
+    if unit_id is not None:
+        query = query.where(CatalogEntry.unit_id == unit_id)
+    entries = list(db.execute(query).scalars())
+    newest = (select(QualityReport.entry_id, func.max(QualityReport.id)).group_by(QualityReport.entry_id))
+    latest_ids = {e: r for e, r in db.execute(newest)}
+    reports = {r.entry_id: r for r in db.execute(
+        select(QualityReport).where(QualityReport.id.in_(list(latest_ids.values()) or [-1]))).scalars()}
+    return [(e, reports.get(e.id)) for e in entries]

@@ -1,0 +1,210 @@
+"""The row validator registered in `hooks`: an entry's rules compiled once per batch into plain closures.
+
+No database query per row: code tables are read when the validator is built, reference key sets on
+first use (bounded: a referenced resource larger than REFERENCE_CACHE_LIMIT is checked in SQL after the
+load instead, by the batch report). Uniqueness is checked within the batch here and against the stored
+rows by the batch report.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+import regex
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from govdata.catalog.models import CatalogEntry, EntryStatus, Field
+from govdata.datastore.tables import build_tables, table_exists
+from govdata.hooks import RowValidator
+from govdata.quality import checks
+from govdata.quality.models import CodeTable, CodeValue
+from govdata.quality.rules import COMPARE_OPS, REGEX_TIMEOUT, Rule, parse_stored
+
+REFERENCE_CACHE_LIMIT = 500_000
+OPS: dict[str, Callable[[Any, Any], bool]] = {"<": operator.lt, "<=": operator.le, ">": operator.gt,
+                                              ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
+# (value, whole row) -> problem message or None; the value is never empty here.
+Check = Callable[[Any, Mapping[str, Any]], str | None]
+
+
+def load_codes(db: Session, table_code: str) -> set[str]:
+    query = select(CodeValue.value).join(CodeTable).where(CodeTable.code == table_code)
+    return set(db.execute(query).scalars())
+
+
+def find_registered(db: Session, code: str) -> CatalogEntry | None:
+    query = select(CatalogEntry).where(CatalogEntry.code == code, CatalogEntry.status == EntryStatus.REGISTERED.value)
+    return db.execute(query).scalar_one_or_none()
+
+
+class ReferenceKeys:
+    """The key set of another resource's field, read on first use; None when too large to hold."""
+
+    def __init__(self, db: Session, code: str, field: str) -> None:
+        self.db, self.code, self.field = db, code, field
+        self._keys: set[str] | None = None
+        self._loaded = False
+
+    def get(self) -> set[str] | None:
+        if not self._loaded:
+            self._loaded = True
+            target = find_registered(self.db, self.code)
+            conn = self.db.connection()
+            if target is None or not table_exists(conn, target):
+                self._keys = set()
+                return self._keys
+            table = build_tables(target)[0]
+            live = table.c._deleted.is_(False)
+            if conn.execute(select(func.count()).select_from(table).where(live)).scalar_one() <= REFERENCE_CACHE_LIMIT:
+                self._keys = {str(v) for v in conn.execute(select(table.c[self.field]).where(live)).scalars()}
+        return self._keys
+
+
+def _simple(ok: Callable[[Any], bool], message: str) -> Check:
+    return lambda value, _row: None if ok(value) else message
+
+
+def _typed(field: Field) -> Check:
+    convert = checks.CONVERTERS[field.data_type]
+
+    def check(value: Any, _row: Mapping[str, Any]) -> str | None:
+        converted = convert(value)
+        if converted is None:
+            return f"不是 {field.data_type} 类型的值"
+        if field.length and isinstance(converted, str) and len(converted) > field.length:
+            return f"长度超过 {field.length}"
+        return None
+    return check
+
+
+def _length(params: Mapping[str, Any]) -> Check:
+    lo, hi = params.get("min", 0), params.get("max")
+
+    def check(value: Any, _row: Mapping[str, Any]) -> str | None:
+        size = len(str(value))
+        return None if size >= lo and (hi is None or size <= hi) else f"长度 {size} 不在 {lo}..{hi or '∞'}"
+    return check
+
+
+def _pattern(params: Mapping[str, Any]) -> Check:
+    compiled = regex.compile(params["regex"])
+
+    def check(value: Any, _row: Mapping[str, Any]) -> str | None:
+        try:
+            return None if compiled.fullmatch(str(value), timeout=REGEX_TIMEOUT) else "不符合格式要求"
+        except TimeoutError:
+            return "格式校验超时，按不合格处理"
+    return check
+
+
+def _range(field: Field, params: Mapping[str, Any]) -> Check:
+    lo, hi = params.get("min"), params.get("max")
+
+    def check(value: Any, _row: Mapping[str, Any]) -> str | None:
+        v = checks.comparable(field.data_type, value)
+        if v is None:
+            return "无法按类型比较"
+        return None if (lo is None or v >= lo) and (hi is None or v <= hi) else f"超出范围 {lo}..{hi}"
+    return check
+
+
+def _not_future(value: Any, _row: Mapping[str, Any]) -> str | None:
+    day = checks.to_date(value)
+    return None if day is not None and day <= date.today() else "日期晚于今天"
+
+
+def _birth(params: Mapping[str, Any]) -> Check:
+    other = params["idcard_field"]
+
+    def check(value: Any, row: Mapping[str, Any]) -> str | None:
+        number = row.get(other)
+        born = checks.idcard_birth(number) if isinstance(number, str) else None
+        if born is None:
+            return None  # the 身份证 rule reports a bad number; nothing to agree with here
+        return None if checks.to_date(value) == born else f"与 {other} 中的出生日期 {born} 不一致"
+    return check
+
+
+def _compare(entries: Mapping[str, Field], field: Field, params: Mapping[str, Any]) -> Check:
+    other, op = entries[params["other"]], OPS[params["op"]]
+    label = COMPARE_OPS[params["op"]]
+
+    def check(value: Any, row: Mapping[str, Any]) -> str | None:
+        right = row.get(other.name)
+        if right is None or right == "":
+            return None
+        a, b = checks.comparable(field.data_type, value), checks.comparable(other.data_type, right)
+        if a is None or b is None:
+            return None
+        return None if op(a, b) else f"应{label} {other.name}"
+    return check
+
+
+def _unique() -> Check:
+    seen: set[Any] = set()
+
+    def check(value: Any, _row: Mapping[str, Any]) -> str | None:
+        if value in seen:
+            return "本批次内重复"
+        seen.add(value)
+        return None
+    return check
+
+
+def _reference(db: Session, params: Mapping[str, Any]) -> Check:
+    keys = ReferenceKeys(db, params["resource"], params["field"])
+
+    def check(value: Any, _row: Mapping[str, Any]) -> str | None:
+        known = keys.get()
+        if known is None or str(value) in known:
+            return None
+        return f"在资源 {params['resource']} 的 {params['field']} 中不存在"
+    return check
+
+
+def compile_check(db: Session, entry: CatalogEntry, rule: Rule) -> Check | None:
+    """The Python check of one rule; None for `required` (handled before any check)."""
+    checks.refresh_today()
+    fields = {f.name: f for f in entry.fields}
+    field, params = fields[rule.field], rule.params
+    simple = {"idcard": (checks.idcard_ok, "公民身份号码校验位或出生日期错误"),
+              "uscc": (checks.uscc_ok, "统一社会信用代码校验位错误"),
+              "phone": (checks.phone_ok, "电话号码格式错误"), "email": (checks.email_ok, "电子邮箱格式错误")}
+    if rule.type in simple:
+        return _simple(*simple[rule.type])
+    if rule.type == "code":
+        codes = load_codes(db, params["table"])
+        return _simple(lambda v: str(v) in codes, f"不在代码表 {params['table']} 中")
+    builders: dict[str, Callable[[], Check]] = {
+        "type": lambda: _typed(field), "length": lambda: _length(params), "pattern": lambda: _pattern(params),
+        "range": lambda: _range(field, params), "not_future": lambda: _not_future,
+        "birth_matches": lambda: _birth(params), "compare": lambda: _compare(fields, field, params),
+        "unique": _unique, "reference": lambda: _reference(db, params),
+    }
+    builder = builders.get(rule.type)
+    return builder() if builder else None
+
+
+def build_validator(db: Session, entry: CatalogEntry) -> RowValidator | None:
+    rules = parse_stored(entry)
+    if not rules:
+        return None
+    required = [r.field for r in rules if r.type == "required"]
+    compiled = [(r.field, r.label, c) for r in rules if (c := compile_check(db, entry, r)) is not None]
+
+    def validate(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+        problems = [(name, "必填项为空") for name in required if row.get(name) is None or row.get(name) == ""]
+        for name, label, check in compiled:
+            value = row.get(name)
+            if value is None or value == "":
+                continue
+            message = check(value, row)
+            if message is not None:
+                problems.append((name, f"{label}：{message}"))
+        return problems
+
+    return validate

@@ -1,0 +1,210 @@
+"""The correction loop end to end over pages and the API, the reject path, deadlines and permissions."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from govdata.catalog.models import CatalogEntry
+from govdata.datastore.records import get_record, record_history
+from govdata.db import Database
+from govdata.notifications.models import Notification
+from govdata.quality.corrections import remind_due
+from govdata.quality.models import Correction
+from tests.conftest import last_audit
+from tests.quality.factories import idcard, insert_rows, load_entry, make_entry
+
+SFZH = idcard(date(1985, 3, 9), 7)
+
+
+@pytest.fixture
+def person(database: Database) -> CatalogEntry:
+    entry = make_entry(database, unit="gaj", rules={"lxdh": [{"type": "phone"}]})
+    insert_rows(database, entry, [{"sfzh": SFZH, "xm": "林某", "xb": "1", "lxdh": "13900000000"}])
+    return entry
+
+
+def _user_ids(database: Database, unit_code: str) -> list[int]:
+    from govdata.auth.models import User
+    from tests.quality.factories import unit_id
+
+    with database.read() as db:
+        return list(db.execute(select(User.id).where(User.unit_id == unit_id(database, unit_code))).scalars())
+
+
+def _notes(database: Database, kind: str) -> list[Notification]:
+    with database.read() as db:
+        return list(db.execute(select(Notification).where(Notification.kind == kind)).scalars())
+
+
+def test_loop_over_pages(web: Any, database: Database, person: CatalogEntry) -> None:
+    consumer, producer = web("steward_mz"), web("steward_gaj")
+    form = consumer.get(f"/corrections/new?code={person.code}")
+    assert form.status_code == 200 and "sfzh=" in form.text
+    sent = consumer.post("/corrections", {"resource_code": person.code, "key": f"sfzh={SFZH}", "field": "lxdh",
+                                          "value_proposed": "13905970001", "evidence": "本人来电核实"})
+    assert sent.status_code == 303, sent.text
+    cid = int(sent.headers["location"].split("/")[2].split("?")[0])
+    # the producer's stewards are told, with the deadline
+    told = _notes(database, "correction.reported")
+    assert told and {n.user_id for n in told} <= set(_user_ids(database, "gaj"))
+    assert told[0].due_on is not None
+    todo = producer.get("/corrections?box=todo")
+    assert f"/corrections/{cid}" in todo.text
+    page = producer.get(f"/corrections/{cid}")
+    assert "核实处理" in page.text and "13900000000" in page.text
+    fixed = producer.post(f"/corrections/{cid}/answer", {"decision": "fix", "answer": "已核实并更正"})
+    assert fixed.status_code == 303
+    # the record changed through the normal update path, history kept
+    entry = load_entry(database, person.id)
+    with database.read() as db:
+        assert get_record(db.connection(), entry, {"sfzh": SFZH})["lxdh"] == "13905970001"
+        history = record_history(db.connection(), entry, {"sfzh": SFZH})
+    assert history[0]["lxdh"] == "13900000000" and history[0]["_changed_by"].startswith(f"纠错#{cid}")
+    seen = consumer.get(f"/corrections/{cid}")
+    assert "已更正" in seen.text and "已核实并更正" in seen.text and "13905970001" in seen.text
+    assert _notes(database, "correction.answered")
+    event = last_audit(database, action="correction.answer")
+    assert event is not None and '"before":"13900000000"' in event.details
+
+
+def test_loop_over_api_and_reject(client: Any, token: Any, database: Database, person: CatalogEntry) -> None:
+    body = {"resource_code": person.code, "key": {"sfzh": SFZH}, "field": "xm", "value_proposed": "林某某",
+            "evidence": "户籍底册"}
+    made = client.post("/api/v1/corrections", json=body, headers=token("steward_rsj"))
+    assert made.status_code == 201, made.text
+    data = made.json()
+    assert data["status"] == "open" and data["value_seen"] == "林某" and data["current_value"] == "林某"
+    event = last_audit(database, action="correction.report")
+    assert event is not None and event.target_id == str(data["id"])
+    # no answer without a reason
+    bad = client.post(f"/api/v1/corrections/{data['id']}/answer", json={"fix": False, "answer": ""},
+                      headers=token("steward_gaj"))
+    assert bad.status_code == 422
+    no = client.post(f"/api/v1/corrections/{data['id']}/answer", json={"fix": False, "answer": "与户籍底册一致"},
+                     headers=token("steward_gaj"))
+    assert no.status_code == 200 and no.json()["status"] == "rejected"
+    seen = client.get(f"/api/v1/corrections/{data['id']}", headers=token("steward_rsj"))
+    assert seen.json()["answer"] == "与户籍底册一致" and seen.json()["current_value"] == "林某"
+    again = client.post(f"/api/v1/corrections/{data['id']}/answer", json={"fix": True, "answer": "x"},
+                        headers=token("steward_gaj"))
+    assert again.status_code == 409
+
+
+@pytest.mark.parametrize(("change", "status", "field"), [
+    ({"resource_code": "NOPE"}, 404, "resource_code"),
+    ({"field": "nope"}, 422, "field"),
+    ({"field": "sfzh"}, 422, "field"),
+    ({"key": {"sfzh": "350802199001010000"}}, 404, "key"),
+    ({"key": {"xm": "林某"}}, 422, "key.sfzh"),
+    ({"evidence": ""}, 422, "evidence"),
+])
+def test_bad_reports_refused(client: Any, token: Any, database: Database, person: CatalogEntry,
+                             change: dict[str, Any], status: int, field: str) -> None:
+    body = {"resource_code": person.code, "key": {"sfzh": SFZH}, "field": "xm", "value_proposed": "x",
+            "evidence": "e", **change}
+    response = client.post("/api/v1/corrections", json=body, headers=token("steward_mz"))
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert field in (error.get("field") or "") or field in str(error.get("details", ""))
+    with database.read() as db:
+        assert db.execute(select(Correction)).first() is None
+
+
+def test_fix_must_pass_rules(client: Any, token: Any, person: CatalogEntry) -> None:
+    body = {"resource_code": person.code, "key": {"sfzh": SFZH}, "field": "lxdh", "value_proposed": "not-a-phone",
+            "evidence": "e"}
+    cid = client.post("/api/v1/corrections", json=body, headers=token("steward_mz")).json()["id"]
+    response = client.post(f"/api/v1/corrections/{cid}/answer", json={"fix": True, "answer": "ok"},
+                           headers=token("steward_gaj"))
+    assert response.status_code == 422 and response.json()["error"]["field"] == "value"
+
+
+@pytest.mark.parametrize(("user", "report", "answer", "view"), [
+    ("steward_mz", 201, 403, 200),
+    ("head_mz", 201, 403, 200),
+    ("bureau", 201, 403, 200),
+    ("steward_gaj", 201, 200, 200),
+    ("admin", 403, 403, 403),
+    ("security", 403, 403, 403),
+    ("vendor", 403, 403, 403),
+])
+def test_permissions(client: Any, token: Any, person: CatalogEntry, user: str, report: int, answer: int,
+                     view: int) -> None:
+    body = {"resource_code": person.code, "key": {"sfzh": SFZH}, "field": "xm", "value_proposed": "x",
+            "evidence": "e"}
+    headers = token(user)
+    made = client.post("/api/v1/corrections", json=body, headers=headers)
+    assert made.status_code == report
+    cid = made.json()["id"] if report == 201 else client.post(
+        "/api/v1/corrections", json=body, headers=token("steward_rsj")).json()["id"]
+    assert client.get(f"/api/v1/corrections/{cid}", headers=headers).status_code == view
+    assert client.post(f"/api/v1/corrections/{cid}/answer", json={"fix": False, "answer": "no"},
+                       headers=headers).status_code == answer
+
+
+def test_unrelated_unit_cannot_see(client: Any, token: Any, person: CatalogEntry) -> None:
+    body = {"resource_code": person.code, "key": {"sfzh": SFZH}, "field": "xm", "value_proposed": "x",
+            "evidence": "e"}
+    cid = client.post("/api/v1/corrections", json=body, headers=token("steward_mz")).json()["id"]
+    assert client.get(f"/api/v1/corrections/{cid}", headers=token("steward_wjw")).status_code == 403
+
+
+def test_deadline_reminders_and_overdue(client: Any, token: Any, web: Any, database: Database,
+                                        person: CatalogEntry) -> None:
+    body = {"resource_code": person.code, "key": {"sfzh": SFZH}, "field": "xm", "value_proposed": "x",
+            "evidence": "e"}
+    made = client.post("/api/v1/corrections", json=body, headers=token("steward_mz")).json()
+    due = date.fromisoformat(made["due_on"])
+    assert due > date.today()  # n working days after receipt, receipt day not counted
+    with database.write() as db:
+        assert remind_due(db, today=due - timedelta(days=10)) == 0
+        db.execute(update(Correction).values(due_on=date.today() - timedelta(days=1)))
+    with database.write() as db:
+        assert remind_due(db, today=date.today()) == 1
+        assert remind_due(db, today=date.today()) == 0  # once a day
+    assert any("已逾期" in n.message for n in _notes(database, "correction.due"))
+    overdue = client.get("/api/v1/corrections?overdue=true", headers=token("steward_gaj")).json()
+    assert [c["id"] for c in overdue] == [made["id"]]
+    page = web("steward_gaj").get("/corrections?overdue=true")
+    assert "逾期" in page.text and f"/corrections/{made['id']}" in page.text
+
+
+def _system_headers(database: Database, unit_code: str) -> dict[str, str]:
+    from datetime import timedelta as td
+
+    from govdata.auth.models import ApiToken
+    from govdata.auth.tokens import new_token, token_hash
+    from govdata.orgs.models import System
+    from govdata.timeutil import utcnow
+    from tests.quality.factories import unit_id
+
+    token = new_token("sys")
+    with database.write() as db:
+        system = db.execute(select(System).where(System.unit_id == unit_id(database, unit_code))).scalars().first()
+        assert system is not None
+        db.add(ApiToken(token_hash=token_hash(token), prefix=token[:8], name="test", system_id=system.id,
+                        expires_at=utcnow() + td(days=1)))
+    return {"Authorization": f"Bearer {token}", "X-Operator": "op-wang"}
+
+
+def test_system_reports_and_sees_the_answer(client: Any, token: Any, database: Database,
+                                            person: CatalogEntry) -> None:
+    headers = _system_headers(database, "mz")
+    body = {"resource_code": person.code, "key": {"sfzh": SFZH}, "field": "lxdh", "value_proposed": "13905970002",
+            "evidence": "办事群众现场提供"}
+    made = client.post("/api/v1/corrections", json=body, headers=headers)
+    assert made.status_code == 201, made.text
+    assert made.json()["reporter_name"].endswith("（op-wang）")
+    event = last_audit(database, action="correction.report")
+    assert event is not None and event.actor_type == "system" and event.operator == "op-wang"
+    answer = client.post(f"/api/v1/corrections/{made.json()['id']}/answer", headers=token("steward_gaj"),
+                         json={"fix": True, "answer": "已更正"})
+    assert answer.status_code == 200, answer.text
+    seen = client.get(f"/api/v1/corrections/{made.json()['id']}", headers=headers).json()
+    assert (seen["status"], seen["current_value"], seen["value_fixed"]) == ("fixed", "13905970002", "13905970002")
+    told = _notes(database, "correction.answered")
+    assert told and {n.user_id for n in told} <= set(_user_ids(database, "mz"))
