@@ -67,8 +67,10 @@ def test_rules_api_names_the_field(client: Any, token: Any, database: Database) 
     other = client.put(f"/api/v1/quality/entries/{entry.id}/rules", headers=token("steward_mz"),
                        json={"rules": {"xb": []}})
     assert other.status_code == 403
-    saved = last_audit(database, action="quality.rule_manage")
-    assert saved is not None and saved.outcome == "ok" and saved.target_id == str(entry.id)
+    refused = last_audit(database, action="quality.rule_manage")
+    assert refused is not None and refused.outcome == "denied" and refused.actor_name == "steward_mz"
+    saved = last_audit(database, action="quality.rule_manage", outcome="ok")
+    assert saved is not None and saved.target_id == str(entry.id)
     scan = client.post(f"/api/v1/quality/entries/{entry.id}/scan", headers=token("bureau"))
     assert scan.status_code == 201 and scan.json()["rows_checked"] == 0
     assert client.post(f"/api/v1/quality/entries/{entry.id}/scan", headers=token("steward_mz")).status_code == 403
