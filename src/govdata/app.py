@@ -28,7 +28,7 @@ def _include_domain_routes(app: FastAPI) -> None:
             try:
                 module = importlib.import_module(name)
             except ModuleNotFoundError as exc:
-                if exc.name != name:
+                if exc.name not in (name, f"govdata.{domain}"):
                     raise
                 continue
             app.include_router(module.router)

@@ -37,7 +37,7 @@ def seed(database: Database, settings: Settings, *, console: Console | None = No
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            if exc.name not in (name, f"govdata.{domain}"):
                 raise
             continue
         module.seed(ctx)

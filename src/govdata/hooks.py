@@ -75,7 +75,7 @@ def load_plugins() -> None:
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            if exc.name not in (name, f"govdata.{domain}"):
                 raise
 
 

@@ -11,5 +11,5 @@ for _domain in DOMAINS:
     try:
         importlib.import_module(_name)
     except ModuleNotFoundError as _exc:
-        if _exc.name != _name:
+        if _exc.name not in (_name, f"govdata.{_domain}"):
             raise

@@ -39,6 +39,6 @@ def load_all() -> dict[str, Job]:
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            if exc.name not in (name, f"govdata.{domain}"):
                 raise
     return JOBS
