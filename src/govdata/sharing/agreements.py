@@ -17,7 +17,7 @@ from govdata.errors import Conflict, NotFound
 from govdata.notifications.service import notify
 from govdata.policy import Action
 from govdata.sharing.models import Grant, ShareRequest, UseAgreement
-from govdata.sharing.scope import Side
+from govdata.sharing.scope import ShareRequestRef
 from govdata.timeutil import fmt, utcnow
 
 DUTIES = [
@@ -87,7 +87,7 @@ def accept_agreement(db: Session, actor: Actor, *, agreement_id: int) -> UseAgre
     """One unit head accepts for its side; the second acceptance tells the center to activate the grant."""
     agreement = get_agreement(db, agreement_id=agreement_id)
     side_unit = agreement.provider_unit_id if actor.unit_id == agreement.provider_unit_id else agreement.unit_id
-    with acting(db, actor, Action.AGREEMENT_ACCEPT, target=Side(agreement.id, side_unit),
+    with acting(db, actor, Action.AGREEMENT_ACCEPT, target=ShareRequestRef(agreement.request_id, side_unit),
                 target_type="use_agreement", owner_unit_id=agreement.provider_unit_id,
                 resource_code=agreement.request.resource_code) as audit:
         is_provider = side_unit == agreement.provider_unit_id
@@ -111,7 +111,8 @@ def accept_agreement(db: Session, actor: Actor, *, agreement_id: int) -> UseAgre
 
 def ensure_reader(actor: Actor, agreement: UseAgreement) -> None:
     if not can_read(actor, agreement):
-        raise policy.Denied(actor, Action.USAGE_VIEW, agreement, "只能查看本单位参与的协议")
+        raise policy.Denied(actor, Action.USAGE_VIEW, ShareRequestRef(agreement.request_id, agreement.unit_id),
+                            "只能查看本单位参与的协议")
 
 
 def grant_of(db: Session, agreement: UseAgreement) -> Grant | None:

@@ -2,7 +2,8 @@
 
 The lookup API is `GET /api/v1/share/{code}/records?{key_field}={value}`: several values of one key as a
 repeated parameter (`?sfzh=a&sfzh=b`) or a comma list (`?sfzh=a,b`; values therefore cannot contain
-commas), at most `GOVDATA_SHARE_MAX_KEYS` (100). There is deliberately no list, scan, export or paging route.
+commas), at most `GOVDATA_SHARE_MAX_KEYS` (100). `X-Operator` names the person the system acts for;
+Chinese names are sent percent-encoded (UTF-8), since HTTP headers are ASCII. There is deliberately no list, scan, export or paging route.
 """
 
 from __future__ import annotations

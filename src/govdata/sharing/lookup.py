@@ -10,9 +10,10 @@ cannot be written, nothing is returned (fail-closed, 503).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import Table, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -152,6 +153,7 @@ def lookup_records(db: Session, actor: Actor, settings: Settings, ctx: LookupCon
     """Check, count, read and audit one call inside `db`'s transaction; the caller commits before answering."""
     if not actor.operator:
         raise BadRequest("缺少 X-Operator 头：请注明系统代表的经办人", field="X-Operator")
+    actor = with_operator(actor)
     conn = db.connection()
     entry_row = _find_grant(conn, actor, ctx)
     grant = ctx.grant
@@ -164,7 +166,7 @@ def lookup_records(db: Session, actor: Actor, settings: Settings, ctx: LookupCon
     fields = grant.fields.split(",")
     query = select(*[table.c[name] for name in fields]).where(
         table.c[ctx.key_field].in_(_typed(table, ctx.key_field, ctx.values)), table.c._deleted.is_(False))
-    records = [dict(row._mapping) for row in conn.execute(query)]
+    records = [dict(zip(fields, row, strict=True)) for row in conn.execute(query)]
     if settings.share_audit:
         draft = _draft(actor, ctx, outcome="ok", rows=len(records))
         try:
@@ -172,6 +174,13 @@ def lookup_records(db: Session, actor: Actor, settings: Settings, ctx: LookupCon
         except Exception as exc:  # fail closed: no audit event, no data
             raise Unavailable("审计日志无法写入，本次调用未返回数据，请稍后重试") from exc
     return records
+
+
+def with_operator(actor: Actor) -> Actor:
+    """HTTP headers are ASCII: a Chinese name comes percent-encoded (UTF-8) and is stored decoded."""
+    if actor.operator and "%" in actor.operator:
+        return replace(actor, operator=unquote(actor.operator)[:128])
+    return actor
 
 
 def _draft(actor: Actor, ctx: LookupContext, *, outcome: str, rows: int | None,
@@ -193,4 +202,4 @@ def _draft(actor: Actor, ctx: LookupContext, *, outcome: str, rows: int | None,
 def refusal_row(actor: Actor, ctx: LookupContext, error: GovdataError) -> dict[str, Any]:
     """The audit row of a refused call (written by the caller in its own short transaction)."""
     outcome = "limited" if isinstance(error, TooManyRequests) else "error" if error.status >= 500 else "denied"
-    return _draft(actor, ctx, outcome=outcome, rows=0, reason=error.message, status=error.status).to_row()
+    return _draft(with_operator(actor), ctx, outcome=outcome, rows=0, reason=error.message, status=error.status).to_row()

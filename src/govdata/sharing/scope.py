@@ -1,4 +1,5 @@
-"""Policy targets for sharing decisions made on behalf of one side of a request."""
+"""Policy targets for sharing decisions: plain values, not ORM objects, so that a refused attempt can
+still be recorded after its transaction was rolled back (which expires ORM objects)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,17 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Side:
-    """The unit a decision is made for, so that the policy's own-unit rule sees the right unit."""
+class ShareRequestRef:
+    """A request seen from one side: `unit_id` is the unit the decision is made for."""
 
     id: int
     unit_id: int
+    resource_code: str | None = None
+    review_region_id: int | None = None
+
+
+@dataclass(frozen=True)
+class GrantRef:
+    id: int
+    unit_id: int  # the provider unit
+    resource_code: str | None = None

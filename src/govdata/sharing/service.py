@@ -26,7 +26,7 @@ from govdata.policy import Action
 from govdata.sharing import agreements, grants
 from govdata.sharing.models import RequestStatus, ShareRequest
 from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
-from govdata.sharing.scope import Side
+from govdata.sharing.scope import ShareRequestRef
 from govdata.timeutil import local_today, utcnow
 from govdata.workdays.service import deadline_for
 
@@ -174,7 +174,7 @@ def _transition(db: Session, req: ShareRequest, *, expected: set[str], version: 
 def give_opinion(db: Session, actor: Actor, *, request_id: int, data: OpinionIn) -> ShareRequest:
     """The provider unit's opinion; then the request goes to the bureau (or the county office)."""
     req = get_request(db, request_id=request_id)
-    with acting(db, actor, Action.SHARE_OPINION, target=Side(req.id, req.provider_unit_id),
+    with acting(db, actor, Action.SHARE_OPINION, target=_ref(req, req.provider_unit_id),
                 target_type="share_request", resource_code=req.resource_code,
                 owner_unit_id=req.provider_unit_id) as audit:
         _transition(db, req, expected={RequestStatus.PENDING_OPINION.value}, version=data.version,
@@ -205,7 +205,8 @@ def review_request(db: Session, actor: Actor, settings: Settings, *, request_id:
                    data: ReviewIn) -> ShareRequest:
     """The bureau's (or, county level, the county office's) decision: approve, maybe narrower, or reject."""
     req = get_request(db, request_id=request_id)
-    with acting(db, actor, Action.SHARE_REVIEW, target=req, owner_unit_id=req.provider_unit_id) as audit:
+    with acting(db, actor, Action.SHARE_REVIEW, target=_ref(req, req.provider_unit_id), target_type="share_request",
+                resource_code=req.resource_code, owner_unit_id=req.provider_unit_id) as audit:
         if req.status == RequestStatus.PENDING_OPINION:
             raise Conflict("提供单位尚未出具意见，暂不能审核", field="version")
         fields, until = _check_decision(req, data)
@@ -227,9 +228,11 @@ def review_request(db: Session, actor: Actor, settings: Settings, *, request_id:
 
 def withdraw_request(db: Session, actor: Actor, *, request_id: int, version: int) -> ShareRequest:
     req = get_request(db, request_id=request_id)
-    with acting(db, actor, Action.SHARE_REQUEST, target=req, owner_unit_id=req.provider_unit_id) as audit:
+    ref = _ref(req, req.unit_id)
+    with acting(db, actor, Action.SHARE_REQUEST, target=ref, target_type="share_request",
+                resource_code=req.resource_code, owner_unit_id=req.provider_unit_id) as audit:
         if actor.unit_id != req.unit_id and not actor.has(Role.PLATFORM):
-            raise policy.Denied(actor, Action.SHARE_REQUEST, req, "只能撤回本单位的申请")
+            raise policy.Denied(actor, Action.SHARE_REQUEST, ref, "只能撤回本单位的申请")
         _transition(db, req, expected=OPEN, version=version, status=RequestStatus.WITHDRAWN.value,
                     decided_by=actor.name, decided_at=utcnow(), decision_note="申请人撤回")
         audit.details = {"op": "withdraw"}
@@ -244,4 +247,8 @@ def ensure_visible(actor: Actor, req: ShareRequest) -> None:
         return
     if actor.unit_id in (req.unit_id, req.provider_unit_id):
         return
-    raise policy.Denied(actor, Action.ORG_VIEW, req, "只能查看本单位参与的共享申请")
+    raise policy.Denied(actor, Action.ORG_VIEW, _ref(req, req.unit_id), "只能查看本单位参与的共享申请")
+
+
+def _ref(req: ShareRequest, unit_id: int) -> ShareRequestRef:
+    return ShareRequestRef(req.id, unit_id, req.resource_code, req.review_region_id)
