@@ -45,13 +45,15 @@ def make_entry(database: Database, *, unit_code: str = "gaj", share_type: ShareT
     n = next(_serial)
     code = f"T{unit_code.upper()}{n:04d}{utcnow().strftime('%f')}"
     with database.write() as db:
-        entry = CatalogEntry(code=code, unit_id=unit_id(database, unit_code), name=name or f"测试资源{n}", summary="测试",
+        entry = CatalogEntry(code=code, unit_id=unit_id(database, unit_code), name=name or f"测试资源{n}",
+                             summary="测试",
                              category="department", category_code="A01", format="database",
                              share_type=share_type.value, legal_basis=legal_basis, open_type="closed",
                              update_cycle="daily", ingest_mode="realtime", status=EntryStatus.REGISTERED.value,
                              version=1, registered_at=utcnow())
         entry.fields = [Field(position=i, name=fname, label=label, data_type=t, length=length, is_key=key,
-                              is_lookup=lookup) for i, (fname, label, t, length, key, lookup) in enumerate(fields or FIELDS)]
+                              is_lookup=lookup)
+                        for i, (fname, label, t, length, key, lookup) in enumerate(fields or FIELDS)]
         db.add(entry)
         db.flush()
         current, _history = create_tables(db.connection(), entry)

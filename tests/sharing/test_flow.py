@@ -14,6 +14,8 @@ from govdata.workdays.service import deadline_for
 from tests.conftest import last_audit
 from tests.sharing.factories import PEOPLE_ROWS, later, make_entry, system_id, token_for, unit_id
 
+AGREE = {"version": 1, "agree": True, "opinion": "同意"}
+
 
 def _request(database, request_id: int) -> ShareRequest:
     with database.read() as db:
@@ -41,7 +43,8 @@ def test_conditional_path_over_pages_and_api(web, database, settings, client):
 
     provider = web("steward_gaj")
     assert "提供单位意见" in provider.get(f"/sharing/requests/{request_id}").text
-    r = provider.post(f"/sharing/requests/{request_id}/opinion", {"version": 1, "agree": "yes", "opinion": "同意，限身份核验"})
+    r = provider.post(f"/sharing/requests/{request_id}/opinion",
+                      {"version": 1, "agree": "yes", "opinion": "同意，限身份核验"})
     assert r.status_code == 303
     assert _request(database, request_id).status == RequestStatus.PENDING_REVIEW
 
@@ -98,7 +101,7 @@ def test_conditional_path_over_json_api(database, settings, client, token):
     early = client.post(f"/api/v1/share/requests/{rid}/review", json={"version": 1, "approve": True},
                         headers=token("bureau"))
     assert early.status_code == 409
-    r = client.post(f"/api/v1/share/requests/{rid}/opinion", json={"version": 1, "agree": True, "opinion": "同意"},
+    r = client.post(f"/api/v1/share/requests/{rid}/opinion", json=AGREE,
                     headers=token("head_scjg"))
     assert r.status_code == 200 and r.json()["status"] == "pending_review"
     reject = client.post(f"/api/v1/share/requests/{rid}/review", json={"version": 2, "approve": False, "note": ""},
@@ -127,11 +130,13 @@ def test_unconditional_is_granted_at_once(web, database, settings, client):
 
 
 def test_not_shared_cannot_be_requested(web, database, client, token):
-    code = make_entry(database, unit_code="gaj", share_type=ShareType.NOT_SHARED, legal_basis="《保守国家秘密法》第九条")
+    code = make_entry(database, unit_code="gaj", share_type=ShareType.NOT_SHARED,
+                      legal_basis="《保守国家秘密法》第九条")
     page = web("steward_mz").get(f"/sharing/apply/{code}")
     assert page.status_code == 200 and "暂不共享" in page.text and "《保守国家秘密法》第九条" in page.text
     assert "<form method=\"post\" class=\"form card\"" not in page.text
-    body = {"code": code, "fields": ["zjhm"], "duty": "核验身份", "legal_basis": "依据某条", "system_id": system_id(database, "mz"),
+    body = {"code": code, "fields": ["zjhm"], "duty": "核验身份", "legal_basis": "依据某条",
+            "system_id": system_id(database, "mz"),
             "valid_until": later(), "daily_volume": 1}
     r = client.post("/api/v1/share/requests", json=body, headers=token("steward_mz"))
     assert r.status_code == 422 and r.json()["error"]["field"] == "code"
@@ -145,7 +150,7 @@ def test_county_level_request_is_reviewed_by_the_county_office(web, database, cl
     request_id = _apply(web("steward_xl_mz"), database, code, "xl_mz")
     req = _request(database, request_id)
     assert req.review_region_id is not None and req.review_region_id == _region_of(database, "xl_mz")
-    r = client.post(f"/api/v1/share/requests/{request_id}/opinion", json={"version": 1, "agree": True, "opinion": "同意"},
+    r = client.post(f"/api/v1/share/requests/{request_id}/opinion", json=AGREE,
                     headers=token("steward_xl_scjg"))
     assert r.status_code == 200
     refused = client.post(f"/api/v1/share/requests/{request_id}/review", json={"version": 2, "approve": True},
@@ -169,7 +174,7 @@ def _region_of(database, unit_code):
 def test_double_approval_and_decision_after_withdrawal_get_409(web, database, client, token):
     code = make_entry(database, unit_code="gaj")
     request_id = _apply(web("steward_mz"), database, code, "mz")
-    client.post(f"/api/v1/share/requests/{request_id}/opinion", json={"version": 1, "agree": True, "opinion": "同意"},
+    client.post(f"/api/v1/share/requests/{request_id}/opinion", json=AGREE,
                 headers=token("steward_gaj"))
     tab1, tab2 = web("bureau"), web("bureau")
     first = tab1.post(f"/sharing/requests/{request_id}/review", {"version": 2, "decision": "approve", "note": "同意"})
@@ -180,12 +185,13 @@ def test_double_approval_and_decision_after_withdrawal_get_409(web, database, cl
         assert len(db.execute(select(UseAgreement).where(UseAgreement.request_id == request_id)).all()) == 1
 
     other = _apply(web("steward_mz"), database, code, "mz")
-    withdrawn = client.post(f"/api/v1/share/requests/{other}/withdraw", json={"version": 1}, headers=token("steward_mz"))
+    withdrawn = client.post(f"/api/v1/share/requests/{other}/withdraw", json={"version": 1},
+                            headers=token("steward_mz"))
     assert withdrawn.status_code == 200 and withdrawn.json()["status"] == "withdrawn"
-    late = client.post(f"/api/v1/share/requests/{other}/opinion", json={"version": 1, "agree": True, "opinion": "同意"},
+    late = client.post(f"/api/v1/share/requests/{other}/opinion", json=AGREE,
                        headers=token("steward_gaj"))
     assert late.status_code == 409
-    stale = client.post(f"/api/v1/share/requests/{other}/opinion", json={"version": 2, "agree": True, "opinion": "同意"},
+    stale = client.post(f"/api/v1/share/requests/{other}/opinion", json={**AGREE, "version": 2},
                         headers=token("steward_gaj"))
     assert stale.status_code == 409
     assert _request(database, other).status == RequestStatus.WITHDRAWN
@@ -194,7 +200,7 @@ def test_double_approval_and_decision_after_withdrawal_get_409(web, database, cl
 def test_approval_may_narrow_but_not_widen(web, database, client, token):
     code = make_entry(database, unit_code="gaj")
     request_id = _apply(web("steward_mz"), database, code, "mz", fields=("zjhm", "xm"))
-    client.post(f"/api/v1/share/requests/{request_id}/opinion", json={"version": 1, "agree": True, "opinion": "同意"},
+    client.post(f"/api/v1/share/requests/{request_id}/opinion", json=AGREE,
                 headers=token("steward_gaj"))
     wider = client.post(f"/api/v1/share/requests/{request_id}/review",
                         json={"version": 2, "approve": True, "fields": ["zjhm", "dh"]}, headers=token("bureau"))

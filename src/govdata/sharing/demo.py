@@ -26,7 +26,7 @@ from govdata.datastore.tables import resource_table, table_exists
 from govdata.errors import GovdataError
 from govdata.orgs.models import System, Unit
 from govdata.sharing import agreements, grants, service
-from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest
+from govdata.sharing.models import GrantStatus, RequestStatus, ShareRequest
 from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
 from govdata.timeutil import local_today
 

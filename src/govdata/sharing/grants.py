@@ -74,8 +74,9 @@ def _move(db: Session, grant: Grant, *, expected: set[str], status: GrantStatus,
 def activate_grant(db: Session, actor: Actor, *, grant_id: int) -> Grant:
     """The center opens access once both unit heads accepted the agreement (or resumes a suspended one)."""
     grant = get_grant(db, grant_id=grant_id)
-    with acting(db, actor, Action.GRANT_ACTIVATE, target=GrantRef(grant.id, grant.provider_unit_id, grant.resource_code),
-                target_type="grant", owner_unit_id=grant.provider_unit_id) as audit:
+    ref = GrantRef(grant.id, grant.provider_unit_id, grant.resource_code)
+    with acting(db, actor, Action.GRANT_ACTIVATE, target=ref, target_type="grant", resource_code=grant.resource_code,
+                owner_unit_id=grant.provider_unit_id) as audit:
         agreement = db.get(UseAgreement, grant.agreement_id)
         assert agreement is not None
         if not agreement.fully_accepted:
@@ -108,7 +109,8 @@ def _stop(db: Session, actor: Actor, grant_id: int, status: GrantStatus, reason:
     with acting(db, actor, Action.GRANT_SUSPEND, target=ref, target_type="grant", resource_code=grant.resource_code,
                 owner_unit_id=grant.provider_unit_id) as audit:
         if not actor.has(Role.BUREAU, Role.SECURITY, Role.PLATFORM) and actor.unit_id != grant.provider_unit_id:
-            raise policy.Denied(actor, Action.GRANT_SUSPEND, ref, "只有提供单位、大数据局或网络安全监管部门可以暂停或撤销")
+            raise policy.Denied(actor, Action.GRANT_SUSPEND, ref,
+                                "只有提供单位、大数据局或网络安全监管部门可以暂停或撤销")
         expected = {GrantStatus.ACTIVE.value, GrantStatus.PENDING.value}
         if status == GrantStatus.REVOKED:
             expected.add(GrantStatus.SUSPENDED.value)

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy import Table, case, or_, select, update
+from sqlalchemy import Table, bindparam, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -39,6 +39,19 @@ _usage: Table = GrantUsage.__table__  # type: ignore[assignment]
 
 # Table objects describe the schema only (no data, no counters): cached by entry id and registered version.
 _TABLES: dict[tuple[int, int], Table] = {}
+# Statements built once with bind parameters: the hot path only binds values (SQLAlchemy caches the SQL).
+_ENTRY_BY_CODE = select(_entries.c.id, _entries.c.unit_id, _entries.c.status, _entries.c.version).where(
+    _entries.c.code == bindparam("code"))
+_GRANTS_OF = select(_grants).where(_grants.c.entry_id == bindparam("entry_id"),
+                                   _grants.c.system_id == bindparam("system_id"))
+_COUNT = (update(_usage)
+          .where(_usage.c.grant_id == bindparam("g"), _usage.c.day == bindparam("d"),
+                 _usage.c.calls < bindparam("quota"),
+                 or_(_usage.c.minute != bindparam("m"), _usage.c.minute_calls < bindparam("per_minute")))
+          .values(calls=_usage.c.calls + 1, minute=bindparam("m"),
+                  minute_calls=case((_usage.c.minute == bindparam("m"), _usage.c.minute_calls + 1), else_=1)))
+_CALLS = select(_usage.c.calls).where(_usage.c.grant_id == bindparam("g"), _usage.c.day == bindparam("d"))
+_QUERIES: dict[tuple[int, int, str, str], Any] = {}
 _REFUSAL_ORDER = [GrantStatus.SUSPENDED, GrantStatus.PENDING, GrantStatus.EXPIRED, GrantStatus.REVOKED]
 _REFUSALS = {
     GrantStatus.SUSPENDED: "本系统对该目录的访问权限已暂停",
@@ -78,13 +91,11 @@ def parse_keys(items: list[tuple[str, str]], max_keys: int) -> tuple[str, list[s
 
 
 def _find_grant(conn: Connection, actor: Actor, ctx: LookupContext) -> Any:
-    entry = conn.execute(select(_entries.c.id, _entries.c.unit_id, _entries.c.status, _entries.c.version)
-                         .where(_entries.c.code == ctx.code)).first()
+    entry = conn.execute(_ENTRY_BY_CODE, {"code": ctx.code}).first()
     if entry is None or entry.status != EntryStatus.REGISTERED:
         raise NotFound(f"目录 {ctx.code} 不存在或未登记", field="code")
     ctx.entry_id, ctx.owner_unit_id = entry.id, entry.unit_id
-    rows = conn.execute(select(_grants).where(_grants.c.entry_id == entry.id,
-                                              _grants.c.system_id == actor.system_id)).all()
+    rows = conn.execute(_GRANTS_OF, {"entry_id": entry.id, "system_id": actor.system_id}).all()
     today = local_today()
     live = [r for r in rows if r.status == GrantStatus.ACTIVE and r.valid_until >= today]
     if live:
@@ -108,19 +119,15 @@ def _count_call(conn: Connection, grant: Any) -> None:
     """One call against the grant's daily quota and per-minute rate, atomically, or 429."""
     now = datetime.now(DISPLAY_TZ)
     day, minute = now.date(), now.hour * 60 + now.minute
-    guarded = (update(_usage)
-               .where(_usage.c.grant_id == grant.id, _usage.c.day == day, _usage.c.calls < grant.daily_quota,
-                      or_(_usage.c.minute != minute, _usage.c.minute_calls < grant.per_minute))
-               .values(calls=_usage.c.calls + 1, minute=minute,
-                       minute_calls=case((_usage.c.minute == minute, _usage.c.minute_calls + 1), else_=1)))
-    if rowcount(conn.execute(guarded)) == 1:
+    params = {"g": grant.id, "d": day, "quota": grant.daily_quota, "m": minute, "per_minute": grant.per_minute}
+    if rowcount(conn.execute(_COUNT, params)) == 1:
         return
     maker = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     created = conn.execute(maker(_usage).values(grant_id=grant.id, day=day, calls=0, minute=minute,
                                                 minute_calls=0).on_conflict_do_nothing())
-    if rowcount(created) == 1 and rowcount(conn.execute(guarded)) == 1:
+    if rowcount(created) == 1 and rowcount(conn.execute(_COUNT, params)) == 1:
         return
-    row = conn.execute(select(_usage.c.calls).where(_usage.c.grant_id == grant.id, _usage.c.day == day)).one()
+    row = conn.execute(_CALLS, {"g": grant.id, "d": day}).one()
     if row.calls >= grant.daily_quota:
         raise TooManyRequests(f"已达到每日调用限额 {grant.daily_quota} 次", retry_after=_seconds_to_midnight(now))
     raise TooManyRequests(f"调用过于频繁（每分钟最多 {grant.per_minute} 次）", retry_after=60 - now.second)
@@ -134,6 +141,15 @@ def _table(db: Session, entry_row: Any) -> Table:
         assert entry is not None
         table = _TABLES[key] = resource_table(entry)
     return table
+
+
+def _query(entry_row: Any, table: Table, fields: str, key_field: str) -> Any:
+    key = (entry_row.id, entry_row.version, fields, key_field)
+    query = _QUERIES.get(key)
+    if query is None:
+        query = _QUERIES[key] = select(*[table.c[name] for name in fields.split(",")]).where(
+            table.c[key_field].in_(bindparam("keys", expanding=True)), table.c._deleted.is_(False))
+    return query
 
 
 def _typed(table: Table, key_field: str, values: list[str]) -> list[Any]:
@@ -164,9 +180,8 @@ def lookup_records(db: Session, actor: Actor, settings: Settings, ctx: LookupCon
     _count_call(conn, grant)
     table = _table(db, entry_row)
     fields = grant.fields.split(",")
-    query = select(*[table.c[name] for name in fields]).where(
-        table.c[ctx.key_field].in_(_typed(table, ctx.key_field, ctx.values)), table.c._deleted.is_(False))
-    records = [dict(zip(fields, row, strict=True)) for row in conn.execute(query)]
+    records = [dict(zip(fields, row, strict=True)) for row in conn.execute(
+        _query(entry_row, table, grant.fields, ctx.key_field), {"keys": _typed(table, ctx.key_field, ctx.values)})]
     if settings.share_audit:
         draft = _draft(actor, ctx, outcome="ok", rows=len(records))
         try:
@@ -202,4 +217,5 @@ def _draft(actor: Actor, ctx: LookupContext, *, outcome: str, rows: int | None,
 def refusal_row(actor: Actor, ctx: LookupContext, error: GovdataError) -> dict[str, Any]:
     """The audit row of a refused call (written by the caller in its own short transaction)."""
     outcome = "limited" if isinstance(error, TooManyRequests) else "error" if error.status >= 500 else "denied"
-    return _draft(with_operator(actor), ctx, outcome=outcome, rows=0, reason=error.message, status=error.status).to_row()
+    draft = _draft(with_operator(actor), ctx, outcome=outcome, rows=0, reason=error.message, status=error.status)
+    return draft.to_row()

@@ -74,7 +74,8 @@ async def apply_submit(code: str, request: Request, db: Db, settings: AppSetting
         context = _form_context(db, actor, entry, int(str(renew)) if renew else None)
         context.update({"error": _message(exc), "form": form})
         return render(request, "sharing/apply.html", context, status_code=_status(exc))
-    return _back(f"/sharing/requests/{req.id}", "申请已提交" if req.status != RequestStatus.APPROVED else "无条件共享，已开通")
+    done = "无条件共享，已开通" if req.status == RequestStatus.APPROVED else "申请已提交"
+    return _back(f"/sharing/requests/{req.id}", done)
 
 
 def _message(exc: Exception) -> str:
@@ -139,15 +140,17 @@ def reviews(request: Request, db: Db, actor: Actor = requires(Action.SHARE_REVIE
 def agreement_page(agreement_id: int, request: Request, db: Db, actor: Actor = requires(Action.ORG_VIEW)) -> Response:
     agreement = agreements.get_agreement(db, agreement_id=agreement_id)
     agreements.ensure_reader(actor, agreement)
-    return render(request, "sharing/agreement.html", {"agreement": agreement, "grant": agreements.grant_of(db, agreement)})
+    return render(request, "sharing/agreement.html",
+                  {"agreement": agreement, "grant": agreements.grant_of(db, agreement)})
 
 
 @router.get("/sharing/agreements/{agreement_id}/pdf")
 def agreement_pdf(agreement_id: int, db: Db, actor: Actor = requires(Action.ORG_VIEW)) -> Response:
     agreement = agreements.get_agreement(db, agreement_id=agreement_id)
     agreements.ensure_reader(actor, agreement)
+    name = f"agreement-SA-{agreement.request_id:06d}.pdf"
     return Response(agreements.render_pdf(agreement), media_type="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="agreement-SA-{agreement.request_id:06d}.pdf"'})
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.post("/sharing/agreements/{agreement_id}/accept")

@@ -219,7 +219,8 @@ def review_request(db: Session, actor: Actor, settings: Settings, *, request_id:
             grants.create_grant(db, settings, req, agreement, active=False)
         verdict = "已批准" if data.approve else f"未获批准：{data.note}"
         for unit_id in (req.unit_id, req.provider_unit_id):
-            notify_unit(db, unit_id=unit_id, kind="share.decided", message=f"共享申请 #{req.id}（{req.entry.name}）{verdict}",
+            notify_unit(db, unit_id=unit_id, kind="share.decided",
+                        message=f"共享申请 #{req.id}（{req.entry.name}）{verdict}",
                         link=f"/sharing/requests/{req.id}", roles=(Role.STEWARD, Role.UNIT_HEAD))
         audit.details = {"approve": data.approve, "note": data.note, "fields": fields,
                          "valid_until": str(until) if data.approve else None}

@@ -18,6 +18,9 @@ from govdata.policy import Action
 from govdata.sharing.models import Grant, GrantUsage
 from govdata.timeutil import local_today
 
+PROVIDER_COLUMNS = ["目录编码", "调用系统", "调用单位ID", "用途", "批准人", "结果", "调用次数", "返回条数", "最近调用"]
+CONSUMER_COLUMNS = ["权限ID", "目录编码", "调用系统", "信息项", "每日限额", "今日调用", "累计调用", "有效期至", "状态"]
+
 
 @dataclass
 class UsageLine:
@@ -49,7 +52,7 @@ def provider_usage(db: Session, actor: Actor, *, unit_id: int | None = None, day
              .where(e.action == Action.SHARE_LOOKUP.value, e.owner_unit_id == owner, e.at >= since)
              .group_by(e.resource_code, e.actor_name, e.unit_id, e.purpose, e.approver, e.outcome)
              .order_by(e.resource_code, e.actor_name))
-    return [UsageLine(r[0] or "", r[1], r[2], r[3] or "", r[4] or "", r[5], int(r[6]), int(r[7]),
+    return [UsageLine(r[0] or "", r[1], r[2], r[3] or "", r[4] or "", r[5], int(r[6] or 0), int(r[7] or 0),
                       r[8].strftime("%Y-%m-%d %H:%M") if r[8] else "")
             for r in db.execute(query)]
 
@@ -71,12 +74,12 @@ def usage_csv(db: Session, actor: Actor, *, side: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     if side == "provider":
-        writer.writerow(["目录编码", "调用系统", "调用单位ID", "用途", "批准人", "结果", "调用次数", "返回条数", "最近调用"])
+        writer.writerow(PROVIDER_COLUMNS)
         for line in provider_usage(db, actor):
             writer.writerow([line.resource_code, line.caller, line.caller_unit_id, line.purpose, line.approver,
                              line.outcome, line.calls, line.rows, line.last_at])
     elif side == "consumer":
-        writer.writerow(["权限ID", "目录编码", "调用系统", "信息项", "每日限额", "今日调用", "累计调用", "有效期至", "状态"])
+        writer.writerow(CONSUMER_COLUMNS)
         for use in consumer_usage(db, actor):
             g = use.grant
             writer.writerow([g.id, g.resource_code, g.system.name, g.fields, g.daily_quota, use.today_calls,
