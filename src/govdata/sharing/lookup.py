@@ -37,11 +37,12 @@ _entries: Table = CatalogEntry.__table__  # type: ignore[assignment]
 _grants: Table = Grant.__table__  # type: ignore[assignment]
 _usage: Table = GrantUsage.__table__  # type: ignore[assignment]
 
-# Table objects describe the schema only (no data, no counters): cached by entry id and registered version.
-_TABLES: dict[tuple[int, int], Table] = {}
+# Table objects describe the schema only (no data, no counters): cached per database, entry, registered
+# version and last change, so that a changed entry or another database never reuses a stale shape.
+_TABLES: dict[tuple[Any, ...], Table] = {}
 # Statements built once with bind parameters: the hot path only binds values (SQLAlchemy caches the SQL).
-_ENTRY_BY_CODE = select(_entries.c.id, _entries.c.unit_id, _entries.c.status, _entries.c.version).where(
-    _entries.c.code == bindparam("code"))
+_ENTRY_BY_CODE = select(_entries.c.id, _entries.c.unit_id, _entries.c.status, _entries.c.version,
+                        _entries.c.updated_at).where(_entries.c.code == bindparam("code"))
 _GRANTS_OF = select(_grants).where(_grants.c.entry_id == bindparam("entry_id"),
                                    _grants.c.system_id == bindparam("system_id"))
 _COUNT = (update(_usage)
@@ -51,7 +52,7 @@ _COUNT = (update(_usage)
           .values(calls=_usage.c.calls + 1, minute=bindparam("m"),
                   minute_calls=case((_usage.c.minute == bindparam("m"), _usage.c.minute_calls + 1), else_=1)))
 _CALLS = select(_usage.c.calls).where(_usage.c.grant_id == bindparam("g"), _usage.c.day == bindparam("d"))
-_QUERIES: dict[tuple[int, int, str, str], Any] = {}
+_QUERIES: dict[tuple[Any, ...], Any] = {}
 _REFUSAL_ORDER = [GrantStatus.SUSPENDED, GrantStatus.PENDING, GrantStatus.EXPIRED, GrantStatus.REVOKED]
 _REFUSALS = {
     GrantStatus.SUSPENDED: "本系统对该目录的访问权限已暂停",
@@ -133,8 +134,12 @@ def _count_call(conn: Connection, grant: Any) -> None:
     raise TooManyRequests(f"调用过于频繁（每分钟最多 {grant.per_minute} 次）", retry_after=60 - now.second)
 
 
+def _shape_key(conn: Connection, entry_row: Any) -> tuple[Any, ...]:
+    return (str(conn.engine.url), entry_row.id, entry_row.version, entry_row.updated_at)
+
+
 def _table(db: Session, entry_row: Any) -> Table:
-    key = (entry_row.id, entry_row.version)
+    key = _shape_key(db.connection(), entry_row)
     table = _TABLES.get(key)
     if table is None:
         entry = db.get(CatalogEntry, entry_row.id)
@@ -143,8 +148,8 @@ def _table(db: Session, entry_row: Any) -> Table:
     return table
 
 
-def _query(entry_row: Any, table: Table, fields: str, key_field: str) -> Any:
-    key = (entry_row.id, entry_row.version, fields, key_field)
+def _query(conn: Connection, entry_row: Any, table: Table, fields: str, key_field: str) -> Any:
+    key = (*_shape_key(conn, entry_row), fields, key_field)
     query = _QUERIES.get(key)
     if query is None:
         query = _QUERIES[key] = select(*[table.c[name] for name in fields.split(",")]).where(
@@ -180,8 +185,9 @@ def lookup_records(db: Session, actor: Actor, settings: Settings, ctx: LookupCon
     _count_call(conn, grant)
     table = _table(db, entry_row)
     fields = grant.fields.split(",")
-    records = [dict(zip(fields, row, strict=True)) for row in conn.execute(
-        _query(entry_row, table, grant.fields, ctx.key_field), {"keys": _typed(table, ctx.key_field, ctx.values)})]
+    query = _query(conn, entry_row, table, grant.fields, ctx.key_field)
+    keys = _typed(table, ctx.key_field, ctx.values)
+    records = [dict(zip(fields, row, strict=True)) for row in conn.execute(query, {"keys": keys})]
     if settings.share_audit:
         draft = _draft(actor, ctx, outcome="ok", rows=len(records))
         try:
