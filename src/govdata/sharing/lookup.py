@@ -124,9 +124,10 @@ def _count_call(conn: Connection, grant: Any) -> None:
     if rowcount(conn.execute(_COUNT, params)) == 1:
         return
     maker = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    created = conn.execute(maker(_usage).values(grant_id=grant.id, day=day, calls=0, minute=minute,
-                                                minute_calls=0).on_conflict_do_nothing())
-    if rowcount(created) == 1 and rowcount(conn.execute(_COUNT, params)) == 1:
+    # The day's first call makes the row (a concurrent first call may have made it already), then counts.
+    conn.execute(maker(_usage).values(grant_id=grant.id, day=day, calls=0, minute=minute,
+                                      minute_calls=0).on_conflict_do_nothing())
+    if rowcount(conn.execute(_COUNT, params)) == 1:
         return
     row = conn.execute(_CALLS, {"g": grant.id, "d": day}).one()
     if row.calls >= grant.daily_quota:
