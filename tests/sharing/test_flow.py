@@ -226,3 +226,31 @@ def test_bad_application_input_is_refused_with_the_field(web, database):
         assert r.status_code in (400, 422) and words in r.text, change
     with database.read() as db:
         assert db.execute(select(ShareRequest).where(ShareRequest.resource_code == code)).first() is None
+
+
+def test_renewal_goes_through_review_and_replaces_the_old_grant(database, client, token):
+    code = make_entry(database, unit_code="gaj")
+    body = {"code": code, "fields": ["zjhm", "xm"], "duty": "核验身份", "legal_basis": "依据某条",
+            "system_id": system_id(database, "mz"), "valid_until": later(30), "daily_volume": 10}
+    heads = ("head_mz", "head_gaj")
+
+    def approve(payload) -> int:
+        rid = client.post("/api/v1/share/requests", json=payload, headers=token("steward_mz")).json()["id"]
+        client.post(f"/api/v1/share/requests/{rid}/opinion", json=AGREE, headers=token("steward_gaj"))
+        reviewed = client.post(f"/api/v1/share/requests/{rid}/review", json={"version": 2, "approve": True},
+                               headers=token("bureau"))
+        assert reviewed.status_code == 200
+        with database.read() as db:
+            grant = db.execute(select(Grant).where(Grant.request_id == rid)).scalar_one()
+        for head in heads:
+            client.post(f"/api/v1/share/agreements/{grant.agreement_id}/accept", headers=token(head))
+        assert client.post(f"/api/v1/share/grants/{grant.id}/activate", headers=token("admin")).status_code == 200
+        return grant.id
+
+    old = approve(body)
+    bad = client.post("/api/v1/share/requests", json={**body, "renewal_of_grant_id": old + 999},
+                      headers=token("steward_mz"))
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "renewal_of_grant_id"
+    new = approve({**body, "valid_until": later(300), "renewal_of_grant_id": old})
+    with database.read() as db:
+        assert (db.get(Grant, old).status, db.get(Grant, new).status) == ("expired", "active")

@@ -38,6 +38,8 @@ def create_grant(db: Session, settings: Settings, req: ShareRequest, agreement: 
                   activated_at=utcnow() if active else None)
     db.add(grant)
     db.flush()
+    if active:
+        _expire_renewed(db, grant)
     return grant
 
 

@@ -24,7 +24,7 @@ from govdata.notifications.service import notify_unit
 from govdata.orgs.models import System, Unit
 from govdata.policy import Action
 from govdata.sharing import agreements, grants
-from govdata.sharing.models import RequestStatus, ShareRequest
+from govdata.sharing.models import Grant, RequestStatus, ShareRequest
 from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
 from govdata.sharing.scope import ShareRequestRef
 from govdata.timeutil import local_today, utcnow
@@ -107,6 +107,10 @@ def _check_request(db: Session, actor: Actor, entry: CatalogEntry, data: ShareRe
         raise RuleViolation("该接入系统已停用", field="system_id")
     if data.valid_until <= local_today():
         raise RuleViolation("使用期限必须晚于今天", field="valid_until")
+    if data.renewal_of_grant_id is not None:
+        old = db.get(Grant, data.renewal_of_grant_id)
+        if old is None or old.unit_id != actor.unit_id or old.entry_id != entry.id:
+            raise RuleViolation("续期只能针对本单位对该目录的访问权限", field="renewal_of_grant_id")
     return system
 
 
