@@ -254,3 +254,19 @@ def test_renewal_goes_through_review_and_replaces_the_old_grant(database, client
     new = approve({**body, "valid_until": later(300), "renewal_of_grant_id": old})
     with database.read() as db:
         assert (db.get(Grant, old).status, db.get(Grant, new).status) == ("expired", "active")
+
+
+def test_bad_decision_forms_are_422_not_500(web, database):
+    code = make_entry(database, unit_code="gaj")
+    request_id = _apply(web("steward_mz"), database, code, "mz")
+    provider = web("steward_gaj")
+    r = provider.post(f"/sharing/requests/{request_id}/opinion", {"version": 1, "agree": "yes", "opinion": ""})
+    assert r.status_code == 422 and "opinion" in r.text
+    provider.post(f"/sharing/requests/{request_id}/opinion", {"version": 1, "agree": "yes", "opinion": "同意共享"})
+    bureau = web("bureau")
+    r = bureau.post(f"/sharing/requests/{request_id}/review", {"version": 2, "decision": "approve",
+                                                               "valid_until": "not-a-date"})
+    assert r.status_code == 422 and "YYYY-MM-DD" in r.text
+    r = bureau.post(f"/sharing/requests/{request_id}/review", {"version": "x", "decision": "approve"})
+    assert r.status_code == 422
+    assert _request(database, request_id).status == RequestStatus.PENDING_REVIEW

@@ -104,7 +104,9 @@ def _find_grant(conn: Connection, actor: Actor, ctx: LookupContext) -> Any:
         return entry
     if not rows:
         raise Forbidden("本系统没有该目录的访问权限（请先提交共享申请）", field="Authorization")
-    if any(r.status == GrantStatus.ACTIVE for r in rows):
+    lapsed = [r for r in rows if r.status == GrantStatus.ACTIVE]
+    if lapsed:
+        ctx.grant = lapsed[0]
         raise Forbidden(_REFUSALS[GrantStatus.EXPIRED], field="Authorization")
     worst = min(rows, key=lambda r: _REFUSAL_ORDER.index(GrantStatus(r.status)))
     ctx.grant = worst

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from govdata.actor import Actor, Role
 from govdata.auth import credentials
 from govdata.catalog.models import CatalogEntry, EntryStatus
-from govdata.errors import GovdataError
+from govdata.errors import GovdataError, RuleViolation
 from govdata.orgs.models import System
 from govdata.policy import Action
 from govdata.sharing import agreements, grants, service, usage
@@ -25,6 +25,7 @@ from govdata.web.templating import render
 
 router = APIRouter(tags=["sharing-pages"], include_in_schema=False)
 Text = Annotated[str, Form()]
+M = TypeVar("M", bound=BaseModel)
 
 
 def _back(url: str, msg: str) -> RedirectResponse:
@@ -103,10 +104,27 @@ def show(request_id: int, request: Request, db: Db, actor: Actor = requires(Acti
         "is_provider": actor.unit_id == req.provider_unit_id, "is_applicant": actor.unit_id == req.unit_id})
 
 
+def _parsed(model: type[M], **values: object) -> M:
+    """Form values into the schema; a shape error is a 422 naming the field, like the JSON API's."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise RuleViolation(f"字段 {field} 不合法：{first['msg']}", field=field) from exc
+
+
+def _date(value: str, field: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise RuleViolation("日期格式应为 YYYY-MM-DD", field=field) from exc
+
+
 @router.post("/sharing/requests/{request_id}/opinion")
 def opinion(request_id: int, db: Db, version: Annotated[int, Form()], agree: Text, opinion: Text,
             actor: Actor = requires(Action.SHARE_OPINION)) -> Response:
-    data = OpinionIn(version=version, agree=agree == "yes", opinion=opinion)
+    data = _parsed(OpinionIn, version=version, agree=agree == "yes", opinion=opinion)
     service.give_opinion(db, actor, request_id=request_id, data=data)
     return _back(f"/sharing/requests/{request_id}", "意见已提交")
 
@@ -115,10 +133,9 @@ def opinion(request_id: int, db: Db, version: Annotated[int, Form()], agree: Tex
 async def review(request_id: int, request: Request, db: Db, settings: AppSettings,
                  actor: Actor = requires(Action.SHARE_REVIEW)) -> Response:
     form = await request.form()
-    until = str(form.get("valid_until") or "")
-    data = ReviewIn(version=int(str(form.get("version") or 0)), approve=form.get("decision") == "approve",
-                    note=str(form.get("note", "")), fields=[str(v) for v in form.getlist("fields")] or None,
-                    valid_until=date.fromisoformat(until) if until else None)
+    data = _parsed(ReviewIn, version=form.get("version"), approve=form.get("decision") == "approve",
+                   note=str(form.get("note", "")), fields=[str(v) for v in form.getlist("fields")] or None,
+                   valid_until=_date(str(form.get("valid_until") or ""), "valid_until"))
     service.review_request(db, actor, settings, request_id=request_id, data=data)
     return _back(f"/sharing/requests/{request_id}", "审核结果已提交")
 
