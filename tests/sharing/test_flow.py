@@ -7,7 +7,9 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
+from govdata.auth.models import User
 from govdata.catalog.models import ShareType
+from govdata.notifications.models import Notification
 from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest, UseAgreement
 from govdata.timeutil import local_today
 from govdata.workdays.service import deadline_for
@@ -104,6 +106,10 @@ def test_conditional_path_over_json_api(database, settings, client, token):
     r = client.post(f"/api/v1/share/requests/{rid}/opinion", json=AGREE,
                     headers=token("head_scjg"))
     assert r.status_code == 200 and r.json()["status"] == "pending_review"
+    with database.read() as db:
+        told = db.execute(select(Notification.message).join(User, User.id == Notification.user_id)
+                          .where(User.username == "bureau", Notification.kind == "share.review")).scalars().all()
+    assert any(f"#{rid}" in m for m in told)
     reject = client.post(f"/api/v1/share/requests/{rid}/review", json={"version": 2, "approve": False, "note": ""},
                          headers=token("bureau"))
     assert reject.status_code == 422 and reject.json()["error"]["field"] == "note"

@@ -9,25 +9,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from govdata.actor import Role
-from govdata.auth.models import User, UserRole
 from govdata.db import rowcount
 from govdata.jobs.registry import job
 from govdata.notifications.service import notify, notify_unit
 from govdata.sharing import grants
 from govdata.sharing.models import RequestStatus, ShareRequest
-from govdata.sharing.service import OPEN
+from govdata.sharing.service import OPEN, reviewers_of
 from govdata.timeutil import local_today
 from govdata.workdays.service import workdays_between
-
-
-def _reviewers(db: Session, req: ShareRequest) -> list[int]:
-    """The bureau, or for a county-level request that county's office."""
-    query = select(User.id).join(UserRole).where(User.is_active.is_(True))
-    if req.review_region_id is None:
-        query = query.where(UserRole.role == Role.BUREAU.value)
-    else:
-        query = query.where(UserRole.role == Role.COUNTY_OFFICE.value, User.unit.has(region_id=req.review_region_id))
-    return list(db.execute(query).scalars())
 
 
 def remind_due_requests(db: Session) -> int:
@@ -58,7 +47,7 @@ def remind_due_requests(db: Session) -> int:
             sent += notify_unit(db, unit_id=req.provider_unit_id, kind=kind, message=message, link=link,
                                 due_on=req.due_on, roles=(Role.STEWARD, Role.UNIT_HEAD))
         if req.status == RequestStatus.PENDING_REVIEW or overdue:
-            sent += notify(db, user_ids=_reviewers(db, req), kind=kind, message=message, link=link, due_on=req.due_on)
+            sent += notify(db, user_ids=reviewers_of(db, req), kind=kind, message=message, link=link, due_on=req.due_on)
     return sent
 
 

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from govdata import policy
 from govdata.actor import Actor, Role
 from govdata.audit.service import acting
+from govdata.auth.models import User, UserRole
 from govdata.catalog.models import CatalogEntry, EntryStatus, ShareType
 from govdata.config import Settings
 from govdata.db import rowcount
 from govdata.errors import Conflict, NotFound, RuleViolation
-from govdata.notifications.service import notify_unit
+from govdata.notifications.service import notify, notify_unit
 from govdata.orgs.models import System, Unit
 from govdata.policy import Action
 from govdata.sharing import agreements, grants
@@ -175,6 +176,16 @@ def _transition(db: Session, req: ShareRequest, *, expected: set[str], version: 
     db.refresh(req)
 
 
+def reviewers_of(db: Session, req: ShareRequest) -> list[int]:
+    """The bureau's people, or for a county-level request that county office's people."""
+    query = select(User.id).join(UserRole).where(User.is_active.is_(True))
+    if req.review_region_id is None:
+        query = query.where(UserRole.role == Role.BUREAU.value)
+    else:
+        query = query.where(UserRole.role == Role.COUNTY_OFFICE.value, User.unit.has(region_id=req.review_region_id))
+    return list(db.execute(query).scalars())
+
+
 def give_opinion(db: Session, actor: Actor, *, request_id: int, data: OpinionIn) -> ShareRequest:
     """The provider unit's opinion; then the request goes to the bureau (or the county office)."""
     req = get_request(db, request_id=request_id)
@@ -184,6 +195,9 @@ def give_opinion(db: Session, actor: Actor, *, request_id: int, data: OpinionIn)
         _transition(db, req, expected={RequestStatus.PENDING_OPINION.value}, version=data.version,
                     status=RequestStatus.PENDING_REVIEW.value, opinion_agree=data.agree, opinion=data.opinion,
                     opinion_by=actor.name, opinion_at=utcnow())
+        notify(db, user_ids=reviewers_of(db, req), kind="share.review", due_on=req.due_on,
+               message=f"共享申请 #{req.id}（{req.entry.name}）待审核，答复期限 {req.due_on}",
+               link=f"/sharing/requests/{req.id}")
         audit.details = {"agree": data.agree, "opinion": data.opinion}
     return req
 
