@@ -38,7 +38,7 @@ FIELDS = [("sfzh", "公民身份号码", 18, True, False), ("xm", "姓名", 50, 
           ("hjdz", "户籍地址", 200, False, False), ("lxdh", "联系电话", 20, False, False)]
 
 
-def _setup(ctx: BenchContext, rows: int) -> tuple[str, str, list[str]]:
+def _setup(ctx: BenchContext, rows: int) -> tuple[str, str, list[str], str]:
     """Demo organisations, a registered entry with `rows` rows, an active grant and a credential."""
     with ctx.database.write() as db:
         orgs_demo.seed(db, "bench-password")
@@ -72,7 +72,7 @@ def _setup(ctx: BenchContext, rows: int) -> tuple[str, str, list[str]]:
         admin = db.execute(select(User).where(User.username == "admin")).scalar_one()
         token = credentials.issue_credential(db, actor_for_user(admin, Method.CLI), ctx.settings,
                                              system_id=system.id).token
-    return "BENCH-RK", token, keys
+    return "BENCH-RK", token, keys, table.name
 
 
 def _free_port() -> int:
@@ -116,14 +116,14 @@ def _http_run(ctx: BenchContext, code: str, token: str, keys: list[str], audit: 
         proc.wait(timeout=30)
 
 
-def _bare(ctx: BenchContext, keys: list[str], seconds: float) -> LoadResult:
+def _bare(ctx: BenchContext, table: str, keys: list[str], seconds: float) -> LoadResult:
     """The plainest way: one driver connection, one indexed SELECT per key, no HTTP, no checks."""
     result = LoadResult()
     raw = ctx.database.engine.raw_connection()
     try:
         cursor = raw.cursor()
         mark = "?" if ctx.database.is_sqlite else "%s"
-        sql = f"SELECT sfzh, xm, hjdz FROM res_1 WHERE sfzh = {mark}"
+        sql = f"SELECT sfzh, xm, hjdz FROM {table} WHERE sfzh = {mark}"
         rng = random.Random(1)
         start = time.perf_counter()
         while time.perf_counter() - start < seconds:
@@ -141,8 +141,8 @@ def _bare(ctx: BenchContext, keys: list[str], seconds: float) -> LoadResult:
 def run(ctx: BenchContext) -> list[Figure]:
     rows = ctx.size(1_000_000, 50_000)
     seconds = 5.0 if ctx.quick else 20.0
-    code, token, keys = _setup(ctx, rows)
-    bare = _bare(ctx, keys, min(seconds, 5.0))
+    code, token, keys, table = _setup(ctx, rows)
+    bare = _bare(ctx, table, keys, min(seconds, 5.0))
     on = _http_run(ctx, code, token, keys, True, seconds)
     off = _http_run(ctx, code, token, keys, False, seconds)
     label = f"bare driver SELECT by key, 1 connection ({rows:,} rows)"
