@@ -70,7 +70,7 @@ def _lines(spool: Any) -> Any:
     return prepare
 
 
-@router.post("/resources/{code}/records", response_model=BatchResultRead)
+@router.post("/resources/{code:path}/records", response_model=BatchResultRead)
 async def push_records(request: Request, code: str, db: Db, mode: LoadMode = LoadMode.ALL_OR_NOTHING,
                        idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
                        actor: Actor = requires(Action.RESOURCE_PUSH)) -> Response:
@@ -93,7 +93,7 @@ async def push_records(request: Request, code: str, db: Db, mode: LoadMode = Loa
     return JSONResponse(body)
 
 
-@router.get("/resources/{code}/records", response_model=RecordsRead)
+@router.get("/resources/{code:path}/records", response_model=RecordsRead)
 def lookup_records(request: Request, code: str, db: WriteDb,
                    actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> RecordsRead:
     """The owner's lookup: `?{key or lookup field}=value` (repeat the parameter for several values)."""
@@ -105,7 +105,7 @@ def lookup_records(request: Request, code: str, db: WriteDb,
     return RecordsRead(records=owner.lookup_records(db, actor, entry=entry, field=names[0], values=values))
 
 
-@router.get("/resources/{code}/history", response_model=HistoryRead)
+@router.get("/resources/{code:path}/history", response_model=HistoryRead)
 def record_history(request: Request, code: str, db: WriteDb,
                    actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> HistoryRead:
     entry = service.get_entry_by_code(db, code=code)
@@ -113,7 +113,7 @@ def record_history(request: Request, code: str, db: WriteDb,
     return HistoryRead(history=owner.row_history(db, actor, entry=entry, key=key))
 
 
-@router.get("/resources/{code}/batches", response_model=list[BatchRead])
+@router.get("/resources/{code:path}/batches", response_model=list[BatchRead])
 def list_batches(code: str, db: WriteDb, limit: Annotated[int, Query(ge=1, le=500)] = 50,
                  actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> list[BatchRead]:
     entry = service.get_entry_by_code(db, code=code)

@@ -1,0 +1,159 @@
+"""Sharing API bench (issue 6): key lookups over real HTTP with 32 clients, audit on and off, beside a bare
+key lookup through the database driver.
+
+"Audit off" sets GOVDATA_SHARE_AUDIT=false on the bench's own server only, to show what the audit write
+costs; production never turns it off (every call's audit event is committed before the answer).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import insert, select, update
+
+from bench.harness import BenchContext, Figure
+from bench.httpload import LoadResult, run_load
+from govdata.actor import Method
+from govdata.auth import credentials
+from govdata.auth.models import User
+from govdata.auth.service import actor_for_user
+from govdata.catalog.models import CatalogEntry, EntryStatus, Field, ShareType
+from govdata.datastore.tables import create_tables
+from govdata.orgs import demo as orgs_demo
+from govdata.orgs.models import System, Unit
+from govdata.sharing import service
+from govdata.sharing.models import Grant
+from govdata.sharing.schemas import ShareRequestCreate
+from govdata.timeutil import local_today, utcnow
+
+CLIENTS = 32
+FIELDS = [("sfzh", "公民身份号码", 18, True, False), ("xm", "姓名", 50, False, True),
+          ("hjdz", "户籍地址", 200, False, False), ("lxdh", "联系电话", 20, False, False)]
+
+
+def _setup(ctx: BenchContext, rows: int) -> tuple[str, str, list[str], str]:
+    """Demo organisations, a registered entry with `rows` rows, an active grant and a credential."""
+    with ctx.database.write() as db:
+        orgs_demo.seed(db, "bench-password")
+        unit_id = db.execute(select(Unit.id).where(Unit.code == "dsjzx")).scalar_one()
+        entry = CatalogEntry(code="BENCH-RK", unit_id=unit_id, name="人口基础信息（压测）", category="base",
+                             category_code="1-01-001", format="database", share_type=ShareType.UNCONDITIONAL.value,
+                             open_type="closed", update_cycle="daily", ingest_mode="realtime",
+                             status=EntryStatus.REGISTERED.value, version=1, registered_at=utcnow())
+        entry.fields = [Field(position=i, name=n, label=label, data_type="C", length=length, is_key=key, is_lookup=lk)
+                        for i, (n, label, length, key, lk) in enumerate(FIELDS)]
+        db.add(entry)
+        db.flush()
+        table, _history = create_tables(db.connection(), entry)
+    now = utcnow()
+    keys = []
+    for start in range(0, rows, 50_000):
+        batch = [{"sfzh": f"350802{i:012d}", "xm": f"姓名{i}", "hjdz": f"新罗区{i % 977}号", "lxdh": f"138{i:08d}",
+                  "_updated_at": now, "_deleted": False} for i in range(start, min(rows, start + 50_000))]
+        with ctx.database.write() as db:
+            db.execute(insert(table), batch)
+        keys.extend(r["sfzh"] for r in batch[:: max(1, len(batch) // 200)])
+    with ctx.database.write() as db:
+        steward = db.execute(select(User).where(User.username == "steward_gaj")).scalar_one()
+        system = db.execute(select(System).join(Unit).where(Unit.code == "gaj")).scalars().first()
+        assert system is not None
+        data = ShareRequestCreate(code="BENCH-RK", fields=["sfzh", "xm", "hjdz"], duty="压测：身份核验",
+                                  legal_basis="压测", system_id=system.id, daily_volume=10_000_000,
+                                  valid_until=local_today().replace(year=local_today().year + 1))
+        service.submit_request(db, actor_for_user(steward, Method.CLI), ctx.settings, data=data)
+        db.execute(update(Grant).values(per_minute=10_000_000))
+        admin = db.execute(select(User).where(User.username == "admin")).scalar_one()
+        token = credentials.issue_credential(db, actor_for_user(admin, Method.CLI), ctx.settings,
+                                             system_id=system.id).token
+    return "BENCH-RK", token, keys, table.name
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(ctx: BenchContext, audit: bool, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {**os.environ, "GOVDATA_DATABASE_URL": ctx.database.url, "GOVDATA_HOME": str(ctx.workdir / "home"),
+           "GOVDATA_RUN_JOBS_IN_SERVER": "false", "GOVDATA_SECRET_KEY": "bench",
+           "GOVDATA_SHARE_AUDIT": "true" if audit else "false"}
+    log = open(Path(ctx.workdir) / f"uvicorn-{port}.log", "wb")  # noqa: SIM115 (closed with the process)
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "govdata.asgi:app", "--host", "127.0.0.1",
+                             "--port", str(port), "--workers", str(workers), "--no-access-log",
+                             "--log-level", "warning"], env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("uvicorn did not start")
+
+
+def _http_run(ctx: BenchContext, code: str, token: str, keys: list[str], audit: bool, seconds: float) -> LoadResult:
+    proc, base = _serve(ctx, audit, workers=2)
+    try:
+        headers = {"Authorization": f"Bearer {token}", "X-Operator": "bench"}
+
+        def path_for(rng: random.Random) -> str:
+            return f"/api/v1/share/{code}/records?sfzh={rng.choice(keys)}"
+
+        run_load(base, path_for, headers, clients=CLIENTS, seconds=1)  # warm up connections and caches
+        return run_load(base, path_for, headers, clients=CLIENTS, seconds=seconds)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _bare(ctx: BenchContext, table: str, keys: list[str], seconds: float) -> LoadResult:
+    """The plainest way: one driver connection, one indexed SELECT per key, no HTTP, no checks."""
+    result = LoadResult()
+    raw = ctx.database.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        mark = "?" if ctx.database.is_sqlite else "%s"
+        sql = f"SELECT sfzh, xm, hjdz FROM {table} WHERE sfzh = {mark}"
+        rng = random.Random(1)
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            t = time.perf_counter()
+            cursor.execute(sql, (rng.choice(keys),))
+            cursor.fetchall()
+            result.latencies.append(time.perf_counter() - t)
+            result.ok += 1
+        result.seconds = time.perf_counter() - start
+    finally:
+        raw.close()
+    return result
+
+
+def run(ctx: BenchContext) -> list[Figure]:
+    rows = ctx.size(1_000_000, 50_000)
+    seconds = 5.0 if ctx.quick else 20.0
+    code, token, keys, table = _setup(ctx, rows)
+    bare = _bare(ctx, table, keys, min(seconds, 5.0))
+    on = _http_run(ctx, code, token, keys, True, seconds)
+    off = _http_run(ctx, code, token, keys, False, seconds)
+    label = f"bare driver SELECT by key, 1 connection ({rows:,} rows)"
+    ctx.notes.append(f"sharing: audit on {on.statuses}, audit off {off.statuses}")
+    return [
+        Figure(f"share lookup, audit on ({CLIENTS} clients, HTTP, {rows:,} rows)", on.per_second, "lookups/s",
+               plain=bare.per_second, plain_label=label, target=">= 1000"),
+        Figure("share lookup p99, audit on", on.percentile(0.99) * 1000, "ms",
+               plain=bare.percentile(0.99) * 1000, plain_label="bare driver p99", target="< 50"),
+        Figure(f"share lookup, audit off (bench only) ({CLIENTS} clients)", off.per_second, "lookups/s",
+               plain=on.per_second, plain_label="same run with audit on"),
+        Figure("share lookup p99, audit off (bench only)", off.percentile(0.99) * 1000, "ms",
+               plain=on.percentile(0.99) * 1000, plain_label="p99 with audit on"),
+    ]

@@ -1,0 +1,157 @@
+"""数据使用协议: generated on approval from the decided request, hashed, accepted by both unit heads."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from govdata import policy
+from govdata.actor import Actor, Role
+from govdata.audit.service import acting
+from govdata.auth.models import User, UserRole
+from govdata.db import rowcount
+from govdata.errors import Conflict, NotFound
+from govdata.notifications.service import notify
+from govdata.policy import Action
+from govdata.sharing.models import Grant, ShareRequest, UseAgreement
+from govdata.sharing.scope import ShareRequestRef
+from govdata.timeutil import fmt, utcnow
+
+DUTIES = [
+    "一、使用方仅可将共享数据用于本协议所列履职用途，不得用于其他目的。",
+    "二、使用方不得以任何形式将共享数据提供、转让或出售给第三方（含其他单位、企业和个人）。",
+    "三、使用方应落实数据安全责任：按最小必要原则访问；接入系统须持有有效的网络安全等级保护测评；"
+    "调用人员须实名并在调用时注明；发生泄露等安全事件应立即报告并配合处置。",
+    "四、每次调用均被平台记录（用途、调用人、批准人、内容、时间、方式、介质），日志推送给提供方，保存不少于六个月。",
+    "五、期限届满、用途消失或违反本协议的，平台可立即暂停或撤销访问权限。",
+]
+
+
+def canonical_text(req: ShareRequest) -> str:
+    """The agreement's text; its sha256 is stored with the grant, so the same inputs give the same hash."""
+    fields = {f.name: f.label for f in req.entry.fields}
+    names = req.approved_field_names or req.field_names
+    lines = [
+        "政务数据共享使用协议",
+        f"协议编号：SA-{req.id:06d}",
+        f"提供方：{req.provider.name}（统一社会信用代码 {req.provider.uscc}）",
+        f"使用方：{req.unit.name}（统一社会信用代码 {req.unit.uscc}）",
+        f"调用系统：{req.system.name}（等保 {req.system.assessment_level} 级，报告 {req.system.assessment_report_no}）",
+        f"数据资源：{req.entry.name}（目录编码 {req.resource_code}，共享类型 {req.share_type}）",
+        "共享信息项：" + "、".join(f"{fields.get(n, n)}（{n}）" for n in names),
+        f"用途（履职需要）：{req.duty}",
+        f"依据：{req.legal_basis}",
+        f"使用期限：自批准之日起至 {req.approved_until or req.valid_until}",
+        f"预计日调用量：{req.daily_volume}",
+        f"审核：{req.decided_by}（{fmt(req.decided_at)}）",
+        "双方约定：",
+        *DUTIES,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def generate(db: Session, req: ShareRequest) -> UseAgreement:
+    text = canonical_text(req)
+    agreement = UseAgreement(request_id=req.id, unit_id=req.unit_id, provider_unit_id=req.provider_unit_id,
+                             text=text, content_hash=content_hash(text), created_at=utcnow())
+    db.add(agreement)
+    db.flush()
+    return agreement
+
+
+def get_agreement(db: Session, *, agreement_id: int) -> UseAgreement:
+    agreement = db.get(UseAgreement, agreement_id)
+    if agreement is None:
+        raise NotFound("协议不存在", field="agreement_id")
+    return agreement
+
+
+def agreement_for_request(db: Session, *, request_id: int) -> UseAgreement | None:
+    return db.execute(select(UseAgreement).where(UseAgreement.request_id == request_id)).scalar_one_or_none()
+
+
+def can_read(actor: Actor, agreement: UseAgreement) -> bool:
+    if actor.has(Role.CENTER, Role.BUREAU, Role.SECURITY, Role.COUNTY_OFFICE, Role.PLATFORM):
+        return True
+    return actor.unit_id in (agreement.unit_id, agreement.provider_unit_id)
+
+
+def accept_agreement(db: Session, actor: Actor, *, agreement_id: int) -> UseAgreement:
+    """One unit head accepts for its side; the second acceptance tells the center to activate the grant."""
+    agreement = get_agreement(db, agreement_id=agreement_id)
+    side_unit = agreement.provider_unit_id if actor.unit_id == agreement.provider_unit_id else agreement.unit_id
+    with acting(db, actor, Action.AGREEMENT_ACCEPT, target=ShareRequestRef(agreement.request_id, side_unit),
+                target_type="use_agreement", owner_unit_id=agreement.provider_unit_id,
+                resource_code=agreement.request.resource_code) as audit:
+        is_provider = side_unit == agreement.provider_unit_id
+        by_col = UseAgreement.provider_accepted_by if is_provider else UseAgreement.consumer_accepted_by
+        at_col = UseAgreement.provider_accepted_at if is_provider else UseAgreement.consumer_accepted_at
+        result = db.execute(update(UseAgreement).where(UseAgreement.id == agreement.id, at_col.is_(None))
+                            .values({by_col: actor.name, at_col: utcnow()})
+                            .execution_options(synchronize_session=False))
+        if rowcount(result) != 1:
+            raise Conflict("本单位已接受该协议", field="agreement_id")
+        db.refresh(agreement)
+        audit.details = {"side": "provider" if is_provider else "consumer", "content_hash": agreement.content_hash}
+        if agreement.fully_accepted:
+            centers = db.execute(select(User.id).join(UserRole).where(UserRole.role == Role.CENTER.value,
+                                                                     User.is_active.is_(True))).scalars()
+            notify(db, user_ids=list(centers), kind="grant.activate",
+                   message=f"协议 SA-{agreement.request_id:06d} 双方已接受，请开通访问权限",
+                   link=f"/sharing/requests/{agreement.request_id}")
+    return agreement
+
+
+def ensure_reader(actor: Actor, agreement: UseAgreement) -> None:
+    if not can_read(actor, agreement):
+        raise policy.Denied(actor, Action.USAGE_VIEW, ShareRequestRef(agreement.request_id, agreement.unit_id),
+                            "只能查看本单位参与的协议")
+
+
+def grant_of(db: Session, agreement: UseAgreement) -> Grant | None:
+    return db.execute(select(Grant).where(Grant.agreement_id == agreement.id)).scalar_one_or_none()
+
+
+def render_pdf(agreement: UseAgreement) -> bytes:
+    """The agreement as PDF, with reportlab's built-in Chinese CID font (no font file needed)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    width, height = A4
+    y = height - 60
+    lines = agreement.text.splitlines() + [
+        "",
+        f"使用方确认：{agreement.consumer_accepted_by or '（未确认）'} {fmt(agreement.consumer_accepted_at)}",
+        f"提供方确认：{agreement.provider_accepted_by or '（未确认）'} {fmt(agreement.provider_accepted_at)}",
+        f"协议内容 SHA-256：{agreement.content_hash}",
+    ]
+    for index, line in enumerate(lines):
+        size = 16 if index == 0 else 10
+        for part in _wrap(line, 44 if size == 10 else 30):
+            if y < 50:
+                pdf.showPage()
+                y = height - 60
+            pdf.setFont("STSong-Light", size)
+            pdf.drawString(50, y, part)
+            y -= size + 8
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    if not line:
+        return [""]
+    return [line[i:i + width] for i in range(0, len(line), width)]

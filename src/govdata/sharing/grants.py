@@ -1,0 +1,142 @@
+"""Grants (访问权限): created on approval, activated by the center after both acceptances,
+suspended or revoked at once by the provider, the bureau or security; expired by a job."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from govdata import policy
+from govdata.actor import Actor, Role
+from govdata.audit.service import acting
+from govdata.config import Settings
+from govdata.db import rowcount
+from govdata.errors import Conflict, NotFound, RuleViolation
+from govdata.notifications.service import notify_unit
+from govdata.policy import Action
+from govdata.sharing.models import Grant, GrantStatus, ShareRequest, UseAgreement
+from govdata.sharing.scope import GrantRef
+from govdata.timeutil import local_today, utcnow
+
+STATUS_LABELS = {
+    GrantStatus.PENDING: "待开通", GrantStatus.ACTIVE: "有效", GrantStatus.SUSPENDED: "已暂停",
+    GrantStatus.EXPIRED: "已过期", GrantStatus.REVOKED: "已撤销",
+}
+
+
+def create_grant(db: Session, settings: Settings, req: ShareRequest, agreement: UseAgreement, *,
+                 active: bool) -> Grant:
+    entry = req.entry
+    keys = [f.name for f in entry.fields if f.is_key or f.is_lookup]
+    grant = Grant(request_id=req.id, agreement_id=agreement.id, entry_id=entry.id, resource_code=req.resource_code,
+                  system_id=req.system_id, unit_id=req.unit_id, provider_unit_id=req.provider_unit_id,
+                  fields=req.approved_fields or req.fields, key_fields=",".join(keys),
+                  daily_quota=req.daily_volume, per_minute=settings.share_rate_per_minute, purpose=req.duty,
+                  approver=req.decided_by, agreement_hash=agreement.content_hash, valid_from=local_today(),
+                  valid_until=req.approved_until or req.valid_until,
+                  status=(GrantStatus.ACTIVE if active else GrantStatus.PENDING).value,
+                  activated_at=utcnow() if active else None)
+    db.add(grant)
+    db.flush()
+    if active:
+        _expire_renewed(db, grant)
+    return grant
+
+
+def get_grant(db: Session, *, grant_id: int) -> Grant:
+    grant = db.get(Grant, grant_id)
+    if grant is None:
+        raise NotFound("访问权限不存在", field="grant_id")
+    return grant
+
+
+def grant_for_request(db: Session, *, request_id: int) -> Grant | None:
+    return db.execute(select(Grant).where(Grant.request_id == request_id)).scalar_one_or_none()
+
+
+def list_grants(db: Session, actor: Actor) -> list[Grant]:
+    query = select(Grant).order_by(Grant.id.desc()).limit(1000)
+    if not actor.has(Role.CENTER, Role.BUREAU, Role.SECURITY, Role.PLATFORM):
+        query = query.where((Grant.unit_id == actor.unit_id) | (Grant.provider_unit_id == actor.unit_id))
+    return list(db.execute(query).scalars())
+
+
+def _move(db: Session, grant: Grant, *, expected: set[str], status: GrantStatus, reason: str) -> None:
+    values: dict[str, object] = {"status": status.value, "status_reason": reason}
+    if status == GrantStatus.ACTIVE:
+        values["activated_at"] = utcnow()
+    result = db.execute(update(Grant).where(Grant.id == grant.id, Grant.status.in_(expected)).values(**values)
+                        .execution_options(synchronize_session=False))
+    if rowcount(result) != 1:
+        label = STATUS_LABELS.get(GrantStatus(grant.status), grant.status)
+        raise Conflict(f"访问权限当前状态为“{label}”，不能进行此操作", field="status")
+    db.refresh(grant)
+
+
+def activate_grant(db: Session, actor: Actor, *, grant_id: int) -> Grant:
+    """The center opens access once both unit heads accepted the agreement (or resumes a suspended one)."""
+    grant = get_grant(db, grant_id=grant_id)
+    ref = GrantRef(grant.id, grant.provider_unit_id, grant.resource_code)
+    with acting(db, actor, Action.GRANT_ACTIVATE, target=ref, target_type="grant", resource_code=grant.resource_code,
+                owner_unit_id=grant.provider_unit_id) as audit:
+        agreement = db.get(UseAgreement, grant.agreement_id)
+        assert agreement is not None
+        if not agreement.fully_accepted:
+            raise RuleViolation("使用协议尚未经双方接受，不能开通", field="agreement")
+        if grant.valid_until < local_today():
+            raise RuleViolation("访问权限已过期，请重新申请", field="valid_until")
+        before = grant.status
+        _move(db, grant, expected={GrantStatus.PENDING.value, GrantStatus.SUSPENDED.value},
+              status=GrantStatus.ACTIVE, reason="")
+        _expire_renewed(db, grant)
+        notify_unit(db, unit_id=grant.unit_id, kind="grant.active",
+                    message=f"对 {grant.resource_code} 的访问权限已开通", link="/sharing/grants",
+                    roles=(Role.STEWARD, Role.UNIT_HEAD))
+        audit.details = {"before": before, "after": grant.status, "agreement_hash": grant.agreement_hash}
+    return grant
+
+
+def _expire_renewed(db: Session, grant: Grant) -> None:
+    """A renewal replaces the grant it renews once it is active."""
+    req = db.get(ShareRequest, grant.request_id)
+    if req is not None and req.renewal_of_grant_id:
+        db.execute(update(Grant).where(Grant.id == req.renewal_of_grant_id,
+                                       Grant.status.in_([GrantStatus.ACTIVE.value, GrantStatus.SUSPENDED.value]))
+                   .values(status=GrantStatus.EXPIRED.value, status_reason=f"已由续期权限 #{grant.id} 取代"))
+
+
+def _stop(db: Session, actor: Actor, grant_id: int, status: GrantStatus, reason: str) -> Grant:
+    grant = get_grant(db, grant_id=grant_id)
+    ref = GrantRef(grant.id, grant.provider_unit_id, grant.resource_code)
+    with acting(db, actor, Action.GRANT_SUSPEND, target=ref, target_type="grant", resource_code=grant.resource_code,
+                owner_unit_id=grant.provider_unit_id) as audit:
+        if not actor.has(Role.BUREAU, Role.SECURITY, Role.PLATFORM) and actor.unit_id != grant.provider_unit_id:
+            raise policy.Denied(actor, Action.GRANT_SUSPEND, ref,
+                                "只有提供单位、大数据局或网络安全监管部门可以暂停或撤销")
+        expected = {GrantStatus.ACTIVE.value, GrantStatus.PENDING.value}
+        if status == GrantStatus.REVOKED:
+            expected.add(GrantStatus.SUSPENDED.value)
+        before = grant.status
+        _move(db, grant, expected=expected, status=status, reason=reason)
+        notify_unit(db, unit_id=grant.unit_id, kind=f"grant.{status.value}",
+                    message=f"对 {grant.resource_code} 的访问权限已{STATUS_LABELS[status]}：{reason}",
+                    link="/sharing/grants", roles=(Role.STEWARD, Role.UNIT_HEAD))
+        audit.details = {"before": before, "after": status.value, "reason": reason}
+    return grant
+
+
+def suspend_grant(db: Session, actor: Actor, *, grant_id: int, reason: str) -> Grant:
+    return _stop(db, actor, grant_id, GrantStatus.SUSPENDED, reason)
+
+
+def revoke_grant(db: Session, actor: Actor, *, grant_id: int, reason: str) -> Grant:
+    return _stop(db, actor, grant_id, GrantStatus.REVOKED, reason)
+
+
+def expire_grants(db: Session) -> int:
+    """Grants past their validity become expired (the lookup refuses them already; this keeps lists true)."""
+    result = db.execute(update(Grant).where(Grant.valid_until < local_today(),
+                                            Grant.status.in_([GrantStatus.ACTIVE.value, GrantStatus.PENDING.value,
+                                                              GrantStatus.SUSPENDED.value]))
+                        .values(status=GrantStatus.EXPIRED.value, status_reason="使用期限届满"))
+    return rowcount(result)

@@ -1,0 +1,230 @@
+"""The sharing API's hot path (第十三条): one key lookup of granted fields, counted and audited.
+
+Lean on purpose: SQLAlchemy Core only, one transaction that checks the grant, counts the call against
+the grant's daily quota and per-minute rate (a row per grant per day, updated atomically, so every app
+process sees the same counts), reads the rows by key with bound parameters (values are taken literally)
+and appends the AuditEvent. The caller commits that transaction before it answers: if the audit event
+cannot be written, nothing is returned (fail-closed, 503).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+from urllib.parse import unquote
+
+from sqlalchemy import Table, bindparam, case, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from govdata.actor import Actor
+from govdata.audit import chain
+from govdata.audit.service import AuditDraft
+from govdata.catalog.models import CatalogEntry, EntryStatus
+from govdata.config import Settings
+from govdata.datastore.tables import resource_table
+from govdata.db import rowcount
+from govdata.errors import BadRequest, Forbidden, GovdataError, NotFound, TooManyRequests, Unavailable
+from govdata.policy import Action
+from govdata.sharing.models import Grant, GrantStatus, GrantUsage
+from govdata.timeutil import DISPLAY_TZ, local_today
+
+_entries: Table = CatalogEntry.__table__  # type: ignore[assignment]
+_grants: Table = Grant.__table__  # type: ignore[assignment]
+_usage: Table = GrantUsage.__table__  # type: ignore[assignment]
+
+# Table objects describe the schema only (no data, no counters): cached per database, entry, registered
+# version and last change, so that a changed entry or another database never reuses a stale shape.
+_TABLES: dict[tuple[Any, ...], Table] = {}
+# Statements built once with bind parameters: the hot path only binds values (SQLAlchemy caches the SQL).
+_ENTRY_BY_CODE = select(_entries.c.id, _entries.c.unit_id, _entries.c.status, _entries.c.version,
+                        _entries.c.updated_at).where(_entries.c.code == bindparam("code"))
+_GRANTS_OF = select(_grants).where(_grants.c.entry_id == bindparam("entry_id"),
+                                   _grants.c.system_id == bindparam("system_id"))
+_COUNT = (update(_usage)
+          .where(_usage.c.grant_id == bindparam("g"), _usage.c.day == bindparam("d"),
+                 _usage.c.calls < bindparam("quota"),
+                 or_(_usage.c.minute != bindparam("m"), _usage.c.minute_calls < bindparam("per_minute")))
+          .values(calls=_usage.c.calls + 1, minute=bindparam("m"),
+                  minute_calls=case((_usage.c.minute == bindparam("m"), _usage.c.minute_calls + 1), else_=1)))
+_CALLS = select(_usage.c.calls).where(_usage.c.grant_id == bindparam("g"), _usage.c.day == bindparam("d"))
+_QUERIES: dict[tuple[Any, ...], Any] = {}
+_REFUSAL_ORDER = [GrantStatus.SUSPENDED, GrantStatus.PENDING, GrantStatus.EXPIRED, GrantStatus.REVOKED]
+_REFUSALS = {
+    GrantStatus.SUSPENDED: "本系统对该目录的访问权限已暂停",
+    GrantStatus.PENDING: "访问权限尚未开通（待双方接受协议并由大数据中心开通）",
+    GrantStatus.EXPIRED: "本系统对该目录的访问权限已过期",
+    GrantStatus.REVOKED: "本系统对该目录的访问权限已撤销",
+}
+
+
+@dataclass
+class LookupContext:
+    """What is known about a call so far; a refused call is audited with it."""
+
+    code: str
+    key_field: str | None
+    values: list[str]
+    entry_id: int | None = None
+    owner_unit_id: int | None = None
+    grant: Any = None  # the grant row, once found
+
+
+def parse_keys(items: list[tuple[str, str]], max_keys: int) -> tuple[str, list[str]]:
+    """`?sfzh=a&sfzh=b` or `?sfzh=a,b` (values cannot contain commas): one key field, 1..max values."""
+    names = list(dict.fromkeys(name for name, _ in items))
+    if not names:
+        raise BadRequest("缺少查询键：请用 ?<查询字段>=<值> 指定", field="key")
+    if len(names) > 1:
+        raise BadRequest("一次只能按一个查询字段查询", field=names[1])
+    name = names[0]
+    values = [v.strip() for _, raw in items for v in raw.split(",")]
+    if not values or any(v == "" for v in values):
+        raise BadRequest("查询键的值不能为空", field=name)
+    values = list(dict.fromkeys(values))
+    if len(values) > max_keys:
+        raise BadRequest(f"一次最多查询 {max_keys} 个键值", field=name)
+    return name, values
+
+
+def _find_grant(conn: Connection, actor: Actor, ctx: LookupContext) -> Any:
+    entry = conn.execute(_ENTRY_BY_CODE, {"code": ctx.code}).first()
+    if entry is None or entry.status != EntryStatus.REGISTERED:
+        raise NotFound(f"目录 {ctx.code} 不存在或未登记", field="code")
+    ctx.entry_id, ctx.owner_unit_id = entry.id, entry.unit_id
+    rows = conn.execute(_GRANTS_OF, {"entry_id": entry.id, "system_id": actor.system_id}).all()
+    today = local_today()
+    live = [r for r in rows if r.status == GrantStatus.ACTIVE and r.valid_until >= today]
+    if live:
+        ctx.grant = live[0]
+        return entry
+    if not rows:
+        raise Forbidden("本系统没有该目录的访问权限（请先提交共享申请）", field="Authorization")
+    lapsed = [r for r in rows if r.status == GrantStatus.ACTIVE]
+    if lapsed:
+        ctx.grant = lapsed[0]
+        raise Forbidden(_REFUSALS[GrantStatus.EXPIRED], field="Authorization")
+    worst = min(rows, key=lambda r: _REFUSAL_ORDER.index(GrantStatus(r.status)))
+    ctx.grant = worst
+    raise Forbidden(_REFUSALS[GrantStatus(worst.status)], field="Authorization")
+
+
+def _seconds_to_midnight(now: datetime) -> int:
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo)
+    return max(1, math.ceil((tomorrow - now).total_seconds()))
+
+
+def _count_call(conn: Connection, grant: Any) -> None:
+    """One call against the grant's daily quota and per-minute rate, atomically, or 429."""
+    now = datetime.now(DISPLAY_TZ)
+    day, minute = now.date(), now.hour * 60 + now.minute
+    params = {"g": grant.id, "d": day, "quota": grant.daily_quota, "m": minute, "per_minute": grant.per_minute}
+    if rowcount(conn.execute(_COUNT, params)) == 1:
+        return
+    maker = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    # The day's first call makes the row (a concurrent first call may have made it already), then counts.
+    conn.execute(maker(_usage).values(grant_id=grant.id, day=day, calls=0, minute=minute,
+                                      minute_calls=0).on_conflict_do_nothing())
+    if rowcount(conn.execute(_COUNT, params)) == 1:
+        return
+    row = conn.execute(_CALLS, {"g": grant.id, "d": day}).one()
+    if row.calls >= grant.daily_quota:
+        raise TooManyRequests(f"已达到每日调用限额 {grant.daily_quota} 次", retry_after=_seconds_to_midnight(now))
+    raise TooManyRequests(f"调用过于频繁（每分钟最多 {grant.per_minute} 次）", retry_after=60 - now.second)
+
+
+def _shape_key(conn: Connection, entry_row: Any) -> tuple[Any, ...]:
+    return (str(conn.engine.url), entry_row.id, entry_row.version, entry_row.updated_at)
+
+
+def _table(db: Session, entry_row: Any) -> Table:
+    key = _shape_key(db.connection(), entry_row)
+    table = _TABLES.get(key)
+    if table is None:
+        entry = db.get(CatalogEntry, entry_row.id)
+        assert entry is not None
+        table = _TABLES[key] = resource_table(entry)
+    return table
+
+
+def _query(conn: Connection, entry_row: Any, table: Table, fields: str, key_field: str) -> Any:
+    key = (*_shape_key(conn, entry_row), fields, key_field)
+    query = _QUERIES.get(key)
+    if query is None:
+        query = _QUERIES[key] = select(*[table.c[name] for name in fields.split(",")]).where(
+            table.c[key_field].in_(bindparam("keys", expanding=True)), table.c._deleted.is_(False))
+    return query
+
+
+def _typed(table: Table, key_field: str, values: list[str]) -> list[Any]:
+    """Values compared as the column's type (a date key takes ISO dates); text keys stay literal text."""
+    python_type = table.c[key_field].type.python_type
+    if python_type is str:
+        return values
+    try:
+        if python_type is date:
+            return [date.fromisoformat(v) for v in values]
+        return [python_type(v) for v in values]
+    except (ValueError, TypeError) as exc:
+        raise BadRequest(f"查询键的值类型不正确：{exc}", field=key_field) from exc
+
+
+def lookup_records(db: Session, actor: Actor, settings: Settings, ctx: LookupContext) -> list[dict[str, Any]]:
+    """Check, count, read and audit one call inside `db`'s transaction; the caller commits before answering."""
+    if not actor.operator:
+        raise BadRequest("缺少 X-Operator 头：请注明系统代表的经办人", field="X-Operator")
+    actor = with_operator(actor)
+    conn = db.connection()
+    entry_row = _find_grant(conn, actor, ctx)
+    grant = ctx.grant
+    key_fields = grant.key_fields.split(",")
+    assert ctx.key_field is not None
+    if ctx.key_field not in key_fields:
+        raise BadRequest(f"{ctx.key_field} 不是可查询的字段，可用：{'、'.join(key_fields)}", field=ctx.key_field)
+    _count_call(conn, grant)
+    table = _table(db, entry_row)
+    fields = grant.fields.split(",")
+    query = _query(conn, entry_row, table, grant.fields, ctx.key_field)
+    keys = _typed(table, ctx.key_field, ctx.values)
+    records = [dict(zip(fields, row, strict=True)) for row in conn.execute(query, {"keys": keys})]
+    if settings.share_audit:
+        draft = _draft(actor, ctx, outcome="ok", rows=len(records))
+        try:
+            chain.append(conn, [draft.to_row()])
+        except Exception as exc:  # fail closed: no audit event, no data
+            raise Unavailable("审计日志无法写入，本次调用未返回数据，请稍后重试") from exc
+    return records
+
+
+def with_operator(actor: Actor) -> Actor:
+    """HTTP headers are ASCII: a Chinese name comes percent-encoded (UTF-8) and is stored decoded."""
+    if actor.operator and "%" in actor.operator:
+        return replace(actor, operator=unquote(actor.operator)[:128])
+    return actor
+
+
+def _draft(actor: Actor, ctx: LookupContext, *, outcome: str, rows: int | None,
+           reason: str | None = None, status: int | None = None) -> AuditDraft:
+    grant = ctx.grant
+    details: dict[str, Any] = {"key_field": ctx.key_field, "keys": ctx.values[:100]}
+    if grant is not None:
+        details["grant_id"] = grant.id
+        details["fields"] = grant.fields.split(",")
+    if reason:
+        details["reason"], details["status"] = reason, status
+    return AuditDraft(actor=actor, action=Action.SHARE_LOOKUP, target_type="grant" if grant is not None else "entry",
+                      target_id=grant.id if grant is not None else ctx.entry_id, resource_code=ctx.code,
+                      owner_unit_id=ctx.owner_unit_id, purpose=grant.purpose if grant is not None else None,
+                      approver=grant.approver if grant is not None else None, medium="network", outcome=outcome,
+                      row_count=rows, details=details)
+
+
+def refusal_row(actor: Actor, ctx: LookupContext, error: GovdataError) -> dict[str, Any]:
+    """The audit row of a refused call (written by the caller in its own short transaction)."""
+    outcome = "limited" if isinstance(error, TooManyRequests) else "error" if error.status >= 500 else "denied"
+    draft = _draft(with_operator(actor), ctx, outcome=outcome, rows=0, reason=error.message, status=error.status)
+    return draft.to_row()

@@ -1,0 +1,26 @@
+"""Sharing's hooks: tell the units holding grants on an entry when a new version is registered (第八条)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from govdata import hooks
+from govdata.actor import Role
+from govdata.notifications.service import notify_unit
+from govdata.sharing.models import Grant, GrantStatus
+
+
+@hooks.register_entry_change_listener
+def tell_grant_holders(db: Session, *, entry: Any, version: int, diff: Mapping[str, Any]) -> None:
+    if version <= 1:
+        return
+    units = db.execute(select(Grant.unit_id).where(Grant.entry_id == entry.id,
+                                                   Grant.status == GrantStatus.ACTIVE.value).distinct()).scalars()
+    for unit_id in units:
+        notify_unit(db, unit_id=unit_id, kind="catalog.changed",
+                    message=f"您有权访问的目录 {entry.code}（{entry.name}）已更新为第 {version} 版，请核对信息项变化",
+                    link=f"/catalog/{entry.code}", roles=(Role.STEWARD, Role.UNIT_HEAD))

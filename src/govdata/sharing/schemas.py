@@ -1,0 +1,120 @@
+"""Pydantic shapes of the sharing domain (shape only; rules that need the database are in the services)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ShareRequestCreate(BaseModel):
+    code: str = Field(min_length=1, max_length=64, description="目录编码")
+    fields: list[str] = Field(min_length=1, max_length=200, description="申请的信息项（子集）")
+    duty: str = Field(min_length=2, max_length=2000, description="履职需要")
+    legal_basis: str = Field(min_length=2, max_length=2000, description="法律依据")
+    system_id: int = Field(gt=0, description="调用数据的本单位接入系统")
+    valid_until: date = Field(description="使用期限（至）")
+    daily_volume: int = Field(gt=0, le=10_000_000, description="预计日调用量")
+    renewal_of_grant_id: int | None = None
+
+
+class OpinionIn(BaseModel):
+    version: int = Field(ge=1)
+    agree: bool
+    opinion: str = Field(min_length=2, max_length=2000)
+
+
+class ReviewIn(BaseModel):
+    version: int = Field(ge=1)
+    approve: bool
+    note: str = Field(default="", max_length=2000)
+    fields: list[str] | None = Field(default=None, description="批准的信息项（可少于申请）")
+    valid_until: date | None = Field(default=None, description="批准的期限（可短于申请）")
+
+
+class VersionIn(BaseModel):
+    version: int = Field(ge=1)
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=2, max_length=2000)
+
+
+class ShareRequestRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    resource_code: str
+    unit_id: int
+    provider_unit_id: int
+    system_id: int
+    share_type: str
+    field_names: list[str]
+    duty: str
+    legal_basis: str
+    valid_until: date
+    daily_volume: int
+    review_region_id: int | None
+    status: str
+    version: int
+    submitted_at: datetime
+    due_on: date | None
+    due_estimated: bool
+    opinion_agree: bool | None
+    opinion: str
+    decision_note: str
+    approved_field_names: list[str]
+    approved_until: date | None
+
+
+class GrantRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    request_id: int
+    resource_code: str
+    system_id: int
+    unit_id: int
+    provider_unit_id: int
+    field_names: list[str]
+    key_field_names: list[str]
+    daily_quota: int
+    per_minute: int
+    valid_from: date
+    valid_until: date
+    status: str
+    status_reason: str
+    agreement_hash: str
+
+
+class AgreementRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    request_id: int
+    text: str
+    content_hash: str
+    consumer_accepted_at: datetime | None
+    provider_accepted_at: datetime | None
+
+
+class CredentialRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    system_id: int | None
+    prefix: str
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+
+
+class IssuedCredentialRead(BaseModel):
+    token: str = Field(description="凭证明文，只显示这一次")
+    credential: CredentialRead
+
+
+class RecordsOut(BaseModel):
+    records: list[dict[str, Any]]

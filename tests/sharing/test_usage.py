@@ -1,0 +1,51 @@
+"""Usage views (第二十一条) and the catalog-change hook (第八条)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select
+
+from govdata.catalog.models import CatalogEntry, ShareType
+from govdata.hooks import entry_changed
+from govdata.notifications.models import Notification
+from tests.sharing.factories import PEOPLE_ROWS, later, make_entry, system_id, token_for
+
+
+def _granted(database, settings, client, token) -> tuple[str, str]:
+    code = make_entry(database, unit_code="gaj", share_type=ShareType.UNCONDITIONAL, rows=PEOPLE_ROWS)
+    body = {"code": code, "fields": ["zjhm", "xm"], "duty": "低保家庭身份核验", "legal_basis": "依据某条",
+            "system_id": system_id(database, "mz"), "valid_until": later(), "daily_volume": 50}
+    assert client.post("/api/v1/share/requests", json=body, headers=token("steward_mz")).status_code == 201
+    return code, token_for(database, settings, "mz")
+
+
+def test_provider_and_consumer_see_usage_and_export(database, settings, client, token, web):
+    code, tok = _granted(database, settings, client, token)
+    headers = {"Authorization": f"Bearer {tok}", "X-Operator": "clerk"}
+    client.get(f"/api/v1/share/{code}/records?zjhm={PEOPLE_ROWS[0]['zjhm']}", headers=headers)
+    client.get(f"/api/v1/share/{code}/records?zjhm={PEOPLE_ROWS[1]['zjhm']}", headers=headers)
+    client.get(f"/api/v1/share/{code}/records?dz=1", headers=headers)
+    provider = web("steward_gaj").get("/sharing/usage")
+    assert provider.status_code == 200 and "低保家庭身份核验" in provider.text
+    csv_text = web("head_gaj").get("/sharing/usage.csv?side=provider").text
+    line = next(x for x in csv_text.splitlines() if code in x and ",ok," in x)
+    assert line.split(",")[6:8] == ["2", "2"]  # two calls, two rows
+    assert any(code in x and ",denied," in x for x in csv_text.splitlines())
+    consumer = web("steward_mz").get("/sharing/usage.csv?side=consumer").text
+    row = next(r for r in csv.reader(io.StringIO(consumer)) if code in r)
+    assert row[3:7] == ["zjhm,xm", "50", "2", "2"]  # the refused call (not a lookup field) is not counted
+    other = web("steward_rsj").get("/sharing/usage.csv?side=provider").text
+    assert code not in other
+    assert client.get("/sharing/usage.csv?side=x", headers=token("steward_mz")).status_code == 400
+
+
+def test_new_entry_version_tells_grant_holders(database, settings, client, token):
+    code, _tok = _granted(database, settings, client, token)
+    with database.write() as db:
+        entry = db.execute(select(CatalogEntry).where(CatalogEntry.code == code)).scalar_one()
+        entry_changed(db, entry=entry, version=2, diff={"fields_added": ["xb"]})
+    with database.read() as db:
+        messages = db.execute(select(Notification.message).where(Notification.kind == "catalog.changed")).scalars()
+        assert any(code in m and "第 2 版" in m for m in messages)
