@@ -117,11 +117,10 @@ def resolve_actor(request: Request) -> Actor | None:
     return actor
 
 
-async def check_csrf(request: Request) -> None:
-    """Cookie-authenticated writes must echo the session's CSRF token (form field or header)."""
-    if request.method in SAFE_METHODS or getattr(request.state, "auth", None) != "cookie":
-        return
-    expected = getattr(request.state, "csrf_token", "")
+async def submitted_csrf(request: Request) -> str | None:
+    """The CSRF token a write sent (header or form field); reading the form is the only async part."""
+    if request.method in SAFE_METHODS or request.headers.get("authorization"):
+        return None
     sent = request.headers.get("x-csrf-token")
     if sent is None:
         content_type = request.headers.get("content-type", "")
@@ -129,26 +128,38 @@ async def check_csrf(request: Request) -> None:
             form = await request.form()
             value = form.get("csrf_token")
             sent = value if isinstance(value, str) else None
+    return sent
+
+
+def check_csrf(request: Request, sent: str | None) -> None:
+    """Cookie-authenticated writes must echo the session's CSRF token (form field or header)."""
+    if request.method in SAFE_METHODS or getattr(request.state, "auth", None) != "cookie":
+        return
+    expected = getattr(request.state, "csrf_token", "")
     if not sent or not same(sent, expected):
         raise Forbidden("表单已失效（CSRF 校验失败），请刷新页面后重试", field="csrf_token")
 
 
 class _Marker:
-    """A dependency that also says, as data, what the route requires (read by the route-matrix test)."""
+    """A dependency that also says, as data, what the route requires (read by the route-matrix test).
+
+    It is synchronous on purpose: resolving the actor queries the database, so FastAPI runs it in the
+    thread pool instead of blocking the event loop.
+    """
 
     def __init__(self, action: Action | None) -> None:
         self.action = action
 
-    async def __call__(self, request: Request) -> Actor | None:
+    def __call__(self, request: Request, sent_csrf: Annotated[str | None, Depends(submitted_csrf)]) -> Actor | None:
         actor = resolve_actor(request)
         if self.action is None:
             if actor is not None:
-                await check_csrf(request)
+                check_csrf(request, sent_csrf)
             return actor
         if actor is None:
             raise NotAuthenticated("请先登录", field=None)
         policy.require_role(actor, self.action)
-        await check_csrf(request)
+        check_csrf(request, sent_csrf)
         return actor
 
 
