@@ -103,3 +103,12 @@ def test_notify_unit_reaches_its_stewards(database):
     with database.read() as db:
         row = db.execute(select(Notification).where(Notification.kind == "deadline")).scalar_one()
         assert row.user_id == _user_id(database, "steward_mz")
+
+
+def test_home_lists_unread_items_as_todo(web, database):
+    _send(database, "head_mz", 2, link="/sharing")
+    home = web("head_mz").get("/")
+    todo = home.text.split('data-testid="todo"', 1)[1].split("</section>", 1)[0]
+    assert "测试通知 0" in todo and "测试通知 1" in todo and "去处理" in todo
+    empty = web("vendor").get("/")
+    assert "暂无未读的待办与提醒" in empty.text

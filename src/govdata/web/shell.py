@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from govdata.actor import Actor
-from govdata.web.deps import public
+from govdata.notifications.service import list_for
+from govdata.web.deps import Db, public
 from govdata.web.templating import render
 
 router = APIRouter()
@@ -18,7 +19,9 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def home(request: Request, actor: Actor | None = public()) -> Response:
+def home(request: Request, db: Db, actor: Actor | None = public()) -> Response:
     if actor is None:
         return RedirectResponse("/login", status_code=303)
-    return render(request, "home.html", {})
+    # The home page is the person's to-do list: what the platform has told them and not yet read.
+    todo = list_for(db, actor, unread_only=True, limit=8) if actor.kind == "user" else []
+    return render(request, "home.html", {"todo": todo})
