@@ -59,10 +59,13 @@ def test_bad_input_is_refused_naming_the_item(client: Any, token: Any, database:
         assert db.execute(select(func.count()).select_from(CatalogEntry)).scalar_one() == before
 
 
-def test_classified_declaration_is_refused_at_once(client: Any, token: Any) -> None:
+def test_classified_declaration_is_refused_at_once(client: Any, token: Any, database: Any) -> None:
     response = client.post("/api/v1/catalog", json=entry_payload(is_classified=True), headers=token("steward_gaj"))
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "is_classified" and "第二十三条" in response.json()["error"]["message"]
+    event = last_audit(database, action="catalog.draft")
+    assert event is not None and event.outcome == "refused" and event.actor_name == "steward_gaj"
+    assert "第二十三条" in event.details
 
 
 def test_recollection_needs_a_basis_over_the_api(client: Any, token: Any, database: Any) -> None:

@@ -97,6 +97,8 @@ def test_bad_form_names_the_item_and_saves_nothing(web: Any, database: Any) -> N
         assert 'value="城市路灯设施信息"' in response.text or expected == "名称"  # the form keeps what was typed
     classified = steward.post("/catalog/new", form_data(is_classified="1"))
     assert classified.status_code == 422 and "第二十三条" in classified.text
+    refused = last_audit(database, action="catalog.draft")
+    assert refused is not None and refused.outcome == "refused" and refused.actor_name == "steward_gaj"
     with database.read() as db:
         assert len(db.execute(select(CatalogEntry.id)).all()) == before
 

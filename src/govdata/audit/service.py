@@ -18,6 +18,7 @@ from govdata import policy
 from govdata.actor import Actor
 from govdata.audit import chain
 from govdata.db import Database
+from govdata.errors import RuleViolation
 from govdata.policy import Action
 from govdata.timeutil import utcnow
 
@@ -153,6 +154,25 @@ def _write_pending(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
+
+
+class Refused(RuleViolation):
+    """A rule violation that must itself be on the record (e.g. a 涉密 declaration, 第二十三条).
+
+    The request's transaction is rolled back; the error handler records the attempt in its own one.
+    """
+
+    def __init__(self, message: str, *, field: str, actor: Actor, action: Action, target: Any = None) -> None:
+        super().__init__(message, field=field)
+        self.actor = actor
+        self.action = action
+        self.target = TargetRef.of(target)
+
+
+def record_refused_rule(database: Database, refused: Refused) -> None:
+    with database.write() as db:
+        record(db, refused.actor, refused.action, refused.target, outcome="refused",
+               details={"reason": refused.message, "field": refused.field})
 
 
 def record_refusal(database: Database, denied: policy.Denied) -> None:

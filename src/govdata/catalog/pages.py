@@ -19,6 +19,7 @@ from govdata.errors import BadRequest, GovdataError, NotFound
 from govdata.orgs.service import find_unit_by_code
 from govdata.policy import Action, can
 from govdata.web.deps import AppSettings, Db, WriteDb, requires
+from govdata.web.errors import note_refusal
 from govdata.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -134,6 +135,7 @@ async def _save(request: Request, db: Session, actor: Actor, *, entry_id: int | 
         if exc.status == 403:
             raise
         db.rollback()
+        note_refusal(request, exc)
         item = forms.ITEM_LABELS.get(exc.field or "", "")
         return _form(request, values=values, rows=rows, action=action, title=title,
                      errors=[f"{item}：{exc.message}" if item else exc.message],

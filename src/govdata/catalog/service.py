@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govdata.actor import Actor
-from govdata.audit.service import acting
+from govdata.audit.service import Refused, acting
 from govdata.catalog import recollection, search, versions
 from govdata.catalog.models import CatalogEntry, EntryStatus, EntryVersion, Field, Filing, FilingStatus
 from govdata.catalog.schemas import EntryBase, EntryUpdate
@@ -67,10 +69,11 @@ def pending_filing(db: Session, *, entry_id: int) -> Filing | None:
                                            Filing.status == FilingStatus.PENDING.value)).scalars().first()
 
 
-def _check_rules(db: Session, *, unit_id: int, data: EntryBase) -> list[dict[str, object]]:
+def _check_rules(db: Session, actor: Actor, *, unit_id: int, data: EntryBase, target: Any) -> list[dict[str, object]]:
     """Rules that need the database; returns the re-collection matches that a stated basis overrides."""
-    if data.is_classified:
-        raise RuleViolation(CLASSIFIED_REASON, field="is_classified")
+    if data.is_classified:  # refused at once, and the attempt stays on the record
+        raise Refused(CLASSIFIED_REASON, field="is_classified", actor=actor, action=Action.CATALOG_DRAFT,
+                      target=target)
     matches = recollection.find_matches(db, unit_id=unit_id, fields=data.fields)
     if matches and not data.recollection_basis:
         first = matches[0]
@@ -106,7 +109,7 @@ def create_entry(db: Session, actor: Actor, *, data: EntryBase, unit_id: int | N
         raise BadRequest("请指定提供方单位", field="unit_id")
     unit = get_unit(db, unit_id=unit_id)
     with acting(db, actor, Action.CATALOG_DRAFT, target=unit) as audit:
-        matches = _check_rules(db, unit_id=unit_id, data=data)
+        matches = _check_rules(db, actor, unit_id=unit_id, data=data, target=unit)
         entry = CatalogEntry(unit_id=unit_id, status=EntryStatus.DRAFT.value, version=0,
                              created_by=actor.id if actor.kind == "user" else None)
         entry.unit = unit
@@ -128,7 +131,7 @@ def update_entry(db: Session, actor: Actor, *, entry_id: int, data: EntryUpdate)
             raise Conflict("已撤销或正在备案审核的信息资源不能修改", field="status")
         if pending_filing(db, entry_id=entry.id) is not None:
             raise Conflict("该资源的变更正在备案审核，审核完成前不能再修改", field="status")
-        matches = _check_rules(db, unit_id=entry.unit_id, data=data)
+        matches = _check_rules(db, actor, unit_id=entry.unit_id, data=data, target=entry)
         before = versions.snapshot(entry)
         change = versions.diff(before, versions.content_of(data))
         if entry.status == EntryStatus.DRAFT.value:

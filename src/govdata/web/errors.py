@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from govdata import policy
-from govdata.audit.service import record_refusal
+from govdata.audit.service import Refused, record_refusal, record_refused_rule
 from govdata.errors import GovdataError, NotAuthenticated, TooManyRequests
 from govdata.web.templating import render
 
@@ -59,14 +59,22 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or ".".join(str(p) for p in loc)
 
 
+def note_refusal(request: Request, exc: GovdataError) -> None:
+    """Refused attempts stay on the record, in their own transaction (the request's work is rolled back).
+    Pages that catch an error to re-render their form call this too."""
+    try:
+        if isinstance(exc, policy.Denied):
+            record_refusal(request.app.state.database, exc)
+        elif isinstance(exc, Refused):
+            record_refused_rule(request.app.state.database, exc)
+    except Exception:  # the refusal still stands even if it cannot be recorded
+        log.exception("could not record a refused attempt")
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(GovdataError)
     async def _domain_error(request: Request, exc: GovdataError) -> Response:
-        if isinstance(exc, policy.Denied):
-            try:
-                record_refusal(request.app.state.database, exc)
-            except Exception:  # the refusal still stands even if it cannot be recorded
-                log.exception("could not record a refused attempt")
+        note_refusal(request, exc)
         if isinstance(exc, NotAuthenticated) and not wants_json(request) and request.method == "GET":
             return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
