@@ -33,7 +33,14 @@ class EntryChangeListener(Protocol):
         ...
 
 
+class FieldAccess(Protocol):
+    def __call__(self, db: Session, actor: Any, *, entry: Any, field: str) -> bool:
+        """Whether `actor` (a consumer) may see the values of `field` of `entry`, e.g. through a grant."""
+        ...
+
+
 ValidatorFactory = Callable[[Session, Any], RowValidator | None]
+FIELD_ACCESS: list[FieldAccess] = []
 ENTRY_CHANGE_LISTENERS: list[EntryChangeListener] = []
 
 VALIDATOR_FACTORIES: list[ValidatorFactory] = []
@@ -62,6 +69,19 @@ def entry_changed(db: Session, *, entry: Any, version: int, diff: Mapping[str, A
     load_plugins()
     for listener in ENTRY_CHANGE_LISTENERS:
         listener(db, entry=entry, version=version, diff=diff)
+
+
+def register_field_access(check: FieldAccess) -> FieldAccess:
+    """Sharing says who outside the owning unit may see a field's values (through an active grant)."""
+    FIELD_ACCESS.append(check)
+    return check
+
+
+def consumer_sees_field(db: Session, actor: Any, *, entry: Any, field: str) -> bool:
+    """True when some registered check lets this consumer see the field's values (the catalog's metadata is
+    city-wide; a unit's data values are not)."""
+    load_plugins()
+    return any(check(db, actor, entry=entry, field=field) for check in FIELD_ACCESS)
 
 
 def load_plugins() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from govdata.actor import Actor, Role
 from govdata.errors import Forbidden
+from govdata.targets import TargetRef
 
 
 class Action(StrEnum):
@@ -214,7 +215,7 @@ class Denied(Forbidden):
         super().__init__(reason)
         self.actor = actor
         self.action = action
-        self.target = target
+        self.target = TargetRef.of(target)  # a snapshot: the object may be expired once the request rolls back
 
 
 def require(actor: Actor, action: Action, target: Any = None) -> None:

@@ -85,3 +85,36 @@ def idcard(birth: date, seq: int = 1) -> str:
 
     body = f"350802{birth:%Y%m%d}{seq % 1000:03d}"
     return body + ric.calc_check_digit(body + "?")  # stdnum ignores the last character given
+
+
+def grant_fields(database: Database, entry: CatalogEntry, unit: str, fields: list[str]) -> None:
+    """An active sharing grant of `fields` to `unit`'s first system: consumers report errors only in what
+    they were granted. Rows written directly; the sharing tests walk the real approval path."""
+    from datetime import timedelta
+
+    from govdata.orgs.models import System
+    from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest, UseAgreement
+    from govdata.timeutil import local_today
+
+    consumer = unit_id(database, unit)
+    with database.write() as db:
+        system = db.execute(select(System).where(System.unit_id == consumer)).scalars().first()
+        assert system is not None
+        until = local_today() + timedelta(days=90)
+        names = ",".join(fields)
+        request = ShareRequest(entry_id=entry.id, resource_code=entry.code, unit_id=consumer,
+                               provider_unit_id=entry.unit_id, system_id=system.id, share_type=entry.share_type,
+                               fields=names, duty="测试", legal_basis="测试", valid_until=until, daily_volume=100,
+                               status=RequestStatus.APPROVED.value, approved_fields=names, approved_until=until)
+        db.add(request)
+        db.flush()
+        agreement = UseAgreement(request_id=request.id, unit_id=consumer, provider_unit_id=entry.unit_id,
+                                 text="测试协议", content_hash="0" * 64)
+        db.add(agreement)
+        db.flush()
+        db.add(Grant(request_id=request.id, agreement_id=agreement.id, entry_id=entry.id,
+                     resource_code=entry.code or "", system_id=system.id, unit_id=consumer,
+                     provider_unit_id=entry.unit_id, fields=names, key_fields=entry.fields[0].name,
+                     daily_quota=1000, per_minute=100, purpose="测试", approver="bureau",
+                     agreement_hash="0" * 64, valid_from=local_today(), valid_until=until,
+                     status=GrantStatus.ACTIVE.value))

@@ -15,7 +15,7 @@ from govdata.notifications.models import Notification
 from govdata.quality.corrections import remind_due
 from govdata.quality.models import Correction
 from tests.conftest import last_audit
-from tests.quality.factories import idcard, insert_rows, load_entry, make_entry
+from tests.quality.factories import grant_fields, idcard, insert_rows, load_entry, make_entry
 
 SFZH = idcard(date(1985, 3, 9), 7)
 
@@ -24,6 +24,9 @@ SFZH = idcard(date(1985, 3, 9), 7)
 def person(database: Database) -> CatalogEntry:
     entry = make_entry(database, unit="gaj", rules={"lxdh": [{"type": "phone"}]})
     insert_rows(database, entry, [{"sfzh": SFZH, "xm": "林某", "xb": "1", "lxdh": "13900000000"}])
+    # 民政局 and 人社局 use this data through sharing grants; other units see only the catalog.
+    grant_fields(database, entry, "mz", ["sfzh", "xm", "xb", "lxdh"])
+    grant_fields(database, entry, "rsj", ["sfzh", "xm"])
     return entry
 
 
@@ -208,3 +211,16 @@ def test_system_reports_and_sees_the_answer(client: Any, token: Any, database: D
     assert (seen["status"], seen["current_value"], seen["value_fixed"]) == ("fixed", "13905970002", "13905970002")
     told = _notes(database, "correction.answered")
     assert told and {n.user_id for n in told} <= set(_user_ids(database, "mz"))
+
+
+@pytest.mark.parametrize(("user", "field"), [("steward_scjg", "xm"), ("steward_rsj", "lxdh")])
+def test_only_what_was_granted_can_be_reported(client: Any, token: Any, database: Database, person: CatalogEntry,
+                                               user: str, field: str) -> None:
+    body = {"resource_code": person.code, "key": {"sfzh": SFZH}, "field": field, "value_proposed": "x",
+            "evidence": "e"}
+    refused = client.post("/api/v1/corrections", json=body, headers=token(user))
+    assert refused.status_code == 403 and "授权" in refused.json()["error"]["message"]
+    event = last_audit(database, action="correction.report")
+    assert event is not None and event.outcome == "denied" and event.actor_name == user
+    with database.read() as db:
+        assert db.execute(select(Correction).where(Correction.reporter_name == user)).first() is None

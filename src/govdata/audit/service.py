@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,13 +19,10 @@ from govdata.audit import chain
 from govdata.db import Database
 from govdata.errors import RuleViolation
 from govdata.policy import Action
+from govdata.targets import TargetRef, snake_name
 from govdata.timeutil import utcnow
 
 PENDING_KEY = "audit_pending"
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def dump_details(details: Any) -> str:
@@ -35,24 +31,6 @@ def dump_details(details: Any) -> str:
     if isinstance(details, BaseModel):
         details = details.model_dump(mode="json")
     return orjson.dumps(details, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
-
-
-@dataclass(frozen=True)
-class TargetRef:
-    """What the trail needs of a target, read while it is still loaded (a refused request's session is
-    rolled back before the refusal is recorded, which would leave the ORM object expired and detached)."""
-
-    type_name: str
-    id: Any
-    unit_id: int | None
-    resource_code: str | None
-
-    @classmethod
-    def of(cls, target: Any) -> TargetRef | None:
-        if target is None:
-            return None
-        return cls(_snake(type(target).__name__), getattr(target, "id", None) or getattr(target, "code", None),
-                   getattr(target, "unit_id", None), getattr(target, "resource_code", None))
 
 
 @dataclass
@@ -76,7 +54,7 @@ class AuditDraft:
 
     def to_row(self) -> dict[str, Any]:
         target = self.target
-        target_type = self.target_type or (_snake(type(target).__name__) if target is not None else None)
+        target_type = self.target_type or (snake_name(type(target).__name__) if target is not None else None)
         if isinstance(target, TargetRef):
             target_type = self.target_type or target.type_name
         target_id = self.target_id
@@ -121,11 +99,7 @@ def queue(db: Session, draft: AuditDraft) -> None:
 @contextmanager
 def acting(db: Session, actor: Actor, action: Action, target: Any = None, **fields: Any) -> Iterator[AuditDraft]:
     """Check `actor` may do `action` to `target`, let the caller work, then record it in the same transaction."""
-    try:
-        policy.require(actor, action, target)
-    except policy.Denied as denied:
-        denied.target = TargetRef.of(target)
-        raise
+    policy.require(actor, action, target)
     draft = AuditDraft(actor=actor, action=action, target=target, **fields)
     yield draft
     queue(db, draft)

@@ -15,6 +15,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from govdata import hooks, policy
 from govdata.actor import Actor, Role, platform_actor
 from govdata.audit.service import acting, record
 from govdata.catalog.models import CatalogEntry, EntryStatus
@@ -78,6 +79,9 @@ def report_correction(db: Session, actor: Actor, *, data: CorrectionCreate, work
             raise RuleViolation(f"信息项 {data.field} 不存在", field="field")
         if fields[data.field].is_key:
             raise RuleViolation("主键字段不能纠错，请报告整条记录有误", field="field")
+        if not _sees_values(db, actor, entry, data.field):
+            raise policy.Denied(actor, Action.CORRECTION_REPORT, entry,
+                                "只能对本单位的数据或本单位已获授权共享的信息项纠错")
         key = _typed_key(entry, data.key)
         current = _current(db, entry, key)
         today = local_today()
@@ -108,6 +112,14 @@ def get_correction(db: Session, actor: Actor, *, correction_id: int) -> Correcti
     if not can_see(actor, correction):
         raise Forbidden("只能查看本单位提出或需要本单位处理的纠错")
     return correction
+
+
+def _sees_values(db: Session, actor: Actor, entry: Any, field: str) -> bool:
+    """The producer, the supervisors, or a consumer holding an active grant on this field (第十四条: users of
+    shared data report what they found wrong in it)."""
+    if actor.has(Role.PLATFORM, Role.BUREAU) or actor.unit_id == entry.unit_id:
+        return True
+    return hooks.consumer_sees_field(db, actor, entry=entry, field=field)
 
 
 def can_see(actor: Actor, correction: Correction) -> bool:

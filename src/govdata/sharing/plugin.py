@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from govdata import hooks
 from govdata.actor import Role
 from govdata.notifications.service import notify_unit
-from govdata.sharing.models import Grant, GrantStatus
+from govdata.sharing.models import Grant, GrantStatus, split_names
+from govdata.timeutil import local_today
 
 
 @hooks.register_entry_change_listener
@@ -24,3 +25,17 @@ def tell_grant_holders(db: Session, *, entry: Any, version: int, diff: Mapping[s
         notify_unit(db, unit_id=unit_id, kind="catalog.changed",
                     message=f"您有权访问的目录 {entry.code}（{entry.name}）已更新为第 {version} 版，请核对信息项变化",
                     link=f"/catalog/{entry.code}", roles=(Role.STEWARD, Role.UNIT_HEAD))
+
+
+@hooks.register_field_access
+def granted_field(db: Session, actor: Any, *, entry: Any, field: str) -> bool:
+    """A system sees the fields of its own active grants; a person, those of their unit's active grants."""
+    query = select(Grant.fields).where(Grant.entry_id == entry.id, Grant.status == GrantStatus.ACTIVE.value,
+                                       Grant.valid_until >= local_today())
+    if actor.kind == "system":
+        query = query.where(Grant.system_id == actor.system_id)
+    elif actor.unit_id is not None:
+        query = query.where(Grant.unit_id == actor.unit_id)
+    else:
+        return False
+    return any(field in split_names(names) for names in db.execute(query).scalars())
