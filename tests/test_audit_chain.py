@@ -115,3 +115,14 @@ def test_chain_holds_under_two_processes(database):
     threads[0].join()
     result = _verify(database)
     assert result.ok and result.checked == before + 100
+
+
+def test_retention_cannot_be_set_below_six_months():
+    import pytest
+    from pydantic import ValidationError
+
+    from govdata.config import Settings
+
+    with pytest.raises(ValidationError):
+        Settings(audit_retention_days=90)
+    assert Settings(audit_retention_days=365).audit_retention_days == 365

@@ -29,6 +29,7 @@ def _include_domain_routes(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, database: Database | None = None, *,
                migrate: bool = True, run_jobs: bool | None = None) -> FastAPI:
     settings = settings or get_settings()
+    _ = settings.key  # generated into the home on first start when none is given
     database = database or database_for(settings)
     if migrate:
         upgrade(database)

@@ -6,6 +6,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,7 +19,6 @@ class Settings(BaseSettings):
     # Demo mode seeds the demo data and enables the demo password; never on in production.
     demo: bool = False
     demo_password: str = "govdata-demo"
-    display_timezone: str = "Asia/Shanghai"
 
     session_hours: int = 8
     login_max_failures: int = 5
@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     # every sharing call's audit event is committed before its answer is sent (第二十一、二十四条).
     share_audit: bool = True
     correction_workdays: int = 5
-    audit_retention_days: int = 180
+    audit_retention_days: int = Field(default=180, ge=180)  # 第二十四条: kept at least six months
 
     jobs_timer_seconds: int = 60
     run_jobs_in_server: bool = True

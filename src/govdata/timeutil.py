@@ -1,8 +1,11 @@
-"""Time: stored as naive UTC everywhere (same on SQLite and PostgreSQL), shown in Asia/Shanghai."""
+"""Time: stored as naive UTC everywhere (same on SQLite and PostgreSQL), shown in Asia/Shanghai.
+
+The display zone is a fact of the platform, not a setting: working days follow China's calendar.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
@@ -16,6 +19,11 @@ def to_local(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=UTC).astimezone(DISPLAY_TZ)
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """The start of `day` in Asia/Shanghai, as stored (naive UTC)."""
+    return datetime.combine(day, time.min, tzinfo=DISPLAY_TZ).astimezone(UTC).replace(tzinfo=None)
 
 
 def local_today() -> date:

@@ -129,9 +129,13 @@ def test_unconditional_is_granted_at_once(web, database, settings, client):
         agreement = db.get(UseAgreement, grant.agreement_id)
     assert grant.status == GrantStatus.ACTIVE and agreement.fully_accepted
     token = token_for(database, settings, "gaj")
-    response = client.get(f"/api/v1/share/{code}/records?xm=李四",
-                          headers={"Authorization": f"Bearer {token}", "X-Operator": quote("公安局李警官")})
+    headers = {"Authorization": f"Bearer {token}", "X-Operator": quote("公安局李警官")}
+    response = client.get(f"/api/v1/share/{code}/records?zjhm={PEOPLE_ROWS[1]['zjhm']}", headers=headers)
     assert response.json() == {"records": [{"zjhm": PEOPLE_ROWS[1]["zjhm"], "dh": "13800000002"}]}
+    # 姓名 is a lookup field of the entry but was not granted: looking up by it would reveal it.
+    probe = client.get(f"/api/v1/share/{code}/records?xm=李四", headers=headers)
+    assert probe.status_code == 400 and probe.json()["error"]["field"] == "xm"
+    assert last_audit(database, action="share.lookup").operator == "公安局李警官"
     assert last_audit(database, action="share.request").outcome == "ok"
 
 

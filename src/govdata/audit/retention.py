@@ -6,7 +6,7 @@ starts from the first kept event's recorded prev_hash. The purge itself is an au
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from govdata.audit.service import acting
 from govdata.db import rowcount
 from govdata.errors import RuleViolation
 from govdata.policy import Action
-from govdata.timeutil import local_today
+from govdata.timeutil import local_midnight_utc, local_today
 
 
 def purge_before(db: Session, actor: Actor, *, before: date, retention_days: int = 180) -> int:
@@ -27,7 +27,7 @@ def purge_before(db: Session, actor: Actor, *, before: date, retention_days: int
         if before > earliest_allowed:
             raise RuleViolation(f"审计日志至少保留 {retention_days} 天：截止日期不得晚于 {earliest_allowed}",
                                 field="before")
-        cutoff = datetime.combine(before, time.min) - timedelta(hours=8)  # local midnight in UTC
+        cutoff = local_midnight_utc(before)
         last = db.execute(select(func.max(AuditEvent.seq)).where(AuditEvent.at < cutoff)).scalar()
         if last is None:
             audit.row_count = 0

@@ -15,7 +15,7 @@ class AuditFilter(BaseModel):
     resource_code: str | None = Field(default=None, max_length=64)
     since: date | None = None
     until: date | None = None
-    outcome: str | None = Field(default=None, pattern="^(ok|denied|error)$")
+    outcome: str | None = Field(default=None, pattern="^(ok|denied|refused|limited|error)$")
 
     @model_validator(mode="after")
     def _range_in_order(self) -> AuditFilter:

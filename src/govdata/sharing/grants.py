@@ -27,7 +27,10 @@ STATUS_LABELS = {
 def create_grant(db: Session, settings: Settings, req: ShareRequest, agreement: UseAgreement, *,
                  active: bool) -> Grant:
     entry = req.entry
-    keys = [f.name for f in entry.fields if f.is_key or f.is_lookup]
+    granted = set((req.approved_fields or req.fields).split(","))
+    # A system may look up only by key or lookup fields it was granted (it must not probe by a value it
+    # was never allowed to see).
+    keys = [f.name for f in entry.fields if (f.is_key or f.is_lookup) and f.name in granted]
     grant = Grant(request_id=req.id, agreement_id=agreement.id, entry_id=entry.id, resource_code=req.resource_code,
                   system_id=req.system_id, unit_id=req.unit_id, provider_unit_id=req.provider_unit_id,
                   fields=req.approved_fields or req.fields, key_fields=",".join(keys),
@@ -119,7 +122,7 @@ def _stop(db: Session, actor: Actor, grant_id: int, status: GrantStatus, reason:
         before = grant.status
         _move(db, grant, expected=expected, status=status, reason=reason)
         notify_unit(db, unit_id=grant.unit_id, kind=f"grant.{status.value}",
-                    message=f"对 {grant.resource_code} 的访问权限已{STATUS_LABELS[status]}：{reason}",
+                    message=f"对 {grant.resource_code} 的访问权限{STATUS_LABELS[status]}：{reason}",
                     link="/sharing/grants", roles=(Role.STEWARD, Role.UNIT_HEAD))
         audit.details = {"before": before, "after": status.value, "reason": reason}
     return grant

@@ -10,10 +10,9 @@ cannot be written, nothing is returned (fail-closed, 503).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote
 
 from sqlalchemy import Table, bindparam, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -177,7 +176,6 @@ def lookup_records(db: Session, actor: Actor, settings: Settings, ctx: LookupCon
     """Check, count, read and audit one call inside `db`'s transaction; the caller commits before answering."""
     if not actor.operator:
         raise BadRequest("缺少 X-Operator 头：请注明系统代表的经办人", field="X-Operator")
-    actor = with_operator(actor)
     conn = db.connection()
     entry_row = _find_grant(conn, actor, ctx)
     grant = ctx.grant
@@ -200,13 +198,6 @@ def lookup_records(db: Session, actor: Actor, settings: Settings, ctx: LookupCon
     return records
 
 
-def with_operator(actor: Actor) -> Actor:
-    """HTTP headers are ASCII: a Chinese name comes percent-encoded (UTF-8) and is stored decoded."""
-    if actor.operator and "%" in actor.operator:
-        return replace(actor, operator=unquote(actor.operator)[:128])
-    return actor
-
-
 def _draft(actor: Actor, ctx: LookupContext, *, outcome: str, rows: int | None,
            reason: str | None = None, status: int | None = None) -> AuditDraft:
     grant = ctx.grant
@@ -226,5 +217,5 @@ def _draft(actor: Actor, ctx: LookupContext, *, outcome: str, rows: int | None,
 def refusal_row(actor: Actor, ctx: LookupContext, error: GovdataError) -> dict[str, Any]:
     """The audit row of a refused call (written by the caller in its own short transaction)."""
     outcome = "limited" if isinstance(error, TooManyRequests) else "error" if error.status >= 500 else "denied"
-    draft = _draft(with_operator(actor), ctx, outcome=outcome, rows=0, reason=error.message, status=error.status)
+    draft = _draft(actor, ctx, outcome=outcome, rows=0, reason=error.message, status=error.status)
     return draft.to_row()

@@ -6,9 +6,11 @@ Every route declares exactly one of `requires(Action.X)` (role check before anyt
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -85,6 +87,17 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
+def operator_header(request: Request) -> str | None:
+    """X-Operator names the person a system acts for. Headers are ASCII, so a Chinese name should come
+    percent-encoded UTF-8; raw UTF-8 (which arrives as latin-1 text) is accepted too."""
+    raw = request.headers.get("x-operator")
+    if raw is None:
+        return None
+    with contextlib.suppress(UnicodeError):
+        raw = raw.encode("latin-1").decode("utf-8")
+    return unquote(raw).strip()[:128] or None
+
+
 def resolve_actor(request: Request) -> Actor | None:
     """The person or system behind this request, or None; cached on the request."""
     if hasattr(request.state, "actor"):
@@ -95,10 +108,10 @@ def resolve_actor(request: Request) -> Actor | None:
     with database.read() as db:
         if token is not None:
             owner = auth_service.resolve_token(db, token=token)
-            operator = request.headers.get("x-operator")
+            operator = operator_header(request)
             if owner.system is not None:
                 actor = auth_service.actor_for_system(owner.system, client_addr(request), request_id(request),
-                                                      operator=operator.strip() if operator else None)
+                                                      operator=operator)
             elif owner.user is not None:
                 actor = auth_service.actor_for_user(owner.user, Method.API, client_addr(request),
                                                     request_id(request))
