@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -42,3 +43,24 @@ def expected_nav(username: str) -> list[NavItem]:
     """What the policy allows this demo person's roles to see in the navigation."""
     display, roles = DEMO_PEOPLE[username]
     return nav_for(Actor(kind="user", id=None, name=display, roles=roles))
+
+
+def flash(page: Any) -> str:
+    """The message shown after a form was sent (the page's `?msg=`), waited for."""
+    status = page.locator("main .flash[role=status]")
+    status.wait_for()
+    return str(status.inner_text())
+
+
+def main_nav(page: Any, label: str) -> None:
+    """Follow one entry of the main navigation, as a person would."""
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True).click()
+
+
+def keep_screenshot(page: Any, config: Any, name: str) -> Path:
+    """A full-page screenshot of a journey's key page, kept under `test-output/journeys/` for people to look at."""
+    folder = Path(config.rootpath) / "test-output" / "journeys"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from govdata.actor import Actor
+from govdata.catalog.models import CatalogEntry
 from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action, Denied, can
 from govdata.quality import corrections
@@ -88,8 +89,10 @@ def create(request: Request, db: Db, settings: AppSettings, resource_code: Text 
 def _detail(request: Request, db: Db, actor: Actor, correction_id: int, error: str | None = None,
             status: int = 200) -> Response:
     correction = corrections.get_correction(db, actor, correction_id=correction_id)
+    entry = db.get(CatalogEntry, correction.entry_id)
     return render(request, "quality/correction.html", {
-        "c": correction, "key": orjson.loads(correction.record_key), "labels": STATUS_LABELS,
+        "c": correction, "key": orjson.loads(correction.record_key), "labels": STATUS_LABELS, "entry": entry,
+        "field_labels": {f.name: f.label for f in entry.fields} if entry else {},
         "current": corrections.current_value(db, correction), "error": error, "today": local_today(),
         "can_answer": correction.status == CorrectionStatus.OPEN.value
         and bool(can(actor, Action.CORRECTION_ANSWER, correction))}, status_code=status)

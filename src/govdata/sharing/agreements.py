@@ -12,6 +12,7 @@ from govdata import policy
 from govdata.actor import Actor, Role
 from govdata.audit.service import acting
 from govdata.auth.models import User, UserRole
+from govdata.catalog.labels import label_of
 from govdata.db import rowcount
 from govdata.errors import Conflict, NotFound
 from govdata.notifications.service import notify
@@ -34,13 +35,14 @@ def canonical_text(req: ShareRequest) -> str:
     """The agreement's text; its sha256 is stored with the grant, so the same inputs give the same hash."""
     fields = {f.name: f.label for f in req.entry.fields}
     names = req.approved_field_names or req.field_names
+    share_type = label_of("share_type", req.share_type)
     lines = [
         "政务数据共享使用协议",
         f"协议编号：SA-{req.id:06d}",
         f"提供方：{req.provider.name}（统一社会信用代码 {req.provider.uscc}）",
         f"使用方：{req.unit.name}（统一社会信用代码 {req.unit.uscc}）",
         f"调用系统：{req.system.name}（等保 {req.system.assessment_level} 级，报告 {req.system.assessment_report_no}）",
-        f"数据资源：{req.entry.name}（目录编码 {req.resource_code}，共享类型 {req.share_type}）",
+        f"数据资源：{req.entry.name}（目录编码 {req.resource_code}，共享类型 {share_type}）",
         "共享信息项：" + "、".join(f"{fields.get(n, n)}（{n}）" for n in names),
         f"用途（履职需要）：{req.duty}",
         f"依据：{req.legal_basis}",
