@@ -34,8 +34,9 @@ def test_consumer_reports_producer_fixes_consumer_sees_fix_and_answer(page, live
     code, key, seen = _record(live_server)
     assert seen != RIGHT
 
-    # The consumer (民政局) finds the resource in the catalog and reports the wrong 住所 from its page.
-    sign_in(page, "steward_mz")
+    # The consumer (人社局, which holds a grant on 法人基础信息 incl. 住所) finds the resource in the catalog
+    # and reports the wrong 住所 from its page.
+    sign_in(page, "steward_rsj")
     main_nav(page, "数据目录")
     page.get_by_test_id("catalog-q").fill(RESOURCE)
     page.get_by_role("button", name="搜索").click()
@@ -76,7 +77,7 @@ def test_consumer_reports_producer_fixes_consumer_sees_fix_and_answer(page, live
     sign_out(page)
 
     # The consumer sees the answer and the fixed value of the record itself.
-    sign_in(page, "steward_mz")
+    sign_in(page, "steward_rsj")
     main_nav(page, "纠错")
     mine = page.locator("table tbody tr").filter(has=page.get_by_role("link", name=str(correction_id), exact=True))
     expect(mine).to_contain_text("已更正")
