@@ -10,8 +10,6 @@ There is deliberately no list, scan, export or paging route.
 from __future__ import annotations
 
 import logging
-import threading
-from contextlib import nullcontext
 
 import orjson
 from fastapi import APIRouter, Request
@@ -39,13 +37,10 @@ from govdata.sharing.schemas import (
     ShareRequestRead,
     VersionIn,
 )
+from govdata.sharing.writers import queued_writer
 from govdata.web.deps import AppSettings, Db, get_database, requires
 
 log = logging.getLogger("govdata.sharing")
-# SQLite lets one writer in at a time and makes the others sleep-and-retry (busy timeout), which wastes
-# most of the time under concurrent calls; queueing this process's writers on a mutex first avoids that.
-# It guards no state: quotas and counters stay in the database.
-_SQLITE_WRITERS = threading.Lock()
 router = APIRouter(prefix="/api/v1", tags=["sharing"])
 
 
@@ -67,7 +62,7 @@ def share_records(code: str, request: Request, settings: AppSettings,
     try:
         ctx.key_field, ctx.values = parse_keys(request.query_params.multi_items(), settings.share_max_keys)
         try:
-            with _SQLITE_WRITERS if database.is_sqlite else nullcontext(), database.write() as db:
+            with queued_writer(database), database.write() as db:
                 records = lookup_records(db, actor, settings, ctx)  # committed, with its audit event, here
         except SQLAlchemyError as exc:
             log.exception("sharing lookup failed")

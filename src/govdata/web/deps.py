@@ -30,7 +30,7 @@ def get_database(request: Request) -> Database:
     return request.app.state.database  # type: ignore[no-any-return]
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:  # async: no thread-pool hop for an attribute read
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
@@ -92,6 +92,18 @@ def resolve_actor(request: Request) -> Actor | None:
     actor: Actor | None = None
     database = get_database(request)
     token = _bearer(request)
+    if token is not None:
+        # System credentials (the sharing API's hot path) are checked with one Core read on a plain
+        # connection; person tokens take the ORM path below.
+        operator = request.headers.get("x-operator")
+        with database.engine.connect() as conn:
+            actor = auth_service.system_actor_for_token(conn, token=token, client_addr=client_addr(request),
+                                                        request_id=request_id(request),
+                                                        operator=operator.strip() if operator else None)
+        if actor is not None:
+            request.state.auth = "bearer"
+            request.state.actor = actor
+            return actor
     with database.read() as db:
         if token is not None:
             owner = auth_service.resolve_token(db, token=token)
