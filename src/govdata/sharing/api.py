@@ -38,7 +38,7 @@ from govdata.sharing.schemas import (
     VersionIn,
 )
 from govdata.sharing.writers import queued_writer
-from govdata.web.deps import AppSettings, Db, get_database, requires
+from govdata.web.deps import AppSettings, Db, authorize, get_database, requires, requires_in_route
 
 log = logging.getLogger("govdata.sharing")
 router = APIRouter(prefix="/api/v1", tags=["sharing"])
@@ -55,8 +55,9 @@ def _audit_refusal(database: Database, actor: Actor, ctx: LookupContext, error: 
 @router.get("/share/{code:path}/records", response_model=RecordsOut,
             responses={400: {}, 403: {}, 404: {}, 429: {}, 503: {}})
 def share_records(code: str, request: Request, settings: AppSettings,
-                  actor: Actor = requires(Action.SHARE_LOOKUP)) -> Response:
+                  _marker: None = requires_in_route(Action.SHARE_LOOKUP)) -> Response:
     """Look up records by one key field; only the granted fields are returned. Header `X-Operator` required."""
+    actor = authorize(request, Action.SHARE_LOOKUP)  # in this route's worker thread: one hop per call
     database = get_database(request)
     ctx = LookupContext(code=code, key_field=None, values=[])
     try:

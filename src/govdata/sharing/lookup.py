@@ -185,12 +185,14 @@ def lookup_records(db: Session, actor: Actor, settings: Settings, ctx: LookupCon
     assert ctx.key_field is not None
     if ctx.key_field not in key_fields:
         raise BadRequest(f"{ctx.key_field} 不是可查询的字段，可用：{'、'.join(key_fields)}", field=ctx.key_field)
-    _count_call(conn, grant)
     table = _table(db, entry_row)
     fields = grant.fields.split(",")
     query = _query(conn, entry_row, table, grant.fields, ctx.key_field)
     keys = _typed(table, ctx.key_field, ctx.values)
     records = [dict(zip(fields, row, strict=True)) for row in conn.execute(query, {"keys": keys})]
+    # Counted after the read (a refused call's rows are simply dropped): the counter row and then the
+    # audit head are locked until commit, so the work done while holding them is kept to the minimum.
+    _count_call(conn, grant)
     if settings.share_audit:
         draft = _draft(actor, ctx, outcome="ok", rows=len(records))
         try:
