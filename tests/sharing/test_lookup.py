@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text, update
 
+from govdata.audit import chain
 from govdata.audit.models import AuditEvent
 from govdata.catalog.models import ShareType
 from govdata.orgs.models import System
@@ -215,3 +217,22 @@ def test_the_route_checks_the_caller_itself(client, token, granted):
     assert client.get(url, headers=OP).status_code == 401
     assert client.get(url, headers={"Authorization": "Bearer gds_not-a-real-token", **OP}).status_code == 401
     assert client.get(url, headers={**token("steward_mz"), **OP}).status_code == 403
+
+
+def test_concurrent_calls_never_exceed_the_quota(database, client, granted):
+    """Calls arriving together (grouped into one commit on PostgreSQL, queued writers on SQLite) are
+    counted exactly: with a quota of 5, twelve simultaneous calls give five answers and seven 429s, each
+    with its audit event."""
+    code, tok, grant_id = granted  # quota 5
+    before = _lookups(database)
+    url = f"/api/v1/share/{code}/records?zjhm={PEOPLE_ROWS[0]['zjhm']}"
+    with ThreadPoolExecutor(12) as pool:
+        codes = sorted(pool.map(lambda _: _get(client, url, tok).status_code, range(12)))
+    assert codes == [200] * 5 + [429] * 7
+    with database.read() as db:
+        assert db.execute(select(GrantUsage.calls).where(GrantUsage.grant_id == grant_id)).scalar_one() == 5
+    after = _lookups(database)
+    assert after.get("ok", 0) - before.get("ok", 0) == 5
+    assert after.get("limited", 0) - before.get("limited", 0) == 7
+    with database.engine.connect() as conn:
+        assert chain.verify(conn).ok
