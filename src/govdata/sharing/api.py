@@ -16,10 +16,12 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from govdata.actor import Actor
 from govdata.audit import chain
 from govdata.auth import credentials
+from govdata.config import Settings
 from govdata.db import Database
 from govdata.errors import GovdataError, Unavailable
 from govdata.policy import Action
@@ -69,18 +71,26 @@ def _committer(request: Request) -> GroupCommitter:
 def share_records(code: str, request: Request, settings: AppSettings,
                   _marker: None = requires_in_route(Action.SHARE_LOOKUP)) -> Response:
     """Look up records by one key field; only the granted fields are returned. Header `X-Operator` required."""
-    actor = authorize(request, Action.SHARE_LOOKUP)  # in this route's worker thread: one hop per call
+    # The caller is checked here, in this route's worker thread (one thread hop per call).
+    database = get_database(request)
+    if database.is_sqlite:  # the credential is read outside the queue of writers
+        return _answer(request, settings, authorize(request, Action.SHARE_LOOKUP), None, code)
+    with database.read() as db:  # one pooled connection checks the credential and reads the rows
+        return _answer(request, settings, authorize(request, Action.SHARE_LOOKUP, db.connection()), db, code)
+
+
+def _answer(request: Request, settings: Settings, actor: Actor, reader: Session | None, code: str) -> Response:
     database = get_database(request)
     ctx = LookupContext(code=code, key_field=None, values=[])
     try:
         ctx.key_field, ctx.values = parse_keys(request.query_params.multi_items(), settings.share_max_keys)
         try:
-            if database.is_sqlite:  # commits are cheap there: one transaction per call, writers queued
+            if reader is None:  # SQLite: commits are cheap, one transaction per call, writers queued
                 with queued_writer(database), database.write() as db:
                     records = lookup_records(db, actor, settings, ctx)  # committed, with its audit event, here
             else:
-                with database.read() as db:
-                    records = read_records(db, actor, ctx)
+                records = read_records(reader, actor, ctx)
+                reader.close()  # back to the pool before waiting for the commit
                 row = success_row(actor, ctx, len(records)) if settings.share_audit else None
                 _committer(request).commit(ctx, row)  # counted and audited, committed before we answer
         except SQLAlchemyError as exc:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import nullcontext
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from govdata import policy
@@ -85,8 +87,10 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def resolve_actor(request: Request) -> Actor | None:
-    """The person or system behind this request, or None; cached on the request."""
+def resolve_actor(request: Request, conn: Connection | None = None) -> Actor | None:
+    """The person or system behind this request, or None; cached on the request.
+
+    `conn`: a connection the route already holds, for the system-credential read (saves a checkout)."""
     if hasattr(request.state, "actor"):
         return request.state.actor  # type: ignore[no-any-return]
     actor: Actor | None = None
@@ -96,8 +100,8 @@ def resolve_actor(request: Request) -> Actor | None:
         # System credentials (the sharing API's hot path) are checked with one Core read on a plain
         # connection; person tokens take the ORM path below.
         operator = request.headers.get("x-operator")
-        with database.engine.connect() as conn:
-            actor = auth_service.system_actor_for_token(conn, token=token, client_addr=client_addr(request),
+        with nullcontext(conn) if conn is not None else database.engine.connect() as used:
+            actor = auth_service.system_actor_for_token(used, token=token, client_addr=client_addr(request),
                                                         request_id=request_id(request),
                                                         operator=operator.strip() if operator else None)
         if actor is not None:
@@ -187,9 +191,9 @@ class _InRouteMarker(_Marker):
         return None
 
 
-def authorize(request: Request, action: Action) -> Actor:
+def authorize(request: Request, action: Action, conn: Connection | None = None) -> Actor:
     """The check `requires(action)` makes, for a route marked `requires_in_route(action)`."""
-    actor = resolve_actor(request)
+    actor = resolve_actor(request, conn)
     if actor is None:
         raise NotAuthenticated("请先登录", field=None)
     policy.require_role(actor, action)
