@@ -44,6 +44,8 @@ def main() -> int:
                     for figure in module.run(ctx):
                         figure.backend = figure.backend or backend
                         figures.append(figure)
+                    for note in ctx.notes:
+                        console.print(f"[dim]{backend}: {note}[/dim]")
             except Exception:
                 failed = True
                 console.print(f"[red]{name} on {backend} failed[/red]")

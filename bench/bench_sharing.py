@@ -19,7 +19,7 @@ import httpx
 from sqlalchemy import insert, select, update
 
 from bench.harness import BenchContext, Figure
-from bench.httpload import LoadResult, run_load
+from bench.httpload import LoadResult, run_load, run_wrk, wrk_available
 from govdata.actor import Method
 from govdata.auth import credentials
 from govdata.auth.models import User
@@ -88,7 +88,7 @@ def _serve(ctx: BenchContext, audit: bool, workers: int) -> tuple[subprocess.Pop
            "GOVDATA_SHARE_AUDIT": "true" if audit else "false"}
     log = open(Path(ctx.workdir) / f"uvicorn-{port}.log", "wb")  # noqa: SIM115 (closed with the process)
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "govdata.asgi:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", str(workers), "--no-access-log",
+                             "--port", str(port), "--workers", str(workers), "--no-access-log", "--no-proxy-headers",
                              "--log-level", "warning"], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -105,6 +105,11 @@ def _http_run(ctx: BenchContext, code: str, token: str, keys: list[str], audit: 
     proc, base = _serve(ctx, audit, workers=2)
     try:
         headers = {"Authorization": f"Bearer {token}", "X-Operator": "bench"}
+
+        if wrk_available():
+            paths = [f"/api/v1/share/{code}/records?sfzh={key}" for key in keys]
+            run_wrk(base, paths, headers, clients=CLIENTS, seconds=1)  # warm up connections and caches
+            return run_wrk(base, paths, headers, clients=CLIENTS, seconds=seconds)
 
         def path_for(rng: random.Random) -> str:
             return f"/api/v1/share/{code}/records?sfzh={rng.choice(keys)}"
@@ -146,7 +151,8 @@ def run(ctx: BenchContext) -> list[Figure]:
     on = _http_run(ctx, code, token, keys, True, seconds)
     off = _http_run(ctx, code, token, keys, False, seconds)
     label = f"bare driver SELECT by key, 1 connection ({rows:,} rows)"
-    ctx.notes.append(f"sharing: audit on {on.statuses}, audit off {off.statuses}")
+    ctx.notes.append(f"sharing: load generator {on.generator} ({CLIENTS} connections, {seconds:.0f} s); "
+                     f"statuses audit on {on.statuses}, audit off {off.statuses}")
     return [
         Figure(f"share lookup, audit on ({CLIENTS} clients, HTTP, {rows:,} rows)", on.per_second, "lookups/s",
                plain=bare.per_second, plain_label=label, target=">= 1000"),

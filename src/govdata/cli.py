@@ -67,7 +67,9 @@ def demo(base_rows: Annotated[int, typer.Option(help="每个基础库的演示�
 def serve(host: str = "127.0.0.1", port: int = 8000,
           demo: Annotated[bool, typer.Option("--demo", help="先写入演示数据")] = False,
           workers: Annotated[int, typer.Option(help="进程数")] = 1,
-          base_rows: Annotated[int, typer.Option(help="演示基础库行数")] = 100_000) -> None:
+          base_rows: Annotated[int, typer.Option(help="演示基础库行数")] = 100_000,
+          access_log: Annotated[bool, typer.Option(help="逐条记录访问日志（共享接口调用已逐条写入审计）")] = True,
+          ) -> None:
     """启动 Web 服务。"""
     import os
 
@@ -82,8 +84,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
         seed(database, settings, console=console, base_rows=base_rows)
     database.dispose()
     console.print(f"govdata 正在 http://{host}:{port} 提供服务")
+    # uvicorn picks httptools and uvloop by itself when they are installed (they are dependencies).
     uvicorn.run("govdata.asgi:app", host=host, port=port, workers=workers, log_level="info",
-                proxy_headers=False)
+                proxy_headers=False, access_log=access_log)
 
 
 @user_app.command("create")

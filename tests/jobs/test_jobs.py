@@ -16,16 +16,24 @@ from govdata.timeutil import utcnow
 from tests.conftest import last_audit
 
 SLOW_RUNNER = """
-import sys, time
+import os, sys, time
 from datetime import timedelta
 from govdata.jobs.registry import job
 
+
 @job("test.slow", every=timedelta(hours=1))
 def slow(ctx):
-    time.sleep(1.5)
+    time.sleep(3)
     return "slept"
 
 from govdata.cli import app
+
+# A start line: both processes claim only once both are up (a loaded machine may start one much later).
+gate = os.environ["GATE_DIR"]
+open(os.path.join(gate, str(os.getpid())), "w").close()
+deadline = time.time() + 60
+while len(os.listdir(gate)) < 2 and time.time() < deadline:
+    time.sleep(0.02)
 app(["jobs", "run", "--name", "test.slow", "--force"], prog_name="govdata")
 """
 
@@ -34,8 +42,11 @@ def _env(settings):
     return {"GOVDATA_HOME": str(settings.home), "GOVDATA_DATABASE_URL": settings.url, "PATH": "/usr/bin:/bin"}
 
 
-def test_two_processes_never_run_one_job_at_once(settings, database):
-    procs = [subprocess.Popen([sys.executable, "-c", SLOW_RUNNER], env=_env(settings), stdout=subprocess.PIPE,
+def test_two_processes_never_run_one_job_at_once(settings, database, tmp_path):
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    env = {**_env(settings), "GATE_DIR": str(gate)}
+    procs = [subprocess.Popen([sys.executable, "-c", SLOW_RUNNER], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select, text, update
 
+from govdata.audit import chain
 from govdata.audit.models import AuditEvent
 from govdata.catalog.models import ShareType
 from govdata.orgs.models import System
@@ -177,3 +179,60 @@ def test_audit_failure_fails_the_call_closed(database, client, granted):
     with database.write() as db:
         db.execute(text("DROP TRIGGER no_audit" if database.is_sqlite else "DROP TRIGGER no_audit ON audit_events"))
     assert _get(client, f"/api/v1/share/{code}/records?zjhm={PEOPLE_ROWS[0]['zjhm']}", tok).status_code == 200
+
+
+def test_changes_to_the_credential_take_effect_on_the_very_next_call(database, client, token, granted):
+    """Nothing about a credential is cached between calls: revoking it, suspending the grant, stopping the
+    system or letting its 等保 assessment lapse refuses the next call."""
+    code, tok, grant_id = granted
+    url = f"/api/v1/share/{code}/records?zjhm={PEOPLE_ROWS[0]['zjhm']}"
+    assert _get(client, url, tok).status_code == 200
+    sid = system_id(database, "mz")
+    with database.write() as db:
+        db.execute(update(System).where(System.id == sid).values(assessment_valid_until=local_today() - timedelta(1)))
+    r = _get(client, url, tok)
+    assert r.status_code == 401 and "等保测评" in r.json()["error"]["message"]
+    with database.write() as db:
+        db.execute(update(System).where(System.id == sid).values(assessment_valid_until=local_today() + timedelta(9),
+                                                                 is_active=False))
+    assert "已停用" in _get(client, url, tok).json()["error"]["message"]
+    with database.write() as db:
+        db.execute(update(System).where(System.id == sid).values(is_active=True))
+    assert _get(client, url, tok).status_code == 200
+    r = client.post(f"/api/v1/share/grants/{grant_id}/suspend", json={"reason": "安全检查"}, headers=token("security"))
+    assert r.status_code == 200
+    r = _get(client, url, tok)
+    assert r.status_code == 403 and "已暂停" in r.json()["error"]["message"]
+    admin = token("admin")
+    cred_id = client.get(f"/api/v1/systems/{sid}/credentials", headers=admin).json()[0]["id"]
+    assert client.post(f"/api/v1/credentials/{cred_id}/revoke", headers=admin).status_code == 200
+    r = _get(client, url, tok)
+    assert r.status_code == 401 and "吊销" in r.json()["error"]["message"]
+
+
+def test_the_route_checks_the_caller_itself(client, token, granted):
+    """The lookup route authorizes inside its own worker thread: no credential 401, a person's token 403."""
+    code, _tok, _ = granted
+    url = f"/api/v1/share/{code}/records?zjhm={PEOPLE_ROWS[0]['zjhm']}"
+    assert client.get(url, headers=OP).status_code == 401
+    assert client.get(url, headers={"Authorization": "Bearer gds_not-a-real-token", **OP}).status_code == 401
+    assert client.get(url, headers={**token("steward_mz"), **OP}).status_code == 403
+
+
+def test_concurrent_calls_never_exceed_the_quota(database, client, granted):
+    """Calls arriving together (grouped into one commit on PostgreSQL, queued writers on SQLite) are
+    counted exactly: with a quota of 5, twelve simultaneous calls give five answers and seven 429s, each
+    with its audit event."""
+    code, tok, grant_id = granted  # quota 5
+    before = _lookups(database)
+    url = f"/api/v1/share/{code}/records?zjhm={PEOPLE_ROWS[0]['zjhm']}"
+    with ThreadPoolExecutor(12) as pool:
+        codes = sorted(pool.map(lambda _: _get(client, url, tok).status_code, range(12)))
+    assert codes == [200] * 5 + [429] * 7
+    with database.read() as db:
+        assert db.execute(select(GrantUsage.calls).where(GrantUsage.grant_id == grant_id)).scalar_one() == 5
+    after = _lookups(database)
+    assert after.get("ok", 0) - before.get("ok", 0) == 5
+    assert after.get("limited", 0) - before.get("limited", 0) == 7
+    with database.engine.connect() as conn:
+        assert chain.verify(conn).ok

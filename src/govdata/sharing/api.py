@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import logging
 import threading
-from contextlib import nullcontext
 
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from govdata.actor import Actor
 from govdata.audit import chain
 from govdata.auth import credentials
+from govdata.config import Settings
 from govdata.db import Database
 from govdata.errors import GovdataError, Unavailable
 from govdata.policy import Action
 from govdata.sharing import agreements, grants, service, usage
-from govdata.sharing.lookup import LookupContext, lookup_records, parse_keys, refusal_row
+from govdata.sharing.groupcommit import GroupCommitter
+from govdata.sharing.lookup import LookupContext, lookup_records, parse_keys, read_records, refusal_row, success_row
 from govdata.sharing.schemas import (
     AgreementRead,
     CredentialRead,
@@ -39,14 +41,12 @@ from govdata.sharing.schemas import (
     ShareRequestRead,
     VersionIn,
 )
-from govdata.web.deps import AppSettings, Db, get_database, requires
+from govdata.sharing.writers import queued_writer
+from govdata.web.deps import AppSettings, Db, authorize, get_database, requires, requires_in_route
 
 log = logging.getLogger("govdata.sharing")
-# SQLite lets one writer in at a time and makes the others sleep-and-retry (busy timeout), which wastes
-# most of the time under concurrent calls; queueing this process's writers on a mutex first avoids that.
-# It guards no state: quotas and counters stay in the database.
-_SQLITE_WRITERS = threading.Lock()
 router = APIRouter(prefix="/api/v1", tags=["sharing"])
+_COMMITTER_LOCK = threading.Lock()
 
 
 def _audit_refusal(database: Database, actor: Actor, ctx: LookupContext, error: GovdataError) -> None:
@@ -57,18 +57,42 @@ def _audit_refusal(database: Database, actor: Actor, ctx: LookupContext, error: 
         log.exception("could not record a refused sharing call")
 
 
+def _committer(request: Request) -> GroupCommitter:
+    """The app's group committer (one per process and database), made on first use."""
+    state = request.app.state
+    with _COMMITTER_LOCK:
+        if getattr(state, "share_committer", None) is None:
+            state.share_committer = GroupCommitter(get_database(request))
+    return state.share_committer  # type: ignore[no-any-return]
+
+
 @router.get("/share/{code:path}/records", response_model=RecordsOut,
             responses={400: {}, 403: {}, 404: {}, 429: {}, 503: {}})
 def share_records(code: str, request: Request, settings: AppSettings,
-                  actor: Actor = requires(Action.SHARE_LOOKUP)) -> Response:
+                  _marker: None = requires_in_route(Action.SHARE_LOOKUP)) -> Response:
     """Look up records by one key field; only the granted fields are returned. Header `X-Operator` required."""
+    # The caller is checked here, in this route's worker thread (one thread hop per call).
+    database = get_database(request)
+    if database.is_sqlite:  # the credential is read outside the queue of writers
+        return _answer(request, settings, authorize(request, Action.SHARE_LOOKUP), None, code)
+    with database.read() as db:  # one pooled connection checks the credential and reads the rows
+        return _answer(request, settings, authorize(request, Action.SHARE_LOOKUP, db.connection()), db, code)
+
+
+def _answer(request: Request, settings: Settings, actor: Actor, reader: Session | None, code: str) -> Response:
     database = get_database(request)
     ctx = LookupContext(code=code, key_field=None, values=[])
     try:
         ctx.key_field, ctx.values = parse_keys(request.query_params.multi_items(), settings.share_max_keys)
         try:
-            with _SQLITE_WRITERS if database.is_sqlite else nullcontext(), database.write() as db:
-                records = lookup_records(db, actor, settings, ctx)  # committed, with its audit event, here
+            if reader is None:  # SQLite: commits are cheap, one transaction per call, writers queued
+                with queued_writer(database), database.write() as db:
+                    records = lookup_records(db, actor, settings, ctx)  # committed, with its audit event, here
+            else:
+                records = read_records(reader, actor, ctx)
+                reader.close()  # back to the pool before waiting for the commit
+                row = success_row(actor, ctx, len(records)) if settings.share_audit else None
+                _committer(request).commit(ctx, row)  # counted and audited, committed before we answer
         except SQLAlchemyError as exc:
             log.exception("sharing lookup failed")
             raise Unavailable("数据服务暂不可用，本次调用未返回数据") from exc

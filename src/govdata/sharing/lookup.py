@@ -44,12 +44,15 @@ _ENTRY_BY_CODE = select(_entries.c.id, _entries.c.unit_id, _entries.c.status, _e
                         _entries.c.updated_at).where(_entries.c.code == bindparam("code"))
 _GRANTS_OF = select(_grants).where(_grants.c.entry_id == bindparam("entry_id"),
                                    _grants.c.system_id == bindparam("system_id"))
+# `n` calls at once (n <= per_minute): the group committer counts a batch's calls of one grant together.
 _COUNT = (update(_usage)
           .where(_usage.c.grant_id == bindparam("g"), _usage.c.day == bindparam("d"),
-                 _usage.c.calls < bindparam("quota"),
-                 or_(_usage.c.minute != bindparam("m"), _usage.c.minute_calls < bindparam("per_minute")))
-          .values(calls=_usage.c.calls + 1, minute=bindparam("m"),
-                  minute_calls=case((_usage.c.minute == bindparam("m"), _usage.c.minute_calls + 1), else_=1)))
+                 _usage.c.calls + bindparam("n") <= bindparam("quota"),
+                 or_(_usage.c.minute != bindparam("m"),
+                     _usage.c.minute_calls + bindparam("n") <= bindparam("per_minute")))
+          .values(calls=_usage.c.calls + bindparam("n"), minute=bindparam("m"),
+                  minute_calls=case((_usage.c.minute == bindparam("m"), _usage.c.minute_calls + bindparam("n")),
+                                    else_=bindparam("n"))))
 _CALLS = select(_usage.c.calls).where(_usage.c.grant_id == bindparam("g"), _usage.c.day == bindparam("d"))
 _QUERIES: dict[tuple[Any, ...], Any] = {}
 _REFUSAL_ORDER = [GrantStatus.SUSPENDED, GrantStatus.PENDING, GrantStatus.EXPIRED, GrantStatus.REVOKED]
@@ -121,7 +124,8 @@ def _count_call(conn: Connection, grant: Any) -> None:
     """One call against the grant's daily quota and per-minute rate, atomically, or 429."""
     now = datetime.now(DISPLAY_TZ)
     day, minute = now.date(), now.hour * 60 + now.minute
-    params = {"g": grant.id, "d": day, "quota": grant.daily_quota, "m": minute, "per_minute": grant.per_minute}
+    params = {"g": grant.id, "d": day, "quota": grant.daily_quota, "m": minute, "per_minute": grant.per_minute,
+              "n": 1}
     if rowcount(conn.execute(_COUNT, params)) == 1:
         return
     maker = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
@@ -172,8 +176,8 @@ def _typed(table: Table, key_field: str, values: list[str]) -> list[Any]:
         raise BadRequest(f"查询键的值类型不正确：{exc}", field=key_field) from exc
 
 
-def lookup_records(db: Session, actor: Actor, settings: Settings, ctx: LookupContext) -> list[dict[str, Any]]:
-    """Check, count, read and audit one call inside `db`'s transaction; the caller commits before answering."""
+def read_records(db: Session, actor: Actor, ctx: LookupContext) -> list[dict[str, Any]]:
+    """Check the grant and the key, read the rows by key; nothing is written (see `count_and_audit`)."""
     if not actor.operator:
         raise BadRequest("缺少 X-Operator 头：请注明系统代表的经办人", field="X-Operator")
     conn = db.connection()
@@ -183,16 +187,44 @@ def lookup_records(db: Session, actor: Actor, settings: Settings, ctx: LookupCon
     assert ctx.key_field is not None
     if ctx.key_field not in key_fields:
         raise BadRequest(f"{ctx.key_field} 不是可查询的字段，可用：{'、'.join(key_fields)}", field=ctx.key_field)
-    _count_call(conn, grant)
     table = _table(db, entry_row)
     fields = grant.fields.split(",")
     query = _query(conn, entry_row, table, grant.fields, ctx.key_field)
     keys = _typed(table, ctx.key_field, ctx.values)
-    records = [dict(zip(fields, row, strict=True)) for row in conn.execute(query, {"keys": keys})]
+    return [dict(zip(fields, row, strict=True)) for row in conn.execute(query, {"keys": keys})]
+
+
+def success_row(actor: Actor, ctx: LookupContext, rows: int) -> dict[str, Any]:
+    """The audit row of an answered call."""
+    return _draft(actor, ctx, outcome="ok", rows=rows).to_row()
+
+
+def count_call(conn: Connection, ctx: LookupContext) -> None:
+    """Count the call against its grant (429 when over quota or rate); the row stays locked until commit."""
+    _count_call(conn, ctx.grant)
+
+
+def count_calls_at_once(conn: Connection, grant: Any, n: int) -> bool:
+    """Count `n` calls of one grant in one statement if all of them fit the quota and the rate; False
+    (nothing counted) otherwise, and the caller counts them one by one."""
+    if n > grant.per_minute:
+        return False
+    now = datetime.now(DISPLAY_TZ)
+    params = {"g": grant.id, "d": now.date(), "quota": grant.daily_quota, "m": now.hour * 60 + now.minute,
+              "per_minute": grant.per_minute, "n": n}
+    return rowcount(conn.execute(_COUNT, params)) == 1
+
+
+def lookup_records(db: Session, actor: Actor, settings: Settings, ctx: LookupContext) -> list[dict[str, Any]]:
+    """Check, read, count and audit one call inside `db`'s transaction; the caller commits before answering."""
+    records = read_records(db, actor, ctx)
+    conn = db.connection()
+    # Counted after the read (a refused call's rows are simply dropped): the counter row and then the
+    # audit head are locked until commit, so the work done while holding them is kept to the minimum.
+    _count_call(conn, ctx.grant)
     if settings.share_audit:
-        draft = _draft(actor, ctx, outcome="ok", rows=len(records))
         try:
-            chain.append(conn, [draft.to_row()])
+            chain.append(conn, [success_row(actor, ctx, len(records))])
         except Exception as exc:  # fail closed: no audit event, no data
             raise Unavailable("审计日志无法写入，本次调用未返回数据，请稍后重试") from exc
     return records
