@@ -31,7 +31,7 @@ def main() -> int:
     backends = ["sqlite"]
     if os.environ.get("GOVDATA_DATABASE_URL"):
         backends = ["sqlite", "postgresql"] if args.both else ["postgresql"]
-    console = Console()
+    console = Console(width=200)  # one row per figure, also when the output is a file
     figures: list[Figure] = []
     failed = False
     for name in _modules(args.only):
