@@ -19,13 +19,13 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore import owner, service
 from govdata.datastore.checking import Prepared, prepare_mappings, prepare_ndjson
-from govdata.datastore.export import rejects_csv
+from govdata.datastore.export import rejects_response
 from govdata.datastore.models import LoadMode
 from govdata.datastore.schemas import BatchRead, BatchResultRead, HistoryRead, RecordsRead
 from govdata.errors import BadRequest, PayloadTooLarge
@@ -129,8 +129,4 @@ def get_batch(batch_id: int, db: WriteDb, actor: Actor = requires(Action.RESOURC
 @router.get("/batches/{batch_id}/rejects.csv")
 def batch_rejects(request: Request, batch_id: int, db: WriteDb,
                   actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
-    batch = service.get_batch(db, actor, batch_id=batch_id)
-    names = [f.name for f in batch.entry.fields]
-    return StreamingResponse(rejects_csv(request.app.state.database, batch.id, names),
-                             media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="batch-{batch.id}-rejects.csv"'})
+    return rejects_response(request.app.state.database, service.get_batch(db, actor, batch_id=batch_id))

@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import orjson
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
+from govdata.datastore.models import IngestBatch
 from govdata.datastore.service import iter_rejects
 from govdata.db import Database
 
@@ -33,3 +35,10 @@ def _rows(db: Session, batch_id: int, names: list[str], buffer: io.StringIO, wri
         writer.writerow([reject.line, reject.field, reject.reason, *["" if raw.get(n) is None else raw.get(n)
                                                                        for n in names]])
         yield buffer.getvalue().encode()
+
+
+def rejects_response(database: Database, batch: IngestBatch) -> StreamingResponse:
+    """The download of a batch's rejected rows, for the API and the page alike."""
+    names = [f.name for f in batch.entry.fields]
+    return StreamingResponse(rejects_csv(database, batch.id, names), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="batch-{batch.id}-rejects.csv"'})

@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore import filings, freshness, owner, returnflow, service, uploads
-from govdata.datastore.export import rejects_csv
+from govdata.datastore.export import rejects_response
 from govdata.datastore.models import BatchSource, LoadMode, Paging
 from govdata.datastore.refs import guard
 from govdata.errors import GovdataError, RuleViolation
@@ -111,11 +111,7 @@ def batch_page(request: Request, batch_id: int, db: WriteDb,
 @router.get("/resources/batches/{batch_id}/rejects.csv")
 def batch_rejects(request: Request, batch_id: int, db: WriteDb,
                   actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
-    batch = service.get_batch(db, actor, batch_id=batch_id)
-    names = [f.name for f in batch.entry.fields]
-    return StreamingResponse(rejects_csv(request.app.state.database, batch.id, names),
-                             media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="batch-{batch.id}-rejects.csv"'})
+    return rejects_response(request.app.state.database, service.get_batch(db, actor, batch_id=batch_id))
 
 
 @router.get("/resources/{entry_id}/upload", response_class=HTMLResponse)
