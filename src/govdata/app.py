@@ -14,6 +14,7 @@ from govdata.config import Settings, get_settings
 from govdata.db import Database, database_for
 from govdata.domains import domain_modules
 from govdata.migrate import upgrade
+from govdata.sharing.gateway import LookupGateway
 from govdata.web import errors
 from govdata.web.middleware import LimitsAndHeaders
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     errors.install(app)
+    app.add_middleware(LookupGateway)  # inside LimitsAndHeaders: lookups get the same limits and headers
     app.add_middleware(LimitsAndHeaders, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     from govdata.web import shell

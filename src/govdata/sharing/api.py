@@ -12,22 +12,13 @@ from __future__ import annotations
 import logging
 import threading
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from govdata.actor import Actor
-from govdata.audit import chain
 from govdata.auth import credentials
-from govdata.config import Settings
-from govdata.db import Database
-from govdata.errors import GovdataError, Unavailable
 from govdata.policy import Action
-from govdata.sharing import agreements, grants, service, usage
-from govdata.sharing.groupcommit import GroupCommitter
-from govdata.sharing.lookup import LookupContext, lookup_records, parse_keys, read_records, refusal_row, success_row
+from govdata.sharing import agreements, gateway, grants, service, usage
 from govdata.sharing.schemas import (
     AgreementRead,
     CredentialRead,
@@ -41,65 +32,22 @@ from govdata.sharing.schemas import (
     ShareRequestRead,
     VersionIn,
 )
-from govdata.sharing.writers import queued_writer
-from govdata.web.deps import AppSettings, Db, authorize, get_database, requires, requires_in_route
+from govdata.web.deps import AppSettings, Db, requires, requires_in_route
 
 log = logging.getLogger("govdata.sharing")
 router = APIRouter(prefix="/api/v1", tags=["sharing"])
 _COMMITTER_LOCK = threading.Lock()
 
 
-def _audit_refusal(database: Database, actor: Actor, ctx: LookupContext, error: GovdataError) -> None:
-    try:
-        with database.write() as db:
-            chain.append(db.connection(), [refusal_row(actor, ctx, error)])
-    except Exception:  # the refusal stands; nothing was returned
-        log.exception("could not record a refused sharing call")
-
-
-def _committer(request: Request) -> GroupCommitter:
-    """The app's group committer (one per process and database), made on first use."""
-    state = request.app.state
-    with _COMMITTER_LOCK:
-        if getattr(state, "share_committer", None) is None:
-            state.share_committer = GroupCommitter(get_database(request))
-    return state.share_committer  # type: ignore[no-any-return]
-
-
 @router.get("/share/{code:path}/records", response_model=RecordsOut,
-            responses={400: {}, 403: {}, 404: {}, 429: {}, 503: {}})
-def share_records(code: str, request: Request, settings: AppSettings,
-                  _marker: None = requires_in_route(Action.SHARE_LOOKUP)) -> Response:
-    """Look up records by one key field; only the granted fields are returned. Header `X-Operator` required."""
-    # The caller is checked here, in this route's worker thread (one thread hop per call).
-    database = get_database(request)
-    if database.is_sqlite:  # the credential is read outside the queue of writers
-        return _answer(request, settings, authorize(request, Action.SHARE_LOOKUP), None, code)
-    with database.read() as db:  # one pooled connection checks the credential and reads the rows
-        return _answer(request, settings, authorize(request, Action.SHARE_LOOKUP, db.connection()), db, code)
+            responses={400: {}, 401: {}, 403: {}, 404: {}, 429: {}, 503: {}})
+async def share_records(code: str, request: Request,
+                        _marker: None = requires_in_route(Action.SHARE_LOOKUP)) -> Response:
+    """Look up records by one key field; only the granted fields are returned. Header `X-Operator` required.
 
-
-def _answer(request: Request, settings: Settings, actor: Actor, reader: Session | None, code: str) -> Response:
-    database = get_database(request)
-    ctx = LookupContext(code=code, key_field=None, values=[])
-    try:
-        ctx.key_field, ctx.values = parse_keys(request.query_params.multi_items(), settings.share_max_keys)
-        try:
-            if reader is None:  # SQLite: commits are cheap, one transaction per call, writers queued
-                with queued_writer(database), database.write() as db:
-                    records = lookup_records(db, actor, settings, ctx)  # committed, with its audit event, here
-            else:
-                records = read_records(reader, actor, ctx)
-                reader.close()  # back to the pool before waiting for the commit
-                row = success_row(actor, ctx, len(records)) if settings.share_audit else None
-                _committer(request).commit(ctx, row)  # counted and audited, committed before we answer
-        except SQLAlchemyError as exc:
-            log.exception("sharing lookup failed")
-            raise Unavailable("数据服务暂不可用，本次调用未返回数据") from exc
-    except GovdataError as exc:
-        _audit_refusal(database, actor, ctx, exc)
-        raise
-    return Response(orjson.dumps({"records": records}, default=str), media_type="application/json")
+    Served by `sharing.gateway.LookupGateway` before routing; this route (the same `answer`) documents it
+    and answers what the gateway does not take (HEAD)."""
+    return await gateway.answer(request, code)
 
 
 @router.post("/share/requests", response_model=ShareRequestRead, status_code=201)

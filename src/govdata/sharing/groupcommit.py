@@ -1,17 +1,22 @@
-"""Group commit of sharing calls on PostgreSQL: many calls' counts and audit events in one transaction.
+"""Group commit of sharing calls: many calls' counts and audit events in one transaction.
 
 Every answered call appends to the one audit chain, so appends are serial: each holds the chain's head
-row (and the grant's counter row) until its commit has reached the disk. One fsync per call caps the
-whole platform at a few hundred calls a second however many clients wait. Here each server process has
-one committer thread: request threads check the grant and read their rows in parallel, then hand the
-call over and wait; the committer counts every waiting call, appends all their audit events and commits
-once, and only then wakes them. Fail-closed is unchanged: a call is answered only after its own audit
-event is committed; if the commit (or the append) fails, every call of that batch gets 503 and none is
-counted. A call refused by its quota is left out of the batch (its refusal is audited by the caller).
+(and the grant's counter row) until its commit has reached the disk. One commit per call caps the whole
+platform at a few hundred calls a second however many clients wait. Here each server process has one
+committer thread: requests check the grant and read their rows in parallel on the event loop, then hand
+the call over and await it; the committer counts every waiting call, appends all their audit events and
+commits once, and only then resolves them. On SQLite the committers of several server processes take
+turns through the queued-writer file lock.
+
+Fail-closed is unchanged: a call is answered only after its own audit event is committed; if the commit
+(or the append) fails, every call of that batch gets 503 and none is counted. A call refused by its quota
+is left out of the batch (its refusal is audited, through this same committer, by the caller).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -21,38 +26,51 @@ from govdata.audit import chain
 from govdata.db import Database
 from govdata.errors import GovdataError, TooManyRequests, Unavailable
 from govdata.sharing.lookup import LookupContext, count_call, count_calls_at_once
+from govdata.sharing.writers import queued_writer
 
 log = logging.getLogger("govdata.sharing")
 MAX_BATCH = 64  # calls per commit; bounds the time the head row is held
 IDLE_SECONDS = 10.0  # an idle committer thread ends (one per app; tests make many apps)
+_UNAVAILABLE = "审计日志无法写入，本次调用未返回数据，请稍后重试"
 
 
 @dataclass
 class _Call:
-    ctx: LookupContext
+    ctx: LookupContext | None  # None: a refusal's audit event only, nothing to count
     audit_row: dict[str, Any] | None  # None when the bench turned audit off
-    done: threading.Event = field(default_factory=threading.Event)
+    future: asyncio.Future[None]
     error: GovdataError | None = None
 
 
+@dataclass
 class GroupCommitter:
-    """One per process and database; `commit` blocks the calling thread until its call is committed."""
+    """One per process and database; `commit` resolves once the call is committed (or raises)."""
 
-    def __init__(self, database: Database) -> None:
-        self.database = database
-        self._calls: list[_Call] = []
-        self._wake = threading.Condition()
-        self._thread: threading.Thread | None = None
+    database: Database
+    _calls: list[_Call] = field(default_factory=list)
+    _wake: threading.Condition = field(default_factory=threading.Condition)
+    _thread: threading.Thread | None = None
 
-    def commit(self, ctx: LookupContext, audit_row: dict[str, Any] | None) -> None:
-        call = _Call(ctx, audit_row)
+    async def commit(self, ctx: LookupContext, audit_row: dict[str, Any] | None) -> None:
+        """Count the call and append its audit event; raises TooManyRequests or Unavailable."""
+        await self._submit(ctx, audit_row)
+
+    async def record_refusal(self, audit_row: dict[str, Any]) -> None:
+        """Append a refused call's audit event; a failure is logged and the refusal stands."""
+        try:
+            await self._submit(None, audit_row)
+        except GovdataError:
+            log.error("could not record a refused sharing call")
+
+    async def _submit(self, ctx: LookupContext | None, audit_row: dict[str, Any] | None) -> None:
+        call = _Call(ctx, audit_row, asyncio.get_running_loop().create_future())
         with self._wake:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="govdata-share-commit", daemon=True)
                 self._thread.start()
             self._calls.append(call)
             self._wake.notify()
-        call.done.wait()
+        await call.future
         if call.error is not None:
             raise call.error
 
@@ -65,7 +83,7 @@ class GroupCommitter:
                     self._thread = None
                     for call in self._calls:
                         call.error = Unavailable("数据服务暂不可用，本次调用未返回数据")
-                        call.done.set()
+                        _resolve(call)
                     self._calls = []
 
     def _serve(self) -> None:
@@ -79,20 +97,24 @@ class GroupCommitter:
                 self._commit(batch)
             finally:
                 for call in batch:
-                    call.done.set()
+                    _resolve(call)
 
     def _commit(self, batch: list[_Call]) -> None:
         try:
-            with self.database.write() as db:
+            with queued_writer(self.database), self.database.write() as db:
                 conn = db.connection()
                 by_grant: dict[int, list[_Call]] = {}
                 for call in batch:
-                    by_grant.setdefault(call.ctx.grant.id, []).append(call)
+                    if call.ctx is not None:
+                        by_grant.setdefault(call.ctx.grant.id, []).append(call)
                 for calls in by_grant.values():
-                    if len(calls) > 1 and count_calls_at_once(conn, calls[0].ctx.grant, len(calls)):
+                    first = calls[0].ctx
+                    assert first is not None
+                    if len(calls) > 1 and count_calls_at_once(conn, first.grant, len(calls)):
                         continue
                     for call in calls:  # one by one: some may be over the quota or the rate
                         try:
+                            assert call.ctx is not None
                             count_call(conn, call.ctx)
                         except TooManyRequests as refused:
                             call.error = refused
@@ -103,4 +125,16 @@ class GroupCommitter:
             log.exception("sharing group commit failed")
             for call in batch:
                 if call.error is None:
-                    call.error = Unavailable("审计日志无法写入，本次调用未返回数据，请稍后重试")
+                    call.error = Unavailable(_UNAVAILABLE)
+
+
+def _resolve(call: _Call) -> None:
+    """Wake the waiting request on its own event loop (this runs on the committer thread)."""
+    # RuntimeError: the loop has closed (server shutting down), so nobody is waiting any more.
+    with contextlib.suppress(RuntimeError):
+        call.future.get_loop().call_soon_threadsafe(_set_done, call.future)
+
+
+def _set_done(future: asyncio.Future[None]) -> None:
+    if not future.done():  # a cancelled request (client gone) has nothing to wake
+        future.set_result(None)

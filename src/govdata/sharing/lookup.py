@@ -21,13 +21,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from govdata.actor import Actor
-from govdata.audit import chain
 from govdata.audit.service import AuditDraft
 from govdata.catalog.models import CatalogEntry, EntryStatus
-from govdata.config import Settings
 from govdata.datastore.tables import resource_table
 from govdata.db import rowcount
-from govdata.errors import BadRequest, Forbidden, GovdataError, NotFound, TooManyRequests, Unavailable
+from govdata.errors import BadRequest, Forbidden, GovdataError, NotFound, TooManyRequests
 from govdata.policy import Action
 from govdata.sharing.models import Grant, GrantStatus, GrantUsage
 from govdata.timeutil import DISPLAY_TZ, local_today
@@ -144,13 +142,14 @@ def _shape_key(conn: Connection, entry_row: Any) -> tuple[Any, ...]:
     return (str(conn.engine.url), entry_row.id, entry_row.version, entry_row.updated_at)
 
 
-def _table(db: Session, entry_row: Any) -> Table:
-    key = _shape_key(db.connection(), entry_row)
+def _table(conn: Connection, entry_row: Any) -> Table:
+    key = _shape_key(conn, entry_row)
     table = _TABLES.get(key)
-    if table is None:
-        entry = db.get(CatalogEntry, entry_row.id)
-        assert entry is not None
-        table = _TABLES[key] = resource_table(entry)
+    if table is None:  # the entry's first call (or first since a change): its fields, through the ORM once
+        with Session(bind=conn) as db:
+            entry = db.get(CatalogEntry, entry_row.id)
+            assert entry is not None
+            table = _TABLES[key] = resource_table(entry)
     return table
 
 
@@ -176,18 +175,18 @@ def _typed(table: Table, key_field: str, values: list[str]) -> list[Any]:
         raise BadRequest(f"查询键的值类型不正确：{exc}", field=key_field) from exc
 
 
-def read_records(db: Session, actor: Actor, ctx: LookupContext) -> list[dict[str, Any]]:
-    """Check the grant and the key, read the rows by key; nothing is written (see `count_and_audit`)."""
+def read_records(conn: Connection, actor: Actor, ctx: LookupContext) -> list[dict[str, Any]]:
+    """Check the grant and the key, read the rows by key; nothing is written (the group committer counts
+    the call and appends its audit event)."""
     if not actor.operator:
         raise BadRequest("缺少 X-Operator 头：请注明系统代表的经办人", field="X-Operator")
-    conn = db.connection()
     entry_row = _find_grant(conn, actor, ctx)
     grant = ctx.grant
     key_fields = grant.key_fields.split(",")
     assert ctx.key_field is not None
     if ctx.key_field not in key_fields:
         raise BadRequest(f"{ctx.key_field} 不是可查询的字段，可用：{'、'.join(key_fields)}", field=ctx.key_field)
-    table = _table(db, entry_row)
+    table = _table(conn, entry_row)
     fields = grant.fields.split(",")
     query = _query(conn, entry_row, table, grant.fields, ctx.key_field)
     keys = _typed(table, ctx.key_field, ctx.values)
@@ -213,21 +212,6 @@ def count_calls_at_once(conn: Connection, grant: Any, n: int) -> bool:
     params = {"g": grant.id, "d": now.date(), "quota": grant.daily_quota, "m": now.hour * 60 + now.minute,
               "per_minute": grant.per_minute, "n": n}
     return rowcount(conn.execute(_COUNT, params)) == 1
-
-
-def lookup_records(db: Session, actor: Actor, settings: Settings, ctx: LookupContext) -> list[dict[str, Any]]:
-    """Check, read, count and audit one call inside `db`'s transaction; the caller commits before answering."""
-    records = read_records(db, actor, ctx)
-    conn = db.connection()
-    # Counted after the read (a refused call's rows are simply dropped): the counter row and then the
-    # audit head are locked until commit, so the work done while holding them is kept to the minimum.
-    _count_call(conn, ctx.grant)
-    if settings.share_audit:
-        try:
-            chain.append(conn, [success_row(actor, ctx, len(records))])
-        except Exception as exc:  # fail closed: no audit event, no data
-            raise Unavailable("审计日志无法写入，本次调用未返回数据，请稍后重试") from exc
-    return records
 
 
 def _draft(actor: Actor, ctx: LookupContext, *, outcome: str, rows: int | None,

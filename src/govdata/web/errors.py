@@ -71,17 +71,23 @@ def note_refusal(request: Request, exc: GovdataError) -> None:
         log.exception("could not record a refused attempt")
 
 
+def domain_error_response(request: Request, exc: GovdataError) -> Response:
+    """The answer to a refused or failed request (also used by the sharing gateway, which answers before
+    routing): the refusal recorded, then the JSON shape, a Chinese page or a sign-in redirect."""
+    note_refusal(request, exc)
+    if isinstance(exc, NotAuthenticated) and not wants_json(request) and request.method == "GET":
+        return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    if isinstance(exc, NotAuthenticated) and wants_json(request):
+        headers = {"WWW-Authenticate": "Bearer"}
+    extra = {"details": exc.context["details"]} if exc.context.get("details") is not None else None
+    return error_response(request, exc.status, exc.code, exc.message, exc.field, headers, extra)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(GovdataError)
     async def _domain_error(request: Request, exc: GovdataError) -> Response:
-        note_refusal(request, exc)
-        if isinstance(exc, NotAuthenticated) and not wants_json(request) and request.method == "GET":
-            return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
-        if isinstance(exc, NotAuthenticated) and wants_json(request):
-            headers = {"WWW-Authenticate": "Bearer"}
-        extra = {"details": exc.context["details"]} if exc.context.get("details") is not None else None
-        return error_response(request, exc.status, exc.code, exc.message, exc.field, headers, extra)
+        return domain_error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
