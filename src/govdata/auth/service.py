@@ -17,6 +17,7 @@ from govdata.auth.models import ApiToken, User, UserRole, WebSession
 from govdata.auth.schemas import PasswordChange, UserCreate
 from govdata.auth.tokens import new_token, token_hash
 from govdata.config import Settings
+from govdata.driversql import Prepared
 from govdata.errors import Conflict, NotAuthenticated, NotFound, RuleViolation
 from govdata.orgs.models import System, Unit
 from govdata.policy import Action
@@ -178,12 +179,12 @@ _tokens: Table = ApiToken.__table__  # type: ignore[assignment]
 _systems: Table = System.__table__  # type: ignore[assignment]
 _units: Table = Unit.__table__  # type: ignore[assignment]
 # One indexed read per API call, no ORM objects: the sharing API pays this on every lookup.
-_SYSTEM_TOKEN = (select(_tokens.c.revoked_at, _tokens.c.expires_at, _systems.c.id, _systems.c.name,
-                        _systems.c.unit_id, _systems.c.is_active, _systems.c.assessment_level,
-                        _systems.c.assessment_valid_until, _units.c.region_id)
-                 .select_from(_tokens.join(_systems, _systems.c.id == _tokens.c.system_id)
-                              .join(_units, _units.c.id == _systems.c.unit_id))
-                 .where(_tokens.c.token_hash == bindparam("h")))
+_SYSTEM_TOKEN = Prepared(select(_tokens.c.revoked_at, _tokens.c.expires_at, _systems.c.id, _systems.c.name,
+                                 _systems.c.unit_id, _systems.c.is_active, _systems.c.assessment_level,
+                                 _systems.c.assessment_valid_until, _units.c.region_id)
+                          .select_from(_tokens.join(_systems, _systems.c.id == _tokens.c.system_id)
+                                       .join(_units, _units.c.id == _systems.c.unit_id))
+                          .where(_tokens.c.token_hash == bindparam("h")))
 
 
 def system_actor_for_token(conn: Connection, *, token: str, client_addr: str | None = None,
@@ -191,7 +192,7 @@ def system_actor_for_token(conn: Connection, *, token: str, client_addr: str | N
     """The system behind a live system credential, read afresh on every call (a revoked credential or a
     lapsed assessment is refused on the very next call); None when the token is not a system credential,
     so the caller falls back to `resolve_token`. Same checks and messages as `resolve_token`."""
-    row = conn.execute(_SYSTEM_TOKEN, {"h": token_hash(token)}).first()
+    row = _SYSTEM_TOKEN.on(conn).first(conn, {"h": token_hash(token)})
     if row is None:
         return None
     if row.revoked_at is not None:

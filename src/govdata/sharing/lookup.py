@@ -1,10 +1,10 @@
 """The sharing API's hot path (第十三条): one key lookup of granted fields, counted and audited.
 
-Lean on purpose: SQLAlchemy Core only, one transaction that checks the grant, counts the call against
-the grant's daily quota and per-minute rate (a row per grant per day, updated atomically, so every app
-process sees the same counts), reads the rows by key with bound parameters (values are taken literally)
-and appends the AuditEvent. The caller commits that transaction before it answers: if the audit event
-cannot be written, nothing is returned (fail-closed, 503).
+Lean on purpose: the reads every call pays (the entry and this system's grants on it, then the rows by
+key with bound parameters, so values are taken literally) run on the driver cursor; nothing is written
+here. The group committer (`groupcommit`) then counts the call against the grant's daily quota and
+per-minute rate (a row per grant per day, updated atomically, so every app process sees the same
+counts) and appends the AuditEvent; the call is answered only once that has committed (fail-closed, 503).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -25,6 +25,7 @@ from govdata.audit.service import AuditDraft
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.datastore.tables import resource_table
 from govdata.db import rowcount
+from govdata.driversql import DriverQuery, Prepared, bind_value, prepare
 from govdata.errors import BadRequest, Forbidden, GovdataError, NotFound, TooManyRequests
 from govdata.policy import Action
 from govdata.sharing.models import Grant, GrantStatus, GrantUsage
@@ -37,11 +38,17 @@ _usage: Table = GrantUsage.__table__  # type: ignore[assignment]
 # Table objects describe the schema only (no data, no counters): cached per database, entry, registered
 # version and last change, so that a changed entry or another database never reuses a stale shape.
 _TABLES: dict[tuple[Any, ...], Table] = {}
-# Statements built once with bind parameters: the hot path only binds values (SQLAlchemy caches the SQL).
-_ENTRY_BY_CODE = select(_entries.c.id, _entries.c.unit_id, _entries.c.status, _entries.c.version,
-                        _entries.c.updated_at).where(_entries.c.code == bindparam("code"))
-_GRANTS_OF = select(_grants).where(_grants.c.entry_id == bindparam("entry_id"),
-                                   _grants.c.system_id == bindparam("system_id"))
+# The reads every call pays run on the driver cursor (`driversql`): the entry by its code with this
+# system's grants on it (none: one row of NULL grant columns), then the rows by key.
+_ENTRY_AND_GRANTS = Prepared(
+    select(_entries.c.id.label("entry_id"), _entries.c.unit_id.label("entry_unit_id"),
+           _entries.c.status.label("entry_status"), _entries.c.version.label("entry_version"),
+           _entries.c.updated_at.label("entry_updated_at"),
+           *[_grants.c[name] for name in ("id", "fields", "key_fields", "daily_quota", "per_minute", "purpose",
+                                          "approver", "valid_until", "status")])
+    .select_from(_entries.outerjoin(_grants, and_(_grants.c.entry_id == _entries.c.id,
+                                                  _grants.c.system_id == bindparam("system_id"))))
+    .where(_entries.c.code == bindparam("code")))
 # `n` calls at once (n <= per_minute): the group committer counts a batch's calls of one grant together.
 _COUNT = (update(_usage)
           .where(_usage.c.grant_id == bindparam("g"), _usage.c.day == bindparam("d"),
@@ -52,7 +59,7 @@ _COUNT = (update(_usage)
                   minute_calls=case((_usage.c.minute == bindparam("m"), _usage.c.minute_calls + bindparam("n")),
                                     else_=bindparam("n"))))
 _CALLS = select(_usage.c.calls).where(_usage.c.grant_id == bindparam("g"), _usage.c.day == bindparam("d"))
-_QUERIES: dict[tuple[Any, ...], Any] = {}
+_QUERIES: dict[tuple[Any, ...], DriverQuery] = {}
 _REFUSAL_ORDER = [GrantStatus.SUSPENDED, GrantStatus.PENDING, GrantStatus.EXPIRED, GrantStatus.REVOKED]
 _REFUSALS = {
     GrantStatus.SUSPENDED: "本系统对该目录的访问权限已暂停",
@@ -91,12 +98,21 @@ def parse_keys(items: list[tuple[str, str]], max_keys: int) -> tuple[str, list[s
     return name, values
 
 
-def _find_grant(conn: Connection, actor: Actor, ctx: LookupContext) -> Any:
-    entry = conn.execute(_ENTRY_BY_CODE, {"code": ctx.code}).first()
-    if entry is None or entry.status != EntryStatus.REGISTERED:
+@dataclass(frozen=True)
+class _Entry:
+    id: int
+    version: int
+    updated_at: Any
+
+
+def _find_grant(conn: Connection, actor: Actor, ctx: LookupContext) -> _Entry:
+    found = _ENTRY_AND_GRANTS.on(conn).all(conn, {"code": ctx.code, "system_id": actor.system_id})
+    if not found or found[0].entry_status != EntryStatus.REGISTERED:
         raise NotFound(f"目录 {ctx.code} 不存在或未登记", field="code")
-    ctx.entry_id, ctx.owner_unit_id = entry.id, entry.unit_id
-    rows = conn.execute(_GRANTS_OF, {"entry_id": entry.id, "system_id": actor.system_id}).all()
+    first = found[0]
+    entry = _Entry(first.entry_id, first.entry_version, first.entry_updated_at)
+    ctx.entry_id, ctx.owner_unit_id = first.entry_id, first.entry_unit_id
+    rows = [r for r in found if r.id is not None]
     today = local_today()
     live = [r for r in rows if r.status == GrantStatus.ACTIVE and r.valid_until >= today]
     if live:
@@ -139,7 +155,7 @@ def _count_call(conn: Connection, grant: Any) -> None:
 
 
 def _shape_key(conn: Connection, entry_row: Any) -> tuple[Any, ...]:
-    return (str(conn.engine.url), entry_row.id, entry_row.version, entry_row.updated_at)
+    return (conn.engine.url, entry_row.id, entry_row.version, entry_row.updated_at)
 
 
 def _table(conn: Connection, entry_row: Any) -> Table:
@@ -153,12 +169,14 @@ def _table(conn: Connection, entry_row: Any) -> Table:
     return table
 
 
-def _query(conn: Connection, entry_row: Any, table: Table, fields: str, key_field: str) -> Any:
-    key = (*_shape_key(conn, entry_row), fields, key_field)
+def _query(conn: Connection, entry_row: Any, table: Table, fields: str, key_field: str, n: int) -> DriverQuery:
+    """Granted fields of the live rows whose key is one of `n` values (`k0`..), prepared once per shape."""
+    key = (*_shape_key(conn, entry_row), fields, key_field, n)
     query = _QUERIES.get(key)
     if query is None:
-        query = _QUERIES[key] = select(*[table.c[name] for name in fields.split(",")]).where(
-            table.c[key_field].in_(bindparam("keys", expanding=True)), table.c._deleted.is_(False))
+        statement = select(*[table.c[name] for name in fields.split(",")]).where(
+            table.c[key_field].in_([bindparam(f"k{i}") for i in range(n)]), table.c._deleted.is_(False))
+        query = _QUERIES[key] = prepare(statement, conn.dialect)
     return query
 
 
@@ -188,9 +206,11 @@ def read_records(conn: Connection, actor: Actor, ctx: LookupContext) -> list[dic
         raise BadRequest(f"{ctx.key_field} 不是可查询的字段，可用：{'、'.join(key_fields)}", field=ctx.key_field)
     table = _table(conn, entry_row)
     fields = grant.fields.split(",")
-    query = _query(conn, entry_row, table, grant.fields, ctx.key_field)
     keys = _typed(table, ctx.key_field, ctx.values)
-    return [dict(zip(fields, row, strict=True)) for row in conn.execute(query, {"keys": keys})]
+    query = _query(conn, entry_row, table, grant.fields, ctx.key_field, len(keys))
+    to_driver = bind_value(table.c[ctx.key_field].type, conn.dialect)
+    params = {f"k{i}": to_driver(value) for i, value in enumerate(keys)}
+    return [dict(zip(fields, row, strict=True)) for row in query.all(conn, params)]
 
 
 def success_row(actor: Actor, ctx: LookupContext, rows: int) -> dict[str, Any]:

@@ -1,0 +1,84 @@
+"""Core statements run straight on the driver cursor, for the few reads every API call pays.
+
+SQLAlchemy's execution machinery (execution context, parameter processing, result object) costs several
+times more than an indexed read itself. A `DriverQuery` is a Core `select` compiled once per dialect;
+running it binds plain values, executes on the connection's DBAPI cursor and applies the column types'
+own result processors (so SQLite's stored text comes back as `date`/`datetime`/`bool` exactly as through
+SQLAlchemy), returning light named tuples. Statements stay written in Core, once, for both databases.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql import Select
+
+
+@dataclass(frozen=True)
+class DriverQuery:
+    sql: str
+    positions: tuple[str, ...] | None  # parameter names in order (qmark drivers); None: named parameters
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    row: Any  # the named tuple type of a result row
+
+    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
+        raw: Any = conn.connection.dbapi_connection
+        cursor = raw.cursor()
+        try:
+            cursor.execute(self.sql, params if self.positions is None else [params[p] for p in self.positions])
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        make, processors = self.row._make, self.processors
+        if not any(processors):
+            return [make(r) for r in rows]
+        return [make([v if f is None or v is None else f(v) for f, v in zip(processors, r, strict=True)])
+                for r in rows]
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        rows = self.all(conn, params)
+        return rows[0] if rows else None
+
+
+def prepare(statement: Select[Any], dialect: Dialect) -> DriverQuery:
+    """Compile `statement` for `dialect` (bind parameters by name, no expanding ones)."""
+    compiled = statement.compile(dialect=dialect)
+    columns = list(statement.selected_columns)
+    processors = tuple(_processor(c.type, dialect) for c in columns)
+    positions = tuple(compiled.positiontup) if compiled.positiontup else None
+    row = namedtuple("DriverRow", [c.key for c in columns], rename=True)  # type: ignore[misc]
+    return DriverQuery(str(compiled), positions, processors, row)
+
+
+def _processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
+    processor: Callable[[Any], Any] | None = type_.dialect_impl(dialect).result_processor(dialect, None)
+    return processor
+
+
+def bind_value(type_: Any, dialect: Dialect) -> Callable[[Any], Any]:
+    """The column type's own conversion of a Python value to what the driver stores (e.g. SQLite dates)."""
+    processor = type_.dialect_impl(dialect).bind_processor(dialect)
+    return processor if processor is not None else _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+class Prepared:
+    """One statement, prepared per dialect on first use (processes see one or two dialects)."""
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, DriverQuery] = {}
+
+    def on(self, conn: Connection) -> DriverQuery:
+        name = conn.dialect.name
+        query = self._by_dialect.get(name)
+        if query is None:
+            query = self._by_dialect[name] = prepare(self.statement, conn.dialect)
+        return query
