@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from govdata import __version__
+from govdata import __version__, asyncread
 from govdata.config import Settings, get_settings
 from govdata.db import Database, database_for
 from govdata.domains import domain_modules
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         if timer is not None:
             timer.stop()
+        await asyncread.close_pools(app.state)
 
     app = FastAPI(title="govdata 政务数据汇聚共享平台", version=__version__, lifespan=lifespan,
                   docs_url="/docs", openapi_url="/openapi.json")

@@ -29,19 +29,24 @@ class DriverQuery:
         raw: Any = conn.connection.dbapi_connection
         cursor = raw.cursor()
         try:
-            cursor.execute(self.sql, params if self.positions is None else [params[p] for p in self.positions])
-            rows = cursor.fetchall()
+            cursor.execute(self.sql, self.bound(params))
+            return self.rows(cursor.fetchall())
         finally:
             cursor.close()
-        make, processors = self.row._make, self.processors
-        if not any(processors):
-            return [make(r) for r in rows]
-        return [make([v if f is None or v is None else f(v) for f, v in zip(processors, r, strict=True)])
-                for r in rows]
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> Any:
         rows = self.all(conn, params)
         return rows[0] if rows else None
+
+    def bound(self, params: Mapping[str, Any]) -> Any:
+        return params if self.positions is None else [params[p] for p in self.positions]
+
+    def rows(self, raw: list[Any]) -> list[Any]:
+        make, processors = self.row._make, self.processors
+        if not any(processors):
+            return [make(r) for r in raw]
+        return [make([v if f is None or v is None else f(v) for f, v in zip(processors, r, strict=True)])
+                for r in raw]
 
 
 def prepare(statement: Select[Any], dialect: Dialect) -> DriverQuery:
@@ -77,8 +82,10 @@ class Prepared:
         self._by_dialect: dict[str, DriverQuery] = {}
 
     def on(self, conn: Connection) -> DriverQuery:
-        name = conn.dialect.name
-        query = self._by_dialect.get(name)
+        return self.for_dialect(conn.dialect)
+
+    def for_dialect(self, dialect: Dialect) -> DriverQuery:
+        query = self._by_dialect.get(dialect.name)
         if query is None:
-            query = self._by_dialect[name] = prepare(self.statement, conn.dialect)
+            query = self._by_dialect[dialect.name] = prepare(self.statement, dialect)
         return query

@@ -8,8 +8,8 @@ calls too, so there is one implementation and the checks are the same either way
 
 1. the caller is authorized (`authorize(..., Action.SHARE_LOOKUP)`: a live system credential whose
    system's 等保 assessment is valid, read afresh on every call);
-2. the grant and the key are checked and the rows read, on one connection, on the event loop (short
-   indexed reads; a thread hop would cost more than they do);
+2. the grant and the key are checked and the rows read, awaited on the event loop (`asyncread`: inline
+   on SQLite, async psycopg on PostgreSQL; a thread hop per call would cost more than the reads);
 3. the call is counted against the grant's quota and its audit event appended by the group committer,
    and awaited: nothing is answered before the audit event is committed (fail-closed, 503);
 4. a refused call's audit event goes through the same committer.
@@ -23,24 +23,33 @@ import threading
 from typing import Any
 
 import orjson
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from govdata import asyncread, policy
 from govdata.actor import Actor
-from govdata.db import Database
+from govdata.auth import service as auth_service
+from govdata.auth.tokens import token_hash
 from govdata.errors import GovdataError, Unavailable
 from govdata.policy import Action
 from govdata.sharing.groupcommit import GroupCommitter
-from govdata.sharing.lookup import LookupContext, parse_keys, read_records, refusal_row, success_row
-from govdata.web.deps import authorize
+from govdata.sharing.lookup import (
+    CALLER_ENTRY_GRANTS,
+    LookupContext,
+    parse_keys,
+    read_records,
+    refusal_row,
+    success_row,
+)
+from govdata.web.deps import authorize, bearer_token, client_addr, operator_header, request_id
 from govdata.web.errors import domain_error_response
 
 log = logging.getLogger("govdata.sharing")
 LOOKUP_PATH = re.compile(r"^/api/v1/share/(?P<code>.+)/records$")
 _COMMITTER_LOCK = threading.Lock()
+_DOWN = "数据服务暂不可用，本次调用未返回数据"
 
 
 class LookupGateway:
@@ -71,17 +80,29 @@ def committer(request: Request) -> GroupCommitter:
 async def answer(request: Request, code: str) -> Response:
     """Authorize, check, read, count and audit one lookup; the JSON answer or the error shape."""
     ctx = LookupContext(code=code, key_field=None, values=[])
-    if request.app.state.database.is_sqlite:  # reads take microseconds: a thread hop would cost more
-        actor, records, refused = _check_and_read(request, ctx)
-    else:  # each read waits for a round trip: the event loop serves other calls meanwhile
-        actor, records, refused = await run_in_threadpool(_check_and_read, request, ctx)
-    if actor is None:  # not authorized: no caller to audit a lookup for (a person's Denied is noted as such)
-        assert refused is not None
-        return domain_error_response(request, refused)
+    state = request.app.state
+    refused: GovdataError | None = None
+    try:
+        async with asyncread.reader(state, state.database) as reader:
+            try:
+                actor, found = await _caller(request, reader, code)
+            except GovdataError as exc:  # no caller to audit a lookup for (a person's Denied is noted as such)
+                return domain_error_response(request, exc)
+            try:
+                items = request.query_params.multi_items()
+                ctx.key_field, ctx.values = parse_keys(items, state.settings.share_max_keys)
+                records = await read_records(reader, actor, ctx, found)
+            except GovdataError as exc:
+                refused = exc
+    except asyncread.READ_ERRORS:
+        log.exception("sharing lookup failed")
+        if getattr(request.state, "actor", None) is None:
+            return domain_error_response(request, Unavailable(_DOWN))
+        actor, refused = request.state.actor, Unavailable(_DOWN)
     try:
         if refused is not None:
             raise refused
-        row = success_row(actor, ctx, len(records)) if request.app.state.settings.share_audit else None
+        row = success_row(actor, ctx, len(records)) if state.settings.share_audit else None
         await committer(request).commit(ctx, row)
     except GovdataError as exc:  # refused by a check, over the quota or rate (429), or not audited (503)
         await committer(request).record_refusal(refusal_row(actor, ctx, exc))
@@ -89,21 +110,19 @@ async def answer(request: Request, code: str) -> Response:
     return Response(orjson.dumps({"records": records}, default=str), media_type="application/json")
 
 
-def _check_and_read(request: Request, ctx: LookupContext) -> tuple[Actor | None, list[dict[str, Any]],
-                                                                   GovdataError | None]:
-    """The caller, then the grant, the key and the rows, on one connection; nothing is written."""
-    database: Database = request.app.state.database
-    with database.engine.connect() as conn:
-        try:
-            actor = authorize(request, Action.SHARE_LOOKUP, conn)
-        except GovdataError as exc:
-            return None, [], exc
-        try:
-            ctx.key_field, ctx.values = parse_keys(request.query_params.multi_items(),
-                                                   request.app.state.settings.share_max_keys)
-            return actor, read_records(conn, actor, ctx), None
-        except SQLAlchemyError:
-            log.exception("sharing lookup failed")
-            return actor, [], Unavailable("数据服务暂不可用，本次调用未返回数据")
-        except GovdataError as exc:
-            return actor, [], exc
+async def _caller(request: Request, reader: asyncread.Reader, code: str) -> tuple[Actor, list[Any] | None]:
+    """The system behind the bearer credential, with the same checks as `requires(Action.SHARE_LOOKUP)`,
+    and (read in the same statement) the entry and this system's grants on it.
+
+    Anything but a system credential (none, a person's token, a malformed header) takes the general
+    check in a worker thread, which refuses it."""
+    token = bearer_token(request)
+    found = None if token is None else await asyncread.all_rows(reader, CALLER_ENTRY_GRANTS,
+                                                                {"h": token_hash(token), "code": code})
+    if not found:
+        return await run_in_threadpool(authorize, request, Action.SHARE_LOOKUP), None
+    actor = auth_service.system_actor_from_row(found[0], client_addr=client_addr(request),
+                                               request_id=request_id(request), operator=operator_header(request))
+    request.state.auth, request.state.actor = "bearer", actor
+    policy.require_role(actor, Action.SHARE_LOOKUP)
+    return actor, found

@@ -21,12 +21,15 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from govdata.actor import Actor
+from govdata.asyncread import Reader, all_rows
 from govdata.audit.service import AuditDraft
+from govdata.auth.service import SYSTEM_TOKEN
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.datastore.tables import resource_table
 from govdata.db import rowcount
 from govdata.driversql import DriverQuery, Prepared, bind_value, prepare
 from govdata.errors import BadRequest, Forbidden, GovdataError, NotFound, TooManyRequests
+from govdata.orgs.models import System
 from govdata.policy import Action
 from govdata.sharing.models import Grant, GrantStatus, GrantUsage
 from govdata.timeutil import DISPLAY_TZ, local_today
@@ -39,16 +42,24 @@ _usage: Table = GrantUsage.__table__  # type: ignore[assignment]
 # version and last change, so that a changed entry or another database never reuses a stale shape.
 _TABLES: dict[tuple[Any, ...], Table] = {}
 # The reads every call pays run on the driver cursor (`driversql`): the entry by its code with this
-# system's grants on it (none: one row of NULL grant columns), then the rows by key.
+# system's grants on it (none: one row of NULL grant columns), then the rows by key. A call with a system
+# credential reads the credential (auth's `SYSTEM_TOKEN`, checked by auth) in the same statement.
+_ENTRY_COLUMNS = (_entries.c.id.label("entry_id"), _entries.c.unit_id.label("entry_unit_id"),
+                  _entries.c.status.label("entry_status"), _entries.c.version.label("entry_version"),
+                  _entries.c.updated_at.label("entry_updated_at"))
+_GRANT_FIELDS = ("id", "fields", "key_fields", "daily_quota", "per_minute", "purpose", "approver", "valid_until",
+                 "status")
+_GRANT_COLUMNS = tuple(_grants.c[name].label(f"grant_{name}") for name in _GRANT_FIELDS)
 _ENTRY_AND_GRANTS = Prepared(
-    select(_entries.c.id.label("entry_id"), _entries.c.unit_id.label("entry_unit_id"),
-           _entries.c.status.label("entry_status"), _entries.c.version.label("entry_version"),
-           _entries.c.updated_at.label("entry_updated_at"),
-           *[_grants.c[name] for name in ("id", "fields", "key_fields", "daily_quota", "per_minute", "purpose",
-                                          "approver", "valid_until", "status")])
+    select(*_ENTRY_COLUMNS, *_GRANT_COLUMNS)
     .select_from(_entries.outerjoin(_grants, and_(_grants.c.entry_id == _entries.c.id,
                                                   _grants.c.system_id == bindparam("system_id"))))
     .where(_entries.c.code == bindparam("code")))
+_systems: Table = System.__table__  # type: ignore[assignment]
+CALLER_ENTRY_GRANTS = Prepared(
+    SYSTEM_TOKEN.statement.add_columns(*_ENTRY_COLUMNS, *_GRANT_COLUMNS)
+    .outerjoin(_entries, _entries.c.code == bindparam("code"))
+    .outerjoin(_grants, and_(_grants.c.entry_id == _entries.c.id, _grants.c.system_id == _systems.c.id)))
 # `n` calls at once (n <= per_minute): the group committer counts a batch's calls of one grant together.
 _COUNT = (update(_usage)
           .where(_usage.c.grant_id == bindparam("g"), _usage.c.day == bindparam("d"),
@@ -99,20 +110,37 @@ def parse_keys(items: list[tuple[str, str]], max_keys: int) -> tuple[str, list[s
 
 
 @dataclass(frozen=True)
+class GrantTerms:
+    """What a call needs of its grant (read with the entry, see `_GRANT_COLUMNS`)."""
+
+    id: int
+    fields: str
+    key_fields: str
+    daily_quota: int
+    per_minute: int
+    purpose: str
+    approver: str
+    valid_until: date
+    status: str
+
+
+@dataclass(frozen=True)
 class _Entry:
     id: int
     version: int
     updated_at: Any
 
 
-def _find_grant(conn: Connection, actor: Actor, ctx: LookupContext) -> _Entry:
-    found = _ENTRY_AND_GRANTS.on(conn).all(conn, {"code": ctx.code, "system_id": actor.system_id})
+async def _find_grant(reader: Reader, actor: Actor, ctx: LookupContext, found: list[Any] | None) -> _Entry:
+    if found is None:
+        found = await all_rows(reader, _ENTRY_AND_GRANTS, {"code": ctx.code, "system_id": actor.system_id})
     if not found or found[0].entry_status != EntryStatus.REGISTERED:
         raise NotFound(f"目录 {ctx.code} 不存在或未登记", field="code")
     first = found[0]
     entry = _Entry(first.entry_id, first.entry_version, first.entry_updated_at)
     ctx.entry_id, ctx.owner_unit_id = first.entry_id, first.entry_unit_id
-    rows = [r for r in found if r.id is not None]
+    rows = [GrantTerms(*(getattr(r, f"grant_{name}") for name in _GRANT_FIELDS)) for r in found
+            if r.grant_id is not None]
     today = local_today()
     live = [r for r in rows if r.status == GrantStatus.ACTIVE and r.valid_until >= today]
     if live:
@@ -154,29 +182,32 @@ def _count_call(conn: Connection, grant: Any) -> None:
     raise TooManyRequests(f"调用过于频繁（每分钟最多 {grant.per_minute} 次）", retry_after=60 - now.second)
 
 
-def _shape_key(conn: Connection, entry_row: Any) -> tuple[Any, ...]:
-    return (conn.engine.url, entry_row.id, entry_row.version, entry_row.updated_at)
+def _shape_key(reader: Reader, entry: _Entry) -> tuple[Any, ...]:
+    return (reader.database.url, entry.id, entry.version, entry.updated_at)
 
 
-def _table(conn: Connection, entry_row: Any) -> Table:
-    key = _shape_key(conn, entry_row)
+async def _table(reader: Reader, entry: _Entry) -> Table:
+    key = _shape_key(reader, entry)
     table = _TABLES.get(key)
     if table is None:  # the entry's first call (or first since a change): its fields, through the ORM once
-        with Session(bind=conn) as db:
-            entry = db.get(CatalogEntry, entry_row.id)
-            assert entry is not None
-            table = _TABLES[key] = resource_table(entry)
+        table = _TABLES[key] = await reader.with_session(lambda db: _resource_table(db, entry.id))
     return table
 
 
-def _query(conn: Connection, entry_row: Any, table: Table, fields: str, key_field: str, n: int) -> DriverQuery:
+def _resource_table(db: Session, entry_id: int) -> Table:
+    entry = db.get(CatalogEntry, entry_id)
+    assert entry is not None
+    return resource_table(entry)
+
+
+def _query(reader: Reader, entry: _Entry, table: Table, fields: str, key_field: str, n: int) -> DriverQuery:
     """Granted fields of the live rows whose key is one of `n` values (`k0`..), prepared once per shape."""
-    key = (*_shape_key(conn, entry_row), fields, key_field, n)
+    key = (*_shape_key(reader, entry), fields, key_field, n)
     query = _QUERIES.get(key)
     if query is None:
         statement = select(*[table.c[name] for name in fields.split(",")]).where(
             table.c[key_field].in_([bindparam(f"k{i}") for i in range(n)]), table.c._deleted.is_(False))
-        query = _QUERIES[key] = prepare(statement, conn.dialect)
+        query = _QUERIES[key] = prepare(statement, reader.dialect)
     return query
 
 
@@ -193,24 +224,25 @@ def _typed(table: Table, key_field: str, values: list[str]) -> list[Any]:
         raise BadRequest(f"查询键的值类型不正确：{exc}", field=key_field) from exc
 
 
-def read_records(conn: Connection, actor: Actor, ctx: LookupContext) -> list[dict[str, Any]]:
+async def read_records(reader: Reader, actor: Actor, ctx: LookupContext,
+                       found: list[Any] | None = None) -> list[dict[str, Any]]:
     """Check the grant and the key, read the rows by key; nothing is written (the group committer counts
-    the call and appends its audit event)."""
+    the call and appends its audit event). `found`: the rows of `CALLER_ENTRY_GRANTS`, when read."""
     if not actor.operator:
         raise BadRequest("缺少 X-Operator 头：请注明系统代表的经办人", field="X-Operator")
-    entry_row = _find_grant(conn, actor, ctx)
+    entry = await _find_grant(reader, actor, ctx, found)
     grant = ctx.grant
     key_fields = grant.key_fields.split(",")
     assert ctx.key_field is not None
     if ctx.key_field not in key_fields:
         raise BadRequest(f"{ctx.key_field} 不是可查询的字段，可用：{'、'.join(key_fields)}", field=ctx.key_field)
-    table = _table(conn, entry_row)
+    table = await _table(reader, entry)
     fields = grant.fields.split(",")
     keys = _typed(table, ctx.key_field, ctx.values)
-    query = _query(conn, entry_row, table, grant.fields, ctx.key_field, len(keys))
-    to_driver = bind_value(table.c[ctx.key_field].type, conn.dialect)
+    query = _query(reader, entry, table, grant.fields, ctx.key_field, len(keys))
+    to_driver = bind_value(table.c[ctx.key_field].type, reader.dialect)
     params = {f"k{i}": to_driver(value) for i, value in enumerate(keys)}
-    return [dict(zip(fields, row, strict=True)) for row in query.all(conn, params)]
+    return [dict(zip(fields, row, strict=True)) for row in await reader.run(query, params)]
 
 
 def success_row(actor: Actor, ctx: LookupContext, rows: int) -> dict[str, Any]:

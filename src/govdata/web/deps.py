@@ -79,7 +79,7 @@ def request_id(request: Request) -> str:
     return rid
 
 
-def _bearer(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if not header:
         return None
@@ -108,7 +108,7 @@ def resolve_actor(request: Request, conn: Connection | None = None) -> Actor | N
         return request.state.actor  # type: ignore[no-any-return]
     actor: Actor | None = None
     database = get_database(request)
-    token = _bearer(request)
+    token = bearer_token(request)
     if token is not None:
         # System credentials (the sharing API's hot path) are checked with one Core read on a plain
         # connection; person tokens take the ORM path below.
