@@ -32,7 +32,7 @@ from govdata.driversql import DriverQuery, Prepared
 T = TypeVar("T")
 # What a failed read raises, whichever reader ran it: answered as 503, never as a 500.
 READ_ERRORS: tuple[type[BaseException], ...] = (SQLAlchemyError, sqlite3.Error, psycopg.Error)
-POOL_MAX = 16  # connections per server process; a lookup holds one for its reads only
+POOL_MAX = 32  # connections per server process; a lookup holds one for its reads only
 POOL_TIMEOUT = 5.0  # seconds to wait for a connection before answering 503
 
 
