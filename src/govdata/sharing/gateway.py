@@ -34,7 +34,7 @@ from govdata.auth import service as auth_service
 from govdata.auth.tokens import token_hash
 from govdata.errors import GovdataError, Unavailable
 from govdata.policy import Action
-from govdata.sharing.groupcommit import GroupCommitter
+from govdata.sharing.groupcommit import GroupCommitter, committer_for
 from govdata.sharing.lookup import (
     CALLER_ENTRY_GRANTS,
     LookupContext,
@@ -73,7 +73,7 @@ def committer(request: Request) -> GroupCommitter:
     state = request.app.state
     with _COMMITTER_LOCK:
         if getattr(state, "share_committer", None) is None:
-            state.share_committer = GroupCommitter(state.database)
+            state.share_committer = committer_for(state.database)
     return state.share_committer  # type: ignore[no-any-return]
 
 

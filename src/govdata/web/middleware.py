@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from typing import Any
 
 import orjson
@@ -28,13 +28,12 @@ class LimitsAndHeaders:
             return
         path: str = scope["path"]
         limit = self.max_upload if any(path.startswith(p) for p in LARGE_BODY_PREFIXES) else self.max_body
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
+        declared = next((value for name, value in scope.get("headers") or () if name == b"content-length"), None)
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(scope, send, limit)
             return
         state = scope.setdefault("state", {})
-        state["request_id"] = uuid.uuid4().hex[:16]
+        state["request_id"] = os.urandom(8).hex()
         received = 0
 
         async def limited_receive() -> Message:
