@@ -18,19 +18,23 @@ from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import Select
 
 
-@dataclass(frozen=True)
+@dataclass
 class DriverQuery:
     sql: str
     positions: tuple[str, ...] | None  # parameter names in order (qmark drivers); None: named parameters
-    processors: tuple[Callable[[Any], Any] | None, ...]
+    types: tuple[Any, ...]  # the selected columns' SQLAlchemy types, bound to the dialect
+    dialect: Dialect
     row: Any  # the named tuple type of a result row
+    # The types' result processors, made on the first run: some depend on what the database says a
+    # column is (psycopg's numeric processors look at the column's type code).
+    processors: tuple[Callable[[Any], Any] | None, ...] | None = None
 
     def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
         raw: Any = conn.connection.dbapi_connection
         cursor = raw.cursor()
         try:
             cursor.execute(self.sql, self.bound(params))
-            return self.rows(cursor.fetchall())
+            return self.rows(cursor.fetchall(), cursor.description)
         finally:
             cursor.close()
 
@@ -41,8 +45,12 @@ class DriverQuery:
     def bound(self, params: Mapping[str, Any]) -> Any:
         return params if self.positions is None else [params[p] for p in self.positions]
 
-    def rows(self, raw: list[Any]) -> list[Any]:
-        make, processors = self.row._make, self.processors
+    def rows(self, raw: list[Any], description: Any) -> list[Any]:
+        processors = self.processors
+        if processors is None:
+            processors = self.processors = tuple(
+                t.result_processor(self.dialect, d[1]) for t, d in zip(self.types, description, strict=True))
+        make = self.row._make
         if not any(processors):
             return [make(r) for r in raw]
         return [make([v if f is None or v is None else f(v) for f, v in zip(processors, r, strict=True)])
@@ -53,15 +61,10 @@ def prepare(statement: Select[Any], dialect: Dialect) -> DriverQuery:
     """Compile `statement` for `dialect` (bind parameters by name, no expanding ones)."""
     compiled = statement.compile(dialect=dialect)
     columns = list(statement.selected_columns)
-    processors = tuple(_processor(c.type, dialect) for c in columns)
+    types = tuple(c.type.dialect_impl(dialect) for c in columns)
     positions = tuple(compiled.positiontup) if compiled.positiontup else None
     row = namedtuple("DriverRow", [c.key for c in columns], rename=True)  # type: ignore[misc]
-    return DriverQuery(str(compiled), positions, processors, row)
-
-
-def _processor(type_: Any, dialect: Dialect) -> Callable[[Any], Any] | None:
-    processor: Callable[[Any], Any] | None = type_.dialect_impl(dialect).result_processor(dialect, None)
-    return processor
+    return DriverQuery(str(compiled), positions, types, dialect, row)
 
 
 def bind_value(type_: Any, dialect: Dialect) -> Callable[[Any], Any]:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text, update
 from govdata.audit import chain
 from govdata.audit.models import AuditEvent
 from govdata.catalog.models import ShareType
+from govdata.datastore.tables import table_name
 from govdata.orgs.models import System
 from govdata.sharing.models import Grant, GrantUsage
 from govdata.timeutil import local_today
@@ -211,7 +212,7 @@ def test_changes_to_the_credential_take_effect_on_the_very_next_call(database, c
 
 
 def test_the_route_checks_the_caller_itself(client, token, granted):
-    """The lookup route authorizes inside its own worker thread: no credential 401, a person's token 403."""
+    """The lookup authorizes the caller itself: no credential 401, a person's token 403."""
     code, _tok, _ = granted
     url = f"/api/v1/share/{code}/records?zjhm={PEOPLE_ROWS[0]['zjhm']}"
     assert client.get(url, headers=OP).status_code == 401
@@ -236,3 +237,21 @@ def test_concurrent_calls_never_exceed_the_quota(database, client, granted):
     assert after.get("limited", 0) - before.get("limited", 0) == 7
     with database.engine.connect() as conn:
         assert chain.verify(conn).ok
+
+
+def test_a_failed_read_fails_closed_with_503_and_is_audited(database, client, granted):
+    """The store breaking under the API (here its table is renamed away) gives 503 with the error shape,
+    never a 500, and the failed call is on the record."""
+    code, tok, grant_id = granted
+    url = f"/api/v1/share/{code}/records?zjhm={PEOPLE_ROWS[0]['zjhm']}"
+    assert _get(client, url, tok).status_code == 200  # the table's shape is cached: the read itself fails below
+    with database.read() as db:
+        entry_id = db.execute(select(Grant.entry_id).where(Grant.id == grant_id)).scalar_one()
+    with database.write() as db:
+        db.execute(text(f"ALTER TABLE {table_name(entry_id)} RENAME TO broken_store"))
+    r = _get(client, url, tok)
+    assert r.status_code == 503 and r.json()["error"]["code"] and "records" not in r.json()
+    assert _lookups(database).get("error", 0) == 1
+    with database.write() as db:
+        db.execute(text(f"ALTER TABLE broken_store RENAME TO {table_name(entry_id)}"))
+    assert _get(client, url, tok).status_code == 200

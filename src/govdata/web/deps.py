@@ -192,10 +192,10 @@ class _Marker:
 
 
 class _InRouteMarker(_Marker):
-    """`requires_in_route`: the route itself calls `authorize` first thing, in its own worker thread.
+    """`requires_in_route`: the route itself calls `authorize` (or the same checks) first thing.
 
-    For the hottest API route (sharing lookups) this saves a thread-pool hop per call; the check and its
-    errors are exactly those of `requires`. Only for bearer-authenticated GET routes (no CSRF to check).
+    For the hottest API route (sharing lookups, answered by `sharing.gateway` before routing) the check
+    and its errors are exactly those of `requires`. Only for bearer-authenticated GET routes (no CSRF).
     """
 
     async def __call__(self, request: Request,  # type: ignore[override]
