@@ -87,9 +87,9 @@ def _serve(ctx: BenchContext, audit: bool, workers: int) -> tuple[subprocess.Pop
            "GOVDATA_RUN_JOBS_IN_SERVER": "false", "GOVDATA_SECRET_KEY": "bench",
            "GOVDATA_SHARE_AUDIT": "true" if audit else "false"}
     log = open(Path(ctx.workdir) / f"uvicorn-{port}.log", "wb")  # noqa: SIM115 (closed with the process)
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "govdata.asgi:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--workers", str(workers), "--no-access-log", "--no-proxy-headers",
-                             "--log-level", "warning"], env=env, stdout=log, stderr=log)
+    govdata = str(Path(sys.executable).with_name("govdata"))  # the real server: `govdata serve --workers N`
+    proc = subprocess.Popen([govdata, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                             "--no-access-log"], env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:

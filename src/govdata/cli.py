@@ -73,7 +73,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     """启动 Web 服务。"""
     import os
 
-    import uvicorn
+    from govdata import serving
 
     settings, database = _database()
     if demo:
@@ -83,10 +83,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
         settings.demo = True
         seed(database, settings, console=console, base_rows=base_rows)
     database.dispose()
-    console.print(f"govdata 正在 http://{host}:{port} 提供服务")
-    # uvicorn picks httptools and uvloop by itself when they are installed (they are dependencies).
-    uvicorn.run("govdata.asgi:app", host=host, port=port, workers=workers, log_level="info",
-                proxy_headers=False, access_log=access_log)
+    console.print(f"govdata 正在 http://{host}:{port} 提供服务（{workers} 个进程）")
+    serving.serve(host, port, workers=workers, access_log=access_log)
 
 
 @user_app.command("create")

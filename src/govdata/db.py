@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from govdata.checkpoint import AUTOCHECKPOINT_PAGES, Checkpointer
 from govdata.config import Settings
 
 NAMING = {
@@ -54,6 +55,7 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA temp_store=MEMORY")
         cur.execute("PRAGMA cache_size=-65536")
+        cur.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")  # a safety net: see govdata.checkpoint
         cur.close()
 
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
@@ -74,6 +76,7 @@ class Database:
     url: str
     engine: Engine
     write_engine: Engine
+    checkpointer: Checkpointer | None = None  # SQLite files: WAL checkpoints in the background
 
     @property
     def is_sqlite(self) -> bool:
@@ -107,6 +110,8 @@ class Database:
             session.close()  # objects stay readable (detached), nothing is written
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
         if self.write_engine is not self.engine:
             self.write_engine.dispose()
@@ -115,10 +120,12 @@ class Database:
 def open_database(url: str) -> Database:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return Database(url, _sqlite_engine(url, immediate=False), _sqlite_engine(url, immediate=True))
+        path = make_url(url).database
+        if not path or path == ":memory:":
+            return Database(url, _sqlite_engine(url, immediate=False), _sqlite_engine(url, immediate=True))
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return Database(url, _sqlite_engine(url, immediate=False), _sqlite_engine(url, immediate=True),
+                        Checkpointer(path).start())
     engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
     return Database(url, engine, engine)
 
