@@ -23,6 +23,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		echo "wrk is not installed: the sharing bench falls back to its Python load generator"
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
