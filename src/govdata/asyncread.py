@@ -77,7 +77,7 @@ class PgReader:
     async def run(self, query: DriverQuery, params: Mapping[str, Any]) -> list[Any]:
         async with self.conn.cursor() as cursor:
             await cursor.execute(query.sql, query.bound(params))
-            return query.rows(await cursor.fetchall(), cursor.description)
+            return query.rows(await cursor.fetchall(), cursor)
 
     async def with_session(self, fn: Callable[[Session], T]) -> T:
         return await run_in_threadpool(_in_session, self.database, fn)

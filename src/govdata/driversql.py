@@ -34,7 +34,7 @@ class DriverQuery:
         cursor = raw.cursor()
         try:
             cursor.execute(self.sql, self.bound(params))
-            return self.rows(cursor.fetchall(), cursor.description)
+            return self.rows(cursor.fetchall(), cursor)
         finally:
             cursor.close()
 
@@ -45,11 +45,11 @@ class DriverQuery:
     def bound(self, params: Mapping[str, Any]) -> Any:
         return params if self.positions is None else [params[p] for p in self.positions]
 
-    def rows(self, raw: list[Any], description: Any) -> list[Any]:
+    def rows(self, raw: list[Any], cursor: Any) -> list[Any]:
         processors = self.processors
-        if processors is None:
+        if processors is None:  # (a cursor's description is built afresh on every access: only once here)
             processors = self.processors = tuple(
-                t.result_processor(self.dialect, d[1]) for t, d in zip(self.types, description, strict=True))
+                t.result_processor(self.dialect, d[1]) for t, d in zip(self.types, cursor.description, strict=True))
         make = self.row._make
         if not any(processors):
             return [make(r) for r in raw]
