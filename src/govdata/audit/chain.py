@@ -13,6 +13,7 @@ driver SQL built once per dialect instead of per-call SQLAlchemy constructs.
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,8 @@ GENESIS = "0" * 64
 # The hashed columns, in order. `hash` itself is left out; `prev_hash` is folded in first.
 HASHED = [c.name for c in AuditEvent.__table__.columns if c.name not in ("hash", "prev_hash")]
 _TIME_COLUMNS = [i for i, name in enumerate(HASHED) if name == "at"]
+assert HASHED[:2] == ["seq", "at"] and _TIME_COLUMNS == [1], "append() builds rows as (seq, at, *rest)"
+_REST = operator.itemgetter(*HASHED[2:])
 _events: Table = AuditEvent.__table__  # type: ignore[assignment]
 _head: Table = AuditHead.__table__  # type: ignore[assignment]
 
@@ -49,6 +52,7 @@ class _Sql:
     insert: str
     move: str
     read: str
+    text_times: bool  # times are stored as their canonical text (SQLite)
 
 
 @cache
@@ -61,6 +65,7 @@ def _sql(dialect: str) -> _Sql:
         insert=f"INSERT INTO audit_events ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",
         move=f"UPDATE audit_head SET seq = {mark}, hash = {mark} WHERE id = 1",
         read=f"SELECT {', '.join(columns)} FROM audit_events ORDER BY seq",
+        text_times=dialect == "sqlite",
     )
 
 
@@ -75,8 +80,7 @@ def append(conn: Connection, rows: list[dict[str, Any]]) -> None:
     Runs on the driver cursor of the session's own connection (same transaction), since this is paid
     by every audited write.
     """
-    dialect = conn.dialect.name
-    sql = _sql(dialect)
+    sql = _sql(conn.dialect.name)
     raw: Any = conn.connection.dbapi_connection
     cursor = raw.cursor()
     try:
@@ -88,19 +92,16 @@ def append(conn: Connection, rows: list[dict[str, Any]]) -> None:
             head = cursor.fetchone()
         seq, prev = head
         params = []
-        dumps, sha = orjson.dumps, hashlib.sha256
+        dumps, sha, rest_of, text_times = orjson.dumps, hashlib.sha256, _REST, sql.text_times
         for row in rows:
             seq += 1
-            row["seq"] = seq
-            values = [row[name] for name in HASHED]
-            for i in _TIME_COLUMNS:
-                values[i] = canonical_time(values[i])
-            digest = sha(prev.encode() + dumps(values)).hexdigest()
-            if dialect != "sqlite":  # PostgreSQL gets real timestamps; SQLite stores the canonical text itself
-                for i in _TIME_COLUMNS:
-                    values[i] = row[HASHED[i]]
-            row["prev_hash"], row["hash"] = prev, digest
-            params.append((*values, prev, digest))
+            at = row["at"]
+            when = canonical_time(at)
+            rest = rest_of(row)
+            digest = sha(prev.encode() + dumps((seq, when, *rest))).hexdigest()
+            row["seq"], row["prev_hash"], row["hash"] = seq, prev, digest
+            # SQLite stores the canonical text itself; PostgreSQL gets the real timestamp
+            params.append((seq, when if text_times else at, *rest, prev, digest))
             prev = digest
         if len(params) == 1:
             cursor.execute(sql.insert, params[0])
