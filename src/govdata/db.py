@@ -3,7 +3,9 @@
 SQLite runs in WAL mode with foreign keys on. Writing sessions there start with BEGIN IMMEDIATE,
 because a deferred transaction that read first and writes later fails with SQLITE_BUSY_SNAPSHOT
 when another writer committed in between (the busy timeout cannot help it); reading sessions stay
-deferred so that they never wait for writers. PostgreSQL uses one engine for both.
+deferred so that they never wait for writers. Writing sessions on SQLite keep their connection out of
+the pool between units of work (`_Shelf`): a short audited write costs less than the pool round trip.
+PostgreSQL uses one engine for both, through the pool (pre-pinged).
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ class _Shelf:
         self.engine = engine
         self.keep = keep
         self._idle: list[Connection] = []
+        self._closed = False
 
     def take(self) -> Connection:
         try:
@@ -94,12 +97,13 @@ class _Shelf:
             return self.engine.connect()
 
     def give_back(self, conn: Connection) -> None:
-        if conn.closed or conn.invalidated or conn.in_transaction() or len(self._idle) >= self.keep:
+        if self._closed or conn.closed or conn.invalidated or conn.in_transaction() or len(self._idle) >= self.keep:
             conn.close()
         else:
             self._idle.append(conn)
 
     def close(self) -> None:
+        self._closed = True  # connections still in use go back to the pool when their sessions close
         while self._idle:
             self._idle.pop().close()
 
