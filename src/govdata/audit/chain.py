@@ -13,6 +13,7 @@ driver SQL built once per dialect instead of per-call SQLAlchemy constructs.
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,8 @@ GENESIS = "0" * 64
 # The hashed columns, in order. `hash` itself is left out; `prev_hash` is folded in first.
 HASHED = [c.name for c in AuditEvent.__table__.columns if c.name not in ("hash", "prev_hash")]
 _TIME_COLUMNS = [i for i, name in enumerate(HASHED) if name == "at"]
+assert HASHED[:2] == ["seq", "at"] and _TIME_COLUMNS == [1], "append() builds rows as (seq, at, *rest)"
+_REST = operator.itemgetter(*HASHED[2:])
 _events: Table = AuditEvent.__table__  # type: ignore[assignment]
 _head: Table = AuditHead.__table__  # type: ignore[assignment]
 
@@ -49,6 +52,8 @@ class _Sql:
     insert: str
     move: str
     read: str
+    text_times: bool  # times are stored as their canonical text (SQLite)
+    insert_one_and_move: str | None  # one statement, one round trip (PostgreSQL): (seq, hash, *row)
 
 
 @cache
@@ -56,11 +61,15 @@ def _sql(dialect: str) -> _Sql:
     mark = "?" if dialect == "sqlite" else "%s"
     columns = HASHED + ["prev_hash", "hash"]
     lock = "" if dialect == "sqlite" else " FOR UPDATE"
+    insert_sql = f"INSERT INTO audit_events ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    move = f"UPDATE audit_head SET seq = {mark}, hash = {mark} WHERE id = 1"
     return _Sql(
         head=f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}",
-        insert=f"INSERT INTO audit_events ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",
-        move=f"UPDATE audit_head SET seq = {mark}, hash = {mark} WHERE id = 1",
+        insert=insert_sql,
+        move=move,
         read=f"SELECT {', '.join(columns)} FROM audit_events ORDER BY seq",
+        text_times=dialect == "sqlite",
+        insert_one_and_move=None if dialect == "sqlite" else f"WITH moved AS ({move}) {insert_sql}",
     )
 
 
@@ -75,8 +84,7 @@ def append(conn: Connection, rows: list[dict[str, Any]]) -> None:
     Runs on the driver cursor of the session's own connection (same transaction), since this is paid
     by every audited write.
     """
-    dialect = conn.dialect.name
-    sql = _sql(dialect)
+    sql = _sql(conn.dialect.name)
     raw: Any = conn.connection.dbapi_connection
     cursor = raw.cursor()
     try:
@@ -88,20 +96,20 @@ def append(conn: Connection, rows: list[dict[str, Any]]) -> None:
             head = cursor.fetchone()
         seq, prev = head
         params = []
-        dumps, sha = orjson.dumps, hashlib.sha256
+        dumps, sha, rest_of, text_times = orjson.dumps, hashlib.sha256, _REST, sql.text_times
         for row in rows:
             seq += 1
-            row["seq"] = seq
-            values = [row[name] for name in HASHED]
-            for i in _TIME_COLUMNS:
-                values[i] = canonical_time(values[i])
-            digest = sha(prev.encode() + dumps(values)).hexdigest()
-            if dialect != "sqlite":  # PostgreSQL gets real timestamps; SQLite stores the canonical text itself
-                for i in _TIME_COLUMNS:
-                    values[i] = row[HASHED[i]]
-            row["prev_hash"], row["hash"] = prev, digest
-            params.append((*values, prev, digest))
+            at = row["at"]
+            when = canonical_time(at)
+            rest = rest_of(row)
+            digest = sha(prev.encode() + dumps((seq, when, *rest))).hexdigest()
+            row["seq"], row["prev_hash"], row["hash"] = seq, prev, digest
+            # SQLite stores the canonical text itself; PostgreSQL gets the real timestamp
+            params.append((seq, when if text_times else at, *rest, prev, digest))
             prev = digest
+        if len(params) == 1 and sql.insert_one_and_move is not None:
+            cursor.execute(sql.insert_one_and_move, (seq, prev, *params[0]))
+            return
         if len(params) == 1:
             cursor.execute(sql.insert, params[0])
         else:
@@ -140,39 +148,130 @@ def iter_events(conn: Connection, batch: int = 20000) -> Iterator[Sequence[Any]]
         cursor.close()
 
 
+# Verifying reads each event as (seq, prev_hash, hash, *what is hashed) and needs the hashed bytes
+# prev_hash + canonical JSON. SQLite builds that JSON itself (json_array writes exactly what orjson
+# writes for these column types, so a row costs a few Python objects instead of two dozen); should
+# the two ever disagree on an event, it is hashed again from its columns before it is called altered.
+# PostgreSQL streams the columns (times formatted by the server) while the client hashes: the server
+# reads the next rows while the client works on these.
+_SQLITE_PAYLOAD = f"CAST(prev_hash || json_array({', '.join(HASHED)}) AS BLOB)"
+_PG_COLUMNS = ", ".join("to_char(at, 'YYYY-MM-DD HH24:MI:SS.US')" if c == "at" else c for c in HASHED)
+_GAP = "事件序号不连续：应为 {expected}，实为 {seq}（有事件被删除或插入）"
+_PREV = "前序哈希不符（前一事件被删除、插入或改动）"
+_ALTERED = "事件内容与哈希不符（事件被改动）"
+_TAIL = "链尾与链头记录不符（末尾事件被删除或追加）"
+
+
 def verify(conn: Connection, progress: Any = None) -> VerifyResult:
     """Walk the chain from its anchor; name the first event that was altered, removed or inserted."""
+    if conn.dialect.name != "sqlite" and not conn.in_transaction():
+        # The head and the events from one snapshot, also while writers keep appending.
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
     head = conn.execute(select(_head)).mappings().first()
     if head is None:
         return VerifyResult(0, True)
-    expected_seq, prev = head["anchor_seq"], head["anchor_hash"]
-    n_hashed = len(HASHED)
-    checked = 0
-    dumps, sha = orjson.dumps, hashlib.sha256
-    convert = conn.dialect.name != "sqlite"
-    times = _TIME_COLUMNS
-    for row in iter_events(conn):
-        seq = row[0]
-        expected_seq += 1
-        if seq != expected_seq:
-            bad = min(seq, expected_seq)
-            problem = f"事件序号不连续：应为 {expected_seq}，实为 {seq}（有事件被删除或插入）"
-            return VerifyResult(checked, False, bad, problem)
-        if row[n_hashed] != prev:
-            return VerifyResult(checked, False, seq, "前序哈希不符（前一事件被删除、插入或改动）")
-        values = row[:n_hashed]  # a tuple slice: orjson writes it as the same JSON array
-        if convert:
-            values = list(values)
-            for i in times:
-                values[i] = canonical_time(values[i])
-        digest = sha(prev.encode() + dumps(values)).hexdigest()
-        if digest != row[n_hashed + 1]:
-            return VerifyResult(checked, False, seq, "事件内容与哈希不符（事件被改动）")
-        prev = digest
-        checked += 1
-        if progress is not None and checked % 50000 == 0:
-            progress(checked)
-    if expected_seq != head["seq"] or prev != head["hash"]:
-        return VerifyResult(checked, False, expected_seq + 1 if expected_seq < head["seq"] else expected_seq,
-                            "链尾与链头记录不符（末尾事件被删除或追加）")
-    return VerifyResult(checked, True)
+    walk = _Walk(head["anchor_seq"], head["anchor_hash"], progress)
+    raw: Any = conn.connection.dbapi_connection
+    found = _walk_sqlite(raw, walk) if conn.dialect.name == "sqlite" else _walk_postgresql(raw, walk)
+    if found is not None:
+        return found
+    expected, prev = walk.seq, walk.prev
+    if expected != head["seq"] or prev != head["hash"]:
+        return VerifyResult(walk.checked, False, expected + 1 if expected < head["seq"] else expected, _TAIL)
+    return VerifyResult(walk.checked, True)
+
+
+class _Walk:
+    """Where the walk is: the seq and hash of the last good event, and how many were good."""
+
+    def __init__(self, seq: int, prev: str, progress: Any) -> None:
+        self.seq, self.prev, self.checked, self.progress = seq, prev, 0, progress
+
+    def rows(self, rows: Iterator[Sequence[Any]], payload_of: Any = None,
+             recheck: Any = None) -> VerifyResult | None:
+        """Check rows (seq, prev_hash, hash, ...) in order; the first bad one ends the walk.
+
+        The hashed bytes are row[3] as read, or `payload_of(row)`; `recheck(row)` gets a last word on a
+        mismatch.
+        """
+        expected, prev, checked, progress = self.seq, self.prev, self.checked, self.progress
+        sha = hashlib.sha256
+        found = None
+        for row in rows:
+            seq = row[0]
+            expected += 1
+            if seq != expected:
+                found = VerifyResult(checked, False, min(seq, expected), _GAP.format(expected=expected, seq=seq))
+                break
+            if row[1] != prev:
+                found = VerifyResult(checked, False, seq, _PREV)
+                break
+            stored = row[2]
+            if sha(row[3] if payload_of is None else payload_of(row)).hexdigest() != stored and (
+                    recheck is None or not recheck(row)):
+                found = VerifyResult(checked, False, seq, _ALTERED)
+                break
+            prev = stored
+            checked += 1
+            if progress is not None and checked % 50000 == 0:
+                progress(checked)
+        self.seq, self.prev, self.checked = expected, prev, checked
+        return found
+
+
+def _python_payload(row: Sequence[Any]) -> bytes:
+    """prev_hash + canonical JSON of a row (seq, prev_hash, hash, *HASHED) read column by column."""
+    try:
+        return row[1].encode() + orjson.dumps(row[3:])  # type: ignore[no-any-return]
+    except (TypeError, AttributeError):  # a value no event can hold (e.g. bytes written into a column)
+        return b""
+
+
+def _walk_sqlite(raw: Any, walk: _Walk) -> VerifyResult | None:
+    one = raw.cursor()
+
+    def recheck(row: Sequence[Any]) -> bool:
+        one.execute(f"SELECT seq, prev_hash, hash, {', '.join(HASHED)} FROM audit_events WHERE seq = ?", (row[0],))
+        again = one.fetchone()
+        return hashlib.sha256(_python_payload(again)).hexdigest() == row[2]
+
+    cursor = raw.cursor()
+    start = (walk.seq, walk.prev, walk.checked)
+    try:
+        cursor.execute(f"SELECT seq, prev_hash, hash, {_SQLITE_PAYLOAD} FROM audit_events ORDER BY seq")
+        return walk.rows(iter(cursor), recheck=recheck)
+    except raw.OperationalError:  # JSON functions missing, or a value JSON cannot hold: column by column
+        walk.seq, walk.prev, walk.checked = start
+        cursor.execute(f"SELECT seq, prev_hash, hash, {', '.join(HASHED)} FROM audit_events ORDER BY seq")
+        return walk.rows(iter(cursor), payload_of=_python_payload)
+    finally:
+        cursor.close()
+        one.close()
+
+
+def _walk_postgresql(raw: Any, walk: _Walk) -> VerifyResult | None:
+    cursor = raw.cursor()
+    cursor.execute("SAVEPOINT govdata_audit_verify")
+    try:
+        # Read along the primary key whatever the statistics say: a fresh or never-analysed trail
+        # otherwise gets a sort of the whole table before the first row comes.
+        for setting in ("enable_sort = off", "enable_seqscan = off", "max_parallel_workers_per_gather = 0"):
+            cursor.execute(f"SET LOCAL {setting}")
+        rows = _stream(cursor, f"SELECT seq, prev_hash, hash, {_PG_COLUMNS} FROM audit_events ORDER BY seq")
+        try:
+            return walk.rows(rows, payload_of=_python_payload)
+        finally:
+            rows.close()  # a walk that stops early cancels the rest of the query
+    finally:
+        try:  # undoes the settings, and the error state a cancelled query leaves
+            cursor.execute("ROLLBACK TO SAVEPOINT govdata_audit_verify")
+        finally:
+            cursor.close()
+
+
+def _stream(cursor: Any, sql: str) -> Any:
+    """Rows as the server sends them, in chunks (the server keeps reading while the client hashes)."""
+    import psycopg  # only here: SQLite installations never load the PostgreSQL driver
+
+    chunked = psycopg.pq.version() >= 170000  # libpq 17 sends rows in chunks, older ones one by one
+    return cursor.stream(sql, size=2000 if chunked else 1)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import orjson
@@ -14,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from govdata import policy
-from govdata.actor import Actor
+from govdata.actor import Actor, Role
 from govdata.audit import chain
 from govdata.db import Database
 from govdata.errors import RuleViolation
@@ -54,29 +55,28 @@ class AuditDraft:
 
     def to_row(self) -> dict[str, Any]:
         target = self.target
-        target_type = self.target_type or (snake_name(type(target).__name__) if target is not None else None)
-        if isinstance(target, TargetRef):
-            target_type = self.target_type or target.type_name
-        target_id = self.target_id
-        if target_id is None and target is not None:
-            target_id = getattr(target, "id", None) or getattr(target, "code", None)
-        owner = self.owner_unit_id
-        if owner is None and target is not None:
-            owner = getattr(target, "unit_id", None)
-        code = self.resource_code
-        if code is None and target is not None:
-            code = getattr(target, "resource_code", None)
+        target_type, target_id = self.target_type, self.target_id
+        owner, code = self.owner_unit_id, self.resource_code
+        if target is not None:  # what the caller did not say is read from the target
+            if not target_type:
+                target_type = target.type_name if isinstance(target, TargetRef) else _snake(type(target).__name__)
+            if target_id is None:
+                target_id = getattr(target, "id", None) or getattr(target, "code", None)
+            if owner is None:
+                owner = getattr(target, "unit_id", None)
+            if code is None:
+                code = getattr(target, "resource_code", None)
         actor = self.actor
         return {
             "at": self.at,
             "actor_type": actor.kind,
             "actor_id": actor.id,
             "actor_name": actor.name,
-            "role": actor.primary_role,
+            "role": _primary_role(actor.roles),
             "unit_id": actor.unit_id,
             "owner_unit_id": owner,
             "action": str(self.action),
-            "target_type": target_type,
+            "target_type": target_type or None,
             "target_id": None if target_id is None else str(target_id),
             "resource_code": code,
             "purpose": self.purpose,
@@ -88,8 +88,20 @@ class AuditDraft:
             "request_id": actor.request_id,
             "outcome": self.outcome,
             "row_count": self.row_count,
-            "details": dump_details(self.details),
+            "details": "{}" if self.details is None else dump_details(self.details),
         }
+
+
+_snake = cache(snake_name)  # a target's type name, e.g. ShareRequest -> share_request
+
+
+_ROLE_ORDER = {role: i for i, role in enumerate(Role)}
+
+
+@cache
+def _primary_role(roles: frozenset[Role]) -> str:
+    """`Actor.primary_role`, remembered per set of roles (it is asked for on every audited write)."""
+    return min(roles, key=_ROLE_ORDER.__getitem__).value if roles else ""
 
 
 def queue(db: Session, draft: AuditDraft) -> None:
