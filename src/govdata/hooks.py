@@ -7,8 +7,8 @@ same way any other would: in their domain's `plugin.py`, loaded by `load_plugins
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,20 @@ from govdata.domains import domain_modules
 class RowValidator(Protocol):
     def __call__(self, row: Mapping[str, Any]) -> list[tuple[str, str]]:
         """Problems found in one row as (field name, Chinese message); empty when the row is good."""
+        ...
+
+
+@runtime_checkable
+class BlockValidator(Protocol):
+    """A row validator that can also check a block of rows column by column (the ingest hot path)."""
+
+    def __call__(self, row: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Problems found in one row, as `RowValidator`."""
+        ...
+
+    def check_columns(self, columns: Mapping[str, Sequence[Any]], size: int) -> dict[int, tuple[str, str]]:
+        """The first problem of each bad row of a block (row position → (field, message)), the one `__call__`
+        would name first for that row; `columns[name]` holds the block's values of one field."""
         ...
 
 

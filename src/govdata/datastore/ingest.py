@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from govdata import hooks
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
-from govdata.datastore.checking import CheckedChunk, Prepared, Problem, RowChecker, chunked
+from govdata.datastore.checking import Block, CheckedChunk, Problem, RowChecker
 from govdata.datastore.models import BatchStatus, IngestBatch, IngestReject, LoadMode
 from govdata.datastore.schema import ensure_table
 from govdata.datastore.writers import TableWriter
@@ -69,8 +69,8 @@ class _Counts:
     rejected: int = 0
 
 
-def _prefetch(chunks: Iterator[list[Prepared]], checker: RowChecker, depth: int = 2) -> Iterator[CheckedChunk]:
-    """Read and check the next chunks in a thread while the caller writes the current one."""
+def _prefetch(chunks: Iterator[Block], checker: RowChecker, depth: int = 2) -> Iterator[CheckedChunk]:
+    """Read and check the next blocks in a thread while the caller writes the current one."""
     box: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
     done = object()
@@ -126,22 +126,21 @@ class _Loader:
         self.counts.total += checked.total
         for problem in checked.problems:
             self.reject(problem)
-        if not checked.rows:
+        if not checked.lines:
             return
         now = utcnow()
-        if self.fresh and not any(is_delete for _line, _values, is_delete in checked.rows.values()):
-            rows = [values for _line, values, _delete in checked.rows.values()]
-            if self.writer.insert_new(rows, now):
-                self.counts.inserted += len(rows)
-                return
-        existing = self.writer.fetch(list(checked.rows))
+        if self.fresh and checked.deletes is None and self.writer.insert_new(checked.columns, now):
+            self.counts.inserted += len(checked.lines)
+            return
+        received = checked.by_key()
+        existing = self.writer.fetch(list(received))
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         touches: list[tuple[Any, ...]] = []
         deletes: list[tuple[Any, ...]] = []
         previous: list[tuple[tuple[Any, ...], str]] = []
         batch_id = self.batch.id
-        for key, (line, values, is_delete) in checked.rows.items():
+        for key, (line, values, is_delete) in received.items():
             old = existing.get(key)
             if old is not None and old.batch == batch_id:
                 self.reject(Problem(line, self.writer.keys[0], "主键在本批中重复", self.checker.raw(values)))
@@ -187,12 +186,11 @@ class _Loader:
         self.spool.close()
 
 
-def run_load(db: Session, actor: Actor, *, entry: CatalogEntry, batch: IngestBatch, rows: Iterable[Prepared],
-             mode: LoadMode, dry_run: bool, progress: Progress | None = None,
-             chunk_rows: int = CHUNK_ROWS, threaded: bool = False) -> BatchResult:
-    """Check and write `rows` as `batch` (already flushed, so it has an id); fills in the batch.
+def run_load(db: Session, actor: Actor, *, entry: CatalogEntry, batch: IngestBatch, blocks: Iterable[Block],
+             mode: LoadMode, dry_run: bool, progress: Progress | None = None, threaded: bool = False) -> BatchResult:
+    """Check and write `blocks` as `batch` (already flushed, so it has an id); fills in the batch.
 
-    `threaded`: read and check the next chunk in a thread while this one is written. Only for row
+    `threaded`: read and check the next block in a thread while this one is written. Only for row
     sources that do not touch this session (files, generated rows); validators then run there too.
     """
     started = time.perf_counter()
@@ -206,8 +204,8 @@ def run_load(db: Session, actor: Actor, *, entry: CatalogEntry, batch: IngestBat
     db.connection()  # emits the SAVEPOINT now: the writer works below the ORM, which would emit it lazily
     status, message = BatchStatus.LOADED, ""
     try:
-        checked_chunks = (_prefetch(chunked(rows, chunk_rows), checker) if threaded and THREADED
-                          else (checker.check(c) for c in chunked(rows, chunk_rows)))
+        checked_chunks = (_prefetch(iter(blocks), checker) if threaded and THREADED
+                          else (checker.check(block) for block in blocks))
         for checked in checked_chunks:
             loader.write(checked)
             if progress is not None:

@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus
-from govdata.datastore.checking import Prepared, Problem, prepare_mappings
-from govdata.datastore.ingest import BatchResult, Progress, run_load
+from govdata.datastore.checking import Block, Prepared, Problem, blocks, prepare_mappings
+from govdata.datastore.ingest import CHUNK_ROWS, BatchResult, Progress, run_load
 from govdata.datastore.models import BatchSource, BatchStatus, IngestBatch, IngestReject, LoadMode
-from govdata.datastore.readers import read_file
+from govdata.datastore.readers import read_file_blocks
 from govdata.datastore.refs import guard
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.policy import Action
@@ -72,6 +72,17 @@ def load_prepared(db: Session, actor: Actor, *, entry: CatalogEntry, rows: Itera
                   source: BatchSource | str, mode: LoadMode | str = LoadMode.ALL_OR_NOTHING, dry_run: bool = False,
                   file_name: str = "", progress: Progress | None = None, idempotency_key: str | None = None,
                   body_hash: str | None = None, threaded: bool = False) -> BatchResult:
+    cut = blocks(rows, CHUNK_ROWS, len(entry.fields))
+    return load_blocks(db, actor, entry=entry, blocks=cut, source=source, mode=mode, dry_run=dry_run,
+                       file_name=file_name, progress=progress, idempotency_key=idempotency_key, body_hash=body_hash,
+                       threaded=threaded)
+
+
+def load_blocks(db: Session, actor: Actor, *, entry: CatalogEntry, blocks: Iterable[Block],
+                source: BatchSource | str, mode: LoadMode | str = LoadMode.ALL_OR_NOTHING, dry_run: bool = False,
+                file_name: str = "", progress: Progress | None = None, idempotency_key: str | None = None,
+                body_hash: str | None = None, threaded: bool = False) -> BatchResult:
+    """The one loading service behind every way in: rows already cut into blocks, checked and written."""
     source = BatchSource(source)
     load_mode = LoadMode(mode)
     guard(actor, SOURCE_ACTIONS[source], entry)
@@ -83,7 +94,7 @@ def load_prepared(db: Session, actor: Actor, *, entry: CatalogEntry, rows: Itera
                             body_hash=body_hash)
         db.add(batch)
         db.flush()
-        result = run_load(db, actor, entry=entry, batch=batch, rows=rows, mode=load_mode, dry_run=dry_run,
+        result = run_load(db, actor, entry=entry, batch=batch, blocks=blocks, mode=load_mode, dry_run=dry_run,
                           progress=progress, threaded=threaded)
         audit.target = batch
         audit.owner_unit_id = entry.unit_id
@@ -102,9 +113,8 @@ def load_file(db: Session, actor: Actor, *, entry: CatalogEntry, path: Path, sou
     source = BatchSource(source)
     guard(actor, SOURCE_ACTIONS[source], entry)
     check_loadable(entry)
-    rows = read_file(entry, path)
-    return load_prepared(db, actor, entry=entry, rows=rows, source=source, mode=mode, dry_run=dry_run,
-                         file_name=file_name or path.name, progress=progress, threaded=True)
+    return load_blocks(db, actor, entry=entry, blocks=read_file_blocks(entry, path), source=source, mode=mode,
+                       dry_run=dry_run, file_name=file_name or path.name, progress=progress, threaded=True)
 
 
 def find_replay(db: Session, *, entry: CatalogEntry, idempotency_key: str, body_hash: str) -> BatchResult | None:

@@ -2,25 +2,76 @@
 
 One writer per load, on the session's own connection, so everything it does is inside the load's
 transaction. SQLite gets `executemany`; PostgreSQL gets COPY for new rows and pipelined
-`executemany` for the rest. Identifiers are double-quoted (field names are `^[a-z][a-z0-9_]*$`, but
-may be reserved words).
+`executemany` for the rest. The COPY text is made column by column (each column escaped only if it
+holds a tab, line end or backslash; dates and numbers written once per distinct value) and joined in
+C, not dumped value by value. Identifiers are double-quoted (field names are `^[a-z][a-z0-9_]*$`,
+but may be reserved words).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from typing import Any
 
 import psycopg
 from sqlalchemy.engine import Connection
 
-from govdata.catalog.models import CatalogEntry
+from govdata.catalog.models import CatalogEntry, FieldType
 from govdata.datastore.convert import sqlite_datetime
 from govdata.datastore.tables import history_name, table_name
 
 KEY_CHUNK = 5000  # keys per existence query (well under SQLite's and PostgreSQL's parameter limits)
+NULL = "\\N"  # COPY text format
+ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+Cells = Callable[[Sequence[Any]], list[str]]
+
+
+def text_cells(values: Sequence[Any]) -> list[str]:
+    """A text column in COPY text format (escaped only when some value needs it)."""
+    probe = "".join(filter(None, values))
+    out = list(values)
+    if "\\" in probe or "\t" in probe or "\n" in probe or "\r" in probe:
+        out = [v if v is None else v.translate(ESCAPES) for v in out]
+    if None in out:
+        out = [NULL if v is None else v for v in out]
+    return out
+
+
+def _formatted(write: Callable[[Any], str]) -> Cells:
+    """A typed column in COPY text format, each distinct value written once."""
+    def cells(values: Sequence[Any]) -> list[str]:
+        written = {v: NULL if v is None else write(v) for v in set(values)}
+        return list(map(written.__getitem__, values))
+    return cells
+
+
+def _each(write: Callable[[Any], str]) -> Cells:
+    """A column of values that may differ while comparing equal (-0.0 and 0.0), each written."""
+    def cells(values: Sequence[Any]) -> list[str]:
+        return [NULL if v is None else write(v) for v in values]
+    return cells
+
+
+def _iso_date(value: date) -> str:
+    return value.isoformat()
+
+
+def _iso_datetime(value: datetime) -> str:
+    return value.isoformat(sep=" ")
+
+
+def _bool(value: bool) -> str:
+    return "t" if value else "f"
+
+
+COPY_CELLS: dict[str, Cells] = {
+    FieldType.CHAR.value: text_cells, FieldType.MEMO.value: text_cells,
+    FieldType.DATE.value: _formatted(_iso_date), FieldType.DATETIME.value: _formatted(_iso_datetime),
+    FieldType.NUMBER.value: _formatted(str), FieldType.MONEY.value: _formatted(str),
+    FieldType.INT.value: _each(str), FieldType.FLOAT.value: _each(repr), FieldType.BOOL.value: _formatted(_bool),
+}
 
 
 def q(name: str) -> str:
@@ -45,6 +96,7 @@ class TableWriter:
         self.sqlite = conn.dialect.name == "sqlite"
         self.mark = "?" if self.sqlite else "%s"
         self.names = [f.name for f in entry.fields]
+        self.cells = [COPY_CELLS[f.data_type] for f in entry.fields]
         self.key_pos = [i for i, f in enumerate(entry.fields) if f.is_key]
         self.keys = [self.names[i] for i in self.key_pos]
         self.table = q(table_name(entry))
@@ -114,8 +166,8 @@ class TableWriter:
             cur.close()
         return found
 
-    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
+    def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        if isinstance(rows, list) and not rows:
             return
         cur = self.dbapi.cursor()
         try:
@@ -126,30 +178,48 @@ class TableWriter:
     def insert(self, rows: list[tuple[Any, ...]], now: datetime) -> None:
         if not rows:
             return
-        cols = ", ".join(q(n) for n in self.names)
         if self.sqlite:
-            # The bookkeeping values are the same for every row: written as literals (an int and a time
-            # we formatted), so the rows go to the driver as the checker made them, without copying.
-            marks = ", ".join([self.mark] * len(self.names))
-            tail = f"{int(self.batch_id)}, '{sqlite_datetime(now)}', 0"
-            self._many(f'INSERT INTO {self.table} ({cols}, "_batch", "_updated_at", "_deleted") '
-                       f"VALUES ({marks}, {tail})", rows)
+            self._insert_sqlite(rows, now)
+        else:
+            self._copy([list(c) for c in zip(*rows, strict=True)], now)
+
+    def insert_columns(self, columns: list[list[Any]], now: datetime) -> None:
+        """New rows given column by column (as the checker makes them)."""
+        if not columns or not columns[0]:
             return
-        extra = (self.batch_id, now, False)
+        if self.sqlite:  # rows made one at a time as the driver takes them: no list of tuples to collect
+            self._insert_sqlite(zip(*columns, strict=True), now)
+        else:
+            self._copy(columns, now)
+
+    def _insert_sqlite(self, rows: Iterable[Sequence[Any]], now: datetime) -> None:
+        # The bookkeeping values are the same for every row: written as literals (an int and a time
+        # we formatted), so the rows go to the driver as the checker made them, without copying.
+        cols = ", ".join(q(n) for n in self.names)
+        marks = ", ".join([self.mark] * len(self.names))
+        tail = f"{int(self.batch_id)}, '{sqlite_datetime(now)}', 0"
+        self._many(f'INSERT INTO {self.table} ({cols}, "_batch", "_updated_at", "_deleted") '
+                   f"VALUES ({marks}, {tail})", rows)
+
+    def _copy(self, columns: list[list[Any]], now: datetime) -> None:
+        """COPY in text format: each column made text as a whole, the lines joined in C."""
+        cols = ", ".join(q(n) for n in self.names)
+        end = f"\t{int(self.batch_id)}\t{now.isoformat(sep=' ')}\tf\n"  # _batch, _updated_at, _deleted
+        text = [cells(values) for cells, values in zip(self.cells, columns, strict=True)]
+        data = (end.join(map("\t".join, zip(*text, strict=True))) + end).encode()
         with self.dbapi.cursor() as cur, cur.copy(
                 f'COPY {self.table} ({cols}, "_batch", "_updated_at", "_deleted") FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row + extra)
+            copy.write(data)
 
-    def insert_new(self, rows: list[tuple[Any, ...]], now: datetime) -> bool:
+    def insert_new(self, columns: list[list[Any]], now: datetime) -> bool:
         """Insert rows believed new (the table was empty when the batch began) under a savepoint.
 
-        False, with nothing written, when a key already exists: a key repeated across chunks of this
+        False, with nothing written, when a key already exists: a key repeated across blocks of this
         batch, which the caller then sorts out row by row.
         """
         self._exec("SAVEPOINT govdata_chunk")
         try:
-            self.insert(rows, now)
+            self.insert_columns(columns, now)
         except (sqlite3.IntegrityError, psycopg.IntegrityError):
             self._exec("ROLLBACK TO SAVEPOINT govdata_chunk")
             self._exec("RELEASE SAVEPOINT govdata_chunk")
