@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -114,6 +115,8 @@ class _Loader:
         self.kept: list[Problem] = []
         self.spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finish)
         self.fresh = False  # the table was empty when the batch began: every good row is new
+        self.filled = [0] * len(entry.fields)  # non-empty values per field in the rows written (BatchSummary)
+        self.changed_at: datetime | None = None
 
     def reject(self, problem: Problem) -> None:
         self.counts.rejected += 1
@@ -131,6 +134,8 @@ class _Loader:
         now = utcnow()
         if self.fresh and checked.deletes is None and self.writer.insert_new(checked.columns, now):
             self.counts.inserted += len(checked.lines)
+            self.changed_at = now
+            self._count_filled(checked.columns)
             return
         received = checked.by_key()
         existing = self.writer.fetch(list(received))
@@ -139,6 +144,7 @@ class _Loader:
         touches: list[tuple[Any, ...]] = []
         deletes: list[tuple[Any, ...]] = []
         previous: list[tuple[tuple[Any, ...], str]] = []
+        unchanged: list[tuple[Any, ...]] = []
         batch_id = self.batch.id
         for key, (line, values, is_delete) in received.items():
             old = existing.get(key)
@@ -158,6 +164,7 @@ class _Loader:
                 self.counts.inserted += 1
             elif old.values == values:
                 touches.append(key)
+                unchanged.append(values)
             else:
                 updates.append(values)
                 previous.append((old.values, "update"))
@@ -170,6 +177,21 @@ class _Loader:
         self.writer.update(updates, now)
         self.writer.touch(touches)
         self.writer.delete(deletes, now)
+        if inserts or updates or deletes:
+            self.changed_at = now
+        for written in (inserts, updates, unchanged):
+            if written:
+                self._count_filled([list(c) for c in zip(*written, strict=True)])
+
+    def _count_filled(self, columns: list[list[Any]]) -> None:
+        for j, column in enumerate(columns):
+            self.filled[j] += len(column) - column.count(None)
+
+    def summary(self) -> hooks.BatchSummary:
+        counts = self.counts
+        filled = {f.name: n for f, n in zip(self.entry.fields, self.filled, strict=True)}
+        return hooks.BatchSummary(rows=counts.inserted + counts.updated + counts.unchanged, filled=filled,
+                                  validated=True, changed_at=self.changed_at)
 
     def store_rejects(self) -> None:
         self.spool.seek(0)
@@ -236,7 +258,8 @@ def run_load(db: Session, actor: Actor, *, entry: CatalogEntry, batch: IngestBat
     loader.store_rejects()
     result = _finish(batch, loader, status, message, started)
     if status in (BatchStatus.LOADED, BatchStatus.PARTIAL):
-        hooks.batch_loaded(db, entry=entry, batch_id=batch.id, rejected=result.rejected, loaded=result.loaded)
+        hooks.batch_loaded(db, entry=entry, batch_id=batch.id, rejected=result.rejected, loaded=result.loaded,
+                           summary=loader.summary())
     return result
 
 
