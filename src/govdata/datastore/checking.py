@@ -83,6 +83,7 @@ class CheckedChunk:
     problems: list[Problem] = field(default_factory=list)
     total: int = 0
     key_pos: list[int] = field(default_factory=list)
+    payload: bytes | None = None  # the rows as COPY text, when the loader made it ahead (PostgreSQL)
 
     def rows(self) -> list[tuple[Any, ...]]:
         return list(zip(*self.columns, strict=True))

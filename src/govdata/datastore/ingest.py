@@ -4,17 +4,19 @@ The rows are written inside a savepoint of the caller's transaction. All-or-noth
 row, a dry run, or a database error roll the savepoint back, so the table is exactly as before while
 the batch record and its rejected rows are kept; a killed process never commits anything. Rejected
 rows are spooled to a temporary file while loading and stored after the savepoint is closed.
+
+Blocks are read, checked and written in one thread. A thread that checks ahead gains nothing here:
+the writer gives up the GIL for every row (SQLite) or network wait (PostgreSQL) and then waits for
+the checking thread's switch interval to get it back. Instead, on PostgreSQL, a block that goes into
+an empty table leaves its COPY running on the server while the next block is read and checked, so
+the database and Python work at the same time, and its COPY text is made column by column.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import queue
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,7 +38,6 @@ from govdata.timeutil import utcnow
 CHUNK_ROWS = 10_000
 KEEP_PROBLEMS = 1000  # problems kept in the result (all are stored with the batch)
 Progress = Callable[[int], None]
-THREADED = os.environ.get("GOVDATA_INGEST_THREAD", "1") == "1"
 
 
 @dataclass
@@ -70,39 +71,6 @@ class _Counts:
     rejected: int = 0
 
 
-def _prefetch(chunks: Iterator[Block], checker: RowChecker, depth: int = 2) -> Iterator[CheckedChunk]:
-    """Read and check the next blocks in a thread while the caller writes the current one."""
-    box: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def work() -> None:
-        try:
-            for chunk in chunks:
-                if stop.is_set():
-                    return
-                box.put(checker.check(chunk))
-            box.put(done)
-        except BaseException as exc:  # handed to the writer, which re-raises it
-            box.put(exc)
-
-    thread = threading.Thread(target=work, name="govdata-ingest-check", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = box.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():
-            with contextlib.suppress(queue.Empty):
-                box.get(timeout=0.05)
-
-
 class _Loader:
     def __init__(self, db: Session, entry: CatalogEntry, batch: IngestBatch, checker: RowChecker,
                  changed_by: str) -> None:
@@ -117,6 +85,21 @@ class _Loader:
         self.fresh = False  # the table was empty when the batch began: every good row is new
         self.filled = [0] * len(entry.fields)  # non-empty values per field in the rows written (BatchSummary)
         self.changed_at: datetime | None = None
+        self.now = utcnow()  # every row the batch writes is stamped with one time, taken once it holds the lock
+        self.pending: CheckedChunk | None = None  # a block begun in the empty table, not yet finished
+
+    def start(self) -> None:
+        """Take the entry's load lock, then the batch's time, and see whether the table is empty."""
+        self.writer.lock(self.entry.id)
+        self.now = utcnow()
+        self.fresh = self.writer.is_empty()
+
+    def prepare(self, block: Block) -> CheckedChunk:
+        """Check a block and, when it will go into the empty table whole, make its COPY text."""
+        checked = self.checker.check(block)
+        if self.fresh and checked.deletes is None and checked.lines and not self.writer.sqlite:
+            checked.payload = self.writer.copy_payload(checked.columns, self.now)
+        return checked
 
     def reject(self, problem: Problem) -> None:
         self.counts.rejected += 1
@@ -126,17 +109,37 @@ class _Loader:
                                       default=str) + b"\n")
 
     def write(self, checked: CheckedChunk) -> None:
+        self.settle()
         self.counts.total += checked.total
         for problem in checked.problems:
             self.reject(problem)
         if not checked.lines:
             return
-        now = utcnow()
-        if self.fresh and checked.deletes is None and self.writer.insert_new(checked.columns, now):
-            self.counts.inserted += len(checked.lines)
-            self.changed_at = now
-            self._count_filled(checked.columns)
+        if self.fresh and checked.deletes is None:
+            self.writer.begin_new(checked.columns, self.now, checked.payload)
+            self.pending = checked
             return
+        self._upsert(checked)
+
+    def settle(self) -> None:
+        """Finish the block begun last: counted when it went in whole, else written row by row."""
+        checked, self.pending = self.pending, None
+        if checked is None:
+            return
+        if self.writer.end_new():
+            self.counts.inserted += len(checked.lines)
+            self.changed_at = self.now
+            self._count_filled(checked.columns)
+        else:  # a key repeated from an earlier block of this batch: the row-by-row path says which
+            self._upsert(checked)
+
+    def abandon(self) -> None:
+        """The load failed: stop the block begun (the caller rolls the batch's savepoint back)."""
+        self.pending = None
+        self.writer.abandon()
+
+    def _upsert(self, checked: CheckedChunk) -> None:
+        now = self.now
         received = checked.by_key()
         existing = self.writer.fetch(list(received))
         inserts: list[tuple[Any, ...]] = []
@@ -209,34 +212,31 @@ class _Loader:
 
 
 def run_load(db: Session, actor: Actor, *, entry: CatalogEntry, batch: IngestBatch, blocks: Iterable[Block],
-             mode: LoadMode, dry_run: bool, progress: Progress | None = None, threaded: bool = False) -> BatchResult:
-    """Check and write `blocks` as `batch` (already flushed, so it has an id); fills in the batch.
-
-    `threaded`: read and check the next block in a thread while this one is written. Only for row
-    sources that do not touch this session (files, generated rows); validators then run there too.
-    """
+             mode: LoadMode, dry_run: bool, progress: Progress | None = None) -> BatchResult:
+    """Check and write `blocks` as `batch` (already flushed, so it has an id); fills in the batch."""
     started = time.perf_counter()
     ensure_table(db, entry)
     sqlite = db.get_bind().dialect.name == "sqlite"
     checker = RowChecker(entry, sqlite=sqlite, validators=hooks.validators_for(db, entry))
     loader = _Loader(db, entry, batch, checker, changed_by=actor.name)
-    loader.writer.lock(entry.id)
-    loader.fresh = loader.writer.is_empty()
+    loader.start()
     savepoint = db.begin_nested()
     db.connection()  # emits the SAVEPOINT now: the writer works below the ORM, which would emit it lazily
     status, message = BatchStatus.LOADED, ""
     try:
-        checked_chunks = (_prefetch(iter(blocks), checker) if threaded and THREADED
-                          else (checker.check(block) for block in blocks))
-        for checked in checked_chunks:
+        for block in blocks:
+            checked = loader.prepare(block)  # PostgreSQL: while the previous block's COPY runs
             loader.write(checked)
             if progress is not None:
                 progress(checked.total)
+        loader.settle()
     except (SQLAlchemyError, OSError) as exc:
+        loader.abandon()
         savepoint.rollback()
         status, message = BatchStatus.FAILED, f"写入失败，已回滚：{type(exc).__name__}"
-    except Exception as exc:  # driver errors (sqlite3, psycopg) that SQLAlchemy does not wrap here
-        if type(exc).__module__.split(".")[0] not in ("sqlite3", "psycopg"):
+    except BaseException as exc:  # driver errors (sqlite3, psycopg) that SQLAlchemy does not wrap here
+        loader.abandon()
+        if not isinstance(exc, Exception) or type(exc).__module__.split(".")[0] not in ("sqlite3", "psycopg"):
             savepoint.rollback()
             raise
         savepoint.rollback()

@@ -58,30 +58,25 @@ def check_loadable(entry: CatalogEntry) -> None:
 
 def load_rows(db: Session, actor: Actor, *, entry: CatalogEntry, rows: Iterable[Mapping[str, Any]],
               source: BatchSource | str, mode: LoadMode | str = LoadMode.ALL_OR_NOTHING, dry_run: bool = False,
-              file_name: str = "", progress: Progress | None = None, threaded: bool = False) -> BatchResult:
-    """Load mappings (field name → value; `_delete: true` deletes by key) as one batch.
-
-    `threaded=True` reads `rows` in a separate thread (faster for large generated inputs); leave it off
-    when the rows come from this session's own queries.
-    """
+              file_name: str = "", progress: Progress | None = None) -> BatchResult:
+    """Load mappings (field name → value; `_delete: true` deletes by key) as one batch."""
     return load_prepared(db, actor, entry=entry, rows=prepare_mappings(entry, rows), source=source, mode=mode,
-                         dry_run=dry_run, file_name=file_name, progress=progress, threaded=threaded)
+                         dry_run=dry_run, file_name=file_name, progress=progress)
 
 
 def load_prepared(db: Session, actor: Actor, *, entry: CatalogEntry, rows: Iterable[Prepared],
                   source: BatchSource | str, mode: LoadMode | str = LoadMode.ALL_OR_NOTHING, dry_run: bool = False,
                   file_name: str = "", progress: Progress | None = None, idempotency_key: str | None = None,
-                  body_hash: str | None = None, threaded: bool = False) -> BatchResult:
+                  body_hash: str | None = None) -> BatchResult:
     cut = blocks(rows, CHUNK_ROWS, len(entry.fields))
     return load_blocks(db, actor, entry=entry, blocks=cut, source=source, mode=mode, dry_run=dry_run,
-                       file_name=file_name, progress=progress, idempotency_key=idempotency_key, body_hash=body_hash,
-                       threaded=threaded)
+                       file_name=file_name, progress=progress, idempotency_key=idempotency_key, body_hash=body_hash)
 
 
 def load_blocks(db: Session, actor: Actor, *, entry: CatalogEntry, blocks: Iterable[Block],
                 source: BatchSource | str, mode: LoadMode | str = LoadMode.ALL_OR_NOTHING, dry_run: bool = False,
                 file_name: str = "", progress: Progress | None = None, idempotency_key: str | None = None,
-                body_hash: str | None = None, threaded: bool = False) -> BatchResult:
+                body_hash: str | None = None) -> BatchResult:
     """The one loading service behind every way in: rows already cut into blocks, checked and written."""
     source = BatchSource(source)
     load_mode = LoadMode(mode)
@@ -95,7 +90,7 @@ def load_blocks(db: Session, actor: Actor, *, entry: CatalogEntry, blocks: Itera
         db.add(batch)
         db.flush()
         result = run_load(db, actor, entry=entry, batch=batch, blocks=blocks, mode=load_mode, dry_run=dry_run,
-                          progress=progress, threaded=threaded)
+                          progress=progress)
         audit.target = batch
         audit.owner_unit_id = entry.unit_id
         audit.row_count = result.loaded if not dry_run else 0
@@ -114,7 +109,7 @@ def load_file(db: Session, actor: Actor, *, entry: CatalogEntry, path: Path, sou
     guard(actor, SOURCE_ACTIONS[source], entry)
     check_loadable(entry)
     return load_blocks(db, actor, entry=entry, blocks=read_file_blocks(entry, path), source=source, mode=mode,
-                       dry_run=dry_run, file_name=file_name or path.name, progress=progress, threaded=True)
+                       dry_run=dry_run, file_name=file_name or path.name, progress=progress)
 
 
 def find_replay(db: Session, *, entry: CatalogEntry, idempotency_key: str, body_hash: str) -> BatchResult | None:

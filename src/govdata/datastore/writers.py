@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from datetime import date, datetime
 from typing import Any
 
 import psycopg
+from psycopg.copy import LibpqWriter
 from sqlalchemy.engine import Connection
 
 from govdata.catalog.models import CatalogEntry, FieldType
@@ -103,6 +105,8 @@ class TableWriter:
         self.history = q(history_name(entry))
         self.batch_id = batch_id
         self.changed_by = changed_by[:128]
+        self._open: ExitStack | None = None  # a COPY begun by begin_new, still running
+        self._begun_ok = True
         self._sql = self._statements()
 
     def stamp(self, moment: datetime) -> Any:
@@ -183,14 +187,14 @@ class TableWriter:
         else:
             self._copy([list(c) for c in zip(*rows, strict=True)], now)
 
-    def insert_columns(self, columns: list[list[Any]], now: datetime) -> None:
-        """New rows given column by column (as the checker makes them)."""
+    def insert_columns(self, columns: list[list[Any]], now: datetime, payload: bytes | None = None) -> None:
+        """New rows given column by column (as the checker makes them); `payload`: their COPY text, if made."""
         if not columns or not columns[0]:
             return
         if self.sqlite:  # rows made one at a time as the driver takes them: no list of tuples to collect
             self._insert_sqlite(zip(*columns, strict=True), now)
         else:
-            self._copy(columns, now)
+            self._copy(columns, now, payload)
 
     def _insert_sqlite(self, rows: Iterable[Sequence[Any]], now: datetime) -> None:
         # The bookkeeping values are the same for every row: written as literals (an int and a time
@@ -201,31 +205,68 @@ class TableWriter:
         self._many(f'INSERT INTO {self.table} ({cols}, "_batch", "_updated_at", "_deleted") '
                    f"VALUES ({marks}, {tail})", rows)
 
-    def _copy(self, columns: list[list[Any]], now: datetime) -> None:
-        """COPY in text format: each column made text as a whole, the lines joined in C."""
-        cols = ", ".join(q(n) for n in self.names)
+    def copy_payload(self, columns: list[list[Any]], now: datetime) -> bytes:
+        """New rows as COPY text: each column made text as a whole, the lines joined in C."""
         end = f"\t{int(self.batch_id)}\t{now.isoformat(sep=' ')}\tf\n"  # _batch, _updated_at, _deleted
         text = [cells(values) for cells, values in zip(self.cells, columns, strict=True)]
-        data = (end.join(map("\t".join, zip(*text, strict=True))) + end).encode()
+        return (end.join(map("\t".join, zip(*text, strict=True))) + end).encode()
+
+    def _copy(self, columns: list[list[Any]], now: datetime, payload: bytes | None = None) -> None:
+        cols = ", ".join(q(n) for n in self.names)
+        data = payload if payload is not None else self.copy_payload(columns, now)
         with self.dbapi.cursor() as cur, cur.copy(
                 f'COPY {self.table} ({cols}, "_batch", "_updated_at", "_deleted") FROM STDIN') as copy:
             copy.write(data)
 
-    def insert_new(self, columns: list[list[Any]], now: datetime) -> bool:
-        """Insert rows believed new (the table was empty when the batch began) under a savepoint.
+    def begin_new(self, columns: list[list[Any]], now: datetime, payload: bytes | None = None) -> None:
+        """Start inserting rows believed new (the table was empty when the batch began) under a savepoint.
 
-        False, with nothing written, when a key already exists: a key repeated across blocks of this
-        batch, which the caller then sorts out row by row.
+        On PostgreSQL the COPY is sent and left open, so the server works on it while the caller reads
+        and checks the next block; `end_new` finishes it. SQLite inserts at once.
         """
         self._exec("SAVEPOINT govdata_chunk")
+        self._begun_ok = True
+        if self.sqlite:
+            try:
+                self.insert_columns(columns, now)
+            except sqlite3.IntegrityError:
+                self._begun_ok = False
+            return
+        cols = ", ".join(q(n) for n in self.names)
+        data = payload if payload is not None else self.copy_payload(columns, now)
+        stack = ExitStack()
         try:
-            self.insert_columns(columns, now)
-        except (sqlite3.IntegrityError, psycopg.IntegrityError):
+            cur = stack.enter_context(self.dbapi.cursor())
+            # flush_threshold=0: every part is handed to the kernel before write() returns, so the
+            # server has the whole block to work on while we are busy with the next one.
+            copy = stack.enter_context(cur.copy(f'COPY {self.table} ({cols}, "_batch", "_updated_at", "_deleted") '
+                                                "FROM STDIN", writer=LibpqWriter(cur, flush_threshold=0)))
+            copy.write(data)
+        except BaseException:
+            stack.close()
+            raise
+        self._open = stack
+
+    def end_new(self) -> bool:
+        """Finish the insert begun: True when every row went in; False, with nothing written, when a key
+        already exists (a key repeated across blocks of this batch, which the caller sorts out row by row)."""
+        stack, self._open = self._open, None
+        if stack is not None:
+            try:
+                stack.close()  # ends the COPY; a repeated key is reported here
+            except psycopg.IntegrityError:
+                self._begun_ok = False
+        if not self._begun_ok:
             self._exec("ROLLBACK TO SAVEPOINT govdata_chunk")
-            self._exec("RELEASE SAVEPOINT govdata_chunk")
-            return False
         self._exec("RELEASE SAVEPOINT govdata_chunk")
-        return True
+        return self._begun_ok
+
+    def abandon(self) -> None:
+        """Stop a COPY left open (the load failed): the server discards it; the caller rolls back."""
+        stack, self._open = self._open, None
+        if stack is not None:
+            failure = RuntimeError("批次已中止")
+            stack.__exit__(type(failure), failure, None)
 
     def _exec(self, sql: str) -> None:
         cur = self.dbapi.cursor()
