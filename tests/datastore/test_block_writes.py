@@ -10,10 +10,10 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 
 from govdata.actor import platform_actor
-from govdata.datastore import readers, records, service
+from govdata.datastore import ingest, readers, records, service
 from govdata.datastore.checking import Block
 from govdata.datastore.convert import to_python
 from govdata.datastore.models import IngestBatch
@@ -140,7 +140,7 @@ def test_database_error_in_a_block_fails_the_batch_and_writes_nothing(database: 
 def test_unreadable_block_while_the_last_one_is_written(database: Database, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """The file breaks after the first block went in: the load stops, nothing stays, the next one works."""
-    monkeypatch.setattr(readers, "MIN_BLOCK_ROWS", 5)
+    monkeypatch.setattr(readers, "FIRST_BLOCK_ROWS", 5)
     monkeypatch.setattr(readers, "BLOCK_ROWS", 5)
     monkeypatch.setattr(readers, "PART_ROWS", 5)
     entry = make_entry(database, fields=FIELDS)
@@ -159,3 +159,36 @@ def test_unreadable_block_while_the_last_one_is_written(database: Database, tmp_
         result = service.load_file(db, platform_actor(), entry=service.get_entry(db, entry_id=entry.id),
                                    path=path, source="cli")
     assert result.inserted == 12 and _count(database, entry) == 12
+
+
+def _indexes(database: Database, entry: Any) -> list[tuple[str, list[str]]]:
+    with database.read() as db:
+        conn = db.connection()
+        conn.execute(text(f"SELECT count(*) FROM res_{entry.id}"))  # SQLite reloads a changed schema on a read
+        found = inspect(conn).get_indexes(f"res_{entry.id}")
+    return sorted((i["name"], list(i["column_names"])) for i in found)
+
+
+@pytest.mark.parametrize("mode", ["load_valid", "all_or_nothing"])
+def test_lookup_indexes_are_there_after_a_large_load_into_an_empty_table(
+        database: Database, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    """SQLite drops an empty table's lookup indexes for a large load and builds them before committing;
+    a load rolled back leaves them as they were."""
+    monkeypatch.setattr(ingest, "REBUILD_ROWS", 3)
+    fields = [{**f, "is_lookup": True} if f["name"] == "mc" else f for f in FIELDS]
+    entry = make_entry(database, fields=fields)
+    with database.write() as db:
+        ensure_table(db, service.get_entry(db, entry_id=entry.id))
+    before = _indexes(database, entry)
+    assert (f"ix_res_{entry.id}_mc", ["mc"]) in before
+    rows = [_row(f"K{i}", f"名{i % 3}") for i in range(9)]
+    result = _load(database, entry, _blocks(rows[:2], rows[2:5], rows[5:] + [_row("K1", "重复")]), mode)
+    assert _indexes(database, entry) == before
+    if mode == "load_valid":
+        assert (result.status, result.inserted) == ("partial", 9)
+        with database.read() as db:
+            found = records.lookup(db.connection(), service.get_entry(db, entry_id=entry.id), key_field="mc",
+                                   values=["名1"], fields=["bh"])
+        assert sorted(r["bh"] for r in found) == ["K1", "K4", "K7"]
+    else:
+        assert result.status == "rejected" and _count(database, entry) == 0

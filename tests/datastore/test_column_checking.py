@@ -117,7 +117,9 @@ def test_column_check_equals_row_check(database: Database, text_only: bool) -> N
             line += len(rows)
             problems = {i: ("", "读取时发现的问题") for i in range(len(rows)) if data.draw(st.integers(0, 9)) == 0}
             block = Block.of_rows(rows, lines, len(FIELDS), problems=problems or None, text=text_only)
-            assert _outcome(by_column.check(block)) == _outcome(by_row.check_rows(block))
+            checked = by_column.check(block)
+            assert _outcome(checked) == _outcome(by_row.check_rows(block))
+            assert checked.nulls == [column.count(None) for column in checked.columns]
 
     check()
 

@@ -60,7 +60,7 @@ def csv_files(draw: st.DrawFn) -> bytes:
 @pytest.fixture
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Blocks and parts of a few rows, so that every boundary falls somewhere in a short file."""
-    monkeypatch.setattr(readers, "MIN_BLOCK_ROWS", 3)
+    monkeypatch.setattr(readers, "FIRST_BLOCK_ROWS", 3)
     monkeypatch.setattr(readers, "BLOCK_ROWS", 7)
     monkeypatch.setattr(readers, "PART_ROWS", 2)
 
@@ -101,4 +101,4 @@ def test_block_size_follows_row_width(database: Database, tmp_path: Path) -> Non
             writer.writerow([str(i), "名称", "备" * 20_000])
     sizes = [block.size for block in readers.read_file_blocks(entry, path)]
     assert sum(sizes) == 3000
-    assert sizes[0] == readers.MIN_BLOCK_ROWS and max(sizes[1:]) <= readers.BLOCK_CHARS // 20_000 + 1
+    assert sizes[0] == readers.FIRST_BLOCK_ROWS and max(sizes[1:]) <= readers.BLOCK_CHARS // 20_000 + 1

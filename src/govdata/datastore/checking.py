@@ -84,6 +84,7 @@ class CheckedChunk:
     total: int = 0
     key_pos: list[int] = field(default_factory=list)
     payload: bytes | None = None  # the rows as COPY text, when the loader made it ahead (PostgreSQL)
+    nulls: list[int] | None = None  # None values per column, when the checker counted them
 
     def rows(self) -> list[tuple[Any, ...]]:
         return list(zip(*self.columns, strict=True))
@@ -156,13 +157,14 @@ class RowChecker:
         columns = block.columns if len(todo) == total else [[c[i] for i in todo] for c in block.columns]
         columns = list(columns)
         refused: set[int] = set()  # positions in `todo` of rows found bad
+        nulls = [0] * len(columns)  # None values per column
         for j, convert in enumerate(self.column_converters):
-            columns[j], bad = convert(columns[j], block.text)
+            columns[j], bad, nulls[j] = convert(columns[j], block.text)
             for local, message in bad.items():
                 first.setdefault(todo[local], (self.names[j], message))
             refused.update(bad)
         for j in self.required:
-            if None in columns[j]:
+            if nulls[j]:
                 message = "主键不能为空" if j in self.key_pos else "不能为空"
                 for local, value in enumerate(columns[j]):
                     if value is None:
@@ -179,9 +181,13 @@ class RowChecker:
                 refused.update(found)
             todo, columns = _keep(todo, columns, refused)
         todo, columns = self._unique_keys(block, todo, columns, first)
-        lines = list(block.lines) if len(todo) == total else [block.lines[i] for i in todo]
+        if len(todo) == total:
+            lines = list(block.lines)
+        else:  # rows were left out: count again where there were None values
+            lines = [block.lines[i] for i in todo]
+            nulls = [c.count(None) if n else 0 for c, n in zip(columns, nulls, strict=True)]
         return CheckedChunk(columns=columns, lines=lines, problems=self._problems(block, first),
-                            total=total, key_pos=self.key_pos)
+                            total=total, key_pos=self.key_pos, nulls=nulls)
 
     def _unique_keys(self, block: Block, positions: list[int], columns: list[list[Any]],
                      first: dict[int, tuple[str, str]]) -> tuple[list[int], list[list[Any]]]:

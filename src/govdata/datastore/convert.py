@@ -20,8 +20,9 @@ from typing import Any
 from govdata.catalog.models import Field, FieldType
 
 Converter = Callable[[Any], Any]
-# (values of one column, every value is known to be text) -> (converted values, position -> message)
-ColumnConverter = Callable[[Sequence[Any], bool], tuple[list[Any], dict[int, str]]]
+# (values of one column, every value is known to be text)
+#   -> (converted values, position -> message, how many converted values are None)
+ColumnConverter = Callable[[Sequence[Any], bool], tuple[list[Any], dict[int, str], int]]
 
 TRUE = {"1", "true", "t", "y", "yes", "是", "真"}
 FALSE = {"0", "false", "f", "n", "no", "否", "假"}
@@ -264,7 +265,7 @@ def converter(field: Field, *, sqlite: bool) -> Converter:
     return _bool
 
 
-def each_value(convert: Converter, values: Sequence[Any]) -> tuple[list[Any], dict[int, str]]:
+def each_value(convert: Converter, values: Sequence[Any]) -> tuple[list[Any], dict[int, str], int]:
     """A column converted one value at a time: the reference the faster column paths agree with."""
     out: list[Any] = []
     bad: dict[int, str] = {}
@@ -274,7 +275,7 @@ def each_value(convert: Converter, values: Sequence[Any]) -> tuple[list[Any], di
         except ConvertError as exc:
             bad[i] = str(exc)
             out.append(None)
-    return out, bad
+    return out, bad, out.count(None)
 
 
 _NONE = type(None)
@@ -283,29 +284,34 @@ _DISTINCT_TYPES = ({str, _NONE}, {int, _NONE}, {float, _NONE})
 
 
 def _text_column(limit: int | None, one: Converter) -> ColumnConverter:
-    def convert(values: Sequence[Any], text: bool) -> tuple[list[Any], dict[int, str]]:
+    def convert(values: Sequence[Any], text: bool) -> tuple[list[Any], dict[int, str], int]:
         if not text:
             kinds = set(map(type, values))
             if not kinds <= {str, _NONE}:
                 return each_value(one, values)
             if _NONE in kinds:
                 values = ["" if value is None else value for value in values]
+        # Two passes over the strings (they are scattered in memory: each visit costs a cache miss);
+        # the rest works on the list of lengths.
         out: list[Any] = list(map(str.strip, values))
+        lengths = list(map(len, out))
         bad: dict[int, str] = {}
-        if limit is not None and out and max(map(len, out)) > limit:
-            for i, value in enumerate(out):
-                if len(value) > limit:
-                    bad[i] = f"长度 {len(value)} 超过上限 {limit}"
+        if limit is not None and lengths and max(lengths) > limit:
+            for i, size in enumerate(lengths):
+                if size > limit:
+                    bad[i] = f"长度 {size} 超过上限 {limit}"
                     out[i] = ""
-        if "" in out:
+                    lengths[i] = 0
+        nulls = lengths.count(0)
+        if nulls:
             out = [value or None for value in out]
-        return out, bad
+        return out, bad, nulls
 
     return convert
 
 
 def _distinct_column(one: Converter) -> ColumnConverter:
-    def convert(values: Sequence[Any], text: bool) -> tuple[list[Any], dict[int, str]]:
+    def convert(values: Sequence[Any], text: bool) -> tuple[list[Any], dict[int, str], int]:
         if not text and set(map(type, values)) | {_NONE} not in _DISTINCT_TYPES:
             return each_value(one, values)
         converted: dict[Any, Any] = {}
@@ -318,7 +324,8 @@ def _distinct_column(one: Converter) -> ColumnConverter:
                 wrong[value] = str(exc)
         out = list(map(converted.__getitem__, values))
         bad = {i: wrong[v] for i, v in enumerate(values) if v in wrong} if wrong else {}
-        return out, bad
+        nulls = out.count(None) if None in converted.values() else 0
+        return out, bad, nulls
 
     return convert
 

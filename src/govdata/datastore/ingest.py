@@ -35,7 +35,9 @@ from govdata.datastore.schema import ensure_table
 from govdata.datastore.writers import TableWriter
 from govdata.timeutil import utcnow
 
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 1_000  # rows per block from mappings (push, return flow); files: see readers.BLOCK_ROWS
+COPY_ROWS = 20_000  # PostgreSQL: blocks for an empty table gathered into one COPY and one savepoint
+REBUILD_ROWS = 20_000  # SQLite: a load into an empty table this large drops its lookup indexes, builds them after
 KEEP_PROBLEMS = 1000  # problems kept in the result (all are stored with the batch)
 Progress = Callable[[int], None]
 
@@ -86,7 +88,11 @@ class _Loader:
         self.filled = [0] * len(entry.fields)  # non-empty values per field in the rows written (BatchSummary)
         self.changed_at: datetime | None = None
         self.now = utcnow()  # every row the batch writes is stamped with one time, taken once it holds the lock
-        self.pending: CheckedChunk | None = None  # a block begun in the empty table, not yet finished
+        self.gathered: list[CheckedChunk] = []  # blocks for the empty table, not begun yet (PostgreSQL)
+        self.gathered_rows = 0
+        self.pending: list[CheckedChunk] = []  # blocks begun together (one savepoint), not finished yet
+        self.new_rows = 0  # rows that went into the empty table so far
+        self.rebuild: list[str] | None = None  # SQLite: lookup indexes dropped for this load, made again at the end
 
     def start(self) -> None:
         """Take the entry's load lock, then the batch's time, and see whether the table is empty."""
@@ -95,7 +101,8 @@ class _Loader:
         self.fresh = self.writer.is_empty()
 
     def prepare(self, block: Block) -> CheckedChunk:
-        """Check a block and, when it will go into the empty table whole, make its COPY text."""
+        """Check a block and, when it will go into the empty table whole, make its COPY text (while its
+        values are still in the CPU's cache)."""
         checked = self.checker.check(block)
         if self.fresh and checked.deletes is None and checked.lines and not self.writer.sqlite:
             checked.payload = self.writer.copy_payload(checked.columns, self.now)
@@ -109,33 +116,68 @@ class _Loader:
                                       default=str) + b"\n")
 
     def write(self, checked: CheckedChunk) -> None:
-        self.settle()
+        """Write a checked block; rejected rows are spooled in line order as their blocks are settled."""
         self.counts.total += checked.total
+        if self.fresh and checked.deletes is None:
+            self.gathered.append(checked)
+            self.gathered_rows += len(checked.lines)
+            if self.writer.sqlite or self.gathered_rows >= COPY_ROWS:
+                self._begin_gathered()
+            return
+        self.flush()
         for problem in checked.problems:
             self.reject(problem)
-        if not checked.lines:
-            return
-        if self.fresh and checked.deletes is None:
-            self.writer.begin_new(checked.columns, self.now, checked.payload)
-            self.pending = checked
-            return
-        self._upsert(checked)
-
-    def settle(self) -> None:
-        """Finish the block begun last: counted when it went in whole, else written row by row."""
-        checked, self.pending = self.pending, None
-        if checked is None:
-            return
-        if self.writer.end_new():
-            self.counts.inserted += len(checked.lines)
-            self.changed_at = self.now
-            self._count_filled(checked.columns)
-        else:  # a key repeated from an earlier block of this batch: the row-by-row path says which
+        if checked.lines:
             self._upsert(checked)
 
+    def _begin_gathered(self) -> None:
+        """Finish the blocks in flight, then begin the gathered ones (PostgreSQL: one COPY left running)."""
+        group, self.gathered, self.gathered_rows = self.gathered, [], 0
+        self.settle()
+        rows = sum(len(checked.lines) for checked in group)
+        if not rows:
+            for checked in group:
+                for problem in checked.problems:
+                    self.reject(problem)
+            return
+        if self.writer.sqlite and self.rebuild is None and self.new_rows + rows >= REBUILD_ROWS:
+            # A large load into an empty table: B-tree inserts in random order into each lookup index
+            # cost more than building the index once from the finished table.
+            self.rebuild = self.writer.drop_lookup_indexes()
+        self.writer.begin_new(group, self.now)
+        self.pending = group
+
+    def settle(self) -> None:
+        """Finish the blocks begun: counted when they went in whole, else written row by row."""
+        group, self.pending = self.pending, []
+        if not group:
+            return
+        went_in = self.writer.end_new()
+        for checked in group:
+            for problem in checked.problems:
+                self.reject(problem)
+            if went_in:
+                self.counts.inserted += len(checked.lines)
+                self.new_rows += len(checked.lines)
+                self.changed_at = self.now
+                self._count_filled(checked.columns, checked.nulls)
+            elif checked.lines:  # a key repeated from an earlier block of this batch: found row by row
+                self._upsert(checked)
+
+    def flush(self) -> None:
+        """Everything received so far written and finished."""
+        self._begin_gathered()
+        self.settle()
+
+    def finish(self) -> None:
+        """Before the batch commits: lookup indexes dropped for the load are made again."""
+        if self.rebuild:
+            self.writer.restore_indexes(self.rebuild)
+        self.rebuild = None
+
     def abandon(self) -> None:
-        """The load failed: stop the block begun (the caller rolls the batch's savepoint back)."""
-        self.pending = None
+        """The load failed: stop what is in flight (the caller rolls the batch's savepoint back)."""
+        self.gathered, self.pending = [], []
         self.writer.abandon()
 
     def _upsert(self, checked: CheckedChunk) -> None:
@@ -186,9 +228,9 @@ class _Loader:
             if written:
                 self._count_filled([list(c) for c in zip(*written, strict=True)])
 
-    def _count_filled(self, columns: list[list[Any]]) -> None:
+    def _count_filled(self, columns: list[list[Any]], nulls: list[int] | None = None) -> None:
         for j, column in enumerate(columns):
-            self.filled[j] += len(column) - column.count(None)
+            self.filled[j] += len(column) - (column.count(None) if nulls is None else nulls[j])
 
     def summary(self) -> hooks.BatchSummary:
         counts = self.counts
@@ -225,42 +267,43 @@ def run_load(db: Session, actor: Actor, *, entry: CatalogEntry, batch: IngestBat
     status, message = BatchStatus.LOADED, ""
     try:
         for block in blocks:
-            checked = loader.prepare(block)  # PostgreSQL: while the previous block's COPY runs
+            checked = loader.prepare(block)  # PostgreSQL: while the COPY begun last runs on the server
             loader.write(checked)
             if progress is not None:
                 progress(checked.total)
-        loader.settle()
+        loader.flush()
+        status, message = _outcome(loader.counts, mode, dry_run)
+        if status in (BatchStatus.LOADED, BatchStatus.PARTIAL):
+            loader.finish()
+            savepoint.commit()
+        else:
+            savepoint.rollback()
     except (SQLAlchemyError, OSError) as exc:
         loader.abandon()
         savepoint.rollback()
         status, message = BatchStatus.FAILED, f"写入失败，已回滚：{type(exc).__name__}"
     except BaseException as exc:  # driver errors (sqlite3, psycopg) that SQLAlchemy does not wrap here
         loader.abandon()
-        if not isinstance(exc, Exception) or type(exc).__module__.split(".")[0] not in ("sqlite3", "psycopg"):
-            savepoint.rollback()
-            raise
         savepoint.rollback()
+        if not isinstance(exc, Exception) or type(exc).__module__.split(".")[0] not in ("sqlite3", "psycopg"):
+            raise
         status, message = BatchStatus.FAILED, f"写入失败，已回滚：{exc}"[:500]
-    else:
-        counts = loader.counts
-        if dry_run:
-            savepoint.rollback()
-            status = BatchStatus.DRY_RUN
-        elif counts.rejected and mode is LoadMode.ALL_OR_NOTHING:
-            savepoint.rollback()
-            status, message = BatchStatus.REJECTED, f"有 {counts.rejected} 行未通过检查，整批未写入"
-        elif counts.total == 0:
-            savepoint.rollback()
-            status, message = BatchStatus.REJECTED, "没有数据行"
-        else:
-            savepoint.commit()
-            status = BatchStatus.PARTIAL if counts.rejected else BatchStatus.LOADED
     loader.store_rejects()
     result = _finish(batch, loader, status, message, started)
     if status in (BatchStatus.LOADED, BatchStatus.PARTIAL):
         hooks.batch_loaded(db, entry=entry, batch_id=batch.id, rejected=result.rejected, loaded=result.loaded,
                            summary=loader.summary())
     return result
+
+
+def _outcome(counts: _Counts, mode: LoadMode, dry_run: bool) -> tuple[BatchStatus, str]:
+    if dry_run:
+        return BatchStatus.DRY_RUN, ""
+    if counts.rejected and mode is LoadMode.ALL_OR_NOTHING:
+        return BatchStatus.REJECTED, f"有 {counts.rejected} 行未通过检查，整批未写入"
+    if counts.total == 0:
+        return BatchStatus.REJECTED, "没有数据行"
+    return (BatchStatus.PARTIAL if counts.rejected else BatchStatus.LOADED), ""
 
 
 def _finish(batch: IngestBatch, loader: _Loader, status: BatchStatus, message: str, started: float) -> BatchResult:

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from datetime import date, datetime
+from itertools import chain
 from typing import Any
 
 import psycopg
@@ -21,6 +22,7 @@ from psycopg.copy import LibpqWriter
 from sqlalchemy.engine import Connection
 
 from govdata.catalog.models import CatalogEntry, FieldType
+from govdata.datastore.checking import CheckedChunk
 from govdata.datastore.convert import sqlite_datetime
 from govdata.datastore.tables import history_name, table_name
 
@@ -218,30 +220,31 @@ class TableWriter:
                 f'COPY {self.table} ({cols}, "_batch", "_updated_at", "_deleted") FROM STDIN') as copy:
             copy.write(data)
 
-    def begin_new(self, columns: list[list[Any]], now: datetime, payload: bytes | None = None) -> None:
+    def begin_new(self, chunks: Sequence[CheckedChunk], now: datetime) -> None:
         """Start inserting rows believed new (the table was empty when the batch began) under a savepoint.
 
-        On PostgreSQL the COPY is sent and left open, so the server works on it while the caller reads
-        and checks the next block; `end_new` finishes it. SQLite inserts at once.
+        On PostgreSQL one COPY takes every chunk and is left open, so the server works on it while the
+        caller reads and checks the next blocks; `end_new` finishes it. SQLite inserts at once.
         """
         self._exec("SAVEPOINT govdata_chunk")
         self._begun_ok = True
         if self.sqlite:
             try:
-                self.insert_columns(columns, now)
+                self._insert_sqlite(chain.from_iterable(zip(*c.columns, strict=True) for c in chunks), now)
             except sqlite3.IntegrityError:
                 self._begun_ok = False
             return
         cols = ", ".join(q(n) for n in self.names)
-        data = payload if payload is not None else self.copy_payload(columns, now)
         stack = ExitStack()
         try:
             cur = stack.enter_context(self.dbapi.cursor())
             # flush_threshold=0: every part is handed to the kernel before write() returns, so the
-            # server has the whole block to work on while we are busy with the next one.
+            # server has the whole COPY to work on while we are busy with the next blocks.
             copy = stack.enter_context(cur.copy(f'COPY {self.table} ({cols}, "_batch", "_updated_at", "_deleted") '
                                                 "FROM STDIN", writer=LibpqWriter(cur, flush_threshold=0)))
-            copy.write(data)
+            for chunk in chunks:
+                if chunk.lines:
+                    copy.write(chunk.payload if chunk.payload is not None else self.copy_payload(chunk.columns, now))
         except BaseException:
             stack.close()
             raise
@@ -267,6 +270,25 @@ class TableWriter:
         if stack is not None:
             failure = RuntimeError("批次已中止")
             stack.__exit__(type(failure), failure, None)
+
+    def drop_lookup_indexes(self) -> list[str]:
+        """SQLite: drop the table's own indexes (not its key) inside the load; their SQL, to make them again.
+
+        Inside the batch's transaction: a rollback brings them back, readers keep seeing them (WAL)."""
+        cur = self.dbapi.cursor()
+        try:
+            cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                        "AND sql IS NOT NULL", (self.table.strip('"'),))
+            found = cur.fetchall()
+            for name, _sql in found:
+                cur.execute(f"DROP INDEX {q(name)}")
+        finally:
+            cur.close()
+        return [sql for _name, sql in found]
+
+    def restore_indexes(self, statements: list[str]) -> None:
+        for sql in statements:
+            self._exec(sql)
 
     def _exec(self, sql: str) -> None:
         cur = self.dbapi.cursor()
