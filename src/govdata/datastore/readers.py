@@ -34,7 +34,7 @@ MAX_XLSX_RATIO = 100
 BLOCK_ROWS = 1_000
 BLOCK_CHARS = 400_000
 FIRST_BLOCK_ROWS = 100  # the first block measures the rows; the next ones are sized from the last
-PART_ROWS = 256  # rows read at once into a block's columns
+PART_ROWS = 1_000  # rows read at once into a block's columns
 csv.field_size_limit(16 * 1024 * 1024)
 
 
@@ -204,11 +204,11 @@ def _read_part(reader: Any, encoding: str, rows: int) -> list[list[str]]:
 
 
 def _block_rows(block: Block) -> int:
-    """Rows for the next block: BLOCK_CHARS characters at the size of the rows just read."""
-    step = max(1, block.size // 50)
-    sampled = range(0, block.size, step)
-    chars = sum(len(str(column[i])) + 8 for column in block.columns for i in sampled)  # + a cell's own cost
-    return max(1, min(BLOCK_ROWS, int(BLOCK_CHARS * len(sampled) / max(chars, 1))))
+    """Rows for the next block: BLOCK_CHARS characters at the size of the rows just read (a few sampled)."""
+    step = max(1, block.size // 8)
+    sampled = len(range(0, block.size, step))
+    chars = sum(sum(map(len, map(str, column[::step]))) for column in block.columns) + 8 * len(block.columns) * sampled
+    return max(1, min(BLOCK_ROWS, int(BLOCK_CHARS * sampled / max(chars, 1))))
 
 
 def _line_breaks(cells: list[str]) -> int:
