@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from govdata.actor import Actor
 from govdata.audit.service import acting
@@ -34,7 +34,9 @@ SOURCE_ACTIONS = {
 
 
 def get_entry_by_code(db: Session, *, code: str) -> CatalogEntry:
-    entry = db.execute(select(CatalogEntry).where(CatalogEntry.code == code)).scalar_one_or_none()
+    """The entry with its fields, read in one query (every caller here works with the fields)."""
+    query = select(CatalogEntry).where(CatalogEntry.code == code).options(joinedload(CatalogEntry.fields))
+    entry = db.execute(query).unique().scalar_one_or_none()
     if entry is None:
         raise NotFound(f"资源 {code} 不存在", field="code")
     return entry
