@@ -189,15 +189,6 @@ class TableWriter:
         else:
             self._copy([list(c) for c in zip(*rows, strict=True)], now)
 
-    def insert_columns(self, columns: list[list[Any]], now: datetime, payload: bytes | None = None) -> None:
-        """New rows given column by column (as the checker makes them); `payload`: their COPY text, if made."""
-        if not columns or not columns[0]:
-            return
-        if self.sqlite:  # rows made one at a time as the driver takes them: no list of tuples to collect
-            self._insert_sqlite(zip(*columns, strict=True), now)
-        else:
-            self._copy(columns, now, payload)
-
     def _insert_sqlite(self, rows: Iterable[Sequence[Any]], now: datetime) -> None:
         # The bookkeeping values are the same for every row: written as literals (an int and a time
         # we formatted), so the rows go to the driver as the checker made them, without copying.
@@ -213,12 +204,11 @@ class TableWriter:
         text = [cells(values) for cells, values in zip(self.cells, columns, strict=True)]
         return (end.join(map("\t".join, zip(*text, strict=True))) + end).encode()
 
-    def _copy(self, columns: list[list[Any]], now: datetime, payload: bytes | None = None) -> None:
+    def _copy(self, columns: list[list[Any]], now: datetime) -> None:
         cols = ", ".join(q(n) for n in self.names)
-        data = payload if payload is not None else self.copy_payload(columns, now)
         with self.dbapi.cursor() as cur, cur.copy(
                 f'COPY {self.table} ({cols}, "_batch", "_updated_at", "_deleted") FROM STDIN') as copy:
-            copy.write(data)
+            copy.write(self.copy_payload(columns, now))
 
     def begin_new(self, chunks: Sequence[CheckedChunk], now: datetime) -> None:
         """Start inserting rows believed new (the table was empty when the batch began) under a savepoint.
