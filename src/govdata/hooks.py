@@ -7,8 +7,10 @@ same way any other would: in their domain's `plugin.py`, loaded by `load_plugins
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 
@@ -21,9 +23,37 @@ class RowValidator(Protocol):
         ...
 
 
+@runtime_checkable
+class BlockValidator(Protocol):
+    """A row validator that can also check a block of rows column by column (the ingest hot path)."""
+
+    def __call__(self, row: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Problems found in one row, as `RowValidator`."""
+        ...
+
+    def check_columns(self, columns: Mapping[str, Sequence[Any]], size: int) -> dict[int, tuple[str, str]]:
+        """The first problem of each bad row of a block (row position → (field, message)), the one `__call__`
+        would name first for that row; `columns[name]` holds the block's values of one field."""
+        ...
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """What the loader knows of the live rows a batch left stamped with its id, so that listeners need not
+    read them back: how many, the non-empty values per field, whether every one passed
+    `validators_for(db, entry)` as it came in, and when the batch last changed a row (None: it changed
+    none, it only confirmed rows as they were)."""
+
+    rows: int
+    filled: Mapping[str, int]
+    validated: bool
+    changed_at: datetime | None
+
+
 class BatchListener(Protocol):
-    def __call__(self, db: Session, *, entry: Any, batch_id: int, rejected: int, loaded: int) -> None:
-        """Called inside the batch's transaction after its rows were written."""
+    def __call__(self, db: Session, *, entry: Any, batch_id: int, rejected: int, loaded: int,
+                 summary: BatchSummary | None = None) -> None:
+        """Called inside the batch's transaction after its rows were written (`summary`: see BatchSummary)."""
         ...
 
 
@@ -98,7 +128,8 @@ def validators_for(db: Session, entry: Any) -> list[RowValidator]:
     return [v for v in found if v is not None]
 
 
-def batch_loaded(db: Session, *, entry: Any, batch_id: int, rejected: int, loaded: int) -> None:
+def batch_loaded(db: Session, *, entry: Any, batch_id: int, rejected: int, loaded: int,
+                 summary: BatchSummary | None = None) -> None:
     load_plugins()
     for listener in BATCH_LISTENERS:
-        listener(db, entry=entry, batch_id=batch_id, rejected=rejected, loaded=loaded)
+        listener(db, entry=entry, batch_id=batch_id, rejected=rejected, loaded=loaded, summary=summary)

@@ -30,7 +30,7 @@ from govdata.datastore.models import LoadMode
 from govdata.datastore.schemas import BatchRead, BatchResultRead, HistoryRead, RecordsRead
 from govdata.errors import BadRequest, PayloadTooLarge
 from govdata.policy import Action
-from govdata.web.deps import Db, WriteDb, requires
+from govdata.web.deps import Db, WriteDb, authorize, get_database, requires, requires_in_route
 
 router = APIRouter(prefix="/api/v1", tags=["datastore"])
 NDJSON = "application/x-ndjson"
@@ -94,15 +94,21 @@ async def push_records(request: Request, code: str, db: Db, mode: LoadMode = Loa
 
 
 @router.get("/resources/{code:path}/records", response_model=RecordsRead)
-def lookup_records(request: Request, code: str, db: WriteDb,
-                   actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> RecordsRead:
+def lookup_records(request: Request, code: str,
+                   _marker: None = requires_in_route(Action.RESOURCE_READ_OWN)) -> Response:
     """The owner's lookup: `?{key or lookup field}=value` (repeat the parameter for several values)."""
-    entry = service.get_entry_by_code(db, code=code)
-    names = [k for k in request.query_params if k != "mode"]
-    if len(names) != 1:
-        raise BadRequest("请按一个主键或检索字段查询，如 ?sfzh=...", field="query")
-    values = request.query_params.getlist(names[0])
-    return RecordsRead(records=owner.lookup_records(db, actor, entry=entry, field=names[0], values=values))
+    # The caller is checked here, in this route's worker thread (one thread hop per call); on PostgreSQL
+    # on the connection that then reads the rows and commits the audit event with them.
+    database = get_database(request)
+    with database.write() as db:
+        actor = authorize(request, Action.RESOURCE_READ_OWN, None if database.is_sqlite else db.connection())
+        entry = service.get_entry_by_code(db, code=code)
+        names = [k for k in request.query_params if k != "mode"]
+        if len(names) != 1:
+            raise BadRequest("请按一个主键或检索字段查询，如 ?sfzh=...", field="query")
+        values = request.query_params.getlist(names[0])
+        records = owner.lookup_records(db, actor, entry=entry, field=names[0], values=values)
+    return Response(orjson.dumps({"records": records}), media_type="application/json")
 
 
 @router.get("/resources/{code:path}/history", response_model=HistoryRead)

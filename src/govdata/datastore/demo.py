@@ -148,7 +148,7 @@ def _fill(ctx: Any, entry_id: int, rows: Callable[[], Iterator[dict[str, Any]]])
         if service.count_rows(db, entry):
             return
         result = service.load_rows(db, ACTOR, entry=entry, rows=rows(), source=BatchSource.CLI,
-                                   file_name="演示数据", threaded=True)
+                                   file_name="演示数据")
         ctx.console.print(f"{entry.name}：写入 {result.inserted} 行（{result.duration_ms:.0f} ms）")
 
 

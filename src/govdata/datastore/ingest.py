@@ -4,18 +4,21 @@ The rows are written inside a savepoint of the caller's transaction. All-or-noth
 row, a dry run, or a database error roll the savepoint back, so the table is exactly as before while
 the batch record and its rejected rows are kept; a killed process never commits anything. Rejected
 rows are spooled to a temporary file while loading and stored after the savepoint is closed.
+
+Blocks are read, checked and written in one thread. A thread that checks ahead gains nothing here:
+the writer gives up the GIL for every row (SQLite) or network wait (PostgreSQL) and then waits for
+the checking thread's switch interval to get it back. Instead, on PostgreSQL, a block that goes into
+an empty table leaves its COPY running on the server while the next block is read and checked, so
+the database and Python work at the same time, and its COPY text is made column by column.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import queue
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -26,16 +29,17 @@ from sqlalchemy.orm import Session
 from govdata import hooks
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
-from govdata.datastore.checking import CheckedChunk, Prepared, Problem, RowChecker, chunked
+from govdata.datastore.checking import Block, CheckedChunk, Problem, RowChecker
 from govdata.datastore.models import BatchStatus, IngestBatch, IngestReject, LoadMode
 from govdata.datastore.schema import ensure_table
 from govdata.datastore.writers import TableWriter
 from govdata.timeutil import utcnow
 
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 1_000  # rows per block from mappings (push, return flow); files: see readers.BLOCK_ROWS
+COPY_ROWS = 20_000  # PostgreSQL: blocks for an empty table gathered into one COPY and one savepoint
+REBUILD_ROWS = 20_000  # SQLite: a load into an empty table this large drops its lookup indexes, builds them after
 KEEP_PROBLEMS = 1000  # problems kept in the result (all are stored with the batch)
 Progress = Callable[[int], None]
-THREADED = os.environ.get("GOVDATA_INGEST_THREAD", "1") == "1"
 
 
 @dataclass
@@ -69,39 +73,6 @@ class _Counts:
     rejected: int = 0
 
 
-def _prefetch(chunks: Iterator[list[Prepared]], checker: RowChecker, depth: int = 2) -> Iterator[CheckedChunk]:
-    """Read and check the next chunks in a thread while the caller writes the current one."""
-    box: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def work() -> None:
-        try:
-            for chunk in chunks:
-                if stop.is_set():
-                    return
-                box.put(checker.check(chunk))
-            box.put(done)
-        except BaseException as exc:  # handed to the writer, which re-raises it
-            box.put(exc)
-
-    thread = threading.Thread(target=work, name="govdata-ingest-check", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = box.get()
-            if item is done:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():
-            with contextlib.suppress(queue.Empty):
-                box.get(timeout=0.05)
-
-
 class _Loader:
     def __init__(self, db: Session, entry: CatalogEntry, batch: IngestBatch, checker: RowChecker,
                  changed_by: str) -> None:
@@ -114,6 +85,28 @@ class _Loader:
         self.kept: list[Problem] = []
         self.spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finish)
         self.fresh = False  # the table was empty when the batch began: every good row is new
+        self.filled = [0] * len(entry.fields)  # non-empty values per field in the rows written (BatchSummary)
+        self.changed_at: datetime | None = None
+        self.now = utcnow()  # every row the batch writes is stamped with one time, taken once it holds the lock
+        self.gathered: list[CheckedChunk] = []  # blocks for the empty table, not begun yet (PostgreSQL)
+        self.gathered_rows = 0
+        self.pending: list[CheckedChunk] = []  # blocks begun together (one savepoint), not finished yet
+        self.new_rows = 0  # rows that went into the empty table so far
+        self.rebuild: list[str] | None = None  # SQLite: lookup indexes dropped for this load, made again at the end
+
+    def start(self) -> None:
+        """Take the entry's load lock, then the batch's time, and see whether the table is empty."""
+        self.writer.lock(self.entry.id)
+        self.now = utcnow()
+        self.fresh = self.writer.is_empty()
+
+    def prepare(self, block: Block) -> CheckedChunk:
+        """Check a block and, when it will go into the empty table whole, make its COPY text (while its
+        values are still in the CPU's cache)."""
+        checked = self.checker.check(block)
+        if self.fresh and checked.deletes is None and checked.lines and not self.writer.sqlite:
+            checked.payload = self.writer.copy_payload(checked.columns, self.now)
+        return checked
 
     def reject(self, problem: Problem) -> None:
         self.counts.rejected += 1
@@ -123,25 +116,82 @@ class _Loader:
                                       default=str) + b"\n")
 
     def write(self, checked: CheckedChunk) -> None:
+        """Write a checked block; rejected rows are spooled in line order as their blocks are settled."""
         self.counts.total += checked.total
+        if self.fresh and checked.deletes is None:
+            self.gathered.append(checked)
+            self.gathered_rows += len(checked.lines)
+            if self.writer.sqlite or self.gathered_rows >= COPY_ROWS:
+                self._begin_gathered()
+            return
+        self.flush()
         for problem in checked.problems:
             self.reject(problem)
-        if not checked.rows:
+        if checked.lines:
+            self._upsert(checked)
+
+    def _begin_gathered(self) -> None:
+        """Finish the blocks in flight, then begin the gathered ones (PostgreSQL: one COPY left running)."""
+        group, self.gathered, self.gathered_rows = self.gathered, [], 0
+        self.settle()
+        rows = sum(len(checked.lines) for checked in group)
+        if not rows:
+            for checked in group:
+                for problem in checked.problems:
+                    self.reject(problem)
             return
-        now = utcnow()
-        if self.fresh and not any(is_delete for _line, _values, is_delete in checked.rows.values()):
-            rows = [values for _line, values, _delete in checked.rows.values()]
-            if self.writer.insert_new(rows, now):
-                self.counts.inserted += len(rows)
-                return
-        existing = self.writer.fetch(list(checked.rows))
+        if self.writer.sqlite and self.rebuild is None and self.new_rows + rows >= REBUILD_ROWS:
+            # A large load into an empty table: B-tree inserts in random order into each lookup index
+            # cost more than building the index once from the finished table.
+            self.rebuild = self.writer.drop_lookup_indexes()
+        self.writer.begin_new(group, self.now)
+        self.pending = group
+
+    def settle(self) -> None:
+        """Finish the blocks begun: counted when they went in whole, else written row by row."""
+        group, self.pending = self.pending, []
+        if not group:
+            return
+        went_in = self.writer.end_new()
+        for checked in group:
+            for problem in checked.problems:
+                self.reject(problem)
+            if went_in:
+                self.counts.inserted += len(checked.lines)
+                self.new_rows += len(checked.lines)
+                self.changed_at = self.now
+                self._count_filled(checked.columns, checked.nulls)
+            elif checked.lines:  # a key repeated from an earlier block of this batch: found row by row
+                self._upsert(checked)
+
+    def flush(self) -> None:
+        """Everything received so far written and finished."""
+        self._begin_gathered()
+        self.settle()
+
+    def finish(self) -> None:
+        """Before the batch commits: lookup indexes dropped for the load are made again."""
+        if self.rebuild:
+            self.writer.restore_indexes(self.rebuild)
+        self.rebuild = None
+
+    def abandon(self) -> None:
+        """The load failed: stop what is in flight (the caller rolls the batch's savepoint back)."""
+        self.gathered, self.pending = [], []
+        self.writer.abandon()
+
+    def _upsert(self, checked: CheckedChunk) -> None:
+        now = self.now
+        received = checked.by_key()
+        existing = self.writer.fetch(list(received))
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         touches: list[tuple[Any, ...]] = []
         deletes: list[tuple[Any, ...]] = []
         previous: list[tuple[tuple[Any, ...], str]] = []
+        unchanged: list[tuple[Any, ...]] = []
         batch_id = self.batch.id
-        for key, (line, values, is_delete) in checked.rows.items():
+        for key, (line, values, is_delete) in received.items():
             old = existing.get(key)
             if old is not None and old.batch == batch_id:
                 self.reject(Problem(line, self.writer.keys[0], "主键在本批中重复", self.checker.raw(values)))
@@ -159,6 +209,7 @@ class _Loader:
                 self.counts.inserted += 1
             elif old.values == values:
                 touches.append(key)
+                unchanged.append(values)
             else:
                 updates.append(values)
                 previous.append((old.values, "update"))
@@ -171,6 +222,21 @@ class _Loader:
         self.writer.update(updates, now)
         self.writer.touch(touches)
         self.writer.delete(deletes, now)
+        if inserts or updates or deletes:
+            self.changed_at = now
+        for written in (inserts, updates, unchanged):
+            if written:
+                self._count_filled([list(c) for c in zip(*written, strict=True)])
+
+    def _count_filled(self, columns: list[list[Any]], nulls: list[int] | None = None) -> None:
+        for j, column in enumerate(columns):
+            self.filled[j] += len(column) - (column.count(None) if nulls is None else nulls[j])
+
+    def summary(self) -> hooks.BatchSummary:
+        counts = self.counts
+        filled = {f.name: n for f, n in zip(self.entry.fields, self.filled, strict=True)}
+        return hooks.BatchSummary(rows=counts.inserted + counts.updated + counts.unchanged, filled=filled,
+                                  validated=True, changed_at=self.changed_at)
 
     def store_rejects(self) -> None:
         self.spool.seek(0)
@@ -187,59 +253,57 @@ class _Loader:
         self.spool.close()
 
 
-def run_load(db: Session, actor: Actor, *, entry: CatalogEntry, batch: IngestBatch, rows: Iterable[Prepared],
-             mode: LoadMode, dry_run: bool, progress: Progress | None = None,
-             chunk_rows: int = CHUNK_ROWS, threaded: bool = False) -> BatchResult:
-    """Check and write `rows` as `batch` (already flushed, so it has an id); fills in the batch.
-
-    `threaded`: read and check the next chunk in a thread while this one is written. Only for row
-    sources that do not touch this session (files, generated rows); validators then run there too.
-    """
+def run_load(db: Session, actor: Actor, *, entry: CatalogEntry, batch: IngestBatch, blocks: Iterable[Block],
+             mode: LoadMode, dry_run: bool, progress: Progress | None = None) -> BatchResult:
+    """Check and write `blocks` as `batch` (already flushed, so it has an id); fills in the batch."""
     started = time.perf_counter()
     ensure_table(db, entry)
     sqlite = db.get_bind().dialect.name == "sqlite"
     checker = RowChecker(entry, sqlite=sqlite, validators=hooks.validators_for(db, entry))
     loader = _Loader(db, entry, batch, checker, changed_by=actor.name)
-    loader.writer.lock(entry.id)
-    loader.fresh = loader.writer.is_empty()
+    loader.start()
     savepoint = db.begin_nested()
     db.connection()  # emits the SAVEPOINT now: the writer works below the ORM, which would emit it lazily
     status, message = BatchStatus.LOADED, ""
     try:
-        checked_chunks = (_prefetch(chunked(rows, chunk_rows), checker) if threaded and THREADED
-                          else (checker.check(c) for c in chunked(rows, chunk_rows)))
-        for checked in checked_chunks:
+        for block in blocks:
+            checked = loader.prepare(block)  # PostgreSQL: while the COPY begun last runs on the server
             loader.write(checked)
             if progress is not None:
                 progress(checked.total)
+        loader.flush()
+        status, message = _outcome(loader.counts, mode, dry_run)
+        if status in (BatchStatus.LOADED, BatchStatus.PARTIAL):
+            loader.finish()
+            savepoint.commit()
+        else:
+            savepoint.rollback()
     except (SQLAlchemyError, OSError) as exc:
+        loader.abandon()
         savepoint.rollback()
         status, message = BatchStatus.FAILED, f"写入失败，已回滚：{type(exc).__name__}"
-    except Exception as exc:  # driver errors (sqlite3, psycopg) that SQLAlchemy does not wrap here
-        if type(exc).__module__.split(".")[0] not in ("sqlite3", "psycopg"):
-            savepoint.rollback()
-            raise
+    except BaseException as exc:  # driver errors (sqlite3, psycopg) that SQLAlchemy does not wrap here
+        loader.abandon()
         savepoint.rollback()
+        if not isinstance(exc, Exception) or type(exc).__module__.split(".")[0] not in ("sqlite3", "psycopg"):
+            raise
         status, message = BatchStatus.FAILED, f"写入失败，已回滚：{exc}"[:500]
-    else:
-        counts = loader.counts
-        if dry_run:
-            savepoint.rollback()
-            status = BatchStatus.DRY_RUN
-        elif counts.rejected and mode is LoadMode.ALL_OR_NOTHING:
-            savepoint.rollback()
-            status, message = BatchStatus.REJECTED, f"有 {counts.rejected} 行未通过检查，整批未写入"
-        elif counts.total == 0:
-            savepoint.rollback()
-            status, message = BatchStatus.REJECTED, "没有数据行"
-        else:
-            savepoint.commit()
-            status = BatchStatus.PARTIAL if counts.rejected else BatchStatus.LOADED
     loader.store_rejects()
     result = _finish(batch, loader, status, message, started)
     if status in (BatchStatus.LOADED, BatchStatus.PARTIAL):
-        hooks.batch_loaded(db, entry=entry, batch_id=batch.id, rejected=result.rejected, loaded=result.loaded)
+        hooks.batch_loaded(db, entry=entry, batch_id=batch.id, rejected=result.rejected, loaded=result.loaded,
+                           summary=loader.summary())
     return result
+
+
+def _outcome(counts: _Counts, mode: LoadMode, dry_run: bool) -> tuple[BatchStatus, str]:
+    if dry_run:
+        return BatchStatus.DRY_RUN, ""
+    if counts.rejected and mode is LoadMode.ALL_OR_NOTHING:
+        return BatchStatus.REJECTED, f"有 {counts.rejected} 行未通过检查，整批未写入"
+    if counts.total == 0:
+        return BatchStatus.REJECTED, "没有数据行"
+    return (BatchStatus.PARTIAL if counts.rejected else BatchStatus.LOADED), ""
 
 
 def _finish(batch: IngestBatch, loader: _Loader, status: BatchStatus, message: str, started: float) -> BatchResult:

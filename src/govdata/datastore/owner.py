@@ -18,7 +18,7 @@ from govdata.catalog.models import CatalogEntry
 from govdata.datastore import records
 from govdata.datastore.convert import ConvertError, converter
 from govdata.datastore.refs import guard
-from govdata.datastore.tables import table_exists
+from govdata.datastore.tables import table_exists, table_seen
 from govdata.errors import RuleViolation
 from govdata.policy import Action
 
@@ -34,7 +34,7 @@ def jsonable(row: dict[str, Any]) -> dict[str, Any]:
             value = value.isoformat(sep=" ")
         elif isinstance(value, date):
             value = value.isoformat()
-        out[name] = value
+        out[str(name)] = value  # plain str keys (SQLAlchemy hands back str subclasses)
     return out
 
 
@@ -57,7 +57,7 @@ def lookup_records(db: Session, actor: Actor, *, entry: CatalogEntry, field: str
     with acting(db, actor, Action.RESOURCE_READ_OWN, target=entry, resource_code=entry.code) as audit:
         wanted = _converted(entry, field, values)
         conn = db.connection()
-        rows = [] if not table_exists(conn, entry) else records.lookup(
+        rows = [] if not table_seen(conn, entry) else records.lookup(
             conn, entry, key_field=field, values=wanted, fields=[f.name for f in entry.fields])
         audit.row_count = len(rows)
         audit.details = {"view": "lookup", "field": field, "values": len(values), "found": len(rows)}

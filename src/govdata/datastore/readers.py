@@ -1,9 +1,13 @@
 """Reading uploaded files into rows: CSV in UTF-8 (with or without BOM) or GB18030, and .xlsx.
 
 Files are read from disk in a stream; nothing holds the whole file. Headers may be field names or
-their Chinese labels; an unknown column stops the file with its name. XLSX files are checked before
-openpyxl opens them: a zip whose members expand too much (a zip bomb) or a sheet with formulas is
-refused, since formulas carry no values and a bomb would exhaust memory or disk.
+their Chinese labels; an unknown column stops the file with its name. The loader takes a CSV file in
+blocks of columns (`read_file_blocks`): rows in field order, one line each, go into the columns as
+the csv module made them; other rows are arranged one by one. A block holds at most BLOCK_ROWS rows
+and about BLOCK_CHARS characters, so memory stays bounded however long the file or wide its rows.
+XLSX files are checked before openpyxl opens them: a zip whose members expand too much (a zip bomb)
+or a sheet with formulas is refused, since formulas carry no values and a bomb would exhaust memory
+or disk.
 """
 
 from __future__ import annotations
@@ -14,16 +18,23 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from govdata.catalog.models import CatalogEntry
-from govdata.datastore.checking import DELETE_FLAG, TRUTHY, Prepared
+from govdata.datastore.checking import DELETE_FLAG, TRUTHY, Block, Prepared, blocks
 from govdata.errors import RuleViolation
 
 SNIFF_BYTES = 64 * 1024
 MAX_XLSX_UNCOMPRESSED = 2 * 1024 * 1024 * 1024
 MAX_XLSX_RATIO = 100
+# Small blocks: every pass over a column (strip, lengths, checks, binding) then finds its strings
+# still in the CPU's cache. The writer gathers blocks where it wants more rows at once (COPY).
+BLOCK_ROWS = 1_000
+BLOCK_CHARS = 400_000
+FIRST_BLOCK_ROWS = 100  # the first block measures the rows; the next ones are sized from the last
+PART_ROWS = 1_000  # rows read at once into a block's columns
 csv.field_size_limit(16 * 1024 * 1024)
 
 
@@ -93,8 +104,8 @@ def _arrange(header: Header, line: int, cells: list[Any]) -> Prepared:
     return line, values, is_delete, problem
 
 
-def read_csv(entry: CatalogEntry, stream: BinaryIO) -> Iterator[Prepared]:
-    """Check the start and the header now (errors before anything is loaded), stream the rest."""
+def _open_csv(entry: CatalogEntry, stream: BinaryIO) -> tuple[Header, Any, io.TextIOWrapper, str]:
+    """Check the start and the header now (errors before anything is loaded)."""
     head = stream.read(SNIFF_BYTES)
     if not head.strip():
         raise FileProblem("文件为空", field="file")
@@ -111,7 +122,112 @@ def read_csv(entry: CatalogEntry, stream: BinaryIO) -> Iterator[Prepared]:
     except (UnicodeDecodeError, csv.Error) as exc:
         raise FileProblem(f"第 1 行：无法读取表头（{type(exc).__name__}）", field="file") from exc
     header = map_header(entry, first)
-    return _csv_rows(header, reader, text, encoding)
+    return header, reader, text, encoding
+
+
+def read_csv(entry: CatalogEntry, stream: BinaryIO) -> Iterator[Prepared]:
+    """The rows of a CSV file one by one (the header is checked before this returns)."""
+    return _csv_rows(*_open_csv(entry, stream))
+
+
+def read_csv_blocks(entry: CatalogEntry, stream: BinaryIO) -> Iterator[Block]:
+    """The rows of a CSV file in blocks (the header is checked before this returns)."""
+    return _csv_blocks(*_open_csv(entry, stream))
+
+
+def _csv_blocks(header: Header, reader: Any, text: io.TextIOWrapper, encoding: str) -> Iterator[Block]:
+    size = FIRST_BLOCK_ROWS
+    try:
+        while True:
+            block = _csv_block(header, reader, encoding, size)
+            if block is None:
+                return
+            if block.size:
+                yield block
+            size = _block_rows(block)
+    finally:
+        text.close()
+
+
+def _csv_block(header: Header, reader: Any, encoding: str, size: int) -> Block | None:
+    """Up to `size` rows as columns, read a few hundred at a time (so no list per row outlives its part)."""
+    width = len(header.positions)
+    columns: list[list[Any]] = [[] for _ in range(width)]
+    lines: list[int] = []
+    deleted: list[int] = []
+    problems: dict[int, tuple[str, str]] = {}
+    text = True
+    read = 0
+    while read < size:
+        start = reader.line_num
+        part = _read_part(reader, encoding, min(PART_ROWS, size - read))
+        if not part:
+            break
+        read += len(part)
+        end = reader.line_num
+        rows: list[Any]
+        if header.identity and end - start == len(part) and set(map(len, part)) == {width}:
+            lines.extend(range(start + 1, end + 1))  # the usual part: one line per row, columns as read
+            rows = part
+        else:
+            base = len(lines)
+            rows = []
+            for i, (line, values, is_delete, problem) in enumerate(_arranged(header, part, start)):
+                lines.append(line)
+                rows.append(values)
+                if is_delete:
+                    deleted.append(base + i)
+                if problem is not None:
+                    problems[base + i] = problem
+            text = text and all(v is not None for values in rows for v in values)
+        if rows:
+            for column, values in zip(columns, zip(*rows, strict=True), strict=True):
+                column.extend(values)
+    if not read:
+        return None
+    deletes = None
+    if deleted:
+        deletes = [False] * len(lines)
+        for i in deleted:
+            deletes[i] = True
+    return Block(columns, lines, deletes=deletes, problems=problems or None, text=text)
+
+
+def _read_part(reader: Any, encoding: str, rows: int) -> list[list[str]]:
+    try:
+        return list(islice(reader, rows))
+    except UnicodeDecodeError as exc:
+        raise FileProblem(f"第 {reader.line_num + 1} 行附近：文件编码错误（按 {encoding} 无法解码），"
+                          "文件可能已截断或混有其他编码", field="file") from exc
+    except csv.Error as exc:
+        raise FileProblem(f"第 {reader.line_num} 行：CSV 格式错误（{exc}），文件可能已截断", field="file") from exc
+
+
+def _block_rows(block: Block) -> int:
+    """Rows for the next block: BLOCK_CHARS characters at the size of the rows just read (a few sampled)."""
+    step = max(1, block.size // 8)
+    sampled = len(range(0, block.size, step))
+    chars = sum(sum(map(len, map(str, column[::step]))) for column in block.columns) + 8 * len(block.columns) * sampled
+    return max(1, min(BLOCK_ROWS, int(BLOCK_CHARS * sampled / max(chars, 1))))
+
+
+def _line_breaks(cells: list[str]) -> int:
+    """Line ends inside a row's quoted cells (csv keeps them as they were: LF, CR or CR LF)."""
+    return sum(cell.count("\n") + cell.count("\r") - cell.count("\r\n") for cell in cells)
+
+
+def _arranged(header: Header, part: list[list[str]], start: int) -> list[Prepared]:
+    """Short, long, blank or multi-line rows (or columns in another order), each arranged as `_csv_rows` does."""
+    width = len(header.positions)
+    prepared: list[Prepared] = []
+    line = start
+    for cells in part:
+        line += 1 + _line_breaks(cells)  # the row's last line, as csv's line_num tells it
+        if header.identity and len(cells) == width:
+            prepared.append((line, cells, False, None))
+        elif cells and (len(cells) > 1 or cells[0].strip()):
+            prepared.append(_arrange(header, line, cells))
+    return prepared
 
 
 def _csv_rows(header: Header, reader: Any, text: io.TextIOWrapper, encoding: str) -> Iterator[Prepared]:
@@ -191,10 +307,21 @@ def _field_at(entry: CatalogEntry, header: Header, column: int) -> str:
     return f"第{column + 1}列"
 
 
-def read_file(entry: CatalogEntry, path: Path, stream: BinaryIO | None = None) -> Iterator[Prepared]:
-    """Rows of a CSV or XLSX file on disk (type told by the content, not only the name)."""
+def _is_xlsx(path: Path) -> bool:
     with path.open("rb") as probe:
         magic = probe.read(4)
-    if magic.startswith(b"PK\x03\x04") or path.suffix.lower() == ".xlsx":
+    return magic.startswith(b"PK\x03\x04") or path.suffix.lower() == ".xlsx"
+
+
+def read_file(entry: CatalogEntry, path: Path, stream: BinaryIO | None = None) -> Iterator[Prepared]:
+    """Rows of a CSV or XLSX file on disk (type told by the content, not only the name)."""
+    if _is_xlsx(path):
         return read_xlsx(entry, path)
     return read_csv(entry, stream or path.open("rb"))  # closed when the rows are read (or collected)
+
+
+def read_file_blocks(entry: CatalogEntry, path: Path, *, xlsx_rows: int = 10_000) -> Iterator[Block]:
+    """The rows of a CSV or XLSX file on disk in blocks, for the loader."""
+    if _is_xlsx(path):
+        return blocks(read_xlsx(entry, path), xlsx_rows, len(entry.fields))
+    return read_csv_blocks(entry, path.open("rb"))  # closed when the blocks are read (or collected)

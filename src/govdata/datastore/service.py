@@ -12,15 +12,15 @@ from typing import Any
 import orjson
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus
-from govdata.datastore.checking import Prepared, Problem, prepare_mappings
-from govdata.datastore.ingest import BatchResult, Progress, run_load
+from govdata.datastore.checking import Block, Prepared, Problem, blocks, prepare_mappings
+from govdata.datastore.ingest import CHUNK_ROWS, BatchResult, Progress, run_load
 from govdata.datastore.models import BatchSource, BatchStatus, IngestBatch, IngestReject, LoadMode
-from govdata.datastore.readers import read_file
+from govdata.datastore.readers import read_file_blocks
 from govdata.datastore.refs import guard
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.policy import Action
@@ -34,7 +34,9 @@ SOURCE_ACTIONS = {
 
 
 def get_entry_by_code(db: Session, *, code: str) -> CatalogEntry:
-    entry = db.execute(select(CatalogEntry).where(CatalogEntry.code == code)).scalar_one_or_none()
+    """The entry with its fields, read in one query (every caller here works with the fields)."""
+    query = select(CatalogEntry).where(CatalogEntry.code == code).options(joinedload(CatalogEntry.fields))
+    entry = db.execute(query).unique().scalar_one_or_none()
     if entry is None:
         raise NotFound(f"资源 {code} 不存在", field="code")
     return entry
@@ -58,20 +60,26 @@ def check_loadable(entry: CatalogEntry) -> None:
 
 def load_rows(db: Session, actor: Actor, *, entry: CatalogEntry, rows: Iterable[Mapping[str, Any]],
               source: BatchSource | str, mode: LoadMode | str = LoadMode.ALL_OR_NOTHING, dry_run: bool = False,
-              file_name: str = "", progress: Progress | None = None, threaded: bool = False) -> BatchResult:
-    """Load mappings (field name → value; `_delete: true` deletes by key) as one batch.
-
-    `threaded=True` reads `rows` in a separate thread (faster for large generated inputs); leave it off
-    when the rows come from this session's own queries.
-    """
+              file_name: str = "", progress: Progress | None = None) -> BatchResult:
+    """Load mappings (field name → value; `_delete: true` deletes by key) as one batch."""
     return load_prepared(db, actor, entry=entry, rows=prepare_mappings(entry, rows), source=source, mode=mode,
-                         dry_run=dry_run, file_name=file_name, progress=progress, threaded=threaded)
+                         dry_run=dry_run, file_name=file_name, progress=progress)
 
 
 def load_prepared(db: Session, actor: Actor, *, entry: CatalogEntry, rows: Iterable[Prepared],
                   source: BatchSource | str, mode: LoadMode | str = LoadMode.ALL_OR_NOTHING, dry_run: bool = False,
                   file_name: str = "", progress: Progress | None = None, idempotency_key: str | None = None,
-                  body_hash: str | None = None, threaded: bool = False) -> BatchResult:
+                  body_hash: str | None = None) -> BatchResult:
+    cut = blocks(rows, CHUNK_ROWS, len(entry.fields))
+    return load_blocks(db, actor, entry=entry, blocks=cut, source=source, mode=mode, dry_run=dry_run,
+                       file_name=file_name, progress=progress, idempotency_key=idempotency_key, body_hash=body_hash)
+
+
+def load_blocks(db: Session, actor: Actor, *, entry: CatalogEntry, blocks: Iterable[Block],
+                source: BatchSource | str, mode: LoadMode | str = LoadMode.ALL_OR_NOTHING, dry_run: bool = False,
+                file_name: str = "", progress: Progress | None = None, idempotency_key: str | None = None,
+                body_hash: str | None = None) -> BatchResult:
+    """The one loading service behind every way in: rows already cut into blocks, checked and written."""
     source = BatchSource(source)
     load_mode = LoadMode(mode)
     guard(actor, SOURCE_ACTIONS[source], entry)
@@ -83,8 +91,8 @@ def load_prepared(db: Session, actor: Actor, *, entry: CatalogEntry, rows: Itera
                             body_hash=body_hash)
         db.add(batch)
         db.flush()
-        result = run_load(db, actor, entry=entry, batch=batch, rows=rows, mode=load_mode, dry_run=dry_run,
-                          progress=progress, threaded=threaded)
+        result = run_load(db, actor, entry=entry, batch=batch, blocks=blocks, mode=load_mode, dry_run=dry_run,
+                          progress=progress)
         audit.target = batch
         audit.owner_unit_id = entry.unit_id
         audit.row_count = result.loaded if not dry_run else 0
@@ -102,9 +110,8 @@ def load_file(db: Session, actor: Actor, *, entry: CatalogEntry, path: Path, sou
     source = BatchSource(source)
     guard(actor, SOURCE_ACTIONS[source], entry)
     check_loadable(entry)
-    rows = read_file(entry, path)
-    return load_prepared(db, actor, entry=entry, rows=rows, source=source, mode=mode, dry_run=dry_run,
-                         file_name=file_name or path.name, progress=progress, threaded=True)
+    return load_blocks(db, actor, entry=entry, blocks=read_file_blocks(entry, path), source=source, mode=mode,
+                       dry_run=dry_run, file_name=file_name or path.name, progress=progress)
 
 
 def find_replay(db: Session, *, entry: CatalogEntry, idempotency_key: str, body_hash: str) -> BatchResult | None:

@@ -131,6 +131,21 @@ def table_exists(conn: Connection, entry: CatalogEntry | int) -> bool:
     return inspect(conn).has_table(table_name(entry))
 
 
+_SEEN: set[tuple[str, str]] = set()
+
+
+def table_seen(conn: Connection, entry: CatalogEntry | int) -> bool:
+    """`table_exists`, remembered once true: a resource table, once made, is never dropped for good (a
+    rebuild replaces it in the same transaction), so hot reads skip the catalog query after the first."""
+    key = (conn.engine.url.render_as_string(hide_password=True), table_name(entry))
+    if key in _SEEN:
+        return True
+    if not table_exists(conn, entry):
+        return False
+    _SEEN.add(key)
+    return True
+
+
 def create_tables(conn: Connection, entry: CatalogEntry) -> tuple[Table, Table]:
     """Create both tables (and indexes) if missing; returns them."""
     metadata = MetaData()

@@ -2,25 +2,80 @@
 
 One writer per load, on the session's own connection, so everything it does is inside the load's
 transaction. SQLite gets `executemany`; PostgreSQL gets COPY for new rows and pipelined
-`executemany` for the rest. Identifiers are double-quoted (field names are `^[a-z][a-z0-9_]*$`, but
-may be reserved words).
+`executemany` for the rest. The COPY text is made column by column (each column escaped only if it
+holds a tab, line end or backslash; dates and numbers written once per distinct value) and joined in
+C, not dumped value by value. Identifiers are double-quoted (field names are `^[a-z][a-z0-9_]*$`,
+but may be reserved words).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
+from datetime import date, datetime
+from itertools import chain
 from typing import Any
 
 import psycopg
+from psycopg.copy import LibpqWriter
 from sqlalchemy.engine import Connection
 
-from govdata.catalog.models import CatalogEntry
+from govdata.catalog.models import CatalogEntry, FieldType
+from govdata.datastore.checking import CheckedChunk
 from govdata.datastore.convert import sqlite_datetime
 from govdata.datastore.tables import history_name, table_name
 
 KEY_CHUNK = 5000  # keys per existence query (well under SQLite's and PostgreSQL's parameter limits)
+NULL = "\\N"  # COPY text format
+ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+Cells = Callable[[Sequence[Any]], list[str]]
+
+
+def text_cells(values: Sequence[Any]) -> list[str]:
+    """A text column in COPY text format (escaped only when some value needs it)."""
+    probe = "".join(filter(None, values))
+    out = list(values)
+    if "\\" in probe or "\t" in probe or "\n" in probe or "\r" in probe:
+        out = [v if v is None else v.translate(ESCAPES) for v in out]
+    if None in out:
+        out = [NULL if v is None else v for v in out]
+    return out
+
+
+def _formatted(write: Callable[[Any], str]) -> Cells:
+    """A typed column in COPY text format, each distinct value written once."""
+    def cells(values: Sequence[Any]) -> list[str]:
+        written = {v: NULL if v is None else write(v) for v in set(values)}
+        return list(map(written.__getitem__, values))
+    return cells
+
+
+def _each(write: Callable[[Any], str]) -> Cells:
+    """A column of values that may differ while comparing equal (-0.0 and 0.0), each written."""
+    def cells(values: Sequence[Any]) -> list[str]:
+        return [NULL if v is None else write(v) for v in values]
+    return cells
+
+
+def _iso_date(value: date) -> str:
+    return value.isoformat()
+
+
+def _iso_datetime(value: datetime) -> str:
+    return value.isoformat(sep=" ")
+
+
+def _bool(value: bool) -> str:
+    return "t" if value else "f"
+
+
+COPY_CELLS: dict[str, Cells] = {
+    FieldType.CHAR.value: text_cells, FieldType.MEMO.value: text_cells,
+    FieldType.DATE.value: _formatted(_iso_date), FieldType.DATETIME.value: _formatted(_iso_datetime),
+    FieldType.NUMBER.value: _formatted(str), FieldType.MONEY.value: _formatted(str),
+    FieldType.INT.value: _each(str), FieldType.FLOAT.value: _each(repr), FieldType.BOOL.value: _formatted(_bool),
+}
 
 
 def q(name: str) -> str:
@@ -45,12 +100,15 @@ class TableWriter:
         self.sqlite = conn.dialect.name == "sqlite"
         self.mark = "?" if self.sqlite else "%s"
         self.names = [f.name for f in entry.fields]
+        self.cells = [COPY_CELLS[f.data_type] for f in entry.fields]
         self.key_pos = [i for i, f in enumerate(entry.fields) if f.is_key]
         self.keys = [self.names[i] for i in self.key_pos]
         self.table = q(table_name(entry))
         self.history = q(history_name(entry))
         self.batch_id = batch_id
         self.changed_by = changed_by[:128]
+        self._open: ExitStack | None = None  # a COPY begun by begin_new, still running
+        self._begun_ok = True
         self._sql = self._statements()
 
     def stamp(self, moment: datetime) -> Any:
@@ -114,8 +172,8 @@ class TableWriter:
             cur.close()
         return found
 
-    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        if not rows:
+    def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        if isinstance(rows, list) and not rows:
             return
         cur = self.dbapi.cursor()
         try:
@@ -126,36 +184,101 @@ class TableWriter:
     def insert(self, rows: list[tuple[Any, ...]], now: datetime) -> None:
         if not rows:
             return
-        cols = ", ".join(q(n) for n in self.names)
         if self.sqlite:
-            # The bookkeeping values are the same for every row: written as literals (an int and a time
-            # we formatted), so the rows go to the driver as the checker made them, without copying.
-            marks = ", ".join([self.mark] * len(self.names))
-            tail = f"{int(self.batch_id)}, '{sqlite_datetime(now)}', 0"
-            self._many(f'INSERT INTO {self.table} ({cols}, "_batch", "_updated_at", "_deleted") '
-                       f"VALUES ({marks}, {tail})", rows)
-            return
-        extra = (self.batch_id, now, False)
+            self._insert_sqlite(rows, now)
+        else:
+            self._copy([list(c) for c in zip(*rows, strict=True)], now)
+
+    def _insert_sqlite(self, rows: Iterable[Sequence[Any]], now: datetime) -> None:
+        # The bookkeeping values are the same for every row: written as literals (an int and a time
+        # we formatted), so the rows go to the driver as the checker made them, without copying.
+        cols = ", ".join(q(n) for n in self.names)
+        marks = ", ".join([self.mark] * len(self.names))
+        tail = f"{int(self.batch_id)}, '{sqlite_datetime(now)}', 0"
+        self._many(f'INSERT INTO {self.table} ({cols}, "_batch", "_updated_at", "_deleted") '
+                   f"VALUES ({marks}, {tail})", rows)
+
+    def copy_payload(self, columns: list[list[Any]], now: datetime) -> bytes:
+        """New rows as COPY text: each column made text as a whole, the lines joined in C."""
+        end = f"\t{int(self.batch_id)}\t{now.isoformat(sep=' ')}\tf\n"  # _batch, _updated_at, _deleted
+        text = [cells(values) for cells, values in zip(self.cells, columns, strict=True)]
+        return (end.join(map("\t".join, zip(*text, strict=True))) + end).encode()
+
+    def _copy(self, columns: list[list[Any]], now: datetime) -> None:
+        cols = ", ".join(q(n) for n in self.names)
         with self.dbapi.cursor() as cur, cur.copy(
                 f'COPY {self.table} ({cols}, "_batch", "_updated_at", "_deleted") FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(row + extra)
+            copy.write(self.copy_payload(columns, now))
 
-    def insert_new(self, rows: list[tuple[Any, ...]], now: datetime) -> bool:
-        """Insert rows believed new (the table was empty when the batch began) under a savepoint.
+    def begin_new(self, chunks: Sequence[CheckedChunk], now: datetime) -> None:
+        """Start inserting rows believed new (the table was empty when the batch began) under a savepoint.
 
-        False, with nothing written, when a key already exists: a key repeated across chunks of this
-        batch, which the caller then sorts out row by row.
+        On PostgreSQL one COPY takes every chunk and is left open, so the server works on it while the
+        caller reads and checks the next blocks; `end_new` finishes it. SQLite inserts at once.
         """
         self._exec("SAVEPOINT govdata_chunk")
+        self._begun_ok = True
+        if self.sqlite:
+            try:
+                self._insert_sqlite(chain.from_iterable(zip(*c.columns, strict=True) for c in chunks), now)
+            except sqlite3.IntegrityError:
+                self._begun_ok = False
+            return
+        cols = ", ".join(q(n) for n in self.names)
+        stack = ExitStack()
         try:
-            self.insert(rows, now)
-        except (sqlite3.IntegrityError, psycopg.IntegrityError):
+            cur = stack.enter_context(self.dbapi.cursor())
+            # flush_threshold=0: every part is handed to the kernel before write() returns, so the
+            # server has the whole COPY to work on while we are busy with the next blocks.
+            copy = stack.enter_context(cur.copy(f'COPY {self.table} ({cols}, "_batch", "_updated_at", "_deleted") '
+                                                "FROM STDIN", writer=LibpqWriter(cur, flush_threshold=0)))
+            for chunk in chunks:
+                if chunk.lines:
+                    copy.write(chunk.payload if chunk.payload is not None else self.copy_payload(chunk.columns, now))
+        except BaseException:
+            stack.close()
+            raise
+        self._open = stack
+
+    def end_new(self) -> bool:
+        """Finish the insert begun: True when every row went in; False, with nothing written, when a key
+        already exists (a key repeated across blocks of this batch, which the caller sorts out row by row)."""
+        stack, self._open = self._open, None
+        if stack is not None:
+            try:
+                stack.close()  # ends the COPY; a repeated key is reported here
+            except psycopg.IntegrityError:
+                self._begun_ok = False
+        if not self._begun_ok:
             self._exec("ROLLBACK TO SAVEPOINT govdata_chunk")
-            self._exec("RELEASE SAVEPOINT govdata_chunk")
-            return False
         self._exec("RELEASE SAVEPOINT govdata_chunk")
-        return True
+        return self._begun_ok
+
+    def abandon(self) -> None:
+        """Stop a COPY left open (the load failed): the server discards it; the caller rolls back."""
+        stack, self._open = self._open, None
+        if stack is not None:
+            failure = RuntimeError("批次已中止")
+            stack.__exit__(type(failure), failure, None)
+
+    def drop_lookup_indexes(self) -> list[str]:
+        """SQLite: drop the table's own indexes (not its key) inside the load; their SQL, to make them again.
+
+        Inside the batch's transaction: a rollback brings them back, readers keep seeing them (WAL)."""
+        cur = self.dbapi.cursor()
+        try:
+            cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                        "AND sql IS NOT NULL", (self.table.strip('"'),))
+            found = cur.fetchall()
+            for name, _sql in found:
+                cur.execute(f"DROP INDEX {q(name)}")
+        finally:
+            cur.close()
+        return [sql for _name, sql in found]
+
+    def restore_indexes(self, statements: list[str]) -> None:
+        for sql in statements:
+            self._exec(sql)
 
     def _exec(self, sql: str) -> None:
         cur = self.dbapi.cursor()

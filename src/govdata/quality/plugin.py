@@ -20,8 +20,9 @@ def quality_validator(db: Session, entry: Any) -> hooks.RowValidator | None:
 
 
 @hooks.register_batch_listener
-def batch_report(db: Session, *, entry: Any, batch_id: int, rejected: int, loaded: int) -> None:
+def batch_report(db: Session, *, entry: Any, batch_id: int, rejected: int, loaded: int,
+                 summary: hooks.BatchSummary | None = None) -> None:
     """Every batch gets a report on the rows it loaded (uniqueness and references checked against the store)."""
     if not parse_stored(entry) and not loaded and not rejected:
         return
-    build_report(db, entry, kind=ReportKind.BATCH, batch_id=batch_id, rejected=rejected, by="批次")
+    build_report(db, entry, kind=ReportKind.BATCH, batch_id=batch_id, rejected=rejected, by="批次", summary=summary)

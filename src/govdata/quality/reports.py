@@ -14,6 +14,7 @@ from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus, UpdateCycle
 from govdata.errors import NotFound
+from govdata.hooks import BatchSummary
 from govdata.policy import Action, require
 from govdata.quality.corrections import open_from_rules
 from govdata.quality.models import QualityReport, ReportKind
@@ -60,10 +61,10 @@ def scores(entry: CatalogEntry, outcome: ScanOutcome, now: datetime) -> dict[str
     return {k: round(v, 4) for k, v in out.items()}
 
 
-def build_report(db: Session, entry: CatalogEntry, *, kind: ReportKind, batch_id: int | None = None,
-                 rejected: int = 0, by: str = "") -> tuple[QualityReport, ScanOutcome]:
+def build_report(db: Session, entry: CatalogEntry, *, kind: ReportKind, batch_id: int | None = None, rejected: int = 0,
+                 by: str = "", summary: BatchSummary | None = None) -> tuple[QualityReport, ScanOutcome]:
     started = time.perf_counter()
-    outcome = scan(db, entry, batch_id=batch_id)
+    outcome = scan(db, entry, batch_id=batch_id, summary=summary)
     now = utcnow()
     report = QualityReport(entry_id=entry.id, unit_id=entry.unit_id, kind=kind.value, batch_id=batch_id,
                            rows_checked=outcome.rows, rows_rejected=rejected, created_by=by, created_at=now,

@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.tables import build_tables, table_exists
+from govdata.hooks import BatchSummary
 from govdata.quality import sqlchecks
 from govdata.quality.rules import TEXT_TYPES, Rule, parse_stored
 from govdata.quality.validator import Check, compile_check, find_registered, load_codes
@@ -29,6 +30,7 @@ SAMPLES = 5
 CHUNK = 50_000
 PYTHON_RULES = {"pattern", "idcard", "uscc", "phone", "email", "birth_matches"}
 PG_RULES = {"idcard", "phone", "email", "birth_matches"}  # expressed in SQL on PostgreSQL (sqlchecks.py)
+STORE_RULES = {"unique", "reference"}  # need the stored rows: a batch's rows cannot tell them at ingest
 
 
 @dataclass
@@ -245,16 +247,42 @@ def _python_pass(db: Session, entry: CatalogEntry, table: Table, rules: list[Rul
                         result.samples.append({**sample, result.field: _plain(value), "_problem": message})
 
 
-def scan(db: Session, entry: CatalogEntry, *, batch_id: int | None = None) -> ScanOutcome:
-    """Check the live rows of `entry` (or only those of one batch) against its stored rules."""
+def _validated_batch(db: Session, entry: CatalogEntry, table: Table, rules: list[Rule], batch_id: int,
+                     results: dict[str, RuleResult], summary: BatchSummary) -> ScanOutcome:
+    pending = [r for r in rules if r.type in STORE_RULES]
+    if pending:
+        _work_mem(db)
+        _sql_pass(db, entry, table, pending, batch_id, results)
+    last = summary.changed_at
+    if last is None:
+        last = db.connection().execute(select(func.max(table.c._updated_at))).scalar()
+    return ScanOutcome(summary.rows, sum(summary.filled.values()), summary.rows * len(entry.fields),
+                       list(results.values()), last)
+
+
+def _work_mem(db: Session) -> None:
+    if db.get_bind().dialect.name == "postgresql":
+        # Grouping for uniqueness stays in memory instead of spilling to disk (this transaction only).
+        db.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
+def scan(db: Session, entry: CatalogEntry, *, batch_id: int | None = None,
+         summary: BatchSummary | None = None) -> ScanOutcome:
+    """Check the live rows of `entry` (or only those of one batch) against its stored rules.
+
+    `summary`: the loader's account of the batch `batch_id` just wrote. When it says every row passed the
+    entry's validator at ingest, the rules the validator applies cannot fail on those rows, so only what
+    it cannot know (uniqueness against stored rows, references) is asked of the database, and the counts
+    come from the summary: a million-row batch is not read back to learn what the loader already knew.
+    """
     rules = parse_stored(entry)
     results = {r.key: RuleResult(r.key, r.field, r.type, r.label, r.dimension) for r in rules}
     if not table_exists(db.connection(), entry):
         return ScanOutcome(0, 0, 0, list(results.values()), None)
     table = build_tables(entry)[0]
-    if db.get_bind().dialect.name == "postgresql":
-        # Grouping for uniqueness stays in memory instead of spilling to disk (this transaction only).
-        db.execute(text("SET LOCAL work_mem = '64MB'"))
+    if summary is not None and summary.validated and batch_id is not None:
+        return _validated_batch(db, entry, table, rules, batch_id, results, summary)
+    _work_mem(db)
     rows, filled, last = _sql_pass(db, entry, table, rules, batch_id, results)
     dialect = db.get_bind().dialect.name
     python_rules = [r for r in rules if r.type in PYTHON_RULES and not (dialect == "postgresql" and r.type in PG_RULES)]

@@ -1,15 +1,20 @@
 """The row validator registered in `hooks`: an entry's rules compiled once per batch into plain closures.
 
-No database query per row: code tables are read when the validator is built, reference key sets on
-first use (bounded: a referenced resource larger than REFERENCE_CACHE_LIMIT is checked in SQL after the
-load instead, by the batch report). Uniqueness is checked within the batch here and against the stored
-rows by the batch report.
+No database query per row: code tables and reference key sets are read when the validator is built
+(bounded: a referenced resource larger than REFERENCE_CACHE_LIMIT is checked in SQL after the load
+instead, by the batch report), so the validator never touches the session while it checks rows in the
+loader's reading thread. Uniqueness is checked within the batch here and against the stored rows by the
+batch report.
+
+The loader checks a block of rows column by column (`check_columns`): checks of the value alone run
+once per distinct value, 身份证 and 统一社会信用代码 through the fast column screens in `checks`, and the
+rest row by row; the first problem of each row is the one `__call__` would name first.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -19,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from govdata.catalog.models import CatalogEntry, EntryStatus, Field
 from govdata.datastore.tables import build_tables, table_exists
-from govdata.hooks import RowValidator
 from govdata.quality import checks
 from govdata.quality.models import CodeTable, CodeValue
 from govdata.quality.rules import COMPARE_OPS, REGEX_TIMEOUT, Rule, parse_stored
@@ -29,6 +33,12 @@ OPS: dict[str, Callable[[Any, Any], bool]] = {"<": operator.lt, "<=": operator.l
                                               ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
 # (value, whole row) -> problem message or None; the value is never empty here.
 Check = Callable[[Any, Mapping[str, Any]], str | None]
+# (one column of a block, every column of the block) -> (position, message) of each failing value.
+ColumnCheck = Callable[[Sequence[Any], Mapping[str, Sequence[Any]]], Iterable[tuple[int, str]]]
+# Rules whose check looks at the value only and gives the same answer for equal values.
+BY_VALUE = {"type", "length", "pattern", "range", "not_future", "code", "phone", "email", "reference"}
+IDCARD_MESSAGE = "公民身份号码校验位或出生日期错误"
+USCC_MESSAGE = "统一社会信用代码校验位错误"
 
 
 def load_codes(db: Session, table_code: str) -> set[str]:
@@ -157,6 +167,7 @@ def _unique() -> Check:
 
 def _reference(db: Session, params: Mapping[str, Any]) -> Check:
     keys = ReferenceKeys(db, params["resource"], params["field"])
+    keys.get()  # now, on the caller's thread: checks may run in the loader's reading thread
 
     def check(value: Any, _row: Mapping[str, Any]) -> str | None:
         known = keys.get()
@@ -171,8 +182,7 @@ def compile_check(db: Session, entry: CatalogEntry, rule: Rule) -> Check | None:
     checks.refresh_today()
     fields = {f.name: f for f in entry.fields}
     field, params = fields[rule.field], rule.params
-    simple = {"idcard": (checks.idcard_ok, "公民身份号码校验位或出生日期错误"),
-              "uscc": (checks.uscc_ok, "统一社会信用代码校验位错误"),
+    simple = {"idcard": (checks.idcard_ok, IDCARD_MESSAGE), "uscc": (checks.uscc_ok, USCC_MESSAGE),
               "phone": (checks.phone_ok, "电话号码格式错误"), "email": (checks.email_ok, "电子邮箱格式错误")}
     if rule.type in simple:
         return _simple(*simple[rule.type])
@@ -189,16 +199,110 @@ def compile_check(db: Session, entry: CatalogEntry, rule: Rule) -> Check | None:
     return builder() if builder else None
 
 
-def build_validator(db: Session, entry: CatalogEntry) -> RowValidator | None:
-    rules = parse_stored(entry)
-    if not rules:
-        return None
-    required = [r.field for r in rules if r.type == "required"]
-    compiled = [(r.field, r.label, c) for r in rules if (c := compile_check(db, entry, r)) is not None]
+def _present(values: Sequence[Any]) -> tuple[Sequence[Any], list[int] | None]:
+    """The non-empty values of a column, and their positions (None when every value is present)."""
+    if None not in values and "" not in values:
+        return values, None
+    positions = [i for i, v in enumerate(values) if v is not None and v != ""]
+    return [values[i] for i in positions], positions
 
-    def validate(row: Mapping[str, Any]) -> list[tuple[str, str]]:
-        problems = [(name, "必填项为空") for name in required if row.get(name) is None or row.get(name) == ""]
-        for name, label, check in compiled:
+
+def _screened(failures: Callable[[Sequence[Any]], list[int]], message: str) -> ColumnCheck:
+    def check(values: Sequence[Any], _columns: Mapping[str, Sequence[Any]]) -> Iterable[tuple[int, str]]:
+        present, positions = _present(values)
+        bad = failures(present)
+        return [((positions[i] if positions is not None else i), message) for i in bad]
+    return check
+
+
+def _by_value(check: Check) -> ColumnCheck:
+    def column(values: Sequence[Any], _columns: Mapping[str, Sequence[Any]]) -> Iterable[tuple[int, str]]:
+        present, positions = _present(values)
+        try:
+            distinct = set(present)
+        except TypeError:
+            return _row_by_row(check)(values, _columns)
+        wrong = {v: message for v in distinct if (message := check(v, {})) is not None}
+        if not wrong:
+            return []
+        return [((positions[i] if positions is not None else i), wrong[v]) for i, v in enumerate(present) if v in wrong]
+    return column
+
+
+class _ColumnRow:
+    """One row of a block, read through its columns, for checks that look at other fields."""
+
+    __slots__ = ("columns", "index")
+
+    def __init__(self, columns: Mapping[str, Sequence[Any]]) -> None:
+        self.columns = columns
+        self.index = 0
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self.columns[name][self.index]
+        except KeyError:
+            return default
+
+
+def _row_by_row(check: Check) -> ColumnCheck:
+    def column(values: Sequence[Any], columns: Mapping[str, Sequence[Any]]) -> Iterable[tuple[int, str]]:
+        row = _ColumnRow(columns)
+        out = []
+        for i, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            row.index = i
+            message = check(value, row)  # type: ignore[arg-type]
+            if message is not None:
+                out.append((i, message))
+        return out
+    return column
+
+
+def _birth_column(params: Mapping[str, Any]) -> ColumnCheck:
+    """birth_matches for a block: the 身份证 column screened at once, then one date comparison per row."""
+    other = params["idcard_field"]
+
+    def column(values: Sequence[Any], columns: Mapping[str, Sequence[Any]]) -> Iterable[tuple[int, str]]:
+        numbers = columns[other]
+        texts = [(i, n) for i, n in enumerate(numbers) if isinstance(n, str)]
+        refused = set(checks.idcard_failures([n for _i, n in texts]))
+        out = []
+        for j, (i, number) in enumerate(texts):
+            value = values[i]
+            if j in refused or value is None or value == "":
+                continue
+            born = checks.compact_date(number[6:14])
+            if checks.to_date(value) != born:
+                out.append((i, f"与 {other} 中的出生日期 {born} 不一致"))
+        return out
+    return column
+
+
+def column_check(rule: Rule, check: Check) -> ColumnCheck:
+    """The column form of one compiled rule (same answers as `check`, value by value)."""
+    if rule.type == "idcard":
+        return _screened(checks.idcard_failures, IDCARD_MESSAGE)
+    if rule.type == "uscc":
+        return _screened(checks.uscc_failures, USCC_MESSAGE)
+    if rule.type in BY_VALUE:
+        return _by_value(check)
+    if rule.type == "birth_matches":
+        return _birth_column(rule.params)
+    return _row_by_row(check)  # compare, unique (in row order: it remembers what it has seen)
+
+
+class EntryValidator:
+    """An entry's rules compiled for one batch: a row at a time (`__call__`) or a block (`check_columns`)."""
+
+    def __init__(self, required: list[str], compiled: list[tuple[str, str, Check, ColumnCheck]]) -> None:
+        self.required = required
+        self.compiled = compiled
+
+    def __call__(self, row: Mapping[str, Any]) -> list[tuple[str, str]]:
+        problems = [(name, "必填项为空") for name in self.required if row.get(name) is None or row.get(name) == ""]
+        for name, label, check, _column in self.compiled:
             value = row.get(name)
             if value is None or value == "":
                 continue
@@ -207,4 +311,25 @@ def build_validator(db: Session, entry: CatalogEntry) -> RowValidator | None:
                 problems.append((name, f"{label}：{message}"))
         return problems
 
-    return validate
+    def check_columns(self, columns: Mapping[str, Sequence[Any]], size: int) -> dict[int, tuple[str, str]]:
+        first: dict[int, tuple[str, str]] = {}
+        for name in self.required:
+            values = columns[name]
+            if None in values or "" in values:
+                for i, value in enumerate(values):
+                    if value is None or value == "":
+                        first.setdefault(i, (name, "必填项为空"))
+        for name, label, _check, column in self.compiled:
+            for i, message in column(columns[name], columns):
+                first.setdefault(i, (name, f"{label}：{message}"))
+        return first
+
+
+def build_validator(db: Session, entry: CatalogEntry) -> EntryValidator | None:
+    rules = parse_stored(entry)
+    if not rules:
+        return None
+    required = [r.field for r in rules if r.type == "required"]
+    compiled = [(r.field, r.label, c, column_check(r, c)) for r in rules
+                if (c := compile_check(db, entry, r)) is not None]
+    return EntryValidator(required, compiled)
