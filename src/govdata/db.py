@@ -128,6 +128,36 @@ class _ShelfSession(Session):
                 shelf.give_back(self._conn)
 
 
+class _UnitOfWork:
+    """`Database.write()`: a plain class rather than a generator, as every audited write pays for it."""
+
+    __slots__ = ("database", "session")
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.session: Session | None = None
+
+    def __enter__(self) -> Session:
+        self.session = self.database.writer()
+        return self.session
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        session = self.session
+        assert session is not None
+        self.session = None
+        try:
+            if exc_type is not None:
+                session.rollback()
+                return
+            try:
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+        finally:
+            session.close()
+
+
 @dataclass
 class Database:
     """The two session factories of one database (identical on PostgreSQL)."""
@@ -150,18 +180,9 @@ class Database:
             return _ShelfSession(self._shelf)
         return Session(self.write_engine, expire_on_commit=False)
 
-    @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One unit of work: commit on success, roll back on any error."""
-        session = self.writer()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    def write(self) -> _UnitOfWork:
+        """One unit of work: commit on success, roll back on any error (`with database.write() as db:`)."""
+        return _UnitOfWork(self)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -108,13 +106,30 @@ def queue(db: Session, draft: AuditDraft) -> None:
     db.info.setdefault(PENDING_KEY, []).append(draft)
 
 
-@contextmanager
-def acting(db: Session, actor: Actor, action: Action, target: Any = None, **fields: Any) -> Iterator[AuditDraft]:
-    """Check `actor` may do `action` to `target`, let the caller work, then record it in the same transaction."""
+def acting(db: Session, actor: Actor, action: Action, target: Any = None, **fields: Any) -> _Acting:
+    """Check `actor` may do `action` to `target`, let the caller work, then record it in the same transaction.
+
+    `with acting(db, actor, Action.X, target=...) as audit: ...`; an error in the block records nothing
+    (the transaction rolls back; refusals are recorded by the error handler).
+    """
     policy.require(actor, action, target)
-    draft = AuditDraft(actor=actor, action=action, target=target, **fields)
-    yield draft
-    queue(db, draft)
+    return _Acting(db, AuditDraft(actor=actor, action=action, target=target, **fields))
+
+
+class _Acting:
+    """What `acting` returns: a plain class rather than a generator, as every audited write pays for it."""
+
+    __slots__ = ("db", "draft")
+
+    def __init__(self, db: Session, draft: AuditDraft) -> None:
+        self.db, self.draft = db, draft
+
+    def __enter__(self) -> AuditDraft:
+        return self.draft
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc_type is None:
+            queue(self.db, self.draft)
 
 
 def record(db: Session, actor: Actor, action: Action | str, target: Any = None, **fields: Any) -> AuditDraft:
