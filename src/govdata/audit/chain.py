@@ -7,7 +7,9 @@ commits, holding the single `audit_head` row (FOR UPDATE on PostgreSQL; the SQLi
 serialises writers), so concurrent writers still produce one unbroken sequence.
 
 Both directions are hot paths (every audited write; verifying millions of events), so they use plain
-driver SQL built once per dialect instead of per-call SQLAlchemy constructs.
+driver SQL built once per dialect instead of per-call SQLAlchemy constructs. A single-event append on
+PostgreSQL inserts and moves the head in one statement (one round trip). Verifying streams the trail
+in one snapshot and lets the database do what it does faster than Python (see `verify`).
 """
 
 from __future__ import annotations
