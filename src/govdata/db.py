@@ -10,17 +10,15 @@ PostgreSQL uses one engine for both, through the pool (pre-pinged).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Connection, Dialect, Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.sql.elements import ClauseElement
 
 from govdata.checkpoint import AUTOCHECKPOINT_PAGES, Checkpointer
 from govdata.config import Settings
@@ -223,53 +221,6 @@ def database_for(settings: Settings) -> Database:
 def rowcount(result: Any) -> int:
     """Rows touched by an UPDATE/DELETE (typed helper: Result does not declare rowcount)."""
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-@dataclass(frozen=True)
-class DriverSql:
-    """A Core statement compiled once per dialect, for hot paths that run it on the driver cursor.
-
-    SQLAlchemy's per-execution work (execution context, type processing, result object) costs more
-    than a short statement itself, so the hottest writes skip it. Nothing is converted: parameters must
-    be what the driver takes (times through `driver_time`) and rows come back as the driver gives them
-    (on SQLite, times and dates as text).
-    """
-
-    text: str
-    order: tuple[str, ...] | None  # the positional order of the parameters; None: the driver takes names
-
-    def params(self, values: Mapping[str, Any]) -> Sequence[Any] | Mapping[str, Any]:
-        return values if self.order is None else tuple(values[name] for name in self.order)
-
-
-_DRIVER_SQL: dict[tuple[ClauseElement, str], DriverSql] = {}
-
-
-def driver_sql(statement: ClauseElement, dialect: Dialect) -> DriverSql:
-    """`statement` compiled for `dialect` (once; keep the statement in a module constant)."""
-    key = (statement, dialect.name)
-    found = _DRIVER_SQL.get(key)
-    if found is None:
-        compiled = statement.compile(dialect=dialect)
-        positions = getattr(compiled, "positiontup", None)  # set by SQLCompiler for qmark/format drivers
-        order = tuple(positions) if getattr(compiled, "positional", False) and positions else None
-        found = _DRIVER_SQL[key] = DriverSql(compiled.string, order)
-    return found
-
-
-def driver_execute(conn: Connection, statement: ClauseElement, values: Mapping[str, Any]) -> Any:
-    """Run a module-constant Core statement on the driver cursor of `conn` (same transaction); returns the cursor."""
-    sql = driver_sql(statement, conn.dialect)
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(sql.text, sql.params(values))
-    return cursor
-
-
-def driver_time(moment: datetime | None, dialect: Dialect) -> Any:
-    """A time as the driver stores it: SQLite keeps SQLAlchemy's text form, PostgreSQL a timestamp."""
-    if moment is None or dialect.name != "sqlite":
-        return moment
-    return moment.isoformat(" ", "microseconds")
 
 
 # Kept for typing in domains: a session factory is what services receive.

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ClauseElement, Select
 
 
 @dataclass
@@ -57,14 +58,45 @@ class DriverQuery:
                 for r in raw]
 
 
+def _compile(statement: ClauseElement, dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    """The SQL text for `dialect` and, for positional drivers, the parameter names in order."""
+    compiled = statement.compile(dialect=dialect)
+    positions = getattr(compiled, "positiontup", None)  # set by SQLCompiler for qmark/format drivers
+    order = tuple(positions) if getattr(compiled, "positional", False) and positions else None
+    return compiled.string, order
+
+
 def prepare(statement: Select[Any], dialect: Dialect) -> DriverQuery:
     """Compile `statement` for `dialect` (bind parameters by name, no expanding ones)."""
-    compiled = statement.compile(dialect=dialect)
+    sql, positions = _compile(statement, dialect)
     columns = list(statement.selected_columns)
     types = tuple(c.type.dialect_impl(dialect) for c in columns)
-    positions = tuple(compiled.positiontup) if compiled.positiontup else None
     row = namedtuple("DriverRow", [c.key for c in columns], rename=True)  # type: ignore[misc]
-    return DriverQuery(str(compiled), positions, types, dialect, row)
+    return DriverQuery(sql, positions, types, dialect, row)
+
+
+_EXECUTABLE: dict[tuple[ClauseElement, str], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def execute(conn: Connection, statement: ClauseElement, values: Mapping[str, Any]) -> Any:
+    """Run a module-constant Core statement (e.g. a short UPDATE) on the driver cursor of `conn`, in its
+    transaction; returns the cursor. Nothing is converted: values must be what the driver takes (times
+    through `driver_time`), and rows come back as the driver gives them."""
+    key = (statement, conn.dialect.name)
+    found = _EXECUTABLE.get(key)
+    if found is None:
+        found = _EXECUTABLE[key] = _compile(statement, conn.dialect)
+    sql, order = found
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(sql, values if order is None else tuple(values[name] for name in order))
+    return cursor
+
+
+def driver_time(moment: datetime | None, dialect: Dialect) -> Any:
+    """A time as the driver stores it: SQLite keeps SQLAlchemy's text form, PostgreSQL a timestamp."""
+    if moment is None or dialect.name != "sqlite":
+        return moment
+    return moment.isoformat(" ", "microseconds")
 
 
 def bind_value(type_: Any, dialect: Dialect) -> Callable[[Any], Any]:

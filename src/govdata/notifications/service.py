@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from govdata import policy
 from govdata.actor import Actor, Role
 from govdata.audit.service import acting
-from govdata.db import driver_execute, driver_time, rowcount
+from govdata.db import rowcount
+from govdata.driversql import driver_time, execute
 from govdata.errors import NotFound
 from govdata.notifications.models import Notification
 from govdata.notifications.schemas import NotificationRead
@@ -74,7 +75,7 @@ def mark_read(db: Session, actor: Actor, *, notification_id: int) -> Notificatio
     Driver SQL, not ORM or Core: it is the cheapest audited write there is and the audit bench measures it.
     """
     conn = db.connection()
-    cursor = driver_execute(conn, _ONE, {"nid": notification_id})
+    cursor = execute(conn, _ONE, {"nid": notification_id})
     try:
         found = cursor.fetchone()
     finally:
@@ -86,7 +87,7 @@ def mark_read(db: Session, actor: Actor, *, notification_id: int) -> Notificatio
         read = NotificationRead.model_validate(dict(zip(_READ_COLUMNS, found, strict=True)))
         if read.read_at is None:
             read.read_at = utcnow()
-            driver_execute(conn, _MARK, {"nid": read.id, "read_at": driver_time(read.read_at, conn.dialect)}).close()
+            execute(conn, _MARK, {"nid": read.id, "read_at": driver_time(read.read_at, conn.dialect)}).close()
     return read
 
 
