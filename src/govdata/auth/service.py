@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from govdata import policy, ratelimit
@@ -18,7 +16,6 @@ from govdata.auth.models import ApiToken, User, UserRole, WebSession
 from govdata.auth.schemas import PasswordChange, UserCreate
 from govdata.auth.tokens import new_token, token_hash
 from govdata.config import Settings
-from govdata.driversql import Prepared
 from govdata.errors import Conflict, NotAuthenticated, NotFound, RuleViolation
 from govdata.orgs.models import System, Unit
 from govdata.policy import Action
@@ -174,47 +171,6 @@ class TokenOwner:
     token: ApiToken
     user: User | None
     system: System | None
-
-
-_tokens: Table = ApiToken.__table__  # type: ignore[assignment]
-_systems: Table = System.__table__  # type: ignore[assignment]
-_units: Table = Unit.__table__  # type: ignore[assignment]
-# One indexed read per API call, no ORM objects: the sharing API pays this on every lookup.
-SYSTEM_TOKEN = Prepared(select(_tokens.c.revoked_at, _tokens.c.expires_at, _systems.c.id, _systems.c.name,
-                               _systems.c.unit_id, _systems.c.is_active, _systems.c.assessment_level,
-                               _systems.c.assessment_valid_until, _units.c.region_id)
-                        .select_from(_tokens.join(_systems, _systems.c.id == _tokens.c.system_id)
-                                     .join(_units, _units.c.id == _systems.c.unit_id))
-                        .where(_tokens.c.token_hash == bindparam("h")))
-
-
-def system_actor_for_token(conn: Connection, *, token: str, client_addr: str | None = None,
-                           request_id: str | None = None, operator: str | None = None) -> Actor | None:
-    """The system behind a live system credential, read afresh on every call (a revoked credential or a
-    lapsed assessment is refused on the very next call); None when the token is not a system credential,
-    so the caller falls back to `resolve_token`. Same checks and messages as `resolve_token`."""
-    row = SYSTEM_TOKEN.on(conn).first(conn, {"h": token_hash(token)})
-    if row is None:
-        return None
-    return system_actor_from_row(row, client_addr=client_addr, request_id=request_id, operator=operator)
-
-
-def system_actor_from_row(row: Any, *, client_addr: str | None, request_id: str | None,
-                          operator: str | None) -> Actor:
-    """The checks on a `SYSTEM_TOKEN` row (read by whichever driver the caller uses)."""
-    if row.revoked_at is not None:
-        raise NotAuthenticated("访问令牌已被吊销", field="Authorization")
-    if row.expires_at <= utcnow():
-        raise NotAuthenticated("访问令牌已过期", field="Authorization")
-    if not row.is_active:
-        raise NotAuthenticated("接入系统已停用", field="Authorization")
-    valid = bool(row.assessment_level) and row.assessment_valid_until is not None \
-        and row.assessment_valid_until >= local_today()
-    if not valid:
-        raise NotAuthenticated("接入系统的等保测评缺失或已过期，凭证已停止使用", field="Authorization")
-    return Actor(kind="system", id=row.id, name=row.name, roles=frozenset({Role.SYSTEM}), unit_id=row.unit_id,
-                 region_id=row.region_id, system_id=row.id, method=Method.API, client_addr=client_addr,
-                 request_id=request_id, operator=operator)
 
 
 def resolve_token(db: Session, *, token: str) -> TokenOwner:

@@ -102,7 +102,7 @@ def lookup_records(request: Request, code: str,
     database = get_database(request)
     with database.write() as db:
         actor = authorize(request, Action.RESOURCE_READ_OWN, None if database.is_sqlite else db.connection())
-        entry = service.get_entry_by_code(db, code=code)
+        entry = owner.entry_for_lookup(db.connection(), code=code)
         names = [k for k in request.query_params if k != "mode"]
         if len(names) != 1:
             raise BadRequest("请按一个主键或检索字段查询，如 ?sfzh=...", field="query")

@@ -10,16 +10,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from govdata.actor import Actor
 from govdata.audit.service import acting
-from govdata.catalog.models import CatalogEntry
+from govdata.catalog.models import CatalogEntry, Field
 from govdata.datastore import records
 from govdata.datastore.convert import ConvertError, converter
 from govdata.datastore.refs import guard
 from govdata.datastore.tables import table_exists, table_seen
-from govdata.errors import RuleViolation
+from govdata.driversql import Prepared
+from govdata.errors import NotFound, RuleViolation
 from govdata.policy import Action
 
 MAX_VALUES = 100
@@ -49,6 +52,39 @@ def _converted(entry: CatalogEntry, field_name: str, values: list[str]) -> list[
         return [convert(v) for v in values]
     except ConvertError as exc:
         raise RuleViolation(f"{field_name}：{exc}", field=field_name) from exc
+
+
+_entries: Table = CatalogEntry.__table__  # type: ignore[assignment]
+_fields: Table = Field.__table__  # type: ignore[assignment]
+_FIELD_COLUMNS = ("name", "position", "data_type", "length", "precision", "is_key", "is_lookup", "is_required")
+# The entry by its code with every field that shapes its table and its lookups: one driver-level read
+# per lookup instead of loading ORM objects (which cost more than the lookup itself).
+_ENTRY_WITH_FIELDS = Prepared(
+    select(_entries.c.id, _entries.c.unit_id, _entries.c.status, *[_fields.c[n] for n in _FIELD_COLUMNS])
+    .select_from(_entries.outerjoin(_fields, _fields.c.entry_id == _entries.c.id))
+    .where(_entries.c.code == bindparam("code"))
+    .order_by(_fields.c.position))
+# Detached entries built from those rows, keyed by the rows themselves: a copy is reused only while the
+# database still says exactly what it was built from. Never changed, never added to a session.
+_SNAPSHOTS: dict[tuple[Any, ...], CatalogEntry] = {}
+_SNAPSHOTS_MAX = 1_000
+
+
+def entry_for_lookup(conn: Connection, *, code: str) -> CatalogEntry:
+    """The entry and its fields as they are now, for reading records (not for changing the entry)."""
+    rows = _ENTRY_WITH_FIELDS.on(conn).all(conn, {"code": code})
+    if not rows:
+        raise NotFound(f"资源 {code} 不存在", field="code")
+    key = (code, *rows)
+    entry = _SNAPSHOTS.get(key)
+    if entry is None:
+        first = rows[0]
+        fields = [Field(**{name: getattr(r, name) for name in _FIELD_COLUMNS}) for r in rows if r.name is not None]
+        entry = CatalogEntry(id=first.id, code=code, unit_id=first.unit_id, status=first.status, fields=fields)
+        if len(_SNAPSHOTS) >= _SNAPSHOTS_MAX:
+            _SNAPSHOTS.clear()
+        _SNAPSHOTS[key] = entry
+    return entry
 
 
 def lookup_records(db: Session, actor: Actor, *, entry: CatalogEntry, field: str,

@@ -6,14 +6,15 @@ Shared by the owner's lookups, the sharing API (key lookups of granted fields) a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import Table, and_, bindparam, insert, select, update
+from sqlalchemy.engine import Connection, Dialect
 
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.tables import build_tables
+from govdata.driversql import DriverQuery, bind_value, prepare
 from govdata.errors import NotFound, RuleViolation
 from govdata.timeutil import utcnow
 
@@ -34,15 +35,34 @@ def get_record(conn: Connection, entry: CatalogEntry, key: Mapping[str, Any]) ->
     return dict(row._mapping) if row is not None else None
 
 
+# Lookups by shape (table, fields, key field, number of values, dialect): compiled once, run on the driver.
+_LOOKUPS: dict[tuple[Any, ...], tuple[DriverQuery, Callable[[Any], Any]]] = {}
+_LOOKUPS_MAX = 2_000
+
+
 def lookup(conn: Connection, entry: CatalogEntry, *, key_field: str, values: Sequence[Any],
            fields: Iterable[str]) -> list[dict[str, Any]]:
     """Rows whose `key_field` equals one of `values` (bound parameters: values are taken literally)."""
     table, _history = build_tables(entry)
     if key_field not in table.c:
         raise RuleViolation(f"字段 {key_field} 不存在", field=key_field)
-    columns = [table.c[name] for name in fields]
-    query = select(*columns).where(table.c[key_field].in_(list(values)), table.c._deleted.is_(False))
-    return [dict(row._mapping) for row in conn.execute(query)]
+    names = tuple(fields)
+    query, to_driver = _lookup_query(conn.dialect, table, names, key_field, len(values))
+    rows = query.all(conn, {f"k{i}": to_driver(value) for i, value in enumerate(values)})
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _lookup_query(dialect: Dialect, table: Table, names: tuple[str, ...], key_field: str,
+                  n: int) -> tuple[DriverQuery, Callable[[Any], Any]]:
+    shape = (table, names, key_field, n, dialect.name)
+    found = _LOOKUPS.get(shape)
+    if found is None:
+        statement = select(*[table.c[name] for name in names]).where(
+            table.c[key_field].in_([bindparam(f"k{i}") for i in range(n)]), table.c._deleted.is_(False))
+        if len(_LOOKUPS) >= _LOOKUPS_MAX:
+            _LOOKUPS.clear()
+        found = _LOOKUPS[shape] = (prepare(statement, dialect), bind_value(table.c[key_field].type, dialect))
+    return found
 
 
 def write_change(conn: Connection, entry: CatalogEntry, *, key: Mapping[str, Any], changes: Mapping[str, Any],

@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from govdata import asyncread, policy
 from govdata.actor import Actor
-from govdata.auth import service as auth_service
+from govdata.auth import bearer
 from govdata.auth.tokens import token_hash
 from govdata.errors import GovdataError, Unavailable
 from govdata.policy import Action
@@ -121,8 +121,8 @@ async def _caller(request: Request, reader: asyncread.Reader, code: str) -> tupl
                                                                 {"h": token_hash(token), "code": code})
     if not found:
         return await run_in_threadpool(authorize, request, Action.SHARE_LOOKUP), None
-    actor = auth_service.system_actor_from_row(found[0], client_addr=client_addr(request),
-                                               request_id=request_id(request), operator=operator_header(request))
+    actor = bearer.system_actor_from_row(found[0], client_addr=client_addr(request),
+                                         request_id=request_id(request), operator=operator_header(request))
     request.state.auth, request.state.actor = "bearer", actor
     policy.require_role(actor, Action.SHARE_LOOKUP)
     return actor, found

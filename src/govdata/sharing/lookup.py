@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from govdata.actor import Actor
 from govdata.asyncread import Reader, all_rows
 from govdata.audit.service import AuditDraft
-from govdata.auth.service import SYSTEM_TOKEN
+from govdata.auth.bearer import SYSTEM_TOKEN
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.datastore.tables import resource_table
 from govdata.db import rowcount

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from govdata import policy
 from govdata.actor import Actor, Method
+from govdata.auth import bearer
 from govdata.auth import service as auth_service
 from govdata.auth.tokens import same
 from govdata.config import Settings
@@ -103,44 +104,33 @@ def operator_header(request: Request) -> str | None:
 def resolve_actor(request: Request, conn: Connection | None = None) -> Actor | None:
     """The person or system behind this request, or None; cached on the request.
 
-    `conn`: a connection the route already holds, for the system-credential read (saves a checkout)."""
+    `conn`: a connection the route already holds, for the bearer-token read (saves a checkout)."""
     if hasattr(request.state, "actor"):
         return request.state.actor  # type: ignore[no-any-return]
     actor: Actor | None = None
     database = get_database(request)
     token = bearer_token(request)
     if token is not None:
-        # System credentials (the sharing API's hot path) are checked with one Core read on a plain
-        # connection; person tokens take the ORM path below.
+        # Bearer tokens are checked with one driver-level read on a plain connection (the API's hot path).
         with nullcontext(conn) if conn is not None else database.engine.connect() as used:
-            actor = auth_service.system_actor_for_token(used, token=token, client_addr=client_addr(request),
-                                                        request_id=request_id(request),
-                                                        operator=operator_header(request))
-        if actor is not None:
-            request.state.auth = "bearer"
-            request.state.actor = actor
-            return actor
+            actor = bearer.actor_for_token(used, token=token, client_addr=client_addr(request),
+                                           request_id=request_id(request), operator=operator_header(request))
+        request.state.auth = "bearer"
+        request.state.actor = actor
+        return actor
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        request.state.actor = None
+        return None
     with database.read() as db:
-        if token is not None:
-            owner = auth_service.resolve_token(db, token=token)
-            operator = operator_header(request)
-            if owner.system is not None:
-                actor = auth_service.actor_for_system(owner.system, client_addr(request), request_id(request),
-                                                      operator=operator)
-            elif owner.user is not None:
-                actor = auth_service.actor_for_user(owner.user, Method.API, client_addr(request),
-                                                    request_id(request))
-            request.state.auth = "bearer"
-        else:
-            cookie = request.cookies.get(SESSION_COOKIE)
-            loaded = auth_service.load_session(db, token=cookie) if cookie else None
-            if loaded is not None:
-                web_session, user = loaded
-                method = Method.API if request.url.path.startswith("/api/") else Method.WEB
-                actor = auth_service.actor_for_user(user, method, client_addr(request), request_id(request))
-                request.state.auth = "cookie"
-                request.state.csrf_token = web_session.csrf_token
-                request.state.user_display = user.display_name
+        loaded = auth_service.load_session(db, token=cookie)
+        if loaded is not None:
+            web_session, user = loaded
+            method = Method.API if request.url.path.startswith("/api/") else Method.WEB
+            actor = auth_service.actor_for_user(user, method, client_addr(request), request_id(request))
+            request.state.auth = "cookie"
+            request.state.csrf_token = web_session.csrf_token
+            request.state.user_display = user.display_name
     request.state.actor = actor
     return actor
 
