@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
@@ -97,7 +97,23 @@ async def reader(state: Any, database: Database) -> AsyncIterator[Reader]:
         return
     pool = await _pool(state, database)
     async with pool.connection(timeout=POOL_TIMEOUT) as conn:
-        yield PgReader(database, conn)
+        try:
+            yield PgReader(database, conn)
+        except psycopg.OperationalError:
+            if conn.broken:
+                # The server dropped its connections (a restart, a failover): test the pool's idle ones
+                # now, so that this one failed call renews them all rather than each failing a call.
+                _in_background(pool.check())
+            raise
+
+
+_TASKS: set[asyncio.Task[Any]] = set()  # running background tasks (the loop keeps only weak references)
+
+
+def _in_background(work: Coroutine[Any, Any, Any]) -> None:
+    task = asyncio.get_running_loop().create_task(work)
+    _TASKS.add(task)
+    task.add_done_callback(_TASKS.discard)
 
 
 async def _pool(state: Any, database: Database) -> AsyncConnectionPool[Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -255,3 +256,22 @@ def test_a_failed_read_fails_closed_with_503_and_is_audited(database, client, gr
     with database.write() as db:
         db.execute(text(f"ALTER TABLE broken_store RENAME TO {table_name(entry_id)}"))
     assert _get(client, url, tok).status_code == 200
+
+
+@pytest.mark.skipif(not os.environ.get("GOVDATA_DATABASE_URL"), reason="a PostgreSQL server's connections")
+def test_lost_database_connections_fail_closed_then_recover(database, client, granted):
+    """After the server drops every connection (a restart): the call whose read hits a dropped connection
+    gets 503 and has the read pool's idle connections tested at once; the committer's batch that hits its
+    dropped connection gets 503 (nothing answered unaudited) and the next batch connects afresh."""
+    code, tok, _ = granted
+    url = f"/api/v1/share/{code}/records?zjhm={PEOPLE_ROWS[0]['zjhm']}"
+    assert _get(client, url, tok).status_code == 200
+    with database.write() as db:
+        db.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    statuses = [_get(client, url, tok).status_code for _ in range(6)]
+    assert statuses.count(503) <= 2 and statuses[-1] == 200, statuses
+    with database.read() as db:
+        answered = db.execute(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "share.lookup", AuditEvent.outcome == "ok")).scalar_one()
+    assert answered == 1 + statuses.count(200)
