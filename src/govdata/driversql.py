@@ -82,14 +82,21 @@ def execute(conn: Connection, statement: ClauseElement, values: Mapping[str, Any
     """Run a module-constant Core statement (e.g. a short UPDATE) on the driver cursor of `conn`, in its
     transaction; returns the cursor. Nothing is converted: values must be what the driver takes (times
     through `driver_time`), and rows come back as the driver gives them."""
-    key = (statement, conn.dialect.name)
+    sql, params = driver_statement(statement, conn.dialect, values)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(sql, params)
+    return cursor
+
+
+def driver_statement(statement: ClauseElement, dialect: Dialect, values: Mapping[str, Any]) -> tuple[str, Any]:
+    """A module-constant Core statement as the driver's SQL text and parameters (compiled once per dialect),
+    for a caller that sends it itself (e.g. in a pipeline); same rules for `values` as `execute`."""
+    key = (statement, dialect.name)
     found = _EXECUTABLE.get(key)
     if found is None:
-        found = _EXECUTABLE[key] = _compile(statement, conn.dialect)
+        found = _EXECUTABLE[key] = _compile(statement, dialect)
     sql, order = found
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(sql, values if order is None else tuple(values[name] for name in order))
-    return cursor
+    return sql, values if order is None else tuple(values[name] for name in order)
 
 
 def driver_time(moment: datetime | None, dialect: Dialect) -> Any:

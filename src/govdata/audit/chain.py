@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import operator
 from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -80,45 +81,85 @@ def ensure_head(conn: Connection) -> None:
         conn.execute(insert(_head).values(id=1, seq=0, hash=GENESIS, anchor_seq=0, anchor_hash=GENESIS))
 
 
-def append(conn: Connection, rows: list[dict[str, Any]]) -> None:
+@dataclass(frozen=True)
+class Head:
+    """The chain's last event (seq and hash), read under the head's lock."""
+
+    seq: int
+    hash: str
+
+
+def lock_head(conn: Connection, before: Sequence[tuple[str, Any]] = ()) -> tuple[Head, list[int]]:
+    """Take the head's lock and read it, in the connection's transaction; returns it with the row counts of
+    `before`, driver-level statements (SQL, parameters) that run first in the same round trip (a pipeline on
+    PostgreSQL): a writer that holds the head waits for no more round trips than it must."""
+    sql = _sql(conn.dialect.name)
+    raw: Any = conn.connection.dbapi_connection
+    cursors = [raw.cursor() for _ in range(len(before) + 1)]
+    try:
+        with raw.pipeline() if conn.dialect.name == "postgresql" and before else nullcontext():
+            for cursor, (statement, params) in zip(cursors, before, strict=False):
+                cursor.execute(statement, params)
+            cursors[-1].execute(sql.head)
+        counts = [cursor.rowcount for cursor in cursors[:-1]]
+        found = cursors[-1].fetchone()
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    if found is None:
+        return Head(*_new_head(conn)), counts
+    return Head(found[0], found[1]), counts
+
+
+def append(conn: Connection, rows: list[dict[str, Any]], head: Head | None = None) -> None:
     """Give each row the next seq and its hash, insert them, move the head.
 
     Runs on the driver cursor of the session's own connection (same transaction), since this is paid
-    by every audited write.
+    by every audited write. `head`: the head as `lock_head` read it in this transaction, if it did.
     """
     sql = _sql(conn.dialect.name)
     raw: Any = conn.connection.dbapi_connection
     cursor = raw.cursor()
     try:
-        cursor.execute(sql.head)
-        head = cursor.fetchone()
         if head is None:
-            ensure_head(conn)
             cursor.execute(sql.head)
-            head = cursor.fetchone()
-        seq, prev = head
-        params = []
-        dumps, sha, rest_of, text_times = orjson.dumps, hashlib.sha256, _REST, sql.text_times
-        for row in rows:
-            seq += 1
-            at = row["at"]
-            when = canonical_time(at)
-            rest = rest_of(row)
-            digest = sha(prev.encode() + dumps((seq, when, *rest))).hexdigest()
-            row["seq"], row["prev_hash"], row["hash"] = seq, prev, digest
-            # SQLite stores the canonical text itself; PostgreSQL gets the real timestamp
-            params.append((seq, when if text_times else at, *rest, prev, digest))
-            prev = digest
-        if len(params) == 1 and sql.insert_one_and_move is not None:
-            cursor.execute(sql.insert_one_and_move, (seq, prev, *params[0]))
-            return
-        if len(params) == 1:
-            cursor.execute(sql.insert, params[0])
+            found = cursor.fetchone()
+            seq, prev = found if found is not None else _new_head(conn)
         else:
-            cursor.executemany(sql.insert, params)
-        cursor.execute(sql.move, (seq, prev))
+            seq, prev = head.seq, head.hash
+        _write(cursor, sql, rows, seq, prev)
     finally:
         cursor.close()
+
+
+def _new_head(conn: Connection) -> tuple[int, str]:
+    ensure_head(conn)  # a new database: the head row is made once, by whoever writes first
+    head = lock_head(conn)[0]
+    return head.seq, head.hash
+
+
+def _write(cursor: Any, sql: _Sql, rows: list[dict[str, Any]], seq: int, prev: str) -> None:
+    params = []
+    dumps, sha, rest_of, text_times = orjson.dumps, hashlib.sha256, _REST, sql.text_times
+    for row in rows:
+        seq += 1
+        at = row["at"]
+        when = canonical_time(at)
+        rest = rest_of(row)
+        digest = sha(prev.encode() + dumps((seq, when, *rest))).hexdigest()
+        row["seq"], row["prev_hash"], row["hash"] = seq, prev, digest
+        # SQLite stores the canonical text itself; PostgreSQL gets the real timestamp
+        params.append((seq, when if text_times else at, *rest, prev, digest))
+        prev = digest
+    if len(params) == 1 and sql.insert_one_and_move is not None:
+        cursor.execute(sql.insert_one_and_move, (seq, prev, *params[0]))
+    elif len(params) == 1:
+        cursor.execute(sql.insert, params[0])
+        cursor.execute(sql.move, (seq, prev))
+    else:  # PostgreSQL: the events and the head's move in one round trip
+        with cursor.connection.pipeline() if sql.insert_one_and_move is not None else nullcontext():
+            cursor.executemany(sql.insert, params)
+            cursor.execute(sql.move, (seq, prev))
 
 
 @dataclass

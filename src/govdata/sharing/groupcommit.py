@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from govdata.audit import chain
 from govdata.db import Database
 from govdata.errors import GovdataError, TooManyRequests, Unavailable
-from govdata.sharing.lookup import LookupContext, count_call, count_calls_at_once
+from govdata.sharing.lookup import LookupContext, count_at_once, count_call
 from govdata.sharing.writers import queued_writer
 
 log = logging.getLogger("govdata.sharing")
@@ -75,24 +75,33 @@ class GroupCommitter(ABC):
 
 
 def _write_batch(conn: Connection, batch: list[_Call]) -> None:
-    """In the caller's transaction: count every call, append the answered calls' audit events."""
+    """In the caller's transaction: count every call, append the answered calls' audit events.
+
+    Each grant's calls are counted at once, in the same round trip that takes the chain's head (which every
+    batch of every process waits for): the head is held for three round trips, the last being the commit.
+    A grant whose calls do not all fit its quota or rate has them counted one by one, refusing the excess."""
     by_grant: dict[int, list[_Call]] = {}
     for call in batch:
         if call.ctx is not None:
             by_grant.setdefault(call.ctx.grant.id, []).append(call)
-    for calls in by_grant.values():
-        _count(conn, calls)
+    groups = list(by_grant.values())
+    statements = [count_at_once(conn.dialect, _grant(calls), len(calls)) for calls in groups]
+    head, counted = chain.lock_head(conn, [s for s in statements if s is not None])
+    changed = iter(counted)
+    for calls, statement in zip(groups, statements, strict=True):
+        if statement is None or next(changed) != 1:
+            _count_one_by_one(conn, calls)
     rows = [call.audit_row for call in batch if call.error is None and call.audit_row is not None]
     if rows:
-        chain.append(conn, rows)
+        chain.append(conn, rows, head)
 
 
-def _count(conn: Connection, calls: list[_Call]) -> None:
-    """Count one grant's calls: at once when all fit the quota and the rate, else one by one."""
-    first = calls[0].ctx
-    assert first is not None
-    if len(calls) > 1 and count_calls_at_once(conn, first.grant, len(calls)):
-        return
+def _grant(calls: list[_Call]) -> Any:
+    assert calls[0].ctx is not None
+    return calls[0].ctx.grant
+
+
+def _count_one_by_one(conn: Connection, calls: list[_Call]) -> None:
     for call in calls:
         try:
             assert call.ctx is not None

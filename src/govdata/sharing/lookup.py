@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
 from govdata.actor import Actor
@@ -27,7 +27,7 @@ from govdata.auth.bearer import SYSTEM_TOKEN
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.datastore.tables import resource_table
 from govdata.db import rowcount
-from govdata.driversql import DriverQuery, Prepared, bind_value, prepare
+from govdata.driversql import DriverQuery, Prepared, bind_value, driver_statement, prepare
 from govdata.errors import BadRequest, Forbidden, GovdataError, NotFound, TooManyRequests
 from govdata.orgs.models import System
 from govdata.policy import Action
@@ -255,15 +255,16 @@ def count_call(conn: Connection, ctx: LookupContext) -> None:
     _count_call(conn, ctx.grant)
 
 
-def count_calls_at_once(conn: Connection, grant: Any, n: int) -> bool:
-    """Count `n` calls of one grant in one statement if all of them fit the quota and the rate; False
-    (nothing counted) otherwise, and the caller counts them one by one."""
+def count_at_once(dialect: Dialect, grant: Any, n: int) -> tuple[str, Any] | None:
+    """The statement (driver SQL, parameters) that counts `n` calls of one grant at once; it changes one
+    row when all of them fit the quota and the rate, and none otherwise (the caller then counts them one by
+    one with `count_call`). None when `n` cannot fit the rate at all."""
     if n > grant.per_minute:
-        return False
+        return None
     now = datetime.now(DISPLAY_TZ)
-    params = {"g": grant.id, "d": now.date(), "quota": grant.daily_quota, "m": now.hour * 60 + now.minute,
-              "per_minute": grant.per_minute, "n": n}
-    return rowcount(conn.execute(_COUNT, params)) == 1
+    params = {"g": grant.id, "d": bind_value(_usage.c.day.type, dialect)(now.date()), "quota": grant.daily_quota,
+              "m": now.hour * 60 + now.minute, "per_minute": grant.per_minute, "n": n}
+    return driver_statement(_COUNT, dialect, params)
 
 
 def _draft(actor: Actor, ctx: LookupContext, *, outcome: str, rows: int | None,
