@@ -24,7 +24,7 @@ from govdata.datastore.tables import build_tables, table_exists
 from govdata.hooks import BatchSummary
 from govdata.quality import sqlchecks
 from govdata.quality.rules import TEXT_TYPES, Rule, parse_stored
-from govdata.quality.validator import Check, compile_check, find_registered, load_codes
+from govdata.quality.validator import VALUE_CHECKS, Check, compile_check, find_registered, load_codes
 
 SAMPLES = 5
 CHUNK = 50_000
@@ -184,12 +184,22 @@ def _sqlite_udfs(db: Session, entry: CatalogEntry, table: Table,
         if check is None:
             continue
         name = f"govdata_quality_{i}"
+        col = table.c[rule.field]
+        if rule.type in VALUE_CHECKS:  # the value alone decides: its predicate, called straight from SQLite
+            raw.create_function(name, 1, _value_udf(VALUE_CHECKS[rule.type][0]), deterministic=True)
+            out[rule.key] = (getattr(func, name)(col) == 1, check)
+            continue
         other = rule.params.get("idcard_field")
         raw.create_function(name, 2, _udf(check, other), deterministic=True)
-        col = table.c[rule.field]
         arg = table.c[other] if other else col
         out[rule.key] = (getattr(func, name)(col, arg) == 1, check)
     return out
+
+
+def _value_udf(good: Callable[[Any], bool]) -> Callable[[Any], int]:
+    def bad(value: Any) -> int:
+        return 0 if value is None or value == "" or good(value) else 1
+    return bad
 
 
 def _udf(check: Check, other: str | None) -> Callable[[Any, Any], int]:

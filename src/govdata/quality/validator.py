@@ -39,6 +39,10 @@ ColumnCheck = Callable[[Sequence[Any], Mapping[str, Sequence[Any]]], Iterable[tu
 BY_VALUE = {"type", "length", "pattern", "range", "not_future", "code", "phone", "email", "reference"}
 IDCARD_MESSAGE = "公民身份号码校验位或出生日期错误"
 USCC_MESSAGE = "统一社会信用代码校验位错误"
+# Rules decided by the value alone: the predicate "this non-empty value is good" and what a bad one is told.
+VALUE_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "idcard": (checks.idcard_ok, IDCARD_MESSAGE), "uscc": (checks.uscc_ok, USCC_MESSAGE),
+    "phone": (checks.phone_ok, "电话号码格式错误"), "email": (checks.email_ok, "电子邮箱格式错误")}
 
 
 def load_codes(db: Session, table_code: str) -> set[str]:
@@ -182,10 +186,8 @@ def compile_check(db: Session, entry: CatalogEntry, rule: Rule) -> Check | None:
     checks.refresh_today()
     fields = {f.name: f for f in entry.fields}
     field, params = fields[rule.field], rule.params
-    simple = {"idcard": (checks.idcard_ok, IDCARD_MESSAGE), "uscc": (checks.uscc_ok, USCC_MESSAGE),
-              "phone": (checks.phone_ok, "电话号码格式错误"), "email": (checks.email_ok, "电子邮箱格式错误")}
-    if rule.type in simple:
-        return _simple(*simple[rule.type])
+    if rule.type in VALUE_CHECKS:
+        return _simple(*VALUE_CHECKS[rule.type])
     if rule.type == "code":
         codes = load_codes(db, params["table"])
         return _simple(lambda v: str(v) in codes, f"不在代码表 {params['table']} 中")
