@@ -109,16 +109,61 @@ class _Shelf:
 
 
 class _ShelfSession(Session):
-    """A writing session on a shelved connection; closing the session puts the connection back."""
+    """A writing session on a shelved connection; closing the session puts the connection back.
+
+    Driver-level work runs in the connection's own (Core) transaction. Most audited writes use only
+    `db.connection()` (driver SQL, govdata.driversql) and the audit append, and for them the ORM's
+    SessionTransaction (state machine, snapshot, per-connection bookkeeping) cost more than their SQL
+    did. So until the ORM is used, `connection()` begins the connection's transaction itself, and
+    commit and rollback end it directly, firing the session events that a transaction holding no ORM
+    state can have: before_commit (the audit append), after_commit and after_rollback (pending audit
+    dropped). The first ORM operation begins a SessionTransaction that takes the open transaction over
+    (join_transaction_mode="control_fully"), and from then on this is an ordinary session.
+    tests/test_write_session.py fails if a listener for an event this path does not fire is added.
+    """
 
     def __init__(self, shelf: _Shelf) -> None:
         self._shelf: _Shelf | None = shelf
         self._conn = shelf.take()
-        super().__init__(bind=self._conn, expire_on_commit=False)
+        super().__init__(bind=self._conn, expire_on_commit=False, join_transaction_mode="control_fully")
+
+    def _in_core_transaction(self) -> bool:
+        """A transaction is open that only driver-level work has used (the ORM has not begun one)."""
+        return self._transaction is None and self._shelf is not None and self._conn.in_transaction()
+
+    def connection(self, bind_arguments: Any = None, execution_options: Any = None) -> Connection:
+        if self._transaction is None and self._shelf is not None and not bind_arguments and not execution_options:
+            conn = self._conn
+            if not conn.in_transaction():
+                conn.begin()  # BEGIN IMMEDIATE (the dialect hook)
+            return conn
+        return super().connection(bind_arguments, execution_options)
+
+    def commit(self) -> None:
+        if self._transaction is None and self._shelf is not None:
+            self.dispatch.before_commit(self)  # the audit append, which may begin the transaction only now
+            if self._transaction is None:
+                if self._conn.in_transaction():
+                    self._conn.commit()
+                self.dispatch.after_commit(self)
+                return
+            # A before_commit listener used the ORM, whose transaction took this one over: the session
+            # finishes it (and calls before_commit again, so listeners there must be idempotent).
+        super().commit()
+
+    def rollback(self) -> None:
+        if self._in_core_transaction():
+            self._conn.rollback()
+            self.dispatch.after_rollback(self)
+            return
+        super().rollback()
 
     def close(self) -> None:
         try:
-            super().close()  # rolls back whatever is still open
+            if self._in_core_transaction():
+                self._conn.rollback()  # as closing a session ends its transaction (no rollback event)
+            if self._transaction is not None or self.identity_map or self._new:
+                super().close()  # expunges the objects, rolls back what the ORM still has open
         finally:
             shelf, self._shelf = self._shelf, None
             if shelf is not None:
