@@ -70,7 +70,11 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         # The dialect's own hook rather than a "begin" event: with no connection events on the engine,
         # SQLAlchemy skips its event dispatch on every begin, execute and commit, which every unit of
         # work pays. Straight to the driver, as the statement machinery costs more than the BEGIN itself.
-        fairy.dbapi_connection.execute(begin)
+        # A transaction the driver already has open (begun by a writing session, see _ShelfSession) is
+        # the one SQLAlchemy now takes over.
+        driver = fairy.dbapi_connection
+        if not driver.in_transaction:
+            driver.execute(begin)
 
     engine.dialect.do_begin = _do_begin  # type: ignore[method-assign,assignment]
     return engine
@@ -97,7 +101,7 @@ class _Shelf:
             return self.engine.connect()
 
     def give_back(self, conn: Connection) -> None:
-        if self._closed or conn.closed or conn.invalidated or conn.in_transaction() or len(self._idle) >= self.keep:
+        if self._closed or conn.closed or conn.invalidated or _in_transaction(conn) or len(self._idle) >= self.keep:
             conn.close()
         else:
             self._idle.append(conn)
@@ -111,14 +115,14 @@ class _Shelf:
 class _ShelfSession(Session):
     """A writing session on a shelved connection; closing the session puts the connection back.
 
-    Driver-level work runs in the connection's own (Core) transaction. Most audited writes use only
-    `db.connection()` (driver SQL, govdata.driversql) and the audit append, and for them the ORM's
-    SessionTransaction (state machine, snapshot, per-connection bookkeeping) cost more than their SQL
-    did. So until the ORM is used, `connection()` begins the connection's transaction itself, and
-    commit and rollback end it directly, firing the session events that a transaction holding no ORM
-    state can have: before_commit (the audit append), after_commit and after_rollback (pending audit
-    dropped). The first ORM operation begins a SessionTransaction that takes the open transaction over
-    (join_transaction_mode="control_fully"), and from then on this is an ordinary session.
+    Driver-level work runs in a transaction that only the driver knows about. Most audited writes use
+    only `db.connection()` (driver SQL, govdata.driversql) and the audit append, and for them the
+    transaction bookkeeping of the ORM (SessionTransaction) and of Core cost more than their SQL did.
+    So until the ORM is used, `connection()` has the driver begin the transaction (the dialect's BEGIN
+    IMMEDIATE), and commit and rollback end it there, firing the session events a transaction holding
+    no ORM state can have: before_commit (the audit append), after_commit, and after_rollback (pending
+    audit dropped). Core or the ORM joining in take that transaction over (the dialect's begin adopts
+    it, see _sqlite_engine), and from then on this is an ordinary session.
     tests/test_write_session.py fails if a listener for an event this path does not fire is added.
     """
 
@@ -127,15 +131,24 @@ class _ShelfSession(Session):
         self._conn = shelf.take()
         super().__init__(bind=self._conn, expire_on_commit=False, join_transaction_mode="control_fully")
 
-    def _in_core_transaction(self) -> bool:
-        """A transaction is open that only driver-level work has used (the ORM has not begun one)."""
-        return self._transaction is None and self._shelf is not None and self._conn.in_transaction()
+    def _in_driver_transaction(self) -> bool:
+        """A transaction is open that the ORM has not begun (it is the driver's, or Core's over it)."""
+        return self._transaction is None and self._shelf is not None and _in_transaction(self._conn)
+
+    def _end_driver_transaction(self, commit: bool) -> None:
+        conn = self._conn
+        if conn.in_transaction():  # Core statements took the driver's transaction over
+            conn.commit() if commit else conn.rollback()
+        else:
+            driver: Any = conn.connection.dbapi_connection
+            driver.commit() if commit else driver.rollback()
 
     def connection(self, bind_arguments: Any = None, execution_options: Any = None) -> Connection:
         if self._transaction is None and self._shelf is not None and not bind_arguments and not execution_options:
             conn = self._conn
-            if not conn.in_transaction():
-                conn.begin()  # BEGIN IMMEDIATE (the dialect hook)
+            fairy = conn.connection
+            if not fairy.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+                conn.dialect.do_begin(fairy)  # type: ignore[arg-type]
             return conn
         return super().connection(bind_arguments, execution_options)
 
@@ -143,8 +156,7 @@ class _ShelfSession(Session):
         if self._transaction is None and self._shelf is not None:
             self.dispatch.before_commit(self)  # the audit append, which may begin the transaction only now
             if self._transaction is None:
-                if self._conn.in_transaction():
-                    self._conn.commit()
+                self._end_driver_transaction(commit=True)
                 self.dispatch.after_commit(self)
                 return
             # A before_commit listener used the ORM, whose transaction took this one over: the session
@@ -152,16 +164,16 @@ class _ShelfSession(Session):
         super().commit()
 
     def rollback(self) -> None:
-        if self._in_core_transaction():
-            self._conn.rollback()
+        if self._in_driver_transaction():
+            self._end_driver_transaction(commit=False)
             self.dispatch.after_rollback(self)
             return
         super().rollback()
 
     def close(self) -> None:
         try:
-            if self._in_core_transaction():
-                self._conn.rollback()  # as closing a session ends its transaction (no rollback event)
+            if self._in_driver_transaction():
+                self._end_driver_transaction(commit=False)  # as closing ends a transaction (no rollback event)
             if self._transaction is not None or self.identity_map or self._new:
                 super().close()  # expunges the objects, rolls back what the ORM still has open
         finally:
@@ -169,6 +181,14 @@ class _ShelfSession(Session):
             if shelf is not None:
                 self.bind = shelf.engine  # should the session be used again, it takes a pool connection
                 shelf.give_back(self._conn)
+
+
+def _in_transaction(conn: Connection) -> bool:
+    """Whether Core or, below it, the driver has a transaction open on `conn`."""
+    if conn.in_transaction():
+        return True
+    return not conn.closed and not conn.invalidated and bool(
+        conn.connection.dbapi_connection.in_transaction)  # type: ignore[union-attr]
 
 
 class _UnitOfWork:
