@@ -4,7 +4,8 @@ SQLite runs in WAL mode with foreign keys on. Writing sessions there start with 
 because a deferred transaction that read first and writes later fails with SQLITE_BUSY_SNAPSHOT
 when another writer committed in between (the busy timeout cannot help it); reading sessions stay
 deferred so that they never wait for writers. Writing sessions on SQLite keep their connection out of
-the pool between units of work (`_Shelf`): a short audited write costs less than the pool round trip.
+the pool between units of work (`_Shelf`): a short audited write costs less than the pool round trip,
+and until the ORM is used they leave the transaction to the driver (`_ShelfSession`).
 PostgreSQL uses one engine for both, through the pool (pre-pinged).
 """
 
@@ -147,12 +148,13 @@ class _ShelfSession(Session):
         return self._transaction is None and self._shelf is not None and _in_transaction(self._conn)
 
     def _end_driver_transaction(self, commit: bool) -> None:
+        # Core statements may have taken the driver's transaction over: then Core ends it.
         conn = self._conn
-        if conn.in_transaction():  # Core statements took the driver's transaction over
-            conn.commit() if commit else conn.rollback()
+        owner: Any = conn if conn.in_transaction() else conn.connection.dbapi_connection
+        if commit:
+            owner.commit()
         else:
-            driver: Any = conn.connection.dbapi_connection
-            driver.commit() if commit else driver.rollback()
+            owner.rollback()
 
     def connection(self, bind_arguments: Any = None, execution_options: Any = None) -> Connection:
         if self._transaction is None and self._shelf is not None and not bind_arguments and not execution_options:
