@@ -4,12 +4,14 @@ SQLite runs in WAL mode with foreign keys on. Writing sessions there start with 
 because a deferred transaction that read first and writes later fails with SQLITE_BUSY_SNAPSHOT
 when another writer committed in between (the busy timeout cannot help it); reading sessions stay
 deferred so that they never wait for writers. Writing sessions on SQLite keep their connection out of
-the pool between units of work (`_Shelf`): a short audited write costs less than the pool round trip.
+the pool between units of work (`_Shelf`): a short audited write costs less than the pool round trip,
+and until the ORM is used they leave the transaction to the driver (`_ShelfSession`).
 PostgreSQL uses one engine for both, through the pool (pre-pinged).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,6 +50,16 @@ POOL_SIZE = 10  # SQLite connections per engine
 SHELF_SIZE = 4  # SQLite write connections kept out of the pool between units of work
 
 
+def _bind_as_is(value: Any) -> Any:
+    return value
+
+
+# The sqlite3 driver binds a None only after searching for an adapter the slow way (two attribute
+# lookups that each raise and format an AttributeError), about as long as binding five other values;
+# an audit row binds a dozen. A registered adapter is found at once. None still binds as NULL.
+sqlite3.register_adapter(type(None), _bind_as_is)
+
+
 def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=POOL_SIZE)
 
@@ -70,7 +82,11 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         # The dialect's own hook rather than a "begin" event: with no connection events on the engine,
         # SQLAlchemy skips its event dispatch on every begin, execute and commit, which every unit of
         # work pays. Straight to the driver, as the statement machinery costs more than the BEGIN itself.
-        fairy.dbapi_connection.execute(begin)
+        # A transaction the driver already has open (begun by a writing session, see _ShelfSession) is
+        # the one SQLAlchemy now takes over.
+        driver = fairy.dbapi_connection
+        if not driver.in_transaction:
+            driver.execute(begin)
 
     engine.dialect.do_begin = _do_begin  # type: ignore[method-assign,assignment]
     return engine
@@ -97,7 +113,7 @@ class _Shelf:
             return self.engine.connect()
 
     def give_back(self, conn: Connection) -> None:
-        if self._closed or conn.closed or conn.invalidated or conn.in_transaction() or len(self._idle) >= self.keep:
+        if self._closed or conn.closed or conn.invalidated or _in_transaction(conn) or len(self._idle) >= self.keep:
             conn.close()
         else:
             self._idle.append(conn)
@@ -109,21 +125,83 @@ class _Shelf:
 
 
 class _ShelfSession(Session):
-    """A writing session on a shelved connection; closing the session puts the connection back."""
+    """A writing session on a shelved connection; closing the session puts the connection back.
+
+    Driver-level work runs in a transaction that only the driver knows about. Most audited writes use
+    only `db.connection()` (driver SQL, govdata.driversql) and the audit append, and for them the
+    transaction bookkeeping of the ORM (SessionTransaction) and of Core cost more than their SQL did.
+    So until the ORM is used, `connection()` has the driver begin the transaction (the dialect's BEGIN
+    IMMEDIATE), and commit and rollback end it there, firing the session events a transaction holding
+    no ORM state can have: before_commit (the audit append), after_commit, and after_rollback (pending
+    audit dropped). Core or the ORM joining in take that transaction over (the dialect's begin adopts
+    it, see _sqlite_engine), and from then on this is an ordinary session.
+    tests/test_write_session.py fails if a listener for an event this path does not fire is added.
+    """
 
     def __init__(self, shelf: _Shelf) -> None:
         self._shelf: _Shelf | None = shelf
         self._conn = shelf.take()
-        super().__init__(bind=self._conn, expire_on_commit=False)
+        super().__init__(bind=self._conn, expire_on_commit=False, join_transaction_mode="control_fully")
+
+    def _in_driver_transaction(self) -> bool:
+        """A transaction is open that the ORM has not begun (it is the driver's, or Core's over it)."""
+        return self._transaction is None and self._shelf is not None and _in_transaction(self._conn)
+
+    def _end_driver_transaction(self, commit: bool) -> None:
+        # Core statements may have taken the driver's transaction over: then Core ends it.
+        conn = self._conn
+        owner: Any = conn if conn.in_transaction() else conn.connection.dbapi_connection
+        if commit:
+            owner.commit()
+        else:
+            owner.rollback()
+
+    def connection(self, bind_arguments: Any = None, execution_options: Any = None) -> Connection:
+        if self._transaction is None and self._shelf is not None and not bind_arguments and not execution_options:
+            conn = self._conn
+            fairy = conn.connection
+            if not fairy.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+                conn.dialect.do_begin(fairy)  # type: ignore[arg-type]
+            return conn
+        return super().connection(bind_arguments, execution_options)
+
+    def commit(self) -> None:
+        if self._transaction is None and self._shelf is not None:
+            self.dispatch.before_commit(self)  # the audit append, which may begin the transaction only now
+            if self._transaction is None:
+                self._end_driver_transaction(commit=True)
+                self.dispatch.after_commit(self)
+                return
+            # A before_commit listener used the ORM, whose transaction took this one over: the session
+            # finishes it (and calls before_commit again, so listeners there must be idempotent).
+        super().commit()
+
+    def rollback(self) -> None:
+        if self._in_driver_transaction():
+            self._end_driver_transaction(commit=False)
+            self.dispatch.after_rollback(self)
+            return
+        super().rollback()
 
     def close(self) -> None:
         try:
-            super().close()  # rolls back whatever is still open
+            if self._in_driver_transaction():
+                self._end_driver_transaction(commit=False)  # as closing ends a transaction (no rollback event)
+            if self._transaction is not None or self.identity_map or self._new:
+                super().close()  # expunges the objects, rolls back what the ORM still has open
         finally:
             shelf, self._shelf = self._shelf, None
             if shelf is not None:
                 self.bind = shelf.engine  # should the session be used again, it takes a pool connection
                 shelf.give_back(self._conn)
+
+
+def _in_transaction(conn: Connection) -> bool:
+    """Whether Core or, below it, the driver has a transaction open on `conn`."""
+    if conn.in_transaction():
+        return True
+    return not conn.closed and not conn.invalidated and bool(
+        conn.connection.dbapi_connection.in_transaction)  # type: ignore[union-attr]
 
 
 class _UnitOfWork:

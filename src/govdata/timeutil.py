@@ -5,14 +5,19 @@ The display zone is a fact of the platform, not a setting: working days follow C
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+import time as clock
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DISPLAY_TZ = ZoneInfo("Asia/Shanghai")
+_EPOCH = datetime(1970, 1, 1)
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    # From the clock's POSIX time, which is what datetime.now(UTC) reads too: stripping the zone off
+    # that with replace(tzinfo=None) takes four times as long as the rest (its keyword arguments are
+    # parsed by name), and every audited write asks the time twice. datetime.utcnow() is deprecated.
+    return _EPOCH + timedelta(0, 0, clock.time_ns() // 1000)
 
 
 def to_local(moment: datetime | None) -> datetime | None:

@@ -3,6 +3,10 @@ on connections that the database keeps between units of work (SQLite)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
+
 import pytest
 from sqlalchemy import delete, func, insert, select, text
 
@@ -105,6 +109,47 @@ def test_a_session_used_after_close_lets_go_of_its_kept_connection(database):
     session.execute(text("SELECT 1"))
     session.commit()
     session.close()
+
+
+MARKER = """
+import sys
+from govdata.actor import Actor, Method, Role
+from govdata.db import open_database
+from govdata.notifications.service import mark_read
+database = open_database(sys.argv[1])
+actor = Actor(kind="user", id=int(sys.argv[2]), name="steward_gaj", roles=frozenset({Role.STEWARD}),
+              method=Method.WEB)
+for nid in sys.argv[3:]:
+    with database.write() as db:
+        mark_read(db, actor, notification_id=int(nid))
+database.dispose()
+"""
+
+
+def test_concurrent_audited_writes_from_threads_and_a_process_keep_one_chain(database, reader):
+    """Writers in two threads and another process, each transaction on the driver's own (lean) path."""
+    actor, _ = reader
+    with database.write() as db:
+        db.execute(insert(Notification), [{"user_id": actor.id, "kind": "test", "message": str(i), "link": "",
+                                           "created_at": utcnow()} for i in range(90)])
+        ids = list(db.execute(select(Notification.id).where(Notification.read_at.is_(None))
+                              .order_by(Notification.id)).scalars())
+    before = _events(database)
+    parts = [ids[0::3], ids[1::3], ids[2::3]]
+    proc = subprocess.Popen([sys.executable, "-c", MARKER, database.url, str(actor.id), *map(str, parts[2])])
+    threads = [threading.Thread(target=lambda part=part: [mark_read_once(database, actor, n) for n in part])
+               for part in parts[:2]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert proc.wait(timeout=120) == 0
+    with database.engine.connect() as conn:
+        result = chain.verify(conn)
+    assert result.ok and result.checked == _events(database) == before + len(ids)
+    with database.read() as db:
+        assert db.execute(select(func.count()).select_from(Notification)
+                          .where(Notification.read_at.is_(None))).scalar_one() == 0
 
 
 def mark_read_once(database, actor, nid):

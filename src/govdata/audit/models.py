@@ -1,11 +1,22 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govdata.db import Base
+
+
+def only_set(column: str) -> dict[str, Any]:
+    """A partial index without the events that leave `column` empty.
+
+    The trail is searched and fed by these columns only with `=`, which never matches an empty one,
+    and each index entry left out is one page fewer that the commit of an audited write writes.
+    """
+    where = text(f"{column} IS NOT NULL")
+    return {"sqlite_where": where, "postgresql_where": where}
 
 
 class AuditEvent(Base):
@@ -14,10 +25,10 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
     __table_args__ = (
         Index("ix_audit_events_at", "at"),
-        Index("ix_audit_events_unit_at", "unit_id", "at"),
-        Index("ix_audit_events_resource_at", "resource_code", "at"),
+        Index("ix_audit_events_unit_at", "unit_id", "at", **only_set("unit_id")),
+        Index("ix_audit_events_resource_at", "resource_code", "at", **only_set("resource_code")),
         Index("ix_audit_events_action_at", "action", "at"),
-        Index("ix_audit_events_owner_seq", "owner_unit_id", "seq"),
+        Index("ix_audit_events_owner_seq", "owner_unit_id", "seq", **only_set("owner_unit_id")),
     )
 
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
