@@ -172,7 +172,7 @@ def _indexes(database: Database, entry: Any) -> list[tuple[str, list[str]]]:
 @pytest.mark.parametrize("mode", ["load_valid", "all_or_nothing"])
 def test_lookup_indexes_are_there_after_a_large_load_into_an_empty_table(
         database: Database, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
-    """SQLite drops an empty table's lookup indexes for a large load and builds them before committing;
+    """An empty table's lookup indexes are dropped for a large load and built again before committing;
     a load rolled back leaves them as they were."""
     monkeypatch.setattr(ingest, "REBUILD_ROWS", 3)
     fields = [{**f, "is_lookup": True} if f["name"] == "mc" else f for f in FIELDS]

@@ -21,6 +21,8 @@ FIELDS: list[dict[str, Any]] = [
     {"name": "bz", "label": "备注", "data_type": "M"},
 ]
 CELLS = ["a", "张三", "", " ", "x\ny", "x\r\ny", "x\rz", '"q"', "a,b", "1", "是"]
+# Cells a csv writer leaves unquoted: files of these are read in plain parts (split, not parsed).
+PLAIN_CELLS = ["a", "张三", "", " ", "1", "是", "a b", "\\N", "\t"]
 
 
 def _flatten(rows: Any) -> list[tuple[Any, ...]]:
@@ -42,18 +44,23 @@ def csv_files(draw: st.DrawFn) -> bytes:
     header = draw(st.sampled_from([["bh", "mc", "bz"], ["编号", "名称", "备注"], ["bh", "bz", "mc"],
                                    ["bh", "mc", "bz", "_delete"], ["bh", "mc"]]))
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator=draw(st.sampled_from(["\n", "\r\n"])))
+    ending = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    writer = csv.writer(out, lineterminator=ending)
     writer.writerow(header)
+    plain = draw(st.booleans())
     for _ in range(draw(st.integers(0, 40))):
         kind = draw(st.integers(0, 9))
+        cells = st.sampled_from(PLAIN_CELLS if plain and draw(st.integers(0, 9)) else CELLS)
         if kind == 0:
-            out.write("\n")  # a blank line
+            out.write(draw(st.sampled_from(["\n", ending])))  # a blank line
         elif kind == 1:
-            writer.writerow([draw(st.sampled_from(CELLS))])  # short
+            writer.writerow([draw(cells)])  # short
         elif kind == 2:
-            writer.writerow([draw(st.sampled_from(CELLS)) for _ in range(len(header) + 2)])  # long
+            writer.writerow([draw(cells) for _ in range(len(header) + 2)])  # long
         else:
-            writer.writerow([draw(st.sampled_from(CELLS)) for _ in header])
+            writer.writerow([draw(cells) for _ in header])
+    if draw(st.booleans()):  # the last line without its line end
+        return out.getvalue().removesuffix(ending).encode()
     return out.getvalue().encode()
 
 

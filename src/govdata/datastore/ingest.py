@@ -37,7 +37,7 @@ from govdata.timeutil import utcnow
 
 CHUNK_ROWS = 1_000  # rows per block from mappings (push, return flow); files: see readers.BLOCK_ROWS
 COPY_ROWS = 20_000  # PostgreSQL: blocks for an empty table gathered into one COPY and one savepoint
-REBUILD_ROWS = 20_000  # SQLite: a load into an empty table this large drops its lookup indexes, builds them after
+REBUILD_ROWS = 20_000  # a load into an empty table this large drops its lookup indexes, builds them after
 KEEP_PROBLEMS = 1000  # problems kept in the result (all are stored with the batch)
 Progress = Callable[[int], None]
 
@@ -92,7 +92,7 @@ class _Loader:
         self.gathered_rows = 0
         self.pending: list[CheckedChunk] = []  # blocks begun together (one savepoint), not finished yet
         self.new_rows = 0  # rows that went into the empty table so far
-        self.rebuild: list[str] | None = None  # SQLite: lookup indexes dropped for this load, made again at the end
+        self.rebuild: list[str] | None = None  # lookup indexes dropped for this load, made again at the end
 
     def start(self) -> None:
         """Take the entry's load lock, then the batch's time, and see whether the table is empty."""
@@ -140,9 +140,9 @@ class _Loader:
                 for problem in checked.problems:
                     self.reject(problem)
             return
-        if self.writer.sqlite and self.rebuild is None and self.new_rows + rows >= REBUILD_ROWS:
+        if self.rebuild is None and self.new_rows + rows >= REBUILD_ROWS:
             # A large load into an empty table: B-tree inserts in random order into each lookup index
-            # cost more than building the index once from the finished table.
+            # cost more than building the index once from the finished table (a sort).
             self.rebuild = self.writer.drop_lookup_indexes()
         self.writer.begin_new(group, self.now)
         self.pending = group

@@ -262,13 +262,22 @@ class TableWriter:
             stack.__exit__(type(failure), failure, None)
 
     def drop_lookup_indexes(self) -> list[str]:
-        """SQLite: drop the table's own indexes (not its key) inside the load; their SQL, to make them again.
+        """Drop the table's own indexes (not its key) inside the load; their SQL, to make them again.
 
-        Inside the batch's transaction: a rollback brings them back, readers keep seeing them (WAL)."""
+        Inside the batch's transaction: a rollback or a killed process brings them back. SQLite readers
+        keep seeing the table as it was (WAL); on PostgreSQL the drop locks the table until the batch
+        commits, so readers of the (empty) table wait for the first load instead of seeing nothing."""
+        table = self.table.strip('"')
         cur = self.dbapi.cursor()
         try:
-            cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                        "AND sql IS NOT NULL", (self.table.strip('"'),))
+            if self.sqlite:
+                cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                            "AND sql IS NOT NULL", (table,))
+            else:  # indexes that back no constraint (the key's, a unique one) are the lookup indexes
+                cur.execute("SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass "
+                            "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+                            (self.table,))
             found = cur.fetchall()
             for name, _sql in found:
                 cur.execute(f"DROP INDEX {q(name)}")
