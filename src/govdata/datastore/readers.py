@@ -166,8 +166,8 @@ def _csv_block(header: Header, parts: CsvParts, encoding: str, size: int) -> Blo
         if part.columns is not None and header.identity:  # the usual part: one line per row, columns as read
             read += len(part.columns[0])
             lines.extend(range(part.start + 1, part.end + 1))
-            for column, values in zip(columns, part.columns, strict=True):
-                column.extend(values)
+            for column, cells in zip(columns, part.columns, strict=True):
+                column.extend(cells)
             continue
         part_rows = part.rows if part.rows is not None else [list(r) for r in zip(*part.columns or [], strict=True)]
         read += len(part_rows)
