@@ -156,9 +156,14 @@ class TableWriter:
         try:
             for start in range(0, len(keys), KEY_CHUNK):
                 part = keys[start:start + KEY_CHUNK]
-                if len(self.keys) == 1:
+                if len(self.keys) == 1 and not self.sqlite:
+                    # One array parameter: psycopg would parse a statement of thousands of placeholders anew
+                    # each time (it caches only short ones), which cost more than the query itself.
+                    where = f"{q(self.keys[0])} = ANY(%s)"
+                    params: list[Any] = [[k[0] for k in part]]
+                elif len(self.keys) == 1:
                     where = f"{q(self.keys[0])} IN ({', '.join([self.mark] * len(part))})"
-                    params: list[Any] = [k[0] for k in part]
+                    params = [k[0] for k in part]
                 else:
                     one = "(" + ", ".join([self.mark] * len(self.keys)) + ")"
                     cols = ", ".join(q(k) for k in self.keys)
