@@ -99,13 +99,14 @@ class _Loader:
         self.writer.lock(self.entry.id)
         self.now = utcnow()
         self.fresh = self.writer.is_empty()
+        self.writer.stamping = self.fresh and not self.writer.sqlite
 
     def prepare(self, block: Block) -> CheckedChunk:
         """Check a block and, when it will go into the empty table whole, make its COPY text (while its
         values are still in the CPU's cache)."""
         checked = self.checker.check(block)
         if self.fresh and checked.deletes is None and checked.lines and not self.writer.sqlite:
-            checked.payload = self.writer.copy_payload(checked.columns, self.now)
+            checked.payload = self.writer.copy_payload(checked.columns, self.now, stamped=self.writer.stamping)
         return checked
 
     def reject(self, problem: Problem) -> None:
@@ -170,10 +171,12 @@ class _Loader:
         self.settle()
 
     def finish(self) -> None:
-        """Before the batch commits: lookup indexes dropped for the load are made again."""
+        """Before the batch commits: lookup indexes dropped for the load are made again, and the
+        bookkeeping defaults set for it taken away."""
         if self.rebuild:
             self.writer.restore_indexes(self.rebuild)
         self.rebuild = None
+        self.writer.unstamp()
 
     def abandon(self) -> None:
         """The load failed: stop what is in flight (the caller rolls the batch's savepoint back)."""

@@ -108,6 +108,8 @@ class TableWriter:
         self.batch_id = batch_id
         self.changed_by = changed_by[:128]
         self._open: ExitStack | None = None  # a COPY begun by begin_new, still running
+        self.stamping = False  # PostgreSQL, empty table: begin_new leaves the bookkeeping to column defaults
+        self.stamped = False  # those defaults are set
         self._begun_ok = True
         self._sql = self._statements()
 
@@ -203,17 +205,41 @@ class TableWriter:
         self._many(f'INSERT INTO {self.table} ({cols}, "_batch", "_updated_at", "_deleted") '
                    f"VALUES ({marks}, {tail})", rows)
 
-    def copy_payload(self, columns: list[list[Any]], now: datetime) -> bytes:
-        """New rows as COPY text: each column made text as a whole, the lines joined in C."""
-        end = f"\t{int(self.batch_id)}\t{now.isoformat(sep=' ')}\tf\n"  # _batch, _updated_at, _deleted
+    def copy_payload(self, columns: list[list[Any]], now: datetime, *, stamped: bool = False) -> bytes:
+        """New rows as COPY text: each column made text as a whole, the lines joined in C.
+
+        `stamped`: the bookkeeping columns are left to the defaults `stamp_by_default` set."""
+        end = "\n" if stamped else f"\t{int(self.batch_id)}\t{now.isoformat(sep=' ')}\tf\n"
         text = [cells(values) for cells, values in zip(self.cells, columns, strict=True)]
         return (end.join(map("\t".join, zip(*text, strict=True))) + end).encode()
 
-    def _copy(self, columns: list[list[Any]], now: datetime) -> None:
+    def _copy_sql(self, *, stamped: bool) -> str:
         cols = ", ".join(q(n) for n in self.names)
-        with self.dbapi.cursor() as cur, cur.copy(
-                f'COPY {self.table} ({cols}, "_batch", "_updated_at", "_deleted") FROM STDIN') as copy:
+        return f"COPY {self.table} ({cols}) FROM STDIN" if stamped else \
+            f'COPY {self.table} ({cols}, "_batch", "_updated_at", "_deleted") FROM STDIN'
+
+    def _copy(self, columns: list[list[Any]], now: datetime) -> None:
+        with self.dbapi.cursor() as cur, cur.copy(self._copy_sql(stamped=False)) as copy:
             copy.write(self.copy_payload(columns, now))
+
+    def stamp_by_default(self, now: datetime) -> None:
+        """PostgreSQL: until `unstamp`, new rows get this batch's bookkeeping values from column defaults.
+
+        The server then reads no time stamp per row (parsing them was an eighth of a COPY's work). For
+        the load into an empty table only, whose lookup indexes are dropped too: the table is locked for
+        the batch either way. Inside the batch's transaction: a rollback or a killed process undoes it."""
+        sets = (f'ALTER COLUMN "_batch" SET DEFAULT {int(self.batch_id)}, '
+                f"ALTER COLUMN \"_updated_at\" SET DEFAULT '{now.isoformat(sep=' ')}', "
+                'ALTER COLUMN "_deleted" SET DEFAULT false')
+        self._exec(f"ALTER TABLE {self.table} {sets}")
+        self.stamped = True
+
+    def unstamp(self) -> None:
+        """The bookkeeping columns without defaults again, as the table was made."""
+        if self.stamped:
+            self._exec(f'ALTER TABLE {self.table} ALTER COLUMN "_batch" DROP DEFAULT, '
+                       'ALTER COLUMN "_updated_at" DROP DEFAULT, ALTER COLUMN "_deleted" DROP DEFAULT')
+        self.stamped = False
 
     def begin_new(self, chunks: Sequence[CheckedChunk], now: datetime) -> None:
         """Start inserting rows believed new (the table was empty when the batch began) under a savepoint.
@@ -221,6 +247,8 @@ class TableWriter:
         On PostgreSQL one COPY takes every chunk and is left open, so the server works on it while the
         caller reads and checks the next blocks; `end_new` finishes it. SQLite inserts at once.
         """
+        if self.stamping and not self.stamped:  # before the chunk's savepoint: kept if the chunk is redone
+            self.stamp_by_default(now)
         self._exec("SAVEPOINT govdata_chunk")
         self._begun_ok = True
         if self.sqlite:
@@ -229,17 +257,17 @@ class TableWriter:
             except sqlite3.IntegrityError:
                 self._begun_ok = False
             return
-        cols = ", ".join(q(n) for n in self.names)
         stack = ExitStack()
         try:
             cur = stack.enter_context(self.dbapi.cursor())
             # flush_threshold=0: every part is handed to the kernel before write() returns, so the
             # server has the whole COPY to work on while we are busy with the next blocks.
-            copy = stack.enter_context(cur.copy(f'COPY {self.table} ({cols}, "_batch", "_updated_at", "_deleted") '
-                                                "FROM STDIN", writer=LibpqWriter(cur, flush_threshold=0)))
+            copy = stack.enter_context(cur.copy(self._copy_sql(stamped=self.stamping),
+                                                writer=LibpqWriter(cur, flush_threshold=0)))
             for chunk in chunks:
                 if chunk.lines:
-                    copy.write(chunk.payload if chunk.payload is not None else self.copy_payload(chunk.columns, now))
+                    copy.write(chunk.payload if chunk.payload is not None
+                               else self.copy_payload(chunk.columns, now, stamped=self.stamping))
         except BaseException:
             stack.close()
             raise
