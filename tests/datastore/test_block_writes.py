@@ -247,3 +247,12 @@ def test_a_file_and_pushed_objects_store_the_same_values(database: Database, tmp
         batch = db.get(IngestBatch, stamps[0][0])
     assert len(stamps) == 1 and batch is not None and batch.entry_id == from_file.id
     assert _bookkeeping_defaults(database, from_file) == [None, None, None]  # those used for the load are gone
+
+
+def test_stored_rows_are_found_by_awkward_keys(database: Database) -> None:
+    """Keys written into one array parameter (PostgreSQL) or placeholders find their stored rows."""
+    entry = make_entry(database, fields=FIELDS)
+    keys = ["a b", "x,y", "{z}", "NULL", "q\"", "back\\", "张三", "末尾 "]
+    first = _load(database, entry, _blocks([_row(k) for k in keys]))
+    again = _load(database, entry, _blocks([_row(k) for k in keys[:-1]] + [_row(keys[-1], "改")]))
+    assert (first.inserted, again.inserted, again.unchanged, again.updated) == (8, 0, 7, 1)

@@ -95,6 +95,9 @@ class CheckedChunk:
         rows = self.rows()
         deletes = self.deletes or [False] * len(rows)
         key_pos = self.key_pos
+        if len(key_pos) == 1:  # the usual single key: read from its column, no tuple made per row twice
+            return {(key,): (line, values, is_delete) for key, line, values, is_delete
+                    in zip(self.columns[key_pos[0]], self.lines, rows, deletes, strict=True)}
         return {tuple(values[i] for i in key_pos): (line, values, is_delete)
                 for line, values, is_delete in zip(self.lines, rows, deletes, strict=True)}
 
@@ -372,6 +375,10 @@ def prepare_ndjson(entry: CatalogEntry, lines: Iterable[bytes]) -> Iterator[Prep
 
 
 def chunked(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    if isinstance(rows, list):  # a parsed JSON array: slices, not an append per row
+        for start in range(0, len(rows), size):
+            yield rows[start:start + size]
+        return
     chunk: list[Any] = []
     for row in rows:
         chunk.append(row)

@@ -78,6 +78,18 @@ COPY_CELLS: dict[str, Cells] = {
 }
 
 
+def key_array(keys: list[Any]) -> Any:
+    """Keys as one PostgreSQL array parameter. Text keys with no quote or backslash (nearly all) are
+    written as the array's text at once: psycopg's list dumper takes about 8 µs per element."""
+    try:
+        probe = "".join(keys)
+    except TypeError:  # not all text: psycopg dumps the list by its types
+        return keys
+    if not keys or '"' in probe or "\\" in probe or "\x00" in probe:
+        return keys
+    return '{"' + '","'.join(keys) + '"}'  # a str goes untyped: read as an array of the key's type
+
+
 def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -162,7 +174,7 @@ class TableWriter:
                     # One array parameter: psycopg would parse a statement of thousands of placeholders anew
                     # each time (it caches only short ones), which cost more than the query itself.
                     where = f"{q(self.keys[0])} = ANY(%s)"
-                    params: list[Any] = [[k[0] for k in part]]
+                    params: list[Any] = [key_array([k[0] for k in part])]
                 elif len(self.keys) == 1:
                     where = f"{q(self.keys[0])} IN ({', '.join([self.mark] * len(part))})"
                     params = [k[0] for k in part]
