@@ -2,8 +2,9 @@
 
 Files are read from disk in a stream; nothing holds the whole file. Headers may be field names or
 their Chinese labels; an unknown column stops the file with its name. The loader takes a CSV file in
-blocks of columns (`read_file_blocks`): rows in field order, one line each, go into the columns as
-the csv module made them; other rows are arranged one by one. A block holds at most BLOCK_ROWS rows
+blocks of columns (`read_file_blocks`), its text read in parts (`csvparts`): rows in field order, one
+line each, go into the columns as split or parsed; other rows are arranged one by one. `read_csv`, the
+csv module row by row, is the reference the blocks agree with. A block holds at most BLOCK_ROWS rows
 and about BLOCK_CHARS characters, so memory stays bounded however long the file or wide its rows.
 XLSX files are checked before openpyxl opens them: a zip whose members expand too much (a zip bomb)
 or a sheet with formulas is refused, since formulas carry no values and a bomb would exhaust memory
