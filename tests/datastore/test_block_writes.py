@@ -3,6 +3,7 @@ values that need escaping, and failures while a block is still being written."""
 
 from __future__ import annotations
 
+import csv
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -169,10 +170,16 @@ def _indexes(database: Database, entry: Any) -> list[tuple[str, list[str]]]:
     return sorted((i["name"], list(i["column_names"])) for i in found)
 
 
+def _bookkeeping_defaults(database: Database, entry: Any) -> list[Any]:
+    with database.read() as db:
+        columns = {c["name"]: c for c in inspect(db.connection()).get_columns(f"res_{entry.id}")}
+    return [columns[n]["default"] for n in ("_batch", "_updated_at", "_deleted")]
+
+
 @pytest.mark.parametrize("mode", ["load_valid", "all_or_nothing"])
 def test_lookup_indexes_are_there_after_a_large_load_into_an_empty_table(
         database: Database, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
-    """SQLite drops an empty table's lookup indexes for a large load and builds them before committing;
+    """An empty table's lookup indexes are dropped for a large load and built again before committing;
     a load rolled back leaves them as they were."""
     monkeypatch.setattr(ingest, "REBUILD_ROWS", 3)
     fields = [{**f, "is_lookup": True} if f["name"] == "mc" else f for f in FIELDS]
@@ -184,6 +191,7 @@ def test_lookup_indexes_are_there_after_a_large_load_into_an_empty_table(
     rows = [_row(f"K{i}", f"名{i % 3}") for i in range(9)]
     result = _load(database, entry, _blocks(rows[:2], rows[2:5], rows[5:] + [_row("K1", "重复")]), mode)
     assert _indexes(database, entry) == before
+    assert _bookkeeping_defaults(database, entry) == [None, None, None]
     if mode == "load_valid":
         assert (result.status, result.inserted) == ("partial", 9)
         with database.read() as db:
@@ -192,3 +200,59 @@ def test_lookup_indexes_are_there_after_a_large_load_into_an_empty_table(
         assert sorted(r["bh"] for r in found) == ["K1", "K4", "K7"]
     else:
         assert result.status == "rejected" and _count(database, entry) == 0
+
+
+AWKWARD = ["back\\slash", "\\N", "\\.", "tab\there", "末尾\\", "　全角空格", "😀 astral", "", "  padded  ",
+           "逗号,在内", "引号\"在内", "two\nlines", "cr\rlf\r\n"]
+
+
+def _table_rows(database: Database, entry: Any) -> list[tuple[Any, ...]]:
+    with database.read() as db:
+        names = ", ".join(f.name for f in service.get_entry(db, entry_id=entry.id).fields)
+        return [tuple(r) for r in db.execute(text(f"SELECT {names}, _deleted FROM res_{entry.id} ORDER BY bh"))]
+
+
+def test_a_file_and_pushed_objects_store_the_same_values(database: Database, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Awkward values read from a CSV file (plain parts split, quoted ones parsed) and the same values
+    pushed as objects end up identical in the table, with the bookkeeping every load writes."""
+    monkeypatch.setattr(ingest, "COPY_ROWS", 4)
+    monkeypatch.setattr(ingest, "REBUILD_ROWS", 4)
+    rows = []
+    for i, note in enumerate(AWKWARD * 2):
+        quoted = any(c in note for c in ',"\r\n')
+        rows.append([f"K{i:02d}", note.replace(",", "").replace('"', "").replace("\r", "").replace("\n", ""),
+                     note, "2024-02-29" if i % 2 else "", "2024-05-01 08:30:00", "12.5" if i % 3 else "-0.00",
+                     str(i - 5), "0.1", "是" if i % 2 else ""] if not quoted or i % 2 else
+                    [f"K{i:02d}", "甲", note, "", "", "", "", "", "否"])
+    path = tmp_path / "awkward.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(NAMES)
+        writer.writerows(rows)
+    from_file, pushed = make_entry(database, fields=FIELDS), make_entry(database, fields=FIELDS)
+    with database.write() as db:
+        result = service.load_file(db, platform_actor(), entry=service.get_entry(db, entry_id=from_file.id),
+                                   path=path, source="cli")
+    assert (result.status, result.inserted) == ("loaded", len(rows))
+    with database.write() as db:
+        result = service.load_rows(db, platform_actor(), entry=service.get_entry(db, entry_id=pushed.id),
+                                   rows=[dict(zip(NAMES, r, strict=True)) for r in rows], source="cli")
+    assert (result.status, result.inserted) == ("loaded", len(rows))
+    stored = _table_rows(database, from_file)
+    assert stored == _table_rows(database, pushed)
+    assert [r[2] for r in stored] == [(r[2].strip() or None) for r in rows]
+    with database.read() as db:
+        stamps = db.execute(text(f"SELECT DISTINCT _batch, _updated_at FROM res_{from_file.id}")).all()
+        batch = db.get(IngestBatch, stamps[0][0])
+    assert len(stamps) == 1 and batch is not None and batch.entry_id == from_file.id
+    assert _bookkeeping_defaults(database, from_file) == [None, None, None]  # those used for the load are gone
+
+
+def test_stored_rows_are_found_by_awkward_keys(database: Database) -> None:
+    """Keys written into one array parameter (PostgreSQL) or placeholders find their stored rows."""
+    entry = make_entry(database, fields=FIELDS)
+    keys = ["a b", "x,y", "{z}", "NULL", "q\"", "back\\", "张三", "末尾 "]
+    first = _load(database, entry, _blocks([_row(k) for k in keys]))
+    again = _load(database, entry, _blocks([_row(k) for k in keys[:-1]] + [_row(keys[-1], "改")]))
+    assert (first.inserted, again.inserted, again.unchanged, again.updated) == (8, 0, 7, 1)

@@ -24,8 +24,9 @@ from fastapi.responses import JSONResponse, Response
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore import owner, service
-from govdata.datastore.checking import Prepared, prepare_mappings, prepare_ndjson
+from govdata.datastore.checking import Block, blocks, mapping_blocks, prepare_ndjson
 from govdata.datastore.export import rejects_response
+from govdata.datastore.ingest import CHUNK_ROWS
 from govdata.datastore.models import LoadMode
 from govdata.datastore.schemas import BatchRead, BatchResultRead, HistoryRead, RecordsRead
 from govdata.errors import BadRequest, PayloadTooLarge
@@ -60,12 +61,12 @@ def _array(spool: Any) -> Any:
         raise BadRequest(f"请求体不是合法的 JSON：{exc}", field="body") from exc
     if not isinstance(rows, list):
         raise BadRequest("请求体应为 JSON 数组（或使用 application/x-ndjson 每行一个对象）", field="body")
-    return lambda entry: prepare_mappings(entry, rows)
+    return lambda entry: mapping_blocks(entry, rows, CHUNK_ROWS)
 
 
 def _lines(spool: Any) -> Any:
-    def prepare(entry: CatalogEntry) -> Iterator[Prepared]:
-        return prepare_ndjson(entry, iter(spool.readline, b""))
+    def prepare(entry: CatalogEntry) -> Iterator[Block]:
+        return blocks(prepare_ndjson(entry, iter(spool.readline, b"")), CHUNK_ROWS, len(entry.fields))
 
     return prepare
 

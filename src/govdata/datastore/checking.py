@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -94,6 +95,9 @@ class CheckedChunk:
         rows = self.rows()
         deletes = self.deletes or [False] * len(rows)
         key_pos = self.key_pos
+        if len(key_pos) == 1:  # the usual single key: read from its column, no tuple made per row twice
+            return {(key,): (line, values, is_delete) for key, line, values, is_delete
+                    in zip(self.columns[key_pos[0]], self.lines, rows, deletes, strict=True)}
         return {tuple(values[i] for i in key_pos): (line, values, is_delete)
                 for line, values, is_delete in zip(self.lines, rows, deletes, strict=True)}
 
@@ -324,10 +328,29 @@ def prepare_mappings(entry: CatalogEntry, rows: Iterable[Any], *, first_line: in
         yield prepare_one(names, known, line, row)
 
 
+def mapping_blocks(entry: CatalogEntry, rows: Iterable[Any], size: int) -> Iterator[Block]:
+    """Mappings in blocks of `size`, as `blocks(prepare_mappings(...))` cuts them.
+
+    A chunk of plain dicts holding only field names (the usual pushed batch) goes straight into columns,
+    one C-level pass per field; any other chunk is prepared row by row."""
+    names = [f.name for f in entry.fields]
+    fields = set(names)
+    known = fields | {DELETE_FLAG}
+    line = 1
+    for chunk in chunked(rows, size):
+        lines = range(line, line + len(chunk))
+        if all(type(row) is dict for row in chunk) and fields.issuperset(set().union(*chunk)):
+            yield Block([list(map(dict.get, chunk, repeat(name))) for name in names], lines)
+        else:
+            yield to_block([prepare_one(names, known, n, row) for n, row in zip(lines, chunk, strict=True)],
+                           len(names))
+        line += len(chunk)
+
+
 def prepare_one(names: list[str], known: set[str], line: int, row: Any) -> Prepared:
     if not isinstance(row, Mapping):
         return line, [None] * len(names), False, ("", "每条记录应为 JSON 对象")
-    values = [row.get(n) for n in names]
+    values = list(map(row.get, names))
     is_delete = row.get(DELETE_FLAG) in TRUTHY
     if len(row) > len(names) or not known.issuperset(row.keys()):
         unknown = sorted(str(k) for k in row if k not in known)
@@ -352,6 +375,10 @@ def prepare_ndjson(entry: CatalogEntry, lines: Iterable[bytes]) -> Iterator[Prep
 
 
 def chunked(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    if isinstance(rows, list):  # a parsed JSON array: slices, not an append per row
+        for start in range(0, len(rows), size):
+            yield rows[start:start + size]
+        return
     chunk: list[Any] = []
     for row in rows:
         chunk.append(row)

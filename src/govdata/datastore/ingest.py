@@ -37,7 +37,7 @@ from govdata.timeutil import utcnow
 
 CHUNK_ROWS = 1_000  # rows per block from mappings (push, return flow); files: see readers.BLOCK_ROWS
 COPY_ROWS = 20_000  # PostgreSQL: blocks for an empty table gathered into one COPY and one savepoint
-REBUILD_ROWS = 20_000  # SQLite: a load into an empty table this large drops its lookup indexes, builds them after
+REBUILD_ROWS = 20_000  # a load into an empty table this large drops its lookup indexes, builds them after
 KEEP_PROBLEMS = 1000  # problems kept in the result (all are stored with the batch)
 Progress = Callable[[int], None]
 
@@ -92,20 +92,21 @@ class _Loader:
         self.gathered_rows = 0
         self.pending: list[CheckedChunk] = []  # blocks begun together (one savepoint), not finished yet
         self.new_rows = 0  # rows that went into the empty table so far
-        self.rebuild: list[str] | None = None  # SQLite: lookup indexes dropped for this load, made again at the end
+        self.rebuild: list[str] | None = None  # lookup indexes dropped for this load, made again at the end
 
     def start(self) -> None:
         """Take the entry's load lock, then the batch's time, and see whether the table is empty."""
         self.writer.lock(self.entry.id)
         self.now = utcnow()
         self.fresh = self.writer.is_empty()
+        self.writer.stamping = self.fresh and not self.writer.sqlite
 
     def prepare(self, block: Block) -> CheckedChunk:
         """Check a block and, when it will go into the empty table whole, make its COPY text (while its
         values are still in the CPU's cache)."""
         checked = self.checker.check(block)
         if self.fresh and checked.deletes is None and checked.lines and not self.writer.sqlite:
-            checked.payload = self.writer.copy_payload(checked.columns, self.now)
+            checked.payload = self.writer.copy_payload(checked.columns, self.now, stamped=self.writer.stamping)
         return checked
 
     def reject(self, problem: Problem) -> None:
@@ -140,9 +141,9 @@ class _Loader:
                 for problem in checked.problems:
                     self.reject(problem)
             return
-        if self.writer.sqlite and self.rebuild is None and self.new_rows + rows >= REBUILD_ROWS:
+        if self.rebuild is None and self.new_rows + rows >= REBUILD_ROWS:
             # A large load into an empty table: B-tree inserts in random order into each lookup index
-            # cost more than building the index once from the finished table.
+            # cost more than building the index once from the finished table (a sort).
             self.rebuild = self.writer.drop_lookup_indexes()
         self.writer.begin_new(group, self.now)
         self.pending = group
@@ -170,10 +171,12 @@ class _Loader:
         self.settle()
 
     def finish(self) -> None:
-        """Before the batch commits: lookup indexes dropped for the load are made again."""
+        """Before the batch commits: lookup indexes dropped for the load are made again, and the
+        bookkeeping defaults set for it taken away."""
         if self.rebuild:
             self.writer.restore_indexes(self.rebuild)
         self.rebuild = None
+        self.writer.unstamp()
 
     def abandon(self) -> None:
         """The load failed: stop what is in flight (the caller rolls the batch's savepoint back)."""

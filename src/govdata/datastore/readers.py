@@ -2,8 +2,9 @@
 
 Files are read from disk in a stream; nothing holds the whole file. Headers may be field names or
 their Chinese labels; an unknown column stops the file with its name. The loader takes a CSV file in
-blocks of columns (`read_file_blocks`): rows in field order, one line each, go into the columns as
-the csv module made them; other rows are arranged one by one. A block holds at most BLOCK_ROWS rows
+blocks of columns (`read_file_blocks`), its text read in parts (`csvparts`): rows in field order, one
+line each, go into the columns as split or parsed; other rows are arranged one by one. `read_csv`, the
+csv module row by row, is the reference the blocks agree with. A block holds at most BLOCK_ROWS rows
 and about BLOCK_CHARS characters, so memory stays bounded however long the file or wide its rows.
 XLSX files are checked before openpyxl opens them: a zip whose members expand too much (a zip bomb)
 or a sheet with formulas is refused, since formulas carry no values and a bomb would exhaust memory
@@ -18,12 +19,12 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.checking import DELETE_FLAG, TRUTHY, Block, Prepared, blocks
+from govdata.datastore.csvparts import CsvParts, Part
 from govdata.errors import RuleViolation
 
 SNIFF_BYTES = 64 * 1024
@@ -136,10 +137,11 @@ def read_csv_blocks(entry: CatalogEntry, stream: BinaryIO) -> Iterator[Block]:
 
 
 def _csv_blocks(header: Header, reader: Any, text: io.TextIOWrapper, encoding: str) -> Iterator[Block]:
+    parts = CsvParts(text, len(header.columns), reader.line_num)
     size = FIRST_BLOCK_ROWS
     try:
         while True:
-            block = _csv_block(header, reader, encoding, size)
+            block = _csv_block(header, parts, encoding, size)
             if block is None:
                 return
             if block.size:
@@ -149,8 +151,8 @@ def _csv_blocks(header: Header, reader: Any, text: io.TextIOWrapper, encoding: s
         text.close()
 
 
-def _csv_block(header: Header, reader: Any, encoding: str, size: int) -> Block | None:
-    """Up to `size` rows as columns, read a few hundred at a time (so no list per row outlives its part)."""
+def _csv_block(header: Header, parts: CsvParts, encoding: str, size: int) -> Block | None:
+    """Up to `size` rows as columns, read a part at a time (plain parts come as columns already)."""
     width = len(header.positions)
     columns: list[list[Any]] = [[] for _ in range(width)]
     lines: list[int] = []
@@ -159,20 +161,25 @@ def _csv_block(header: Header, reader: Any, encoding: str, size: int) -> Block |
     text = True
     read = 0
     while read < size:
-        start = reader.line_num
-        part = _read_part(reader, encoding, min(PART_ROWS, size - read))
-        if not part:
+        part = _read_part(parts, encoding, min(PART_ROWS, size - read))
+        if part is None:
             break
-        read += len(part)
-        end = reader.line_num
+        if part.columns is not None and header.identity:  # the usual part: one line per row, columns as read
+            read += len(part.columns[0])
+            lines.extend(range(part.start + 1, part.end + 1))
+            for column, cells in zip(columns, part.columns, strict=True):
+                column.extend(cells)
+            continue
+        part_rows = part.rows if part.rows is not None else [list(r) for r in zip(*part.columns or [], strict=True)]
+        read += len(part_rows)
         rows: list[Any]
-        if header.identity and end - start == len(part) and set(map(len, part)) == {width}:
-            lines.extend(range(start + 1, end + 1))  # the usual part: one line per row, columns as read
-            rows = part
+        if header.identity and part.end - part.start == len(part_rows) and set(map(len, part_rows)) == {width}:
+            lines.extend(range(part.start + 1, part.end + 1))  # one line per row, columns as read
+            rows = part_rows
         else:
             base = len(lines)
             rows = []
-            for i, (line, values, is_delete, problem) in enumerate(_arranged(header, part, start)):
+            for i, (line, values, is_delete, problem) in enumerate(_arranged(header, part_rows, part.start)):
                 lines.append(line)
                 rows.append(values)
                 if is_delete:
@@ -193,14 +200,14 @@ def _csv_block(header: Header, reader: Any, encoding: str, size: int) -> Block |
     return Block(columns, lines, deletes=deletes, problems=problems or None, text=text)
 
 
-def _read_part(reader: Any, encoding: str, rows: int) -> list[list[str]]:
+def _read_part(parts: CsvParts, encoding: str, rows: int) -> Part | None:
     try:
-        return list(islice(reader, rows))
+        return parts.read(rows)
     except UnicodeDecodeError as exc:
-        raise FileProblem(f"第 {reader.line_num + 1} 行附近：文件编码错误（按 {encoding} 无法解码），"
+        raise FileProblem(f"第 {parts.line_num + 1} 行附近：文件编码错误（按 {encoding} 无法解码），"
                           "文件可能已截断或混有其他编码", field="file") from exc
     except csv.Error as exc:
-        raise FileProblem(f"第 {reader.line_num} 行：CSV 格式错误（{exc}），文件可能已截断", field="file") from exc
+        raise FileProblem(f"第 {parts.line_num} 行：CSV 格式错误（{exc}），文件可能已截断", field="file") from exc
 
 
 def _block_rows(block: Block) -> int:

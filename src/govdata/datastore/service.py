@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus
-from govdata.datastore.checking import Block, Prepared, Problem, blocks, prepare_mappings
+from govdata.datastore.checking import Block, Prepared, Problem, blocks, mapping_blocks
 from govdata.datastore.ingest import CHUNK_ROWS, BatchResult, Progress, run_load
 from govdata.datastore.models import BatchSource, BatchStatus, IngestBatch, IngestReject, LoadMode
 from govdata.datastore.readers import read_file_blocks
@@ -62,8 +62,8 @@ def load_rows(db: Session, actor: Actor, *, entry: CatalogEntry, rows: Iterable[
               source: BatchSource | str, mode: LoadMode | str = LoadMode.ALL_OR_NOTHING, dry_run: bool = False,
               file_name: str = "", progress: Progress | None = None) -> BatchResult:
     """Load mappings (field name → value; `_delete: true` deletes by key) as one batch."""
-    return load_prepared(db, actor, entry=entry, rows=prepare_mappings(entry, rows), source=source, mode=mode,
-                         dry_run=dry_run, file_name=file_name, progress=progress)
+    return load_blocks(db, actor, entry=entry, blocks=mapping_blocks(entry, rows, CHUNK_ROWS), source=source,
+                       mode=mode, dry_run=dry_run, file_name=file_name, progress=progress)
 
 
 def load_prepared(db: Session, actor: Actor, *, entry: CatalogEntry, rows: Iterable[Prepared],
@@ -131,7 +131,7 @@ def find_replay(db: Session, *, entry: CatalogEntry, idempotency_key: str, body_
     return result
 
 
-def push_records(db: Session, actor: Actor, *, code: str, prepare: Callable[[CatalogEntry], Iterable[Prepared]],
+def push_records(db: Session, actor: Actor, *, code: str, prepare: Callable[[CatalogEntry], Iterable[Block]],
                  mode: LoadMode | str, idempotency_key: str | None, body_hash: str) -> BatchResult:
     """Realtime push by a unit's system; a retried Idempotency-Key gets the first result, applied once."""
     entry = get_entry_by_code(db, code=code)
@@ -142,8 +142,8 @@ def push_records(db: Session, actor: Actor, *, code: str, prepare: Callable[[Cat
             return replay
     try:
         with db.begin_nested():
-            return load_prepared(db, actor, entry=entry, rows=prepare(entry), source=BatchSource.PUSH, mode=mode,
-                                 idempotency_key=idempotency_key, body_hash=body_hash)
+            return load_blocks(db, actor, entry=entry, blocks=prepare(entry), source=BatchSource.PUSH, mode=mode,
+                               idempotency_key=idempotency_key, body_hash=body_hash)
     except IntegrityError as exc:  # the same key applied concurrently by a retry
         raise Conflict("该 Idempotency-Key 的批次正在处理或已处理，请稍后重试", field="Idempotency-Key") from exc
 
