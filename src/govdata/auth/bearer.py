@@ -3,7 +3,6 @@
 A token is re-checked on every call, so a revoked credential, a lapsed 等保 assessment, a deactivated
 person or a changed role takes effect on the very next call. The reads are Core statements run on the
 driver cursor (`driversql`): the ORM's object loading costs more than the API call's own work.
-The checks and messages are those of `service.resolve_token`, the ORM path the pages use.
 """
 
 from __future__ import annotations

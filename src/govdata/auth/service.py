@@ -16,10 +16,10 @@ from govdata.auth.models import ApiToken, User, UserRole, WebSession
 from govdata.auth.schemas import PasswordChange, UserCreate
 from govdata.auth.tokens import new_token, token_hash
 from govdata.config import Settings
-from govdata.errors import Conflict, NotAuthenticated, NotFound, RuleViolation
+from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.orgs.models import System, Unit
 from govdata.policy import Action
-from govdata.timeutil import local_today, utcnow
+from govdata.timeutil import utcnow
 
 BAD_LOGIN = "用户名或密码错误（连续多次失败的账号将暂时锁定）"  # same words whether or not the user exists or is locked
 
@@ -164,36 +164,6 @@ def issue_user_token(db: Session, settings: Settings, *, user: User) -> str:
                     expires_at=utcnow() + timedelta(hours=settings.api_token_hours)))
     db.flush()
     return token
-
-
-@dataclass
-class TokenOwner:
-    token: ApiToken
-    user: User | None
-    system: System | None
-
-
-def resolve_token(db: Session, *, token: str) -> TokenOwner:
-    """Find a live token; a system's token works only while its 等保 assessment is valid."""
-    row = db.execute(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).scalar_one_or_none()
-    if row is None:
-        raise NotAuthenticated("访问令牌无效", field="Authorization")
-    if row.revoked_at is not None:
-        raise NotAuthenticated("访问令牌已被吊销", field="Authorization")
-    if row.expires_at <= utcnow():
-        raise NotAuthenticated("访问令牌已过期", field="Authorization")
-    if row.system_id is not None:
-        system = row.system
-        assert system is not None
-        if not system.is_active:
-            raise NotAuthenticated("接入系统已停用", field="Authorization")
-        if not system.has_valid_assessment(local_today()):
-            raise NotAuthenticated("接入系统的等保测评缺失或已过期，凭证已停止使用", field="Authorization")
-        return TokenOwner(row, None, system)
-    user = db.get(User, row.user_id) if row.user_id else None
-    if user is None or not user.is_active:
-        raise NotAuthenticated("访问令牌无效", field="Authorization")
-    return TokenOwner(row, user, None)
 
 
 def list_users(db: Session, actor: Actor) -> list[User]:

@@ -47,13 +47,15 @@ def lookup(conn: Connection, entry: CatalogEntry, *, key_field: str, values: Seq
     if key_field not in table.c:
         raise RuleViolation(f"字段 {key_field} 不存在", field=key_field)
     names = tuple(fields)
-    query, to_driver = _lookup_query(conn.dialect, table, names, key_field, len(values))
+    query, to_driver = lookup_query(conn.dialect, table, names, key_field, len(values))
     rows = query.all(conn, {f"k{i}": to_driver(value) for i, value in enumerate(values)})
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
-def _lookup_query(dialect: Dialect, table: Table, names: tuple[str, ...], key_field: str,
-                  n: int) -> tuple[DriverQuery, Callable[[Any], Any]]:
+def lookup_query(dialect: Dialect, table: Table, names: tuple[str, ...], key_field: str,
+                 n: int) -> tuple[DriverQuery, Callable[[Any], Any]]:
+    """The live rows' `names` whose `key_field` is one of `n` values (`k0`..), and the key column's
+    conversion of a value for the driver; prepared once per shape (the owner's and the sharing lookups)."""
     shape = (table, names, key_field, n, dialect.name)
     found = _LOOKUPS.get(shape)
     if found is None:

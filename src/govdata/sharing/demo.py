@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from govdata.actor import Actor, Method
 from govdata.auth import credentials
+from govdata.auth.bearer import actor_for_token
 from govdata.auth.models import ApiToken, User
-from govdata.auth.service import actor_for_user, resolve_token
+from govdata.auth.service import actor_for_user
 from govdata.catalog.models import CatalogEntry, EntryStatus, ShareType
 from govdata.datastore.tables import resource_table, table_exists
 from govdata.errors import GovdataError
@@ -129,10 +130,10 @@ def _working_token(db: Session, known: dict[str, str], system: System) -> str | 
     if not token:
         return None
     try:
-        owner = resolve_token(db, token=token)
+        actor = actor_for_token(db.connection(), token=token)
     except GovdataError:
         return None
-    return token if owner.system is not None and owner.system.id == system.id else None
+    return token if actor.system_id == system.id else None
 
 
 def _credentials(db: Session, ctx: Any, systems: list[System], path: Path) -> dict[str, str]:

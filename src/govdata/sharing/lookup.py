@@ -25,9 +25,10 @@ from govdata.asyncread import Reader, all_rows
 from govdata.audit.service import AuditDraft
 from govdata.auth.bearer import SYSTEM_TOKEN
 from govdata.catalog.models import CatalogEntry, EntryStatus
+from govdata.datastore import records
 from govdata.datastore.tables import resource_table
 from govdata.db import rowcount
-from govdata.driversql import DriverQuery, Prepared, bind_value, driver_statement, prepare
+from govdata.driversql import Prepared, bind_value, driver_statement
 from govdata.errors import BadRequest, Forbidden, GovdataError, NotFound, TooManyRequests
 from govdata.orgs.models import System
 from govdata.policy import Action
@@ -70,7 +71,6 @@ _COUNT = (update(_usage)
                   minute_calls=case((_usage.c.minute == bindparam("m"), _usage.c.minute_calls + bindparam("n")),
                                     else_=bindparam("n"))))
 _CALLS = select(_usage.c.calls).where(_usage.c.grant_id == bindparam("g"), _usage.c.day == bindparam("d"))
-_QUERIES: dict[tuple[Any, ...], DriverQuery] = {}
 _REFUSAL_ORDER = [GrantStatus.SUSPENDED, GrantStatus.PENDING, GrantStatus.EXPIRED, GrantStatus.REVOKED]
 _REFUSALS = {
     GrantStatus.SUSPENDED: "本系统对该目录的访问权限已暂停",
@@ -200,17 +200,6 @@ def _resource_table(db: Session, entry_id: int) -> Table:
     return resource_table(entry)
 
 
-def _query(reader: Reader, entry: _Entry, table: Table, fields: str, key_field: str, n: int) -> DriverQuery:
-    """Granted fields of the live rows whose key is one of `n` values (`k0`..), prepared once per shape."""
-    key = (*_shape_key(reader, entry), fields, key_field, n)
-    query = _QUERIES.get(key)
-    if query is None:
-        statement = select(*[table.c[name] for name in fields.split(",")]).where(
-            table.c[key_field].in_([bindparam(f"k{i}") for i in range(n)]), table.c._deleted.is_(False))
-        query = _QUERIES[key] = prepare(statement, reader.dialect)
-    return query
-
-
 def _typed(table: Table, key_field: str, values: list[str]) -> list[Any]:
     """Values compared as the column's type (a date key takes ISO dates); text keys stay literal text."""
     python_type = table.c[key_field].type.python_type
@@ -239,8 +228,7 @@ async def read_records(reader: Reader, actor: Actor, ctx: LookupContext,
     table = await _table(reader, entry)
     fields = grant.fields.split(",")
     keys = _typed(table, ctx.key_field, ctx.values)
-    query = _query(reader, entry, table, grant.fields, ctx.key_field, len(keys))
-    to_driver = bind_value(table.c[ctx.key_field].type, reader.dialect)
+    query, to_driver = records.lookup_query(reader.dialect, table, tuple(fields), ctx.key_field, len(keys))
     params = {f"k{i}": to_driver(value) for i, value in enumerate(keys)}
     return [dict(zip(fields, row, strict=True)) for row in await reader.run(query, params)]
 
