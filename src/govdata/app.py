@@ -50,6 +50,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         if timer is not None:
             timer.stop()
+        committer = getattr(app.state, "share_committer", None)  # the sharing API's, once it has been called
+        if committer is not None:
+            await committer.close()
         await asyncread.close_pools(app.state)
 
     # FastAPI's built-in OpenTelemetry stays off: nothing collects it on the government network, and its

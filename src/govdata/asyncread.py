@@ -124,12 +124,16 @@ async def _pool(state: Any, database: Database) -> AsyncConnectionPool[Any]:
     loop = asyncio.get_running_loop()
     pool = pools.get(loop)
     if pool is None:
-        conninfo = make_url(database.url).set(drivername="postgresql").render_as_string(hide_password=False)
-        pool = AsyncConnectionPool(conninfo, min_size=1, max_size=POOL_MAX, kwargs={"autocommit": True},
+        pool = AsyncConnectionPool(conninfo(database), min_size=1, max_size=POOL_MAX, kwargs={"autocommit": True},
                                    open=False, name="govdata-read")
         pools[loop] = pool
         await pool.open(wait=False)
     return pool
+
+
+def conninfo(database: Database) -> str:
+    """The PostgreSQL database's address as psycopg takes it (for connections made outside the engine)."""
+    return make_url(database.url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 async def close_pools(state: Any) -> None:

@@ -56,24 +56,39 @@ class _Sql:
     move: str
     read: str
     text_times: bool  # times are stored as their canonical text (SQLite)
-    insert_one_and_move: str | None  # one statement, one round trip (PostgreSQL): (seq, hash, *row)
+    many_and_move: bool  # events and the head's move in one statement (PostgreSQL): `insert_and_move_parts`
+
+
+MANY_ROWS = 64  # events per multi-row INSERT (22 parameters each; PostgreSQL takes at most 65,535)
 
 
 @cache
-def _sql(dialect: str) -> _Sql:
+def sql_for(dialect: str) -> _Sql:
     mark = "?" if dialect == "sqlite" else "%s"
     columns = HASHED + ["prev_hash", "hash"]
     lock = "" if dialect == "sqlite" else " FOR UPDATE"
-    insert_sql = f"INSERT INTO audit_events ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-    move = f"UPDATE audit_head SET seq = {mark}, hash = {mark} WHERE id = 1"
     return _Sql(
         head=f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}",
-        insert=insert_sql,
-        move=move,
+        insert=f"INSERT INTO audit_events ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})",
+        move=f"UPDATE audit_head SET seq = {mark}, hash = {mark} WHERE id = 1",
         read=f"SELECT {', '.join(columns)} FROM audit_events ORDER BY seq",
         text_times=dialect == "sqlite",
-        insert_one_and_move=None if dialect == "sqlite" else f"WITH moved AS ({move}) {insert_sql}",
+        many_and_move=dialect != "sqlite",
     )
+
+
+@cache
+def _insert_and_move(n: int) -> str:
+    """PostgreSQL: `n` events and the head's move in one statement, parameters (seq, hash, *rows flattened).
+
+    Written with the server's own `$n` placeholders, for a raw cursor: the driver then sends the text as it
+    is, where it would parse hundreds of `%s` on every call (it caches that only for up to 50 parameters).
+    The text is the same for every batch of `n`, so the driver prepares it once it has seen it a few times."""
+    width = len(HASHED) + 2
+    rows = ", ".join("(" + ", ".join(f"${3 + r * width + c}" for c in range(width)) + ")" for r in range(n))
+    columns = ", ".join(HASHED + ["prev_hash", "hash"])
+    return (f"WITH moved AS (UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1) "
+            f"INSERT INTO audit_events ({columns}) VALUES {rows}")
 
 
 def ensure_head(conn: Connection) -> None:
@@ -93,7 +108,7 @@ def lock_head(conn: Connection, before: Sequence[tuple[str, Any]] = ()) -> tuple
     """Take the head's lock and read it, in the connection's transaction; returns it with the row counts of
     `before`, driver-level statements (SQL, parameters) that run first in the same round trip (a pipeline on
     PostgreSQL): a writer that holds the head waits for no more round trips than it must."""
-    sql = _sql(conn.dialect.name)
+    sql = sql_for(conn.dialect.name)
     raw: Any = conn.connection.dbapi_connection
     cursors = [raw.cursor() for _ in range(len(before) + 1)]
     try:
@@ -117,7 +132,9 @@ def append(conn: Connection, rows: list[dict[str, Any]], head: Head | None = Non
     Runs on the driver cursor of the session's own connection (same transaction), since this is paid
     by every audited write. `head`: the head as `lock_head` read it in this transaction, if it did.
     """
-    sql = _sql(conn.dialect.name)
+    if not rows:
+        return
+    sql = sql_for(conn.dialect.name)
     raw: Any = conn.connection.dbapi_connection
     cursor = raw.cursor()
     try:
@@ -127,9 +144,29 @@ def append(conn: Connection, rows: list[dict[str, Any]], head: Head | None = Non
             seq, prev = found if found is not None else _new_head(conn)
         else:
             seq, prev = head.seq, head.hash
-        _write(cursor, sql, rows, seq, prev)
+        params, seq, prev = chained(sql, rows, seq, prev)
+        if not sql.many_and_move:
+            cursor.executemany(sql.insert, params)
+            cursor.execute(sql.move, (seq, prev))
+            return
+        import psycopg  # only here: SQLite installations never load the PostgreSQL driver
+
+        raw_cursor = psycopg.RawCursor(raw)
+        with raw.pipeline() if len(params) > MANY_ROWS else nullcontext(), raw_cursor:
+            for statement, values in insert_and_move_parts(params):
+                raw_cursor.execute(statement, values)
     finally:
         cursor.close()
+
+
+def insert_and_move_parts(params: list[tuple[Any, ...]]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """PostgreSQL: the statements (SQL, parameters) that insert `params` (from `chained`) and move the head,
+    MANY_ROWS events each, for a raw cursor (`$n` placeholders); each part moves the head to its own last
+    event, so the last part's move stands."""
+    for start in range(0, len(params), MANY_ROWS):
+        part = params[start:start + MANY_ROWS]
+        last = part[-1]  # (seq, ..., hash)
+        yield _insert_and_move(len(part)), (last[0], last[-1], *(v for row in part for v in row))
 
 
 def _new_head(conn: Connection) -> tuple[int, str]:
@@ -138,7 +175,9 @@ def _new_head(conn: Connection) -> tuple[int, str]:
     return head.seq, head.hash
 
 
-def _write(cursor: Any, sql: _Sql, rows: list[dict[str, Any]], seq: int, prev: str) -> None:
+def chained(sql: _Sql, rows: list[dict[str, Any]], seq: int, prev: str) -> tuple[list[tuple[Any, ...]], int, str]:
+    """The rows' insert parameters, each event numbered and hashed after the one before; the rows get their
+    seq, prev_hash and hash too. Returns them with the new head (seq, hash)."""
     params = []
     dumps, sha, rest_of, text_times = orjson.dumps, hashlib.sha256, _REST, sql.text_times
     for row in rows:
@@ -151,15 +190,7 @@ def _write(cursor: Any, sql: _Sql, rows: list[dict[str, Any]], seq: int, prev: s
         # SQLite stores the canonical text itself; PostgreSQL gets the real timestamp
         params.append((seq, when if text_times else at, *rest, prev, digest))
         prev = digest
-    if len(params) == 1 and sql.insert_one_and_move is not None:
-        cursor.execute(sql.insert_one_and_move, (seq, prev, *params[0]))
-    elif len(params) == 1:
-        cursor.execute(sql.insert, params[0])
-        cursor.execute(sql.move, (seq, prev))
-    else:  # PostgreSQL: the events and the head's move in one round trip
-        with cursor.connection.pipeline() if sql.insert_one_and_move is not None else nullcontext():
-            cursor.executemany(sql.insert, params)
-            cursor.execute(sql.move, (seq, prev))
+    return params, seq, prev
 
 
 @dataclass
@@ -172,7 +203,7 @@ class VerifyResult:
 
 def iter_events(conn: Connection, batch: int = 20000) -> Iterator[Sequence[Any]]:
     """Every event in seq order as raw driver rows (HASHED columns, then prev_hash, hash), streamed."""
-    sql = _sql(conn.dialect.name)
+    sql = sql_for(conn.dialect.name)
     raw: Any = conn.connection.dbapi_connection
     assert raw is not None
     if conn.dialect.name == "sqlite":

@@ -34,10 +34,12 @@ from govdata.auth import bearer
 from govdata.auth.tokens import token_hash
 from govdata.errors import GovdataError, Unavailable
 from govdata.policy import Action
-from govdata.sharing.groupcommit import GroupCommitter, committer_for
+from govdata.sharing import onetrip
+from govdata.sharing.groupcommit import DOWN, GroupCommitter, committer_for
 from govdata.sharing.lookup import (
     CALLER_ENTRY_GRANTS,
     LookupContext,
+    Prefetched,
     parse_keys,
     read_records,
     refusal_row,
@@ -49,7 +51,6 @@ from govdata.web.errors import domain_error_response
 log = logging.getLogger("govdata.sharing")
 LOOKUP_PATH = re.compile(r"^/api/v1/share/(?P<code>.+)/records$")
 _COMMITTER_LOCK = threading.Lock()
-_DOWN = "数据服务暂不可用，本次调用未返回数据"
 
 
 class LookupGateway:
@@ -85,20 +86,22 @@ async def answer(request: Request, code: str) -> Response:
     try:
         async with asyncread.reader(state, state.database) as reader:
             try:
-                actor, found = await _caller(request, reader, code)
+                actor, found, prefetched, digest = await _caller(request, reader, code)
             except GovdataError as exc:  # no caller to audit a lookup for (a person's Denied is noted as such)
                 return domain_error_response(request, exc)
             try:
                 items = request.query_params.multi_items()
                 ctx.key_field, ctx.values = parse_keys(items, state.settings.share_max_keys)
-                records = await read_records(reader, actor, ctx, found)
+                records = await read_records(reader, actor, ctx, found, prefetched)
+                if digest is not None:
+                    onetrip.remember(reader, digest, ctx)
             except GovdataError as exc:
                 refused = exc
     except asyncread.READ_ERRORS:
         log.exception("sharing lookup failed")
         if getattr(request.state, "actor", None) is None:
-            return domain_error_response(request, Unavailable(_DOWN))
-        actor, refused = request.state.actor, Unavailable(_DOWN)
+            return domain_error_response(request, Unavailable(DOWN))
+        actor, refused = request.state.actor, Unavailable(DOWN)
     try:
         if refused is not None:
             raise refused
@@ -110,19 +113,28 @@ async def answer(request: Request, code: str) -> Response:
     return Response(orjson.dumps({"records": records}, default=str), media_type="application/json")
 
 
-async def _caller(request: Request, reader: asyncread.Reader, code: str) -> tuple[Actor, list[Any] | None]:
+async def _caller(request: Request, reader: asyncread.Reader,
+                  code: str) -> tuple[Actor, list[Any] | None, Prefetched | None, str | None]:
     """The system behind the bearer credential, with the same checks as `requires(Action.SHARE_LOOKUP)`,
-    and (read in the same statement) the entry and this system's grants on it.
+    and (read in the same statement) the entry and this system's grants on it, and for a call like one
+    before it the rows too (`onetrip`). Returns them with the credential's hash.
 
     Anything but a system credential (none, a person's token, a malformed header) takes the general
     check in a worker thread, which refuses it."""
     token = bearer_token(request)
-    found = None if token is None else await asyncread.all_rows(reader, CALLER_ENTRY_GRANTS,
-                                                                {"h": token_hash(token), "code": code})
+    digest = None if token is None else token_hash(token)
+    found, prefetched = None, None
+    if digest is not None:
+        planned = await onetrip.read(reader, digest, code, request.query_params.multi_items(),
+                                     request.app.state.settings.share_max_keys)
+        if planned is not None:
+            found, prefetched = planned
+        else:
+            found = await asyncread.all_rows(reader, CALLER_ENTRY_GRANTS, {"h": digest, "code": code})
     if not found:
-        return await run_in_threadpool(authorize, request, Action.SHARE_LOOKUP), None
+        return await run_in_threadpool(authorize, request, Action.SHARE_LOOKUP), None, None, None
     actor = bearer.system_actor_from_row(found[0], client_addr=client_addr(request),
                                          request_id=request_id(request), operator=operator_header(request))
     request.state.auth, request.state.actor = "bearer", actor
     policy.require_role(actor, Action.SHARE_LOOKUP)
-    return actor, found
+    return actor, found, prefetched, digest

@@ -4,9 +4,15 @@ Every answered call appends to the one audit chain, so appends are serial: each 
 (and the grant's counter row) until its commit has reached the disk. One commit per call caps the whole
 platform at a few hundred calls a second however many clients wait. Here requests check the grant and
 read their rows on the event loop, then queue the call and await it; a batch of waiting calls is
-counted, their audit events appended, and committed once, and only then are they resolved. On SQLite the
-batch is written on the event loop (`LoopCommitter`), and the server processes take turns through the
-queued-writer file lock; on PostgreSQL a committer thread per process writes it (`ThreadCommitter`).
+counted, their audit events appended, and committed once, and only then are they resolved.
+
+Both committers write on the event loop itself, with no committer thread: a thread waits for the GIL after
+every driver call while the loop serves requests, and the hand-offs cost more CPU than the writes (measured:
+on PostgreSQL a committer thread took 1.42 ms of Python per call against 1.24 ms on the loop).
+- SQLite (`LoopCommitter`): the batch is written synchronously once per loop pass (a commit takes about a
+  millisecond and waits for no network); the server processes take turns through the queued-writer file lock.
+- PostgreSQL (`PgCommitter`): one task per event loop writes batch after batch on its own async psycopg
+  connection while the loop goes on serving; the calls that arrive meanwhile make the next batch.
 
 Fail-closed is unchanged: a call is answered only after its own audit event is committed; if the commit
 (or the append) fails, every call of that batch gets 503 and none is counted. A call refused by its quota
@@ -18,23 +24,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.engine import Connection
+import psycopg
+from sqlalchemy.engine import Connection, Dialect
 
-from govdata.audit import chain
+from govdata import asyncread
+from govdata.audit import chain, pgchain
 from govdata.db import Database
 from govdata.errors import GovdataError, TooManyRequests, Unavailable
-from govdata.sharing.lookup import LookupContext, count_at_once, count_call
+from govdata.sharing import quota
+from govdata.sharing.lookup import LookupContext
 from govdata.sharing.writers import queued_writer
 
 log = logging.getLogger("govdata.sharing")
 MAX_BATCH = 64  # calls per commit; bounds the time the head row is held
-IDLE_SECONDS = 10.0  # an idle committer thread ends (one per app; tests make many apps)
+IDLE_SECONDS = 10.0  # a PostgreSQL committer idle this long closes its connection
 _UNAVAILABLE = "审计日志无法写入，本次调用未返回数据，请稍后重试"
+DOWN = "数据服务暂不可用，本次调用未返回数据"
 
 
 @dataclass
@@ -62,9 +71,19 @@ class GroupCommitter(ABC):
         except GovdataError:
             log.error("could not record a refused sharing call")
 
-    @abstractmethod
+    async def close(self) -> None:  # noqa: B027 (most committers hold nothing between loop passes)
+        """Release what the running loop's committer holds (at shutdown)."""
+
     async def _submit(self, call: _Call) -> None:
-        """Queue the call for the next batch and wait for it (the two ways below)."""
+        """Queue the call for the next batch and wait for it."""
+        self._queue(call)
+        await call.future
+        if call.error is not None:
+            raise call.error
+
+    @abstractmethod
+    def _queue(self, call: _Call) -> None:
+        """Put the call in the running loop's next batch (the two ways below)."""
 
     def _fail(self, batch: list[_Call]) -> None:
         """Fail closed: nothing of this batch was committed, nothing is answered."""
@@ -74,40 +93,52 @@ class GroupCommitter(ABC):
                 call.error = Unavailable(_UNAVAILABLE)
 
 
-def _write_batch(conn: Connection, batch: list[_Call]) -> None:
-    """In the caller's transaction: count every call, append the answered calls' audit events.
-
-    Each grant's calls are counted at once, in the same round trip that takes the chain's head (which every
-    batch of every process waits for): the head is held for three round trips, the last being the commit.
-    A grant whose calls do not all fit its quota or rate has them counted one by one, refusing the excess."""
+def _by_grant(batch: list[_Call]) -> list[list[_Call]]:
     by_grant: dict[int, list[_Call]] = {}
     for call in batch:
         if call.ctx is not None:
             by_grant.setdefault(call.ctx.grant.id, []).append(call)
-    groups = list(by_grant.values())
-    statements = [count_at_once(conn.dialect, _grant(calls), len(calls)) for calls in groups]
-    head, counted = chain.lock_head(conn, [s for s in statements if s is not None])
+    return list(by_grant.values())
+
+
+def _counts_at_once(dialect: Dialect, groups: list[list[_Call]]) -> list[quota.Step | None]:
+    """Each grant's calls of the batch counted by one statement (None: they cannot all fit the rate)."""
+    return [quota.count_at_once(dialect, _grant(calls), len(calls)) for calls in groups]
+
+
+def _left_to_count(groups: list[list[_Call]], statements: list[quota.Step | None],
+                   counted: list[int]) -> list[list[_Call]]:
+    """The groups whose calls did not all fit at once: they are counted one by one, refusing the excess."""
     changed = iter(counted)
-    for calls, statement in zip(groups, statements, strict=True):
-        if statement is None or next(changed) != 1:
-            _count_one_by_one(conn, calls)
-    rows = [call.audit_row for call in batch if call.error is None and call.audit_row is not None]
-    if rows:
-        chain.append(conn, rows, head)
+    return [calls for calls, statement in zip(groups, statements, strict=True)
+            if statement is None or next(changed) != 1]
+
+
+def _answered_rows(batch: list[_Call]) -> list[dict[str, Any]]:
+    return [call.audit_row for call in batch if call.error is None and call.audit_row is not None]
+
+
+def _write_batch(conn: Connection, batch: list[_Call]) -> None:
+    """SQLite, in the caller's transaction: count every call, append the answered calls' audit events."""
+    groups = _by_grant(batch)
+    statements = _counts_at_once(conn.dialect, groups)
+    head, counted = chain.lock_head(conn, [s for s in statements if s is not None])
+    cursor: Any = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        for calls in _left_to_count(groups, statements, counted):
+            for call in calls:
+                try:
+                    quota.run_steps(cursor, quota.count_steps(conn.dialect, _grant([call])))
+                except TooManyRequests as refused:
+                    call.error = refused
+    finally:
+        cursor.close()
+    chain.append(conn, _answered_rows(batch), head)
 
 
 def _grant(calls: list[_Call]) -> Any:
     assert calls[0].ctx is not None
     return calls[0].ctx.grant
-
-
-def _count_one_by_one(conn: Connection, calls: list[_Call]) -> None:
-    for call in calls:
-        try:
-            assert call.ctx is not None
-            count_call(conn, call.ctx)
-        except TooManyRequests as refused:
-            call.error = refused
 
 
 class LoopCommitter(GroupCommitter):
@@ -122,15 +153,12 @@ class LoopCommitter(GroupCommitter):
         super().__init__(database)
         self._pending: dict[asyncio.AbstractEventLoop, list[_Call]] = {}
 
-    async def _submit(self, call: _Call) -> None:
+    def _queue(self, call: _Call) -> None:
         loop = call.future.get_loop()
         pending = self._pending.setdefault(loop, [])
         if not pending:
             loop.call_soon(self._flush, loop)
         pending.append(call)
-        await call.future
-        if call.error is not None:
-            raise call.error
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         batch = self._pending.pop(loop, [])
@@ -145,84 +173,116 @@ class LoopCommitter(GroupCommitter):
                 _set_done(call.future)
 
 
-class ThreadCommitter(GroupCommitter):
-    """PostgreSQL: one committer thread per process, since a commit waits for round trips and a disk
-    flush that the event loop must not wait for.
+@dataclass
+class _Lane:
+    """A PostgreSQL committer's state on one event loop (tests run several loops over one app)."""
 
-    The thread keeps one connection while it runs: every batch holds the chain's head until it commits,
-    so each round trip saved (a pool checkout's ping) shortens the time the other processes wait. A
-    connection that fails is dropped with its batch (503) and the next batch connects afresh."""
+    pending: list[_Call] = field(default_factory=list)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+    conn: psycopg.AsyncConnection[Any] | None = None
 
-    def __init__(self, database: Database) -> None:
+
+class PgCommitter(GroupCommitter):
+    """PostgreSQL: a task per event loop writes batch after batch on its own async connection.
+
+    A batch holds the chain's head for two round trips: the head's lock, sent with the grants' counts
+    (and the transaction's BEGIN), then the events, the head's move and the commit together. The connection
+    is kept while calls come (no pool checkout's ping while other processes wait for the head); one that
+    fails is closed with its batch (503), and the next batch connects afresh."""
+
+    def __init__(self, database: Database, conninfo: str) -> None:
         super().__init__(database)
-        self._calls: list[_Call] = []
-        self._wake = threading.Condition()
-        self._thread: threading.Thread | None = None
-        self._conn: Connection | None = None  # used by the committer thread only
+        self.conninfo = conninfo
+        self._lanes: dict[asyncio.AbstractEventLoop, _Lane] = {}
 
-    async def _submit(self, call: _Call) -> None:
-        with self._wake:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="govdata-share-commit", daemon=True)
-                self._thread.start()
-            self._calls.append(call)
-            self._wake.notify()
-        await call.future
-        if call.error is not None:
-            raise call.error
+    def _queue(self, call: _Call) -> None:
+        lane = self._lanes.setdefault(call.future.get_loop(), _Lane())
+        lane.pending.append(call)
+        if lane.task is None:
+            lane.task = asyncio.get_running_loop().create_task(self._drain(lane))
+        else:
+            lane.wake.set()
 
-    def _run(self) -> None:
+    async def close(self) -> None:
+        lane = self._lanes.pop(asyncio.get_running_loop(), None)
+        if lane is not None and lane.task is not None:
+            lane.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await lane.task
+
+    async def _drain(self, lane: _Lane) -> None:
         try:
-            self._serve()
-        finally:  # an unexpected exit must not leave callers waiting on a dead thread
-            self._drop_connection()
-            with self._wake:
-                if self._thread is threading.current_thread():  # not an idle exit (that cleared it)
-                    self._thread = None
-                    for call in self._calls:
-                        call.error = Unavailable("数据服务暂不可用，本次调用未返回数据")
-                        _resolve(call)
-                    self._calls = []
+            while True:
+                if not lane.pending:
+                    lane.wake.clear()
+                    try:
+                        await asyncio.wait_for(lane.wake.wait(), IDLE_SECONDS)
+                    except TimeoutError:
+                        return
+                    continue
+                batch, lane.pending = lane.pending[:MAX_BATCH], lane.pending[MAX_BATCH:]
+                try:
+                    await self._write(lane, batch)
+                finally:
+                    for call in batch:
+                        _set_done(call.future)
+        finally:  # idle, or the server is stopping: nobody may be left waiting
+            lane.task = None
+            for call in lane.pending:
+                call.error = Unavailable(DOWN)
+                _set_done(call.future)
+            lane.pending = []
+            await _close(lane)
 
-    def _serve(self) -> None:
-        while True:
-            with self._wake:
-                if not self._calls and not self._wake.wait_for(lambda: bool(self._calls), timeout=IDLE_SECONDS):
-                    self._thread = None  # decided under the lock: the next call starts a new thread
-                    return
-                batch, self._calls = self._calls[:MAX_BATCH], self._calls[MAX_BATCH:]
-            try:
-                self._write(batch)
-            finally:
-                for call in batch:
-                    _resolve(call)
-
-    def _write(self, batch: list[_Call]) -> None:
+    async def _write(self, lane: _Lane, batch: list[_Call]) -> None:
         try:
-            if self._conn is None:
-                self._conn = self.database.write_engine.connect()
-            with self._conn.begin():
-                _write_batch(self._conn, batch)
+            if lane.conn is None:
+                lane.conn = await psycopg.AsyncConnection.connect(self.conninfo)
+            await _write_batch_pg(lane.conn, self.database.engine.dialect, batch)
         except Exception:
             self._fail(batch)
-            self._drop_connection()  # whatever went wrong, the next batch starts on a fresh connection
+            await _close(lane)  # whatever went wrong, the next batch starts on a fresh connection
 
-    def _drop_connection(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                conn.close()
+
+async def _write_batch_pg(conn: psycopg.AsyncConnection[Any], dialect: Dialect, batch: list[_Call]) -> None:
+    """Count every call, append the answered calls' audit events, commit."""
+    groups = _by_grant(batch)
+    statements = _counts_at_once(dialect, groups)
+    head, counted = await pgchain.lock_head(conn, [s for s in statements if s is not None])
+    async with conn.cursor() as cursor:
+        for calls in _left_to_count(groups, statements, counted):
+            for call in calls:
+                try:
+                    await _run_steps(cursor, quota.count_steps(dialect, _grant([call])))
+                except TooManyRequests as refused:
+                    call.error = refused
+    rows = _answered_rows(batch)
+    if rows:
+        await pgchain.append_and_commit(conn, rows, head)
+    else:
+        await conn.commit()
+
+
+async def _run_steps(cursor: psycopg.AsyncCursor[Any], steps: Any) -> None:
+    """`quota.count_steps` on an async cursor."""
+    step = quota.next_step(steps, None)
+    while step is not None:
+        await cursor.execute(*step)
+        step = quota.next_step(steps, (cursor.rowcount, await cursor.fetchone() if cursor.description else None))
+
+
+async def _close(lane: _Lane) -> None:
+    conn, lane.conn = lane.conn, None
+    if conn is not None:
+        with contextlib.suppress(Exception):
+            await conn.close()
 
 
 def committer_for(database: Database) -> GroupCommitter:
-    return LoopCommitter(database) if database.is_sqlite else ThreadCommitter(database)
-
-
-def _resolve(call: _Call) -> None:
-    """Wake the waiting request on its own event loop (this runs on the committer thread)."""
-    # RuntimeError: the loop has closed (server shutting down), so nobody is waiting any more.
-    with contextlib.suppress(RuntimeError):
-        call.future.get_loop().call_soon_threadsafe(_set_done, call.future)
+    if database.is_sqlite:
+        return LoopCommitter(database)
+    return PgCommitter(database, asyncread.conninfo(database))
 
 
 def _set_done(future: asyncio.Future[None]) -> None:

@@ -3,21 +3,19 @@
 Lean on purpose: the reads every call pays (the entry and this system's grants on it, then the rows by
 key with bound parameters, so values are taken literally) run on the driver cursor; nothing is written
 here. The group committer (`groupcommit`) then counts the call against the grant's daily quota and
-per-minute rate (a row per grant per day, updated atomically, so every app process sees the same
-counts) and appends the AuditEvent; the call is answered only once that has committed (fail-closed, 503).
+per-minute rate (`quota`) and appends the AuditEvent; the call is answered only once that has committed
+(fail-closed, 503).
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, case, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy import Table, and_, bindparam, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from govdata.actor import Actor
@@ -27,17 +25,15 @@ from govdata.auth.bearer import SYSTEM_TOKEN
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.datastore import records
 from govdata.datastore.tables import resource_table
-from govdata.db import rowcount
-from govdata.driversql import Prepared, bind_value, driver_statement
+from govdata.driversql import Prepared, bind_value
 from govdata.errors import BadRequest, Forbidden, GovdataError, NotFound, TooManyRequests
 from govdata.orgs.models import System
 from govdata.policy import Action
-from govdata.sharing.models import Grant, GrantStatus, GrantUsage
-from govdata.timeutil import DISPLAY_TZ, local_today
+from govdata.sharing.models import Grant, GrantStatus
+from govdata.timeutil import local_today
 
 _entries: Table = CatalogEntry.__table__  # type: ignore[assignment]
 _grants: Table = Grant.__table__  # type: ignore[assignment]
-_usage: Table = GrantUsage.__table__  # type: ignore[assignment]
 
 # Table objects describe the schema only (no data, no counters): cached per database, entry, registered
 # version and last change, so that a changed entry or another database never reuses a stale shape.
@@ -61,16 +57,6 @@ CALLER_ENTRY_GRANTS = Prepared(
     SYSTEM_TOKEN.statement.add_columns(*_ENTRY_COLUMNS, *_GRANT_COLUMNS)
     .outerjoin(_entries, _entries.c.code == bindparam("code"))
     .outerjoin(_grants, and_(_grants.c.entry_id == _entries.c.id, _grants.c.system_id == _systems.c.id)))
-# `n` calls at once (n <= per_minute): the group committer counts a batch's calls of one grant together.
-_COUNT = (update(_usage)
-          .where(_usage.c.grant_id == bindparam("g"), _usage.c.day == bindparam("d"),
-                 _usage.c.calls + bindparam("n") <= bindparam("quota"),
-                 or_(_usage.c.minute != bindparam("m"),
-                     _usage.c.minute_calls + bindparam("n") <= bindparam("per_minute")))
-          .values(calls=_usage.c.calls + bindparam("n"), minute=bindparam("m"),
-                  minute_calls=case((_usage.c.minute == bindparam("m"), _usage.c.minute_calls + bindparam("n")),
-                                    else_=bindparam("n"))))
-_CALLS = select(_usage.c.calls).where(_usage.c.grant_id == bindparam("g"), _usage.c.day == bindparam("d"))
 _REFUSAL_ORDER = [GrantStatus.SUSPENDED, GrantStatus.PENDING, GrantStatus.EXPIRED, GrantStatus.REVOKED]
 _REFUSALS = {
     GrantStatus.SUSPENDED: "本系统对该目录的访问权限已暂停",
@@ -90,6 +76,25 @@ class LookupContext:
     entry_id: int | None = None
     owner_unit_id: int | None = None
     grant: Any = None  # the grant row, once found
+    shape: tuple[Any, ...] | None = None  # the entry (id, version, last change), once found
+    table: Table | None = None  # the entry's table, once its rows were read
+
+
+@dataclass(frozen=True)
+class Prefetched:
+    """Rows read with the checks in one statement (`onetrip`), and what that statement assumed."""
+
+    shape: tuple[Any, ...]
+    grant_id: int
+    fields: str
+    key_field: str
+    values: list[str]
+    records: list[dict[str, Any]]
+
+    def fits(self, ctx: LookupContext) -> bool:
+        grant = ctx.grant
+        return (self.shape == ctx.shape and self.grant_id == grant.id and self.fields == grant.fields
+                and self.key_field == ctx.key_field and self.values == ctx.values)
 
 
 def parse_keys(items: list[tuple[str, str]], max_keys: int) -> tuple[str, list[str]]:
@@ -139,6 +144,7 @@ async def _find_grant(reader: Reader, actor: Actor, ctx: LookupContext, found: l
     first = found[0]
     entry = _Entry(first.entry_id, first.entry_version, first.entry_updated_at)
     ctx.entry_id, ctx.owner_unit_id = first.entry_id, first.entry_unit_id
+    ctx.shape = (entry.id, entry.version, entry.updated_at)
     rows = [GrantTerms(*(getattr(r, f"grant_{name}") for name in _GRANT_FIELDS)) for r in found
             if r.grant_id is not None]
     today = local_today()
@@ -155,31 +161,6 @@ async def _find_grant(reader: Reader, actor: Actor, ctx: LookupContext, found: l
     worst = min(rows, key=lambda r: _REFUSAL_ORDER.index(GrantStatus(r.status)))
     ctx.grant = worst
     raise Forbidden(_REFUSALS[GrantStatus(worst.status)], field="Authorization")
-
-
-def _seconds_to_midnight(now: datetime) -> int:
-    tomorrow = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=now.tzinfo)
-    return max(1, math.ceil((tomorrow - now).total_seconds()))
-
-
-def _count_call(conn: Connection, grant: Any) -> None:
-    """One call against the grant's daily quota and per-minute rate, atomically, or 429."""
-    now = datetime.now(DISPLAY_TZ)
-    day, minute = now.date(), now.hour * 60 + now.minute
-    params = {"g": grant.id, "d": day, "quota": grant.daily_quota, "m": minute, "per_minute": grant.per_minute,
-              "n": 1}
-    if rowcount(conn.execute(_COUNT, params)) == 1:
-        return
-    maker = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    # The day's first call makes the row (a concurrent first call may have made it already), then counts.
-    conn.execute(maker(_usage).values(grant_id=grant.id, day=day, calls=0, minute=minute,
-                                      minute_calls=0).on_conflict_do_nothing())
-    if rowcount(conn.execute(_COUNT, params)) == 1:
-        return
-    row = conn.execute(_CALLS, {"g": grant.id, "d": day}).one()
-    if row.calls >= grant.daily_quota:
-        raise TooManyRequests(f"已达到每日调用限额 {grant.daily_quota} 次", retry_after=_seconds_to_midnight(now))
-    raise TooManyRequests(f"调用过于频繁（每分钟最多 {grant.per_minute} 次）", retry_after=60 - now.second)
 
 
 def _shape_key(reader: Reader, entry: _Entry) -> tuple[Any, ...]:
@@ -200,6 +181,12 @@ def _resource_table(db: Session, entry_id: int) -> Table:
     return resource_table(entry)
 
 
+def typed_keys(dialect: Dialect, table: Table, key_field: str,
+               values: list[str]) -> tuple[list[Any], Callable[[Any], Any]]:
+    """The key values as the column's type, and the column's conversion of them for the driver."""
+    return _typed(table, key_field, values), bind_value(table.c[key_field].type, dialect)
+
+
 def _typed(table: Table, key_field: str, values: list[str]) -> list[Any]:
     """Values compared as the column's type (a date key takes ISO dates); text keys stay literal text."""
     python_type = table.c[key_field].type.python_type
@@ -213,10 +200,11 @@ def _typed(table: Table, key_field: str, values: list[str]) -> list[Any]:
         raise BadRequest(f"查询键的值类型不正确：{exc}", field=key_field) from exc
 
 
-async def read_records(reader: Reader, actor: Actor, ctx: LookupContext,
-                       found: list[Any] | None = None) -> list[dict[str, Any]]:
+async def read_records(reader: Reader, actor: Actor, ctx: LookupContext, found: list[Any] | None = None,
+                       prefetched: Prefetched | None = None) -> list[dict[str, Any]]:
     """Check the grant and the key, read the rows by key; nothing is written (the group committer counts
-    the call and appends its audit event). `found`: the rows of `CALLER_ENTRY_GRANTS`, when read."""
+    the call and appends its audit event). `found`: the rows of `CALLER_ENTRY_GRANTS`, when read;
+    `prefetched`: the rows read with them (`onetrip`), used only if they are what this call would read."""
     if not actor.operator:
         raise BadRequest("缺少 X-Operator 头：请注明系统代表的经办人", field="X-Operator")
     entry = await _find_grant(reader, actor, ctx, found)
@@ -225,9 +213,11 @@ async def read_records(reader: Reader, actor: Actor, ctx: LookupContext,
     assert ctx.key_field is not None
     if ctx.key_field not in key_fields:
         raise BadRequest(f"{ctx.key_field} 不是可查询的字段，可用：{'、'.join(key_fields)}", field=ctx.key_field)
-    table = await _table(reader, entry)
+    if prefetched is not None and prefetched.fits(ctx):
+        return prefetched.records
+    table = ctx.table = await _table(reader, entry)
     fields = grant.fields.split(",")
-    keys = _typed(table, ctx.key_field, ctx.values)
+    keys, _ = typed_keys(reader.dialect, table, ctx.key_field, ctx.values)
     query, to_driver = records.lookup_query(reader.dialect, table, tuple(fields), ctx.key_field, len(keys))
     params = {f"k{i}": to_driver(value) for i, value in enumerate(keys)}
     return [dict(zip(fields, row, strict=True)) for row in await reader.run(query, params)]
@@ -236,23 +226,6 @@ async def read_records(reader: Reader, actor: Actor, ctx: LookupContext,
 def success_row(actor: Actor, ctx: LookupContext, rows: int) -> dict[str, Any]:
     """The audit row of an answered call."""
     return _draft(actor, ctx, outcome="ok", rows=rows).to_row()
-
-
-def count_call(conn: Connection, ctx: LookupContext) -> None:
-    """Count the call against its grant (429 when over quota or rate); the row stays locked until commit."""
-    _count_call(conn, ctx.grant)
-
-
-def count_at_once(dialect: Dialect, grant: Any, n: int) -> tuple[str, Any] | None:
-    """The statement (driver SQL, parameters) that counts `n` calls of one grant at once; it changes one
-    row when all of them fit the quota and the rate, and none otherwise (the caller then counts them one by
-    one with `count_call`). None when `n` cannot fit the rate at all."""
-    if n > grant.per_minute:
-        return None
-    now = datetime.now(DISPLAY_TZ)
-    params = {"g": grant.id, "d": bind_value(_usage.c.day.type, dialect)(now.date()), "quota": grant.daily_quota,
-              "m": now.hour * 60 + now.minute, "per_minute": grant.per_minute, "n": n}
-    return driver_statement(_COUNT, dialect, params)
 
 
 def _draft(actor: Actor, ctx: LookupContext, *, outcome: str, rows: int | None,
