@@ -222,10 +222,14 @@ class PgCommitter(GroupCommitter):
                         return
                     continue
                 batch, lane.pending = lane.pending[:MAX_BATCH], lane.pending[MAX_BATCH:]
+                written = False
                 try:
-                    await self._write(lane, batch)
+                    await self._write(lane, batch)  # a failure is the batch's 503, set by _write
+                    written = True
                 finally:
                     for call in batch:
+                        if not written and call.error is None:  # cancelled mid-write (the server stops)
+                            call.error = Unavailable(DOWN)
                         _set_done(call.future)
         finally:  # idle, or the server is stopping: nobody may be left waiting
             lane.task = None
