@@ -6,6 +6,7 @@ created from a template database on that server, and dropped afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -174,3 +175,12 @@ def last_audit(database: Database, **where: Any) -> AuditEvent | None:
         for key, value in where.items():
             query = query.where(getattr(AuditEvent, key) == value)
         return db.execute(query).scalar_one_or_none()
+
+
+def run_async(coroutine: Any) -> Any:
+    """Run a coroutine to its end on a fresh event loop in its own thread (a test earlier in the same worker,
+    e.g. a browser test, may have left an event loop running in this one)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

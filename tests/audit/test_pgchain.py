@@ -3,7 +3,6 @@ connection (`chain.append`) and on the sharing committer's async one (`pgchain`)
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 import psycopg
@@ -16,6 +15,7 @@ from govdata.audit import chain, pgchain
 from govdata.audit.models import AuditEvent
 from govdata.audit.service import AuditDraft
 from govdata.policy import Action
+from tests.conftest import run_async
 
 needs_pg = pytest.mark.skipif(not os.environ.get("GOVDATA_DATABASE_URL"), reason="PostgreSQL's async driver")
 
@@ -58,7 +58,7 @@ async def _append_async(database, rows, *, bad=False):
 def test_async_append_commits_a_verifiable_chain(database):
     before = _count(database)
     rows = _rows(chain.MANY_ROWS + 3)
-    head = asyncio.run(_append_async(database, rows))
+    head = run_async(_append_async(database, rows))
     assert [r["seq"] for r in rows] == list(range(head.seq + 1, head.seq + 1 + len(rows)))
     assert _count(database) == before + len(rows)
     with database.engine.connect() as conn:
@@ -69,7 +69,7 @@ def test_async_append_commits_a_verifiable_chain(database):
 def test_async_append_that_fails_commits_nothing(database):
     before = _count(database)
     with pytest.raises(psycopg.DataError):
-        asyncio.run(_append_async(database, _rows(chain.MANY_ROWS + 3), bad=True))
+        run_async(_append_async(database, _rows(chain.MANY_ROWS + 3), bad=True))
     assert _count(database) == before
     with database.engine.connect() as conn:
         assert chain.verify(conn).ok
@@ -80,7 +80,7 @@ def test_async_lock_head_makes_a_missing_head(database):
     with database.write() as db:
         db.execute(text("DELETE FROM audit_events"))
         db.execute(text("DELETE FROM audit_head"))
-    asyncio.run(_append_async(database, _rows(3)))
+    run_async(_append_async(database, _rows(3)))
     with database.engine.connect() as conn:
         result = chain.verify(conn)
     assert result.ok and result.checked == 3

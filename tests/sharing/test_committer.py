@@ -12,6 +12,7 @@ import pytest
 from govdata.errors import Unavailable
 from govdata.sharing.groupcommit import PgCommitter
 from govdata.sharing.lookup import LookupContext
+from tests.conftest import run_async
 
 
 def _ctx() -> LookupContext:
@@ -46,7 +47,7 @@ def test_a_batch_cut_off_by_shutdown_is_not_answered(database, silent_server):
         with pytest.raises(Unavailable):
             await call
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_an_unreachable_database_fails_the_batch_closed(database, refusing_address):
@@ -57,4 +58,4 @@ def test_an_unreachable_database_fails_the_batch_closed(database, refusing_addre
         assert all(isinstance(r, Unavailable) for r in results), results
         await committer.close()
 
-    asyncio.run(scenario())
+    run_async(scenario())
