@@ -9,13 +9,11 @@ per-minute rate (`quota`) and appends the AuditEvent; the call is answered only 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, select
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from govdata.actor import Actor
@@ -25,7 +23,7 @@ from govdata.auth.bearer import SYSTEM_TOKEN
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.datastore import records
 from govdata.datastore.tables import resource_table
-from govdata.driversql import Prepared, bind_value
+from govdata.driversql import Prepared
 from govdata.errors import BadRequest, Forbidden, GovdataError, NotFound, TooManyRequests
 from govdata.orgs.models import System
 from govdata.policy import Action
@@ -181,13 +179,7 @@ def _resource_table(db: Session, entry_id: int) -> Table:
     return resource_table(entry)
 
 
-def typed_keys(dialect: Dialect, table: Table, key_field: str,
-               values: list[str]) -> tuple[list[Any], Callable[[Any], Any]]:
-    """The key values as the column's type, and the column's conversion of them for the driver."""
-    return _typed(table, key_field, values), bind_value(table.c[key_field].type, dialect)
-
-
-def _typed(table: Table, key_field: str, values: list[str]) -> list[Any]:
+def typed_values(table: Table, key_field: str, values: list[str]) -> list[Any]:
     """Values compared as the column's type (a date key takes ISO dates); text keys stay literal text."""
     python_type = table.c[key_field].type.python_type
     if python_type is str:
@@ -217,7 +209,7 @@ async def read_records(reader: Reader, actor: Actor, ctx: LookupContext, found: 
         return prefetched.records
     table = ctx.table = await _table(reader, entry)
     fields = grant.fields.split(",")
-    keys, _ = typed_keys(reader.dialect, table, ctx.key_field, ctx.values)
+    keys = typed_values(table, ctx.key_field, ctx.values)
     query, to_driver = records.lookup_query(reader.dialect, table, tuple(fields), ctx.key_field, len(keys))
     params = {f"k{i}": to_driver(value) for i, value in enumerate(keys)}
     return [dict(zip(fields, row, strict=True)) for row in await reader.run(query, params)]

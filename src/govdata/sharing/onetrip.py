@@ -14,15 +14,17 @@ and the call reads its rows the two-read way. The rows come from the same snapsh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam
 
 from govdata.asyncread import READ_ERRORS, Reader
+from govdata.datastore import records
 from govdata.driversql import DriverQuery, prepare
 from govdata.errors import GovdataError
-from govdata.sharing.lookup import CALLER_ENTRY_GRANTS, LookupContext, Prefetched, parse_keys, typed_keys
+from govdata.sharing.lookup import CALLER_ENTRY_GRANTS, LookupContext, Prefetched, parse_keys, typed_values
 
 _grant_id = CALLER_ENTRY_GRANTS.statement.selected_columns.grant_id
 _PLANS_MAX = 4_000
@@ -38,14 +40,16 @@ class Plan:
     grant_id: int
     fields: str  # the grant's fields, as stored
     key_field: str
+    to_driver: Callable[[Any], Any]  # the key column's conversion of a value for the driver
     query: DriverQuery
     width: int  # columns of CALLER_ENTRY_GRANTS at the start of each row
 
     def read_params(self, token_hash: str, code: str, values: list[str]) -> dict[str, Any] | None:
         try:
-            keys, to_driver = typed_keys(self.query.dialect, self.table, self.key_field, values)
+            keys = typed_values(self.table, self.key_field, values)
         except GovdataError:  # a value the key's type refuses: the two-read way names it
             return None
+        to_driver = self.to_driver
         params = {f"k{i}": to_driver(value) for i, value in enumerate(keys)}
         params.update(h=token_hash, code=code, planned_grant=self.grant_id)
         return params
@@ -74,7 +78,9 @@ def remember(reader: Reader, token_hash: str, ctx: LookupContext) -> None:
     if len(_PLANS) >= _PLANS_MAX:
         _PLANS.clear()
     width = len(CALLER_ENTRY_GRANTS.statement.selected_columns)
-    _PLANS[key] = Plan(ctx.shape, table, ctx.grant.id, ctx.grant.fields, ctx.key_field,
+    # the two-read way's own prepared lookup of this shape (cached there) gives the key's conversion
+    _, to_driver = records.lookup_query(reader.dialect, table, tuple(fields), ctx.key_field, len(ctx.values))
+    _PLANS[key] = Plan(ctx.shape, table, ctx.grant.id, ctx.grant.fields, ctx.key_field, to_driver,
                        prepare(statement, reader.dialect), width)
 
 
