@@ -109,3 +109,17 @@ def test_non_text_values_are_refused_like_one_by_one() -> None:
     values: list[Any] = ["11010519491231002X", 110105194912310020, None, "11010519491231002X"]
     assert checks.idcard_failures(values) == [1, 2]
     assert checks.uscc_failures(["91350100M000100Y43", 7, "91350100M000100Y43"]) == [1]
+
+
+def test_birth_date_verdicts_follow_today() -> None:
+    """A birth date refused as in the future is accepted once that day has come (the cache follows today)."""
+    born = date.today()
+    body = f"350802{born:%Y%m%d}001"
+    number = body + ric.calc_check_digit(body + "0")
+    try:
+        checks._TODAY[0] = born.replace(year=born.year - 1)
+        checks._BIRTHS_OK.clear()
+        assert not checks.idcard_ok(number) and checks.idcard_failures([number]) == [0]
+    finally:
+        checks.refresh_today()
+    assert checks.idcard_ok(number) and checks.idcard_failures([number]) == []

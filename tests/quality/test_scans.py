@@ -62,6 +62,8 @@ def test_scan_counts_each_planted_failure(database: Database) -> None:
         "nl:range(max=120,min=0)": 1,
     }
     assert results["xb:code(table=GB/T 2261.1)"]["samples"][0]["xb"] == "7"
+    duplicated = {s["lxdh"] for s in results["lxdh:unique"]["samples"]}
+    assert len(results["lxdh:unique"]["samples"]) == 2 and duplicated == {"13900000006"}
     assert report.rows_checked == 40
     assert report.completeness < 1 and report.validity < 1 and report.uniqueness == 0.95
     assert report.timeliness == 1.0

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, timedelta
 from typing import Any
 
 import orjson
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from govdata import hooks
 from govdata.actor import platform_actor
 from govdata.db import Database
+from govdata.quality import sqlchecks
+from govdata.quality.checks import phone_ok
 from govdata.quality.reports import run_scan
 from tests.quality.factories import idcard, insert_rows, load_entry, make_entry
 
@@ -49,3 +54,17 @@ def test_scan_counts_equal_python_counts(database: Database) -> None:
     got = {r["field"]: r["failed"] for r in orjson.loads(report.results) if r["failed"]}
     assert got == expected
     assert expected["xm"] >= 8 and expected["lxdh"] >= 5 and expected["yx"] >= 6 and expected.get("csrq", 0) >= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.from_regex(r"1[0-9]{9,11}", fullmatch=True), st.text("0123456789１３-+ ", min_size=9, max_size=13)))
+@example("13905971234")
+@example("１３９０５９７１２３４")
+def test_sqlite_mobile_screen_passes_only_good_numbers(value: str) -> None:
+    """The GLOB that lets SQLite skip the Python phone check proves a value good only when it is."""
+    conn = sqlite3.connect(":memory:")
+    screened = conn.execute(f"SELECT ? GLOB '{sqlchecks.MOBILE_GLOB}'", (value,)).fetchone()[0]
+    conn.close()
+    assert not screened or phone_ok(value)
+    assert screened == (len(value) == 11 and value.isascii() and value.isdigit() and value[0] == "1"
+                        and value[1] in "3456789")

@@ -26,10 +26,14 @@ EMAIL = re.compile(EMAIL_RE)
 _DATES: dict[str, date | None] = {}
 # Today, read once per validator or scan (refresh_today) instead of once per value: it is on the hot path.
 _TODAY = [date.today()]
+# Birth-date text (YYYYMMDD) -> whether it is a real day from 1850 up to today; depends on today, so
+# refresh_today empties it.
+_BIRTHS_OK: dict[str, bool] = {}
 
 
 def refresh_today() -> None:
     _TODAY[0] = date.today()
+    _BIRTHS_OK.clear()
 
 
 def compact_date(text: str) -> date | None:
@@ -61,8 +65,14 @@ _USCC_DIGITS = str.maketrans(USCC_ALPHABET, "0123456789ABCDEFGHIJKLMNOPQRSTU")
 
 
 def _birth_ok(text: str) -> bool:
-    born = compact_date(text)
-    return born is not None and born.year >= 1850 and born <= _TODAY[0]
+    ok = _BIRTHS_OK.get(text)
+    if ok is None:
+        born = compact_date(text)
+        ok = born is not None and born.year >= 1850 and born <= _TODAY[0]
+        if len(_BIRTHS_OK) > 200_000:
+            _BIRTHS_OK.clear()
+        _BIRTHS_OK[text] = ok
+    return ok
 
 
 def idcard_birth(value: str) -> date | None:
@@ -82,7 +92,13 @@ def idcard_birth(value: str) -> date | None:
 
 
 def idcard_ok(value: Any) -> bool:
-    return isinstance(value, str) and idcard_birth(value) is not None
+    """`idcard_birth(value) is not None`, said faster: a scan calls it once per row (one slice of the 17
+    digits, the birth date's verdict from a cache)."""
+    if not isinstance(value, str) or len(value) != 18:
+        return False
+    body = value[:17]
+    return (body.isascii() and body.isdigit() and IDCARD_CHECK[(int(body, 13) << 1) % 11] == value[17].upper()
+            and _birth_ok(value[6:14]))
 
 
 def idcard_failures(values: Sequence[Any]) -> list[int]:
