@@ -25,7 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || \
 		echo "wrk is not installed: the sharing bench falls back to its Python load generator"
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(if $(GOVDATA_DATABASE_URL),--both)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
