@@ -39,3 +39,10 @@ def nav_for(actor: Actor | None) -> list[NavItem]:
     if actor is None:
         return []
     return [item for item in NAV if policy.role_allows(actor, item.action)]
+
+
+def current_href(items: list[NavItem], path: str) -> str | None:
+    """The item the page at `path` belongs to: the longest href that is the path or a folder of it, so that
+    /sharing/usage is 使用情况 and not also 共享申请 (/sharing)."""
+    matching = [i.href for i in items if path == i.href or path.startswith(i.href.rstrip("/") + "/")]
+    return max(matching, key=len, default=None)

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from govdata.actor import ROLE_LABELS
 from govdata.timeutil import fmt, to_local
-from govdata.web.nav import nav_for
+from govdata.web.nav import current_href, nav_for
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
@@ -44,9 +44,11 @@ def unread_count(request: Request) -> int:
 def render(request: Request, template: str, context: dict[str, Any] | None = None,
            status_code: int = 200) -> HTMLResponse:
     actor = getattr(request.state, "actor", None)
+    nav = nav_for(actor)
     base = {
         "actor": actor,
-        "nav": nav_for(actor),
+        "nav": nav,
+        "nav_current": current_href(nav, request.url.path),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "user_display": getattr(request.state, "user_display", actor.name if actor else ""),
         "unread": unread_count(request),
