@@ -10,6 +10,7 @@ from sqlalchemy import select
 from govdata.catalog.models import CatalogEntry, ShareType
 from govdata.hooks import entry_changed
 from govdata.notifications.models import Notification
+from govdata.timeutil import fmt, utcnow
 from tests.sharing.factories import PEOPLE_ROWS, later, make_entry, system_id, token_for
 
 
@@ -27,12 +28,18 @@ def test_provider_and_consumer_see_usage_and_export(database, settings, client, 
     client.get(f"/api/v1/share/{code}/records?zjhm={PEOPLE_ROWS[0]['zjhm']}", headers=headers)
     client.get(f"/api/v1/share/{code}/records?zjhm={PEOPLE_ROWS[1]['zjhm']}", headers=headers)
     client.get(f"/api/v1/share/{code}/records?dz=1", headers=headers)
+    # refused before the grant is looked at (no operator, an empty key): still the provider's to see
+    client.get(f"/api/v1/share/{code}/records?zjhm=1", headers={"Authorization": f"Bearer {tok}"})
+    client.get(f"/api/v1/share/{code}/records?zjhm=", headers=headers)
     provider = web("steward_gaj").get("/sharing/usage")
     assert provider.status_code == 200 and "低保家庭身份核验" in provider.text
+    assert "<td>成功</td>" in provider.text and "<td>无权拒绝</td>" in provider.text
+    assert fmt(utcnow())[:10] in provider.text  # the last call's time, in local time as on every page
     csv_text = web("head_gaj").get("/sharing/usage.csv?side=provider").text
-    line = next(x for x in csv_text.splitlines() if code in x and ",ok," in x)
-    assert line.split(",")[6:8] == ["2", "2"]  # two calls, two rows
-    assert any(code in x and ",denied," in x for x in csv_text.splitlines())
+    lines = [r for r in csv.reader(io.StringIO(csv_text)) if code in r]
+    ok = next(r for r in lines if r[-1] == "ok")
+    assert ok[5:8] == ["成功", "2", "2"]  # two calls, two rows
+    assert sum(int(r[6]) for r in lines if r[-1] == "denied") == 3
     consumer = web("steward_mz").get("/sharing/usage.csv?side=consumer").text
     row = next(r for r in csv.reader(io.StringIO(consumer)) if code in r)
     assert row[3:7] == ["zjhm,xm", "50", "2", "2"]  # the refused call (not a lookup field) is not counted

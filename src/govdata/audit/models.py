@@ -8,6 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from govdata.db import Base
 
+# What each `AuditEvent.outcome` is called on pages and in exports.
+OUTCOMES = {"ok": "成功", "denied": "无权拒绝", "refused": "规则拒绝", "limited": "超限", "error": "失败"}
+
 
 def only_set(column: str) -> dict[str, Any]:
     """A partial index without the events that leave `column` empty.

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from govdata.actor import Actor
 from govdata.audit import search
+from govdata.audit.models import OUTCOMES
 from govdata.audit.schemas import AuditEventRead, AuditFilter
 from govdata.orgs.service import list_units
 from govdata.policy import Action
@@ -21,7 +22,6 @@ router = APIRouter(include_in_schema=False)
 
 LABELS = {"unit_id": "单位", "actor": "操作者", "action": "操作", "resource_code": "资源代码", "since": "起始日期",
           "until": "截止日期", "outcome": "结果"}
-OUTCOMES = {"ok": "成功", "denied": "无权拒绝", "refused": "规则拒绝", "limited": "超限", "error": "失败"}
 
 
 def _filters(request: Request) -> AuditFilter | FormError:

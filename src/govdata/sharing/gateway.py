@@ -40,6 +40,7 @@ from govdata.sharing.lookup import (
     CALLER_ENTRY_GRANTS,
     LookupContext,
     Prefetched,
+    attribute,
     parse_keys,
     read_records,
     refusal_row,
@@ -89,6 +90,7 @@ async def answer(request: Request, code: str) -> Response:
                 actor, found, prefetched, digest = await _caller(request, reader, code)
             except GovdataError as exc:  # no caller to audit a lookup for (a person's Denied is noted as such)
                 return domain_error_response(request, exc)
+            attribute(ctx, found)
             try:
                 items = request.query_params.multi_items()
                 ctx.key_field, ctx.values = parse_keys(items, state.settings.share_max_keys)

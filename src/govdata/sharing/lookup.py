@@ -134,6 +134,13 @@ class _Entry:
     updated_at: Any
 
 
+def attribute(ctx: LookupContext, found: list[Any] | None) -> None:
+    """Name the entry and its owner on the call as soon as they are read, so that a call refused for its
+    keys or its missing operator is still on the provider's usage views and audit feed (第二十一、二十四条)."""
+    if found and found[0].entry_id is not None:
+        ctx.entry_id, ctx.owner_unit_id = found[0].entry_id, found[0].entry_unit_id
+
+
 async def _find_grant(reader: Reader, actor: Actor, ctx: LookupContext, found: list[Any] | None) -> _Entry:
     if found is None:
         found = await all_rows(reader, _ENTRY_AND_GRANTS, {"code": ctx.code, "system_id": actor.system_id})

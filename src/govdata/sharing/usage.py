@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from govdata.actor import Actor, Role
-from govdata.audit.models import AuditEvent
+from govdata.audit.models import OUTCOMES, AuditEvent
 from govdata.errors import BadRequest
 from govdata.policy import Action
 from govdata.sharing.models import Grant, GrantUsage
-from govdata.timeutil import local_today
+from govdata.timeutil import fmt, local_midnight_utc, local_today
 
-PROVIDER_COLUMNS = ["目录编码", "调用系统", "调用单位ID", "用途", "批准人", "结果", "调用次数", "返回条数", "最近调用"]
+PROVIDER_COLUMNS = ["目录编码", "调用系统", "调用单位ID", "用途", "批准人", "结果", "调用次数", "返回条数", "最近调用",
+                    "结果代码"]
 CONSUMER_COLUMNS = ["权限ID", "目录编码", "调用系统", "信息项", "每日限额", "今日调用", "累计调用", "有效期至", "状态"]
 
 
@@ -29,10 +30,14 @@ class UsageLine:
     caller_unit_id: int | None
     purpose: str
     approver: str
-    outcome: str
+    outcome: str  # the audit outcome: ok, denied, limited, error
     calls: int
     rows: int
-    last_at: str
+    last_at: str  # local time (Asia/Shanghai), as every page shows times
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOMES.get(self.outcome, self.outcome)
 
 
 @dataclass
@@ -45,7 +50,7 @@ class GrantUse:
 def provider_usage(db: Session, actor: Actor, *, unit_id: int | None = None, days: int = 30) -> list[UsageLine]:
     """Calls on this unit's resources in the last `days` days, grouped by caller, purpose and outcome."""
     owner = unit_id if unit_id is not None and actor.has(Role.BUREAU, Role.SECURITY) else actor.unit_id
-    since = local_today() - timedelta(days=days)
+    since = local_midnight_utc(local_today() - timedelta(days=days))
     e = AuditEvent
     query = (select(e.resource_code, e.actor_name, e.unit_id, e.purpose, e.approver, e.outcome,
                     func.count(), func.coalesce(func.sum(e.row_count), 0), func.max(e.at))
@@ -53,8 +58,7 @@ def provider_usage(db: Session, actor: Actor, *, unit_id: int | None = None, day
              .group_by(e.resource_code, e.actor_name, e.unit_id, e.purpose, e.approver, e.outcome)
              .order_by(e.resource_code, e.actor_name))
     return [UsageLine(r[0] or "", r[1], r[2], r[3] or "", r[4] or "", r[5], int(r[6] or 0), int(r[7] or 0),
-                      r[8].strftime("%Y-%m-%d %H:%M") if r[8] else "")
-            for r in db.execute(query)]
+                      fmt(r[8])) for r in db.execute(query)]
 
 
 def consumer_usage(db: Session, actor: Actor) -> list[GrantUse]:
@@ -77,7 +81,7 @@ def usage_csv(db: Session, actor: Actor, *, side: str) -> str:
         writer.writerow(PROVIDER_COLUMNS)
         for line in provider_usage(db, actor):
             writer.writerow([line.resource_code, line.caller, line.caller_unit_id, line.purpose, line.approver,
-                             line.outcome, line.calls, line.rows, line.last_at])
+                             line.outcome_label, line.calls, line.rows, line.last_at, line.outcome])
     elif side == "consumer":
         writer.writerow(CONSUMER_COLUMNS)
         for use in consumer_usage(db, actor):
