@@ -106,7 +106,7 @@ def _activate_and_issue(page, request_path: str) -> str:
     assert flash(page) == "访问权限已开通"
     grant_row = page.get_by_test_id("grants").locator("tr", has_text=SYSTEM)
     expect(grant_row.locator(".tag")).to_have_text("有效")
-    expect(grant_row).to_contain_text("sfzh,xm,csrq")
+    expect(grant_row).to_contain_text("公民身份号码（sfzh）、姓名（xm）、出生日期（csrq）")
     page.get_by_role("link", name="接入系统凭证（签发、轮换、吊销）").click()
     system_row = page.get_by_test_id("systems").locator("tr", has_text=SYSTEM)
     system_row.get_by_role("button", name="签发凭证").click()

@@ -178,7 +178,8 @@ def accept(agreement_id: int, db: Db, actor: Actor = requires(Action.AGREEMENT_A
 
 @router.get("/sharing/grants")
 def grant_list(request: Request, db: Db, actor: Actor = requires(Action.ORG_VIEW)) -> Response:
-    return render(request, "sharing/grants.html", {"grants": grants.list_grants(db, actor),
+    shown = grants.list_grants(db, actor)
+    return render(request, "sharing/grants.html", {"grants": shown, "entries": grants.entry_names(db, shown),
                                                    "labels": grants.STATUS_LABELS, "GrantStatus": GrantStatus})
 
 
