@@ -10,6 +10,7 @@ from sqlalchemy import select
 from govdata.auth.models import User
 from govdata.catalog.models import ShareType
 from govdata.notifications.models import Notification
+from govdata.orgs.models import Unit
 from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest, UseAgreement
 from govdata.timeutil import local_today
 from govdata.workdays.service import deadline_for
@@ -64,6 +65,11 @@ def test_conditional_path_over_pages_and_api(web, database, settings, client):
     assert grant.status == GrantStatus.PENDING and grant.agreement_hash == agreement.content_hash
     page = web("head_mz").get(f"/sharing/agreements/{agreement.id}")
     assert "不得以任何形式将共享数据提供" in page.text and agreement.content_hash in page.text
+    # people are named as people read them (显示名（单位）); the records keep the username
+    bureau_name, steward_name = _person(database, "bureau"), _person(database, "steward_gaj")
+    assert f"审核：{bureau_name}，" in agreement.text and req.decided_by == "bureau"
+    shown = web("head_mz").get(f"/sharing/requests/{request_id}").text
+    assert f"（{steward_name}）" in shown and f"（{bureau_name}，" in shown
     pdf = web("head_mz").get(f"/sharing/agreements/{agreement.id}/pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
@@ -86,6 +92,14 @@ def test_conditional_path_over_pages_and_api(web, database, settings, client):
         "ok", "办理低保审核需核验身份", "bureau", "民政局王科员", 1)
     assert event.owner_unit_id == unit_id(database, "gaj") and event.resource_code == code
     assert event.method == "api" and event.medium == "network" and event.client_addr
+    assert f"<td>{bureau_name}</td>" in web("steward_gaj").get("/sharing/usage").text  # the approver, by name
+
+
+def _person(database, username: str) -> str:
+    with database.read() as db:
+        display, unit = db.execute(select(User.display_name, Unit.name).join(Unit, Unit.id == User.unit_id)
+                                   .where(User.username == username)).one()
+    return f"{display}（{unit}）"
 
 
 def deadline_for_today(database, settings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -65,6 +66,20 @@ def get_user(db: Session, *, user_id: int) -> User:
 
 def find_user_by_name(db: Session, *, username: str) -> User | None:
     return db.execute(select(User).where(User.username == username)).scalar_one_or_none()
+
+
+def people_names(db: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """username → how pages and documents name the person: 显示名（单位）. Records keep the username (it is
+    stable); a name that is not a person's (the platform, a system) is given back as it is."""
+    wanted = {n for n in usernames if n}
+    found = {n: n for n in wanted}
+    if wanted:
+        rows = db.execute(select(User.username, User.display_name, Unit.name)
+                          .outerjoin(Unit, Unit.id == User.unit_id).where(User.username.in_(wanted)))
+        for username, display, unit in rows:
+            shown = display or username
+            found[username] = f"{shown}（{unit}）" if unit else shown
+    return found
 
 
 def create_user(db: Session, actor: Actor, *, data: UserCreate) -> User:

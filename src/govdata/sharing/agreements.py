@@ -12,6 +12,7 @@ from govdata import policy
 from govdata.actor import Actor, Role
 from govdata.audit.service import acting
 from govdata.auth.models import User, UserRole
+from govdata.auth.service import people_names
 from govdata.catalog.labels import label_of
 from govdata.db import rowcount
 from govdata.errors import Conflict, NotFound
@@ -31,8 +32,9 @@ DUTIES = [
 ]
 
 
-def canonical_text(req: ShareRequest) -> str:
-    """The agreement's text; its sha256 is stored with the grant, so the same inputs give the same hash."""
+def canonical_text(req: ShareRequest, reviewer: str) -> str:
+    """The agreement's text; its sha256 is stored with the grant, so the same inputs give the same hash.
+    `reviewer`: how the text names who decided (the person and unit behind `req.decided_by`)."""
     fields = {f.name: f.label for f in req.entry.fields}
     names = req.approved_field_names or req.field_names
     share_type = label_of("share_type", req.share_type)
@@ -48,7 +50,7 @@ def canonical_text(req: ShareRequest) -> str:
         f"依据：{req.legal_basis}",
         f"使用期限：自批准之日起至 {req.approved_until or req.valid_until}",
         f"预计日调用量：{req.daily_volume}",
-        f"审核：{req.decided_by}（{fmt(req.decided_at)}）",
+        f"审核：{reviewer}，{fmt(req.decided_at)}",
         "双方约定：",
         *DUTIES,
     ]
@@ -60,7 +62,7 @@ def content_hash(text: str) -> str:
 
 
 def generate(db: Session, req: ShareRequest) -> UseAgreement:
-    text = canonical_text(req)
+    text = canonical_text(req, people_names(db, [req.decided_by])[req.decided_by])
     agreement = UseAgreement(request_id=req.id, unit_id=req.unit_id, provider_unit_id=req.provider_unit_id,
                              text=text, content_hash=content_hash(text), created_at=utcnow())
     db.add(agreement)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from govdata.actor import Actor, Role
 from govdata.auth import credentials
+from govdata.auth.service import people_names
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.errors import GovdataError, RuleViolation
 from govdata.orgs.models import System
@@ -101,6 +102,7 @@ def show(request_id: int, request: Request, db: Db, actor: Actor = requires(Acti
         "req": req, "labels": service.STATUS_LABELS, "agreement": agreement,
         "grant": grants.grant_for_request(db, request_id=req.id), "grant_labels": grants.STATUS_LABELS,
         "field_labels": {f.name: f.label for f in req.entry.fields},
+        "people": people_names(db, [req.opinion_by, req.decided_by]),
         "is_provider": actor.unit_id == req.provider_unit_id, "is_applicant": actor.unit_id == req.unit_id})
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from govdata.actor import Actor, Role
 from govdata.audit.models import OUTCOMES, AuditEvent
+from govdata.auth.service import people_names
 from govdata.errors import BadRequest
 from govdata.policy import Action
 from govdata.sharing.models import Grant, GrantUsage
@@ -29,7 +30,7 @@ class UsageLine:
     caller: str  # the calling system
     caller_unit_id: int | None
     purpose: str
-    approver: str
+    approver: str  # as people read it: 显示名（单位）
     outcome: str  # the audit outcome: ok, denied, limited, error
     calls: int
     rows: int
@@ -57,8 +58,10 @@ def provider_usage(db: Session, actor: Actor, *, unit_id: int | None = None, day
              .where(e.action == Action.SHARE_LOOKUP.value, e.owner_unit_id == owner, e.at >= since)
              .group_by(e.resource_code, e.actor_name, e.unit_id, e.purpose, e.approver, e.outcome)
              .order_by(e.resource_code, e.actor_name))
-    return [UsageLine(r[0] or "", r[1], r[2], r[3] or "", r[4] or "", r[5], int(r[6] or 0), int(r[7] or 0),
-                      fmt(r[8])) for r in db.execute(query)]
+    found = db.execute(query).all()
+    approvers = people_names(db, [r[4] for r in found if r[4]])
+    return [UsageLine(r[0] or "", r[1], r[2], r[3] or "", approvers.get(r[4] or "", r[4] or ""), r[5], int(r[6] or 0),
+                      int(r[7] or 0), fmt(r[8])) for r in found]
 
 
 def consumer_usage(db: Session, actor: Actor) -> list[GrantUse]:
