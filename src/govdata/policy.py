@@ -72,6 +72,29 @@ class Action(StrEnum):
     USAGE_VIEW = "usage.view"
 
 
+# How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
+ACTION_LABELS: dict[Action, str] = {
+    Action.ORG_VIEW: "查看单位与系统", Action.REGION_MANAGE: "维护行政区划", Action.UNIT_MANAGE: "维护单位",
+    Action.SYSTEM_MANAGE: "维护接入系统", Action.USER_MANAGE: "管理用户", Action.USER_SELF: "修改本人信息",
+    Action.AUTH_LOGIN: "登录", Action.AUTH_LOGOUT: "退出", Action.AUDIT_VIEW: "查看审计日志",
+    Action.AUDIT_EXPORT: "导出审计日志", Action.AUDIT_VERIFY: "校验审计链", Action.AUDIT_PURGE: "清理过期审计日志",
+    Action.AUDIT_FEED: "读取审计推送", Action.WORKDAYS_MANAGE: "维护工作日", Action.JOBS_VIEW: "查看定时任务",
+    Action.JOBS_RUN: "运行定时任务", Action.NOTIFICATION_READ: "阅读通知",
+    Action.CATALOG_VIEW: "查看目录", Action.CATALOG_DRAFT: "编制目录", Action.CATALOG_SUBMIT: "提交目录",
+    Action.CATALOG_RETIRE: "停用目录", Action.CATALOG_IMPORT: "导入目录", Action.CATALOG_EXPORT: "导出目录",
+    Action.FILING_REVIEW: "备案审核",
+    Action.RESOURCE_PUSH: "实时推送数据", Action.RESOURCE_UPLOAD: "上传数据",
+    Action.RESOURCE_READ_OWN: "查询本单位数据",
+    Action.RETURN_FLOW_MANAGE: "维护回流任务", Action.RETURN_FLOW_RUN: "运行回流任务",
+    Action.QUALITY_RULE_MANAGE: "维护质量规则", Action.QUALITY_SCAN: "质量检测", Action.QUALITY_VIEW: "查看质量报告",
+    Action.COMPARISON_RUN: "数据比对", Action.CODE_TABLE_MANAGE: "维护代码表", Action.CORRECTION_REPORT: "提交纠错",
+    Action.CORRECTION_ANSWER: "答复纠错", Action.CORRECTION_VIEW: "查看纠错",
+    Action.CREDENTIAL_ISSUE: "签发系统凭证", Action.SHARE_REQUEST: "共享申请", Action.SHARE_OPINION: "提供单位意见",
+    Action.SHARE_REVIEW: "共享审核", Action.AGREEMENT_ACCEPT: "接受使用协议", Action.GRANT_ACTIVATE: "开通访问权限",
+    Action.GRANT_SUSPEND: "暂停或撤销访问权限", Action.SHARE_LOOKUP: "共享调用", Action.USAGE_VIEW: "查看使用情况",
+}
+
+
 ALL_SIGNED_IN = frozenset(
     {Role.CENTER, Role.BUREAU, Role.COUNTY_OFFICE, Role.SECURITY, Role.STEWARD, Role.UNIT_HEAD, Role.VENDOR}
 )

@@ -166,3 +166,13 @@ def test_purge_deletes_old_events_and_chain_still_verifies(settings, database):
     verify = _cli(settings, "audit", "verify")
     assert verify.returncode == 0, verify.stdout
     assert verify.stdout.splitlines()[0] == f"{left} events verified"
+
+
+def test_every_action_has_a_name_and_the_log_shows_it(web, database):
+    from govdata.policy import ACTION_LABELS
+
+    assert set(ACTION_LABELS) == set(Action) and all(ACTION_LABELS.values())
+    _events(database, 1)
+    page = web("security").get("/audit").text
+    assert f"{ACTION_LABELS[Action.JOBS_RUN]}<br><code class=\"muted\">jobs.run</code>" in page
+    assert f">{ACTION_LABELS[Action.SHARE_LOOKUP]}（share.lookup）</option>" in page

@@ -12,7 +12,7 @@ from govdata.audit import search
 from govdata.audit.models import OUTCOMES
 from govdata.audit.schemas import AuditEventRead, AuditFilter
 from govdata.orgs.service import list_units
-from govdata.policy import Action
+from govdata.policy import ACTION_LABELS, Action
 from govdata.timeutil import local_today
 from govdata.web.deps import Db, WriteDb, get_database, requires
 from govdata.web.forms import FormError, parse
@@ -43,6 +43,7 @@ def audit_page(request: Request, db: Db, actor: Actor = requires(Action.AUDIT_VI
     query = urlencode([(k, v) for k, v in request.query_params.items() if k in LABELS and v])
     context = {"events": events, "next_before": next_before, "error": error, "units": units,
                "unit_names": {u.id: u.name for u in units}, "actions": [a.value for a in Action],
+               "action_labels": ACTION_LABELS,
                "outcomes": OUTCOMES, "params": request.query_params, "query": query, "today": local_today()}
     return render(request, "audit/events.html", context, status_code=422 if error else 200)
 
