@@ -176,3 +176,4 @@ def test_every_action_has_a_name_and_the_log_shows_it(web, database):
     page = web("security").get("/audit").text
     assert f"{ACTION_LABELS[Action.JOBS_RUN]}<br><code class=\"muted\">jobs.run</code>" in page
     assert f">{ACTION_LABELS[Action.SHARE_LOOKUP]}（share.lookup）</option>" in page
+    assert "<td>定时任务 / 网络</td>" in page  # method and medium by name too

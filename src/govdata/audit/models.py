@@ -10,6 +10,10 @@ from govdata.db import Base
 
 # What each `AuditEvent.outcome` is called on pages and in exports.
 OUTCOMES = {"ok": "成功", "denied": "无权拒绝", "refused": "规则拒绝", "limited": "超限", "error": "失败"}
+# ... and each `method` (方式) and `medium` (介质); an unknown code is shown as it is.
+METHODS = {"web": "网页", "api": "接口", "cli": "命令行", "job": "定时任务"}
+MEDIA = {"network": "网络", "screen": "屏幕", "file": "文件", "xlsx": "Excel 文件", "csv": "CSV 文件",
+         "database": "数据库"}
 
 
 def only_set(column: str) -> dict[str, Any]:
