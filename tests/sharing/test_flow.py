@@ -65,7 +65,7 @@ def test_conditional_path_over_pages_and_api(web, database, settings, client):
     assert grant.status == GrantStatus.PENDING and grant.agreement_hash == agreement.content_hash
     page = web("head_mz").get(f"/sharing/agreements/{agreement.id}")
     assert "不得以任何形式将共享数据提供" in page.text and agreement.content_hash in page.text
-    # people are named as people read them (显示名（单位）); the records keep the username
+    # people are named as people read them (单位 显示名); the records keep the username
     bureau_name, steward_name = _person(database, "bureau"), _person(database, "steward_gaj")
     assert f"审核：{bureau_name}，" in agreement.text and req.decided_by == "bureau"
     shown = web("head_mz").get(f"/sharing/requests/{request_id}").text
@@ -99,7 +99,7 @@ def _person(database, username: str) -> str:
     with database.read() as db:
         display, unit = db.execute(select(User.display_name, Unit.name).join(Unit, Unit.id == User.unit_id)
                                    .where(User.username == username)).one()
-    return f"{display}（{unit}）"
+    return f"{unit} {display}"
 
 
 def deadline_for_today(database, settings):

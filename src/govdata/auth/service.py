@@ -69,8 +69,9 @@ def find_user_by_name(db: Session, *, username: str) -> User | None:
 
 
 def people_names(db: Session, usernames: Iterable[str]) -> dict[str, str]:
-    """username → how pages and documents name the person: 显示名（单位）. Records keep the username (it is
-    stable); a name that is not a person's (the platform, a system) is given back as it is."""
+    """username → how pages and documents name the person: 单位 显示名 (no brackets: it is often shown inside
+    some). Records keep the username (it is stable); a name that is not a person's (the platform, a system) is
+    given back as it is."""
     wanted = {n for n in usernames if n}
     found = {n: n for n in wanted}
     if wanted:
@@ -78,7 +79,7 @@ def people_names(db: Session, usernames: Iterable[str]) -> dict[str, str]:
                           .outerjoin(Unit, Unit.id == User.unit_id).where(User.username.in_(wanted)))
         for username, display, unit in rows:
             shown = display or username
-            found[username] = f"{shown}（{unit}）" if unit else shown
+            found[username] = f"{unit} {shown}" if unit else shown
     return found
 
 

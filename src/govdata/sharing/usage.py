@@ -30,7 +30,7 @@ class UsageLine:
     caller: str  # the calling system
     caller_unit_id: int | None
     purpose: str
-    approver: str  # as people read it: 显示名（单位）
+    approver: str  # as people read it: 单位 显示名
     outcome: str  # the audit outcome: ok, denied, limited, error
     calls: int
     rows: int
