@@ -62,7 +62,7 @@ def content_hash(text: str) -> str:
 
 
 def generate(db: Session, req: ShareRequest) -> UseAgreement:
-    text = canonical_text(req, people_names(db, [req.decided_by])[req.decided_by])
+    text = canonical_text(req, people_names(db, [req.decided_by]).get(req.decided_by, req.decided_by))
     agreement = UseAgreement(request_id=req.id, unit_id=req.unit_id, provider_unit_id=req.provider_unit_id,
                              text=text, content_hash=content_hash(text), created_at=utcnow())
     db.add(agreement)
