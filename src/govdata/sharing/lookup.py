@@ -9,6 +9,7 @@ per-minute rate (`quota`) and appends the AuditEvent; the call is answered only 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -36,6 +37,7 @@ _grants: Table = Grant.__table__  # type: ignore[assignment]
 # Table objects describe the schema only (no data, no counters): cached per database, entry, registered
 # version and last change, so that a changed entry or another database never reuses a stale shape.
 _TABLES: dict[tuple[Any, ...], Table] = {}
+_LOADING: dict[tuple[Any, ...], asyncio.Lock] = {}  # (event loop, table shape) -> its first load, while it runs
 # The reads every call pays run on the driver cursor (`driversql`): the entry by its code with this
 # system's grants on it (none: one row of NULL grant columns), then the rows by key. A call with a system
 # credential reads the credential (auth's `SYSTEM_TOKEN`, checked by auth) in the same statement.
@@ -175,8 +177,20 @@ def _shape_key(reader: Reader, entry: _Entry) -> tuple[Any, ...]:
 async def _table(reader: Reader, entry: _Entry) -> Table:
     key = _shape_key(reader, entry)
     table = _TABLES.get(key)
-    if table is None:  # the entry's first call (or first since a change): its fields, through the ORM once
-        table = _TABLES[key] = await reader.with_session(lambda db: _resource_table(db, entry.id))
+    if table is not None:
+        return table
+    # The entry's first call (or first since a change): its fields, through the ORM once. Calls that arrive
+    # meanwhile (many, after a restart under load) wait for that load instead of each running their own; each
+    # would load with its own reader, so a caller that goes away takes nothing from the others.
+    slot = (asyncio.get_running_loop(), *key)
+    lock = _LOADING.setdefault(slot, asyncio.Lock())
+    try:
+        async with lock:
+            table = _TABLES.get(key)
+            if table is None:
+                table = _TABLES[key] = await reader.with_session(lambda db: _resource_table(db, entry.id))
+    finally:
+        _LOADING.pop(slot, None)
     return table
 
 
