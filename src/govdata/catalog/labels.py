@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
 from govdata.catalog.models import (
@@ -74,3 +75,8 @@ def value_of(enum: type[StrEnum], text: str) -> str | None:
 
 def choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
     return list(LABELS[enum].items())
+
+
+def field_list(labels: Mapping[str, str], names: Iterable[str]) -> str:
+    """Fields as people and programs both read them: 公民身份号码（sfzh）、姓名（xm）."""
+    return "、".join(f"{labels.get(n, n)}（{n}）" for n in names if n)

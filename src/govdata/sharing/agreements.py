@@ -13,7 +13,7 @@ from govdata.actor import Actor, Role
 from govdata.audit.service import acting
 from govdata.auth.models import User, UserRole
 from govdata.auth.service import people_names
-from govdata.catalog.labels import label_of
+from govdata.catalog.labels import field_list, label_of
 from govdata.db import rowcount
 from govdata.errors import Conflict, NotFound
 from govdata.notifications.service import notify
@@ -45,7 +45,7 @@ def canonical_text(req: ShareRequest, reviewer: str) -> str:
         f"使用方：{req.unit.name}（统一社会信用代码 {req.unit.uscc}）",
         f"调用系统：{req.system.name}（等保 {req.system.assessment_level} 级，报告 {req.system.assessment_report_no}）",
         f"数据资源：{req.entry.name}（目录编码 {req.resource_code}，共享类型 {share_type}）",
-        "共享信息项：" + "、".join(f"{fields.get(n, n)}（{n}）" for n in names),
+        "共享信息项：" + field_list(fields, names),
         f"用途（履职需要）：{req.duty}",
         f"依据：{req.legal_basis}",
         f"使用期限：自批准之日起至 {req.approved_until or req.valid_until}",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from govdata import policy
 from govdata.actor import Actor, Role
 from govdata.audit.service import acting
+from govdata.catalog.labels import field_list
 from govdata.catalog.models import CatalogEntry, Field
 from govdata.config import Settings
 from govdata.db import rowcount
@@ -76,7 +77,7 @@ class EntryNames:
 
     def fields(self, names: str) -> str:
         """`sfzh,xm` → 公民身份号码（sfzh）、姓名（xm）: the label for people, the name for the API."""
-        return "、".join(f"{self.labels.get(n, n)}（{n}）" for n in names.split(",") if n)
+        return field_list(self.labels, names.split(","))
 
 
 def entry_names(db: Session, grants: list[Grant]) -> dict[int, EntryNames]:
