@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import insert, select, text
 
 from bench.harness import BenchContext, Figure, timed
+from govdata import clock
 from govdata.actor import Actor, Method, Role, platform_actor
 from govdata.audit import chain
 from govdata.audit.models import AuditEvent
@@ -23,7 +24,6 @@ from govdata.auth.models import User
 from govdata.notifications.models import Notification
 from govdata.notifications.service import mark_read
 from govdata.orgs.demo import seed as seed_orgs
-from govdata.timeutil import utcnow
 
 FILL_BATCH = 50_000
 
@@ -38,7 +38,7 @@ def _reader(ctx: BenchContext) -> tuple[Actor, list[int]]:
 
 
 def _notifications(ctx: BenchContext, user_id: int, n: int) -> list[int]:
-    now = utcnow()
+    now = clock.now()
     with ctx.database.write() as db:
         db.execute(insert(Notification), [{"user_id": user_id, "kind": "bench", "message": f"第 {i} 条",
                                            "link": "", "created_at": now} for i in range(n)])
@@ -79,7 +79,7 @@ def _create_plain_table(ctx: BenchContext, name: str) -> None:
 def _fill(ctx: BenchContext, total: int) -> None:
     """Append `total` events through the chain in large transactions (the fast way to a big trail)."""
     actor = platform_actor(Method.JOB, name="bench")
-    start = utcnow() - timedelta(days=30)
+    start = clock.now() - timedelta(days=30)
     have = 0
     while have < total:
         size = min(FILL_BATCH, total - have)

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import insert, select, text
 
 from bench.harness import BenchContext, Figure
+from govdata import clock
 from govdata.actor import platform_actor
 from govdata.catalog import browse, search
 from govdata.catalog.models import CatalogEntry, SearchDoc
 from govdata.orgs import demo as orgs_demo
 from govdata.orgs.models import Unit
-from govdata.timeutil import utcnow
 
 TOPICS = ["户籍人口", "婚姻登记", "社保参保", "医保结算", "不动产", "市场主体", "学籍", "机动车",
           "排污许可", "公积金", "出生医学证明", "殡葬服务", "养老机构", "食品经营", "建设用地", "公交线路",
@@ -33,7 +33,7 @@ def _load(ctx: BenchContext, count: int) -> None:
     rng = random.Random(7)
     with ctx.database.write() as db:
         units = list(db.execute(select(Unit.id, Unit.name)).all())
-        now = utcnow()
+        now = clock.now()
         entries, docs = [], []
         for i in range(1, count + 1):
             unit_id, unit_name = rng.choice(units)

@@ -26,6 +26,7 @@ import httpx
 from sqlalchemy import select, text
 
 from bench.harness import BenchContext, Figure
+from govdata import clock
 from govdata.datastore import demo
 
 PERSON = "人口基础信息"
@@ -172,7 +173,6 @@ def system_token(ctx: BenchContext, unit: str) -> str:
     from govdata.auth.models import ApiToken
     from govdata.auth.tokens import new_token, token_hash
     from govdata.orgs.models import System, Unit
-    from govdata.timeutil import utcnow
 
     token = new_token("gds")
     with ctx.database.write() as db:
@@ -180,7 +180,7 @@ def system_token(ctx: BenchContext, unit: str) -> str:
         system = db.execute(select(System).where(System.unit_id == unit_id)).scalars().first()
         assert system is not None
         db.add(ApiToken(token_hash=token_hash(token), prefix=token[:8], system_id=system.id,
-                        expires_at=utcnow() + timedelta(days=1)))
+                        expires_at=clock.now() + timedelta(days=1)))
     return token
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, text
 from stdnum.cn import ric
 
 from bench.harness import BenchContext, Figure, timed
+from govdata import clock
 from govdata.actor import platform_actor
 from govdata.catalog.models import CatalogEntry, EntryStatus, Field
 from govdata.datastore.tables import create_tables, resource_table
@@ -23,7 +24,6 @@ from govdata.quality.demo import seed as seed_quality
 from govdata.quality.models import ReportKind
 from govdata.quality.reports import build_report
 from govdata.quality.schemas import ComparisonCreate
-from govdata.timeutil import utcnow
 
 FIELDS = [("sfzh", "C", 18, True), ("xm", "C", 50, False), ("xb", "C", 1, False), ("mz", "C", 2, False),
           ("csrq", "D", None, False), ("xzqh", "C", 6, False), ("lxdh", "C", 20, False), ("nl", "I", None, False)]
@@ -58,7 +58,7 @@ def _entry(ctx: BenchContext, name: str, unit_id: int, rules: bool) -> CatalogEn
 
 
 def _rows(n: int) -> Iterator[dict[str, Any]]:
-    start, now = date(1940, 1, 1), utcnow()
+    start, now = date(1940, 1, 1), clock.now()
     for i in range(n):
         born = start + timedelta(days=i % 29_000)
         body = f"{COUNTIES[i % 7]}{born:%Y%m%d}"

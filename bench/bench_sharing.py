@@ -20,6 +20,7 @@ from sqlalchemy import insert, select, update
 
 from bench.harness import BenchContext, Figure
 from bench.httpload import LoadResult, run_load, run_wrk, wrk_available
+from govdata import clock
 from govdata.actor import Method
 from govdata.auth import credentials
 from govdata.auth.models import User
@@ -31,7 +32,6 @@ from govdata.orgs.models import System, Unit
 from govdata.sharing import service
 from govdata.sharing.models import Grant
 from govdata.sharing.schemas import ShareRequestCreate
-from govdata.timeutil import local_today, utcnow
 
 CLIENTS = 32
 FIELDS = [("sfzh", "公民身份号码", 18, True, False), ("xm", "姓名", 50, False, True),
@@ -46,13 +46,13 @@ def _setup(ctx: BenchContext, rows: int) -> tuple[str, str, list[str], str]:
         entry = CatalogEntry(code="BENCH-RK", unit_id=unit_id, name="人口基础信息（压测）", category="base",
                              category_code="1-01-001", format="database", share_type=ShareType.UNCONDITIONAL.value,
                              open_type="closed", update_cycle="daily", ingest_mode="realtime",
-                             status=EntryStatus.REGISTERED.value, version=1, registered_at=utcnow())
+                             status=EntryStatus.REGISTERED.value, version=1, registered_at=clock.now())
         entry.fields = [Field(position=i, name=n, label=label, data_type="C", length=length, is_key=key, is_lookup=lk)
                         for i, (n, label, length, key, lk) in enumerate(FIELDS)]
         db.add(entry)
         db.flush()
         table, _history = create_tables(db.connection(), entry)
-    now = utcnow()
+    now = clock.now()
     keys = []
     for start in range(0, rows, 50_000):
         batch = [{"sfzh": f"350802{i:012d}", "xm": f"姓名{i}", "hjdz": f"新罗区{i % 977}号", "lxdh": f"138{i:08d}",
@@ -66,7 +66,7 @@ def _setup(ctx: BenchContext, rows: int) -> tuple[str, str, list[str], str]:
         assert system is not None
         data = ShareRequestCreate(code="BENCH-RK", fields=["sfzh", "xm", "hjdz"], duty="压测：身份核验",
                                   legal_basis="压测", system_id=system.id, daily_volume=10_000_000,
-                                  valid_until=local_today().replace(year=local_today().year + 1))
+                                  valid_until=clock.today().replace(year=clock.today().year + 1))
         service.submit_request(db, actor_for_user(steward, Method.CLI), ctx.settings, data=data)
         db.execute(update(Grant).values(per_minute=10_000_000))
         admin = db.execute(select(User).where(User.username == "admin")).scalar_one()

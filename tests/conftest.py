@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
+from govdata import clock
 from govdata.app import create_app
 from govdata.audit.models import AuditEvent
 from govdata.config import Settings
@@ -27,6 +28,8 @@ from govdata.db import Database, normalize_url, open_database
 from govdata.migrate import upgrade
 
 PG_URL = os.environ.get("GOVDATA_DATABASE_URL")
+# GOVDATA_CLOCK=2026-12-05 runs the whole suite as if on that day (the browser tests' server inherits it).
+clock.configure(os.environ.get("GOVDATA_CLOCK"))
 DEMO_PASSWORD = "govdata-demo"
 TEST_BASE_ROWS = 300
 

@@ -15,12 +15,12 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 
+from govdata import clock
 from govdata.actor import Role
 from govdata.auth.models import ApiToken
 from govdata.auth.tokens import new_token, token_hash
 from govdata.orgs.models import System, Unit
 from govdata.policy import ROLE_ACTIONS
-from govdata.timeutil import utcnow
 from govdata.web.deps import route_marker
 
 ACCOUNTS = {
@@ -94,7 +94,7 @@ def bearer(client, database, token) -> dict[str, dict[str, str]]:
         system_id = db.execute(select(System.id).join(Unit, Unit.id == System.unit_id)
                                .where(Unit.code == "gaj").order_by(System.id)).scalars().first()
         db.add(ApiToken(token_hash=token_hash(secret), prefix=secret[:8], name="matrix", system_id=system_id,
-                        expires_at=utcnow() + timedelta(days=1)))
+                        expires_at=clock.now() + timedelta(days=1)))
     headers["system"] = {"Authorization": f"Bearer {secret}"}
     return headers
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import bindparam, func, insert, select
 
+from govdata import clock
 from govdata.actor import Method, platform_actor
 from govdata.audit import chain
 from govdata.audit.models import AuditEvent
@@ -15,7 +16,6 @@ from govdata.auth.models import User
 from govdata.driversql import driver_time, execute
 from govdata.notifications.models import Notification
 from govdata.policy import Action
-from govdata.timeutil import utcnow
 
 ACTOR = platform_actor(Method.JOB, name="test")
 
@@ -37,9 +37,9 @@ _INSERT = insert(Notification).values(user_id=bindparam("u"), kind=bindparam("k"
 def _insert_note(conn, user_id: int, *, through_core: bool = True) -> None:
     """Through Core (which takes the driver's transaction over) or straight on the driver cursor."""
     if through_core:
-        conn.execute(_INSERT, {"u": user_id, "k": "ws", "t": utcnow()})
+        conn.execute(_INSERT, {"u": user_id, "k": "ws", "t": clock.now()})
     else:
-        execute(conn, _INSERT, {"u": user_id, "k": "ws", "t": driver_time(utcnow(), conn.dialect)}).close()
+        execute(conn, _INSERT, {"u": user_id, "k": "ws", "t": driver_time(clock.now(), conn.dialect)}).close()
 
 
 WAYS = pytest.mark.parametrize("through_core", [True, False], ids=["core", "driver"])
@@ -73,11 +73,11 @@ def test_orm_joining_in_takes_the_transaction_over(database, user_id, orm_first,
     notes, events = _notes(database), _events(database)
     with database.write() as db:
         if orm_first:
-            db.add(Notification(user_id=user_id, kind="ws", message="orm", link="", created_at=utcnow()))
+            db.add(Notification(user_id=user_id, kind="ws", message="orm", link="", created_at=clock.now()))
             db.flush()
         _insert_note(db.connection(), user_id, through_core=through_core)
         if not orm_first:
-            db.add(Notification(user_id=user_id, kind="ws", message="orm", link="", created_at=utcnow()))
+            db.add(Notification(user_id=user_id, kind="ws", message="orm", link="", created_at=clock.now()))
         record(db, ACTOR, Action.JOBS_RUN, target_type="test")
     assert (_notes(database), _events(database)) == (notes + 2, events + 1)
     _assert_chain_ok(database)

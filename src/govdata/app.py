@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from govdata import __version__, asyncread
+from govdata import __version__, asyncread, clock
 from govdata.config import Settings, get_settings
 from govdata.db import Database, database_for
 from govdata.domains import domain_modules
@@ -31,6 +31,7 @@ def _include_domain_routes(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None, database: Database | None = None, *,
                migrate: bool = True, run_jobs: bool | None = None) -> FastAPI:
     settings = settings or get_settings()
+    clock.configure(settings.clock)
     _ = settings.key  # generated into the home on first start when none is given
     database = database or database_for(settings)
     if migrate:

@@ -7,14 +7,14 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.auth.models import RateCounter
 from govdata.errors import TooManyRequests
-from govdata.timeutil import utcnow
 
 
 def hit(db: Session, key: str, *, limit: int, window_seconds: int) -> None:
     """Count one hit on `key`; raise 429 with Retry-After once `limit` is passed in this window."""
-    now = utcnow()
+    now = clock.now()
     row = db.execute(select(RateCounter).where(RateCounter.key == key).with_for_update()).scalar_one_or_none()
     if row is None:
         db.add(RateCounter(key=key, window_start=now, count=1))

@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from govdata import clock
 from govdata.actor import Actor, Method, Role, platform_actor
 from govdata.audit import chain
 from govdata.audit.models import AuditEvent
 from govdata.audit.service import AuditDraft, record
 from govdata.orgs.models import Unit
 from govdata.policy import Action
-from govdata.timeutil import local_today, utcnow
 from tests.conftest import last_audit
 
 
@@ -75,7 +75,7 @@ def test_audit_api_filters_by_unit_actor_and_time(client, token, database):
     rest = client.get("/api/v1/audit/events", params={"actor": "公安任务", "before_seq": paged["next_before_seq"]},
                       headers=headers).json()
     assert len(rest["events"]) == 1 and rest["next_before_seq"] is None
-    tomorrow = local_today() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     future = client.get("/api/v1/audit/events", params={"since": str(tomorrow)}, headers=headers).json()
     assert future["events"] == []
     bad = client.get("/api/v1/audit/events", params={"outcome": "maybe"}, headers=headers)
@@ -137,7 +137,7 @@ def test_unit_feed_gives_own_events_ascending_with_cursor(client, token, databas
 
 
 def test_purge_refuses_inside_retention(settings, database):
-    before = local_today() - timedelta(days=10)
+    before = clock.today() - timedelta(days=10)
     done = _cli(settings, "audit", "purge", "--before", str(before))
     assert done.returncode == 2 and "180" in done.stderr
     bad_date = _cli(settings, "audit", "purge", "--before", "not-a-date")
@@ -145,7 +145,7 @@ def test_purge_refuses_inside_retention(settings, database):
 
 
 def test_purge_deletes_old_events_and_chain_still_verifies(settings, database):
-    old = utcnow() - timedelta(days=400)
+    old = clock.now() - timedelta(days=400)
     actor = Actor(kind="user", id=None, name="老用户", roles=frozenset({Role.STEWARD}), method=Method.WEB)
     with database.write() as db:
         chain.append(db.connection(), [AuditDraft(actor=actor, action="auth.login", at=old).to_row()
@@ -154,7 +154,7 @@ def test_purge_deletes_old_events_and_chain_still_verifies(settings, database):
     with database.read() as db:
         total = db.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
     # The seeded demo events are recent, so only the 25 backdated ones (and anything before them) go.
-    cutoff = local_today() - timedelta(days=200)
+    cutoff = clock.today() - timedelta(days=200)
     done = _cli(settings, "audit", "purge", "--before", str(cutoff))
     assert done.returncode == 0, done.stderr
     deleted = int(done.stdout.split()[0])

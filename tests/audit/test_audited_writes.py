@@ -10,6 +10,7 @@ import threading
 import pytest
 from sqlalchemy import delete, func, insert, select, text
 
+from govdata import clock
 from govdata.actor import Actor, Method, Role
 from govdata.audit import chain
 from govdata.audit.models import AuditEvent
@@ -17,7 +18,6 @@ from govdata.auth.models import User
 from govdata.errors import NotFound
 from govdata.notifications.models import Notification
 from govdata.notifications.service import mark_read
-from govdata.timeutil import utcnow
 from tests.conftest import last_audit
 
 
@@ -28,7 +28,7 @@ def reader(database):
         user = db.execute(select(User).where(User.username == "steward_gaj")).scalar_one()
         db.execute(delete(Notification))
         db.execute(insert(Notification), [{"user_id": user.id, "kind": "test", "message": f"第 {i} 条", "link": "",
-                                           "created_at": utcnow()} for i in range(3)])
+                                           "created_at": clock.now()} for i in range(3)])
         ids = list(db.execute(select(Notification.id).order_by(Notification.id)).scalars())
         actor = Actor(kind="user", id=user.id, name=user.username, roles=frozenset({Role.STEWARD}),
                       unit_id=user.unit_id, method=Method.WEB, client_addr="127.0.0.1")
@@ -58,7 +58,7 @@ def test_mark_read_stores_what_it_returns_and_is_on_record(database, reader):
 def test_read_times_sort_and_compare_with_orm_written_ones(database, reader):
     """The driver writes times in the same form SQLAlchemy does, so SQL comparisons still hold."""
     actor, ids = reader
-    before = utcnow()
+    before = clock.now()
     mark_read_once(database, actor, ids[1])
     with database.read() as db:
         found = db.execute(select(Notification.id).where(Notification.read_at >= before)).scalars().all()
@@ -131,7 +131,7 @@ def test_concurrent_audited_writes_from_threads_and_a_process_keep_one_chain(dat
     actor, _ = reader
     with database.write() as db:
         db.execute(insert(Notification), [{"user_id": actor.id, "kind": "test", "message": str(i), "link": "",
-                                           "created_at": utcnow()} for i in range(90)])
+                                           "created_at": clock.now()} for i in range(90)])
         ids = list(db.execute(select(Notification.id).where(Notification.read_at.is_(None))
                               .order_by(Notification.id)).scalars())
     before = _events(database)

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from govdata import clock
 from govdata.auth.models import ApiToken, User
 from govdata.auth.tokens import new_token, token_hash
 from govdata.orgs.models import System, Unit
-from govdata.timeutil import local_today, utcnow
 from tests.conftest import DEMO_PASSWORD
 
 
@@ -19,12 +19,12 @@ def _system_token(database, *, unit="gaj", **system_fields) -> tuple[str, int]:
         db.add(system)
         db.flush()
         db.add(ApiToken(token_hash=token_hash(secret), prefix=secret[:8], system_id=system.id,
-                        expires_at=utcnow() + timedelta(days=30)))
+                        expires_at=clock.now() + timedelta(days=30)))
         return secret, system.id
 
 
 def _valid():
-    return {"assessment_level": 3, "assessment_valid_until": local_today() + timedelta(days=30)}
+    return {"assessment_level": 3, "assessment_valid_until": clock.today() + timedelta(days=30)}
 
 
 def test_expired_and_revoked_person_tokens(client, database):
@@ -33,9 +33,9 @@ def test_expired_and_revoked_person_tokens(client, database):
     with database.write() as db:
         uid = db.execute(select(User.id).where(User.username == "bureau")).scalar_one()
         db.add(ApiToken(token_hash=token_hash(secret), prefix=secret[:8], user_id=uid,
-                        expires_at=utcnow() - timedelta(seconds=1)))
+                        expires_at=clock.now() - timedelta(seconds=1)))
         db.add(ApiToken(token_hash=token_hash(revoked), prefix=revoked[:8], user_id=uid,
-                        expires_at=utcnow() + timedelta(hours=1), revoked_at=utcnow()))
+                        expires_at=clock.now() + timedelta(hours=1), revoked_at=clock.now()))
     expired = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"})
     assert expired.status_code == 401
     assert expired.json()["error"] == {"code": "not_authenticated", "message": "访问令牌已过期",
@@ -52,7 +52,7 @@ def test_system_token_works_only_while_assessment_is_valid(client, database):
     headers = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/audit/feed", headers=headers).status_code == 200
     with database.write() as db:
-        db.get(System, system_id).assessment_valid_until = local_today() - timedelta(days=1)
+        db.get(System, system_id).assessment_valid_until = clock.today() - timedelta(days=1)
     refused = client.get("/api/v1/audit/feed", headers=headers)
     assert refused.status_code == 401
     assert "等保测评缺失或已过期" in refused.json()["error"]["message"]
@@ -76,7 +76,7 @@ def test_system_token_cannot_use_people_routes(client, database):
 def test_locked_account_gets_no_token_either(client, database, settings):
     with database.write() as db:
         user = db.execute(select(User).where(User.username == "steward_wjw")).scalar_one()
-        user.locked_until = utcnow() + timedelta(minutes=10)
+        user.locked_until = clock.now() + timedelta(minutes=10)
     response = client.post("/api/v1/auth/token", data={"username": "steward_wjw", "password": DEMO_PASSWORD})
     assert response.status_code == 401 and response.json()["error"]["field"] == "password"
 

@@ -11,11 +11,11 @@ import httpx
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from govdata import clock
 from govdata.audit.models import AuditEvent
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.tables import resource_table
 from govdata.sharing.models import Grant
-from govdata.timeutil import local_today
 from tests.browser.helpers import flash, keep_screenshot, main_nav, sign_in, sign_out
 
 RESOURCE = "人口基础信息"  # the center's population base database (provider: 大数据中心)
@@ -44,7 +44,7 @@ def _apply(page, code: str) -> str:
     page.get_by_label("履职需要（用途）").fill("出生医学证明签发前核验新生儿父母身份")
     page.get_by_label("法律依据").fill("《中华人民共和国母婴保健法》第二十三条")
     page.get_by_label("调用系统").select_option(label=f"{SYSTEM}（等保有效）")
-    page.get_by_label("使用期限至").fill((local_today() + timedelta(days=200)).isoformat())
+    page.get_by_label("使用期限至").fill((clock.today() + timedelta(days=200)).isoformat())
     page.get_by_label("预计日调用量").fill("500")
     page.get_by_role("button", name="提交申请").click()
     assert flash(page) == "申请已提交"

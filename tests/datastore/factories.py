@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from govdata import clock
 from govdata.auth.models import ApiToken
 from govdata.auth.tokens import new_token, token_hash
 from govdata.catalog.models import CatalogEntry, Field
 from govdata.db import Database
 from govdata.orgs.models import System, Unit
-from govdata.timeutil import utcnow
 
 _serial = itertools.count(1)
 
@@ -40,11 +40,11 @@ def make_entry(database: Database, *, unit: str = "gaj", fields: list[dict[str, 
     n = next(_serial)
     with database.write() as db:
         uid = db.execute(select(Unit.id).where(Unit.code == unit)).scalar_one()
-        entry = CatalogEntry(code=code or f"T{unit.upper()}-{n:05d}-{utcnow().microsecond}", unit_id=uid,
+        entry = CatalogEntry(code=code or f"T{unit.upper()}-{n:05d}-{clock.now().microsecond}", unit_id=uid,
                              name=name or f"测试资源{n}", category="department", category_code="A01",
                              format="database", share_type="unconditional", open_type="closed",
                              update_cycle=update_cycle, ingest_mode=ingest_mode, status=status, version=1,
-                             registered_at=utcnow())
+                             registered_at=clock.now())
         entry.fields = [Field(position=i, **spec) for i, spec in enumerate(fields or PERSON_FIELDS)]
         db.add(entry)
         db.flush()
@@ -64,5 +64,5 @@ def system_token(database: Database, unit: str = "gaj") -> dict[str, str]:
         system = db.execute(select(System).where(System.unit_id == uid)).scalars().first()
         assert system is not None, f"no system for {unit}"
         db.add(ApiToken(token_hash=token_hash(token), prefix=token[:8], name="test", system_id=system.id,
-                        expires_at=utcnow() + timedelta(days=1)))
+                        expires_at=clock.now() + timedelta(days=1)))
     return {"Authorization": f"Bearer {token}"}

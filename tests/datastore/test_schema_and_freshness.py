@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from govdata import hooks
+from govdata import clock, hooks
 from govdata.actor import platform_actor
 from govdata.catalog.models import CatalogEntry, Field
 from govdata.config import Settings
@@ -21,7 +21,6 @@ from govdata.db import Database
 from govdata.errors import RuleViolation
 from govdata.jobs.runner import run_due
 from govdata.notifications.models import Notification
-from govdata.timeutil import utcnow
 from tests.datastore.factories import make_entry
 
 FIELDS: list[dict[str, Any]] = [
@@ -101,7 +100,7 @@ def test_freshness_flags_overdue_and_job_notifies(database: Database, settings: 
             assert batch.finished_at is not None
             batch.finished_at -= timedelta(days=3)
         db.execute(update(CatalogEntry).where(CatalogEntry.id == entry.id)
-                   .values(registered_at=utcnow() - timedelta(days=10)))
+                   .values(registered_at=clock.now() - timedelta(days=10)))
     with database.read() as db:
         assert freshness_of(db, get_entry(db, entry_id=entry.id)).overdue is True
     assert 'data-testid="overdue"' in web("steward_gaj").get(f"/resources/{entry.id}").text

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from govdata import clock
 from govdata.auth.models import ApiToken, RateCounter, User, WebSession
 from govdata.auth.tokens import new_token, token_hash
 from govdata.jobs.models import JobRun
 from govdata.jobs.registry import JOBS, Job
 from govdata.jobs.runner import run_one
-from govdata.timeutil import utcnow
 from tests.conftest import last_audit
 
 SLOW_RUNNER = """
@@ -76,7 +76,7 @@ def test_failing_job_records_its_error_and_page_shows_it(database, settings, web
 
 
 def test_run_now_button_runs_cleanup_and_shows_outcome(database, web):
-    now = utcnow()
+    now = clock.now()
     with database.write() as db:
         user_id = db.execute(select(User.id).where(User.username == "bureau")).scalar_one()
         db.add(WebSession(token_hash=token_hash(new_token("gdw")), user_id=user_id, csrf_token="x",

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from govdata import clock
 from govdata.orgs.demo import make_uscc
 from govdata.orgs.models import Region, System, Unit
-from govdata.timeutil import local_today
 from tests.conftest import last_audit
 
 
@@ -39,7 +39,7 @@ def test_unit_page_lists_stewards_contacts_and_system_status(web, database):
     gaj = _unit_id(database, "gaj")
     with database.write() as db:
         db.add(System(unit_id=gaj, name="过期的旧系统", assessment_level=2,
-                      assessment_valid_until=local_today() - timedelta(days=1)))
+                      assessment_valid_until=clock.today() - timedelta(days=1)))
         db.add(System(unit_id=gaj, name="未测评系统"))
     page = web("vendor").get(f"/orgs/units/{gaj}")
     assert page.status_code == 200
@@ -112,7 +112,7 @@ def test_systems_page_marks_and_updates_assessment(web, database):
     mz = _unit_id(database, "mz")
     with database.write() as db:
         system = System(unit_id=mz, name="养老服务系统", assessment_level=3,
-                        assessment_valid_until=local_today() - timedelta(days=3))
+                        assessment_valid_until=clock.today() - timedelta(days=3))
         db.add(system)
         db.flush()
         sid = system.id
@@ -121,11 +121,11 @@ def test_systems_page_marks_and_updates_assessment(web, database):
     bad = admin.post(f"/orgs/systems/{sid}/assessment", {"assessment_level": "3"})
     assert bad.status_code == 422 and "有效期" in bad.text
     ok = admin.post(f"/orgs/systems/{sid}/assessment", {
-        "assessment_level": "3", "assessment_report_no": "R-1", "assessment_date": str(local_today()),
-        "assessment_valid_until": str(local_today() + timedelta(days=365))})
+        "assessment_level": "3", "assessment_report_no": "R-1", "assessment_date": str(clock.today()),
+        "assessment_valid_until": str(clock.today() + timedelta(days=365))})
     assert ok.status_code == 303
     with database.read() as db:
-        assert db.get(System, sid).has_valid_assessment(local_today())
+        assert db.get(System, sid).has_valid_assessment(clock.today())
     event = last_audit(database, action="system.manage")
     assert event is not None and event.target_id == str(sid) and event.owner_unit_id == mz
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from govdata import clock
 from govdata.catalog.models import CatalogEntry, EntryStatus, Field
 from govdata.datastore.tables import create_tables
 from govdata.db import Database
 from govdata.orgs.models import Unit
-from govdata.timeutil import utcnow
 
 _seq = itertools.count(1)
 
@@ -40,7 +40,7 @@ def make_entry(database: Database, *, unit: str = "gaj", name: str = "测试人�
                rules: Mapping[str, list[dict[str, Any]]] | None = None, update_cycle: str = "daily") -> CatalogEntry:
     n = next(_seq)
     with database.write() as db:
-        entry = CatalogEntry(code=f"T{unit.upper()}-{n:04d}-{utcnow():%H%M%S%f}", unit_id=unit_id(database, unit),
+        entry = CatalogEntry(code=f"T{unit.upper()}-{n:04d}-{clock.now():%H%M%S%f}", unit_id=unit_id(database, unit),
                              name=f"{name}{n}", category="department", category_code="A01", format="database",
                              share_type="unconditional", open_type="closed", update_cycle=update_cycle,
                              ingest_mode="realtime", status=EntryStatus.REGISTERED.value, version=1)
@@ -72,7 +72,7 @@ def insert_rows(database: Database, entry: CatalogEntry, rows: Iterable[Mapping[
     from govdata.datastore.tables import resource_table
 
     table = resource_table(entry)
-    now = utcnow()
+    now = clock.now()
     payload = [{**r, "_batch": batch_id, "_updated_at": now, "_deleted": False} for r in rows]
     with database.write() as db:
         if payload:
@@ -94,13 +94,12 @@ def grant_fields(database: Database, entry: CatalogEntry, unit: str, fields: lis
 
     from govdata.orgs.models import System
     from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest, UseAgreement
-    from govdata.timeutil import local_today
 
     consumer = unit_id(database, unit)
     with database.write() as db:
         system = db.execute(select(System).where(System.unit_id == consumer)).scalars().first()
         assert system is not None
-        until = local_today() + timedelta(days=90)
+        until = clock.today() + timedelta(days=90)
         names = ",".join(fields)
         request = ShareRequest(entry_id=entry.id, resource_code=entry.code, unit_id=consumer,
                                provider_unit_id=entry.unit_id, system_id=system.id, share_type=entry.share_type,
@@ -116,5 +115,5 @@ def grant_fields(database: Database, entry: CatalogEntry, unit: str, fields: lis
                      resource_code=entry.code or "", system_id=system.id, unit_id=consumer,
                      provider_unit_id=entry.unit_id, fields=names, key_fields=entry.fields[0].name,
                      daily_quota=1000, per_minute=100, purpose="测试", approver="bureau",
-                     agreement_hash="0" * 64, valid_from=local_today(), valid_until=until,
+                     agreement_hash="0" * 64, valid_from=clock.today(), valid_until=until,
                      status=GrantStatus.ACTIVE.value))

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from govdata import clock
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.records import get_record, record_history
 from govdata.db import Database
@@ -162,13 +163,13 @@ def test_deadline_reminders_and_overdue(client: Any, token: Any, web: Any, datab
             "evidence": "e"}
     made = client.post("/api/v1/corrections", json=body, headers=token("steward_mz")).json()
     due = date.fromisoformat(made["due_on"])
-    assert due > date.today()  # n working days after receipt, receipt day not counted
+    assert due > clock.today()  # n working days after receipt, receipt day not counted
     with database.write() as db:
         assert remind_due(db, today=due - timedelta(days=10)) == 0
-        db.execute(update(Correction).values(due_on=date.today() - timedelta(days=1)))
+        db.execute(update(Correction).values(due_on=clock.today() - timedelta(days=1)))
     with database.write() as db:
-        assert remind_due(db, today=date.today()) == 1
-        assert remind_due(db, today=date.today()) == 0  # once a day
+        assert remind_due(db, today=clock.today()) == 1
+        assert remind_due(db, today=clock.today()) == 0  # once a day
     assert any("已逾期" in n.message for n in _notes(database, "correction.due"))
     overdue = client.get("/api/v1/corrections?overdue=true", headers=token("steward_gaj")).json()
     assert [c["id"] for c in overdue] == [made["id"]]
@@ -182,7 +183,6 @@ def _system_headers(database: Database, unit_code: str) -> dict[str, str]:
     from govdata.auth.models import ApiToken
     from govdata.auth.tokens import new_token, token_hash
     from govdata.orgs.models import System
-    from govdata.timeutil import utcnow
     from tests.quality.factories import unit_id
 
     token = new_token("sys")
@@ -190,7 +190,7 @@ def _system_headers(database: Database, unit_code: str) -> dict[str, str]:
         system = db.execute(select(System).where(System.unit_id == unit_id(database, unit_code))).scalars().first()
         assert system is not None
         db.add(ApiToken(token_hash=token_hash(token), prefix=token[:8], name="test", system_id=system.id,
-                        expires_at=utcnow() + td(days=1)))
+                        expires_at=clock.now() + td(days=1)))
     return {"Authorization": f"Bearer {token}", "X-Operator": "op-wang"}
 
 

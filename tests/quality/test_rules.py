@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
-from govdata import hooks
+from govdata import clock, hooks
 from govdata.actor import platform_actor
 from govdata.db import Database
 from govdata.errors import RuleViolation
@@ -36,7 +36,7 @@ CASES: list[tuple[str, list[dict[str, Any]], Any, Any]] = [
     ("lxdh", [{"type": "phone"}], "13905971234", "1390597123"),
     ("lxdh", [{"type": "phone"}], "0597-2345678", "phone"),
     ("yx", [{"type": "email"}], "zhang@longyan.gov.cn", "zhang@"),
-    ("csrq", [{"type": "not_future"}], date.today().isoformat(), (date.today() + timedelta(days=1)).isoformat()),
+    ("csrq", [{"type": "not_future"}], clock.today().isoformat(), (clock.today() + timedelta(days=1)).isoformat()),
     ("csrq", [{"type": "birth_matches", "idcard_field": "sfzh"}], "1990-05-17", "1990-05-18"),
     ("nl", [{"type": "compare", "op": "<=", "other": "csrq"}], None, None),
 ]

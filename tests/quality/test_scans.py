@@ -8,12 +8,11 @@ from typing import Any
 import orjson
 from sqlalchemy import func, select
 
-from govdata import hooks
+from govdata import clock, hooks
 from govdata.actor import platform_actor
 from govdata.db import Database
 from govdata.quality.models import Correction, QualityReport
 from govdata.quality.reports import run_scan, timeliness
-from govdata.timeutil import utcnow
 from tests.conftest import last_audit
 from tests.quality.factories import idcard, insert_rows, load_entry, make_entry
 
@@ -42,7 +41,7 @@ def _planted(database: Database) -> Any:
     rows[1]["xm"] = None  # required
     rows[2]["xb"] = "7"  # code
     rows[3]["sfzh"] = rows[3]["sfzh"][:-1] + ("1" if rows[3]["sfzh"][-1] != "1" else "2")  # check digit
-    rows[4]["csrq"] = date.today() + timedelta(days=3)  # future, and disagrees with 身份证
+    rows[4]["csrq"] = clock.today() + timedelta(days=3)  # future, and disagrees with 身份证
     rows[5]["lxdh"] = rows[6]["lxdh"]  # duplicate pair
     rows[7]["nl"] = 130  # range
     rows[8]["lxdh"] = "12345"  # phone
@@ -99,7 +98,7 @@ def test_batch_listener_writes_batch_report(database: Database) -> None:
 
 
 def test_timeliness_against_update_cycle() -> None:
-    now = utcnow()
+    now = clock.now()
     assert timeliness("daily", now - timedelta(hours=20), now) == 1.0
     assert timeliness("daily", now - timedelta(days=2), now) == 0.5
     assert timeliness("monthly", now - timedelta(days=200), now) == 0.0

@@ -10,7 +10,7 @@ import orjson
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from govdata import hooks
+from govdata import clock, hooks
 from govdata.actor import platform_actor
 from govdata.db import Database
 from govdata.quality import sqlchecks
@@ -19,7 +19,7 @@ from govdata.quality.reports import run_scan
 from tests.quality.factories import idcard, insert_rows, load_entry, make_entry
 
 GOOD = idcard(date(1988, 2, 29), 5)
-TOMORROW = date.today() + timedelta(days=1)
+TOMORROW = clock.today() + timedelta(days=1)
 FULL_WIDTH = "３５０８０２１９８８０２２９００５１"
 IDS = [GOOD, GOOD[:-1] + "0" if GOOD[-1] != "0" else GOOD[:-1] + "1", "350802198802300051",
        "35080218880101005", "3508021849010100", "35080219880229005x", "ABCDEFGHIJKLMNOPQR", FULL_WIDTH,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
 
+from govdata import clock
 from govdata.actor import platform_actor
 from govdata.auth import credentials
 from govdata.catalog.models import CatalogEntry, EntryStatus, Field, ShareType
@@ -15,7 +16,6 @@ from govdata.config import Settings
 from govdata.datastore.tables import create_tables
 from govdata.db import Database
 from govdata.orgs.models import System, Unit
-from govdata.timeutil import utcnow
 
 _serial = itertools.count(1)
 
@@ -43,14 +43,14 @@ def make_entry(database: Database, *, unit_code: str = "gaj", share_type: ShareT
                name: str | None = None, fields: list[tuple[str, str, str, int, bool, bool]] | None = None) -> str:
     """A registered entry of `unit_code` with a data table holding `rows`; returns its code."""
     n = next(_serial)
-    code = f"T{unit_code.upper()}{n:04d}{utcnow().strftime('%f')}"
+    code = f"T{unit_code.upper()}{n:04d}{clock.now().strftime('%f')}"
     with database.write() as db:
         entry = CatalogEntry(code=code, unit_id=unit_id(database, unit_code), name=name or f"测试资源{n}",
                              summary="测试",
                              category="department", category_code="A01", format="database",
                              share_type=share_type.value, legal_basis=legal_basis, open_type="closed",
                              update_cycle="daily", ingest_mode="realtime", status=EntryStatus.REGISTERED.value,
-                             version=1, registered_at=utcnow())
+                             version=1, registered_at=clock.now())
         entry.fields = [Field(position=i, name=fname, label=label, data_type=t, length=length, is_key=key,
                               is_lookup=lookup)
                         for i, (fname, label, t, length, key, lookup) in enumerate(fields or FIELDS)]
@@ -58,7 +58,7 @@ def make_entry(database: Database, *, unit_code: str = "gaj", share_type: ShareT
         db.flush()
         current, _history = create_tables(db.connection(), entry)
         if rows:
-            now = utcnow()
+            now = clock.now()
             db.execute(insert(current), [{**r, "_updated_at": now, "_deleted": False} for r in rows])
     return code
 
@@ -78,4 +78,4 @@ def token_for(database: Database, settings: Settings, unit_code: str) -> str:
 
 
 def later(days: int = 90) -> str:
-    return (date.today() + timedelta(days=days)).isoformat()
+    return (clock.today() + timedelta(days=days)).isoformat()

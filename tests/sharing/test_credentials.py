@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from govdata import clock
 from govdata.auth.models import ApiToken
 from govdata.auth.tokens import token_hash
 from govdata.orgs.models import System
-from govdata.timeutil import local_today
 from tests.conftest import last_audit
 from tests.sharing.factories import system_id
 
@@ -39,7 +39,7 @@ def test_issue_rotate_revoke_over_the_api(database, client, token):
 def test_refused_without_a_valid_assessment(database, client, token):
     sid = system_id(database, "wjw")
     with database.write() as db:
-        db.execute(update(System).where(System.id == sid).values(assessment_valid_until=local_today() - timedelta(1)))
+        db.execute(update(System).where(System.id == sid).values(assessment_valid_until=clock.today() - timedelta(1)))
     r = client.post(f"/api/v1/systems/{sid}/credentials", headers=token("admin"))
     assert r.status_code == 422 and "等保测评已于" in r.json()["error"]["message"]
     with database.write() as db:

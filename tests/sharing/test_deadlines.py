@@ -7,10 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from govdata import clock
 from govdata.notifications.models import Notification
 from govdata.sharing.jobs import remind_due_requests
 from govdata.sharing.models import ShareRequest
-from govdata.timeutil import local_today
 from govdata.workdays.models import WorkdayOverride
 from govdata.workdays.service import deadline_for
 from tests.sharing.factories import later, make_entry, system_id
@@ -37,20 +37,50 @@ def test_center_override_moves_the_deadline(database):
         assert deadline_for(db, date(2026, 2, 10), 5).due == date(2026, 2, 25)
 
 
-def test_reminders_once_a_day_and_overdue_to_the_bureau(database, client, token):
-    code = make_entry(database, unit_code="gaj")
-    body = {"code": code, "fields": ["zjhm"], "duty": "核验身份", "legal_basis": "依据某条",
-            "system_id": system_id(database, "mz"), "valid_until": later(), "daily_volume": 10}
-    rid = client.post("/api/v1/share/requests", json=body, headers=token("steward_mz")).json()["id"]
-    with database.write() as db:
-        db.execute(update(ShareRequest).where(ShareRequest.id == rid).values(due_on=local_today() - timedelta(1)))
-    with database.write() as db:
-        first = remind_due_requests(db)
-    with database.write() as db:
-        second = remind_due_requests(db)
-    assert first >= 2 and second == 0
-    with database.read() as db:
-        kinds = db.execute(select(Notification.kind).where(Notification.link == f"/sharing/requests/{rid}")).scalars()
-        assert sorted(set(kinds)) == ["share.opinion", "share.overdue"]
-    bureau = client.get("/sharing/reviews", headers=token("bureau"))
-    assert bureau.status_code == 200 and "已逾期" in bureau.text
+# A Saturday (the day CI once failed on), National Day, and an ordinary working day.
+PINNED_DAYS = [date(2026, 12, 5), date(2026, 10, 1), date(2026, 12, 7)]
+
+
+@pytest.mark.parametrize("today", PINNED_DAYS, ids=str)
+def test_reminders_once_a_day_and_overdue_to_the_bureau(database, client, token, today):
+    with clock.pinned(today):
+        code = make_entry(database, unit_code="gaj")
+        body = {"code": code, "fields": ["zjhm"], "duty": "核验身份", "legal_basis": "依据某条",
+                "system_id": system_id(database, "mz"), "valid_until": later(), "daily_volume": 10}
+        rid = client.post("/api/v1/share/requests", json=body, headers=token("steward_mz")).json()["id"]
+        with database.write() as db:  # due yesterday, whatever weekday yesterday was: overdue
+            db.execute(update(ShareRequest).where(ShareRequest.id == rid).values(due_on=today - timedelta(1)))
+        with database.write() as db:
+            first = remind_due_requests(db)
+        with database.write() as db:
+            second = remind_due_requests(db)
+        assert first >= 2 and second == 0
+        with database.read() as db:
+            kinds = db.execute(select(Notification.kind).where(Notification.link == f"/sharing/requests/{rid}"))
+            assert sorted(set(kinds.scalars())) == ["share.opinion", "share.overdue"]
+        bureau = client.get("/sharing/reviews", headers=token("bureau"))
+        assert bureau.status_code == 200 and "已逾期" in bureau.text
+
+
+@pytest.mark.parametrize("today, due, reminded", [
+    (date(2026, 12, 4), date(2026, 12, 7), True),  # Friday, due Monday: the last working day before it
+    (date(2026, 12, 5), date(2026, 12, 7), True),  # Saturday, due Monday: still within a working day
+    (date(2026, 12, 3), date(2026, 12, 7), False),  # Thursday, due Monday: two working days left
+    (date(2026, 10, 1), date(2026, 10, 9), False),  # National Day, due 10-9: 10-8 and 10-9 are left
+    (date(2026, 10, 1), date(2026, 10, 8), True),  # National Day, due on the first working day after it
+    (date(2026, 12, 7), date(2026, 12, 7), True),  # due today
+])
+def test_due_reminders_count_working_days(database, client, token, today, due, reminded):
+    with clock.pinned(today):
+        code = make_entry(database, unit_code="gaj")
+        body = {"code": code, "fields": ["zjhm"], "duty": "核验身份", "legal_basis": "依据某条",
+                "system_id": system_id(database, "mz"), "valid_until": later(), "daily_volume": 10}
+        rid = client.post("/api/v1/share/requests", json=body, headers=token("steward_mz")).json()["id"]
+        with database.write() as db:
+            db.execute(update(ShareRequest).where(ShareRequest.id == rid).values(due_on=due))
+        with database.write() as db:
+            remind_due_requests(db)
+        with database.read() as db:
+            kinds = set(db.execute(select(Notification.kind).where(Notification.link == f"/sharing/requests/{rid}"))
+                        .scalars())
+        assert ("share.due" in kinds) is reminded and "share.overdue" not in kinds

@@ -7,12 +7,12 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
+from govdata import clock
 from govdata.auth.models import User
 from govdata.catalog.models import ShareType
 from govdata.notifications.models import Notification
 from govdata.orgs.models import Unit
 from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest, UseAgreement
-from govdata.timeutil import local_today
 from govdata.workdays.service import deadline_for
 from tests.conftest import last_audit
 from tests.sharing.factories import PEOPLE_ROWS, later, make_entry, system_id, token_for, unit_id
@@ -104,7 +104,7 @@ def _person(database, username: str) -> str:
 
 def deadline_for_today(database, settings):
     with database.read() as db:
-        return deadline_for(db, local_today(), settings.share_review_workdays).due
+        return deadline_for(db, clock.today(), settings.share_review_workdays).due
 
 
 def test_conditional_path_over_json_api(database, settings, client, token):

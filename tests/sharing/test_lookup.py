@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, text, update
 
+from govdata import clock
 from govdata.audit import chain
 from govdata.audit.models import AuditEvent
 from govdata.catalog.models import ShareType
 from govdata.datastore.tables import table_name
 from govdata.orgs.models import System
 from govdata.sharing.models import Grant, GrantUsage
-from govdata.timeutil import local_today
 from tests.conftest import last_audit
 from tests.sharing.factories import PEOPLE_ROWS, later, make_entry, system_id, token_for
 
@@ -112,7 +112,7 @@ def test_people_cannot_call_the_sharing_api(client, granted, token):
 def test_grant_states_refuse(database, client, granted, change, words):
     code, tok, grant_id = granted
     if change.get("valid_until") == "past":
-        change = {"valid_until": local_today() - timedelta(days=1)}
+        change = {"valid_until": clock.today() - timedelta(days=1)}
     with database.write() as db:
         db.execute(update(Grant).where(Grant.id == grant_id).values(**change))
     r = _get(client, f"/api/v1/share/{code}/records?zjhm=1", tok)
@@ -123,7 +123,7 @@ def test_expired_assessment_stops_the_credential(database, client, granted):
     code, tok, _ = granted
     with database.write() as db:
         db.execute(update(System).where(System.id == system_id(database, "mz"))
-                   .values(assessment_valid_until=local_today() - timedelta(days=1)))
+                   .values(assessment_valid_until=clock.today() - timedelta(days=1)))
     r = _get(client, f"/api/v1/share/{code}/records?zjhm=1", tok)
     assert r.status_code == 401 and "等保" in r.json()["error"]["message"]
 
@@ -191,11 +191,11 @@ def test_changes_to_the_credential_take_effect_on_the_very_next_call(database, c
     assert _get(client, url, tok).status_code == 200
     sid = system_id(database, "mz")
     with database.write() as db:
-        db.execute(update(System).where(System.id == sid).values(assessment_valid_until=local_today() - timedelta(1)))
+        db.execute(update(System).where(System.id == sid).values(assessment_valid_until=clock.today() - timedelta(1)))
     r = _get(client, url, tok)
     assert r.status_code == 401 and "等保测评" in r.json()["error"]["message"]
     with database.write() as db:
-        db.execute(update(System).where(System.id == sid).values(assessment_valid_until=local_today() + timedelta(9),
+        db.execute(update(System).where(System.id == sid).values(assessment_valid_until=clock.today() + timedelta(9),
                                                                  is_active=False))
     assert "已停用" in _get(client, url, tok).json()["error"]["message"]
     with database.write() as db:

@@ -8,12 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text, update
 
-from govdata import asyncread
+from govdata import asyncread, clock
 from govdata.auth.models import ApiToken
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.tables import table_name
 from govdata.sharing.models import Grant
-from govdata.timeutil import utcnow
 from tests.sharing.factories import PEOPLE_ROWS
 from tests.sharing.test_lookup import _get, granted  # noqa: F401 (the fixture)
 
@@ -74,7 +73,7 @@ def test_a_stopped_grant_stops_the_next_call(database, client, granted, change, 
     for _ in range(2):
         assert _records(_get(client, url, tok))
     if change.get("valid_until") == "past":
-        change = {"valid_until": utcnow().date() - timedelta(days=2)}
+        change = {"valid_until": clock.now().date() - timedelta(days=2)}
     with database.write() as db:
         db.execute(update(Grant).where(Grant.id == grant_id).values(**change))
     r = _get(client, url, tok)
@@ -87,7 +86,7 @@ def test_a_revoked_credential_stops_the_next_call(database, client, granted):  #
     for _ in range(2):
         assert _records(_get(client, url, tok))
     with database.write() as db:
-        db.execute(update(ApiToken).values(revoked_at=utcnow()))
+        db.execute(update(ApiToken).values(revoked_at=clock.now()))
     assert _get(client, url, tok).status_code == 401
 
 
@@ -102,7 +101,7 @@ def test_changed_rows_and_entry_are_read_afresh(database, client, granted):  # n
     assert [r["xm"] for r in _records(_get(client, url, tok))] == ["张三丰"]
     with database.write() as db:  # the entry changed (a new version): its table is looked up again
         db.execute(update(CatalogEntry).where(CatalogEntry.id == entry_id)
-                   .values(version=CatalogEntry.version + 1, updated_at=utcnow()))
+                   .values(version=CatalogEntry.version + 1, updated_at=clock.now()))
     assert [r["xm"] for r in _records(_get(client, url, tok))] == ["张三丰"]
 
 

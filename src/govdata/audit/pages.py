@@ -7,13 +7,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
+from govdata import clock
 from govdata.actor import Actor
 from govdata.audit import search
 from govdata.audit.models import MEDIA, METHODS, OUTCOMES
 from govdata.audit.schemas import AuditEventRead, AuditFilter
 from govdata.orgs.service import list_units
 from govdata.policy import ACTION_LABELS, Action
-from govdata.timeutil import local_today
 from govdata.web.deps import Db, WriteDb, get_database, requires
 from govdata.web.forms import FormError, parse
 from govdata.web.templating import render
@@ -44,7 +44,7 @@ def audit_page(request: Request, db: Db, actor: Actor = requires(Action.AUDIT_VI
     context = {"events": events, "next_before": next_before, "error": error, "units": units,
                "unit_names": {u.id: u.name for u in units}, "actions": [a.value for a in Action],
                "action_labels": ACTION_LABELS, "methods": METHODS, "media": MEDIA,
-               "outcomes": OUTCOMES, "params": request.query_params, "query": query, "today": local_today()}
+               "outcomes": OUTCOMES, "params": request.query_params, "query": query, "today": clock.today()}
     return render(request, "audit/events.html", context, status_code=422 if error else 200)
 
 
@@ -57,6 +57,6 @@ def export_csv(request: Request, db: WriteDb, actor: Actor = requires(Action.AUD
     search.start_export(db, actor, filters=filters)
     db.commit()  # the export is on record before the first byte leaves
     rows = (line.encode("utf-8") for line in search.export_rows(get_database(request), filters))
-    name = f"audit-{local_today():%Y%m%d}.csv"
+    name = f"audit-{clock.today():%Y%m%d}.csv"
     return StreamingResponse(rows, media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -11,19 +11,20 @@ from datetime import date, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.actor import Actor
 from govdata.audit.models import AuditEvent, AuditHead
 from govdata.audit.service import acting
 from govdata.db import rowcount
 from govdata.errors import RuleViolation
 from govdata.policy import Action
-from govdata.timeutil import local_midnight_utc, local_today
+from govdata.timeutil import local_midnight_utc
 
 
 def purge_before(db: Session, actor: Actor, *, before: date, retention_days: int = 180) -> int:
     """Delete events dated before `before`; refuse any cut-off inside the retention period."""
     with acting(db, actor, Action.AUDIT_PURGE, target_type="audit", medium="database") as audit:
-        earliest_allowed = local_today() - timedelta(days=retention_days)
+        earliest_allowed = clock.today() - timedelta(days=retention_days)
         if before > earliest_allowed:
             raise RuleViolation(f"审计日志至少保留 {retention_days} 天：截止日期不得晚于 {earliest_allowed}",
                                 field="before")

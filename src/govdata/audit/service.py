@@ -12,14 +12,13 @@ from pydantic import BaseModel
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from govdata import policy
+from govdata import clock, policy
 from govdata.actor import Actor, Role
 from govdata.audit import chain
 from govdata.db import Database
 from govdata.errors import RuleViolation
 from govdata.policy import Action
 from govdata.targets import TargetRef, snake_name
-from govdata.timeutil import utcnow
 
 PENDING_KEY = "audit_pending"
 
@@ -49,7 +48,7 @@ class AuditDraft:
     outcome: str = "ok"
     row_count: int | None = None
     details: Any = field(default=None)
-    at: datetime = field(default_factory=utcnow)
+    at: datetime = field(default_factory=clock.now)
 
     def to_row(self) -> dict[str, Any]:
         target = self.target

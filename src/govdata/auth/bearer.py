@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.engine import Connection
 
+from govdata import clock
 from govdata.actor import Actor, Method, Role
 from govdata.auth.models import ApiToken, User, UserRole
 from govdata.auth.tokens import token_hash
 from govdata.driversql import Prepared
 from govdata.errors import NotAuthenticated
 from govdata.orgs.models import System, Unit
-from govdata.timeutil import local_today, utcnow
 
 _tokens: Table = ApiToken.__table__  # type: ignore[assignment]
 _systems: Table = System.__table__  # type: ignore[assignment]
@@ -73,7 +73,7 @@ def system_actor_from_row(row: Any, *, client_addr: str | None, request_id: str 
     if not row.is_active:
         raise NotAuthenticated("接入系统已停用", field="Authorization")
     valid = bool(row.assessment_level) and row.assessment_valid_until is not None \
-        and row.assessment_valid_until >= local_today()
+        and row.assessment_valid_until >= clock.today()
     if not valid:
         raise NotAuthenticated("接入系统的等保测评缺失或已过期，凭证已停止使用", field="Authorization")
     return Actor(kind="system", id=row.id, name=row.name, roles=frozenset({Role.SYSTEM}), unit_id=row.unit_id,
@@ -84,5 +84,5 @@ def system_actor_from_row(row: Any, *, client_addr: str | None, request_id: str 
 def _check_lifetime(row: Any) -> None:
     if row.revoked_at is not None:
         raise NotAuthenticated("访问令牌已被吊销", field="Authorization")
-    if row.expires_at <= utcnow():
+    if row.expires_at <= clock.now():
         raise NotAuthenticated("访问令牌已过期", field="Authorization")

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.auth.models import ApiToken
@@ -17,7 +18,6 @@ from govdata.config import Settings
 from govdata.errors import NotFound, RuleViolation
 from govdata.orgs.models import System
 from govdata.policy import Action
-from govdata.timeutil import local_today, utcnow
 
 TOKEN_PREFIX = "gds"
 
@@ -39,7 +39,7 @@ def refusal_reason(system: System) -> str | None:
     """Why the center may not issue a credential to this system now, or None."""
     if not system.is_active:
         return "接入系统已停用，不能签发凭证"
-    status = system.assessment_status(local_today())
+    status = system.assessment_status(clock.today())
     if status == "missing":
         return "接入系统没有登记等保测评（级别、有效期），不能签发凭证（第二十五条）"
     if status == "expired":
@@ -55,14 +55,14 @@ def list_credentials(db: Session, *, system_id: int | None = None) -> list[ApiTo
 
 
 def live_credentials(db: Session, *, system_id: int) -> list[ApiToken]:
-    now = utcnow()
+    now = clock.now()
     return [c for c in list_credentials(db, system_id=system_id) if c.revoked_at is None and c.expires_at > now]
 
 
 def _new(db: Session, settings: Settings, system: System, name: str) -> IssuedCredential:
     token = new_token(TOKEN_PREFIX)
     row = ApiToken(token_hash=token_hash(token), prefix=token[:10], name=name, system_id=system.id,
-                   expires_at=utcnow() + timedelta(days=settings.system_token_days))
+                   expires_at=clock.now() + timedelta(days=settings.system_token_days))
     db.add(row)
     db.flush()
     return IssuedCredential(token, row)
@@ -90,7 +90,7 @@ def rotate_credential(db: Session, actor: Actor, settings: Settings, *, system_i
             raise RuleViolation(reason, field="system_id")
         old = [c.id for c in live_credentials(db, system_id=system.id)]
         if old:
-            db.execute(update(ApiToken).where(ApiToken.id.in_(old)).values(revoked_at=utcnow()))
+            db.execute(update(ApiToken).where(ApiToken.id.in_(old)).values(revoked_at=clock.now()))
         issued = _new(db, settings, system, f"{system.name} 凭证（轮换）")
         audit.details = {"op": "rotate", "credential_id": issued.credential.id, "revoked": old}
     return issued
@@ -103,7 +103,7 @@ def revoke_credential(db: Session, actor: Actor, *, credential_id: int) -> ApiTo
     system = get_system(db, system_id=row.system_id)
     with acting(db, actor, Action.CREDENTIAL_ISSUE, target=system, owner_unit_id=system.unit_id) as audit:
         if row.revoked_at is None:
-            row.revoked_at = utcnow()
+            row.revoked_at = clock.now()
         audit.details = {"op": "revoke", "credential_id": row.id, "prefix": row.prefix}
     db.flush()
     return row

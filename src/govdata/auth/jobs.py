@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
+from govdata import clock
 from govdata.audit.service import acting
 from govdata.auth.models import ApiToken, RateCounter, WebSession
 from govdata.db import rowcount
 from govdata.jobs.registry import job
 from govdata.jobs.runner import JobContext
 from govdata.policy import Action
-from govdata.timeutil import utcnow
 
 # Expired tokens are kept a while so that "令牌已过期" (not "无效") can still be told to their holders.
 TOKEN_GRACE = timedelta(days=7)
@@ -22,7 +22,7 @@ COUNTER_AGE = timedelta(days=1)
 @job("auth.cleanup", every=timedelta(hours=1))
 def cleanup(ctx: JobContext) -> str:
     """删除过期的登录会话、过期超过 7 天的个人访问令牌和陈旧的限流计数。"""
-    now = utcnow()
+    now = clock.now()
     with ctx.database.write() as db, acting(db, ctx.actor, Action.JOBS_RUN, target_type="job",
                                             target_id="auth.cleanup", medium="database") as audit:
         sessions = rowcount(db.execute(delete(WebSession).where(WebSession.expires_at < now)))

@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from govdata import clock
 from govdata.db import Base
 from govdata.orgs.models import System, Unit
-from govdata.timeutil import utcnow
 
 
 class User(Base):
@@ -23,7 +23,7 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
@@ -56,7 +56,7 @@ class WebSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     client_addr: Mapped[str | None] = mapped_column(String(64))
 
@@ -72,7 +72,7 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(128), default="")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     system_id: Mapped[int | None] = mapped_column(ForeignKey("systems.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)

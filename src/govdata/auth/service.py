@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from govdata import policy, ratelimit
+from govdata import clock, policy, ratelimit
 from govdata.actor import Actor, Method, Role
 from govdata.audit.service import acting, record
 from govdata.auth import passwords
@@ -20,7 +20,6 @@ from govdata.config import Settings
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.orgs.models import System, Unit
 from govdata.policy import Action
-from govdata.timeutil import utcnow
 
 BAD_LOGIN = "用户名或密码错误（连续多次失败的账号将暂时锁定）"  # same words whether or not the user exists or is locked
 
@@ -91,7 +90,7 @@ def create_user(db: Session, actor: Actor, *, data: UserCreate) -> User:
             raise RuleViolation("单位不存在", field="unit_id")
         user = User(username=data.username, display_name=data.display_name, unit_id=data.unit_id,
                     phone=data.phone, email=data.email,
-                    password_hash=passwords.hash_password(data.password), password_changed_at=utcnow())
+                    password_hash=passwords.hash_password(data.password), password_changed_at=clock.now())
         user.role_rows = [UserRole(role=r.value) for r in data.roles]
         db.add(user)
         db.flush()
@@ -115,7 +114,7 @@ def authenticate(db: Session, settings: Settings, *, username: str, password: st
     """
     ratelimit.hit(db, f"login-ip:{client_addr}", limit=settings.login_ip_per_minute, window_seconds=60)
     user = find_user_by_name(db, username=username)
-    now = utcnow()
+    now = clock.now()
     probe = Actor(kind="user", id=user.id if user else None, name=username, method=method,
                   client_addr=client_addr, unit_id=user.unit_id if user else None)
     if user is not None and user.locked_until and user.locked_until > now:
@@ -140,7 +139,7 @@ def authenticate(db: Session, settings: Settings, *, username: str, password: st
 def start_session(db: Session, settings: Settings, *, user: User, client_addr: str | None) -> tuple[str, WebSession]:
     token = new_token("gdw")
     session = WebSession(token_hash=token_hash(token), user_id=user.id, csrf_token=new_token("csrf"),
-                         expires_at=utcnow() + timedelta(hours=settings.session_hours), client_addr=client_addr)
+                         expires_at=clock.now() + timedelta(hours=settings.session_hours), client_addr=client_addr)
     db.add(session)
     db.flush()
     return token, session
@@ -148,7 +147,7 @@ def start_session(db: Session, settings: Settings, *, user: User, client_addr: s
 
 def load_session(db: Session, *, token: str) -> tuple[WebSession, User] | None:
     row = db.execute(select(WebSession).where(WebSession.token_hash == token_hash(token))).scalar_one_or_none()
-    if row is None or row.expires_at <= utcnow():
+    if row is None or row.expires_at <= clock.now():
         return None
     user = db.get(User, row.user_id)
     if user is None or not user.is_active:
@@ -169,7 +168,7 @@ def change_password(db: Session, actor: Actor, *, data: PasswordChange) -> None:
         if data.new_password == data.current_password:
             raise RuleViolation("新密码不能与当前密码相同", field="new_password")
         user.password_hash = passwords.hash_password(data.new_password)
-        user.password_changed_at = utcnow()
+        user.password_changed_at = clock.now()
         # Other signed-in browsers of this person are signed out.
         db.execute(delete(WebSession).where(WebSession.user_id == user.id))
 
@@ -177,7 +176,7 @@ def change_password(db: Session, actor: Actor, *, data: PasswordChange) -> None:
 def issue_user_token(db: Session, settings: Settings, *, user: User) -> str:
     token = new_token("gdu")
     db.add(ApiToken(token_hash=token_hash(token), prefix=token[:8], name="password grant", user_id=user.id,
-                    expires_at=utcnow() + timedelta(hours=settings.api_token_hours)))
+                    expires_at=clock.now() + timedelta(hours=settings.api_token_hours)))
     db.flush()
     return token
 
@@ -200,5 +199,5 @@ def set_active(db: Session, actor: Actor, *, user_id: int, active: bool) -> User
         else:
             db.execute(delete(WebSession).where(WebSession.user_id == user.id))
             db.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-                       .values(revoked_at=utcnow()))
+                       .values(revoked_at=clock.now()))
     return user

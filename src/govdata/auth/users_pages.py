@@ -7,13 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from govdata import clock
 from govdata.actor import ROLE_LABELS, Actor, Role
 from govdata.auth import service
 from govdata.auth.schemas import UserCreate
 from govdata.errors import GovdataError
 from govdata.orgs.service import list_units
 from govdata.policy import Action
-from govdata.timeutil import utcnow
 from govdata.web.deps import Db, requires
 from govdata.web.forms import FormError, form_lists, from_error, parse
 from govdata.web.templating import render
@@ -27,7 +27,7 @@ PERSON_ROLES = [r for r in Role if r not in (Role.SYSTEM, Role.PLATFORM, Role.PU
 def _page(request: Request, db: Db, actor: Actor, error: FormError | None = None,
           form: dict[str, Any] | None = None) -> Response:
     context = {"users": service.list_users(db, actor), "units": list_units(db), "error": error, "form": form or {},
-               "roles": [(r.value, ROLE_LABELS[r]) for r in PERSON_ROLES], "now": utcnow()}
+               "roles": [(r.value, ROLE_LABELS[r]) for r in PERSON_ROLES], "now": clock.now()}
     return render(request, "auth/users.html", context, status_code=error.status if error else 200)
 
 

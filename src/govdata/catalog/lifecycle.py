@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govdata import hooks
+from govdata import clock, hooks
 from govdata.actor import Actor, Role
 from govdata.audit.service import acting
 from govdata.auth.models import User, UserRole
@@ -25,7 +25,6 @@ from govdata.catalog.service import apply_content, get_entry, pending_filing
 from govdata.errors import Conflict, NotFound
 from govdata.notifications.service import notify, notify_unit
 from govdata.policy import Action
-from govdata.timeutil import local_today, utcnow
 
 NEEDS_FILING = {ShareType.CONDITIONAL.value, ShareType.NOT_SHARED.value}
 
@@ -57,9 +56,9 @@ def _register(db: Session, actor: Actor, entry: CatalogEntry, before: dict[str, 
     """Make the entry's current content its next registered version and tell the other domains."""
     entry.version += 1
     entry.status = EntryStatus.REGISTERED.value
-    entry.registered_at = utcnow()
+    entry.registered_at = clock.now()
     if entry.published_on is None:
-        entry.published_on = local_today()
+        entry.published_on = clock.today()
     after = versions.snapshot(entry)
     change = versions.diff(before, after)
     db.add(EntryVersion(entry_id=entry.id, version=entry.version, snapshot=versions.dumps(after),
@@ -157,7 +156,7 @@ def decide_filing(db: Session, actor: Actor, *, filing_id: int, decision: Filing
             raise Conflict("该备案已处理", field="filing_id")
         filing.status = (FilingStatus.ACCEPTED if decision.accept else FilingStatus.REJECTED).value
         filing.decided_by = _user_id(actor)
-        filing.decided_at = utcnow()
+        filing.decided_at = clock.now()
         filing.decision_note = decision.note
         details: dict[str, object] = {"accept": decision.accept, "note": decision.note, "entry_id": entry.id}
         if decision.accept and entry.status == EntryStatus.SUBMITTED.value:
@@ -187,10 +186,10 @@ def retire_entry(db: Session, actor: Actor, *, entry_id: int, reason: str) -> Ca
         if filing is not None:
             filing.status = FilingStatus.REJECTED.value
             filing.decision_note = "资源已撤销，备案自动关闭"
-            filing.decided_at = utcnow()
+            filing.decided_at = clock.now()
         audit.details = {"reason": reason, "status_before": entry.status, "version": entry.version}
         entry.status = EntryStatus.RETIRED.value
-        entry.retired_at = utcnow()
+        entry.retired_at = clock.now()
         entry.pending_change = None
         search.index_entry(db, entry)
     db.flush()

@@ -8,9 +8,9 @@ from enum import StrEnum
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from govdata import clock
 from govdata.db import Base
 from govdata.orgs.models import Unit
-from govdata.timeutil import utcnow
 
 
 class ResourceCategory(StrEnum):
@@ -148,8 +148,8 @@ class CatalogEntry(Base):
     status: Mapped[str] = mapped_column(String(16), default=EntryStatus.DRAFT.value)
     version: Mapped[int] = mapped_column(Integer, default=0)  # registered version number
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
     registered_at: Mapped[datetime | None] = mapped_column(DateTime)
     retired_at: Mapped[datetime | None] = mapped_column(DateTime)
 
@@ -210,7 +210,7 @@ class EntryVersion(Base):
     snapshot: Mapped[str] = mapped_column(Text)  # JSON of the entry and its fields
     diff: Mapped[str] = mapped_column(Text, default="{}")  # JSON: fields added/removed/changed, attrs changed
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
 
 class Filing(Base):
@@ -227,7 +227,7 @@ class Filing(Base):
     legal_basis: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default=FilingStatus.PENDING.value)
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     decision_note: Mapped[str] = mapped_column(Text, default="")

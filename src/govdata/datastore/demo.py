@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.cn import ric, uscc
 
+from govdata import clock
 from govdata.actor import Method, platform_actor
 from govdata.catalog.models import CatalogEntry, Field
 from govdata.datastore import service
 from govdata.datastore.models import BatchSource
 from govdata.datastore.schema import ensure_table
-from govdata.timeutil import utcnow
 
 REGIONS = ["350802", "350803", "350821", "350823", "350824", "350825", "350881"]
 ACTOR = platform_actor(Method.CLI, name="演示数据")
@@ -132,7 +132,7 @@ def find_or_create(db: Session, *, unit_id: int, name: str, spec: dict[str, Any]
                          category_code="A01", format="database", share_type=spec["share_type"],
                          legal_basis=spec["legal_basis"], open_type=spec["open_type"], update_cycle=cycle,
                          ingest_mode=ingest_mode, share_method="interface", status="registered", version=1,
-                         registered_at=utcnow())
+                         registered_at=clock.now())
     entry.fields = [Field(position=i, name=n, label=lb, data_type=t, length=ln, precision=p, is_key=k, is_lookup=lk,
                           is_required=k, sensitivity=s, security_level=lv)
                     for i, (n, lb, t, ln, p, k, lk, s, lv) in enumerate(spec["fields"])]

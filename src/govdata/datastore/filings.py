@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus, Filing, FilingKind, FilingStatus, IngestMode
 from govdata.datastore.refs import guard
 from govdata.errors import NotFound, RuleViolation
 from govdata.policy import Action
-from govdata.timeutil import utcnow
 
 KIND = FilingKind.NON_REALTIME.value
 
@@ -66,7 +66,7 @@ def review_filing(db: Session, actor: Actor, *, filing_id: int, accept: bool, no
             raise RuleViolation("不予备案时请写明理由", field="note")
         filing.status = (FilingStatus.ACCEPTED if accept else FilingStatus.REJECTED).value
         filing.decided_by = actor.id if actor.kind == "user" else None
-        filing.decided_at = utcnow()
+        filing.decided_at = clock.now()
         filing.decision_note = note.strip()
         audit.details = {"decision": filing.status, "note": filing.decision_note}
     return filing

@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.actor import Role
 from govdata.auth.models import User, UserRole
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.datastore.models import BatchStatus, IngestBatch
 from govdata.notifications.models import Notification
 from govdata.notifications.service import notify, notify_unit
-from govdata.timeutil import utcnow
 
 ALLOWED_AGE = {
     "realtime": timedelta(days=1), "daily": timedelta(days=2), "weekly": timedelta(days=8),
@@ -63,7 +63,7 @@ def assess(entry: CatalogEntry, last_load: datetime | None, now: datetime) -> Fr
 
 
 def freshness_of(db: Session, entry: CatalogEntry) -> Freshness:
-    return assess(entry, last_loads(db, [entry.id]).get(entry.id), utcnow())
+    return assess(entry, last_loads(db, [entry.id]).get(entry.id), clock.now())
 
 
 def list_freshness(db: Session, *, unit_id: int | None = None, overdue_only: bool = False) -> list[Freshness]:
@@ -72,7 +72,7 @@ def list_freshness(db: Session, *, unit_id: int | None = None, overdue_only: boo
         query = query.where(CatalogEntry.unit_id == unit_id)
     entries = list(db.execute(query.order_by(CatalogEntry.unit_id, CatalogEntry.id)).scalars())
     loads = last_loads(db, [e.id for e in entries])
-    now = utcnow()
+    now = clock.now()
     found = [assess(e, loads.get(e.id), now) for e in entries]
     return [f for f in found if f.overdue] if overdue_only else found
 
@@ -82,7 +82,7 @@ def notify_overdue(db: Session) -> int:
     overdue = list_freshness(db, overdue_only=True)
     if not overdue:
         return 0
-    since = utcnow() - timedelta(hours=20)
+    since = clock.now() - timedelta(hours=20)
     told = set(db.execute(select(Notification.link).where(Notification.kind == KIND,
                                                           Notification.created_at >= since)).scalars())
     bureau = list(db.execute(select(User.id).join(UserRole).where(UserRole.role == Role.BUREAU.value,

@@ -26,14 +26,13 @@ from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from govdata import hooks
+from govdata import clock, hooks
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.checking import Block, CheckedChunk, Problem, RowChecker
 from govdata.datastore.models import BatchStatus, IngestBatch, IngestReject, LoadMode
 from govdata.datastore.schema import ensure_table
 from govdata.datastore.writers import TableWriter
-from govdata.timeutil import utcnow
 
 CHUNK_ROWS = 1_000  # rows per block from mappings (push, return flow); files: see readers.BLOCK_ROWS
 COPY_ROWS = 20_000  # PostgreSQL: blocks for an empty table gathered into one COPY and one savepoint
@@ -87,7 +86,7 @@ class _Loader:
         self.fresh = False  # the table was empty when the batch began: every good row is new
         self.filled = [0] * len(entry.fields)  # non-empty values per field in the rows written (BatchSummary)
         self.changed_at: datetime | None = None
-        self.now = utcnow()  # every row the batch writes is stamped with one time, taken once it holds the lock
+        self.now = clock.now()  # every row the batch writes is stamped with one time, taken once it holds the lock
         self.gathered: list[CheckedChunk] = []  # blocks for the empty table, not begun yet (PostgreSQL)
         self.gathered_rows = 0
         self.pending: list[CheckedChunk] = []  # blocks begun together (one savepoint), not finished yet
@@ -97,7 +96,7 @@ class _Loader:
     def start(self) -> None:
         """Take the entry's load lock, then the batch's time, and see whether the table is empty."""
         self.writer.lock(self.entry.id)
-        self.now = utcnow()
+        self.now = clock.now()
         self.fresh = self.writer.is_empty()
         self.writer.stamping = self.fresh and not self.writer.sqlite
 
@@ -320,7 +319,7 @@ def _finish(batch: IngestBatch, loader: _Loader, status: BatchStatus, message: s
     batch.updated = counts.updated if written else 0
     batch.unchanged = counts.unchanged if written else 0
     batch.deleted = counts.deleted if written else 0
-    batch.finished_at = utcnow()
+    batch.finished_at = clock.now()
     batch.duration_ms = round((time.perf_counter() - started) * 1000, 1)
     return BatchResult(batch.id, batch.status, batch.mode, total=batch.total, inserted=batch.inserted,
                        updated=batch.updated, unchanged=batch.unchanged, deleted=batch.deleted,

@@ -8,10 +8,10 @@ from enum import StrEnum
 from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from govdata import clock
 from govdata.auth import models as _auth_models  # noqa: F401 (users and systems tables for the foreign keys)
 from govdata.catalog.models import CatalogEntry
 from govdata.db import Base
-from govdata.timeutil import utcnow
 
 
 class BatchSource(StrEnum):
@@ -56,7 +56,7 @@ class IngestBatch(Base):
     file_name: Mapped[str] = mapped_column(String(255), default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     body_hash: Mapped[str | None] = mapped_column(String(64))
-    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     duration_ms: Mapped[float] = mapped_column(Float, default=0.0)
     total: Mapped[int] = mapped_column(Integer, default=0)
@@ -100,7 +100,7 @@ class TableSchema(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     fields_json: Mapped[str] = mapped_column(Text, default="[]")  # the fields the table was built from
     report: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
 
 class Paging(StrEnum):
@@ -136,7 +136,7 @@ class ReturnFlowConnector(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     failures: Mapped[int] = mapped_column(Integer, default=0)  # consecutive failed runs
     next_run_at: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
     entry: Mapped[CatalogEntry] = relationship(lazy="joined")
 

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Dialect
 
+from govdata import clock
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.tables import build_tables
 from govdata.driversql import DriverQuery, bind_value, prepare
 from govdata.errors import NotFound, RuleViolation
-from govdata.timeutil import utcnow
 
 
 def _key_clause(table: Any, entry: CatalogEntry, key: Mapping[str, Any]) -> Any:
@@ -77,7 +77,7 @@ def write_change(conn: Connection, entry: CatalogEntry, *, key: Mapping[str, Any
     before = get_record(conn, entry, key)
     if before is None:
         raise NotFound("记录不存在", field="key")
-    now = utcnow()
+    now = clock.now()
     conn.execute(insert(history).values(**before, _op="update", _batch=batch_id, _changed_at=now,
                                         _changed_by=changed_by))
     conn.execute(update(table).where(_key_clause(table, entry, key))

@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.actor import Actor
 from govdata.audit.service import acting, record
 from govdata.catalog.models import CatalogEntry
@@ -34,7 +35,6 @@ from govdata.datastore.refs import guard
 from govdata.db import Database
 from govdata.errors import NotFound, RuleViolation
 from govdata.policy import Action
-from govdata.timeutil import utcnow
 
 CYCLE_INTERVALS = {
     "realtime": timedelta(minutes=5), "daily": timedelta(days=1), "weekly": timedelta(days=7),
@@ -86,7 +86,7 @@ def save_connector(db: Session, actor: Actor, *, entry: CatalogEntry, data: Conn
         values["paging"] = data.paging.value
         for name, value in values.items():
             setattr(connector, name, value)
-        connector.next_run_at = utcnow()
+        connector.next_run_at = clock.now()
         db.flush()
         audit.details = {k: v for k, v in data.model_dump(mode="json").items() if k != "auth_header"}
         audit.details["auth_header_set"] = bool(data.auth_header)
@@ -194,7 +194,7 @@ def run_connector(database: Database, actor: Actor, *, entry_id: int) -> BatchRe
             raise NotFound("该资源没有回流配置", field="entry_id")
         guard(actor, Action.RETURN_FLOW_RUN, connector)
         since = connector.last_since
-    started = utcnow()
+    started = clock.now()
     try:
         pulled = Fetcher(connector, since).pull()
     except (RuntimeError, httpx.HTTPError, ValueError) as exc:
@@ -215,7 +215,7 @@ def run_connector(database: Database, actor: Actor, *, entry_id: int) -> BatchRe
 def _record_outcome(db: Session, entry_id: int, result: BatchResult, started: datetime) -> None:
     connector = get_connector(db, entry_id=entry_id)
     assert connector is not None
-    now = utcnow()
+    now = clock.now()
     connector.last_run_at = now
     if result.status in ("loaded", "partial") or (result.status == "rejected" and result.total == 0):
         connector.last_success_at = now
@@ -242,13 +242,13 @@ def _record_failure(database: Database, actor: Actor, entry_id: int, message: st
         record(db, actor, Action.RETURN_FLOW_RUN, target=connector, outcome="failed",
                details={"error": message[:500], "failures": connector.failures + 1})
         connector.failures += 1
-        connector.last_run_at = utcnow()
+        connector.last_run_at = clock.now()
         connector.last_error = message[:2000]
-        connector.next_run_at = utcnow() + _retry_delay(connector)
+        connector.next_run_at = clock.now() + _retry_delay(connector)
 
 
 def due_connectors(database: Database) -> list[int]:
-    now = utcnow()
+    now = clock.now()
     with database.read() as db:
         query = select(ReturnFlowConnector.entry_id).where(
             ReturnFlowConnector.is_active.is_(True),

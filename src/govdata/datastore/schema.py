@@ -16,13 +16,13 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.catalog.models import CatalogEntry, Field, FieldType
 from govdata.datastore.convert import ConvertError, converter, parse_datetime
 from govdata.datastore.models import TableSchema
 from govdata.datastore.tables import build_tables, column_type, create_tables, history_name, table_exists, table_name
 from govdata.datastore.writers import q
 from govdata.errors import RuleViolation
-from govdata.timeutil import utcnow
 
 SNAPSHOT_KEYS = ("name", "data_type", "length", "precision", "is_key", "is_lookup", "is_required")
 
@@ -39,7 +39,7 @@ def _save(db: Session, entry: CatalogEntry, version: int, report: str) -> None:
     row.version = version
     row.fields_json = orjson.dumps(snapshot(entry)).decode()
     row.report = report
-    row.updated_at = utcnow()
+    row.updated_at = clock.now()
     db.flush()
 
 

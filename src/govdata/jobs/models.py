@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from govdata import clock
 from govdata.db import Base
-from govdata.timeutil import utcnow
 
 
 class JobLock(Base):
@@ -28,7 +28,7 @@ class JobRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     owner: Mapped[str] = mapped_column(String(64))
-    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | error
     result: Mapped[str] = mapped_column(Text, default="")

@@ -19,12 +19,12 @@ from datetime import timedelta
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from govdata import clock
 from govdata.actor import Actor, Method, platform_actor
 from govdata.config import Settings
 from govdata.db import Database, rowcount
 from govdata.jobs.models import JobLock, JobRun
 from govdata.jobs.registry import Job, load_all
-from govdata.timeutil import utcnow
 
 log = logging.getLogger("govdata.jobs")
 LEASE = timedelta(minutes=30)
@@ -49,7 +49,7 @@ def _owner() -> str:
 
 
 def claim(database: Database, job: Job, *, force: bool = False) -> bool:
-    now = utcnow()
+    now = clock.now()
     with database.write() as db:
         if db.get(JobLock, job.name) is None:
             try:
@@ -69,7 +69,7 @@ def claim(database: Database, job: Job, *, force: bool = False) -> bool:
 def release(database: Database, job: Job) -> None:
     with database.write() as db:
         db.execute(update(JobLock).where(JobLock.name == job.name).values(
-            owner=None, locked_until=None, next_due_at=utcnow() + job.every))
+            owner=None, locked_until=None, next_due_at=clock.now() + job.every))
 
 
 def run_one(database: Database, settings: Settings, job: Job, *, force: bool = False) -> Outcome:
@@ -89,7 +89,7 @@ def run_one(database: Database, settings: Settings, job: Job, *, force: bool = F
         summary, status, error = "", "error", traceback.format_exc(limit=8)
     with database.write() as db:
         db.execute(update(JobRun).where(JobRun.id == run_id).values(
-            finished_at=utcnow(), status=status, result=summary[:4000], error=error[:8000]))
+            finished_at=clock.now(), status=status, result=summary[:4000], error=error[:8000]))
     release(database, job)
     return Outcome(job.name, status, summary or error.strip().splitlines()[-1:][0] if error else summary)
 

@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from govdata import clock
 from govdata.db import Base
-from govdata.timeutil import utcnow
 
 
 class Notification(Base):
@@ -21,7 +21,7 @@ class Notification(Base):
     message: Mapped[str] = mapped_column(Text)
     link: Mapped[str] = mapped_column(String(300), default="")
     due_on: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     read_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Delivery by other channels (e-mail) happens after commit; this marks what is still to send.
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)

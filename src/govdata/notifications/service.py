@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from govdata import policy
+from govdata import clock, policy
 from govdata.actor import Actor, Role
 from govdata.audit.service import acting
 from govdata.db import rowcount
@@ -22,13 +22,12 @@ from govdata.notifications.models import Notification
 from govdata.notifications.schemas import NotificationRead
 from govdata.orgs.service import people_with_role
 from govdata.policy import Action
-from govdata.timeutil import utcnow
 
 
 def notify(db: Session, *, user_ids: Iterable[int], kind: str, message: str, link: str = "",
            due_on: date | None = None) -> int:
     """Tell each of these people `message`; returns how many notifications were written."""
-    now = utcnow()
+    now = clock.now()
     rows = [{"user_id": uid, "kind": kind, "message": message, "link": link, "due_on": due_on,
              "created_at": now} for uid in dict.fromkeys(user_ids)]
     if rows:
@@ -86,7 +85,7 @@ def mark_read(db: Session, actor: Actor, *, notification_id: int) -> Notificatio
                 medium="screen"):
         read = NotificationRead.model_validate(dict(zip(_READ_COLUMNS, found, strict=True)))
         if read.read_at is None:
-            read.read_at = utcnow()
+            read.read_at = clock.now()
             execute(conn, _MARK, {"nid": read.id, "read_at": driver_time(read.read_at, conn.dialect)}).close()
     return read
 
@@ -95,6 +94,6 @@ def mark_all_read(db: Session, actor: Actor) -> int:
     with acting(db, actor, Action.NOTIFICATION_READ, target_type="notification", target_id="all",
                 medium="screen") as audit:
         done = rowcount(db.execute(update(Notification).where(
-            Notification.user_id == (actor.id or 0), Notification.read_at.is_(None)).values(read_at=utcnow())))
+            Notification.user_id == (actor.id or 0), Notification.read_at.is_(None)).values(read_at=clock.now())))
         audit.row_count = done
     return done

@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from stdnum.cn import uscc
 
+from govdata import clock
 from govdata.actor import Role
 from govdata.auth.models import User, UserRole
 from govdata.auth.passwords import hash_password
 from govdata.orgs.models import Region, System, Unit
-from govdata.timeutil import local_today, utcnow
 
 CITY = ("350800", "龙岩市", "city")
 COUNTIES = [
@@ -128,7 +128,7 @@ def _people(db: Session, units: dict[str, Unit], password: str) -> None:
         password_hash = password_hash or hash_password(password)
         user = User(username=username, display_name=display, unit_id=units[unit_code].id,
                     password_hash=password_hash, phone=f"1380597{index:04d}",
-                    email=f"{username}@longyan.gov.example", password_changed_at=utcnow())
+                    email=f"{username}@longyan.gov.example", password_changed_at=clock.now())
         user.role_rows = [UserRole(role=r.value) for r in roles]
         db.add(user)
     db.flush()
@@ -136,7 +136,7 @@ def _people(db: Session, units: dict[str, Unit], password: str) -> None:
 
 def _systems(db: Session, units: dict[str, Unit]) -> None:
     have = set(db.execute(select(System.unit_id)).scalars())
-    today = local_today()
+    today = clock.today()
     for index, unit in enumerate(units.values()):
         if unit.id in have:
             continue

@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from govdata import clock
 from govdata.db import Base
-from govdata.timeutil import utcnow
 
 
 class Region(Base):
@@ -37,7 +37,7 @@ class Unit(Base):
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     data_office: Mapped[str] = mapped_column(String(128), default="")  # 政务数据管理科室
     office_phone: Mapped[str] = mapped_column(String(32), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
     region: Mapped[Region] = relationship(lazy="joined")
 
@@ -63,7 +63,7 @@ class System(Base):
     assessment_date: Mapped[date | None] = mapped_column(Date)
     assessment_valid_until: Mapped[date | None] = mapped_column(Date)
     is_active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
     unit: Mapped[Unit] = relationship(lazy="joined")
 

@@ -7,13 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from govdata import policy
+from govdata import clock, policy
 from govdata.actor import Actor
 from govdata.errors import GovdataError
 from govdata.orgs import service, views
 from govdata.orgs.schemas import AssessmentUpdate, SystemCreate, UnitCreate
 from govdata.policy import Action
-from govdata.timeutil import local_today
 from govdata.web.deps import Db, requires
 from govdata.web.forms import FormError, form_dict, from_error, parse
 from govdata.web.templating import render
@@ -63,7 +62,7 @@ def unit(request: Request, db: Db, unit_id: int, _: Actor = requires(Action.ORG_
 
 def _systems_page(request: Request, db: Db, error: FormError | None = None,
                   form: dict[str, Any] | None = None, failed_id: int | None = None) -> Response:
-    today = local_today()
+    today = clock.today()
     rows = [(s, s.assessment_status(today)) for s in service.list_systems(db)]
     counts = {k: sum(1 for _s, st in rows if st == k) for k in views.STATUS_LABELS}
     context = {"rows": rows, "units": service.list_units(db), "labels": views.STATUS_LABELS,

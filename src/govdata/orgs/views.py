@@ -7,11 +7,11 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.actor import Role
 from govdata.orgs import service
 from govdata.orgs.models import Region, System, Unit
 from govdata.orgs.schemas import ContactRead, SystemRead, UnitDetail, UnitRead
-from govdata.timeutil import local_today
 
 STATUS_LABELS = {"valid": "等保有效", "expired": "等保已过期", "missing": "未登记等保"}
 STATUS_TAGS = {"valid": "ok", "expired": "bad", "missing": "warn"}
@@ -19,7 +19,7 @@ STATUS_TAGS = {"valid": "ok", "expired": "bad", "missing": "warn"}
 
 def system_read(system: System, today: date | None = None) -> SystemRead:
     fields = {name: getattr(system, name) for name in SystemRead.model_fields if name != "assessment_status"}
-    return SystemRead(**fields, assessment_status=system.assessment_status(today or local_today()))
+    return SystemRead(**fields, assessment_status=system.assessment_status(today or clock.today()))
 
 
 def unit_detail(db: Session, *, unit_id: int) -> UnitDetail:
@@ -27,7 +27,7 @@ def unit_detail(db: Session, *, unit_id: int) -> UnitDetail:
     wanted = {Role.STEWARD.value, Role.UNIT_HEAD.value}
     contacts = [ContactRead(id=u.id, display_name=u.display_name, roles=[r for r in u.roles if r in wanted],
                             phone=u.phone, email=u.email) for u in service.stewards_of(db, unit_id=unit.id)]
-    today = local_today()
+    today = clock.today()
     systems = [system_read(s, today) for s in service.list_systems(db, unit_id=unit.id)]
     return UnitDetail(**UnitRead.model_validate(unit).model_dump(), region_name=unit.region.name,
                       contacts=contacts, systems=systems)

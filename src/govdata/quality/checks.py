@@ -16,6 +16,7 @@ from typing import Any
 
 from stdnum.cn import uscc
 
+from govdata import clock
 from govdata.catalog.models import FieldType
 
 # ASCII digits only (\d would take full-width ones); the same text runs in PostgreSQL (sqlchecks.py).
@@ -25,14 +26,14 @@ PHONE = re.compile(PHONE_RE)
 EMAIL = re.compile(EMAIL_RE)
 _DATES: dict[str, date | None] = {}
 # Today, read once per validator or scan (refresh_today) instead of once per value: it is on the hot path.
-_TODAY = [date.today()]
+_TODAY = [clock.today()]
 # Birth-date text (YYYYMMDD) -> whether it is a real day from 1850 up to today; depends on today, so
 # refresh_today empties it.
 _BIRTHS_OK: dict[str, bool] = {}
 
 
 def refresh_today() -> None:
-    _TODAY[0] = date.today()
+    _TODAY[0] = clock.today()
     _BIRTHS_OK.clear()
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import String, Table, and_, case, cast, exists, func, insert, li
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from govdata import clock
 from govdata.actor import Actor, Role
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry
@@ -26,7 +27,6 @@ from govdata.policy import Action
 from govdata.quality.models import Comparison, ComparisonDiff, ComparisonRun
 from govdata.quality.schemas import ComparisonCreate
 from govdata.quality.validator import find_registered
-from govdata.timeutil import utcnow
 
 KEEP = 10_000  # records kept per kind (only left, only right, differing) for download
 
@@ -120,7 +120,7 @@ def execute(db: Session, comparison: Comparison, *, by: str) -> ComparisonRun:
     right_entry = db.get(CatalogEntry, comparison.right_entry_id)
     assert left_entry is not None and right_entry is not None
     conn = db.connection()
-    run = ComparisonRun(comparison_id=comparison.id, created_by=by, created_at=utcnow())
+    run = ComparisonRun(comparison_id=comparison.id, created_by=by, created_at=clock.now())
     db.add(run)
     db.flush()
     if not (table_exists(conn, left_entry) and table_exists(conn, right_entry)):

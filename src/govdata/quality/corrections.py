@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govdata import hooks, policy
+from govdata import clock, hooks, policy
 from govdata.actor import Actor, Role, platform_actor
 from govdata.audit.service import acting, record
 from govdata.catalog.models import CatalogEntry, EntryStatus
@@ -29,7 +29,6 @@ from govdata.quality.models import Correction, CorrectionStatus
 from govdata.quality.scan import RuleResult
 from govdata.quality.schemas import CorrectionAnswer, CorrectionCreate
 from govdata.quality.validator import build_validator
-from govdata.timeutil import local_today, utcnow
 from govdata.workdays.service import deadline_for
 
 RULE_SAMPLES_OPENED = 3  # corrections a failed rule opens per scan (the report lists the rest)
@@ -84,7 +83,7 @@ def report_correction(db: Session, actor: Actor, *, data: CorrectionCreate, work
                                 "只能对本单位的数据或本单位已获授权共享的信息项纠错")
         key = _typed_key(entry, data.key)
         current = _current(db, entry, key)
-        today = local_today()
+        today = clock.today()
         correction = Correction(
             entry_id=entry.id, unit_id=entry.unit_id, code=data.resource_code,
             record_key=orjson.dumps({k: _as_text(v) for k, v in key.items()}).decode(), field=data.field,
@@ -153,7 +152,7 @@ def answer_correction(db: Session, actor: Actor, *, correction_id: int, data: Co
         if data.fix:
             details |= _apply_fix(db, actor, entry, correction, data.value)
         correction.status = (CorrectionStatus.FIXED if data.fix else CorrectionStatus.REJECTED).value
-        correction.answer, correction.answered_by, correction.answered_at = data.answer, actor.name, utcnow()
+        correction.answer, correction.answered_by, correction.answered_at = data.answer, actor.name, clock.now()
         db.flush()
         _tell_reporter(db, correction, entry)
         audit.details = details
@@ -206,7 +205,7 @@ def list_corrections(db: Session, actor: Actor, *, box: str = "all", status: str
     if status:
         query = query.where(Correction.status == status)
     if overdue:
-        query = query.where(Correction.status == CorrectionStatus.OPEN.value, Correction.due_on < local_today())
+        query = query.where(Correction.status == CorrectionStatus.OPEN.value, Correction.due_on < clock.today())
     return list(db.execute(query).scalars())
 
 
@@ -238,7 +237,7 @@ def open_from_rules(db: Session, entry: CatalogEntry, results: list[RuleResult],
     key_names = [f.name for f in entry.key_fields]
     keyed = {f.name for f in entry.fields if f.is_key}
     opened = 0
-    due = deadline_for(db, local_today(), workdays).due
+    due = deadline_for(db, clock.today(), workdays).due
     for result in results:
         if not result.failed or result.field in keyed or not key_names:
             continue

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from govdata import clock
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
 from govdata.errors import GovdataError, RuleViolation
@@ -17,7 +18,6 @@ from govdata.quality import corrections
 from govdata.quality.models import CorrectionStatus
 from govdata.quality.schemas import CorrectionAnswer, CorrectionCreate
 from govdata.quality.validator import find_registered
-from govdata.timeutil import local_today
 from govdata.web.deps import AppSettings, Db, requires
 from govdata.web.templating import render
 
@@ -49,7 +49,7 @@ def list_page(request: Request, db: Db, box: str = "all", status: str = "", over
     found = corrections.list_corrections(db, actor, box=box, status=status or None, overdue=overdue)
     return render(request, "quality/corrections.html", {
         "items": found, "box": box, "status": status, "overdue": overdue, "labels": STATUS_LABELS,
-        "today": local_today()})
+        "today": clock.today()})
 
 
 def _new_form(request: Request, db: Db, form: dict[str, str], error: str | None, status: int = 200,
@@ -93,7 +93,7 @@ def _detail(request: Request, db: Db, actor: Actor, correction_id: int, error: s
     return render(request, "quality/correction.html", {
         "c": correction, "key": orjson.loads(correction.record_key), "labels": STATUS_LABELS, "entry": entry,
         "field_labels": {f.name: f.label for f in entry.fields} if entry else {},
-        "current": corrections.current_value(db, correction), "error": error, "today": local_today(),
+        "current": corrections.current_value(db, correction), "error": error, "today": clock.today(),
         "can_answer": correction.status == CorrectionStatus.OPEN.value
         and bool(can(actor, Action.CORRECTION_ANSWER, correction))}, status_code=status)
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from govdata import clock
 from govdata.catalog.models import CatalogEntry, EntryStatus, Field
 from govdata.jobs.registry import job
 from govdata.quality.compare import run_comparison
 from govdata.quality.corrections import remind_due
 from govdata.quality.models import Comparison
 from govdata.quality.reports import run_scan
-from govdata.timeutil import local_today
 
 
 @job("quality.scan", every=timedelta(days=1), description="按规则扫描已注册资源并生成质量报告")
@@ -40,5 +40,5 @@ def scheduled_comparisons(ctx: Any) -> str:
 @job("quality.correction_reminders", every=timedelta(hours=6), description="纠错到期提醒")
 def correction_reminders(ctx: Any) -> str:
     with ctx.database.write() as db:
-        count = remind_due(db, today=local_today())
+        count = remind_due(db, today=clock.today())
     return f"提醒 {count} 条纠错"

@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from govdata import clock
 from govdata.db import Base
-from govdata.timeutil import utcnow
 
 
 class CodeTable(Base):
@@ -22,7 +22,7 @@ class CodeTable(Base):
     name: Mapped[str] = mapped_column(String(128))
     standard: Mapped[str] = mapped_column(String(64), default="")  # e.g. "GB/T 2261.1-2003"
     description: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
 
     values: Mapped[list[CodeValue]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="CodeValue.value", back_populates="table"
@@ -69,7 +69,7 @@ class QualityReport(Base):
     results: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of RuleResult
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     created_by: Mapped[str] = mapped_column(String(128), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
 
 class Comparison(Base):
@@ -87,7 +87,7 @@ class Comparison(Base):
     threshold: Mapped[float] = mapped_column(Float, default=0.99)  # min share of left rows matched and equal
     is_scheduled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(128), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
 
 class ComparisonRun(Base):
@@ -108,7 +108,7 @@ class ComparisonRun(Base):
     kept: Mapped[int] = mapped_column(Integer, default=0)  # difference rows kept for download
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     created_by: Mapped[str] = mapped_column(String(128), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
 
 class ComparisonDiff(Base):
@@ -161,7 +161,7 @@ class Correction(Base):
     value_fixed: Mapped[str | None] = mapped_column(Text)
     answered_by: Mapped[str | None] = mapped_column(String(128))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
     @property
     def resource_code(self) -> str:

@@ -10,6 +10,7 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus, UpdateCycle
@@ -19,7 +20,6 @@ from govdata.policy import Action, require
 from govdata.quality.corrections import open_from_rules
 from govdata.quality.models import QualityReport, ReportKind
 from govdata.quality.scan import RuleResult, ScanOutcome, scan
-from govdata.timeutil import utcnow
 
 CYCLE_DAYS = {UpdateCycle.REALTIME.value: 1, UpdateCycle.DAILY.value: 1, UpdateCycle.WEEKLY.value: 7,
               UpdateCycle.MONTHLY.value: 31, UpdateCycle.QUARTERLY.value: 92, UpdateCycle.HALF_YEARLY.value: 183,
@@ -65,7 +65,7 @@ def build_report(db: Session, entry: CatalogEntry, *, kind: ReportKind, batch_id
                  by: str = "", summary: BatchSummary | None = None) -> tuple[QualityReport, ScanOutcome]:
     started = time.perf_counter()
     outcome = scan(db, entry, batch_id=batch_id, summary=summary)
-    now = utcnow()
+    now = clock.now()
     report = QualityReport(entry_id=entry.id, unit_id=entry.unit_id, kind=kind.value, batch_id=batch_id,
                            rows_checked=outcome.rows, rows_rejected=rejected, created_by=by, created_at=now,
                            results=orjson.dumps([asdict(r) for r in outcome.results]).decode(),

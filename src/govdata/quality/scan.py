@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from govdata import clock
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.tables import build_tables, table_exists
 from govdata.hooks import BatchSummary
@@ -81,8 +82,8 @@ def _bad_condition(db: Session, entry: CatalogEntry, table: Table, rule: Rule) -
         # subquery, lets PostgreSQL scan the table with parallel workers.
         return and_(present, col != "", col.not_in(sorted(load_codes(db, p["table"])) or [""]))
     if rule.type == "not_future":
-        tomorrow = date.today() + timedelta(days=1)
-        limit = datetime(tomorrow.year, tomorrow.month, tomorrow.day) if kind == "T" else date.today()
+        tomorrow = clock.today() + timedelta(days=1)
+        limit = datetime(tomorrow.year, tomorrow.month, tomorrow.day) if kind == "T" else clock.today()
         return and_(present, col >= limit) if kind == "T" else and_(present, col > limit)
     if rule.type == "compare":
         other = table.c[p["other"]]

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
 from typing import Any
 
 import regex
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.catalog.models import CatalogEntry, EntryStatus, Field
 from govdata.datastore.tables import build_tables, table_exists
 from govdata.quality import checks
@@ -128,7 +128,7 @@ def _range(field: Field, params: Mapping[str, Any]) -> Check:
 
 def _not_future(value: Any, _row: Mapping[str, Any]) -> str | None:
     day = checks.to_date(value)
-    return None if day is not None and day <= date.today() else "日期晚于今天"
+    return None if day is not None and day <= clock.today() else "日期晚于今天"
 
 
 def _birth(params: Mapping[str, Any]) -> Check:

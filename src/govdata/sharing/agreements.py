@@ -8,7 +8,7 @@ import io
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from govdata import policy
+from govdata import clock, policy
 from govdata.actor import Actor, Role
 from govdata.audit.service import acting
 from govdata.auth.models import User, UserRole
@@ -20,7 +20,7 @@ from govdata.notifications.service import notify
 from govdata.policy import Action
 from govdata.sharing.models import Grant, ShareRequest, UseAgreement
 from govdata.sharing.scope import ShareRequestRef
-from govdata.timeutil import fmt, utcnow
+from govdata.timeutil import fmt
 
 DUTIES = [
     "一、使用方仅可将共享数据用于本协议所列履职用途，不得用于其他目的。",
@@ -64,7 +64,7 @@ def content_hash(text: str) -> str:
 def generate(db: Session, req: ShareRequest) -> UseAgreement:
     text = canonical_text(req, people_names(db, [req.decided_by]).get(req.decided_by, req.decided_by))
     agreement = UseAgreement(request_id=req.id, unit_id=req.unit_id, provider_unit_id=req.provider_unit_id,
-                             text=text, content_hash=content_hash(text), created_at=utcnow())
+                             text=text, content_hash=content_hash(text), created_at=clock.now())
     db.add(agreement)
     db.flush()
     return agreement
@@ -98,7 +98,7 @@ def accept_agreement(db: Session, actor: Actor, *, agreement_id: int) -> UseAgre
         by_col = UseAgreement.provider_accepted_by if is_provider else UseAgreement.consumer_accepted_by
         at_col = UseAgreement.provider_accepted_at if is_provider else UseAgreement.consumer_accepted_at
         result = db.execute(update(UseAgreement).where(UseAgreement.id == agreement.id, at_col.is_(None))
-                            .values({by_col: actor.name, at_col: utcnow()})
+                            .values({by_col: actor.name, at_col: clock.now()})
                             .execution_options(synchronize_session=False))
         if rowcount(result) != 1:
             raise Conflict("本单位已接受该协议", field="agreement_id")

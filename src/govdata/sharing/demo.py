@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.actor import Actor, Method
 from govdata.auth import credentials
 from govdata.auth.bearer import actor_for_token
@@ -29,7 +30,6 @@ from govdata.orgs.models import System, Unit
 from govdata.sharing import agreements, grants, service
 from govdata.sharing.models import GrantStatus, RequestStatus, ShareRequest
 from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
-from govdata.timeutil import local_today
 
 BASE_UNIT = "dsjzx"
 POPULATION, LEGAL, LICENCE = "人口基础信息", "法人基础信息", "电子证照信息"
@@ -82,7 +82,7 @@ def _apply(db: Session, ctx: Any, unit_code: str, entry: CatalogEntry, fields: t
            basis: str, volume: int = 20000) -> ShareRequest:
     system = _system(db, unit_code)
     data = ShareRequestCreate(code=entry.code or "", fields=list(fields), duty=duty, legal_basis=basis,
-                              system_id=system.id, valid_until=local_today().replace(year=local_today().year + 1),
+                              system_id=system.id, valid_until=clock.today().replace(year=clock.today().year + 1),
                               daily_volume=volume)
     return service.submit_request(db, _actor(db, f"steward_{unit_code}"), ctx.settings, data=data)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from govdata import policy
+from govdata import clock, policy
 from govdata.actor import Actor, Role
 from govdata.audit.service import acting
 from govdata.catalog.labels import field_list
@@ -20,7 +20,6 @@ from govdata.notifications.service import notify_unit
 from govdata.policy import Action
 from govdata.sharing.models import Grant, GrantStatus, ShareRequest, UseAgreement
 from govdata.sharing.scope import GrantRef
-from govdata.timeutil import local_today, utcnow
 
 STATUS_LABELS = {
     GrantStatus.PENDING: "待开通", GrantStatus.ACTIVE: "有效", GrantStatus.SUSPENDED: "已暂停",
@@ -39,10 +38,10 @@ def create_grant(db: Session, settings: Settings, req: ShareRequest, agreement: 
                   system_id=req.system_id, unit_id=req.unit_id, provider_unit_id=req.provider_unit_id,
                   fields=req.approved_fields or req.fields, key_fields=",".join(keys),
                   daily_quota=req.daily_volume, per_minute=settings.share_rate_per_minute, purpose=req.duty,
-                  approver=req.decided_by, agreement_hash=agreement.content_hash, valid_from=local_today(),
+                  approver=req.decided_by, agreement_hash=agreement.content_hash, valid_from=clock.today(),
                   valid_until=req.approved_until or req.valid_until,
                   status=(GrantStatus.ACTIVE if active else GrantStatus.PENDING).value,
-                  activated_at=utcnow() if active else None)
+                  activated_at=clock.now() if active else None)
     db.add(grant)
     db.flush()
     if active:
@@ -98,7 +97,7 @@ def entry_names(db: Session, grants: list[Grant]) -> dict[int, EntryNames]:
 def _move(db: Session, grant: Grant, *, expected: set[str], status: GrantStatus, reason: str) -> None:
     values: dict[str, object] = {"status": status.value, "status_reason": reason}
     if status == GrantStatus.ACTIVE:
-        values["activated_at"] = utcnow()
+        values["activated_at"] = clock.now()
     result = db.execute(update(Grant).where(Grant.id == grant.id, Grant.status.in_(expected)).values(**values)
                         .execution_options(synchronize_session=False))
     if rowcount(result) != 1:
@@ -117,7 +116,7 @@ def activate_grant(db: Session, actor: Actor, *, grant_id: int) -> Grant:
         assert agreement is not None
         if not agreement.fully_accepted:
             raise RuleViolation("使用协议尚未经双方接受，不能开通", field="agreement")
-        if grant.valid_until < local_today():
+        if grant.valid_until < clock.today():
             raise RuleViolation("访问权限已过期，请重新申请", field="valid_until")
         before = grant.status
         _move(db, grant, expected={GrantStatus.PENDING.value, GrantStatus.SUSPENDED.value},
@@ -169,7 +168,7 @@ def revoke_grant(db: Session, actor: Actor, *, grant_id: int, reason: str) -> Gr
 
 def expire_grants(db: Session) -> int:
     """Grants past their validity become expired (the lookup refuses them already; this keeps lists true)."""
-    result = db.execute(update(Grant).where(Grant.valid_until < local_today(),
+    result = db.execute(update(Grant).where(Grant.valid_until < clock.today(),
                                             Grant.status.in_([GrantStatus.ACTIVE.value, GrantStatus.PENDING.value,
                                                               GrantStatus.SUSPENDED.value]))
                         .values(status=GrantStatus.EXPIRED.value, status_reason="使用期限届满"))

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.actor import Role
 from govdata.db import rowcount
 from govdata.jobs.registry import job
@@ -15,22 +16,23 @@ from govdata.notifications.service import notify, notify_unit
 from govdata.sharing import grants
 from govdata.sharing.models import RequestStatus, ShareRequest
 from govdata.sharing.service import OPEN, reviewers_of
-from govdata.timeutil import local_today
 from govdata.workdays.service import workdays_between
 
 
 def remind_due_requests(db: Session) -> int:
     """Remind on the last working day before the deadline, on it, and every day after it (overdue);
     at most once a day per request (`last_reminded_on`), so running the job twice changes nothing."""
-    today = local_today()
+    today = clock.today()
     rows = db.execute(select(ShareRequest).where(ShareRequest.status.in_(OPEN), ShareRequest.due_on.is_not(None),
                                                  (ShareRequest.last_reminded_on.is_(None))
                                                  | (ShareRequest.last_reminded_on < today))).scalars()
     sent = 0
     for req in rows:
         assert req.due_on is not None
-        left = workdays_between(db, today, req.due_on)
-        if left > 1:
+        # Overdue is a calendar fact: the due date has passed, whatever weekday today is. Before that, remind
+        # from the last working day before the deadline on.
+        overdue = today > req.due_on
+        if not overdue and workdays_between(db, today, req.due_on) > 1:
             continue
         claimed = db.execute(update(ShareRequest).where(
             ShareRequest.id == req.id, (ShareRequest.last_reminded_on.is_(None))
@@ -38,7 +40,6 @@ def remind_due_requests(db: Session) -> int:
             .execution_options(synchronize_session=False))
         if rowcount(claimed) != 1:
             continue
-        overdue = left < 0
         message = (f"共享申请 #{req.id}（{req.entry.name}）已超过答复期限 {req.due_on}" if overdue
                    else f"共享申请 #{req.id}（{req.entry.name}）须在 {req.due_on} 前答复")
         kind = "share.overdue" if overdue else "share.due"

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, select
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.actor import Actor
 from govdata.asyncread import Reader, all_rows
 from govdata.audit.service import AuditDraft
@@ -29,7 +30,6 @@ from govdata.errors import BadRequest, Forbidden, GovdataError, NotFound, TooMan
 from govdata.orgs.models import System
 from govdata.policy import Action
 from govdata.sharing.models import Grant, GrantStatus
-from govdata.timeutil import local_today
 
 _entries: Table = CatalogEntry.__table__  # type: ignore[assignment]
 _grants: Table = Grant.__table__  # type: ignore[assignment]
@@ -154,7 +154,7 @@ async def _find_grant(reader: Reader, actor: Actor, ctx: LookupContext, found: l
     ctx.shape = (entry.id, entry.version, entry.updated_at)
     rows = [GrantTerms(*(getattr(r, f"grant_{name}") for name in _GRANT_FIELDS)) for r in found
             if r.grant_id is not None]
-    today = local_today()
+    today = clock.today()
     live = [r for r in rows if r.status == GrantStatus.ACTIVE and r.valid_until >= today]
     if live:
         ctx.grant = live[0]

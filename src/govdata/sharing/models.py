@@ -8,10 +8,10 @@ from enum import StrEnum
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from govdata import clock
 from govdata.catalog.models import CatalogEntry
 from govdata.db import Base
 from govdata.orgs.models import System, Unit
-from govdata.timeutil import utcnow
 
 
 class RequestStatus(StrEnum):
@@ -58,7 +58,7 @@ class ShareRequest(Base):
     status: Mapped[str] = mapped_column(String(24))
     version: Mapped[int] = mapped_column(Integer, default=1)  # checked in every decision's UPDATE
     submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     due_on: Mapped[date | None] = mapped_column(Date)
     due_estimated: Mapped[bool] = mapped_column(default=False)
     last_reminded_on: Mapped[date | None] = mapped_column(Date)
@@ -101,7 +101,7 @@ class UseAgreement(Base):
     provider_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     consumer_accepted_by: Mapped[str] = mapped_column(String(128), default="")
     consumer_accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
     provider_accepted_by: Mapped[str] = mapped_column(String(128), default="")
@@ -140,7 +140,7 @@ class Grant(Base):
     status: Mapped[str] = mapped_column(String(16))
     status_reason: Mapped[str] = mapped_column(Text, default="")
     activated_at: Mapped[datetime | None] = mapped_column(DateTime)
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
     system: Mapped[System] = relationship(lazy="joined")
     unit: Mapped[Unit] = relationship(lazy="joined", foreign_keys=[unit_id])

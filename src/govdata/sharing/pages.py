@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
+from govdata import clock
 from govdata.actor import Actor, Role
 from govdata.auth import credentials
 from govdata.auth.service import people_names
@@ -20,7 +21,6 @@ from govdata.policy import Action
 from govdata.sharing import agreements, grants, service, usage
 from govdata.sharing.models import GrantStatus, RequestStatus
 from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
-from govdata.timeutil import local_today
 from govdata.web.deps import AppSettings, Db, requires
 from govdata.web.templating import render
 
@@ -46,7 +46,7 @@ def index(request: Request, db: Db, actor: Actor = requires(Action.ORG_VIEW)) ->
 def _form_context(db: Db, actor: Actor, entry: CatalogEntry, renew: int | None) -> dict[str, object]:
     systems = list(db.execute(select(System).where(System.unit_id == (actor.unit_id or 0))).scalars())
     return {"entry": entry, "systems": systems, "blocked": service.not_shared_reason(entry), "renew": renew,
-            "today": local_today()}
+            "today": clock.today()}
 
 
 @router.get("/sharing/apply/{code:path}")
@@ -152,7 +152,7 @@ def withdraw(request_id: int, db: Db, version: Annotated[int, Form()],
 @router.get("/sharing/reviews")
 def reviews(request: Request, db: Db, actor: Actor = requires(Action.SHARE_REVIEW)) -> Response:
     return render(request, "sharing/reviews.html", {"requests": service.review_queue(db, actor),
-                                                    "labels": service.STATUS_LABELS, "today": local_today()})
+                                                    "labels": service.STATUS_LABELS, "today": clock.today()})
 
 
 @router.get("/sharing/agreements/{agreement_id}")
@@ -219,7 +219,7 @@ def usage_csv(db: Db, side: str = "provider", actor: Actor = requires(Action.USA
 def credentials_page(request: Request, db: Db, actor: Actor = requires(Action.CREDENTIAL_ISSUE)) -> Response:
     systems = list(db.execute(select(System).order_by(System.unit_id, System.id)).scalars())
     return render(request, "sharing/credentials.html", {
-        "systems": systems, "today": local_today(), "refusal": credentials.refusal_reason,
+        "systems": systems, "today": clock.today(), "refusal": credentials.refusal_reason,
         "live": {s.id: credentials.live_credentials(db, system_id=s.id) for s in systems}})
 
 

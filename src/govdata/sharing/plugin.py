@@ -8,11 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govdata import hooks
+from govdata import clock, hooks
 from govdata.actor import Role
 from govdata.notifications.service import notify_unit
 from govdata.sharing.models import Grant, GrantStatus, split_names
-from govdata.timeutil import local_today
 
 
 @hooks.register_entry_change_listener
@@ -31,7 +30,7 @@ def tell_grant_holders(db: Session, *, entry: Any, version: int, diff: Mapping[s
 def granted_field(db: Session, actor: Any, *, entry: Any, field: str) -> bool:
     """A system sees the fields of its own active grants; a person, those of their unit's active grants."""
     query = select(Grant.fields).where(Grant.entry_id == entry.id, Grant.status == GrantStatus.ACTIVE.value,
-                                       Grant.valid_until >= local_today())
+                                       Grant.valid_until >= clock.today())
     if actor.kind == "system":
         query = query.where(Grant.system_id == actor.system_id)
     elif actor.unit_id is not None:

@@ -19,10 +19,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 
+from govdata import clock
 from govdata.driversql import bind_value, driver_statement
 from govdata.errors import TooManyRequests
 from govdata.sharing.models import GrantUsage
-from govdata.timeutil import DISPLAY_TZ
 
 _usage: Table = GrantUsage.__table__  # type: ignore[assignment]
 # `n` calls at once, only if all of them fit both the day's quota and this minute's rate.
@@ -56,7 +56,7 @@ def count_at_once(dialect: Dialect, grant: Any, n: int) -> Step | None:
     None when `n` cannot fit the rate at all."""
     if n > grant.per_minute:
         return None
-    return driver_statement(_COUNT, dialect, _params(dialect, grant, datetime.now(DISPLAY_TZ), n))
+    return driver_statement(_COUNT, dialect, _params(dialect, grant, clock.local_now(), n))
 
 
 def count_steps(dialect: Dialect, grant: Any) -> Generator[Step, Outcome, None]:
@@ -64,7 +64,7 @@ def count_steps(dialect: Dialect, grant: Any) -> Generator[Step, Outcome, None]:
 
     A generator of the statements to run, each sent back what it gave, so that one set of rules serves a
     synchronous and an async connection. The counter row stays locked until the caller commits."""
-    now = datetime.now(DISPLAY_TZ)
+    now = clock.local_now()
     params = _params(dialect, grant, now, 1)
     changed, _ = yield driver_statement(_COUNT, dialect, params)
     if changed == 1:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from govdata import policy
+from govdata import clock, policy
 from govdata.actor import Actor, Role
 from govdata.audit.service import acting
 from govdata.auth.models import User, UserRole
@@ -28,7 +28,6 @@ from govdata.sharing import agreements, grants
 from govdata.sharing.models import Grant, RequestStatus, ShareRequest
 from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
 from govdata.sharing.scope import ShareRequestRef
-from govdata.timeutil import local_today, utcnow
 from govdata.workdays.service import deadline_for
 
 OPEN = {RequestStatus.PENDING_OPINION.value, RequestStatus.PENDING_REVIEW.value}
@@ -106,7 +105,7 @@ def _check_request(db: Session, actor: Actor, entry: CatalogEntry, data: ShareRe
         raise RuleViolation("只能选择本单位的接入系统", field="system_id")
     if not system.is_active:
         raise RuleViolation("该接入系统已停用", field="system_id")
-    if data.valid_until <= local_today():
+    if data.valid_until <= clock.today():
         raise RuleViolation("使用期限必须晚于今天", field="valid_until")
     if data.renewal_of_grant_id is not None:
         old = db.get(Grant, data.renewal_of_grant_id)
@@ -126,13 +125,13 @@ def submit_request(db: Session, actor: Actor, settings: Settings, *, data: Share
             entry_id=entry.id, resource_code=entry.code, unit_id=consumer.id, provider_unit_id=entry.unit_id,
             system_id=system.id, share_type=entry.share_type, fields=",".join(data.fields), duty=data.duty,
             legal_basis=data.legal_basis, valid_until=data.valid_until, daily_volume=data.daily_volume,
-            renewal_of_grant_id=data.renewal_of_grant_id, submitted_by=actor.id, submitted_at=utcnow(),
+            renewal_of_grant_id=data.renewal_of_grant_id, submitted_by=actor.id, submitted_at=clock.now(),
             review_region_id=_county_of(db, consumer, entry.unit),
             status=RequestStatus.PENDING_OPINION.value, version=1)
         if entry.share_type == ShareType.UNCONDITIONAL:
             _grant_at_once(db, actor, settings, req)
         else:
-            due = deadline_for(db, local_today(), settings.share_review_workdays)
+            due = deadline_for(db, clock.today(), settings.share_review_workdays)
             req.due_on, req.due_estimated = due.due, due.estimated
             db.add(req)
             db.flush()
@@ -149,7 +148,7 @@ def submit_request(db: Session, actor: Actor, settings: Settings, *, data: Share
 
 def _grant_at_once(db: Session, actor: Actor, settings: Settings, req: ShareRequest) -> None:
     """无条件共享: approved on application, the agreement accepted on the spot, the grant active."""
-    now = utcnow()
+    now = clock.now()
     req.status = RequestStatus.APPROVED.value
     req.decided_by, req.decided_at = "平台（无条件共享）", now
     req.decision_note = "无条件共享，申请即获批准"
@@ -194,7 +193,7 @@ def give_opinion(db: Session, actor: Actor, *, request_id: int, data: OpinionIn)
                 owner_unit_id=req.provider_unit_id) as audit:
         _transition(db, req, expected={RequestStatus.PENDING_OPINION.value}, version=data.version,
                     status=RequestStatus.PENDING_REVIEW.value, opinion_agree=data.agree, opinion=data.opinion,
-                    opinion_by=actor.name, opinion_at=utcnow())
+                    opinion_by=actor.name, opinion_at=clock.now())
         notify(db, user_ids=reviewers_of(db, req), kind="share.review", due_on=req.due_on,
                message=f"共享申请 #{req.id}（{req.entry.name}）待审核，答复期限 {req.due_on}",
                link=f"/sharing/requests/{req.id}")
@@ -214,7 +213,7 @@ def _check_decision(req: ShareRequest, data: ReviewIn) -> tuple[list[str], date]
     until = data.valid_until or req.valid_until
     if until > req.valid_until:
         raise RuleViolation("批准期限不能长于申请期限", field="valid_until")
-    if until <= local_today():
+    if until <= clock.today():
         raise RuleViolation("批准期限必须晚于今天", field="valid_until")
     return fields, until
 
@@ -230,7 +229,7 @@ def review_request(db: Session, actor: Actor, settings: Settings, *, request_id:
         fields, until = _check_decision(req, data)
         status = RequestStatus.APPROVED if data.approve else RequestStatus.REJECTED
         _transition(db, req, expected={RequestStatus.PENDING_REVIEW.value}, version=data.version,
-                    status=status.value, decision_note=data.note, decided_by=actor.name, decided_at=utcnow(),
+                    status=status.value, decision_note=data.note, decided_by=actor.name, decided_at=clock.now(),
                     approved_fields=",".join(fields), approved_until=until if data.approve else None)
         if data.approve:
             agreement = agreements.generate(db, req)
@@ -253,7 +252,7 @@ def withdraw_request(db: Session, actor: Actor, *, request_id: int, version: int
         if actor.unit_id != req.unit_id and not actor.has(Role.PLATFORM):
             raise policy.Denied(actor, Action.SHARE_REQUEST, ref, "只能撤回本单位的申请")
         _transition(db, req, expected=OPEN, version=version, status=RequestStatus.WITHDRAWN.value,
-                    decided_by=actor.name, decided_at=utcnow(), decision_note="申请人撤回")
+                    decided_by=actor.name, decided_at=clock.now(), decision_note="申请人撤回")
         audit.details = {"op": "withdraw"}
     return req
 

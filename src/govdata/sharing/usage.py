@@ -11,13 +11,14 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.actor import Actor, Role
 from govdata.audit.models import OUTCOMES, AuditEvent
 from govdata.auth.service import people_names
 from govdata.errors import BadRequest
 from govdata.policy import Action
 from govdata.sharing.models import Grant, GrantUsage
-from govdata.timeutil import fmt, local_midnight_utc, local_today
+from govdata.timeutil import fmt, local_midnight_utc
 
 PROVIDER_COLUMNS = ["目录编码", "调用系统", "调用单位ID", "用途", "批准人", "结果", "调用次数", "返回条数", "最近调用",
                     "结果代码"]
@@ -51,7 +52,7 @@ class GrantUse:
 def provider_usage(db: Session, actor: Actor, *, unit_id: int | None = None, days: int = 30) -> list[UsageLine]:
     """Calls on this unit's resources in the last `days` days, grouped by caller, purpose and outcome."""
     owner = unit_id if unit_id is not None and actor.has(Role.BUREAU, Role.SECURITY) else actor.unit_id
-    since = local_midnight_utc(local_today() - timedelta(days=days))
+    since = local_midnight_utc(clock.today() - timedelta(days=days))
     e = AuditEvent
     query = (select(e.resource_code, e.actor_name, e.unit_id, e.purpose, e.approver, e.outcome,
                     func.count(), func.coalesce(func.sum(e.row_count), 0), func.max(e.at))
@@ -69,7 +70,7 @@ def consumer_usage(db: Session, actor: Actor) -> list[GrantUse]:
     if not grants:
         return []
     ids = [g.id for g in grants]
-    today = local_today()
+    today = clock.today()
     totals = dict(db.execute(select(GrantUsage.grant_id, func.sum(GrantUsage.calls))
                              .where(GrantUsage.grant_id.in_(ids)).group_by(GrantUsage.grant_id)).all())
     todays = dict(db.execute(select(GrantUsage.grant_id, GrantUsage.calls)

@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from govdata import clock
 from govdata.db import Base
-from govdata.timeutil import utcnow
 
 
 class WorkdayOverride(Base):
@@ -18,4 +18,4 @@ class WorkdayOverride(Base):
     is_workday: Mapped[bool] = mapped_column()
     note: Mapped[str] = mapped_column(String(128), default="")
     updated_by: Mapped[str] = mapped_column(String(64), default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)

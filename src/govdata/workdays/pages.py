@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from govdata import clock
 from govdata.actor import Actor
 from govdata.errors import GovdataError
 from govdata.policy import Action
-from govdata.timeutil import local_today
 from govdata.web.deps import Db, requires
 from govdata.web.forms import FormError, form_dict, from_error, parse
 from govdata.web.templating import render
@@ -25,7 +25,7 @@ LABELS = {"day": "日期", "is_workday": "类型", "note": "说明", "received":
 
 def _page(request: Request, db: Db, error: FormError | None = None, form: dict[str, Any] | None = None) -> Response:
     first, last = known_years()
-    today = local_today()
+    today = clock.today()
     calc = None
     if "received" in request.query_params:
         query = parse(DeadlineQuery, dict(request.query_params), LABELS)

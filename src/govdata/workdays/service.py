@@ -7,11 +7,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from govdata import clock
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.errors import NotFound
 from govdata.policy import Action
-from govdata.timeutil import utcnow
 from govdata.workdays.calendar import Deadline, between, deadline
 from govdata.workdays.models import WorkdayOverride
 
@@ -42,7 +42,7 @@ def set_override(db: Session, actor: Actor, *, day: date, is_workday: bool, note
             row = WorkdayOverride(day=day, is_workday=is_workday, note=note)
             db.add(row)
         row.is_workday, row.note = is_workday, note
-        row.updated_by, row.updated_at = actor.name, utcnow()
+        row.updated_by, row.updated_at = actor.name, clock.now()
         db.flush()
         audit.details = {"before": before, "after": {"is_workday": is_workday, "note": note}}
     return row
