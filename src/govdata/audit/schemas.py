@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 
 
 class AuditFilter(BaseModel):
@@ -57,3 +57,57 @@ class AuditPage(BaseModel):
 class AuditFeed(BaseModel):
     events: list[AuditEventRead]
     next_cursor: int
+
+
+def _utc_text(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%dT%H:%M:%S.%f}Z"
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+class SealRecord(BaseModel):
+    """One seal or purge checkpoint as exported (`audit.sealing`); times in UTC, written with a Z."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: Literal["seal", "checkpoint"]
+    seq: int = Field(ge=1)
+    hash: str = Field(pattern="^[0-9a-f]{64}$")
+    sealed_at: datetime
+    key_id: str = Field(pattern="^[0-9a-f]{16}$")
+    signature: str = Field(pattern="^[0-9a-f]{128}$")
+
+    @field_validator("sealed_at")
+    @classmethod
+    def _utc(cls, moment: datetime) -> datetime:
+        return _naive_utc(moment)
+
+    @field_serializer("sealed_at")
+    def _as_text(self, moment: datetime) -> str:
+        return _utc_text(moment)
+
+
+class SealKeyRecord(BaseModel):
+    key_id: str = Field(pattern="^[0-9a-f]{16}$")
+    public_key: str = Field(pattern="^[0-9a-f]{64}$", description="Ed25519, 32 bytes in hex")
+
+
+class SealFile(BaseModel):
+    """`govdata audit seal export FILE`: every seal and the public keys that signed them, to keep elsewhere."""
+
+    format: Literal["govdata-audit-seals/1"] = "govdata-audit-seals/1"
+    exported_at: datetime
+    public_keys: list[SealKeyRecord]
+    seals: list[SealRecord]
+
+    @field_validator("exported_at")
+    @classmethod
+    def _utc(cls, moment: datetime) -> datetime:
+        return _naive_utc(moment)
+
+    @field_serializer("exported_at")
+    def _as_text(self, moment: datetime) -> str:
+        return _utc_text(moment)

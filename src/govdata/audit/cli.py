@@ -1,0 +1,115 @@
+"""`govdata audit verify|seal|seal export|seal rotate-key|purge`: what the commands print and their exit codes.
+
+Exit codes: 0 done (or nothing to do), 1 the trail does not verify, 2 the command could not run as asked (a seal
+file or key that cannot be read, a date inside the retention period). Lines meant for scripts and the operator's
+first look come first.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from govdata.actor import Actor
+from govdata.audit import sealcheck, sealing, sealkey
+from govdata.audit.retention import purge_before
+from govdata.config import Settings
+from govdata.db import Database
+from govdata.errors import GovdataError
+
+
+def _say(console: Console, line: str) -> None:
+    """One line as it is: never wrapped (scripts and alerts read the first line), no markup, no colours."""
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def verify(database: Database, settings: Settings, *, seals_file: Path | None, public_keys: list[str],
+           actor: Actor, console: Console, err: Console) -> int:
+    try:
+        trusted = sealkey.trusted(settings.home_dir, [sealkey.public_key(k) for k in public_keys])
+        file_seals = sealing.read_seal_file(seals_file).seals if seals_file is not None else []
+    except GovdataError as exc:
+        _say(err, f"无法校验：{exc.message}")
+        return 2
+    with database.read() as db:  # before the walk: every seal read names an event the walk will see
+        stored = sealing.stored_seals(db)
+    seals = sealcheck.gather(file_seals, stored)
+    with database.engine.connect() as conn, Progress(
+        TextColumn("校验审计链"), BarColumn(), TextColumn("{task.completed} 条"), TimeElapsedColumn(),
+        console=err, transient=True,
+    ) as progress:
+        task = progress.add_task("verify", total=None)
+        verdict = sealcheck.check(conn, seals, trusted, progress=lambda n: progress.update(task, completed=n))
+    with database.write() as db:
+        sealcheck.record_verification(db, actor, verdict)
+    checked = verdict.chain
+    if verdict.ok:
+        _say(console, f"{checked.checked} events verified")
+        _say(console, sealcheck.summary(verdict))
+        return 0
+    _say(console, verdict.problem)
+    if not checked.ok:
+        _say(console, f"{checked.checked} events verified before the first bad event")
+        _say(console, f"audit chain broken at event {checked.first_bad_seq}: {checked.problem}")
+    else:
+        _say(console, f"哈希链本身前后相接（{checked.checked} 条事件），但与封印不符：链被改写或截断后重新计算过哈希")
+    return 1
+
+
+def seal(database: Database, settings: Settings, *, actor: Actor, console: Console, err: Console) -> int:
+    try:
+        key = sealkey.load_or_create(settings.home_dir)
+        with database.write() as db:
+            made = sealing.seal_chain(db, actor, key=key)
+            last = sealing.last_seal(db)
+    except GovdataError as exc:
+        _say(err, f"无法封印：{exc.message}")
+        return 2
+    if made is None:
+        _say(console, f"没有新的审计事件：最后一条事件（序号 {last.seq if last else 0}）已封印")
+    else:
+        _say(console, f"已封印：序号 {made.seq}，哈希 {made.hash}，密钥 {made.key_id}")
+    return 0
+
+
+def export(database: Database, *, file: Path, actor: Actor, console: Console, err: Console) -> int:
+    try:
+        with database.write() as db:  # the export is on record only if the file was written
+            exported = sealing.export_seals(db, actor)
+            sealing.write_seal_file(file, exported)
+    except GovdataError as exc:
+        _say(err, f"无法导出：{exc.message}")
+        return 2
+    keys = "、".join(k.key_id for k in exported.public_keys) or "无"
+    _say(console, f"已导出 {len(exported.seals)} 个封印到 {file}（公钥 {keys}）")
+    _say(console, "请把该文件复制到本机以外保存（见运维手册第 3 节）")
+    return 0
+
+
+def rotate_key(database: Database, settings: Settings, *, actor: Actor, console: Console, err: Console) -> int:
+    try:
+        with database.write() as db:
+            retired, made = sealing.rotate_key(db, actor, home=settings.home_dir)
+    except GovdataError as exc:
+        _say(err, f"无法更换密钥：{exc.message}")
+        return 2
+    old = f"旧密钥 {retired.key_id} 已停用（公钥仍受信任），" if retired else ""
+    _say(console, f"{old}新密钥 {made.key_id} 已封印至序号 {made.seq}；请重新导出封印")
+    return 0
+
+
+def purge(database: Database, settings: Settings, *, before: date, actor: Actor, console: Console,
+          err: Console) -> int:
+    try:
+        key = sealkey.load_or_create(settings.home_dir)
+        with database.write() as db:
+            deleted = purge_before(db, actor, before=before, key=key,
+                                   retention_days=settings.audit_retention_days)
+    except GovdataError as exc:
+        _say(err, f"拒绝：{exc.message}")
+        return 2
+    _say(console, f"{deleted} events purged")
+    return 0
