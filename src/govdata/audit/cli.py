@@ -34,17 +34,11 @@ def verify(database: Database, settings: Settings, *, seals_file: Path | None, p
     except GovdataError as exc:
         _say(err, f"无法校验：{exc.message}")
         return 2
-    with database.read() as db:  # before the walk: every seal read names an event the walk will see
-        stored = sealing.stored_seals(db)
-    seals = sealcheck.gather(file_seals, stored)
-    with database.engine.connect() as conn, Progress(
-        TextColumn("校验审计链"), BarColumn(), TextColumn("{task.completed} 条"), TimeElapsedColumn(),
-        console=err, transient=True,
-    ) as progress:
+    with Progress(TextColumn("校验审计链"), BarColumn(), TextColumn("{task.completed} 条"), TimeElapsedColumn(),
+                  console=err, transient=True) as progress:
         task = progress.add_task("verify", total=None)
-        verdict = sealcheck.check(conn, seals, trusted, progress=lambda n: progress.update(task, completed=n))
-    with database.write() as db:
-        sealcheck.record_verification(db, actor, verdict)
+        verdict = sealcheck.verify_trail(database, actor, trusted=trusted, file_seals=file_seals,
+                                         progress=lambda n: progress.update(task, completed=n))
     checked = verdict.chain
     if verdict.ok:
         _say(console, f"{checked.checked} events verified")

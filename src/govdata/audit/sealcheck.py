@@ -18,19 +18,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from govdata import policy
 from govdata.actor import Actor
-from govdata.audit import chain
-from govdata.audit.models import AuditEvent
+from govdata.audit import chain, sealkey
+from govdata.audit.models import AuditEvent, AuditSeal
 from govdata.audit.schemas import SealRecord
-from govdata.audit.sealing import signed_message
+from govdata.audit.sealing import list_seals, signed_message, stored_seals
 from govdata.audit.sealkey import PublicKey
 from govdata.audit.service import acting
+from govdata.db import Database
+from govdata.errors import GovdataError
 from govdata.policy import Action
 from govdata.timeutil import fmt
 
@@ -61,6 +66,20 @@ class Verdict:
     def fail(self, problem: str, seq: int | None) -> Verdict:
         self.ok, self.problem, self.first_bad_seq = False, problem, seq
         return self
+
+
+def verify_trail(database: Database, actor: Actor, *, trusted: dict[str, PublicKey],
+                 file_seals: Iterable[SealRecord] = (), progress: Callable[[int], Any] | None = None) -> Verdict:
+    """Check the chain against `file_seals` and the stored seals, and record the verification (its own unit of
+    work, after the walk: a verification is on the record whatever it found)."""
+    policy.require(actor, Action.AUDIT_VERIFY)
+    with database.read() as db:  # before the walk: every seal read names an event the walk will see
+        seals = gather(file_seals, stored_seals(db))
+    with database.engine.connect() as conn:
+        verdict = check(conn, seals, trusted, progress=progress)
+    with database.write() as db:
+        record_verification(db, actor, verdict)
+    return verdict
 
 
 def gather(file_seals: Iterable[SealRecord] = (), stored: Iterable[SealRecord] = ()) -> list[Sealed]:
@@ -178,6 +197,27 @@ def record_verification(db: Session, actor: Actor, verdict: Verdict) -> None:
         audit.details = {"ok": verdict.ok, "problem": verdict.problem, "first_bad_seq": verdict.first_bad_seq,
                          "seals_checked": verdict.seals_checked, "seals_purged": verdict.seals_purged,
                          "last_sealed_seq": verdict.last_sealed_seq, "sources": verdict.sources}
+
+
+@dataclass
+class SealOverview:
+    """What the seals page shows: the key, the latest seals, the last verification."""
+
+    seals: list[AuditSeal]
+    key: PublicKey | None
+    key_problem: str
+    last_verification: AuditEvent | None
+    last_verification_details: dict[str, Any]
+
+
+def overview(db: Session, actor: Actor, *, home: Path) -> SealOverview:
+    seals = list_seals(db, actor)
+    try:
+        key, key_problem = sealkey.current_public(home), ""
+    except GovdataError as exc:
+        key, key_problem = None, exc.message
+    last = last_verification(db)
+    return SealOverview(seals, key, key_problem, last, orjson.loads(last.details) if last else {})
 
 
 def last_verification(db: Session) -> AuditEvent | None:
