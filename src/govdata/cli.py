@@ -166,6 +166,15 @@ def audit_seal_rotate_key() -> None:
     raise typer.Exit(audit_cli.rotate_key(database, settings, actor=CLI, console=console, err=err))
 
 
+@seal_app.command("adopt-start")
+def audit_seal_adopt_start() -> None:
+    """为升级前清理过的审计链补签开头的清理检查点（从未留下检查点时才可用，本身记入审计）。"""
+    from govdata.audit import cli as audit_cli
+
+    settings, database = _database()
+    raise typer.Exit(audit_cli.adopt_start(database, settings, actor=CLI, console=console, err=err))
+
+
 @audit_app.command("purge")
 def audit_purge(before: Annotated[str, typer.Option("--before", help="删除此日期（YYYY-MM-DD）之前的事件")]) -> None:
     """删除超过保留期（至少 180 天）的审计事件，留下签名的清理检查点。"""

@@ -291,6 +291,24 @@ def test_events_deleted_from_the_start_without_a_purge_fail(database, settings):
         f"（序号 {cut} 及之前的事件不是由 govdata audit purge 清理的）")
 
 
+def test_start_purged_before_seals_existed_can_be_adopted_once(database, settings):
+    """An installation that purged before this version: its start is signed once, on the record."""
+    never = _cli(settings, "audit", "seal", "adopt-start")
+    assert never.returncode == 2 and never.stderr.startswith("拒绝：审计链从未清理过"), never.stderr
+    with database.write() as db:
+        anchor = db.execute(select(AuditEvent.hash).where(AuditEvent.seq == 5)).scalar_one()
+        db.execute(text("DELETE FROM audit_events WHERE seq <= 5"))
+        db.execute(AuditHead.__table__.update().values(anchor_seq=5, anchor_hash=anchor))
+    assert _verify(database, settings).returncode == 1
+    done = _cli(settings, "audit", "seal", "adopt-start")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("已为审计链开头（序号 5）补签清理检查点")
+    assert json.loads(last_audit(database, action="audit.seal").details)["adopted_start"] == 5
+    assert _verify(database, settings).returncode == 0
+    again = _cli(settings, "audit", "seal", "adopt-start")
+    assert again.returncode == 2 and "已有签名的清理检查点" in again.stderr
+
+
 def test_seal_job_seals_once_and_not_again_with_nothing_new(database, settings):
     job = load_all()["audit.seal"]
     top = _top(database)

@@ -83,6 +83,18 @@ def export(database: Database, *, file: Path, actor: Actor, console: Console, er
     return 0
 
 
+def adopt_start(database: Database, settings: Settings, *, actor: Actor, console: Console, err: Console) -> int:
+    try:
+        key = sealkey.load_or_create(settings.home_dir)
+        with database.write() as db:
+            checkpoint = sealing.adopt_start(db, actor, key=key)
+    except GovdataError as exc:
+        _say(err, f"拒绝：{exc.message}")
+        return 2
+    _say(console, f"已为审计链开头（序号 {checkpoint.seq}）补签清理检查点，密钥 {checkpoint.key_id}")
+    return 0
+
+
 def rotate_key(database: Database, settings: Settings, *, actor: Actor, console: Console, err: Console) -> int:
     try:
         with database.write() as db:

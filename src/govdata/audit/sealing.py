@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 from govdata import clock, policy
 from govdata.actor import Actor
 from govdata.audit import chain, sealkey
-from govdata.audit.models import AuditSeal
+from govdata.audit.models import AuditHead, AuditSeal
 from govdata.audit.schemas import SealFile, SealKeyRecord, SealRecord
 from govdata.audit.sealkey import PublicKey, SealKey
 from govdata.audit.service import acting, write_pending
-from govdata.errors import GovdataError
+from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action
 
 SIGNED_FORMAT = "govdata-audit-seal/1"
@@ -93,6 +93,23 @@ def leave_checkpoint(db: Session, key: SealKey, *, seq: int, hash: str) -> Audit
     """A purge's signed checkpoint: the last purged event's seq and hash, where the kept chain now starts.
     Called inside the purge's own `acting` (its event records it)."""
     return _sign(db, key, kind="checkpoint", seq=seq, hash=hash)
+
+
+def adopt_start(db: Session, actor: Actor, *, key: SealKey) -> AuditSeal:
+    """For a trail purged before seals existed (its start has no checkpoint, so it no longer verifies): sign the
+    chain's current start as a checkpoint, on the record. Refused once any checkpoint exists, since every purge
+    since leaves its own, and for a chain that was never purged."""
+    with acting(db, actor, Action.AUDIT_SEAL, target_type="audit", medium="database") as audit:
+        head = db.get(AuditHead, 1)
+        if head is None or head.anchor_seq == 0:
+            raise RuleViolation("审计链从未清理过，开头无需补签检查点", field="start")
+        if db.execute(select(AuditSeal.id).where(AuditSeal.kind == "checkpoint").limit(1)).first() is not None:
+            raise RuleViolation("已有签名的清理检查点：只有升级前清理过、从未留下检查点的审计链可以补签开头",
+                                field="start")
+        checkpoint = leave_checkpoint(db, key, seq=head.anchor_seq, hash=head.anchor_hash)
+        audit.details = {"adopted_start": head.anchor_seq, "checkpoint_id": checkpoint.id,
+                         "key_id": checkpoint.key_id}
+    return checkpoint
 
 
 def list_seals(db: Session, actor: Actor, *, limit: int = 50) -> list[AuditSeal]:
