@@ -7,18 +7,25 @@ first look come first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import Session
 
 from govdata.actor import Actor
 from govdata.audit import sealcheck, sealing, sealkey
+from govdata.audit.models import AuditSeal
 from govdata.audit.retention import purge_before
+from govdata.audit.schemas import SealFile
 from govdata.config import Settings
 from govdata.db import Database
 from govdata.errors import GovdataError
+
+T = TypeVar("T")
 
 
 def _say(console: Console, line: str) -> None:
@@ -53,15 +60,25 @@ def verify(database: Database, settings: Settings, *, seals_file: Path | None, p
     return 1
 
 
-def seal(database: Database, settings: Settings, *, actor: Actor, console: Console, err: Console) -> int:
+def _work(database: Database, err: Console, refusal: str, work: Callable[[Session], T]) -> T | None:
+    """`work` in one unit of work; a refusal (a domain error: key, file, rule) is said on stderr after `refusal`
+    and nothing of it is kept. None then (exit 2)."""
     try:
-        key = sealkey.load_or_create(settings.home_dir)
         with database.write() as db:
-            made = sealing.seal_chain(db, actor, key=key)
-            last = sealing.last_seal(db)
+            return work(db)
     except GovdataError as exc:
-        _say(err, f"无法封印：{exc.message}")
+        _say(err, f"{refusal}{exc.message}")
+        return None
+
+
+def seal(database: Database, settings: Settings, *, actor: Actor, console: Console, err: Console) -> int:
+    def work(db: Session) -> tuple[AuditSeal | None, AuditSeal | None]:
+        return sealing.seal_chain(db, actor, key=sealkey.load_or_create(settings.home_dir)), sealing.last_seal(db)
+
+    done = _work(database, err, "无法封印：", work)
+    if done is None:
         return 2
+    made, last = done
     if made is None:
         _say(console, f"没有新的审计事件：最后一条事件（序号 {last.seq if last else 0}）已封印")
     else:
@@ -70,12 +87,13 @@ def seal(database: Database, settings: Settings, *, actor: Actor, console: Conso
 
 
 def export(database: Database, *, file: Path, actor: Actor, console: Console, err: Console) -> int:
-    try:
-        with database.write() as db:  # the export is on record only if the file was written
-            exported = sealing.export_seals(db, actor)
-            sealing.write_seal_file(file, exported)
-    except GovdataError as exc:
-        _say(err, f"无法导出：{exc.message}")
+    def work(db: Session) -> SealFile:  # the export is on record only if the file was written
+        exported = sealing.export_seals(db, actor)
+        sealing.write_seal_file(file, exported)
+        return exported
+
+    exported = _work(database, err, "无法导出：", work)
+    if exported is None:
         return 2
     keys = "、".join(k.key_id for k in exported.public_keys) or "无"
     _say(console, f"已导出 {len(exported.seals)} 个封印到 {file}（公钥 {keys}）")
@@ -84,24 +102,19 @@ def export(database: Database, *, file: Path, actor: Actor, console: Console, er
 
 
 def adopt_start(database: Database, settings: Settings, *, actor: Actor, console: Console, err: Console) -> int:
-    try:
-        key = sealkey.load_or_create(settings.home_dir)
-        with database.write() as db:
-            checkpoint = sealing.adopt_start(db, actor, key=key)
-    except GovdataError as exc:
-        _say(err, f"拒绝：{exc.message}")
+    checkpoint = _work(database, err, "拒绝：", lambda db: sealing.adopt_start(
+        db, actor, key=sealkey.load_or_create(settings.home_dir)))
+    if checkpoint is None:
         return 2
     _say(console, f"已为审计链开头（序号 {checkpoint.seq}）补签清理检查点，密钥 {checkpoint.key_id}")
     return 0
 
 
 def rotate_key(database: Database, settings: Settings, *, actor: Actor, console: Console, err: Console) -> int:
-    try:
-        with database.write() as db:
-            retired, made = sealing.rotate_key(db, actor, home=settings.home_dir)
-    except GovdataError as exc:
-        _say(err, f"无法更换密钥：{exc.message}")
+    done = _work(database, err, "无法更换密钥：", lambda db: sealing.rotate_key(db, actor, home=settings.home_dir))
+    if done is None:
         return 2
+    retired, made = done
     old = f"旧密钥 {retired.key_id} 已停用（公钥仍受信任），" if retired else ""
     _say(console, f"{old}新密钥 {made.key_id} 已封印至序号 {made.seq}；请重新导出封印")
     return 0
@@ -109,13 +122,10 @@ def rotate_key(database: Database, settings: Settings, *, actor: Actor, console:
 
 def purge(database: Database, settings: Settings, *, before: date, actor: Actor, console: Console,
           err: Console) -> int:
-    try:
-        key = sealkey.load_or_create(settings.home_dir)
-        with database.write() as db:
-            deleted = purge_before(db, actor, before=before, key=key,
-                                   retention_days=settings.audit_retention_days)
-    except GovdataError as exc:
-        _say(err, f"拒绝：{exc.message}")
+    deleted = _work(database, err, "拒绝：", lambda db: purge_before(
+        db, actor, before=before, key=sealkey.load_or_create(settings.home_dir),
+        retention_days=settings.audit_retention_days))
+    if deleted is None:
         return 2
     _say(console, f"{deleted} events purged")
     return 0

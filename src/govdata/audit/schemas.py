@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
 
 class AuditFilter(BaseModel):
@@ -67,8 +67,12 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
+# A time in a seal export: read with any offset and kept as naive UTC (as stored), written in UTC with a Z.
+UtcTime = Annotated[datetime, AfterValidator(_naive_utc), PlainSerializer(_utc_text, return_type=str)]
+
+
 class SealRecord(BaseModel):
-    """One seal or purge checkpoint as exported (`audit.sealing`); times in UTC, written with a Z."""
+    """One seal or purge checkpoint as exported (`audit.sealing`)."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -76,18 +80,9 @@ class SealRecord(BaseModel):
     kind: Literal["seal", "checkpoint"]
     seq: int = Field(ge=1)
     hash: str = Field(pattern="^[0-9a-f]{64}$")
-    sealed_at: datetime
+    sealed_at: UtcTime
     key_id: str = Field(pattern="^[0-9a-f]{16}$")
     signature: str = Field(pattern="^[0-9a-f]{128}$")
-
-    @field_validator("sealed_at")
-    @classmethod
-    def _utc(cls, moment: datetime) -> datetime:
-        return _naive_utc(moment)
-
-    @field_serializer("sealed_at")
-    def _as_text(self, moment: datetime) -> str:
-        return _utc_text(moment)
 
 
 class SealKeyRecord(BaseModel):
@@ -99,15 +94,6 @@ class SealFile(BaseModel):
     """`govdata audit seal export FILE`: every seal and the public keys that signed them, to keep elsewhere."""
 
     format: Literal["govdata-audit-seals/1"] = "govdata-audit-seals/1"
-    exported_at: datetime
+    exported_at: UtcTime
     public_keys: list[SealKeyRecord]
     seals: list[SealRecord]
-
-    @field_validator("exported_at")
-    @classmethod
-    def _utc(cls, moment: datetime) -> datetime:
-        return _naive_utc(moment)
-
-    @field_serializer("exported_at")
-    def _as_text(self, moment: datetime) -> str:
-        return _utc_text(moment)
