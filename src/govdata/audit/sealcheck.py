@@ -118,15 +118,15 @@ def check(conn: Connection, seals: list[Sealed], trusted: dict[str, PublicKey],
 
 def _untrusted(sealed: Sealed, trusted: dict[str, PublicKey]) -> str:
     record = sealed.record
-    where = f"{sealed.source}中序号 {record.seq} 的{_kind(record)}（{fmt(record.sealed_at)}）"
     key = trusted.get(record.key_id)
+    if key is not None and key.verifies(bytes.fromhex(record.signature),
+                                        signed_message(record.kind, record.seq, record.hash, record.sealed_at)):
+        return ""
+    where = f"{sealed.source}中序号 {record.seq} 的{_kind(record)}（{fmt(record.sealed_at)}）"
     if key is None:
         return (f"封印不可信：{where}由未知的密钥 {record.key_id} 签署，不是本平台的封印密钥"
                 f"（若为已更换的旧密钥，请用 --public-key 给出其公钥）")
-    message = signed_message(record.kind, record.seq, record.hash, record.sealed_at)
-    if not key.verifies(bytes.fromhex(record.signature), message):
-        return f"封印不可信：{where}的签名与内容不符（封印被改动或伪造）"
-    return ""
+    return f"封印不可信：{where}的签名与内容不符（封印被改动或伪造）"
 
 
 def _kind(record: SealRecord) -> str:

@@ -3,7 +3,8 @@
 `$GOVDATA_HOME/audit_seal_key` holds the private key (PEM, mode 0600), made on first need like `secret_key`;
 `audit_seal_key.pub` lists every public key the installation has sealed with (one a line, the current one last),
 which is all that checking needs. Ed25519 because a signature is 64 bytes and a key 32, both quick to make and to
-check (a year of hourly seals checks in well under a second), and the `cryptography` package has it built in.
+check (a signature is what checking a seal costs: 8,760 seals, a year of hourly ones, took 0.9 to 1.8 s on a
+shared 2-core machine at load 9, where walking 200,000 events took 0.5 to 0.9 s), and `cryptography` has it.
 
 A key can be retired (`rotate`): its private file is replaced, its public half stays listed, so its seals still
 verify and nobody can sign new ones with it.
