@@ -37,6 +37,7 @@ from govdata.catalog.models import (
 )
 from govdata.catalog.schemas import EntryCreate, error_message
 from govdata.errors import BadRequest, GovdataError, RuleViolation
+from govdata.exports import append_row
 from govdata.orgs.models import Unit
 from govdata.orgs.service import find_unit_by_code, get_unit
 from govdata.policy import Action
@@ -102,10 +103,11 @@ def export_entries(db: Session, actor: Actor, *, entry_ids: list[int]) -> bytes:
         fields.append([c[0] for c in FIELD_COLUMNS])
         for seq, entry_id in enumerate((i for i in entry_ids if i in entries), start=1):
             entry = entries[entry_id]
-            sheet.append([seq if attr == "_seq" else _cell(entry, attr, kind) for _, attr, kind, _ in ENTRY_COLUMNS])
+            append_row(sheet, [seq if attr == "_seq" else _cell(entry, attr, kind)
+                               for _, attr, kind, _ in ENTRY_COLUMNS])
             for field in entry.fields:
-                fields.append([seq if attr == "_seq" else _field_cell(field, attr, kind)
-                               for _, attr, kind, _ in FIELD_COLUMNS])
+                append_row(fields, [seq if attr == "_seq" else _field_cell(field, attr, kind)
+                                    for _, attr, kind, _ in FIELD_COLUMNS])
         for ws in (sheet, fields):
             for cell in ws[1]:
                 cell.font = Font(bold=True)
