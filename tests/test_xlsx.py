@@ -94,6 +94,7 @@ def openpyxl_reads(content: bytes, sheet: str | None = None) -> dict[int, list[A
     return found
 
 
+@pytest.mark.filterwarnings("ignore:Workbook contains no default style")  # openpyxl, the reference
 def test_cells_of_every_kind_as_openpyxl_reads_them() -> None:
     styles = ('<numFmts count="2">'
               '<numFmt numFmtId="164" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/>'
@@ -125,6 +126,7 @@ def test_cells_of_every_kind_as_openpyxl_reads_them() -> None:
     assert formulas[5] == [1, 2] and formulas[1] == []
 
 
+@pytest.mark.filterwarnings("ignore:Workbook contains no default style")  # openpyxl, the reference
 def test_1904_dates() -> None:
     styles = '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs>'
     content = package(b'<row r="1"><c r="A1" s="1"><v>1</v></c><c r="B1" s="1"><v>366</v></c></row>', None,
