@@ -185,9 +185,6 @@ class SharedStrings:
         self._pack()
         return self
 
-    def __len__(self) -> int:
-        return sum(len(o) - 1 for o in self._offsets)
-
     def __getitem__(self, index: int) -> str:
         chunk, at = divmod(index, self.CHUNK)
         if index < 0 or chunk >= len(self._chunks) or at + 1 >= len(self._offsets[chunk]):
