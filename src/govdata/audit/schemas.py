@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from govdata.types import IsoDate, Timestamp
 
 
 class AuditFilter(BaseModel):
@@ -13,8 +15,8 @@ class AuditFilter(BaseModel):
     actor: str | None = Field(default=None, max_length=128)
     action: str | None = Field(default=None, max_length=64)
     resource_code: str | None = Field(default=None, max_length=64)
-    since: date | None = None
-    until: date | None = None
+    since: IsoDate | None = None
+    until: IsoDate | None = None
     outcome: str | None = Field(default=None, pattern="^(ok|denied|refused|limited|error)$")
 
     @model_validator(mode="after")
@@ -26,7 +28,7 @@ class AuditFilter(BaseModel):
 
 class AuditEventRead(BaseModel):
     seq: int
-    at: datetime
+    at: Timestamp
     actor_type: str
     actor_id: int | None
     actor_name: str
@@ -59,16 +61,13 @@ class AuditFeed(BaseModel):
     next_cursor: int
 
 
-def _utc_text(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%dT%H:%M:%S.%f}Z"
-
-
 def _naive_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
-# A time in a seal export: read with any offset and kept as naive UTC (as stored), written in UTC with a Z.
-UtcTime = Annotated[datetime, AfterValidator(_naive_utc), PlainSerializer(_utc_text, return_type=str)]
+# A time in a seal export: written in UTC with a Z (`Timestamp`), read with any offset (or none: UTC, as stored)
+# and kept as naive UTC. The signature covers the moment, not how the file writes it.
+SealTime = Annotated[Timestamp, AfterValidator(_naive_utc)]
 
 
 class SealRecord(BaseModel):
@@ -80,7 +79,7 @@ class SealRecord(BaseModel):
     kind: Literal["seal", "checkpoint"]
     seq: int = Field(ge=1)
     hash: str = Field(pattern="^[0-9a-f]{64}$")
-    sealed_at: UtcTime
+    sealed_at: SealTime
     key_id: str = Field(pattern="^[0-9a-f]{16}$")
     signature: str = Field(pattern="^[0-9a-f]{128}$")
 
@@ -94,6 +93,6 @@ class SealFile(BaseModel):
     """`govdata audit seal export FILE`: every seal and the public keys that signed them, to keep elsewhere."""
 
     format: Literal["govdata-audit-seals/1"] = "govdata-audit-seals/1"
-    exported_at: UtcTime
+    exported_at: SealTime
     public_keys: list[SealKeyRecord]
     seals: list[SealRecord]

@@ -24,6 +24,7 @@ from govdata.datastore.tables import table_exists, table_seen
 from govdata.driversql import Prepared
 from govdata.errors import NotFound, RuleViolation
 from govdata.policy import Action
+from govdata.types import with_offset
 
 MAX_VALUES = 100
 
@@ -34,7 +35,9 @@ def jsonable(row: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, Decimal):
             value = str(value)
         elif isinstance(value, datetime):
-            value = value.isoformat(sep=" ")
+            # the platform's own columns (_changed_at, _updated_at) hold naive UTC: say so; a data field's
+            # time is the provider's, in no zone the platform knows
+            value = with_offset(value) if name.startswith("_") else value.isoformat(sep=" ")
         elif isinstance(value, date):
             value = value.isoformat()
         out[str(name)] = value  # plain str keys (SQLAlchemy hands back str subclasses)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from govdata import xlsx
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus
@@ -105,13 +106,13 @@ def load_blocks(db: Session, actor: Actor, *, entry: CatalogEntry, blocks: Itera
 
 def load_file(db: Session, actor: Actor, *, entry: CatalogEntry, path: Path, source: BatchSource | str,
               mode: LoadMode | str = LoadMode.ALL_OR_NOTHING, dry_run: bool = False, file_name: str = "",
-              progress: Progress | None = None) -> BatchResult:
+              progress: Progress | None = None, xlsx_limit: int = xlsx.DEFAULT_MAX_EXPANDED) -> BatchResult:
     """Load a CSV or XLSX file from disk (streamed); a file that cannot be read is refused before any row."""
     source = BatchSource(source)
     guard(actor, SOURCE_ACTIONS[source], entry)
     check_loadable(entry)
-    return load_blocks(db, actor, entry=entry, blocks=read_file_blocks(entry, path), source=source, mode=mode,
-                       dry_run=dry_run, file_name=file_name or path.name, progress=progress)
+    return load_blocks(db, actor, entry=entry, blocks=read_file_blocks(entry, path, xlsx_limit=xlsx_limit),
+                       source=source, mode=mode, dry_run=dry_run, file_name=file_name or path.name, progress=progress)
 
 
 def find_replay(db: Session, *, entry: CatalogEntry, idempotency_key: str, body_hash: str) -> BatchResult | None:
