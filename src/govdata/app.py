@@ -10,12 +10,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from govdata import __version__, asyncread, clock
+from govdata import __version__, clock
 from govdata.config import Settings, get_settings
-from govdata.db import Database, database_for
 from govdata.domains import domain_modules
-from govdata.migrate import upgrade
 from govdata.sharing.gateway import LookupGateway
+from govdata.storage import asyncread
+from govdata.storage.engines import Database, database_for
+from govdata.storage.migrate import upgrade
 from govdata.web import errors
 from govdata.web.middleware import LimitsAndHeaders
 

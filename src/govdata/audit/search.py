@@ -21,8 +21,8 @@ from govdata.actor import Actor
 from govdata.audit.models import AuditEvent
 from govdata.audit.schemas import AuditEventRead, AuditFilter
 from govdata.audit.service import acting, record
-from govdata.db import Database
 from govdata.policy import Action
+from govdata.storage.engines import Database
 from govdata.timeutil import DISPLAY_TZ, fmt
 
 MAX_PAGE = 500

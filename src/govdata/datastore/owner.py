@@ -21,9 +21,9 @@ from govdata.datastore import records
 from govdata.datastore.convert import ConvertError, converter
 from govdata.datastore.refs import guard
 from govdata.datastore.tables import table_exists, table_seen
-from govdata.driversql import Prepared
 from govdata.errors import NotFound, RuleViolation
 from govdata.policy import Action
+from govdata.storage.driversql import Prepared
 
 MAX_VALUES = 100
 

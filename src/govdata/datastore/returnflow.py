@@ -32,9 +32,9 @@ from govdata.datastore import service
 from govdata.datastore.ingest import BatchResult
 from govdata.datastore.models import BatchSource, LoadMode, Paging, ReturnFlowConnector
 from govdata.datastore.refs import guard
-from govdata.db import Database
 from govdata.errors import NotFound, RuleViolation
 from govdata.policy import Action
+from govdata.storage.engines import Database
 
 CYCLE_INTERVALS = {
     "realtime": timedelta(minutes=5), "daily": timedelta(days=1), "weekly": timedelta(days=7),

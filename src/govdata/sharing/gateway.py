@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from govdata import asyncread, policy
+from govdata import policy
 from govdata.actor import Actor
 from govdata.auth import bearer
 from govdata.auth.tokens import token_hash
@@ -46,6 +46,7 @@ from govdata.sharing.lookup import (
     refusal_row,
     success_row,
 )
+from govdata.storage import asyncread
 from govdata.web.deps import authorize, bearer_token, client_addr, operator_header, request_id
 from govdata.web.errors import domain_error_response
 

@@ -31,13 +31,13 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import Connection, Dialect
 
-from govdata import asyncread
 from govdata.audit import chain, pgchain
-from govdata.db import Database
 from govdata.errors import GovdataError, TooManyRequests, Unavailable
 from govdata.sharing import quota
 from govdata.sharing.lookup import LookupContext
 from govdata.sharing.writers import queued_writer
+from govdata.storage import asyncread
+from govdata.storage.engines import Database
 
 log = logging.getLogger("govdata.sharing")
 MAX_BATCH = 64  # calls per commit; bounds the time the head row is held

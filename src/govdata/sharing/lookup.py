@@ -19,17 +19,17 @@ from sqlalchemy.orm import Session
 
 from govdata import clock
 from govdata.actor import Actor
-from govdata.asyncread import Reader, all_rows
 from govdata.audit.service import AuditDraft
 from govdata.auth.bearer import SYSTEM_TOKEN
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.datastore import records
 from govdata.datastore.tables import resource_table
-from govdata.driversql import Prepared
 from govdata.errors import BadRequest, Forbidden, GovdataError, NotFound, TooManyRequests
 from govdata.orgs.models import System
 from govdata.policy import Action
 from govdata.sharing.models import Grant, GrantStatus
+from govdata.storage.asyncread import Reader, all_rows
+from govdata.storage.driversql import Prepared
 
 _entries: Table = CatalogEntry.__table__  # type: ignore[assignment]
 _grants: Table = Grant.__table__  # type: ignore[assignment]

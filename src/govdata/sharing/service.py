@@ -19,7 +19,6 @@ from govdata.audit.service import acting
 from govdata.auth.models import User, UserRole
 from govdata.catalog.models import CatalogEntry, EntryStatus, ShareType
 from govdata.config import Settings
-from govdata.db import rowcount
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.notifications.service import notify, notify_unit
 from govdata.orgs.models import System, Unit
@@ -28,6 +27,7 @@ from govdata.sharing import agreements, grants
 from govdata.sharing.models import Grant, RequestStatus, ShareRequest
 from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
 from govdata.sharing.scope import ShareRequestRef
+from govdata.storage.engines import rowcount
 from govdata.workdays.service import deadline_for
 
 OPEN = {RequestStatus.PENDING_OPINION.value, RequestStatus.PENDING_REVIEW.value}

@@ -23,9 +23,9 @@ from govdata.auth import bearer
 from govdata.auth import service as auth_service
 from govdata.auth.tokens import same
 from govdata.config import Settings
-from govdata.db import Database
 from govdata.errors import Forbidden, NotAuthenticated
 from govdata.policy import Action
+from govdata.storage.engines import Database
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SESSION_COOKIE = "govdata_session"
