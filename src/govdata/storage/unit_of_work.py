@@ -1,7 +1,8 @@
 """The one unit of work: a session that commits on success and rolls back on any error.
 
 Every write goes through it: a service call from the CLI or a job (`Database.write()`), and every request
-(`web.deps.Db` and `WriteDb` enter one per request, reading or writing by the request's method). Services
+(`web.deps.Db` enters one per request, reading or writing by the request's method; `WriteDb` a writing one
+for GET routes that record what they read). Services
 never commit; the unit of work does, once, at its end. The few commits inside a request are named where
 they are made (a failed sign-in count, an export recorded before it streams, the sharing group commit).
 `Database.read()` is not a unit of work: it only reads, and ends without a commit.
