@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from govdata.errors import Unavailable
-from govdata.sharing.groupcommit import PgCommitter
-from govdata.sharing.lookup import LookupContext
+from govdata.sharing.lookup.groupcommit import PgCommitter
+from govdata.sharing.lookup.service import LookupContext
 from tests.conftest import run_async
 
 

@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import update
 
 from govdata.catalog.models import ShareType
-from govdata.sharing import lookup
+from govdata.sharing.lookup import service as lookup
 from govdata.sharing.models import Grant
 from govdata.storage import asyncread
 from tests.conftest import run_async

@@ -176,7 +176,7 @@ class _Marker:
 class _InRouteMarker(_Marker):
     """`requires_in_route`: the route itself calls `authorize` (or the same checks) first thing.
 
-    For the hottest API route (sharing lookups, answered by `sharing.gateway` before routing) the check
+    For the hottest API route (sharing lookups, answered by a domain's middleware before routing) the check
     and its errors are exactly those of `requires`. Only for bearer-authenticated GET routes (no CSRF).
     """
 

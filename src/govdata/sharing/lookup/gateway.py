@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -34,9 +35,9 @@ from govdata.auth import bearer
 from govdata.auth.tokens import token_hash
 from govdata.errors import GovdataError, Unavailable
 from govdata.policy import Action
-from govdata.sharing import onetrip
-from govdata.sharing.groupcommit import DOWN, GroupCommitter, committer_for
-from govdata.sharing.lookup import (
+from govdata.sharing.lookup import onetrip
+from govdata.sharing.lookup.groupcommit import DOWN, GroupCommitter, committer_for
+from govdata.sharing.lookup.service import (
     CALLER_ENTRY_GRANTS,
     LookupContext,
     Prefetched,
@@ -78,6 +79,13 @@ def committer(request: Request) -> GroupCommitter:
         if getattr(state, "share_committer", None) is None:
             state.share_committer = committer_for(state.database)
     return state.share_committer  # type: ignore[no-any-return]
+
+
+async def close_committer(state: State) -> None:
+    """At shutdown (a `hooks.ShutdownStep`): release what the group committer holds, once it has been made."""
+    made = getattr(state, "share_committer", None)
+    if made is not None:
+        await made.close()
 
 
 async def answer(request: Request, code: str) -> Response:

@@ -33,9 +33,9 @@ from sqlalchemy.engine import Connection, Dialect
 
 from govdata.audit import chain, pgchain
 from govdata.errors import GovdataError, TooManyRequests, Unavailable
-from govdata.sharing import quota
-from govdata.sharing.lookup import LookupContext
-from govdata.sharing.writers import queued_writer
+from govdata.sharing.lookup import quota
+from govdata.sharing.lookup.service import LookupContext
+from govdata.sharing.lookup.writer_queue import queued_writer
 from govdata.storage import asyncread
 from govdata.storage.engines import Database
 

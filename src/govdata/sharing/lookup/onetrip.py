@@ -22,7 +22,7 @@ from sqlalchemy import Table, and_, bindparam
 
 from govdata.datastore import records
 from govdata.errors import GovdataError
-from govdata.sharing.lookup import CALLER_ENTRY_GRANTS, LookupContext, Prefetched, parse_keys, typed_values
+from govdata.sharing.lookup.service import CALLER_ENTRY_GRANTS, LookupContext, Prefetched, parse_keys, typed_values
 from govdata.storage.asyncread import READ_ERRORS, Reader
 from govdata.storage.driversql import DriverQuery, prepare
 
