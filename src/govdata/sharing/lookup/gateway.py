@@ -116,8 +116,7 @@ async def answer(request: Request, code: str) -> Response:
     try:
         if refused is not None:
             raise refused
-        row = success_row(actor, ctx, len(records)) if state.settings.share_audit else None
-        await committer(request).commit(ctx, row)
+        await committer(request).commit(ctx, success_row(actor, ctx, len(records)))
     except GovdataError as exc:  # refused by a check, over the quota or rate (429), or not audited (503)
         await committer(request).record_refusal(refusal_row(actor, ctx, exc))
         return domain_error_response(request, exc)

@@ -52,7 +52,7 @@ DOWN = "数据服务暂不可用，本次调用未返回数据"
 @dataclass
 class _Call:
     ctx: LookupContext | None  # None: a refusal's audit event only, nothing to count
-    event: CheckedEvent | None  # None when the bench turned audit off
+    event: CheckedEvent  # every call's, answered or refused: no setting turns it off
     future: asyncio.Future[None]
     error: GovdataError | None = None
 
@@ -63,7 +63,7 @@ class GroupCommitter(ABC):
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    async def commit(self, ctx: LookupContext, event: CheckedEvent | None) -> None:
+    async def commit(self, ctx: LookupContext, event: CheckedEvent) -> None:
         """Count the call and append its audit event; raises TooManyRequests or Unavailable."""
         await self._submit(_Call(ctx, event, asyncio.get_running_loop().create_future()))
 
@@ -120,7 +120,7 @@ def _left_to_count(groups: list[list[_Call]], statements: list[quota.Step | None
 def _answered(calls: list[_Call]) -> list[CheckedEvent]:
     """The events of the calls still to be answered (and of refusals): checked before they joined the batch,
     so that no caller's value can fail the others' commit."""
-    return [call.event for call in calls if call.error is None and call.event is not None]
+    return [call.event for call in calls if call.error is None]
 
 
 def _write_batch(conn: Connection, batch: list[_Call]) -> None:

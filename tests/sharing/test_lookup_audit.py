@@ -1,6 +1,7 @@
-"""One caller's bad value is that caller's 400, never another caller's 503 (audit's values are checked before
-they join a group commit): a NUL or another control character in X-Operator, an over-long entry code, while
-another system's valid lookups run at the same time, on SQLite and on PostgreSQL."""
+"""The audit of sharing lookups is never optional, and one caller's bad value is that caller's 400, never another
+caller's 503 (audit's values are checked before they join a group commit): a NUL or another control character
+in X-Operator, an over-long entry code, while another system's valid lookups run at the same time, on SQLite
+and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from govdata.app import create_app
 from govdata.audit import chain
 from govdata.audit.models import AuditEvent
 from govdata.catalog.models import ShareType
+from govdata.config import Settings
 from govdata.sharing.models import Grant
 from govdata.storage import asyncread
 from tests.conftest import run_async
@@ -103,3 +106,20 @@ def test_an_over_long_code_is_refused_without_breaking_the_batch(app, database, 
         refused = db.execute(select(AuditEvent).where(AuditEvent.action == "share.lookup",
                                                       AuditEvent.outcome != "ok")).scalars().all()
     assert [(e.resource_code, e.operator) for e in refused] == [("X" * 63 + "…", "clerk")]
+
+
+def test_no_setting_turns_the_lookup_audit_off(database, settings, two_callers, monkeypatch):
+    """GOVDATA_SHARE_AUDIT is gone: left set to false, it is ignored and every answered call is audited."""
+    code, good, _other = two_callers
+    monkeypatch.setenv("GOVDATA_SHARE_AUDIT", "false")
+    configured = Settings(home=settings.home, database_url=database.url, run_jobs_in_server=False,
+                          secret_key="test-secret")
+    assert "share_audit" not in configured.model_dump()
+    app = create_app(configured, database, migrate=False, run_jobs=False)
+    path = f"/api/v1/share/{code}/records?zjhm={PEOPLE_ROWS[0]['zjhm']}"
+    answers = _run(app, [(path, {"Authorization": f"Bearer {good}", "X-Operator": f"c{i}"}) for i in range(5)])
+    assert [a.status_code for a in answers] == [200] * 5
+    with database.read() as db:
+        operators = db.execute(select(AuditEvent.operator).where(AuditEvent.action == "share.lookup",
+                                                                 AuditEvent.outcome == "ok")).scalars().all()
+    assert sorted(operators) == [f"c{i}" for i in range(5)]
