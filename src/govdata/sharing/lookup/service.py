@@ -257,7 +257,8 @@ def _draft(actor: Actor, ctx: LookupContext, *, outcome: str, rows: int | None,
         details["fields"] = grant.fields.split(",")
     if reason:
         details["reason"], details["status"] = reason, status
-    return AuditDraft(actor=actor, action=Action.SHARE_LOOKUP, target_type="grant" if grant is not None else "entry",
+    target_type = "grant" if grant is not None else "catalog_entry"  # as TargetRef.of names an entry
+    return AuditDraft(actor=actor, action=Action.SHARE_LOOKUP, target_type=target_type,
                       target_id=grant.id if grant is not None else ctx.entry_id, resource_code=ctx.code,
                       owner_unit_id=ctx.owner_unit_id, purpose=grant.purpose if grant is not None else None,
                       approver=grant.approver if grant is not None else None, medium="network", outcome=outcome,
