@@ -10,8 +10,9 @@ calls too, so there is one implementation and the checks are the same either way
    system's 等保 assessment is valid, read afresh on every call);
 2. the grant and the key are checked and the rows read, awaited on the event loop (`asyncread`: inline
    on SQLite, async psycopg on PostgreSQL; a thread hop per call would cost more than the reads);
-3. the call is counted against the grant's quota and its audit event appended by the group committer,
-   and awaited: nothing is answered before the audit event is committed (fail-closed, 503);
+3. the call's audit event is checked by the audit package (`audit.batch.check`: a value it cannot hold is
+   this caller's 400), then counted against the grant's quota and appended by the group committer, and
+   awaited: nothing is answered before the audit event is committed (fail-closed, 503);
 4. a refused call's audit event goes through the same committer.
 """
 
@@ -117,7 +118,8 @@ async def answer(request: Request, code: str) -> Response:
         if refused is not None:
             raise refused
         await committer(request).commit(ctx, success_row(actor, ctx, len(records)))
-    except GovdataError as exc:  # refused by a check, over the quota or rate (429), or not audited (503)
+    except GovdataError as exc:  # refused by a check, a value the trail cannot hold (400), the quota or rate (429),
+        # or not audited (503); the refusal's event is escaped so that it always joins its batch
         await committer(request).record_refusal(refusal_row(actor, ctx, exc))
         return domain_error_response(request, exc)
     return Response(orjson.dumps({"records": records}, default=str), media_type="application/json")
