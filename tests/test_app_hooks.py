@@ -65,8 +65,11 @@ def test_domain_middleware_sits_inside_the_limits_and_runs_its_shutdown(settings
     async def closing(state) -> None:
         seen.append(f"shutdown {type(state.database).__name__}")
 
+    async def failing(state) -> None:  # runs first (reverse order); the others still run
+        raise RuntimeError("cannot close")
+
     monkeypatch.setattr(hooks, "MIDDLEWARE", [*hooks.middleware(), Tagging])
-    monkeypatch.setattr(hooks, "SHUTDOWN_STEPS", [*hooks.SHUTDOWN_STEPS, closing])
+    monkeypatch.setattr(hooks, "SHUTDOWN_STEPS", [*hooks.SHUTDOWN_STEPS, closing, failing])
     app = create_app(settings, database, migrate=False, run_jobs=False)
     stack = _stack(app)
     assert stack[0] is LimitsAndHeaders  # outermost: the domains' middleware get the same limits and headers

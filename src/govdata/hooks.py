@@ -8,6 +8,7 @@ register the same way any other would: in their domain's `plugin.py`, loaded by 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,8 @@ from starlette.datastructures import State
 from starlette.types import ASGIApp
 
 from govdata.domains import domain_modules
+
+log = logging.getLogger("govdata.hooks")
 
 
 class RowValidator(Protocol):
@@ -152,10 +155,14 @@ def register_shutdown(step: ShutdownStep) -> ShutdownStep:
 
 
 async def shutdown(state: State) -> None:
-    """Run every domain's shutdown step, in reverse domain order."""
+    """Run every domain's shutdown step, in reverse domain order; one that fails is logged, and the others
+    still run (the process is stopping either way)."""
     load_plugins()
     for step in reversed(SHUTDOWN_STEPS):
-        await step(state)
+        try:
+            await step(state)
+        except Exception:
+            log.exception("shutdown step %s failed", getattr(step, "__qualname__", step))
 
 
 def load_plugins() -> None:
