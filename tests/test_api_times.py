@@ -12,8 +12,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
 from govdata import types
-from govdata.db import Database
 from govdata.orgs.models import System, Unit
+from govdata.storage.engines import Database
 from tests.catalog.helpers import entry_payload
 from tests.sharing.factories import PEOPLE_ROWS, later, make_entry, system_id
 

@@ -17,8 +17,8 @@ from sqlalchemy import update
 
 from govdata import exports
 from govdata.catalog.models import ShareType
-from govdata.db import Database
 from govdata.orgs.models import System
+from govdata.storage.engines import Database
 from tests.catalog.helpers import entry_payload
 from tests.datastore import factories as datastore
 from tests.quality import factories as quality

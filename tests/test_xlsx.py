@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from govdata import xlsx
 from govdata.catalog.models import CatalogEntry
-from govdata.db import Database
+from govdata.storage.engines import Database
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from govdata.db import Database
+from govdata.storage.engines import Database
 from tests.conftest import last_audit
 from tests.datastore.factories import make_entry
 

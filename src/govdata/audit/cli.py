@@ -22,8 +22,8 @@ from govdata.audit.models import AuditSeal
 from govdata.audit.retention import purge_before
 from govdata.audit.schemas import SealFile
 from govdata.config import Settings
-from govdata.db import Database
 from govdata.errors import GovdataError
+from govdata.storage.engines import Database
 
 T = TypeVar("T")
 

@@ -19,9 +19,9 @@ from govdata.audit.models import AuditEvent, AuditHead
 from govdata.audit.sealing import leave_checkpoint
 from govdata.audit.sealkey import SealKey
 from govdata.audit.service import acting
-from govdata.db import rowcount
 from govdata.errors import RuleViolation
 from govdata.policy import Action
+from govdata.storage.engines import rowcount
 from govdata.timeutil import local_midnight_utc
 
 

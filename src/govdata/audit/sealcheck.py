@@ -34,9 +34,9 @@ from govdata.audit.schemas import SealRecord
 from govdata.audit.sealing import list_seals, signed_message, stored_seals
 from govdata.audit.sealkey import PublicKey
 from govdata.audit.service import acting
-from govdata.db import Database
 from govdata.errors import GovdataError
 from govdata.policy import Action
+from govdata.storage.engines import Database
 from govdata.timeutil import fmt
 
 FILE = "封印文件"

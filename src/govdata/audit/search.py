@@ -19,9 +19,9 @@ from govdata.actor import Actor
 from govdata.audit.models import AuditEvent
 from govdata.audit.schemas import AuditEventRead, AuditFilter
 from govdata.audit.service import acting, record
-from govdata.db import Database
 from govdata.exports import csv_line
 from govdata.policy import Action
+from govdata.storage.engines import Database
 from govdata.timeutil import DISPLAY_TZ, fmt
 
 MAX_PAGE = 500

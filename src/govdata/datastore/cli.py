@@ -12,9 +12,9 @@ from govdata.config import get_settings
 from govdata.datastore import service
 from govdata.datastore.ingest import BatchResult
 from govdata.datastore.models import BatchSource, LoadMode
-from govdata.db import database_for
 from govdata.errors import GovdataError
-from govdata.migrate import upgrade
+from govdata.storage.engines import database_for
+from govdata.storage.migrate import upgrade
 
 STATUS_TEXT = {"loaded": "已写入", "partial": "部分写入", "rejected": "整批拒绝", "dry_run": "试运行",
                "failed": "失败（已回滚）"}

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from govdata.datastore.models import IngestBatch
 from govdata.datastore.service import iter_rejects
-from govdata.db import Database
 from govdata.exports import CsvWriter, csv_writer
+from govdata.storage.engines import Database
 
 
 def rejects_csv(database: Database, batch_id: int, names: list[str]) -> Iterator[bytes]:

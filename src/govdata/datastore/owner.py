@@ -14,16 +14,16 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from govdata import policy
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, Field
 from govdata.datastore import records
 from govdata.datastore.convert import ConvertError, converter
-from govdata.datastore.refs import guard
 from govdata.datastore.tables import table_exists, table_seen
-from govdata.driversql import Prepared
 from govdata.errors import NotFound, RuleViolation
 from govdata.policy import Action
+from govdata.storage.driversql import Prepared
 from govdata.types import with_offset
 
 MAX_VALUES = 100
@@ -92,7 +92,7 @@ def entry_for_lookup(conn: Connection, *, code: str) -> CatalogEntry:
 
 def lookup_records(db: Session, actor: Actor, *, entry: CatalogEntry, field: str,
                    values: list[str]) -> list[dict[str, Any]]:
-    guard(actor, Action.RESOURCE_READ_OWN, entry)
+    policy.require(actor, Action.RESOURCE_READ_OWN, entry)
     with acting(db, actor, Action.RESOURCE_READ_OWN, target=entry, resource_code=entry.code) as audit:
         wanted = _converted(entry, field, values)
         conn = db.connection()
@@ -104,7 +104,7 @@ def lookup_records(db: Session, actor: Actor, *, entry: CatalogEntry, field: str
 
 
 def row_history(db: Session, actor: Actor, *, entry: CatalogEntry, key: dict[str, str]) -> list[dict[str, Any]]:
-    guard(actor, Action.RESOURCE_READ_OWN, entry)
+    policy.require(actor, Action.RESOURCE_READ_OWN, entry)
     with acting(db, actor, Action.RESOURCE_READ_OWN, target=entry, resource_code=entry.code) as audit:
         typed: dict[str, Any] = {}
         for f in entry.key_fields:

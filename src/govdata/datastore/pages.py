@@ -12,12 +12,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
+from govdata import policy
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore import filings, freshness, owner, returnflow, service, uploads
 from govdata.datastore.export import rejects_response
 from govdata.datastore.models import BatchSource, LoadMode, Paging
-from govdata.datastore.refs import guard
 from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action
 from govdata.web.deps import AppSettings, Db, WriteDb, requires
@@ -36,7 +36,7 @@ def _labels() -> dict[str, Any]:
 
 def _own_entry(db: Any, actor: Actor, entry_id: int, action: Action = Action.RESOURCE_READ_OWN) -> CatalogEntry:
     entry = service.get_entry(db, entry_id=entry_id)
-    guard(actor, action, entry)
+    policy.require(actor, action, entry)
     return entry
 
 
