@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from govdata.actor import Method, Role, platform_actor
 from govdata.config import get_settings
@@ -18,8 +18,10 @@ app = typer.Typer(help="govdata 政务数据汇聚共享平台", no_args_is_help
 user_app = typer.Typer(help="用户管理", no_args_is_help=True)
 audit_app = typer.Typer(help="审计日志", no_args_is_help=True)
 jobs_app = typer.Typer(help="定时任务", no_args_is_help=True)
+seal_app = typer.Typer(help="审计封印", invoke_without_command=True)
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+audit_app.add_typer(seal_app, name="seal")
 app.add_typer(jobs_app, name="jobs")
 console = Console()
 err = Console(stderr=True)
@@ -121,30 +123,62 @@ def user_create(username: str, role: Annotated[list[Role], typer.Option("--role"
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """校验审计日志哈希链；首行给出已校验的事件数，发现篡改时以非零状态退出。"""
-    from govdata.audit import chain
+def audit_verify(
+    seals: Annotated[Path | None, typer.Option("--seals", help="另存的封印导出文件：逐个核对其中的封印")] = None,
+    public_key: Annotated[list[str] | None, typer.Option(
+        "--public-key", help="另行信任的封印公钥（64 位十六进制，可多次给出；如在另一台机器上校验）")] = None,
+) -> None:
+    """校验审计日志哈希链，并与封印（数据库中的和 --seals 文件中的）核对；首行给出已校验的事件数，
+    发现篡改时首行以中文说明问题并以状态 1 退出。"""
+    from govdata.audit import cli as audit_cli
+
+    settings, database = _database()
+    raise typer.Exit(audit_cli.verify(database, settings, seals_file=seals, public_keys=public_key or [],
+                                      actor=CLI, console=console, err=err))
+
+
+@seal_app.callback()
+def audit_seal(ctx: typer.Context) -> None:
+    """立即封印审计链：用本机的封印密钥签名记录最后一条事件的序号与哈希（没有新事件时不封印）。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from govdata.audit import cli as audit_cli
+
+    settings, database = _database()
+    raise typer.Exit(audit_cli.seal(database, settings, actor=CLI, console=console, err=err))
+
+
+@seal_app.command("export")
+def audit_seal_export(file: Annotated[Path, typer.Argument(help="写入的 JSON 文件（请复制到本机以外保存）")]) -> None:
+    """把全部封印和签名公钥导出到 JSON 文件。"""
+    from govdata.audit import cli as audit_cli
 
     _settings, database = _database()
-    with database.engine.connect() as conn, Progress(
-        TextColumn("校验审计链"), BarColumn(), TextColumn("{task.completed} 条"), TimeElapsedColumn(),
-        console=err, transient=True,
-    ) as progress:
-        task = progress.add_task("verify", total=None)
-        result = chain.verify(conn, progress=lambda n: progress.update(task, completed=n))
-    if result.ok:
-        console.print(f"{result.checked} events verified", markup=False)
-        return
-    console.print(f"{result.checked} events verified before the first bad event", markup=False)
-    console.print(f"audit chain broken at event {result.first_bad_seq}: {result.problem}", markup=False)
-    raise typer.Exit(1)
+    raise typer.Exit(audit_cli.export(database, file=file, actor=CLI, console=console, err=err))
+
+
+@seal_app.command("rotate-key")
+def audit_seal_rotate_key() -> None:
+    """更换封印密钥：停用旧私钥（其公钥仍受信任），用新密钥立即封印。"""
+    from govdata.audit import cli as audit_cli
+
+    settings, database = _database()
+    raise typer.Exit(audit_cli.rotate_key(database, settings, actor=CLI, console=console, err=err))
+
+
+@seal_app.command("adopt-start")
+def audit_seal_adopt_start() -> None:
+    """为升级前清理过的审计链补签开头的清理检查点（从未留下检查点时才可用，本身记入审计）。"""
+    from govdata.audit import cli as audit_cli
+
+    settings, database = _database()
+    raise typer.Exit(audit_cli.adopt_start(database, settings, actor=CLI, console=console, err=err))
 
 
 @audit_app.command("purge")
 def audit_purge(before: Annotated[str, typer.Option("--before", help="删除此日期（YYYY-MM-DD）之前的事件")]) -> None:
-    """删除超过保留期（至少 180 天）的审计事件。"""
-    from govdata.audit.retention import purge_before
-    from govdata.errors import GovdataError
+    """删除超过保留期（至少 180 天）的审计事件，留下签名的清理检查点。"""
+    from govdata.audit import cli as audit_cli
 
     try:
         cutoff = date.fromisoformat(before)
@@ -152,13 +186,7 @@ def audit_purge(before: Annotated[str, typer.Option("--before", help="删除此�
         err.print("日期格式应为 YYYY-MM-DD")
         raise typer.Exit(2) from exc
     settings, database = _database()
-    try:
-        with database.write() as db:
-            deleted = purge_before(db, CLI, before=cutoff, retention_days=settings.audit_retention_days)
-    except GovdataError as exc:
-        err.print(f"拒绝：{exc.message}")
-        raise typer.Exit(2) from exc
-    console.print(f"{deleted} events purged")
+    raise typer.Exit(audit_cli.purge(database, settings, before=cutoff, actor=CLI, console=console, err=err))
 
 
 @jobs_app.command("run")

@@ -33,6 +33,10 @@ class Action(StrEnum):
     AUDIT_VERIFY = "audit.verify"
     AUDIT_PURGE = "audit.purge"
     AUDIT_FEED = "audit.feed"
+    AUDIT_SEAL = "audit.seal"
+    AUDIT_SEAL_VIEW = "audit.seal_view"
+    AUDIT_SEAL_EXPORT = "audit.seal_export"
+    AUDIT_SEAL_ROTATE = "audit.seal_rotate"
     WORKDAYS_MANAGE = "workdays.manage"
     JOBS_VIEW = "jobs.view"
     JOBS_RUN = "jobs.run"
@@ -78,7 +82,9 @@ ACTION_LABELS: dict[Action, str] = {
     Action.SYSTEM_MANAGE: "维护接入系统", Action.USER_MANAGE: "管理用户", Action.USER_SELF: "修改本人信息",
     Action.AUTH_LOGIN: "登录", Action.AUTH_LOGOUT: "退出", Action.AUDIT_VIEW: "查看审计日志",
     Action.AUDIT_EXPORT: "导出审计日志", Action.AUDIT_VERIFY: "校验审计链", Action.AUDIT_PURGE: "清理过期审计日志",
-    Action.AUDIT_FEED: "读取审计推送", Action.WORKDAYS_MANAGE: "维护工作日", Action.JOBS_VIEW: "查看定时任务",
+    Action.AUDIT_FEED: "读取审计推送", Action.AUDIT_SEAL: "封印审计链", Action.AUDIT_SEAL_VIEW: "查看审计封印",
+    Action.AUDIT_SEAL_EXPORT: "导出审计封印", Action.AUDIT_SEAL_ROTATE: "更换审计封印密钥",
+    Action.WORKDAYS_MANAGE: "维护工作日", Action.JOBS_VIEW: "查看定时任务",
     Action.JOBS_RUN: "运行定时任务", Action.NOTIFICATION_READ: "阅读通知",
     Action.CATALOG_VIEW: "查看目录", Action.CATALOG_DRAFT: "编制目录", Action.CATALOG_SUBMIT: "提交目录",
     Action.CATALOG_RETIRE: "停用目录", Action.CATALOG_IMPORT: "导入目录", Action.CATALOG_EXPORT: "导出目录",
@@ -115,6 +121,11 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {
     Action.AUDIT_VERIFY: frozenset({Role.CENTER, Role.SECURITY}),
     Action.AUDIT_PURGE: frozenset({Role.CENTER}),
     Action.AUDIT_FEED: frozenset({Role.SYSTEM, Role.STEWARD, Role.UNIT_HEAD, Role.SECURITY}),
+    Action.AUDIT_SEAL: frozenset({Role.CENTER}),
+    Action.AUDIT_SEAL_VIEW: frozenset({Role.CENTER, Role.SECURITY}),
+    # Security keeps its own copy of the seals, apart from the center that runs the platform and holds the key.
+    Action.AUDIT_SEAL_EXPORT: frozenset({Role.CENTER, Role.SECURITY}),
+    Action.AUDIT_SEAL_ROTATE: frozenset({Role.CENTER}),
     Action.WORKDAYS_MANAGE: frozenset({Role.CENTER}),
     Action.JOBS_VIEW: frozenset({Role.CENTER}),
     Action.JOBS_RUN: frozenset({Role.CENTER}),

@@ -199,6 +199,10 @@ class VerifyResult:
     ok: bool
     first_bad_seq: int | None = None
     problem: str = ""
+    # Where the sound chain starts and ends (set when ok): what seals are checked against.
+    head_seq: int = 0
+    anchor_seq: int = 0
+    anchor_hash: str = GENESIS
 
 
 def iter_events(conn: Connection, batch: int = 20000) -> Iterator[Sequence[Any]]:
@@ -252,7 +256,8 @@ def verify(conn: Connection, progress: Any = None) -> VerifyResult:
     expected, prev = walk.seq, walk.prev
     if expected != head["seq"] or prev != head["hash"]:
         return VerifyResult(walk.checked, False, expected + 1 if expected < head["seq"] else expected, _TAIL)
-    return VerifyResult(walk.checked, True)
+    return VerifyResult(walk.checked, True, head_seq=head["seq"], anchor_seq=head["anchor_seq"],
+                        anchor_hash=head["anchor_hash"])
 
 
 class _Walk:

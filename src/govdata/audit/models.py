@@ -76,3 +76,28 @@ class AuditHead(Base):
     # After a purge the chain starts at the first kept event: its prev_hash is the anchor.
     anchor_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
     anchor_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
+
+
+# What each `AuditSeal.kind` is called on pages and in messages.
+SEAL_KINDS = {"seal": "封印", "checkpoint": "清理检查点"}
+
+
+class AuditSeal(Base):
+    """A signed statement that the chain's event `seq` had the hash `hash` (`audit.sealing`).
+
+    A `seal` is made at the chain's last event (by the hourly job or on demand); a `checkpoint` is left by a
+    purge at the last purged event, which the kept chain starts after. Signed with the installation's Ed25519
+    seal key; the public key is kept beside each one, so checking needs no private key.
+    """
+
+    __tablename__ = "audit_seals"
+    __table_args__ = (Index("ix_audit_seals_seq", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # seal | checkpoint
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))
+    sealed_at: Mapped[datetime] = mapped_column(DateTime)
+    key_id: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(64))  # raw Ed25519 public key, hex
+    signature: Mapped[str] = mapped_column(String(128))  # hex

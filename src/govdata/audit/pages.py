@@ -1,4 +1,4 @@
-"""The audit page (bureau, security) and its streamed CSV export."""
+"""The audit page (bureau, security) and its streamed CSV export; the seals page is `seal_pages`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from govdata import clock
 from govdata.actor import Actor
-from govdata.audit import search
+from govdata.audit import seal_pages, search
 from govdata.audit.models import MEDIA, METHODS, OUTCOMES
 from govdata.audit.schemas import AuditEventRead, AuditFilter
 from govdata.orgs.service import list_units
@@ -19,6 +19,7 @@ from govdata.web.forms import FormError, parse
 from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(seal_pages.router)
 
 LABELS = {"unit_id": "单位", "actor": "操作者", "action": "操作", "resource_code": "资源代码", "since": "起始日期",
           "until": "截止日期", "outcome": "结果"}

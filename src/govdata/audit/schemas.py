@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from govdata.types import IsoDate, Timestamp
 
@@ -58,3 +59,40 @@ class AuditPage(BaseModel):
 class AuditFeed(BaseModel):
     events: list[AuditEventRead]
     next_cursor: int
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
+# A time in a seal export: written in UTC with a Z (`Timestamp`), read with any offset (or none: UTC, as stored)
+# and kept as naive UTC. The signature covers the moment, not how the file writes it.
+SealTime = Annotated[Timestamp, AfterValidator(_naive_utc)]
+
+
+class SealRecord(BaseModel):
+    """One seal or purge checkpoint as exported (`audit.sealing`)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: Literal["seal", "checkpoint"]
+    seq: int = Field(ge=1)
+    hash: str = Field(pattern="^[0-9a-f]{64}$")
+    sealed_at: SealTime
+    key_id: str = Field(pattern="^[0-9a-f]{16}$")
+    signature: str = Field(pattern="^[0-9a-f]{128}$")
+
+
+class SealKeyRecord(BaseModel):
+    key_id: str = Field(pattern="^[0-9a-f]{16}$")
+    public_key: str = Field(pattern="^[0-9a-f]{64}$", description="Ed25519, 32 bytes in hex")
+
+
+class SealFile(BaseModel):
+    """`govdata audit seal export FILE`: every seal and the public keys that signed them, to keep elsewhere."""
+
+    format: Literal["govdata-audit-seals/1"] = "govdata-audit-seals/1"
+    exported_at: SealTime
+    public_keys: list[SealKeyRecord]
+    seals: list[SealRecord]

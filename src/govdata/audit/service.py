@@ -142,6 +142,12 @@ def pending(db: Session) -> list[AuditDraft]:
     return list(db.info.get(PENDING_KEY, []))
 
 
+def write_pending(db: Session) -> None:
+    """Append the queued events now rather than at commit, still in the transaction (a seal covers its own
+    event: it signs the head after it)."""
+    _write_pending(db)
+
+
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     drafts = session.info.pop(PENDING_KEY, None)

@@ -32,6 +32,7 @@ NAV: list[NavItem] = [
     NavItem("工作日", "/admin/workdays", Action.WORKDAYS_MANAGE),
     NavItem("任务", "/admin/jobs", Action.JOBS_VIEW),
     NavItem("审计日志", "/audit", Action.AUDIT_VIEW),
+    NavItem("审计封印", "/audit/seals", Action.AUDIT_SEAL_VIEW),
 ]
 
 
