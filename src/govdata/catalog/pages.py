@@ -9,7 +9,8 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from govdata.actor import Actor, Role
+from govdata import policy
+from govdata.actor import Actor
 from govdata.catalog import browse, excel, forms, labels, lifecycle, service, versions
 from govdata.catalog.api import XLSX
 from govdata.catalog.browse import EntryQuery
@@ -212,7 +213,6 @@ def diff_page(request: Request, db: Db, entry_id: int, to_version: Annotated[int
 def detail(request: Request, db: Db, ref: str, actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
     entry = service.view_entry(db, actor, entry_id=int(ref)) if ref.isdigit() else \
         service.view_entry(db, actor, code=ref)
-    own = actor.unit_id == entry.unit_id
     pending = None
     if entry.pending_change:
         pending = versions.diff(versions.snapshot(entry), versions.content_of(service.draft_content(entry)))
@@ -220,7 +220,8 @@ def detail(request: Request, db: Db, ref: str, actor: Actor = requires(Action.CA
         "entry": entry, "versions": service.list_versions(db, entry_id=entry.id),
         "filings": lifecycle.list_filings(db, entry_id=entry.id), "pending": pending,
         "open_filing": service.pending_filing(db, entry_id=entry.id),
-        "may_edit": own and actor.has(Role.STEWARD) and entry.status in ("draft", "registered"),
-        "may_submit": own and actor.has(Role.UNIT_HEAD) and (entry.status == "draft" or bool(entry.pending_change)),
-        "may_retire": own and actor.has(Role.UNIT_HEAD) and entry.status != "retired",
+        "may_edit": policy.can(actor, Action.CATALOG_DRAFT, entry) and entry.status in ("draft", "registered"),
+        "may_submit": policy.can(actor, Action.CATALOG_SUBMIT, entry)
+        and (entry.status == "draft" or bool(entry.pending_change)),
+        "may_retire": policy.can(actor, Action.CATALOG_RETIRE, entry) and entry.status != "retired",
     })

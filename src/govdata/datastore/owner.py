@@ -89,8 +89,8 @@ def entry_for_lookup(conn: Connection, *, code: str) -> CatalogEntry:
 
 def lookup_records(db: Session, actor: Actor, *, entry: CatalogEntry, field: str,
                    values: list[str]) -> list[dict[str, Any]]:
-    guard(actor, Action.RESOURCE_READ_OWN, entry)
-    with acting(db, actor, Action.RESOURCE_READ_OWN, target=entry, resource_code=entry.code) as audit:
+    guard(actor, Action.RESOURCE_READ, entry)
+    with acting(db, actor, Action.RESOURCE_READ, target=entry, resource_code=entry.code) as audit:
         wanted = _converted(entry, field, values)
         conn = db.connection()
         rows = [] if not table_seen(conn, entry) else records.lookup(
@@ -101,8 +101,8 @@ def lookup_records(db: Session, actor: Actor, *, entry: CatalogEntry, field: str
 
 
 def row_history(db: Session, actor: Actor, *, entry: CatalogEntry, key: dict[str, str]) -> list[dict[str, Any]]:
-    guard(actor, Action.RESOURCE_READ_OWN, entry)
-    with acting(db, actor, Action.RESOURCE_READ_OWN, target=entry, resource_code=entry.code) as audit:
+    guard(actor, Action.RESOURCE_READ, entry)
+    with acting(db, actor, Action.RESOURCE_READ, target=entry, resource_code=entry.code) as audit:
         typed: dict[str, Any] = {}
         for f in entry.key_fields:
             if f.name not in key:

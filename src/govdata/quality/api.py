@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from govdata.actor import Actor
@@ -22,7 +22,7 @@ from govdata.quality.schemas import (
     FieldRulesIn,
     ReportRead,
 )
-from govdata.web.deps import AppSettings, Db, requires
+from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 
 router = APIRouter(prefix="/api/v1", tags=["quality"])
 
@@ -93,16 +93,16 @@ def run_comparison(comparison_id: int, db: Db, actor: Actor = requires(Action.CO
 
 
 @router.get("/quality/comparison-runs/{run_id}")
-def get_run(run_id: int, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> ComparisonRunRead:
+def get_run(run_id: int, db: Db, actor: Actor = requires(Action.COMPARISON_VIEW)) -> ComparisonRunRead:
     return run_read(compare.get_run(db, actor, run_id=run_id))
 
 
 @router.get("/quality/comparison-runs/{run_id}/diffs.csv")
-def run_csv(run_id: int, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> StreamingResponse:
-    compare.get_run(db, actor, run_id=run_id)
+def run_csv(request: Request, run_id: int, db: WriteDb,
+            actor: Actor = requires(Action.COMPARISON_VIEW)) -> StreamingResponse:
+    lines = compare.download_diffs(db, actor, get_database(request), run_id=run_id)
     headers = {"Content-Disposition": f'attachment; filename="comparison-run-{run_id}.csv"'}
-    return StreamingResponse(compare.diffs_csv(db, run_id=run_id), media_type="text/csv; charset=utf-8",
-                             headers=headers)
+    return StreamingResponse(lines, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.post("/corrections", status_code=201)

@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from govdata import clock
+from govdata import clock, policy
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus, UpdateCycle
@@ -120,9 +120,12 @@ def unit_trend(db: Session, *, unit_id: int, limit: int = 30) -> list[tuple[str,
     return [(str(d), round(float(s), 4)) for d, s in reversed(db.execute(query).all())]
 
 
-def latest_by_entry(db: Session, *, unit_id: int | None) -> list[tuple[CatalogEntry, QualityReport | None]]:
-    """Each registered entry (of one unit, or all) with its newest report."""
-    query = select(CatalogEntry).where(CatalogEntry.status == EntryStatus.REGISTERED.value).order_by(CatalogEntry.id)
+def latest_by_entry(db: Session, actor: Actor, *, unit_id: int | None) -> list[tuple[CatalogEntry,
+                                                                                   QualityReport | None]]:
+    """Each registered entry `actor` may see the quality of (of one unit, or all) with its newest report."""
+    query = (select(CatalogEntry).where(CatalogEntry.status == EntryStatus.REGISTERED.value,
+                                        policy.where(actor, Action.QUALITY_VIEW, CatalogEntry))
+             .order_by(CatalogEntry.id))
     if unit_id is not None:
         query = query.where(CatalogEntry.unit_id == unit_id)
     entries = list(db.execute(query).scalars())
