@@ -18,6 +18,8 @@ from govdata.web.deps import Db, WriteDb, get_database, requires
 from govdata.web.forms import FormError, parse
 from govdata.web.templating import render
 
+# Every action's Chinese name by its stored code, codes of earlier versions included.
+ALL_LABELS: dict[str, str] = {**FORMER_LABELS, **{str(a): label for a, label in ACTION_LABELS.items()}}
 router = APIRouter(include_in_schema=False)
 
 LABELS = {"unit_id": "单位", "actor": "操作者", "action": "操作", "resource_code": "资源代码", "since": "起始日期",
@@ -43,7 +45,7 @@ def audit_page(request: Request, db: Db, actor: Actor = requires(Action.AUDIT_VI
     query = urlencode([(k, v) for k, v in request.query_params.items() if k in LABELS and v])
     context = {"events": events, "next_before": next_before, "error": error, "units": units,
                "unit_names": {u.id: u.name for u in units}, "actions": [a.value for a in Action],
-               "action_labels": {**FORMER_LABELS, **ACTION_LABELS}, "methods": METHODS, "media": MEDIA,
+               "action_labels": ALL_LABELS, "methods": METHODS, "media": MEDIA,
                "outcomes": OUTCOMES, "params": request.query_params, "query": query, "today": clock.today()}
     return render(request, "audit/events.html", context, status_code=422 if error else 200)
 
