@@ -160,6 +160,13 @@ def end_session(db: Session, actor: Actor, *, token: str) -> None:
     record(db, actor, Action.AUTH_LOGOUT)
 
 
+def view_self(db: Session, actor: Actor) -> User:
+    """The signed-in person's own account (`user.self`)."""
+    user = get_user(db, user_id=actor.id or 0)
+    policy.require(actor, Action.USER_SELF, user)
+    return user
+
+
 def change_password(db: Session, actor: Actor, *, data: PasswordChange) -> None:
     user = get_user(db, user_id=actor.id or 0)
     with acting(db, actor, Action.USER_SELF, target=user):

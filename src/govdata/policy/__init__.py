@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from govdata.actor import Actor, Role
 from govdata.errors import Forbidden
 from govdata.policy.actions import ACTION_LABELS, FORMER_LABELS, Action
-from govdata.policy.facts import ComparisonUse, EntryUse, Mine
+from govdata.policy.facts import Columns, ComparisonUse, EntryUse, Mine
 from govdata.policy.rules import (
     ALL_SIGNED_IN,
     ALLOW,
@@ -32,10 +32,9 @@ from govdata.policy.rules import (
 from govdata.targets import TargetRef
 
 __all__ = [
-    "ACTION_LABELS", "ALLOW", "ALL_SIGNED_IN", "FORMER_LABELS", "ROLE_ACTIONS", "RULES", "SUPERVISORS", "UNIT_PEOPLE",
-    "Action", "ComparisonUse", "Decision", "Denied", "EntryUse", "Mine", "Rule", "can", "county_review", "label",
-    "observe",
-    "require", "require_role", "role_allows", "sees_all", "where",
+    "ACTION_LABELS", "ALLOW", "ALL_SIGNED_IN", "Action", "Columns", "ComparisonUse", "Decision", "Denied",
+    "EntryUse", "FORMER_LABELS", "LIST", "Mine", "ROLE_ACTIONS", "RULES", "Rule", "SUPERVISORS", "UNIT_PEOPLE",
+    "can", "county_review", "label", "observe", "require", "require_role", "role_allows", "sees_all", "where",
 ]
 
 # Who may attempt each action at all (derived from the rules; the route × role matrix test reads it).
@@ -43,6 +42,7 @@ ROLE_ACTIONS: dict[Action, frozenset[Role]] = {action: rule.roles for action, ru
 
 Observer = Callable[[Actor, Action, Any, Decision], None]
 _observers: list[Observer] = []
+LIST = object()  # the target observers are told of when a list was narrowed with `where`
 
 
 def observe(observer: Observer | None) -> None:
@@ -164,6 +164,8 @@ def where(actor: Actor, action: Action, model: Any) -> ColumnElement[bool]:
     """The SQL condition selecting the objects of `model` that `actor` may `action`: the same rule as `can`,
     over the model's columns of the same names."""
     rule = RULES[action]
+    for observer in _observers:
+        observer(actor, action, LIST, ALLOW)
     if Role.PLATFORM in actor.roles or actor.roles & rule.sees_all or (
             not rule.own_only and actor.roles & rule.roles):
         return true()

@@ -50,6 +50,7 @@ class Action(StrEnum):
     QUALITY_VIEW = "quality.view"
     COMPARISON_RUN = "comparison.run"
     COMPARISON_VIEW = "comparison.view"
+    CODE_TABLE_VIEW = "code_table.view"  # the city's code tables are standards, not any unit's data
     CODE_TABLE_MANAGE = "code_table.manage"
     CORRECTION_REPORT = "correction.report"
     CORRECTION_ANSWER = "correction.answer"
@@ -85,7 +86,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.BATCH_VIEW: "查看汇聚批次",
     Action.RETURN_FLOW_MANAGE: "维护回流任务", Action.RETURN_FLOW_RUN: "运行回流任务",
     Action.QUALITY_RULE_MANAGE: "维护质量规则", Action.QUALITY_SCAN: "质量检测", Action.QUALITY_VIEW: "查看质量报告",
-    Action.COMPARISON_RUN: "数据比对", Action.COMPARISON_VIEW: "查看比对结果", Action.CODE_TABLE_MANAGE: "维护代码表",
+    Action.COMPARISON_RUN: "数据比对", Action.COMPARISON_VIEW: "查看比对结果", Action.CODE_TABLE_VIEW: "查看代码表",
+    Action.CODE_TABLE_MANAGE: "维护代码表",
     Action.CORRECTION_REPORT: "提交纠错", Action.CORRECTION_ANSWER: "答复纠错", Action.CORRECTION_VIEW: "查看纠错",
     Action.CREDENTIAL_ISSUE: "签发系统凭证", Action.SHARE_REQUEST: "共享申请", Action.SHARE_WITHDRAW: "撤回共享申请",
     Action.SHARE_OPINION: "提供单位意见", Action.SHARE_REVIEW: "共享审核", Action.REQUEST_VIEW: "查看共享申请",

@@ -51,3 +51,11 @@ class Mine:
     user_id: int | None
     unit_id: int | None
     id: str = "mine"
+
+
+class Columns:
+    """A model's columns under the names a rule reads, for `policy.where` over a table whose columns are named
+    otherwise (the audit trail's `owner_unit_id` is the unit a usage rule calls `unit_id`)."""
+
+    def __init__(self, **columns: object) -> None:
+        self.__dict__.update(columns)

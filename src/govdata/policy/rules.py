@@ -121,6 +121,13 @@ def county_review(actor: Actor, target: Any) -> Decision:
     return ALLOW
 
 
+def county_review_where(actor: Actor, model: Any) -> Any:
+    """`county_review` over a table: a county office's county's requests, the bureau's the city's."""
+    if actor.has(Role.COUNTY_OFFICE) and not actor.has(Role.BUREAU):
+        return model.review_region_id == (actor.region_id if actor.region_id is not None else -1)
+    return model.review_region_id.is_(None)
+
+
 PARTIES = ("unit_id", "provider_unit_id")
 
 RULES: dict[Action, Rule] = {
@@ -176,6 +183,7 @@ RULES: dict[Action, Rule] = {
     Action.COMPARISON_VIEW: Rule(UNIT_PEOPLE | {Role.BUREAU, Role.CENTER},
                                  sees_all=frozenset({Role.BUREAU, Role.CENTER}),
                                  units=("unit_id", "left_unit_id", "right_unit_id"), denied="只能查看本单位参与的比对"),
+    Action.CODE_TABLE_VIEW: _role_only(ALL_SIGNED_IN | {Role.SYSTEM}),
     Action.CODE_TABLE_MANAGE: _role_only(frozenset({Role.CENTER})),
     Action.CORRECTION_REPORT: Rule(UNIT_PEOPLE | {Role.SYSTEM, Role.BUREAU}, sees_all=frozenset({Role.BUREAU}),
                                    units=(), check=_entry_use),
@@ -188,7 +196,8 @@ RULES: dict[Action, Rule] = {
     Action.SHARE_REQUEST: _role_only(frozenset({Role.STEWARD})),
     Action.SHARE_WITHDRAW: Rule(frozenset({Role.STEWARD}), denied="只能撤回本单位的申请"),
     Action.SHARE_OPINION: Rule(UNIT_PEOPLE, units=("provider_unit_id",), denied="只能对本单位提供的资源发表意见"),
-    Action.SHARE_REVIEW: Rule(frozenset({Role.BUREAU, Role.COUNTY_OFFICE}), units=(), check=county_review),
+    Action.SHARE_REVIEW: Rule(frozenset({Role.BUREAU, Role.COUNTY_OFFICE}), units=(), check=county_review,
+                              list_filter=lambda a, m: county_review_where(a, m)),
     Action.REQUEST_VIEW: Rule(UNIT_PEOPLE | OVERSIGHT | {Role.COUNTY_OFFICE}, sees_all=OVERSIGHT, units=PARTIES,
                               region="review_region_id", denied="只能查看本单位参与的共享申请"),
     Action.AGREEMENT_VIEW: Rule(UNIT_PEOPLE | OVERSIGHT | {Role.COUNTY_OFFICE}, sees_all=OVERSIGHT, units=PARTIES,

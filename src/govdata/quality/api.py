@@ -70,7 +70,7 @@ def get_report(report_id: int, db: Db, actor: Actor = requires(Action.QUALITY_VI
 
 
 @router.get("/quality/code-tables")
-def list_code_tables(db: Db, _: Actor = requires(Action.CATALOG_VIEW)) -> list[dict[str, Any]]:
+def list_code_tables(db: Db, _: Actor = requires(Action.CODE_TABLE_VIEW)) -> list[dict[str, Any]]:
     return [{"id": t.id, "code": t.code, "name": t.name, "standard": t.standard,
              "values": [[v.value, v.label] for v in t.values]} for t in service.list_code_tables(db)]
 

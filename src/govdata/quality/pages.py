@@ -107,7 +107,7 @@ def report_page(request: Request, report_id: int, db: Db, actor: Actor = require
 
 
 @router.get("/quality/code-tables", response_class=HTMLResponse)
-def code_tables(request: Request, db: Db, actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
+def code_tables(request: Request, db: Db, actor: Actor = requires(Action.CODE_TABLE_VIEW)) -> Response:
     return render(request, "quality/code_tables.html", {
         "tables": service.list_code_tables(db), "can_edit": bool(can(actor, Action.CODE_TABLE_MANAGE))})
 
@@ -124,7 +124,8 @@ def code_table_new(request: Request, _: Actor = requires(Action.CODE_TABLE_MANAG
 
 
 @router.get("/quality/code-tables/{table_id}", response_class=HTMLResponse)
-def code_table_page(request: Request, table_id: int, db: Db, actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
+def code_table_page(request: Request, table_id: int, db: Db,
+                    actor: Actor = requires(Action.CODE_TABLE_VIEW)) -> Response:
     table = service.get_code_table(db, table_id=table_id)
     if can(actor, Action.CODE_TABLE_MANAGE):
         values = "\n".join(f"{v.value},{v.label}" for v in table.values)

@@ -68,11 +68,9 @@ def list_requests(db: Session, actor: Actor, *, status: str | None = None) -> li
 
 def review_queue(db: Session, actor: Actor) -> list[ShareRequest]:
     """Requests waiting for this reviewer, overdue first (the bureau's overdue list)."""
-    query = select(ShareRequest).where(ShareRequest.status.in_(OPEN)).order_by(ShareRequest.due_on)
-    if actor.has(Role.COUNTY_OFFICE) and not actor.has(Role.BUREAU):
-        query = query.where(ShareRequest.review_region_id == actor.region_id)
-    else:
-        query = query.where(ShareRequest.review_region_id.is_(None))
+    query = (select(ShareRequest).where(ShareRequest.status.in_(OPEN),
+                                        policy.where(actor, Action.SHARE_REVIEW, ShareRequest))
+             .order_by(ShareRequest.due_on))
     return list(db.execute(query).scalars())
 
 
