@@ -23,6 +23,7 @@ from govdata.datastore.refs import guard
 from govdata.datastore.tables import table_exists, table_seen
 from govdata.driversql import Prepared
 from govdata.errors import NotFound, RuleViolation
+from govdata.masking import exits
 from govdata.policy import Action
 
 MAX_VALUES = 100
@@ -97,7 +98,8 @@ def lookup_records(db: Session, actor: Actor, *, entry: CatalogEntry, field: str
             conn, entry, key_field=field, values=wanted, fields=[f.name for f in entry.fields])
         audit.row_count = len(rows)
         audit.details = {"view": "lookup", "field": field, "values": len(values), "found": len(rows)}
-    return [jsonable(r) for r in rows]
+    masker = exits.view_for(db, actor, entry)  # the owner in clear; a vendor masked (第二十九条)
+    return [jsonable(exits.mask_record(masker, r)) for r in rows]
 
 
 def row_history(db: Session, actor: Actor, *, entry: CatalogEntry, key: dict[str, str]) -> list[dict[str, Any]]:
@@ -112,4 +114,5 @@ def row_history(db: Session, actor: Actor, *, entry: CatalogEntry, key: dict[str
         rows = records.record_history(conn, entry, typed) if table_exists(conn, entry) else []
         audit.row_count = len(rows)
         audit.details = {"view": "history", "found": len(rows)}
-    return [jsonable(r) for r in rows]
+    masker = exits.view_for(db, actor, entry)
+    return [jsonable(exits.mask_record(masker, r)) for r in rows]
