@@ -1,44 +1,85 @@
-"""The policy alone, without HTTP: every Action × Role as ROLE_ACTIONS says, then the scope rules."""
+"""The policy alone, without HTTP: every Action × Role, then each rule's scope on objects of own unit / other unit,
+granted / not granted, inside / outside a vendor's agreements."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
 from govdata import policy
-from govdata.actor import Actor, Role, platform_actor
-from govdata.policy import ROLE_ACTIONS, SCOPE_RULES, Action
+from govdata.actor import Actor, Role, VendorScope, platform_actor
+from govdata.policy import RULES, Action, ComparisonUse, EntryUse
 
 
-def _actor(role: Role, unit_id: int | None = 1, region_id: int | None = None) -> Actor:
+def _actor(role: Role, unit_id: int | None = 1, region_id: int | None = None, **kw: object) -> Actor:
     kind = "system" if role is Role.SYSTEM else "user"
-    return Actor(kind=kind, id=7, name=role.value, roles=frozenset({role}), unit_id=unit_id, region_id=region_id)
+    return Actor(kind=kind, id=7, name=role.value, roles=frozenset({role}), unit_id=unit_id, region_id=region_id,
+                 **kw)  # type: ignore[arg-type]
 
 
-def test_every_action_has_a_rule():
-    assert set(ROLE_ACTIONS) == set(Action)
-    assert set(SCOPE_RULES) <= set(Action)
+@dataclass
+class _Thing:
+    id: int = 5
+    unit_id: int | None = None
+    provider_unit_id: int | None = None
+    reporter_unit_id: int | None = None
+    left_unit_id: int | None = None
+    right_unit_id: int | None = None
+    review_region_id: int | None = None
+    system_id: int | None = None
+    reporter_system_id: int | None = None
+    user_id: int | None = None
+    entry_id: int | None = None
+    status: str = "registered"
+    code: str | None = "1-01-001/000001"
+
+
+@dataclass
+class _Entry:  # a catalog entry: its own id is the entry id
+    id: int
+    unit_id: int
+    fields: tuple[str, ...] = ()
+    status: str = "registered"
+    code: str | None = "1-01-001/000001"
+
+
+SCOPED = [a for a, rule in RULES.items() if rule.own_only and rule.check is None and rule.units]
+
+
+def test_every_action_has_one_rule():
+    assert set(RULES) == set(Action) and set(policy.ROLE_ACTIONS) == set(Action)
+    assert set(policy.ACTION_LABELS) == set(Action)
+    assert all(rule.sees_all <= rule.roles for rule in RULES.values())
 
 
 @pytest.mark.parametrize("action", list(Action))
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.PLATFORM])
 def test_role_table(action, role):
     actor = _actor(role)
-    expected = role in ROLE_ACTIONS[action]
+    expected = role in policy.ROLE_ACTIONS[action]
     assert bool(policy.role_allows(actor, action)) is expected
-    assert bool(policy.can(actor, action)) is expected
     if expected:
-        policy.require(actor, action)
+        policy.require_role(actor, action)
     else:
         with pytest.raises(policy.Denied) as refused:
-            policy.require(actor, action)
+            policy.require_role(actor, action)
         assert refused.value.status == 403 and refused.value.action is action
+        assert not policy.can(actor, action, _Thing(unit_id=1))
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_a_scoped_action_without_its_object_is_refused(action):
+    """Fail closed: asking about a scoped action with no object says no, unless the actor may do it to any."""
+    rule = RULES[action]
+    for role in rule.roles:
+        decision = policy.can(_actor(role), action)
+        assert bool(decision) is (not rule.own_only or role in rule.sees_all), (action, role)
 
 
 def test_public_role_may_do_nothing_signed_in_people_do():
     public = _actor(Role.PUBLIC, unit_id=None)
-    assert not any(policy.can(public, a) for a in Action)
+    assert not any(policy.can(public, a, _Thing(unit_id=1)) for a in Action)
 
 
 @pytest.mark.parametrize("action", list(Action))
@@ -46,31 +87,32 @@ def test_platform_may_do_everything(action):
     assert policy.can(platform_actor(), action, _Thing(unit_id=99, review_region_id=5))
 
 
-@dataclass
-class _Thing:
-    unit_id: int | None = None
-    review_region_id: int | None = None
+@pytest.mark.parametrize("action", SCOPED)
+def test_own_unit_and_other_unit(action):
+    rule = RULES[action]
+    for role in rule.roles - rule.sees_all - {Role.VENDOR, Role.COUNTY_OFFICE}:
+        actor = _actor(role, unit_id=1, system_id=3 if role is Role.SYSTEM else None)
+        for name in rule.units:
+            assert policy.can(actor, action, _Thing(**{name: 1})), (action, role, name)
+        refused = policy.can(actor, action, _Thing(**{name: 2 for name in rule.units}))
+        assert not refused and refused.reason == rule.denied, (action, role)
+    for role in rule.sees_all:
+        assert policy.can(_actor(role, unit_id=1), action, _Thing(**{n: 2 for n in rule.units})), (action, role)
 
 
-OWN_UNIT_ACTIONS = [a for a, rule in SCOPE_RULES.items() if rule is policy.own_unit]
+@pytest.mark.parametrize("action", [a for a in SCOPED if RULES[a].region])
+def test_county_office_sees_its_county(action):
+    office = _actor(Role.COUNTY_OFFICE, unit_id=9, region_id=5)
+    assert policy.can(office, action, _Thing(unit_id=1, provider_unit_id=2, review_region_id=5))
+    assert not policy.can(office, action, _Thing(unit_id=1, provider_unit_id=2, review_region_id=6))
+    assert not policy.can(office, action, _Thing(unit_id=1, provider_unit_id=2, review_region_id=None))
 
 
-@pytest.mark.parametrize("action", OWN_UNIT_ACTIONS)
-def test_own_unit_rule(action):
-    role = sorted(ROLE_ACTIONS[action], key=list(Role).index)[0]
-    actor = _actor(role, unit_id=1)
-    assert policy.can(actor, action, _Thing(unit_id=1))
-    refused = policy.can(actor, action, _Thing(unit_id=2))
-    assert not refused and "本单位" in refused.reason
-    assert policy.can(actor, action, _Thing(unit_id=None))  # things that belong to no unit
-
-
-@pytest.mark.parametrize("action", [a for a, r in SCOPE_RULES.items() if r is policy.own_unit_unless_supervisor])
-def test_supervisors_see_every_unit(action):
-    for role in ROLE_ACTIONS[action]:
-        actor = _actor(role, unit_id=1)
-        other = bool(policy.can(actor, action, _Thing(unit_id=2)))
-        assert other is (role in (Role.BUREAU, Role.SECURITY, Role.CENTER)), (action, role)
+def test_systems_see_their_own_grants_and_corrections():
+    system = _actor(Role.SYSTEM, unit_id=1, system_id=3)
+    assert policy.can(system, Action.GRANT_VIEW, _Thing(unit_id=2, provider_unit_id=4, system_id=3))
+    assert not policy.can(system, Action.GRANT_VIEW, _Thing(unit_id=2, provider_unit_id=4, system_id=8))
+    assert policy.can(system, Action.CORRECTION_VIEW, _Thing(unit_id=2, reporter_system_id=3))
 
 
 @pytest.mark.parametrize("role,actor_region,target_region,allowed", [
@@ -92,3 +134,54 @@ def test_role_check_comes_before_scope():
     steward = _actor(Role.STEWARD, unit_id=1)
     decision = policy.can(steward, Action.FILING_REVIEW, _Thing(unit_id=1))
     assert not decision and decision.reason == "当前角色无权执行此操作"
+
+
+def _use(unit_id: int, uses: set[str], granted: set[str] = frozenset()) -> EntryUse:  # type: ignore[assignment]
+    return EntryUse(10, unit_id, "1-01-001/000001", frozenset(uses), frozenset(granted))
+
+
+@pytest.mark.parametrize("uses,granted,allowed,named", [
+    ({"sfzh", "xm"}, set(), False, "没有该资源的有效共享授权"),
+    ({"sfzh", "xm"}, {"sfzh"}, False, "xm"),
+    ({"sfzh", "xm"}, {"sfzh", "xm", "dz"}, True, ""),
+])
+def test_another_units_entry_only_through_its_grant(uses, granted, allowed, named):
+    steward = _actor(Role.STEWARD, unit_id=1)
+    decision = policy.can(steward, Action.CORRECTION_REPORT, _use(2, uses, granted))
+    assert bool(decision) is allowed and named in decision.reason
+    assert policy.can(steward, Action.CORRECTION_REPORT, _use(1, uses))  # its own entry: every field
+
+
+def test_a_comparison_needs_both_sides():
+    steward = _actor(Role.STEWARD, unit_id=1)
+    own, granted, missing = _use(1, {"sfzh"}), _use(2, {"sfzh"}, {"sfzh"}), _use(3, {"sfzh"})
+    assert policy.can(steward, Action.COMPARISON_RUN, ComparisonUse(None, 1, own, granted))
+    refused = policy.can(steward, Action.COMPARISON_RUN, ComparisonUse(None, 1, own, missing))
+    assert not refused and refused.reason.startswith("右侧资源")
+    assert policy.can(_actor(Role.BUREAU, unit_id=9), Action.COMPARISON_RUN, ComparisonUse(None, 9, missing, missing))
+
+
+SCOPE = VendorScope(agreement_ids=frozenset({1}), unit_ids=frozenset({4}), entry_ids=frozenset({10}))
+
+
+@pytest.mark.parametrize("target,scope,purpose,allowed,reason", [
+    (_Thing(unit_id=4, entry_id=11), SCOPE, "清洗", True, ""),  # every resource of a named unit
+    (_Thing(unit_id=2, entry_id=10), SCOPE, "清洗", True, ""),  # a named resource of another unit
+    (_Thing(unit_id=2, entry_id=11), SCOPE, "清洗", False, "不在保密协议约定"),
+    (_Thing(unit_id=4, entry_id=11), None, "清洗", False, "没有有效的保密协议"),
+    (_Thing(unit_id=4, entry_id=11), SCOPE, None, False, "说明用途"),
+    (_Thing(unit_id=4, entry_id=11), SCOPE, "  ", False, "说明用途"),
+])
+def test_vendors_work_only_inside_their_agreements(target, scope, purpose, allowed, reason):
+    vendor = _actor(Role.VENDOR, unit_id=4, vendor_scope=scope, purpose=purpose)
+    decision = policy.can(vendor, Action.RESOURCE_READ, target)
+    assert bool(decision) is allowed and reason in decision.reason
+
+
+def test_a_vendors_unit_gives_it_nothing_and_it_may_not_act_outside_reads():
+    vendor = _actor(Role.VENDOR, unit_id=4, purpose="清洗")  # the leak: the vendor's account sat in the center
+    assert not policy.can(vendor, Action.RESOURCE_READ, _Thing(unit_id=4, entry_id=1))
+    scoped = replace(vendor, vendor_scope=SCOPE)
+    assert not policy.can(scoped, Action.CORRECTION_VIEW, _Thing(unit_id=4))
+    assert policy.can(scoped, Action.CATALOG_VIEW, _Entry(id=11, unit_id=4))
+    assert not policy.can(scoped, Action.CATALOG_VIEW, _Entry(id=11, unit_id=2))

@@ -41,6 +41,21 @@ class Method(StrEnum):
 
 
 @dataclass(frozen=True)
+class VendorScope:
+    """What a third-party contractor may work on (第二十九条): the units and resources named in its valid
+    confidentiality agreements. A resource of a named unit is in scope when the unit is named without
+    resources, or the resource is named."""
+
+    agreement_ids: frozenset[int] = frozenset()
+    unit_ids: frozenset[int] = frozenset()  # every resource of these units
+    entry_ids: frozenset[int] = frozenset()  # these resources only
+
+    def covers(self, *, unit_id: int | None, entry_id: int | None) -> bool:
+        return (unit_id is not None and unit_id in self.unit_ids) or (entry_id is not None
+                                                                       and entry_id in self.entry_ids)
+
+
+@dataclass(frozen=True)
 class Actor:
     kind: str  # "user" | "system" | "platform"
     id: int | None
@@ -53,6 +68,8 @@ class Actor:
     client_addr: str | None = None
     request_id: str | None = None
     operator: str | None = None  # the person a system acts for (X-Operator)
+    purpose: str | None = None  # why this request reads what it reads (a vendor must always say)
+    vendor_scope: VendorScope | None = None  # a vendor's valid confidentiality agreements; None: none
 
     def has(self, *roles: Role) -> bool:
         return any(role in self.roles for role in roles)

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from govdata.actor import Method, Role, platform_actor
 from govdata.config import get_settings
+from govdata.masking.exits import use_key
 from govdata.storage.engines import database_for
 from govdata.storage.migrate import upgrade
 
@@ -31,6 +32,7 @@ CLI = platform_actor(Method.CLI, name="命令行")
 
 def _database():  # type: ignore[no-untyped-def]
     settings = get_settings()
+    use_key(settings.key)
     database = database_for(settings)
     upgrade(database)
     return settings, database

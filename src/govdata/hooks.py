@@ -69,9 +69,26 @@ class EntryChangeListener(Protocol):
         ...
 
 
-class FieldAccess(Protocol):
-    def __call__(self, db: Session, actor: Any, *, entry: Any, field: str) -> bool:
-        """Whether `actor` (a consumer) may see the values of `field` of `entry`, e.g. through a grant."""
+@dataclass(frozen=True)
+class Granted:
+    """What `actor`'s active grants give of an entry: the fields, and of those the ones given in clear."""
+
+    fields: frozenset[str] = frozenset()
+    clear: frozenset[str] = frozenset()
+
+    def __or__(self, other: Granted) -> Granted:
+        return Granted(self.fields | other.fields, self.clear | other.clear)
+
+
+class GrantedFields(Protocol):
+    def __call__(self, db: Session, actor: Any, *, entry: Any) -> Granted:
+        """What `actor`'s active grants give of `entry` (a system: its own; a person: their unit's)."""
+        ...
+
+
+class VendorScopeLoader(Protocol):
+    def __call__(self, db: Session, actor: Any) -> Any:
+        """The `VendorScope` of a vendor's valid confidentiality agreements (第二十九条), or None."""
         ...
 
 
@@ -90,7 +107,8 @@ class ShutdownStep(Protocol):
 
 
 ValidatorFactory = Callable[[Session, Any], RowValidator | None]
-FIELD_ACCESS: list[FieldAccess] = []
+GRANTED_FIELDS: list[GrantedFields] = []
+VENDOR_SCOPES: list[VendorScopeLoader] = []
 ENTRY_CHANGE_LISTENERS: list[EntryChangeListener] = []
 
 VALIDATOR_FACTORIES: list[ValidatorFactory] = []
@@ -123,17 +141,35 @@ def entry_changed(db: Session, *, entry: Any, version: int, diff: Mapping[str, A
         listener(db, entry=entry, version=version, diff=diff)
 
 
-def register_field_access(check: FieldAccess) -> FieldAccess:
-    """Sharing says who outside the owning unit may see a field's values (through an active grant)."""
-    FIELD_ACCESS.append(check)
-    return check
+def register_granted_fields(loader: GrantedFields) -> GrantedFields:
+    """Sharing says which fields of an entry someone outside the owning unit may use (its active grants)."""
+    GRANTED_FIELDS.append(loader)
+    return loader
 
 
-def consumer_sees_field(db: Session, actor: Any, *, entry: Any, field: str) -> bool:
-    """True when some registered check lets this consumer see the field's values (the catalog's metadata is
-    city-wide; a unit's data values are not)."""
+def granted_fields(db: Session, actor: Any, *, entry: Any) -> Granted:
+    """What every registered source grants `actor` of `entry` (nothing: no grant). The catalog's metadata is
+    city-wide; a unit's data values are not. Policy decides with this fact; it never reads it."""
     load_plugins()
-    return any(check(db, actor, entry=entry, field=field) for check in FIELD_ACCESS)
+    found = Granted()
+    for loader in GRANTED_FIELDS:
+        found = found | loader(db, actor, entry=entry)
+    return found
+
+
+def register_vendor_scope(loader: VendorScopeLoader) -> VendorScopeLoader:
+    VENDOR_SCOPES.append(loader)
+    return loader
+
+
+def vendor_scope(db: Session, actor: Any) -> Any:
+    """A vendor's scope from the registered loader (None when nothing is registered: a vendor may do nothing)."""
+    load_plugins()
+    for loader in VENDOR_SCOPES:
+        scope = loader(db, actor)
+        if scope is not None:
+            return scope
+    return None
 
 
 def register_middleware(middleware: Middleware) -> Middleware:

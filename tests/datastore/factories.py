@@ -41,7 +41,7 @@ def make_entry(database: Database, *, unit: str = "gaj", fields: list[dict[str, 
     with database.write() as db:
         uid = db.execute(select(Unit.id).where(Unit.code == unit)).scalar_one()
         entry = CatalogEntry(code=code or f"T{unit.upper()}-{n:05d}-{clock.now().microsecond}", unit_id=uid,
-                             name=name or f"测试资源{n}", category="department", category_code="A01",
+                             name=name or f"测试资源{n}", category="department", category_code="3-01",
                              format="database", share_type="unconditional", open_type="closed",
                              update_cycle=update_cycle, ingest_mode=ingest_mode, status=status, version=1,
                              registered_at=clock.now())

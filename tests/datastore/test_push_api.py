@@ -119,7 +119,7 @@ def test_owner_lookup_and_history(client: Any, database: Database) -> None:
     assert [h["xm"] for h in hist.json()["history"]] == ["人0"]
     assert client.get(f"/api/v1/resources/{entry.code}/records", params={"csrq": "1990-01-01"},
                       headers=steward).status_code == 422
-    event = last_audit(database, action="resource.read_own")
+    event = last_audit(database, action="resource.read")
     assert event is not None and event.outcome == "ok"
 
 

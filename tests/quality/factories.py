@@ -41,7 +41,7 @@ def make_entry(database: Database, *, unit: str = "gaj", name: str = "测试人�
     n = next(_seq)
     with database.write() as db:
         entry = CatalogEntry(code=f"T{unit.upper()}-{n:04d}-{clock.now():%H%M%S%f}", unit_id=unit_id(database, unit),
-                             name=f"{name}{n}", category="department", category_code="A01", format="database",
+                             name=f"{name}{n}", category="department", category_code="3-01", format="database",
                              share_type="unconditional", open_type="closed", update_cycle=update_cycle,
                              ingest_mode="realtime", status=EntryStatus.REGISTERED.value, version=1)
         for pos, (fname, label, kind, length, key) in enumerate(fields):

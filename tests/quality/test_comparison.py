@@ -8,14 +8,15 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from govdata.actor import platform_actor
+from govdata.audit.models import AuditEvent
 from govdata.jobs.runner import run_due
 from govdata.quality.models import ComparisonRun
 from govdata.storage.engines import Database
 from tests.conftest import last_audit
-from tests.quality.factories import idcard, insert_rows, make_entry
+from tests.quality.factories import grant_fields, idcard, insert_rows, make_entry
 
 N = 60
 
@@ -37,6 +38,7 @@ def _pair(database: Database) -> tuple[Any, Any]:
 
 def test_planted_differences_found_exactly(client: Any, token: Any, database: Database) -> None:
     left, right, people = _pair(database)  # type: ignore[misc]
+    grant_fields(database, right, "gaj", ["sfzh", "xm", "csrq"])  # 公安局 uses 民政局's entry through a grant
     headers = token("steward_gaj")
     made = client.post("/api/v1/quality/comparisons", headers=headers, json={
         "name": "户籍与民政", "left_code": left.code, "right_code": right.code, "key_pairs": [["sfzh", "sfzh"]],
@@ -87,13 +89,73 @@ def test_comparison_pages_and_schedule(web: Any, database: Database, settings: A
     assert "<svg" in bureau.get(location := made.headers["location"].split("?")[0]).text, location
 
 
-@pytest.mark.parametrize(("user", "status"), [("steward_gaj", 201), ("steward_mz", 201), ("bureau", 201),
+@pytest.mark.parametrize(("user", "status"), [("steward_gaj", 403), ("steward_mz", 403), ("bureau", 201),
                                               ("steward_wjw", 403), ("admin", 403), ("head_gaj", 403)])
-def test_who_may_compare(client: Any, token: Any, database: Database, user: str, status: int) -> None:
+def test_who_may_compare_without_grants(client: Any, token: Any, database: Database, user: str, status: int) -> None:
     left, right, _ = _pair(database)  # type: ignore[misc]
     response = client.post("/api/v1/quality/comparisons", headers=token(user), json={
         "name": "x", "left_code": left.code, "right_code": right.code, "key_pairs": [["sfzh", "sfzh"]]})
     assert response.status_code == status, response.text
+
+
+def test_another_units_entry_only_through_a_grant_and_only_its_fields(client: Any, token: Any,
+                                                                      database: Database) -> None:
+    """The leak: 市场监管局 compared its own entry with 民政局's conditional one and downloaded every 身份证号."""
+    left, right, _ = _pair(database)  # type: ignore[misc]
+    body = {"name": "x", "left_code": left.code, "right_code": right.code, "key_pairs": [["sfzh", "sfzh"]],
+            "field_pairs": [["xm", "xm"]]}
+    refused = client.post("/api/v1/quality/comparisons", headers=token("steward_gaj"), json=body)
+    assert refused.status_code == 403 and "没有该资源的有效共享授权" in refused.json()["error"]["message"]
+    event = last_audit(database, action="comparison.run")
+    assert event is not None and event.outcome == "denied" and event.actor_name == "steward_gaj"
+    grant_fields(database, right, "gaj", ["sfzh"])  # the key only: comparing 姓名 is still refused
+    narrow = client.post("/api/v1/quality/comparisons", headers=token("steward_gaj"), json=body)
+    assert narrow.status_code == 403 and "xm" in narrow.json()["error"]["message"], narrow.text
+    keys_only = client.post("/api/v1/quality/comparisons", headers=token("steward_gaj"),
+                            json={**body, "field_pairs": []})
+    assert keys_only.status_code == 201, keys_only.text
+
+
+def test_runs_and_downloads_are_audited_under_both_units(client: Any, token: Any, database: Database) -> None:
+    left, right, _ = _pair(database)  # type: ignore[misc]
+    grant_fields(database, right, "gaj", ["sfzh", "xm"])
+    headers = token("steward_gaj")
+    made = client.post("/api/v1/quality/comparisons", headers=headers, json={
+        "name": "x", "left_code": left.code, "right_code": right.code, "key_pairs": [["sfzh", "sfzh"]],
+        "field_pairs": [["xm", "xm"]]}).json()
+    run = client.post(f"/api/v1/quality/comparisons/{made['id']}/run", headers=headers).json()
+    download = client.get(f"/api/v1/quality/comparison-runs/{run['id']}/diffs.csv", headers=headers)
+    assert download.status_code == 200
+    with database.read() as db:
+        events = db.execute(select(AuditEvent.action, AuditEvent.owner_unit_id, AuditEvent.details)
+                            .where(AuditEvent.action.in_(["comparison.run", "comparison.view"]))).all()
+    owners = {(action, owner) for action, owner, _ in events}
+    assert {("comparison.run", left.unit_id), ("comparison.run", right.unit_id),
+            ("comparison.view", left.unit_id), ("comparison.view", right.unit_id)} <= owners
+    assert any('"download"' in details for action, _, details in events if action == "comparison.view")
+    # the provider (民政局) sees the run and the download in its own audit feed
+    feed = client.get("/api/v1/audit/feed", headers=token("steward_mz"))
+    assert feed.status_code == 200, feed.text
+    actions = [e["action"] for e in feed.json()["events"]]
+    assert "comparison.run" in actions and "comparison.view" in actions
+
+
+def test_a_scheduled_comparison_stops_when_its_grant_ends(client: Any, token: Any, database: Database,
+                                                          settings: Any) -> None:
+    from govdata.sharing.models import Grant, GrantStatus
+
+    left, right, _ = _pair(database)  # type: ignore[misc]
+    grant_fields(database, right, "gaj", ["sfzh", "xm"])
+    made = client.post("/api/v1/quality/comparisons", headers=token("steward_gaj"), json={
+        "name": "x", "left_code": left.code, "right_code": right.code, "key_pairs": [["sfzh", "sfzh"]],
+        "field_pairs": [["xm", "xm"]], "is_scheduled": True})
+    assert made.status_code == 201, made.text
+    with database.write() as db:
+        db.execute(update(Grant).values(status=GrantStatus.REVOKED.value))
+    outcome = run_due(database, settings, names=["quality.compare"], force=True)
+    assert outcome[0].status == "ok" and "跳过 1 项" in outcome[0].summary, outcome
+    with database.read() as db:
+        assert db.execute(select(ComparisonRun)).first() is None
 
 
 def test_platform_actor_runs_in_sql(database: Database) -> None:

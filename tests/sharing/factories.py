@@ -47,7 +47,7 @@ def make_entry(database: Database, *, unit_code: str = "gaj", share_type: ShareT
     with database.write() as db:
         entry = CatalogEntry(code=code, unit_id=unit_id(database, unit_code), name=name or f"测试资源{n}",
                              summary="测试",
-                             category="department", category_code="A01", format="database",
+                             category="department", category_code="3-01", format="database",
                              share_type=share_type.value, legal_basis=legal_basis, open_type="closed",
                              update_cycle="daily", ingest_mode="realtime", status=EntryStatus.REGISTERED.value,
                              version=1, registered_at=clock.now())

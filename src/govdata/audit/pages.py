@@ -13,11 +13,13 @@ from govdata.audit import seal_pages, search
 from govdata.audit.models import MEDIA, METHODS, OUTCOMES
 from govdata.audit.schemas import AuditEventRead, AuditFilter
 from govdata.orgs.service import list_units
-from govdata.policy import ACTION_LABELS, Action
+from govdata.policy import ACTION_LABELS, FORMER_LABELS, Action
 from govdata.web.deps import Db, WriteDb, get_database, requires
 from govdata.web.forms import FormError, parse
 from govdata.web.templating import render
 
+# Every action's Chinese name by its stored code, codes of earlier versions included.
+ALL_LABELS: dict[str, str] = {**FORMER_LABELS, **{str(a): label for a, label in ACTION_LABELS.items()}}
 router = APIRouter(include_in_schema=False)
 router.include_router(seal_pages.router)
 
@@ -44,7 +46,7 @@ def audit_page(request: Request, db: Db, actor: Actor = requires(Action.AUDIT_VI
     query = urlencode([(k, v) for k, v in request.query_params.items() if k in LABELS and v])
     context = {"events": events, "next_before": next_before, "error": error, "units": units,
                "unit_names": {u.id: u.name for u in units}, "actions": [a.value for a in Action],
-               "action_labels": ACTION_LABELS, "methods": METHODS, "media": MEDIA,
+               "action_labels": ALL_LABELS, "methods": METHODS, "media": MEDIA,
                "outcomes": OUTCOMES, "params": request.query_params, "query": query, "today": clock.today()}
     return render(request, "audit/events.html", context, status_code=422 if error else 200)
 

@@ -32,7 +32,7 @@ def token(request: Request, db: Db, settings: AppSettings,
 
 @router.get("/auth/me", response_model=UserRead)
 def me(db: Db, actor: Actor = requires(Action.USER_SELF)) -> UserRead:
-    return UserRead.model_validate(service.get_user(db, user_id=actor.id or 0))
+    return UserRead.model_validate(service.view_self(db, actor))
 
 
 @router.post("/users", response_model=UserRead, status_code=201)

@@ -160,9 +160,16 @@ def end_session(db: Session, actor: Actor, *, token: str) -> None:
     record(db, actor, Action.AUTH_LOGOUT)
 
 
+def view_self(db: Session, actor: Actor) -> User:
+    """The signed-in person's own account (`user.self`)."""
+    user = get_user(db, user_id=actor.id or 0)
+    policy.require(actor, Action.USER_SELF, user)
+    return user
+
+
 def change_password(db: Session, actor: Actor, *, data: PasswordChange) -> None:
-    with acting(db, actor, Action.USER_SELF, target_type="user", target_id=actor.id):
-        user = get_user(db, user_id=actor.id or 0)
+    user = get_user(db, user_id=actor.id or 0)
+    with acting(db, actor, Action.USER_SELF, target=user):
         if not passwords.verify_password(data.current_password, user.password_hash):
             raise RuleViolation("当前密码不正确", field="current_password")
         if data.new_password == data.current_password:

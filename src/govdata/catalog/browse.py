@@ -6,14 +6,16 @@ from collections import Counter
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
+from govdata import policy
 from govdata.actor import Actor
 from govdata.catalog import labels, search
-from govdata.catalog.models import CatalogEntry, EntryStatus
+from govdata.catalog.models import CatalogEntry
 from govdata.catalog.schemas import EntryPage, EntrySummary, FacetCount
 from govdata.orgs.models import Region, Unit
+from govdata.policy import Action
 
 FACETS = ["unit_id", "region_id", "category", "share_type", "open_type", "format", "update_cycle", "status"]
 SORTS = {
@@ -50,10 +52,8 @@ def _column(name: str) -> Any:
 
 
 def _conditions(db: Session, actor: Actor, query: EntryQuery) -> list[ColumnElement[bool]]:
-    # Drafts never submitted are the unit's own working copies; everything else is city-wide metadata.
-    conditions: list[ColumnElement[bool]] = [or_(CatalogEntry.status != EntryStatus.DRAFT.value,
-                                                  CatalogEntry.code.is_not(None),
-                                                  CatalogEntry.unit_id == (actor.unit_id or -1))]
+    # What the actor may see is the policy's (drafts are their unit's own; a vendor sees its agreements' scope).
+    conditions: list[ColumnElement[bool]] = [policy.where(actor, Action.CATALOG_VIEW, CatalogEntry)]
     for name, value in query.filters().items():
         conditions.append(_column(name) == value)
     if query.q.strip():

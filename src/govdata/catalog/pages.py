@@ -9,7 +9,8 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from govdata.actor import Actor, Role
+from govdata import policy
+from govdata.actor import Actor
 from govdata.catalog import browse, excel, forms, labels, lifecycle, masking_rules, service, versions
 from govdata.catalog.api import XLSX
 from govdata.catalog.browse import EntryQuery
@@ -43,13 +44,14 @@ def entry_url(entry: CatalogEntry) -> str:
 def _listing(request: Request, db: Session, actor: Actor, query: EntryQuery, *, heading: str,
              unit: Any = None) -> HTMLResponse:
     page = browse.list_entries(db, actor, query=query)
+    mine = policy.Mine(actor.id, actor.unit_id)  # a new entry would be the actor's own unit's
     params = {k: v for k, v in query.model_dump().items() if v not in (None, "", False) and k != "with_facets"}
     params.pop("page", None)
     return render(request, "catalog/list.html", {
         "page": page, "query": query, "heading": heading, "unit": unit, "params": params,
         "export_url": "/catalog/export.xlsx?" + urlencode(params),
         "pages": max(1, (page.total + query.per_page - 1) // query.per_page),
-        "can_draft": can(actor, Action.CATALOG_DRAFT), "can_import": can(actor, Action.CATALOG_IMPORT),
+        "can_draft": can(actor, Action.CATALOG_DRAFT, mine), "can_import": can(actor, Action.CATALOG_IMPORT, mine),
         "facet_names": {"unit_id": "提供单位", "region_id": "区域", "category": "信息资源分类",
                         "share_type": "共享类型", "open_type": "开放类型", "format": "格式",
                         "update_cycle": "更新周期", "status": "状态"},
@@ -215,7 +217,6 @@ def diff_page(request: Request, db: Db, entry_id: int, to_version: Annotated[int
 def detail(request: Request, db: Db, ref: str, actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
     entry = service.view_entry(db, actor, entry_id=int(ref)) if ref.isdigit() else \
         service.view_entry(db, actor, code=ref)
-    own = actor.unit_id == entry.unit_id
     pending = None
     if entry.pending_change:
         pending = versions.diff(versions.snapshot(entry), versions.content_of(service.draft_content(entry)))
@@ -223,7 +224,8 @@ def detail(request: Request, db: Db, ref: str, actor: Actor = requires(Action.CA
         "entry": entry, "versions": service.list_versions(db, entry_id=entry.id),
         "filings": lifecycle.list_filings(db, entry_id=entry.id), "pending": pending,
         "open_filing": service.pending_filing(db, entry_id=entry.id),
-        "may_edit": own and actor.has(Role.STEWARD) and entry.status in ("draft", "registered"),
-        "may_submit": own and actor.has(Role.UNIT_HEAD) and (entry.status == "draft" or bool(entry.pending_change)),
-        "may_retire": own and actor.has(Role.UNIT_HEAD) and entry.status != "retired",
+        "may_edit": policy.can(actor, Action.CATALOG_DRAFT, entry) and entry.status in ("draft", "registered"),
+        "may_submit": policy.can(actor, Action.CATALOG_SUBMIT, entry)
+        and (entry.status == "draft" or bool(entry.pending_change)),
+        "may_retire": policy.can(actor, Action.CATALOG_RETIRE, entry) and entry.status != "retired",
     })

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from govdata import policy
 from govdata.actor import Actor
 from govdata.audit.service import Refused, acting
 from govdata.catalog import recollection, search, versions
@@ -38,15 +39,11 @@ def get_entry_by_code(db: Session, *, code: str) -> CatalogEntry:
     return entry
 
 
-def can_see(actor: Actor, entry: CatalogEntry) -> bool:
-    """The catalog is shared city-wide; a draft never submitted is seen by its own unit only."""
-    return entry.code is not None or entry.status != EntryStatus.DRAFT.value or actor.unit_id == entry.unit_id \
-        or actor.kind == "platform"
-
-
 def view_entry(db: Session, actor: Actor, *, entry_id: int | None = None, code: str | None = None) -> CatalogEntry:
+    """An entry as `actor` may see it; one they may not (another unit's draft, outside a vendor's scope) is
+    "not found", so that its existence does not leak either."""
     entry = get_entry_by_code(db, code=code) if code is not None else get_entry(db, entry_id=entry_id or 0)
-    if not can_see(actor, entry):
+    if not policy.can(actor, Action.CATALOG_VIEW, entry):
         raise NotFound(f"信息资源 {entry_id or code} 不存在", field="entry_id")
     return entry
 

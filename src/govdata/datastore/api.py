@@ -96,13 +96,13 @@ async def push_records(request: Request, code: str, db: Db, mode: LoadMode = Loa
 
 @router.get("/resources/{code:path}/records", response_model=RecordsRead)
 def lookup_records(request: Request, code: str,
-                   _marker: None = requires_in_route(Action.RESOURCE_READ_OWN)) -> Response:
+                   _marker: None = requires_in_route(Action.RESOURCE_READ)) -> Response:
     """The owner's lookup: `?{key or lookup field}=value` (repeat the parameter for several values)."""
     # The caller is checked here, in this route's worker thread (one thread hop per call); on PostgreSQL
     # on the connection that then reads the rows and commits the audit event with them.
     database = get_database(request)
     with database.write() as db:
-        actor = authorize(request, Action.RESOURCE_READ_OWN, None if database.is_sqlite else db.connection())
+        actor = authorize(request, Action.RESOURCE_READ, None if database.is_sqlite else db.connection())
         entry = owner.entry_for_lookup(db.connection(), code=code)
         names = [k for k in request.query_params if k != "mode"]
         if len(names) != 1:
@@ -114,7 +114,7 @@ def lookup_records(request: Request, code: str,
 
 @router.get("/resources/{code:path}/history", response_model=HistoryRead)
 def record_history(request: Request, code: str, db: WriteDb,
-                   actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> HistoryRead:
+                   actor: Actor = requires(Action.RESOURCE_READ)) -> HistoryRead:
     entry = service.get_entry_by_code(db, code=code)
     key = {k: v for k, v in request.query_params.items()}
     return HistoryRead(history=owner.row_history(db, actor, entry=entry, key=key))
@@ -122,18 +122,19 @@ def record_history(request: Request, code: str, db: WriteDb,
 
 @router.get("/resources/{code:path}/batches", response_model=list[BatchRead])
 def list_batches(code: str, db: WriteDb, limit: Annotated[int, Query(ge=1, le=500)] = 50,
-                 actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> list[BatchRead]:
+                 actor: Actor = requires(Action.BATCH_VIEW)) -> list[BatchRead]:
     entry = service.get_entry_by_code(db, code=code)
     batches = service.list_batches_for(db, actor, entry=entry, limit=limit)
     return [BatchRead.model_validate(b) for b in batches]
 
 
 @router.get("/batches/{batch_id}", response_model=BatchRead)
-def get_batch(batch_id: int, db: WriteDb, actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> BatchRead:
+def get_batch(batch_id: int, db: WriteDb, actor: Actor = requires(Action.BATCH_VIEW)) -> BatchRead:
     return BatchRead.model_validate(service.get_batch(db, actor, batch_id=batch_id))
 
 
 @router.get("/batches/{batch_id}/rejects.csv")
 def batch_rejects(request: Request, batch_id: int, db: WriteDb,
-                  actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
-    return rejects_response(request.app.state.database, service.get_batch(db, actor, batch_id=batch_id))
+                  actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
+    batch = service.get_batch(db, actor, batch_id=batch_id, action=Action.RESOURCE_READ)
+    return rejects_response(request.app.state.database, batch)

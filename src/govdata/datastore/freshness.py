@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -66,10 +67,11 @@ def freshness_of(db: Session, entry: CatalogEntry) -> Freshness:
     return assess(entry, last_loads(db, [entry.id]).get(entry.id), clock.now())
 
 
-def list_freshness(db: Session, *, unit_id: int | None = None, overdue_only: bool = False) -> list[Freshness]:
+def list_freshness(db: Session, *, visible: Any = None, overdue_only: bool = False) -> list[Freshness]:
+    """Registered entries with their freshness; `visible`: a condition from `policy.where` (None: all)."""
     query = select(CatalogEntry).where(CatalogEntry.status == EntryStatus.REGISTERED.value)
-    if unit_id is not None:
-        query = query.where(CatalogEntry.unit_id == unit_id)
+    if visible is not None:
+        query = query.where(visible)
     entries = list(db.execute(query.order_by(CatalogEntry.unit_id, CatalogEntry.id)).scalars())
     loads = last_loads(db, [e.id for e in entries])
     now = clock.now()

@@ -34,15 +34,15 @@ def _labels() -> dict[str, Any]:
     return {"status_labels": STATUS_LABELS, "source_labels": SOURCE_LABELS, "mode_labels": MODE_LABELS}
 
 
-def _own_entry(db: Any, actor: Actor, entry_id: int, action: Action = Action.RESOURCE_READ_OWN) -> CatalogEntry:
+def _own_entry(db: Any, actor: Actor, entry_id: int, action: Action = Action.RESOURCE_READ) -> CatalogEntry:
     entry = service.get_entry(db, entry_id=entry_id)
     policy.require(actor, action, entry)
     return entry
 
 
 @router.get("/resources", response_class=HTMLResponse)
-def index(request: Request, db: Db, actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
-    items = freshness.list_freshness(db, unit_id=actor.unit_id) if actor.unit_id else []
+def index(request: Request, db: Db, actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
+    items = freshness.list_freshness(db, visible=policy.where(actor, Action.RESOURCE_READ, CatalogEntry))
     return render(request, "datastore/index.html", {"items": items, **_labels()})
 
 
@@ -71,14 +71,14 @@ def _entry_context(db: Any, entry: CatalogEntry) -> dict[str, Any]:
 
 @router.get("/resources/{entry_id}", response_class=HTMLResponse)
 def entry_page(request: Request, entry_id: int, db: WriteDb,
-               actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
+               actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
     entry = _own_entry(db, actor, entry_id)
     return render(request, "datastore/entry.html", _entry_context(db, entry))
 
 
 @router.get("/resources/{entry_id}/lookup", response_class=HTMLResponse)
 def lookup(request: Request, entry_id: int, db: WriteDb, field: str = "", value: str = "",
-           actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
+           actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
     entry = _own_entry(db, actor, entry_id)
     found, error = None, None
     if field and value:
@@ -93,7 +93,7 @@ def lookup(request: Request, entry_id: int, db: WriteDb, field: str = "", value:
 
 @router.get("/resources/{entry_id}/history", response_class=HTMLResponse)
 def history(request: Request, entry_id: int, db: WriteDb,
-            actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
+            actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
     entry = _own_entry(db, actor, entry_id)
     key = {k: v for k, v in request.query_params.items()}
     rows = owner.row_history(db, actor, entry=entry, key=key)
@@ -102,7 +102,7 @@ def history(request: Request, entry_id: int, db: WriteDb,
 
 @router.get("/resources/batches/{batch_id}", response_class=HTMLResponse)
 def batch_page(request: Request, batch_id: int, db: WriteDb,
-               actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
+               actor: Actor = requires(Action.BATCH_VIEW)) -> Response:
     batch = service.get_batch(db, actor, batch_id=batch_id)
     result = service.batch_result(db, batch)
     return render(request, "datastore/batch.html", {"batch": batch, "result": result, **_labels()})
@@ -110,8 +110,9 @@ def batch_page(request: Request, batch_id: int, db: WriteDb,
 
 @router.get("/resources/batches/{batch_id}/rejects.csv")
 def batch_rejects(request: Request, batch_id: int, db: WriteDb,
-                  actor: Actor = requires(Action.RESOURCE_READ_OWN)) -> Response:
-    return rejects_response(request.app.state.database, service.get_batch(db, actor, batch_id=batch_id))
+                  actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
+    batch = service.get_batch(db, actor, batch_id=batch_id, action=Action.RESOURCE_READ)
+    return rejects_response(request.app.state.database, batch)
 
 
 @router.get("/resources/{entry_id}/upload", response_class=HTMLResponse)

@@ -156,19 +156,20 @@ def batch_result(db: Session, batch: IngestBatch) -> BatchResult:
                        problems=problems)
 
 
-def get_batch(db: Session, actor: Actor, *, batch_id: int) -> IngestBatch:
+def get_batch(db: Session, actor: Actor, *, batch_id: int, action: Action = Action.BATCH_VIEW) -> IngestBatch:
+    """A batch's summary (`batch.view`), or its rejected rows, which hold the values (`resource.read`)."""
     batch = db.get(IngestBatch, batch_id)
     if batch is None:
         raise NotFound("批次不存在", field="batch_id")
-    policy.require(actor, Action.RESOURCE_READ_OWN, batch)
-    with acting(db, actor, Action.RESOURCE_READ_OWN, target=batch) as audit:
-        audit.details = {"view": "batch"}
+    policy.require(actor, action, batch)
+    with acting(db, actor, action, target=batch) as audit:
+        audit.details = {"view": "batch" if action is Action.BATCH_VIEW else "rejects"}
     return batch
 
 
 def list_batches_for(db: Session, actor: Actor, *, entry: CatalogEntry, limit: int = 100) -> list[IngestBatch]:
-    policy.require(actor, Action.RESOURCE_READ_OWN, entry)
-    with acting(db, actor, Action.RESOURCE_READ_OWN, target=entry, resource_code=entry.code) as audit:
+    policy.require(actor, Action.BATCH_VIEW, entry)
+    with acting(db, actor, Action.BATCH_VIEW, target=entry, resource_code=entry.code) as audit:
         audit.details = {"view": "batches"}
     return list_batches(db, entry_id=entry.id, limit=limit)
 

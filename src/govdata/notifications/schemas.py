@@ -11,6 +11,7 @@ class NotificationRead(BaseModel):
     model_config = {"from_attributes": True}
 
     id: int
+    user_id: int | None = None  # whose it is (always the reader's own)
     kind: str
     message: str
     link: str

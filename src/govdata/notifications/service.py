@@ -59,8 +59,8 @@ def unread_count(db: Session, *, user_id: int) -> int:
 def list_for(db: Session, actor: Actor, *, unread_only: bool = False, before_id: int | None = None,
              limit: int = 50) -> list[Notification]:
     """The caller's own notifications, newest first, keyset-paged by id."""
-    policy.require(actor, Action.NOTIFICATION_READ)
-    query = select(Notification).where(Notification.user_id == (actor.id or 0))
+    policy.require_role(actor, Action.NOTIFICATION_READ)
+    query = select(Notification).where(policy.where(actor, Action.NOTIFICATION_READ, Notification))
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     if before_id is not None:
@@ -79,11 +79,10 @@ def mark_read(db: Session, actor: Actor, *, notification_id: int) -> Notificatio
         found = cursor.fetchone()
     finally:
         cursor.close()
-    if found is None or found[1] != actor.id:
+    read = None if found is None else NotificationRead.model_validate(dict(zip(_READ_COLUMNS, found, strict=True)))
+    if read is None or not policy.can(actor, Action.NOTIFICATION_READ, read):
         raise NotFound("通知不存在", field="notification_id")
-    with acting(db, actor, Action.NOTIFICATION_READ, target_type="notification", target_id=found[0],
-                medium="screen"):
-        read = NotificationRead.model_validate(dict(zip(_READ_COLUMNS, found, strict=True)))
+    with acting(db, actor, Action.NOTIFICATION_READ, target=read, target_type="notification", medium="screen"):
         if read.read_at is None:
             read.read_at = clock.now()
             execute(conn, _MARK, {"nid": read.id, "read_at": driver_time(read.read_at, conn.dialect)}).close()
@@ -91,9 +90,11 @@ def mark_read(db: Session, actor: Actor, *, notification_id: int) -> Notificatio
 
 
 def mark_all_read(db: Session, actor: Actor) -> int:
-    with acting(db, actor, Action.NOTIFICATION_READ, target_type="notification", target_id="all",
+    with acting(db, actor, Action.NOTIFICATION_READ, target=policy.Mine(actor.id, actor.unit_id),
+                target_type="notification", target_id="all",
                 medium="screen") as audit:
         done = rowcount(db.execute(update(Notification).where(
-            Notification.user_id == (actor.id or 0), Notification.read_at.is_(None)).values(read_at=clock.now())))
+            policy.where(actor, Action.NOTIFICATION_READ, Notification), Notification.read_at.is_(None))
+            .values(read_at=clock.now())))
         audit.row_count = done
     return done

@@ -1,34 +1,40 @@
-"""Comparison (比对) of two resources on a common key, done by the database.
+"""Comparisons (比对, 第十条) as people and jobs use them: set up, run, look at and download, each asked of policy.
 
-Counts come from an aggregate query over the join and NOT EXISTS anti-joins; the keys found on one side
-only are kept for download with INSERT ... SELECT. Of the records that differ, only the first KEEP (the ones
-kept for download) pass through Python, to be split into one row per differing field.
+A comparison joins two resources' values, so it is a way data leaves a unit like any other: another unit's
+entry can be used only through an active grant to the comparing unit, and only on the granted fields
+(`policy.ComparisonUse`, checked again at every run, since grants end). Runs, views of the differences and
+downloads are audited under both resources' units, so that each provider sees them in its own audit feed.
+The SQL that does the comparing is in `quality.compare_sql`.
 """
 
 from __future__ import annotations
 
-import io
-import time
 from collections.abc import Iterator
 
 import orjson
-from sqlalchemy import String, Table, and_, case, cast, exists, func, insert, literal, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
-from govdata import clock
-from govdata.actor import Actor, Role
-from govdata.audit.service import acting
+from govdata import policy
+from govdata.actor import Actor, Method
+from govdata.audit.service import acting, record
+from govdata.auth.service import actor_for_user, find_user_by_name
+from govdata.catalog.access import entry_use
 from govdata.catalog.models import CatalogEntry
-from govdata.datastore.tables import build_tables, table_exists
-from govdata.errors import Forbidden, NotFound, RuleViolation
-from govdata.exports import csv_writer
-from govdata.policy import Action
+from govdata.errors import NotFound, RuleViolation
+from govdata.masking import exits
+from govdata.masking.masker import Masker
+from govdata.policy import Action, ComparisonUse
+from govdata.quality.compare_sql import KEEP, Diff, diffs_csv, diffs_of, execute, runs_of
 from govdata.quality.models import Comparison, ComparisonDiff, ComparisonRun
 from govdata.quality.schemas import ComparisonCreate
 from govdata.quality.validator import find_registered
+from govdata.storage.engines import Database
 
-KEEP = 10_000  # records kept per kind (only left, only right, differing) for download
+__all__ = ["KEEP", "Diff", "DiffMask", "create_comparison", "diffs_of", "download_diffs", "get_comparison", "get_run",
+           "list_comparisons", "run_comparison", "runs_of", "view_diffs"]
+
+Pairs = list[tuple[str, str]]
 
 
 def _resource(db: Session, code: str, side: str) -> CatalogEntry:
@@ -38,8 +44,8 @@ def _resource(db: Session, code: str, side: str) -> CatalogEntry:
     return entry
 
 
-def _check_pairs(left: CatalogEntry, right: CatalogEntry, pairs: list[tuple[str, str]], name: str) -> None:
-    lf, rf = {f.name: f for f in left.fields}, {f.name: f for f in right.fields}
+def _check_pairs(left: CatalogEntry, right: CatalogEntry, pairs: Pairs, name: str) -> None:
+    lf, rf = {f.name for f in left.fields}, {f.name for f in right.fields}
     for a, b in pairs:
         if a not in lf:
             raise RuleViolation(f"左侧资源没有字段 {a}", field=name)
@@ -47,13 +53,39 @@ def _check_pairs(left: CatalogEntry, right: CatalogEntry, pairs: list[tuple[str,
             raise RuleViolation(f"右侧资源没有字段 {b}", field=name)
 
 
+def _use(db: Session, actor: Actor, comparison_id: int | None, left: CatalogEntry, right: CatalogEntry,
+         keys: Pairs, fields: Pairs) -> ComparisonUse:
+    """What the comparison uses of each side (its key and compared fields), with what is granted."""
+    pairs = keys + fields
+    return ComparisonUse(comparison_id, actor.unit_id, entry_use(db, actor, left, {a for a, _ in pairs}),
+                         entry_use(db, actor, right, {b for _, b in pairs}))
+
+
+def _pairs(text: str) -> Pairs:
+    return [(a, b) for a, b in orjson.loads(text)]
+
+
+def _entries(db: Session, comparison: Comparison) -> tuple[CatalogEntry, CatalogEntry]:
+    left, right = db.get(CatalogEntry, comparison.left_entry_id), db.get(CatalogEntry, comparison.right_entry_id)
+    if left is None or right is None:
+        raise NotFound("参与比对的资源已不存在", field="comparison_id")
+    return left, right
+
+
+def _record_for_other_side(db: Session, actor: Actor, action: Action, target: object, left: CatalogEntry,
+                           right: CatalogEntry, **fields: object) -> None:
+    """The same operation on the record of the other resource's unit, so that both providers see it."""
+    if right.unit_id != left.unit_id:
+        record(db, actor, action, target, owner_unit_id=right.unit_id, resource_code=right.code, **fields)
+
+
 def create_comparison(db: Session, actor: Actor, *, data: ComparisonCreate) -> Comparison:
     left, right = _resource(db, data.left_code, "left"), _resource(db, data.right_code, "right")
-    with acting(db, actor, Action.COMPARISON_RUN, target=None) as audit:
-        if actor.has(Role.STEWARD) and actor.unit_id not in (left.unit_id, right.unit_id):
-            raise Forbidden("专管员只能比对涉及本单位资源的数据")
-        _check_pairs(left, right, data.key_pairs, "key_pairs")
-        _check_pairs(left, right, data.field_pairs, "field_pairs")
+    _check_pairs(left, right, data.key_pairs, "key_pairs")
+    _check_pairs(left, right, data.field_pairs, "field_pairs")
+    use = _use(db, actor, None, left, right, data.key_pairs, data.field_pairs)
+    with acting(db, actor, Action.COMPARISON_RUN, target=use, owner_unit_id=left.unit_id,
+                resource_code=left.code) as audit:
         comparison = Comparison(name=data.name, unit_id=actor.unit_id, left_entry_id=left.id,
                                 right_entry_id=right.id, key_pairs=orjson.dumps(data.key_pairs).decode(),
                                 field_pairs=orjson.dumps(data.field_pairs).decode(), threshold=data.threshold,
@@ -61,158 +93,49 @@ def create_comparison(db: Session, actor: Actor, *, data: ComparisonCreate) -> C
         db.add(comparison)
         db.flush()
         audit.target = comparison
-        audit.details = data.model_dump(mode="json")
+        audit.details = {"op": "create", **data.model_dump(mode="json")}
+    _record_for_other_side(db, actor, Action.COMPARISON_RUN, comparison, left, right, details=audit.details)
     return comparison
 
 
 def get_comparison(db: Session, actor: Actor, *, comparison_id: int) -> Comparison:
+    """A comparison as `actor` may see it: the comparing unit, both resources' units, the bureau and center."""
     comparison = db.get(Comparison, comparison_id)
     if comparison is None:
         raise NotFound("比对任务不存在", field="comparison_id")
-    if not actor.has(Role.PLATFORM, Role.BUREAU, Role.CENTER) and comparison.unit_id != actor.unit_id:
-        left, right = db.get(CatalogEntry, comparison.left_entry_id), db.get(CatalogEntry, comparison.right_entry_id)
-        if actor.unit_id not in {e.unit_id for e in (left, right) if e is not None}:
-            raise Forbidden("只能查看本单位的比对")
+    policy.require(actor, Action.COMPARISON_VIEW, comparison)
     return comparison
 
 
 def list_comparisons(db: Session, actor: Actor) -> list[Comparison]:
-    query = select(Comparison).order_by(Comparison.id.desc())
-    if not actor.has(Role.PLATFORM, Role.BUREAU, Role.CENTER):
-        query = query.where(Comparison.unit_id == actor.unit_id)
-    return list(db.execute(query).scalars())
+    query = select(Comparison).where(policy.where(actor, Action.COMPARISON_VIEW, Comparison))
+    return list(db.execute(query.order_by(Comparison.id.desc())).scalars())
 
 
-def _same(a: ColumnElement[object], b: ColumnElement[object], cast_text: bool) -> ColumnElement[bool]:
-    """NULL-safe equality (IS NOT DISTINCT FROM; `IS` on SQLite): NULL against a value is a difference."""
-    if cast_text:
-        a, b = cast(a, String), cast(b, String)
-    return a.is_not_distinct_from(b)
-
-
-def _differs(a: ColumnElement[object], b: ColumnElement[object], cast_text: bool) -> ColumnElement[bool]:
-    if cast_text:
-        a, b = cast(a, String), cast(b, String)
-    return a.is_distinct_from(b)
-
-
-def _record_key(table: Table, names: list[str]) -> ColumnElement[str]:
-    parts: ColumnElement[str] = cast(table.c[names[0]], String)
-    for name in names[1:]:
-        parts = parts + literal("|") + cast(table.c[name], String)
-    return parts
+def scheduled_actor(db: Session, comparison: Comparison) -> Actor | None:
+    """Who a scheduled run acts as: the person who set the comparison up, as they are today (roles, unit),
+    so that it uses only what they may still use; None when that person is gone or disabled."""
+    user = find_user_by_name(db, username=comparison.created_by)
+    if user is None or not user.is_active:
+        return None
+    return actor_for_user(user, Method.JOB)
 
 
 def run_comparison(db: Session, actor: Actor, *, comparison_id: int) -> ComparisonRun:
+    """Run it now, if `actor` may still use both sides (a grant may have ended since it was set up)."""
     comparison = get_comparison(db, actor, comparison_id=comparison_id)
-    with acting(db, actor, Action.COMPARISON_RUN, target=comparison) as audit:
+    left, right = _entries(db, comparison)
+    use = _use(db, actor, comparison.id, left, right, _pairs(comparison.key_pairs), _pairs(comparison.field_pairs))
+    with acting(db, actor, Action.COMPARISON_RUN, target=use, owner_unit_id=left.unit_id,
+                resource_code=left.code) as audit:
         run = execute(db, comparison, by=actor.name)
+        audit.target = comparison
         audit.row_count = run.left_rows + run.right_rows
-        audit.details = {"run_id": run.id, "matched": run.matched, "only_left": run.only_left,
+        audit.details = {"op": "run", "run_id": run.id, "matched": run.matched, "only_left": run.only_left,
                          "only_right": run.only_right, "passed": run.passed}
+    _record_for_other_side(db, actor, Action.COMPARISON_RUN, comparison, left, right, row_count=audit.row_count,
+                           details=audit.details)
     return run
-
-
-def execute(db: Session, comparison: Comparison, *, by: str) -> ComparisonRun:
-    """Run the comparison in SQL and keep its counts and up to KEEP differences of each kind."""
-    started = time.perf_counter()
-    left_entry = db.get(CatalogEntry, comparison.left_entry_id)
-    right_entry = db.get(CatalogEntry, comparison.right_entry_id)
-    assert left_entry is not None and right_entry is not None
-    conn = db.connection()
-    run = ComparisonRun(comparison_id=comparison.id, created_by=by, created_at=clock.now())
-    db.add(run)
-    db.flush()
-    if not (table_exists(conn, left_entry) and table_exists(conn, right_entry)):
-        raise RuleViolation("参与比对的资源还没有数据表", field="comparison_id")
-    lt, rt = build_tables(left_entry)[0], build_tables(right_entry)[0]
-    keys: list[tuple[str, str]] = [tuple(p) for p in orjson.loads(comparison.key_pairs)]  # type: ignore[misc]
-    pairs: list[tuple[str, str]] = [tuple(p) for p in orjson.loads(comparison.field_pairs)]  # type: ignore[misc]
-    ltypes = {f.name: f.data_type for f in left_entry.fields}
-    rtypes = {f.name: f.data_type for f in right_entry.fields}
-
-    def mixed(a: str, b: str) -> bool:
-        return ltypes[a] != rtypes[b]
-
-    on = and_(*[_same(lt.c[a], rt.c[b], mixed(a, b)) if mixed(a, b) else lt.c[a] == rt.c[b] for a, b in keys])
-    lalive, ralive = lt.c._deleted.is_(False), rt.c._deleted.is_(False)
-    diffs = {a: _differs(lt.c[a], rt.c[b], mixed(a, b)) for a, b in pairs}
-    any_diff = or_(*diffs.values()) if diffs else literal(False)
-    row = conn.execute(select(func.count(), func.sum(case((any_diff, 0), else_=1)),
-                              *[func.sum(case((d, 1), else_=0)) for d in diffs.values()])
-                       .select_from(lt.join(rt, on)).where(lalive, ralive)).one()
-    run.matched, run.equal = int(row[0]), int(row[1] or 0)
-    run.field_diffs = orjson.dumps({a: int(v or 0) for a, v in zip(diffs, row[2:], strict=True)}).decode()
-    run.left_rows = int(conn.execute(select(func.count()).select_from(lt).where(lalive)).scalar_one())
-    run.right_rows = int(conn.execute(select(func.count()).select_from(rt).where(ralive)).scalar_one())
-    no_right = ~exists().where(on, ralive)
-    no_left = ~exists().where(on, lalive)
-    # The kept rows of each side are counted as they are written; only when there are more than we keep
-    # does the database count the anti-join again.
-    kept_left = _keep_only(db, run, lt, _record_key(lt, [a for a, _ in keys]), "only_left", no_right)
-    kept_right = _keep_only(db, run, rt, _record_key(rt, [b for _, b in keys]), "only_right", no_left)
-    run.only_left = kept_left if kept_left < KEEP else _count(db, lt, no_right)
-    run.only_right = kept_right if kept_right < KEEP else _count(db, rt, no_left)
-    union = run.matched + run.only_left + run.only_right
-    run.ratio = round(run.equal / union, 6) if union else 1.0
-    run.passed = run.ratio >= comparison.threshold
-    run.kept = kept_left + kept_right + _keep_field_diffs(db, run, lt, rt, on, keys, pairs, any_diff)
-    run.seconds = round(time.perf_counter() - started, 3)
-    db.flush()
-    return run
-
-
-def _count(db: Session, table: Table, missing: ColumnElement[bool]) -> int:
-    query = select(func.count()).select_from(table).where(table.c._deleted.is_(False), missing)
-    return int(db.connection().execute(query).scalar_one())
-
-
-def _keep_only(db: Session, run: ComparisonRun, table: Table, key: ColumnElement[str], kind: str,
-               missing: ColumnElement[bool]) -> int:
-    """INSERT ... SELECT the first KEEP keys found only on one side; returns how many were written."""
-    null = literal(None, String)
-    # Labelled, so that the subquery keeps six distinct columns.
-    query = (select(literal(run.id).label("run_id"), literal(kind).label("kind"), key.label("record_key"),
-                    literal("").label("field"), null.label("left_value"), null.label("right_value"))
-             .select_from(table).where(table.c._deleted.is_(False), missing).limit(KEEP))
-    cols = ["run_id", "kind", "record_key", "field", "left_value", "right_value"]
-    conn = db.connection()
-    conn.execute(insert(ComparisonDiff).from_select(cols, query.subquery().select()))
-    # Counted again (by the run's index): drivers do not all report rowcount for INSERT ... SELECT.
-    written = select(func.count()).where(ComparisonDiff.run_id == run.id, ComparisonDiff.kind == kind)
-    return int(conn.execute(written).scalar_one())
-
-
-def _keep_field_diffs(db: Session, run: ComparisonRun, lt: Table, rt: Table, on: ColumnElement[bool],
-                      keys: list[tuple[str, str]], pairs: list[tuple[str, str]], any_diff: ColumnElement[bool]) -> int:
-    """One pass over the join for the first KEEP differing records; each differing field becomes a row.
-
-    Only those (at most KEEP) records reach Python, to be split per field; the counts came from SQL.
-    """
-    if not pairs:
-        return 0
-    lkey = _record_key(lt, [a for a, _ in keys]).label("record_key")
-    columns = [lkey]
-    for i, (a, b) in enumerate(pairs):
-        columns += [cast(lt.c[a], String).label(f"l{i}"), cast(rt.c[b], String).label(f"r{i}")]
-    query = (select(*columns).select_from(lt.join(rt, on))
-             .where(lt.c._deleted.is_(False), rt.c._deleted.is_(False), any_diff).limit(KEEP))
-    rows = []
-    for found in db.connection().execute(query):
-        for i, (a, _b) in enumerate(pairs):
-            left, right = found[1 + 2 * i], found[2 + 2 * i]
-            if left != right:
-                rows.append({"run_id": run.id, "kind": "diff", "record_key": found[0], "field": a,
-                             "left_value": left, "right_value": right})
-    if rows:
-        db.execute(insert(ComparisonDiff), rows)
-    return len(rows)
-
-
-def runs_of(db: Session, *, comparison_id: int, limit: int = 30) -> list[ComparisonRun]:
-    query = (select(ComparisonRun).where(ComparisonRun.comparison_id == comparison_id)
-             .order_by(ComparisonRun.id.desc()).limit(limit))
-    return list(db.execute(query).scalars())
 
 
 def get_run(db: Session, actor: Actor, *, run_id: int) -> ComparisonRun:
@@ -223,28 +146,66 @@ def get_run(db: Session, actor: Actor, *, run_id: int) -> ComparisonRun:
     return run
 
 
-def diffs_of(db: Session, *, run_id: int, kind: str | None = None, limit: int | None = None) -> list[ComparisonDiff]:
-    query = select(ComparisonDiff).where(ComparisonDiff.run_id == run_id).order_by(ComparisonDiff.id)
-    if kind:
-        query = query.where(ComparisonDiff.kind == kind)
-    if limit:
-        query = query.limit(limit)
-    return list(db.execute(query).scalars())
+class DiffMask:
+    """Shows a kept difference as one reader may see it: each side's values and record keys through that side's
+    masker (`masking.exits.view_for`: in clear for its own unit, masked for anyone else unless granted in clear)."""
+
+    def __init__(self, db: Session, actor: Actor, comparison: Comparison) -> None:
+        left, right = _entries(db, comparison)
+        self.keys, pairs = _pairs(comparison.key_pairs), _pairs(comparison.field_pairs)
+        self.right_of = dict(pairs)
+        self.left = exits.view_for(db, actor, left, sorted({a for a, _ in self.keys + pairs} & _names(left)))
+        self.right = exits.view_for(db, actor, right, sorted({b for _, b in self.keys + pairs} & _names(right)))
+
+    def __call__(self, diff: ComparisonDiff) -> Diff:
+        if diff.kind == "only_right":
+            key = exits.mask_key_text(self.right, [b for _, b in self.keys], diff.record_key)
+        else:
+            key = exits.mask_key_text(self.left, [a for a, _ in self.keys], diff.record_key)
+        left_value = _shown(self.left, diff.field, diff.left_value)
+        right_value = _shown(self.right, self.right_of.get(diff.field, ""), diff.right_value)
+        return Diff(diff.kind, key, diff.field, left_value, right_value)
 
 
-def diffs_csv(db: Session, *, run_id: int) -> Iterator[str]:
-    """The kept differences as CSV (UTF-8 with BOM so that spreadsheet programs read the Chinese)."""
-    yield "\ufeff"
-    labels = {"only_left": "仅左侧", "only_right": "仅右侧", "diff": "字段不一致"}
-    buffer = io.StringIO()
-    writer = csv_writer(buffer)
-    writer.writerow(["类型", "主键", "字段", "左侧值", "右侧值"])
-    query = select(ComparisonDiff).where(ComparisonDiff.run_id == run_id).order_by(ComparisonDiff.id)
-    for diff in db.execute(query.execution_options(yield_per=2000)).scalars():
-        writer.writerow([labels.get(diff.kind, diff.kind), diff.record_key, diff.field, diff.left_value or "",
-                         diff.right_value or ""])
-        if buffer.tell() > 64_000:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+def _names(entry: CatalogEntry) -> set[str]:
+    return {f.name for f in entry.fields}
+
+
+def _shown(masker: Masker, name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if name not in masker.rules:
+        return "****"
+    shown = masker.mask_value(name, value)
+    return None if shown is None else str(shown)
+
+
+def _audited_read(db: Session, actor: Actor, run: ComparisonRun, view: str, rows: int | None) -> Comparison:
+    comparison = db.get(Comparison, run.comparison_id)
+    assert comparison is not None
+    left, right = _entries(db, comparison)
+    details = {"view": view, "run_id": run.id}
+    with acting(db, actor, Action.COMPARISON_VIEW, target=comparison, owner_unit_id=left.unit_id,
+                resource_code=left.code, row_count=rows, details=details):
+        pass
+    _record_for_other_side(db, actor, Action.COMPARISON_VIEW, comparison, left, right, row_count=rows,
+                           details=details)
+    return comparison
+
+
+def view_diffs(db: Session, actor: Actor, *, run_id: int, limit: int = 200) -> tuple[ComparisonRun, list[Diff]]:
+    """A run and its first differences, masked for the reader, as the run page shows them; the view is
+    audited for both units."""
+    run = get_run(db, actor, run_id=run_id)
+    diffs = diffs_of(db, run_id=run.id, limit=limit)
+    comparison = _audited_read(db, actor, run, "page", len(diffs))
+    shown = DiffMask(db, actor, comparison)
+    return run, [shown(d) for d in diffs]
+
+
+def download_diffs(db: Session, actor: Actor, database: Database, *, run_id: int) -> Iterator[str]:
+    """The kept differences as CSV, masked for the reader; recorded for both units in the request's transaction,
+    which commits before the file streams from a session of its own."""
+    run = get_run(db, actor, run_id=run_id)
+    comparison = _audited_read(db, actor, run, "download", run.kept)
+    return diffs_csv(database, run_id=run.id, shown=DiffMask(db, actor, comparison))

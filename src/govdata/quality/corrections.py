@@ -8,6 +8,7 @@ through the API; open reports carry a working-day deadline with reminders and an
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -15,13 +16,15 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govdata import clock, hooks, policy
-from govdata.actor import Actor, Role, platform_actor
+from govdata import clock, policy
+from govdata.actor import Actor, platform_actor
 from govdata.audit.service import acting, record
+from govdata.catalog.access import entry_use
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.datastore.records import get_record, write_change
 from govdata.datastore.tables import table_exists
-from govdata.errors import Conflict, Forbidden, NotFound, RuleViolation
+from govdata.errors import Conflict, NotFound, RuleViolation
+from govdata.masking import exits
 from govdata.notifications.service import notify, notify_unit
 from govdata.policy import Action
 from govdata.quality import checks
@@ -70,17 +73,16 @@ def _current(db: Session, entry: CatalogEntry, key: dict[str, Any]) -> dict[str,
 
 
 def report_correction(db: Session, actor: Actor, *, data: CorrectionCreate, workdays: int) -> Correction:
-    """A consumer's report; the record and field must exist, and key fields cannot be corrected this way."""
+    """A consumer's report; the record and field must exist, and key fields cannot be corrected this way.
+    Whoever reports must be able to use the field's values: the producer, the bureau, or a consumer whose
+    active grant covers the field (第十四条: users of shared data report what they found wrong in it)."""
     entry = _entry_by_code(db, data.resource_code)
-    with acting(db, actor, Action.CORRECTION_REPORT, target=entry) as audit:
-        fields = {f.name: f for f in entry.fields}
-        if data.field not in fields:
-            raise RuleViolation(f"信息项 {data.field} 不存在", field="field")
+    fields = {f.name: f for f in entry.fields}
+    if data.field not in fields:
+        raise RuleViolation(f"信息项 {data.field} 不存在", field="field")
+    with acting(db, actor, Action.CORRECTION_REPORT, target=entry_use(db, actor, entry, {data.field})) as audit:
         if fields[data.field].is_key:
             raise RuleViolation("主键字段不能纠错，请报告整条记录有误", field="field")
-        if not _sees_values(db, actor, entry, data.field):
-            raise policy.Denied(actor, Action.CORRECTION_REPORT, entry,
-                                "只能对本单位的数据或本单位已获授权共享的信息项纠错")
         key = _typed_key(entry, data.key)
         current = _current(db, entry, key)
         today = clock.today()
@@ -108,25 +110,43 @@ def get_correction(db: Session, actor: Actor, *, correction_id: int) -> Correcti
     correction = db.get(Correction, correction_id)
     if correction is None:
         raise NotFound("纠错不存在", field="correction_id")
-    if not can_see(actor, correction):
-        raise Forbidden("只能查看本单位提出或需要本单位处理的纠错")
+    policy.require(actor, Action.CORRECTION_VIEW, correction)
     return correction
 
 
-def _sees_values(db: Session, actor: Actor, entry: Any, field: str) -> bool:
-    """The producer, the supervisors, or a consumer holding an active grant on this field (第十四条: users of
-    shared data report what they found wrong in it)."""
-    if actor.has(Role.PLATFORM, Role.BUREAU) or actor.unit_id == entry.unit_id:
-        return True
-    return hooks.consumer_sees_field(db, actor, entry=entry, field=field)
+@dataclass(frozen=True)
+class CorrectionValues:
+    """A correction's values as one reader may see them: the producer in clear, the reporting consumer and the
+    bureau masked by the field's rule unless their grant gives the field in clear (`masking.exits`)."""
+
+    record_key: dict[str, Any]
+    value_seen: str
+    value_proposed: str
+    value_fixed: str | None
+    current_value: str | None
 
 
-def can_see(actor: Actor, correction: Correction) -> bool:
-    if actor.has(Role.PLATFORM, Role.BUREAU):
-        return True
-    if actor.kind == "system":
-        return correction.reporter_system_id == actor.system_id or correction.unit_id == actor.unit_id
-    return actor.unit_id is not None and actor.unit_id in (correction.unit_id, correction.reporter_unit_id)
+def values_for(db: Session, actor: Actor, correction: Correction) -> CorrectionValues:
+    entry = db.get(CatalogEntry, correction.entry_id)
+    key = orjson.loads(correction.record_key)
+    current = current_value(db, correction)
+    if entry is None:  # the entry is gone: nothing of it is shown in clear
+        return CorrectionValues({k: "****" for k in key}, "****", "****", None, None)
+    names = [correction.field, *[k for k in key if k != correction.field]]
+    masker = exits.view_for(db, actor, entry, [n for n in names if any(f.name == n for f in entry.fields)])
+
+    def masked(name: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if name not in masker.rules:  # a field the entry no longer has: shown as nothing readable
+            return "****"
+        shown = masker.mask_value(name, value)
+        return None if shown is None else str(shown)
+
+    return CorrectionValues({k: masked(k, v) for k, v in key.items()},
+                            masked(correction.field, correction.value_seen) or "",
+                            masked(correction.field, correction.value_proposed) or "",
+                            masked(correction.field, correction.value_fixed), masked(correction.field, current))
 
 
 def current_value(db: Session, correction: Correction) -> str | None:
@@ -200,8 +220,7 @@ def list_corrections(db: Session, actor: Actor, *, box: str = "all", status: str
     elif box == "mine":
         query = query.where(Correction.reporter_unit_id == actor.unit_id) if actor.unit_id else \
             query.where(Correction.reporter_user_id == actor.id)
-    elif not actor.has(Role.PLATFORM, Role.BUREAU):
-        query = query.where((Correction.unit_id == actor.unit_id) | (Correction.reporter_unit_id == actor.unit_id))
+    query = query.where(policy.where(actor, Action.CORRECTION_VIEW, Correction))
     if status:
         query = query.where(Correction.status == status)
     if overdue:

@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from govdata import clock
+from govdata import clock, policy
+from govdata.audit.service import record_refusal
 from govdata.catalog.models import CatalogEntry, EntryStatus, Field
 from govdata.jobs.registry import job
-from govdata.quality.compare import run_comparison
+from govdata.quality.compare import run_comparison, scheduled_actor
 from govdata.quality.corrections import remind_due
 from govdata.quality.models import Comparison
 from govdata.quality.reports import run_scan
@@ -29,12 +30,23 @@ def scan_resources(ctx: Any) -> str:
 
 @job("quality.compare", every=timedelta(days=1), description="运行定时比对任务")
 def scheduled_comparisons(ctx: Any) -> str:
+    """Each scheduled comparison runs as the person who set it up: one whose grant has ended (or whose person
+    is gone) is skipped, the refusal on the record, and the others go on."""
     with ctx.database.read() as db:
-        ids = list(db.execute(select(Comparison.id).where(Comparison.is_scheduled.is_(True))).scalars())
-    for comparison_id in ids:
-        with ctx.database.write() as db:
-            run_comparison(db, ctx.actor, comparison_id=comparison_id)
-    return f"比对 {len(ids)} 项"
+        found = list(db.execute(select(Comparison.id).where(Comparison.is_scheduled.is_(True))).scalars())
+    ran = 0
+    for comparison_id in found:
+        try:
+            with ctx.database.write() as db:
+                comparison = db.get(Comparison, comparison_id)
+                actor = scheduled_actor(db, comparison) if comparison is not None else None
+                if actor is None:
+                    continue
+                run_comparison(db, actor, comparison_id=comparison_id)
+            ran += 1
+        except policy.Denied as refused:
+            record_refusal(ctx.database, refused)
+    return f"比对 {ran} 项，跳过 {len(found) - ran} 项"
 
 
 @job("quality.correction_reminders", every=timedelta(hours=6), description="纠错到期提醒")

@@ -5,10 +5,23 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from govdata import clock
+from govdata.catalog.models import CatalogEntry
 from govdata.storage.base import Base
 
 
@@ -88,6 +101,12 @@ class Comparison(Base):
     is_scheduled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    # The units of the two resources, read with the row (and usable in queries): who may see the comparison
+    # is the policy's `comparison.view`, which names them.
+    left_unit_id: Mapped[int] = column_property(
+        select(CatalogEntry.unit_id).where(CatalogEntry.id == left_entry_id).scalar_subquery())
+    right_unit_id: Mapped[int] = column_property(
+        select(CatalogEntry.unit_id).where(CatalogEntry.id == right_entry_id).scalar_subquery())
 
 
 class ComparisonRun(Base):

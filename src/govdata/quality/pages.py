@@ -9,7 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import ValidationError
 
-from govdata.actor import Actor, Role
+from govdata import policy
+from govdata.actor import Actor
 from govdata.errors import GovdataError
 from govdata.orgs.service import list_units
 from govdata.policy import Action, Denied, can, require
@@ -17,7 +18,7 @@ from govdata.quality import compare, corrections_pages, reports, service
 from govdata.quality.charts import line_chart
 from govdata.quality.reports import DIMENSION_LABELS
 from govdata.quality.schemas import CodeTableIn, ComparisonCreate
-from govdata.web.deps import AppSettings, Db, requires
+from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -32,19 +33,15 @@ def page_error(exc: GovdataError) -> str:
     return exc.message
 
 
-def _see_all(actor: Actor) -> bool:
-    return actor.has(Role.BUREAU, Role.CENTER, Role.PLATFORM)
-
-
 @router.get("/quality", response_class=HTMLResponse)
 def overview(request: Request, db: Db, unit: int | None = None,
              actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
-    unit_id = unit if _see_all(actor) else actor.unit_id
-    # A person of no unit (a vendor not yet assigned) sees nothing rather than everything.
-    rows = reports.latest_by_entry(db, unit_id=unit_id) if unit_id or _see_all(actor) else []
-    trend = reports.unit_trend(db, unit_id=unit_id) if unit_id else []
+    see_all = policy.sees_all(actor, Action.QUALITY_VIEW)
+    unit_id = unit if see_all else actor.unit_id
+    rows = reports.latest_by_entry(db, actor, unit_id=unit_id)
+    trend = reports.unit_trend(db, unit_id=unit_id) if unit_id and (see_all or unit_id == actor.unit_id) else []
     return render(request, "quality/overview.html", {
-        "rows": rows, "units": list_units(db) if _see_all(actor) else [], "unit_id": unit_id,
+        "rows": rows, "units": list_units(db) if see_all else [], "unit_id": unit_id,
         "chart": line_chart(trend) if trend else None, "labels": DIMENSION_LABELS})
 
 
@@ -106,11 +103,11 @@ def report_page(request: Request, report_id: int, db: Db, actor: Actor = require
     report = reports.get_report(db, actor, report_id=report_id)
     entry = reports.get_entry(db, report.entry_id)
     return render(request, "quality/report.html", {"report": report, "entry": entry, "labels": DIMENSION_LABELS,
-                                                   "results": reports.report_results(report)})
+                                                   "results": reports.results_for(db, actor, report)})
 
 
 @router.get("/quality/code-tables", response_class=HTMLResponse)
-def code_tables(request: Request, db: Db, actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
+def code_tables(request: Request, db: Db, actor: Actor = requires(Action.CODE_TABLE_VIEW)) -> Response:
     return render(request, "quality/code_tables.html", {
         "tables": service.list_code_tables(db), "can_edit": bool(can(actor, Action.CODE_TABLE_MANAGE))})
 
@@ -127,7 +124,8 @@ def code_table_new(request: Request, _: Actor = requires(Action.CODE_TABLE_MANAG
 
 
 @router.get("/quality/code-tables/{table_id}", response_class=HTMLResponse)
-def code_table_page(request: Request, table_id: int, db: Db, actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
+def code_table_page(request: Request, table_id: int, db: Db,
+                    actor: Actor = requires(Action.CODE_TABLE_VIEW)) -> Response:
     table = service.get_code_table(db, table_id=table_id)
     if can(actor, Action.CODE_TABLE_MANAGE):
         values = "\n".join(f"{v.value},{v.label}" for v in table.values)
@@ -170,7 +168,7 @@ def _comparisons(request: Request, db: Db, actor: Actor, form: dict[str, str], e
 
 
 @router.get("/quality/comparisons", response_class=HTMLResponse)
-def comparisons(request: Request, db: Db, actor: Actor = requires(Action.COMPARISON_RUN)) -> Response:
+def comparisons(request: Request, db: Db, actor: Actor = requires(Action.COMPARISON_VIEW)) -> Response:
     return _comparisons(request, db, actor, {"threshold": "0.99"}, None)
 
 
@@ -196,7 +194,7 @@ def comparison_create(request: Request, db: Db, name: Text = "", left_code: Text
 
 @router.get("/quality/comparisons/{comparison_id}", response_class=HTMLResponse)
 def comparison_page(request: Request, comparison_id: int, db: Db,
-                    actor: Actor = requires(Action.COMPARISON_RUN)) -> Response:
+                    actor: Actor = requires(Action.COMPARISON_VIEW)) -> Response:
     comparison = compare.get_comparison(db, actor, comparison_id=comparison_id)
     runs = compare.runs_of(db, comparison_id=comparison.id)
     series = [(f"#{r.id}", r.ratio) for r in reversed(runs)]
@@ -212,15 +210,16 @@ def comparison_run(comparison_id: int, db: Db, actor: Actor = requires(Action.CO
 
 
 @router.get("/quality/comparison-runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, run_id: int, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
-    run = compare.get_run(db, actor, run_id=run_id)
+def run_page(request: Request, run_id: int, db: WriteDb,
+             actor: Actor = requires(Action.COMPARISON_VIEW)) -> Response:
+    run, diffs = compare.view_diffs(db, actor, run_id=run_id)
     return render(request, "quality/comparison_run.html", {
-        "run": run, "field_diffs": orjson.loads(run.field_diffs), "diffs": compare.diffs_of(db, run_id=run.id,
-                                                                                          limit=200)})
+        "run": run, "field_diffs": orjson.loads(run.field_diffs), "diffs": diffs})
 
 
 @router.get("/quality/comparison-runs/{run_id}/download.csv")
-def run_csv(run_id: int, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
-    compare.get_run(db, actor, run_id=run_id)
-    return StreamingResponse(compare.diffs_csv(db, run_id=run_id), media_type="text/csv; charset=utf-8",
+def run_csv(request: Request, run_id: int, db: WriteDb,
+            actor: Actor = requires(Action.COMPARISON_VIEW)) -> Response:
+    lines = compare.download_diffs(db, actor, get_database(request), run_id=run_id)
+    return StreamingResponse(lines, media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="comparison-run-{run_id}.csv"'})

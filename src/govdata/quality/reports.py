@@ -10,12 +10,13 @@ import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from govdata import clock
+from govdata import clock, policy
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus, UpdateCycle
 from govdata.errors import NotFound
 from govdata.hooks import BatchSummary
+from govdata.masking import exits
 from govdata.policy import Action, require
 from govdata.quality.corrections import open_from_rules
 from govdata.quality.models import QualityReport, ReportKind
@@ -106,6 +107,24 @@ def report_results(report: QualityReport) -> list[dict[str, object]]:
     return list(orjson.loads(report.results))
 
 
+def results_for(db: Session, actor: Actor, report: QualityReport) -> list[dict[str, object]]:
+    """The report's results with their sample rows as `actor` may see them: the producing unit in clear, the
+    supervisors (and a vendor) masked by each field's rule (`masking.exits`)."""
+    results = report_results(report)
+    entry = db.get(CatalogEntry, report.entry_id)
+    if entry is None:
+        return [{**r, "samples": []} for r in results]
+    masker = exits.view_for(db, actor, entry)
+    if masker.is_clear:
+        return results
+    for result in results:
+        samples = result.get("samples")
+        if isinstance(samples, list):
+            result["samples"] = [{k: (masker.mask_value(k, v) if k in masker.rules else v if k.startswith("_")
+                                      else "****") for k, v in sample.items()} for sample in samples]
+    return results
+
+
 def entry_trend(db: Session, *, entry_id: int, limit: int = 30) -> list[QualityReport]:
     query = (select(QualityReport).where(QualityReport.entry_id == entry_id)
              .order_by(QualityReport.id.desc()).limit(limit))
@@ -120,9 +139,12 @@ def unit_trend(db: Session, *, unit_id: int, limit: int = 30) -> list[tuple[str,
     return [(str(d), round(float(s), 4)) for d, s in reversed(db.execute(query).all())]
 
 
-def latest_by_entry(db: Session, *, unit_id: int | None) -> list[tuple[CatalogEntry, QualityReport | None]]:
-    """Each registered entry (of one unit, or all) with its newest report."""
-    query = select(CatalogEntry).where(CatalogEntry.status == EntryStatus.REGISTERED.value).order_by(CatalogEntry.id)
+def latest_by_entry(db: Session, actor: Actor, *, unit_id: int | None) -> list[tuple[CatalogEntry,
+                                                                                   QualityReport | None]]:
+    """Each registered entry `actor` may see the quality of (of one unit, or all) with its newest report."""
+    query = (select(CatalogEntry).where(CatalogEntry.status == EntryStatus.REGISTERED.value,
+                                        policy.where(actor, Action.QUALITY_VIEW, CatalogEntry))
+             .order_by(CatalogEntry.id))
     if unit_id is not None:
         query = query.where(CatalogEntry.unit_id == unit_id)
     entries = list(db.execute(query).scalars())

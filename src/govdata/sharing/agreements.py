@@ -19,7 +19,6 @@ from govdata.notifications.service import notify
 from govdata.policy import Action
 from govdata.sharing.models import Grant, ShareRequest, UseAgreement
 from govdata.storage.engines import rowcount
-from govdata.targets import TargetRef
 from govdata.timeutil import fmt
 
 DUTIES = [
@@ -81,18 +80,11 @@ def agreement_for_request(db: Session, *, request_id: int) -> UseAgreement | Non
     return db.execute(select(UseAgreement).where(UseAgreement.request_id == request_id)).scalar_one_or_none()
 
 
-def can_read(actor: Actor, agreement: UseAgreement) -> bool:
-    if actor.has(Role.CENTER, Role.BUREAU, Role.SECURITY, Role.COUNTY_OFFICE, Role.PLATFORM):
-        return True
-    return actor.unit_id in (agreement.unit_id, agreement.provider_unit_id)
-
-
 def accept_agreement(db: Session, actor: Actor, *, agreement_id: int) -> UseAgreement:
     """One unit head accepts for its side; the second acceptance tells the center to activate the grant."""
     agreement = get_agreement(db, agreement_id=agreement_id)
     side_unit = agreement.provider_unit_id if actor.unit_id == agreement.provider_unit_id else agreement.unit_id
-    with acting(db, actor, Action.AGREEMENT_ACCEPT, target=TargetRef.of(agreement, unit_id=side_unit),
-                target_type="use_agreement", owner_unit_id=agreement.provider_unit_id,
+    with acting(db, actor, Action.AGREEMENT_ACCEPT, target=agreement, owner_unit_id=agreement.provider_unit_id,
                 resource_code=agreement.request.resource_code) as audit:
         is_provider = side_unit == agreement.provider_unit_id
         by_col = UseAgreement.provider_accepted_by if is_provider else UseAgreement.consumer_accepted_by
@@ -113,10 +105,11 @@ def accept_agreement(db: Session, actor: Actor, *, agreement_id: int) -> UseAgre
     return agreement
 
 
-def ensure_reader(actor: Actor, agreement: UseAgreement) -> None:
-    if not can_read(actor, agreement):
-        raise policy.Denied(actor, Action.USAGE_VIEW, TargetRef.of(agreement, unit_id=agreement.unit_id),
-                            "只能查看本单位参与的协议")
+def view_agreement(db: Session, actor: Actor, *, agreement_id: int) -> UseAgreement:
+    """An agreement as `actor` may see it (the policy's `agreement.view`: both units, reviewers, oversight)."""
+    agreement = get_agreement(db, agreement_id=agreement_id)
+    policy.require(actor, Action.AGREEMENT_VIEW, agreement)
+    return agreement
 
 
 def grant_of(db: Session, agreement: UseAgreement) -> Grant | None:

@@ -54,15 +54,13 @@ def submit(db: Db, settings: AppSettings, data: ShareRequestCreate,
 
 @router.get("/share/requests", response_model=list[ShareRequestRead])
 def list_requests(db: Db, status: str | None = None,
-                  actor: Actor = requires(Action.ORG_VIEW)) -> list[ShareRequestRead]:
+                  actor: Actor = requires(Action.REQUEST_VIEW)) -> list[ShareRequestRead]:
     return [ShareRequestRead.model_validate(r) for r in service.list_requests(db, actor, status=status)]
 
 
 @router.get("/share/requests/{request_id}", response_model=ShareRequestRead)
-def show_request(request_id: int, db: Db, actor: Actor = requires(Action.ORG_VIEW)) -> ShareRequestRead:
-    req = service.get_request(db, request_id=request_id)
-    service.ensure_visible(actor, req)
-    return ShareRequestRead.model_validate(req)
+def show_request(request_id: int, db: Db, actor: Actor = requires(Action.REQUEST_VIEW)) -> ShareRequestRead:
+    return ShareRequestRead.model_validate(service.view_request(db, actor, request_id=request_id))
 
 
 @router.post("/share/requests/{request_id}/opinion", response_model=ShareRequestRead)
@@ -80,16 +78,14 @@ def review(request_id: int, db: Db, settings: AppSettings, data: ReviewIn,
 
 @router.post("/share/requests/{request_id}/withdraw", response_model=ShareRequestRead)
 def withdraw(request_id: int, db: Db, data: VersionIn,
-             actor: Actor = requires(Action.SHARE_REQUEST)) -> ShareRequestRead:
+             actor: Actor = requires(Action.SHARE_WITHDRAW)) -> ShareRequestRead:
     req = service.withdraw_request(db, actor, request_id=request_id, version=data.version)
     return ShareRequestRead.model_validate(req)
 
 
 @router.get("/share/agreements/{agreement_id}", response_model=AgreementRead)
-def show_agreement(agreement_id: int, db: Db, actor: Actor = requires(Action.ORG_VIEW)) -> AgreementRead:
-    agreement = agreements.get_agreement(db, agreement_id=agreement_id)
-    agreements.ensure_reader(actor, agreement)
-    return AgreementRead.model_validate(agreement)
+def show_agreement(agreement_id: int, db: Db, actor: Actor = requires(Action.AGREEMENT_VIEW)) -> AgreementRead:
+    return AgreementRead.model_validate(agreements.view_agreement(db, actor, agreement_id=agreement_id))
 
 
 @router.post("/share/agreements/{agreement_id}/accept", response_model=AgreementRead)
@@ -98,7 +94,7 @@ def accept(agreement_id: int, db: Db, actor: Actor = requires(Action.AGREEMENT_A
 
 
 @router.get("/share/grants", response_model=list[GrantRead])
-def list_grants(db: Db, actor: Actor = requires(Action.ORG_VIEW)) -> list[GrantRead]:
+def list_grants(db: Db, actor: Actor = requires(Action.GRANT_VIEW)) -> list[GrantRead]:
     return [GrantRead.model_validate(g) for g in grants.list_grants(db, actor)]
 
 

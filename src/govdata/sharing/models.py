@@ -110,6 +110,11 @@ class UseAgreement(Base):
     request: Mapped[ShareRequest] = relationship(lazy="joined")
 
     @property
+    def review_region_id(self) -> int | None:
+        """The county whose office reviewed the request (None: the bureau), for `agreement.view`."""
+        return self.request.review_region_id
+
+    @property
     def fully_accepted(self) -> bool:
         return self.consumer_accepted_at is not None and self.provider_accepted_at is not None
 

@@ -10,8 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
-from govdata import clock
-from govdata.actor import Actor, Role
+from govdata import clock, policy
+from govdata.actor import Actor
 from govdata.auth import credentials
 from govdata.auth.service import people_names
 from govdata.catalog.models import CatalogEntry, EntryStatus
@@ -34,13 +34,13 @@ def _back(url: str, msg: str) -> RedirectResponse:
 
 
 @router.get("/sharing")
-def index(request: Request, db: Db, actor: Actor = requires(Action.ORG_VIEW)) -> Response:
+def index(request: Request, db: Db, actor: Actor = requires(Action.REQUEST_VIEW)) -> Response:
     entries = list(db.execute(select(CatalogEntry).where(CatalogEntry.status == EntryStatus.REGISTERED,
                                                          CatalogEntry.unit_id != (actor.unit_id or 0))
                               .order_by(CatalogEntry.code).limit(500)).scalars())
     return render(request, "sharing/index.html", {
         "requests": service.list_requests(db, actor), "entries": entries, "labels": service.STATUS_LABELS,
-        "can_apply": actor.has(Role.STEWARD)})
+        "can_apply": bool(policy.can(actor, Action.SHARE_REQUEST))})
 
 
 def _form_context(db: Db, actor: Actor, entry: CatalogEntry, renew: int | None) -> dict[str, object]:
@@ -94,16 +94,14 @@ def _status(exc: Exception) -> int:
 
 
 @router.get("/sharing/requests/{request_id}")
-def show(request_id: int, request: Request, db: Db, actor: Actor = requires(Action.ORG_VIEW)) -> Response:
-    req = service.get_request(db, request_id=request_id)
-    service.ensure_visible(actor, req)
+def show(request_id: int, request: Request, db: Db, actor: Actor = requires(Action.REQUEST_VIEW)) -> Response:
+    req = service.view_request(db, actor, request_id=request_id)
     agreement = agreements.agreement_for_request(db, request_id=req.id)
     return render(request, "sharing/request.html", {
         "req": req, "labels": service.STATUS_LABELS, "agreement": agreement,
         "grant": grants.grant_for_request(db, request_id=req.id), "grant_labels": grants.STATUS_LABELS,
         "field_labels": {f.name: f.label for f in req.entry.fields},
-        "people": people_names(db, [req.opinion_by, req.decided_by]),
-        "is_provider": actor.unit_id == req.provider_unit_id, "is_applicant": actor.unit_id == req.unit_id})
+        "people": people_names(db, [req.opinion_by, req.decided_by])})
 
 
 def _parsed(model: type[M], **values: object) -> M:
@@ -144,7 +142,7 @@ async def review(request_id: int, request: Request, db: Db, settings: AppSetting
 
 @router.post("/sharing/requests/{request_id}/withdraw")
 def withdraw(request_id: int, db: Db, version: Annotated[int, Form()],
-             actor: Actor = requires(Action.SHARE_REQUEST)) -> Response:
+             actor: Actor = requires(Action.SHARE_WITHDRAW)) -> Response:
     service.withdraw_request(db, actor, request_id=request_id, version=version)
     return _back(f"/sharing/requests/{request_id}", "申请已撤回")
 
@@ -156,17 +154,16 @@ def reviews(request: Request, db: Db, actor: Actor = requires(Action.SHARE_REVIE
 
 
 @router.get("/sharing/agreements/{agreement_id}")
-def agreement_page(agreement_id: int, request: Request, db: Db, actor: Actor = requires(Action.ORG_VIEW)) -> Response:
-    agreement = agreements.get_agreement(db, agreement_id=agreement_id)
-    agreements.ensure_reader(actor, agreement)
+def agreement_page(agreement_id: int, request: Request, db: Db,
+                   actor: Actor = requires(Action.AGREEMENT_VIEW)) -> Response:
+    agreement = agreements.view_agreement(db, actor, agreement_id=agreement_id)
     return render(request, "sharing/agreement.html",
                   {"agreement": agreement, "grant": agreements.grant_of(db, agreement)})
 
 
 @router.get("/sharing/agreements/{agreement_id}/pdf")
-def agreement_pdf(agreement_id: int, db: Db, actor: Actor = requires(Action.ORG_VIEW)) -> Response:
-    agreement = agreements.get_agreement(db, agreement_id=agreement_id)
-    agreements.ensure_reader(actor, agreement)
+def agreement_pdf(agreement_id: int, db: Db, actor: Actor = requires(Action.AGREEMENT_VIEW)) -> Response:
+    agreement = agreements.view_agreement(db, actor, agreement_id=agreement_id)
     name = f"agreement-SA-{agreement.request_id:06d}.pdf"
     return Response(agreements.render_pdf(agreement), media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -179,7 +176,7 @@ def accept(agreement_id: int, db: Db, actor: Actor = requires(Action.AGREEMENT_A
 
 
 @router.get("/sharing/grants")
-def grant_list(request: Request, db: Db, actor: Actor = requires(Action.ORG_VIEW)) -> Response:
+def grant_list(request: Request, db: Db, actor: Actor = requires(Action.GRANT_VIEW)) -> Response:
     shown = grants.list_grants(db, actor)
     return render(request, "sharing/grants.html", {"grants": shown, "entries": grants.entry_names(db, shown),
                                                    "labels": grants.STATUS_LABELS, "GrantStatus": GrantStatus})

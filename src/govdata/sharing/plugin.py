@@ -32,15 +32,18 @@ def tell_grant_holders(db: Session, *, entry: Any, version: int, diff: Mapping[s
                     link=f"/catalog/{entry.code}", roles=(Role.STEWARD, Role.UNIT_HEAD))
 
 
-@hooks.register_field_access
-def granted_field(db: Session, actor: Any, *, entry: Any, field: str) -> bool:
-    """A system sees the fields of its own active grants; a person, those of their unit's active grants."""
+@hooks.register_granted_fields
+def granted_fields(db: Session, actor: Any, *, entry: Any) -> hooks.Granted:
+    """A system uses the fields of its own active grants; a person, those of their unit's active grants."""
     query = select(Grant.fields).where(Grant.entry_id == entry.id, Grant.status == GrantStatus.ACTIVE.value,
                                        Grant.valid_until >= clock.today())
     if actor.kind == "system":
         query = query.where(Grant.system_id == actor.system_id)
-    elif actor.unit_id is not None:
+    elif actor.unit_id is not None and actor.has(Role.STEWARD, Role.UNIT_HEAD):
         query = query.where(Grant.unit_id == actor.unit_id)
     else:
-        return False
-    return any(field in split_names(names) for names in db.execute(query).scalars())
+        return hooks.Granted()
+    found: set[str] = set()
+    for names in db.execute(query).scalars():
+        found.update(split_names(names))
+    return hooks.Granted(frozenset(found))

@@ -27,7 +27,6 @@ from govdata.sharing import agreements, grants
 from govdata.sharing.models import Grant, RequestStatus, ShareRequest
 from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
 from govdata.storage.engines import rowcount
-from govdata.targets import TargetRef
 from govdata.workdays.service import deadline_for
 
 OPEN = {RequestStatus.PENDING_OPINION.value, RequestStatus.PENDING_REVIEW.value}
@@ -60,13 +59,8 @@ def get_request(db: Session, *, request_id: int) -> ShareRequest:
 
 def list_requests(db: Session, actor: Actor, *, status: str | None = None) -> list[ShareRequest]:
     """What this person may see: own unit's (as applicant or provider), or everything for reviewers."""
-    query = select(ShareRequest).order_by(ShareRequest.id.desc()).limit(500)
-    if actor.has(Role.BUREAU, Role.CENTER, Role.SECURITY, Role.PLATFORM):
-        pass
-    elif actor.has(Role.COUNTY_OFFICE):
-        query = query.where(ShareRequest.review_region_id == actor.region_id)
-    else:
-        query = query.where((ShareRequest.unit_id == actor.unit_id) | (ShareRequest.provider_unit_id == actor.unit_id))
+    query = (select(ShareRequest).where(policy.where(actor, Action.REQUEST_VIEW, ShareRequest))
+             .order_by(ShareRequest.id.desc()).limit(500))
     if status:
         query = query.where(ShareRequest.status == status)
     return list(db.execute(query).scalars())
@@ -74,11 +68,9 @@ def list_requests(db: Session, actor: Actor, *, status: str | None = None) -> li
 
 def review_queue(db: Session, actor: Actor) -> list[ShareRequest]:
     """Requests waiting for this reviewer, overdue first (the bureau's overdue list)."""
-    query = select(ShareRequest).where(ShareRequest.status.in_(OPEN)).order_by(ShareRequest.due_on)
-    if actor.has(Role.COUNTY_OFFICE) and not actor.has(Role.BUREAU):
-        query = query.where(ShareRequest.review_region_id == actor.region_id)
-    else:
-        query = query.where(ShareRequest.review_region_id.is_(None))
+    query = (select(ShareRequest).where(ShareRequest.status.in_(OPEN),
+                                        policy.where(actor, Action.SHARE_REVIEW, ShareRequest))
+             .order_by(ShareRequest.due_on))
     return list(db.execute(query).scalars())
 
 
@@ -188,8 +180,7 @@ def reviewers_of(db: Session, req: ShareRequest) -> list[int]:
 def give_opinion(db: Session, actor: Actor, *, request_id: int, data: OpinionIn) -> ShareRequest:
     """The provider unit's opinion; then the request goes to the bureau (or the county office)."""
     req = get_request(db, request_id=request_id)
-    with acting(db, actor, Action.SHARE_OPINION, target=_ref(req, req.provider_unit_id),
-                target_type="share_request", resource_code=req.resource_code,
+    with acting(db, actor, Action.SHARE_OPINION, target=req, resource_code=req.resource_code,
                 owner_unit_id=req.provider_unit_id) as audit:
         _transition(db, req, expected={RequestStatus.PENDING_OPINION.value}, version=data.version,
                     status=RequestStatus.PENDING_REVIEW.value, opinion_agree=data.agree, opinion=data.opinion,
@@ -222,8 +213,8 @@ def review_request(db: Session, actor: Actor, settings: Settings, *, request_id:
                    data: ReviewIn) -> ShareRequest:
     """The bureau's (or, county level, the county office's) decision: approve, maybe narrower, or reject."""
     req = get_request(db, request_id=request_id)
-    with acting(db, actor, Action.SHARE_REVIEW, target=_ref(req, req.provider_unit_id), target_type="share_request",
-                resource_code=req.resource_code, owner_unit_id=req.provider_unit_id) as audit:
+    with acting(db, actor, Action.SHARE_REVIEW, target=req, resource_code=req.resource_code,
+                owner_unit_id=req.provider_unit_id) as audit:
         if req.status == RequestStatus.PENDING_OPINION:
             raise Conflict("提供单位尚未出具意见，暂不能审核", field="version")
         fields, until = _check_decision(req, data)
@@ -246,28 +237,17 @@ def review_request(db: Session, actor: Actor, settings: Settings, *, request_id:
 
 def withdraw_request(db: Session, actor: Actor, *, request_id: int, version: int) -> ShareRequest:
     req = get_request(db, request_id=request_id)
-    ref = _ref(req, req.unit_id)
-    with acting(db, actor, Action.SHARE_REQUEST, target=ref, target_type="share_request",
-                resource_code=req.resource_code, owner_unit_id=req.provider_unit_id) as audit:
-        if actor.unit_id != req.unit_id and not actor.has(Role.PLATFORM):
-            raise policy.Denied(actor, Action.SHARE_REQUEST, ref, "只能撤回本单位的申请")
+    with acting(db, actor, Action.SHARE_WITHDRAW, target=req, resource_code=req.resource_code,
+                owner_unit_id=req.provider_unit_id) as audit:
         _transition(db, req, expected=OPEN, version=version, status=RequestStatus.WITHDRAWN.value,
                     decided_by=actor.name, decided_at=clock.now(), decision_note="申请人撤回")
         audit.details = {"op": "withdraw"}
     return req
 
 
-def ensure_visible(actor: Actor, req: ShareRequest) -> None:
-    """Both units, the reviewers (the county office only for its county) and the center see a request."""
-    if actor.has(Role.BUREAU, Role.CENTER, Role.SECURITY, Role.PLATFORM):
-        return
-    if actor.has(Role.COUNTY_OFFICE) and req.review_region_id == actor.region_id:
-        return
-    if actor.unit_id in (req.unit_id, req.provider_unit_id):
-        return
-    raise policy.Denied(actor, Action.ORG_VIEW, _ref(req, req.unit_id), "只能查看本单位参与的共享申请")
-
-
-def _ref(req: ShareRequest, unit_id: int) -> TargetRef | None:
-    """The request seen from one side: `unit_id` is the unit the decision is made for."""
-    return TargetRef.of(req, unit_id=unit_id)
+def view_request(db: Session, actor: Actor, *, request_id: int) -> ShareRequest:
+    """A request as `actor` may see it: both units, the reviewers (a county office only its county's), the
+    center and the supervisors (the policy's `request.view`)."""
+    req = get_request(db, request_id=request_id)
+    policy.require(actor, Action.REQUEST_VIEW, req)
+    return req

@@ -10,8 +10,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from govdata import clock
-from govdata.actor import Actor, Role
+from govdata import clock, policy
+from govdata.actor import Actor
 from govdata.audit.models import OUTCOMES, AuditEvent
 from govdata.auth.service import people_names
 from govdata.errors import BadRequest
@@ -51,12 +51,13 @@ class GrantUse:
 
 def provider_usage(db: Session, actor: Actor, *, unit_id: int | None = None, days: int = 30) -> list[UsageLine]:
     """Calls on this unit's resources in the last `days` days, grouped by caller, purpose and outcome."""
-    owner = unit_id if unit_id is not None and actor.has(Role.BUREAU, Role.SECURITY) else actor.unit_id
     since = local_midnight_utc(clock.today() - timedelta(days=days))
     e = AuditEvent
+    owner = unit_id if unit_id is not None else actor.unit_id  # the supervisors pick a unit; others see their own
     query = (select(e.resource_code, e.actor_name, e.unit_id, e.purpose, e.approver, e.outcome,
                     func.count(), func.coalesce(func.sum(e.row_count), 0), func.max(e.at))
-             .where(e.action == Action.SHARE_LOOKUP.value, e.owner_unit_id == owner, e.at >= since)
+             .where(e.action == Action.SHARE_LOOKUP.value, e.owner_unit_id == owner, e.at >= since,
+                    policy.where(actor, Action.USAGE_VIEW, policy.Columns(unit_id=e.owner_unit_id)))
              .group_by(e.resource_code, e.actor_name, e.unit_id, e.purpose, e.approver, e.outcome)
              .order_by(e.resource_code, e.actor_name))
     found = db.execute(query).all()
@@ -66,7 +67,10 @@ def provider_usage(db: Session, actor: Actor, *, unit_id: int | None = None, day
 
 
 def consumer_usage(db: Session, actor: Actor) -> list[GrantUse]:
-    grants = list(db.execute(select(Grant).where(Grant.unit_id == actor.unit_id).order_by(Grant.id.desc())).scalars())
+    """The grants this unit holds as a consumer, with today's and all calls."""
+    mine = policy.where(actor, Action.USAGE_VIEW, policy.Columns(unit_id=Grant.unit_id))
+    grants = list(db.execute(select(Grant).where(Grant.unit_id == actor.unit_id, mine)
+                             .order_by(Grant.id.desc())).scalars())
     if not grants:
         return []
     ids = [g.id for g in grants]

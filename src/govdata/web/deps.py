@@ -10,6 +10,7 @@ import contextlib
 import uuid
 from collections.abc import Iterator
 from contextlib import nullcontext
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import unquote
 
@@ -17,8 +18,8 @@ from fastapi import Depends, Request
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from govdata import policy
-from govdata.actor import Actor, Method
+from govdata import hooks, policy
+from govdata.actor import Actor, Method, Role
 from govdata.auth import bearer
 from govdata.auth import service as auth_service
 from govdata.auth.tokens import same
@@ -107,6 +108,9 @@ def resolve_actor(request: Request, conn: Connection | None = None) -> Actor | N
         with nullcontext(conn) if conn is not None else database.engine.connect() as used:
             actor = bearer.actor_for_token(used, token=token, client_addr=client_addr(request),
                                            request_id=request_id(request), operator=operator_header(request))
+        if actor is not None and actor.kind == "user":
+            with database.read() as db:
+                actor = _with_scope_and_purpose(request, db, actor)
         request.state.auth = "bearer"
         request.state.actor = actor
         return actor
@@ -120,10 +124,34 @@ def resolve_actor(request: Request, conn: Connection | None = None) -> Actor | N
             web_session, user = loaded
             method = Method.API if request.url.path.startswith("/api/") else Method.WEB
             actor = auth_service.actor_for_user(user, method, client_addr(request), request_id(request))
+            actor = _with_scope_and_purpose(request, db, actor)
             request.state.auth = "cookie"
             request.state.csrf_token = web_session.csrf_token
             request.state.user_display = user.display_name
     request.state.actor = actor
+    return actor
+
+
+def purpose_of(request: Request) -> str | None:
+    """Why this request reads what it reads: the `X-Purpose` header (percent-encoded UTF-8, like X-Operator)
+    or a `purpose` query or form value. A vendor must give one on every read (第二十九条)."""
+    raw = request.headers.get("x-purpose")
+    if raw is not None:
+        with contextlib.suppress(UnicodeError):
+            raw = raw.encode("latin-1").decode("utf-8")
+        raw = unquote(raw)
+    else:
+        raw = request.query_params.get("purpose")
+    return (raw or "").strip()[:200] or None
+
+
+def _with_scope_and_purpose(request: Request, db: Session, actor: Actor) -> Actor:
+    """The request's stated purpose, and for a vendor the scope of its valid confidentiality agreements."""
+    purpose = purpose_of(request)
+    if purpose:
+        actor = replace(actor, purpose=purpose)
+    if Role.VENDOR in actor.roles:
+        actor = replace(actor, vendor_scope=hooks.vendor_scope(db, actor))
     return actor
 
 

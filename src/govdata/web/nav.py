@@ -18,10 +18,10 @@ class NavItem:
 
 NAV: list[NavItem] = [
     NavItem("数据目录", "/catalog", Action.CATALOG_VIEW),
-    NavItem("数据汇聚", "/resources", Action.RESOURCE_READ_OWN),
+    NavItem("数据汇聚", "/resources", Action.RESOURCE_READ),
     NavItem("数据质量", "/quality", Action.QUALITY_VIEW),
     NavItem("纠错", "/corrections", Action.CORRECTION_VIEW),
-    NavItem("共享申请", "/sharing", Action.SHARE_REQUEST),
+    NavItem("共享申请", "/sharing", Action.REQUEST_VIEW),
     NavItem("共享审核", "/sharing/reviews", Action.SHARE_REVIEW),
     NavItem("备案审核", "/catalog/filings", Action.FILING_REVIEW),
     NavItem("汇聚监督", "/resources/supervision", Action.FILING_REVIEW),

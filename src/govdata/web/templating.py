@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from govdata import policy
 from govdata.actor import ROLE_LABELS
 from govdata.catalog.labels import field_list
 from govdata.timeutil import fmt, to_local
@@ -22,6 +23,20 @@ templates.env.globals["field_list"] = field_list
 _LABELS_BY_VALUE = {role.value: label for role, label in ROLE_LABELS.items()}
 templates.env.globals["role_label"] = lambda r: _LABELS_BY_VALUE.get(str(r), str(r))
 templates.env.filters["dt"] = fmt
+
+
+def _can(actor: Any, action: str, target: Any = None) -> bool:
+    """Which buttons a page shows is the policy's answer, never a role read in the template."""
+    return actor is not None and bool(policy.can(actor, policy.Action(action), target))
+
+
+def _may(actor: Any, action: str) -> bool:
+    """Whether `actor`'s role may attempt `action` at all (a button whose object is decided when it is used)."""
+    return actor is not None and bool(policy.role_allows(actor, policy.Action(action)))
+
+
+templates.env.globals["can"] = _can
+templates.env.globals["may"] = _may
 
 
 def add_template_dir(path: Path) -> None:

@@ -1,0 +1,106 @@
+"""Every operation the platform knows, by name, with the Chinese name pages show for it.
+
+Reads have actions of their own (`request.view`, `agreement.view`, `comparison.view` …): a catch-all read
+action is how a feature once came to decide visibility for itself, and leaked.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    # foundation
+    ORG_VIEW = "org.view"  # the directory of regions, units and their systems
+    REGION_MANAGE = "region.manage"
+    UNIT_MANAGE = "unit.manage"
+    SYSTEM_MANAGE = "system.manage"
+    USER_MANAGE = "user.manage"
+    USER_SELF = "user.self"
+    AUTH_LOGIN = "auth.login"
+    AUTH_LOGOUT = "auth.logout"
+    AUDIT_VIEW = "audit.view"
+    AUDIT_EXPORT = "audit.export"
+    AUDIT_VERIFY = "audit.verify"
+    AUDIT_PURGE = "audit.purge"
+    AUDIT_FEED = "audit.feed"
+    AUDIT_SEAL = "audit.seal"
+    AUDIT_SEAL_VIEW = "audit.seal_view"
+    AUDIT_SEAL_EXPORT = "audit.seal_export"
+    AUDIT_SEAL_ROTATE = "audit.seal_rotate"
+    WORKDAYS_MANAGE = "workdays.manage"
+    JOBS_VIEW = "jobs.view"
+    JOBS_RUN = "jobs.run"
+    NOTIFICATION_READ = "notification.read"
+    # catalog
+    CATALOG_VIEW = "catalog.view"
+    CATALOG_DRAFT = "catalog.draft"
+    CATALOG_SUBMIT = "catalog.submit"
+    CATALOG_RETIRE = "catalog.retire"
+    CATALOG_IMPORT = "catalog.import"
+    CATALOG_EXPORT = "catalog.export"
+    FILING_VIEW = "filing.view"
+    FILING_REVIEW = "filing.review"
+    # datastore
+    RESOURCE_PUSH = "resource.push"
+    RESOURCE_UPLOAD = "resource.upload"
+    RESOURCE_READ = "resource.read"  # a unit's own rows (and a vendor's, inside its agreement)
+    BATCH_VIEW = "batch.view"  # a resource's batches and their rejected rows
+    RETURN_FLOW_MANAGE = "return_flow.manage"
+    RETURN_FLOW_RUN = "return_flow.run"
+    # quality
+    QUALITY_RULE_MANAGE = "quality.rule_manage"
+    QUALITY_SCAN = "quality.scan"
+    QUALITY_VIEW = "quality.view"
+    COMPARISON_RUN = "comparison.run"
+    COMPARISON_VIEW = "comparison.view"
+    CODE_TABLE_VIEW = "code_table.view"  # the city's code tables are standards, not any unit's data
+    CODE_TABLE_MANAGE = "code_table.manage"
+    CORRECTION_REPORT = "correction.report"
+    CORRECTION_ANSWER = "correction.answer"
+    CORRECTION_VIEW = "correction.view"
+    # sharing
+    CREDENTIAL_ISSUE = "credential.issue"
+    SHARE_REQUEST = "share.request"
+    SHARE_WITHDRAW = "share.withdraw"
+    SHARE_OPINION = "share.opinion"
+    SHARE_REVIEW = "share.review"
+    REQUEST_VIEW = "request.view"
+    AGREEMENT_VIEW = "agreement.view"
+    AGREEMENT_ACCEPT = "agreement.accept"
+    GRANT_VIEW = "grant.view"
+    GRANT_ACTIVATE = "grant.activate"
+    GRANT_SUSPEND = "grant.suspend"
+    SHARE_LOOKUP = "share.lookup"
+    USAGE_VIEW = "usage.view"
+
+
+# How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
+ACTION_LABELS: dict[Action, str] = {
+    Action.ORG_VIEW: "查看单位与系统", Action.REGION_MANAGE: "维护行政区划", Action.UNIT_MANAGE: "维护单位",
+    Action.SYSTEM_MANAGE: "维护接入系统", Action.USER_MANAGE: "管理用户", Action.USER_SELF: "修改本人信息",
+    Action.AUTH_LOGIN: "登录", Action.AUTH_LOGOUT: "退出", Action.AUDIT_VIEW: "查看审计日志",
+    Action.AUDIT_EXPORT: "导出审计日志", Action.AUDIT_VERIFY: "校验审计链", Action.AUDIT_PURGE: "清理过期审计日志",
+    Action.AUDIT_FEED: "读取审计推送", Action.AUDIT_SEAL: "封印审计链", Action.AUDIT_SEAL_VIEW: "查看审计封印",
+    Action.AUDIT_SEAL_EXPORT: "导出审计封印", Action.AUDIT_SEAL_ROTATE: "更换审计封印密钥",
+    Action.WORKDAYS_MANAGE: "维护工作日", Action.JOBS_VIEW: "查看定时任务",
+    Action.JOBS_RUN: "运行定时任务", Action.NOTIFICATION_READ: "阅读通知",
+    Action.CATALOG_VIEW: "查看目录", Action.CATALOG_DRAFT: "编制目录", Action.CATALOG_SUBMIT: "提交目录",
+    Action.CATALOG_RETIRE: "停用目录", Action.CATALOG_IMPORT: "导入目录", Action.CATALOG_EXPORT: "导出目录",
+    Action.FILING_VIEW: "查看备案", Action.FILING_REVIEW: "备案审核",
+    Action.RESOURCE_PUSH: "实时推送数据", Action.RESOURCE_UPLOAD: "上传数据", Action.RESOURCE_READ: "查询资源数据",
+    Action.BATCH_VIEW: "查看汇聚批次",
+    Action.RETURN_FLOW_MANAGE: "维护回流任务", Action.RETURN_FLOW_RUN: "运行回流任务",
+    Action.QUALITY_RULE_MANAGE: "维护质量规则", Action.QUALITY_SCAN: "质量检测", Action.QUALITY_VIEW: "查看质量报告",
+    Action.COMPARISON_RUN: "数据比对", Action.COMPARISON_VIEW: "查看比对结果", Action.CODE_TABLE_VIEW: "查看代码表",
+    Action.CODE_TABLE_MANAGE: "维护代码表",
+    Action.CORRECTION_REPORT: "提交纠错", Action.CORRECTION_ANSWER: "答复纠错", Action.CORRECTION_VIEW: "查看纠错",
+    Action.CREDENTIAL_ISSUE: "签发系统凭证", Action.SHARE_REQUEST: "共享申请", Action.SHARE_WITHDRAW: "撤回共享申请",
+    Action.SHARE_OPINION: "提供单位意见", Action.SHARE_REVIEW: "共享审核", Action.REQUEST_VIEW: "查看共享申请",
+    Action.AGREEMENT_VIEW: "查看使用协议", Action.AGREEMENT_ACCEPT: "接受使用协议", Action.GRANT_VIEW: "查看访问权限",
+    Action.GRANT_ACTIVATE: "开通访问权限", Action.GRANT_SUSPEND: "暂停或撤销访问权限", Action.SHARE_LOOKUP: "共享调用",
+    Action.USAGE_VIEW: "查看使用情况",
+}
+
+# Codes stored by earlier versions, still named on the audit pages.
+FORMER_LABELS: dict[str, str] = {"resource.read_own": "查询本单位数据"}

@@ -1,0 +1,219 @@
+"""One rule beside each action: who may attempt it, who may do it to anything, and to which objects the others may.
+
+A `Rule` names the target's attributes that decide (its owning unit, the units party to it, the county that
+reviews it, the system it belongs to); `can` reads them off a loaded object and `where` turns the same names
+into a SQL condition over the object's model, so a single page and a list of such objects can never disagree.
+Rules that need more than the target's own columns get a fact object from `policy.facts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from govdata.actor import Actor, Role
+from govdata.policy.actions import Action
+from govdata.policy.facts import ComparisonUse, EntryUse
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOW = Decision(True)
+Check = Callable[[Actor, Any], Decision]
+
+ALL_SIGNED_IN = frozenset(
+    {Role.CENTER, Role.BUREAU, Role.COUNTY_OFFICE, Role.SECURITY, Role.STEWARD, Role.UNIT_HEAD, Role.VENDOR}
+)
+UNIT_PEOPLE = frozenset({Role.STEWARD, Role.UNIT_HEAD})
+SUPERVISORS = frozenset({Role.BUREAU, Role.SECURITY})
+OVERSIGHT = frozenset({Role.BUREAU, Role.SECURITY, Role.CENTER})
+NONE: frozenset[Role] = frozenset()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`roles` may attempt the action; `sees_all` may do it to any object; the rest only to objects where
+    one of `units` is their unit (unit people, systems), `region` is their county (county offices), `system`
+    is their system, `user` is themselves, `vendor` lets a contractor in through its agreements' scope, and
+    `check`, when given,
+    decides what the columns cannot (grants). `denied` is the reason given when none of these lets them in."""
+
+    roles: frozenset[Role]
+    sees_all: frozenset[Role] = NONE
+    units: tuple[str, ...] = ("unit_id",)
+    region: str | None = None
+    system: str | None = None
+    user: str | None = None
+    vendor: bool = False
+    check: Check | None = None
+    denied: str = "只能操作本单位的数据"
+    own_only: bool = True  # False: the action has no per-object scope (its target never narrows it)
+    vendor_purpose: bool = True  # a vendor must say why, on every such request (第二十九条)
+    list_filter: Callable[[Actor, Any], Any] | None = None  # `where` for rules whose `check` is not columns
+
+
+def _role_only(roles: frozenset[Role]) -> Rule:
+    return Rule(roles=roles, own_only=False)
+
+
+def _uses_entry(actor: Actor, use: EntryUse) -> Decision:
+    """The owner uses every field of its entry; anyone else only the fields an active grant gives them."""
+    if actor.unit_id is not None and actor.unit_id == use.unit_id and actor.kind != "system":
+        return ALLOW
+    if actor.kind == "system" and actor.unit_id == use.unit_id:
+        return ALLOW
+    if not use.granted:
+        return Decision(False, "没有该资源的有效共享授权")
+    missing = use.missing()
+    if missing:
+        return Decision(False, f"共享授权不含信息项 {'、'.join(missing)}")
+    return ALLOW
+
+
+def _entry_use(actor: Actor, target: Any) -> Decision:
+    if isinstance(target, EntryUse):
+        return _uses_entry(actor, target)
+    return Decision(False, "只能操作本单位的数据")
+
+
+def _comparison_use(actor: Actor, target: Any) -> Decision:
+    """Both sides of a comparison: each the comparing unit's own, or granted to it on the fields compared."""
+    if not isinstance(target, ComparisonUse):
+        return Decision(False, "只能比对本单位或已获共享授权的资源")
+    for side, use in (("左侧", target.left), ("右侧", target.right)):
+        decision = _uses_entry(actor, use)
+        if not decision:
+            return Decision(False, f"{side}资源：{decision.reason}")
+    return ALLOW
+
+
+def _draft_own(actor: Actor, target: Any) -> Decision:
+    """The catalog is city-wide; a draft never submitted is its unit's own workspace."""
+    if getattr(target, "status", None) == "draft" and getattr(target, "code", None) is None \
+            and actor.unit_id != getattr(target, "unit_id", None):
+        return Decision(False, "该目录仍是草稿，仅本单位可见")
+    return ALLOW
+
+
+def _drafts_own(actor: Actor, model: Any) -> Any:
+    from sqlalchemy import or_
+
+    return or_(model.code.is_not(None), model.status != "draft", model.unit_id == (actor.unit_id or -1))
+
+
+def county_review(actor: Actor, target: Any) -> Decision:
+    """A county office reviews only its county's requests; the bureau reviews the city's."""
+    region_id = getattr(target, "review_region_id", None)
+    if actor.has(Role.COUNTY_OFFICE):
+        if region_id is not None and region_id == actor.region_id:
+            return ALLOW
+        return Decision(False, "只能审核本县（市、区）的申请")
+    if region_id is not None:
+        return Decision(False, "该申请由县级电子政务管理部门审核")
+    return ALLOW
+
+
+def county_review_where(actor: Actor, model: Any) -> Any:
+    """`county_review` over a table: a county office's county's requests, the bureau's the city's."""
+    if actor.has(Role.COUNTY_OFFICE) and not actor.has(Role.BUREAU):
+        return model.review_region_id == (actor.region_id if actor.region_id is not None else -1)
+    return model.review_region_id.is_(None)
+
+
+PARTIES = ("unit_id", "provider_unit_id")
+
+RULES: dict[Action, Rule] = {
+    # foundation
+    Action.ORG_VIEW: _role_only(ALL_SIGNED_IN),
+    Action.REGION_MANAGE: _role_only(frozenset({Role.CENTER})),
+    Action.UNIT_MANAGE: _role_only(frozenset({Role.CENTER})),
+    Action.SYSTEM_MANAGE: _role_only(frozenset({Role.CENTER})),
+    Action.USER_MANAGE: _role_only(frozenset({Role.CENTER})),
+    Action.USER_SELF: Rule(ALL_SIGNED_IN, units=(), user="id", denied="只能修改本人的信息"),
+    Action.AUTH_LOGIN: _role_only(ALL_SIGNED_IN),
+    Action.AUTH_LOGOUT: _role_only(ALL_SIGNED_IN),
+    Action.AUDIT_VIEW: _role_only(SUPERVISORS),
+    Action.AUDIT_EXPORT: _role_only(SUPERVISORS),
+    Action.AUDIT_VERIFY: _role_only(frozenset({Role.CENTER, Role.SECURITY})),
+    Action.AUDIT_PURGE: _role_only(frozenset({Role.CENTER})),
+    Action.AUDIT_FEED: Rule(frozenset({Role.SYSTEM, Role.STEWARD, Role.UNIT_HEAD, Role.SECURITY}),
+                            sees_all=frozenset({Role.SECURITY}),
+                            denied="只能读取本单位资源的审计记录"),
+    Action.AUDIT_SEAL: _role_only(frozenset({Role.CENTER})),
+    Action.AUDIT_SEAL_VIEW: _role_only(frozenset({Role.CENTER, Role.SECURITY})),
+    # Security keeps its own copy of the seals, apart from the center that runs the platform and holds the key.
+    Action.AUDIT_SEAL_EXPORT: _role_only(frozenset({Role.CENTER, Role.SECURITY})),
+    Action.AUDIT_SEAL_ROTATE: _role_only(frozenset({Role.CENTER})),
+    Action.WORKDAYS_MANAGE: _role_only(frozenset({Role.CENTER})),
+    Action.JOBS_VIEW: _role_only(frozenset({Role.CENTER})),
+    Action.JOBS_RUN: _role_only(frozenset({Role.CENTER})),
+    Action.NOTIFICATION_READ: Rule(ALL_SIGNED_IN, units=(), user="user_id", denied="只能阅读发给本人的通知"),
+    # catalog
+    Action.CATALOG_VIEW: Rule(ALL_SIGNED_IN | {Role.SYSTEM}, units=(), vendor=True, vendor_purpose=False,
+                              check=_draft_own, list_filter=lambda a, m: _drafts_own(a, m),
+                              denied="不在保密协议约定的范围内"),
+    Action.CATALOG_DRAFT: Rule(frozenset({Role.STEWARD})),
+    Action.CATALOG_SUBMIT: Rule(frozenset({Role.UNIT_HEAD})),
+    Action.CATALOG_RETIRE: Rule(frozenset({Role.UNIT_HEAD})),
+    Action.CATALOG_IMPORT: Rule(frozenset({Role.STEWARD})),
+    Action.CATALOG_EXPORT: _role_only(ALL_SIGNED_IN - {Role.VENDOR}),
+    Action.FILING_VIEW: Rule(UNIT_PEOPLE | {Role.BUREAU, Role.CENTER}, sees_all=frozenset({Role.BUREAU, Role.CENTER}),
+                             denied="只能查看本单位的备案"),
+    Action.FILING_REVIEW: _role_only(frozenset({Role.BUREAU})),
+    # datastore
+    Action.RESOURCE_PUSH: Rule(frozenset({Role.SYSTEM})),
+    Action.RESOURCE_UPLOAD: Rule(frozenset({Role.STEWARD})),
+    Action.RESOURCE_READ: Rule(UNIT_PEOPLE | {Role.VENDOR}, vendor=True, denied="只能查询本单位的数据"),
+    Action.BATCH_VIEW: Rule(UNIT_PEOPLE | {Role.VENDOR, Role.BUREAU, Role.CENTER},
+                            sees_all=frozenset({Role.BUREAU, Role.CENTER}), vendor=True,
+                            denied="只能查看本单位的汇聚批次"),
+    Action.RETURN_FLOW_MANAGE: Rule(frozenset({Role.STEWARD})),
+    Action.RETURN_FLOW_RUN: Rule(frozenset({Role.STEWARD})),
+    # quality
+    Action.QUALITY_RULE_MANAGE: Rule(frozenset({Role.STEWARD})),
+    Action.QUALITY_SCAN: Rule(frozenset({Role.STEWARD, Role.BUREAU}), sees_all=frozenset({Role.BUREAU})),
+    Action.QUALITY_VIEW: Rule(UNIT_PEOPLE | {Role.BUREAU, Role.CENTER, Role.VENDOR},
+                              sees_all=frozenset({Role.BUREAU, Role.CENTER}), vendor=True,
+                              denied="只能查看本单位的质量报告"),
+    Action.COMPARISON_RUN: Rule(frozenset({Role.STEWARD, Role.BUREAU}), sees_all=frozenset({Role.BUREAU}), units=(),
+                                check=_comparison_use),
+    Action.COMPARISON_VIEW: Rule(UNIT_PEOPLE | {Role.BUREAU, Role.CENTER},
+                                 sees_all=frozenset({Role.BUREAU, Role.CENTER}),
+                                 units=("unit_id", "left_unit_id", "right_unit_id"), denied="只能查看本单位参与的比对"),
+    Action.CODE_TABLE_VIEW: _role_only(ALL_SIGNED_IN | {Role.SYSTEM}),
+    Action.CODE_TABLE_MANAGE: _role_only(frozenset({Role.CENTER})),
+    Action.CORRECTION_REPORT: Rule(UNIT_PEOPLE | {Role.SYSTEM, Role.BUREAU}, sees_all=frozenset({Role.BUREAU}),
+                                   units=(), check=_entry_use),
+    Action.CORRECTION_ANSWER: Rule(frozenset({Role.STEWARD})),
+    Action.CORRECTION_VIEW: Rule(UNIT_PEOPLE | {Role.SYSTEM, Role.BUREAU}, sees_all=frozenset({Role.BUREAU}),
+                                 units=("unit_id", "reporter_unit_id"), system="reporter_system_id",
+                                 denied="只能查看本单位提交或收到的纠错"),
+    # sharing
+    Action.CREDENTIAL_ISSUE: _role_only(frozenset({Role.CENTER})),
+    Action.SHARE_REQUEST: _role_only(frozenset({Role.STEWARD})),
+    Action.SHARE_WITHDRAW: Rule(frozenset({Role.STEWARD}), denied="只能撤回本单位的申请"),
+    Action.SHARE_OPINION: Rule(UNIT_PEOPLE, units=("provider_unit_id",), denied="只能对本单位提供的资源发表意见"),
+    Action.SHARE_REVIEW: Rule(frozenset({Role.BUREAU, Role.COUNTY_OFFICE}), units=(), check=county_review,
+                              list_filter=lambda a, m: county_review_where(a, m)),
+    Action.REQUEST_VIEW: Rule(UNIT_PEOPLE | OVERSIGHT | {Role.COUNTY_OFFICE}, sees_all=OVERSIGHT, units=PARTIES,
+                              region="review_region_id", denied="只能查看本单位参与的共享申请"),
+    Action.AGREEMENT_VIEW: Rule(UNIT_PEOPLE | OVERSIGHT | {Role.COUNTY_OFFICE}, sees_all=OVERSIGHT, units=PARTIES,
+                                region="review_region_id", denied="只能查看本单位参与的使用协议"),
+    Action.AGREEMENT_ACCEPT: Rule(frozenset({Role.UNIT_HEAD}), units=PARTIES, denied="只能接受本单位参与的协议"),
+    Action.GRANT_VIEW: Rule(UNIT_PEOPLE | OVERSIGHT | {Role.SYSTEM}, sees_all=OVERSIGHT, units=PARTIES,
+                            system="system_id", denied="只能查看本单位参与的访问权限"),
+    Action.GRANT_ACTIVATE: _role_only(frozenset({Role.CENTER})),
+    Action.GRANT_SUSPEND: Rule(frozenset({Role.UNIT_HEAD, Role.STEWARD, Role.BUREAU, Role.SECURITY}),
+                               sees_all=SUPERVISORS, units=("provider_unit_id",),
+                               denied="只有提供单位、大数据局或安全监管部门可以暂停或撤销"),
+    Action.SHARE_LOOKUP: Rule(frozenset({Role.SYSTEM}), units=(), check=_entry_use),
+    Action.USAGE_VIEW: Rule(UNIT_PEOPLE | SUPERVISORS, sees_all=SUPERVISORS, denied="只能查看本单位的使用情况"),
+}
