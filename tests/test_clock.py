@@ -5,8 +5,20 @@ from __future__ import annotations
 import time
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from govdata import clock
 from govdata.config import Settings
+
+
+@pytest.fixture(autouse=True)
+def system_time():
+    """These tests compare the clock with the system's time: run them on it even when the suite runs pinned
+    (GOVDATA_CLOCK), and put back what was set."""
+    saved = (clock._base, clock._frozen)
+    clock.set_to(None)
+    yield
+    clock._restore(saved)
 
 
 def test_now_is_naive_utc_to_the_microsecond():
