@@ -11,6 +11,7 @@ from govdata.auth import service
 from govdata.auth.schemas import TokenOut, UserCreate, UserRead
 from govdata.errors import NotAuthenticated
 from govdata.policy import Action
+from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, client_addr, public, requires
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -46,10 +47,10 @@ def users(db: Db, actor: Actor = requires(Action.USER_MANAGE)) -> list[UserRead]
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserRead)
-def deactivate_user(db: Db, user_id: int, actor: Actor = requires(Action.USER_MANAGE)) -> UserRead:
+def deactivate_user(db: Db, user_id: Id, actor: Actor = requires(Action.USER_MANAGE)) -> UserRead:
     return UserRead.model_validate(service.set_active(db, actor, user_id=user_id, active=False))
 
 
 @router.post("/users/{user_id}/reactivate", response_model=UserRead)
-def reactivate_user(db: Db, user_id: int, actor: Actor = requires(Action.USER_MANAGE)) -> UserRead:
+def reactivate_user(db: Db, user_id: Id, actor: Actor = requires(Action.USER_MANAGE)) -> UserRead:
     return UserRead.model_validate(service.set_active(db, actor, user_id=user_id, active=True))

@@ -17,6 +17,7 @@ from govdata.quality import compare, corrections_pages, reports, service
 from govdata.quality.charts import line_chart
 from govdata.quality.reports import DIMENSION_LABELS
 from govdata.quality.schemas import CodeTableIn, ComparisonCreate
+from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, requires
 from govdata.web.templating import render
 
@@ -37,7 +38,7 @@ def _see_all(actor: Actor) -> bool:
 
 
 @router.get("/quality", response_class=HTMLResponse)
-def overview(request: Request, db: Db, unit: int | None = None,
+def overview(request: Request, db: Db, unit: Id | None = None,
              actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
     unit_id = unit if _see_all(actor) else actor.unit_id
     # A person of no unit (a vendor not yet assigned) sees nothing rather than everything.
@@ -49,7 +50,7 @@ def overview(request: Request, db: Db, unit: int | None = None,
 
 
 @router.get("/quality/entries/{entry_id}", response_class=HTMLResponse)
-def entry_page(request: Request, entry_id: int, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
+def entry_page(request: Request, entry_id: Id, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
     entry = reports.get_entry(db, entry_id)
     require(actor, Action.QUALITY_VIEW, entry)
     trend = reports.entry_trend(db, entry_id=entry.id)
@@ -61,7 +62,7 @@ def entry_page(request: Request, entry_id: int, db: Db, actor: Actor = requires(
 
 
 @router.post("/quality/entries/{entry_id}/scan")
-def scan_page(entry_id: int, db: Db, settings: AppSettings, actor: Actor = requires(Action.QUALITY_SCAN)) -> Response:
+def scan_page(entry_id: Id, db: Db, settings: AppSettings, actor: Actor = requires(Action.QUALITY_SCAN)) -> Response:
     report = reports.run_scan(db, actor, entry_id=entry_id, workdays=settings.correction_workdays)
     return RedirectResponse(f"/quality/reports/{report.id}?msg=扫描完成", status_code=303)
 
@@ -76,14 +77,14 @@ def _rules_form(request: Request, entry_id: int, db: Db, texts: dict[str, str] |
 
 
 @router.get("/quality/entries/{entry_id}/rules", response_class=HTMLResponse)
-def rules_form(request: Request, entry_id: int, db: Db,
+def rules_form(request: Request, entry_id: Id, db: Db,
                actor: Actor = requires(Action.QUALITY_RULE_MANAGE)) -> Response:
     require(actor, Action.QUALITY_RULE_MANAGE, reports.get_entry(db, entry_id))
     return _rules_form(request, entry_id, db, None, None)
 
 
 @router.post("/quality/entries/{entry_id}/rules", response_class=HTMLResponse)
-async def rules_save(request: Request, entry_id: int, db: Db,
+async def rules_save(request: Request, entry_id: Id, db: Db,
                      actor: Actor = requires(Action.QUALITY_RULE_MANAGE)) -> Response:
     form = await request.form()
     texts = {k[len("rules."):]: str(v) for k, v in form.items() if k.startswith("rules.")}
@@ -102,7 +103,7 @@ async def rules_save(request: Request, entry_id: int, db: Db,
 
 
 @router.get("/quality/reports/{report_id}", response_class=HTMLResponse)
-def report_page(request: Request, report_id: int, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
+def report_page(request: Request, report_id: Id, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
     report = reports.get_report(db, actor, report_id=report_id)
     entry = reports.get_entry(db, report.entry_id)
     return render(request, "quality/report.html", {"report": report, "entry": entry, "labels": DIMENSION_LABELS,
@@ -127,7 +128,7 @@ def code_table_new(request: Request, _: Actor = requires(Action.CODE_TABLE_MANAG
 
 
 @router.get("/quality/code-tables/{table_id}", response_class=HTMLResponse)
-def code_table_page(request: Request, table_id: int, db: Db, actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
+def code_table_page(request: Request, table_id: Id, db: Db, actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
     table = service.get_code_table(db, table_id=table_id)
     if can(actor, Action.CODE_TABLE_MANAGE):
         values = "\n".join(f"{v.value},{v.label}" for v in table.values)
@@ -139,7 +140,7 @@ def code_table_page(request: Request, table_id: int, db: Db, actor: Actor = requ
 @router.post("/quality/code-tables", response_class=HTMLResponse)
 @router.post("/quality/code-tables/{table_id}", response_class=HTMLResponse)
 def code_table_save(request: Request, db: Db, code: Text = "", name: Text = "", standard: Text = "",
-                    values: Text = "", table_id: int | None = None,
+                    values: Text = "", table_id: Id | None = None,
                     actor: Actor = requires(Action.CODE_TABLE_MANAGE)) -> Response:
     form = {"code": code, "name": name, "standard": standard, "values": values}
     try:
@@ -195,7 +196,7 @@ def comparison_create(request: Request, db: Db, name: Text = "", left_code: Text
 
 
 @router.get("/quality/comparisons/{comparison_id}", response_class=HTMLResponse)
-def comparison_page(request: Request, comparison_id: int, db: Db,
+def comparison_page(request: Request, comparison_id: Id, db: Db,
                     actor: Actor = requires(Action.COMPARISON_RUN)) -> Response:
     comparison = compare.get_comparison(db, actor, comparison_id=comparison_id)
     runs = compare.runs_of(db, comparison_id=comparison.id)
@@ -206,13 +207,13 @@ def comparison_page(request: Request, comparison_id: int, db: Db,
 
 
 @router.post("/quality/comparisons/{comparison_id}/run")
-def comparison_run(comparison_id: int, db: Db, actor: Actor = requires(Action.COMPARISON_RUN)) -> Response:
+def comparison_run(comparison_id: Id, db: Db, actor: Actor = requires(Action.COMPARISON_RUN)) -> Response:
     run = compare.run_comparison(db, actor, comparison_id=comparison_id)
     return RedirectResponse(f"/quality/comparison-runs/{run.id}?msg=比对完成", status_code=303)
 
 
 @router.get("/quality/comparison-runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, run_id: int, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
+def run_page(request: Request, run_id: Id, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
     run = compare.get_run(db, actor, run_id=run_id)
     return render(request, "quality/comparison_run.html", {
         "run": run, "field_diffs": orjson.loads(run.field_diffs), "diffs": compare.diffs_of(db, run_id=run.id,
@@ -220,7 +221,7 @@ def run_page(request: Request, run_id: int, db: Db, actor: Actor = requires(Acti
 
 
 @router.get("/quality/comparison-runs/{run_id}/download.csv")
-def run_csv(run_id: int, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
+def run_csv(run_id: Id, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
     compare.get_run(db, actor, run_id=run_id)
     return StreamingResponse(compare.diffs_csv(db, run_id=run_id), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="comparison-run-{run_id}.csv"'})
