@@ -65,7 +65,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     errors.install(app)
     app.add_middleware(LookupGateway)  # inside LimitsAndHeaders: lookups get the same limits and headers
-    app.add_middleware(LimitsAndHeaders, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
+    app.add_middleware(LimitsAndHeaders, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
+                       trusted_proxies=settings.trusted_proxy_networks)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     from govdata.web import shell
 

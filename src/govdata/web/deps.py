@@ -6,12 +6,10 @@ Every route declares exactly one of `requires(Action.X)` (role check before anyt
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Iterator
 from contextlib import nullcontext
 from typing import Annotated, Any
-from urllib.parse import unquote
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Connection
@@ -26,6 +24,7 @@ from govdata.config import Settings
 from govdata.db import Database
 from govdata.errors import Forbidden, NotAuthenticated
 from govdata.policy import Action
+from govdata.web.inputs import operator_text
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SESSION_COOKIE = "govdata_session"
@@ -91,14 +90,12 @@ def bearer_token(request: Request) -> str | None:
 
 
 def operator_header(request: Request) -> str | None:
-    """X-Operator names the person a system acts for. Headers are ASCII, so a Chinese name should come
-    percent-encoded UTF-8; raw UTF-8 (which arrives as latin-1 text) is accepted too."""
+    """X-Operator names the person a system acts for (decoded as `inputs.operator_text` says; one with a
+    control character, raw or percent-encoded, was refused before routing)."""
     raw = request.headers.get("x-operator")
     if raw is None:
         return None
-    with contextlib.suppress(UnicodeError):
-        raw = raw.encode("latin-1").decode("utf-8")
-    return unquote(raw).strip()[:128] or None
+    return operator_text(raw)[:128] or None
 
 
 def resolve_actor(request: Request, conn: Connection | None = None) -> Actor | None:
