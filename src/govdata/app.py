@@ -16,7 +16,7 @@ from govdata.db import Database, database_for
 from govdata.domains import domain_modules
 from govdata.migrate import upgrade
 from govdata.sharing.gateway import LookupGateway
-from govdata.web import errors
+from govdata.web import errors, openapi
 from govdata.web.middleware import LimitsAndHeaders
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -72,4 +72,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.include_router(shell.router)
     _include_domain_routes(app)
+    openapi.install(app)
     return app

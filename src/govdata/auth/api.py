@@ -17,7 +17,8 @@ from govdata.web.deps import AppSettings, Db, client_addr, public, requires
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@router.post("/auth/token", response_model=TokenOut, dependencies=[public()])
+@router.post("/auth/token", response_model=TokenOut, dependencies=[public()],
+             responses={429: {"description": "sign-ins from this address over GOVDATA_LOGIN_IP_PER_MINUTE"}})
 def token(request: Request, db: Db, settings: AppSettings,
           username: Annotated[str, Form(min_length=1, max_length=64)],
           password: Annotated[str, Form(min_length=1, max_length=128)],
