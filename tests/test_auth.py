@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from govdata.auth.models import User
-from tests.conftest import DEMO_PASSWORD, sign_in, last_audit
+from tests.conftest import DEMO_PASSWORD, last_audit, sign_in
 
 
 def test_sign_in_page_then_home_shows_role(client):

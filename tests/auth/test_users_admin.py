@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from govdata.auth.models import User
 from govdata.orgs.models import Unit
-from tests.conftest import DEMO_PASSWORD, sign_in, last_audit
+from tests.conftest import DEMO_PASSWORD, last_audit, sign_in
 
 
 def _unit_id(database, code):
