@@ -215,6 +215,18 @@ def route_marker(dependant_call: Any) -> _Marker | None:
     return dependant_call if isinstance(dependant_call, _Marker) else None
 
 
+def route_markers(dependant: Any) -> list[_Marker]:
+    """Every `requires`/`public` marker among a route's dependencies, however deep (for the OpenAPI
+    document and the tests that walk routes)."""
+    found = []
+    for sub in dependant.dependencies:
+        marker = route_marker(sub.call)
+        if marker is not None:
+            found.append(marker)
+        found += route_markers(sub)
+    return found
+
+
 def current_actor(request: Request) -> Actor:
     actor = resolve_actor(request)
     if actor is None:

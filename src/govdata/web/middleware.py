@@ -166,7 +166,7 @@ def _content_type(scope: Scope) -> str:
 def _check_head(scope: Scope) -> None:
     if inputs.ANY_CONTROL.search(scope["path"]):
         raise BadCharacter("path")
-    field = inputs.bad_header(scope.get("headers") or ()) or inputs.bad_query(scope.get("query_string", b""))
+    field = inputs.bad_header(scope.get("headers") or []) or inputs.bad_query(scope.get("query_string", b""))
     if field is not None:
         raise BadCharacter(field)
 

@@ -27,7 +27,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from govdata.policy import Action
-from govdata.web.deps import route_marker
+from govdata.web.deps import route_markers
 from govdata.web.errors import STATUS_TEXT
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -79,7 +79,7 @@ def document(app: FastAPI) -> dict[str, Any]:
 def statuses(dependant: Any, method: str) -> set[int]:
     """What a route can answer besides success, from its dependencies (the table above)."""
     found = {400, 422}
-    markers = _markers(dependant)
+    markers = route_markers(dependant)
     if markers:
         found.add(401)
     actions = {m.action for m in markers if m.action is not None}
@@ -93,16 +93,6 @@ def statuses(dependant: Any, method: str) -> set[int]:
         found.add(429)
     if actions & FAIL_CLOSED:
         found.add(503)
-    return found
-
-
-def _markers(dependant: Any) -> list[Any]:
-    found = []
-    for sub in dependant.dependencies:
-        marker = route_marker(sub.call)
-        if marker is not None:
-            found.append(marker)
-        found += _markers(sub)
     return found
 
 
