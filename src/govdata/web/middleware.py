@@ -187,7 +187,10 @@ async def _check_form(scope: Scope, body: bytes) -> None:
     async def once() -> Message:
         return {"type": "http.request", "body": body, "more_body": False}
 
-    form: FormData = await Request(scope, once).form()
+    try:
+        form: FormData = await Request(scope, once).form()
+    except Exception:  # a malformed form: the route's own parsing refuses it (400/422), with its message
+        return
     try:
         field = inputs.bad_pairs(form.multi_items(), inputs.is_multiline)
     finally:
