@@ -123,3 +123,10 @@ def test_a_malformed_form_is_left_to_the_route(client):
     for content_type in ("multipart/form-data; boundary=x", "multipart/form-data"):  # the second has no boundary
         response = client.post("/api/v1/auth/token", content=b"--x\r\nbroken", headers={"Content-Type": content_type})
         assert 400 <= response.status_code < 500, (content_type, response.status_code)
+
+
+def test_deeply_nested_json_with_a_nul_is_named_not_a_500(client, token):
+    body = "[" * 1000 + '"\\u0000"' + "]" * 1000  # deeper than Python's recursion limit
+    headers = {**token("admin"), "Content-Type": "application/json"}
+    response = client.post("/api/v1/units", content=body, headers=headers)
+    assert response.status_code == 400 and response.json()["error"]["field"] == "0." * 999 + "0"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -93,30 +93,26 @@ def may_hold_control(body: bytes, *, is_json: bool) -> bool:
     return bool((_JSON_CONTROL if is_json else _ESCAPED_CONTROL).search(body))
 
 
-def bad_json(value: Any, path: str = "") -> str | None:
-    """The dotted path (`fields.0.label`) of the first string or key in parsed JSON with a control
-    character other than TAB, LF, CR; `body` for a bare string."""
-    for key, item in _children(value):
-        where = f"{path}.{key}" if path else str(key)
-        if isinstance(key, str) and ANY_CONTROL.search(key):
-            return printable_name(where)
-        if isinstance(item, str):
-            if CONTROL_BUT_LINES.search(item):
-                return where
-        else:
-            found = bad_json(item, where)
-            if found is not None:
-                return found
-    if isinstance(value, str) and not path and CONTROL_BUT_LINES.search(value):
-        return "body"
+def bad_json(value: Any) -> str | None:
+    """The dotted path (`fields.0.label`) of a string or key in parsed JSON with a control
+    character other than TAB, LF, CR; `body` for a bare string. Walked with a stack, not recursion: JSON
+    may nest deeper than Python's recursion limit."""
+    if isinstance(value, str):
+        return "body" if CONTROL_BUT_LINES.search(value) else None
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        children = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        for key, child in children:
+            where = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and ANY_CONTROL.search(key):
+                return printable_name(where)
+            if isinstance(child, str):
+                if CONTROL_BUT_LINES.search(child):
+                    return where
+            elif isinstance(child, dict | list):
+                stack.append((where, child))
     return None
-
-
-def _children(value: Any) -> Iterator[tuple[Any, Any]]:
-    if isinstance(value, dict):
-        yield from value.items()
-    elif isinstance(value, list):
-        yield from enumerate(value)
 
 
 def is_multiline(name: str) -> bool:
