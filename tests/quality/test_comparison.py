@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from govdata.actor import platform_actor
-from govdata.db import Database
 from govdata.jobs.runner import run_due
 from govdata.quality.models import ComparisonRun
+from govdata.storage.engines import Database
 from tests.conftest import last_audit
 from tests.quality.factories import idcard, insert_rows, make_entry
 

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from govdata.actor import Actor, Role
-from govdata.catalog import browse, excel, forms, labels, lifecycle, service, versions
+from govdata.catalog import browse, excel, forms, labels, lifecycle, masking_rules, service, versions
 from govdata.catalog.api import XLSX
 from govdata.catalog.browse import EntryQuery
 from govdata.catalog.models import CatalogEntry, EntryStatus
@@ -26,6 +26,8 @@ from govdata.web.templating import render, templates
 router = APIRouter(include_in_schema=False)
 templates.env.globals["catalog_label"] = labels.label_of
 templates.env.globals["catalog_choices"] = {name: labels.choices(enum) for name, enum in labels.BY_FIELD.items()}
+templates.env.globals["masking_choices"] = masking_rules.choices
+templates.env.globals["masking_label"] = masking_rules.label
 templates.env.globals["describe_diff"] = versions.describe
 templates.env.globals["catalog_attr"] = lambda attr: versions.ATTR_LABELS.get(attr, attr)
 
@@ -91,7 +93,8 @@ async def import_upload(request: Request, db: Db, settings: AppSettings, file: A
     try:
         if len(content) > limit:
             raise BadRequest(f"文件超过 {limit // 1024 // 1024} MB", field="file")
-        created = excel.import_entries(db, actor, content=content, filename=file.filename or "")
+        created = excel.import_entries(db, actor, content=content, filename=file.filename or "",
+                                       xlsx_limit=settings.max_xlsx_expanded_bytes)
     except GovdataError as exc:
         db.rollback()  # all or nothing: not one entry of a failed import is kept
         problems = exc.context.get("details") or []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import (
@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from govdata.catalog import masking_rules
 from govdata.catalog.models import (
     FieldType,
     IngestMode,
@@ -28,6 +29,7 @@ from govdata.catalog.models import (
     ShareType,
     UpdateCycle,
 )
+from govdata.types import IsoDate, Timestamp
 
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
@@ -58,6 +60,16 @@ class FieldIn(BaseModel):
     sensitivity: Sensitivity = Sensitivity.NONE
     masking_rule: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] = ""
     security_level: SecurityLevel = SecurityLevel.L1
+
+    @field_validator("masking_rule")
+    @classmethod
+    def _known_masking_rule(cls, text: str, info: ValidationInfo) -> str:
+        """A rule masking knows and that suits the type, stored canonically; never guessed (an unknown text would
+        be withheld everywhere, so it is refused here, where the steward can fix it)."""
+        try:
+            return masking_rules.canonical(text, data_type=info.data.get("data_type"))
+        except ValueError as exc:
+            raise ValueError(f"信息项 {info.data.get('name', '')}：{exc}") from None
 
     @model_validator(mode="after")
     def _length_fits_type(self) -> FieldIn:
@@ -90,7 +102,7 @@ class EntryBase(BaseModel):
     category: ResourceCategory
     category_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=CATEGORY_CODE)]
     format: ResourceFormat
-    published_on: date | None = None
+    published_on: IsoDate | None = None
     related_codes: list[Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]] = []
     share_type: ShareType
     share_condition: Text = ""
@@ -236,10 +248,10 @@ class EntryRead(BaseModel):
     has_pending_change: bool
     key_fields: list[str]
     fields: list[FieldRead]
-    created_at: datetime
-    updated_at: datetime
-    registered_at: datetime | None
-    retired_at: datetime | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    registered_at: Timestamp | None
+    retired_at: Timestamp | None
 
     @classmethod
     def of(cls, entry: Any) -> EntryRead:
@@ -268,7 +280,7 @@ class EntrySummary(BaseModel):
     update_cycle: str
     status: str
     version: int
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class FacetCount(BaseModel):
@@ -289,7 +301,7 @@ class VersionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     version: int
-    created_at: datetime
+    created_at: Timestamp
     created_by: int | None
     diff: dict[str, Any]
 
@@ -305,8 +317,8 @@ class FilingRead(BaseModel):
     reason: str
     legal_basis: str
     status: str
-    submitted_at: datetime
-    decided_at: datetime | None
+    submitted_at: Timestamp
+    decided_at: Timestamp | None
     decision_note: str
 
 

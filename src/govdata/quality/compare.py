@@ -7,7 +7,6 @@ kept for download) pass through Python, to be split into one row per differing f
 
 from __future__ import annotations
 
-import csv
 import io
 import time
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.tables import build_tables, table_exists
 from govdata.errors import Forbidden, NotFound, RuleViolation
+from govdata.exports import csv_writer
 from govdata.policy import Action
 from govdata.quality.models import Comparison, ComparisonDiff, ComparisonRun
 from govdata.quality.schemas import ComparisonCreate
@@ -237,7 +237,7 @@ def diffs_csv(db: Session, *, run_id: int) -> Iterator[str]:
     yield "\ufeff"
     labels = {"only_left": "仅左侧", "only_right": "仅右侧", "diff": "字段不一致"}
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(["类型", "主键", "字段", "左侧值", "右侧值"])
     query = select(ComparisonDiff).where(ComparisonDiff.run_id == run_id).order_by(ComparisonDiff.id)
     for diff in db.execute(query.execution_options(yield_per=2000)).scalars():

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govdata import clock
-from govdata.db import Base
+from govdata.storage.base import Base
 
 
 class CodeTable(Base):

@@ -14,12 +14,12 @@ from govdata.audit.service import acting
 from govdata.auth.models import User, UserRole
 from govdata.auth.service import people_names
 from govdata.catalog.labels import field_list, label_of
-from govdata.db import rowcount
 from govdata.errors import Conflict, NotFound
 from govdata.notifications.service import notify
 from govdata.policy import Action
 from govdata.sharing.models import Grant, ShareRequest, UseAgreement
-from govdata.sharing.scope import ShareRequestRef
+from govdata.storage.engines import rowcount
+from govdata.targets import TargetRef
 from govdata.timeutil import fmt
 
 DUTIES = [
@@ -91,7 +91,7 @@ def accept_agreement(db: Session, actor: Actor, *, agreement_id: int) -> UseAgre
     """One unit head accepts for its side; the second acceptance tells the center to activate the grant."""
     agreement = get_agreement(db, agreement_id=agreement_id)
     side_unit = agreement.provider_unit_id if actor.unit_id == agreement.provider_unit_id else agreement.unit_id
-    with acting(db, actor, Action.AGREEMENT_ACCEPT, target=ShareRequestRef(agreement.request_id, side_unit),
+    with acting(db, actor, Action.AGREEMENT_ACCEPT, target=TargetRef.of(agreement, unit_id=side_unit),
                 target_type="use_agreement", owner_unit_id=agreement.provider_unit_id,
                 resource_code=agreement.request.resource_code) as audit:
         is_provider = side_unit == agreement.provider_unit_id
@@ -115,7 +115,7 @@ def accept_agreement(db: Session, actor: Actor, *, agreement_id: int) -> UseAgre
 
 def ensure_reader(actor: Actor, agreement: UseAgreement) -> None:
     if not can_read(actor, agreement):
-        raise policy.Denied(actor, Action.USAGE_VIEW, ShareRequestRef(agreement.request_id, agreement.unit_id),
+        raise policy.Denied(actor, Action.USAGE_VIEW, TargetRef.of(agreement, unit_id=agreement.unit_id),
                             "只能查看本单位参与的协议")
 
 

@@ -14,12 +14,12 @@ from govdata.audit.service import acting
 from govdata.catalog.labels import field_list
 from govdata.catalog.models import CatalogEntry, Field
 from govdata.config import Settings
-from govdata.db import rowcount
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.notifications.service import notify_unit
 from govdata.policy import Action
 from govdata.sharing.models import Grant, GrantStatus, ShareRequest, UseAgreement
-from govdata.sharing.scope import GrantRef
+from govdata.storage.engines import rowcount
+from govdata.targets import TargetRef
 
 STATUS_LABELS = {
     GrantStatus.PENDING: "待开通", GrantStatus.ACTIVE: "有效", GrantStatus.SUSPENDED: "已暂停",
@@ -109,7 +109,7 @@ def _move(db: Session, grant: Grant, *, expected: set[str], status: GrantStatus,
 def activate_grant(db: Session, actor: Actor, *, grant_id: int) -> Grant:
     """The center opens access once both unit heads accepted the agreement (or resumes a suspended one)."""
     grant = get_grant(db, grant_id=grant_id)
-    ref = GrantRef(grant.id, grant.provider_unit_id, grant.resource_code)
+    ref = TargetRef.of(grant, unit_id=grant.provider_unit_id)  # decided for the provider
     with acting(db, actor, Action.GRANT_ACTIVATE, target=ref, target_type="grant", resource_code=grant.resource_code,
                 owner_unit_id=grant.provider_unit_id) as audit:
         agreement = db.get(UseAgreement, grant.agreement_id)
@@ -140,7 +140,7 @@ def _expire_renewed(db: Session, grant: Grant) -> None:
 
 def _stop(db: Session, actor: Actor, grant_id: int, status: GrantStatus, reason: str) -> Grant:
     grant = get_grant(db, grant_id=grant_id)
-    ref = GrantRef(grant.id, grant.provider_unit_id, grant.resource_code)
+    ref = TargetRef.of(grant, unit_id=grant.provider_unit_id)  # decided for the provider
     with acting(db, actor, Action.GRANT_SUSPEND, target=ref, target_type="grant", resource_code=grant.resource_code,
                 owner_unit_id=grant.provider_unit_id) as audit:
         if not actor.has(Role.BUREAU, Role.SECURITY, Role.PLATFORM) and actor.unit_id != grant.provider_unit_id:

@@ -19,7 +19,6 @@ from govdata.audit.service import acting
 from govdata.auth.models import User, UserRole
 from govdata.catalog.models import CatalogEntry, EntryStatus, ShareType
 from govdata.config import Settings
-from govdata.db import rowcount
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.notifications.service import notify, notify_unit
 from govdata.orgs.models import System, Unit
@@ -27,7 +26,8 @@ from govdata.policy import Action
 from govdata.sharing import agreements, grants
 from govdata.sharing.models import Grant, RequestStatus, ShareRequest
 from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
-from govdata.sharing.scope import ShareRequestRef
+from govdata.storage.engines import rowcount
+from govdata.targets import TargetRef
 from govdata.workdays.service import deadline_for
 
 OPEN = {RequestStatus.PENDING_OPINION.value, RequestStatus.PENDING_REVIEW.value}
@@ -268,5 +268,6 @@ def ensure_visible(actor: Actor, req: ShareRequest) -> None:
     raise policy.Denied(actor, Action.ORG_VIEW, _ref(req, req.unit_id), "只能查看本单位参与的共享申请")
 
 
-def _ref(req: ShareRequest, unit_id: int) -> ShareRequestRef:
-    return ShareRequestRef(req.id, unit_id, req.resource_code, req.review_region_id)
+def _ref(req: ShareRequest, unit_id: int) -> TargetRef | None:
+    """The request seen from one side: `unit_id` is the unit the decision is made for."""
+    return TargetRef.of(req, unit_id=unit_id)

@@ -21,10 +21,11 @@ from govdata.auth import bearer
 from govdata.auth import service as auth_service
 from govdata.auth.tokens import same
 from govdata.config import Settings
-from govdata.db import Database
-from govdata.errors import Forbidden, NotAuthenticated
+from govdata.errors import Forbidden, InvalidCharacter, NotAuthenticated
 from govdata.policy import Action
-from govdata.web.inputs import operator_text
+from govdata.storage.engines import Database
+from govdata.storage.unit_of_work import UnitOfWork
+from govdata.web.inputs import MESSAGE, bad_operator, operator_text
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SESSION_COOKIE = "govdata_session"
@@ -38,27 +39,18 @@ async def get_settings_dep(request: Request) -> Settings:  # async: no thread-po
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def _unit_of_work(request: Request, write: bool) -> Iterator[Session]:
-    database = get_database(request)
-    session = database.writer() if write else database.reader()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
 def db_session(request: Request) -> Iterator[Session]:
-    """Reads use a deferred transaction; anything else a writing one (BEGIN IMMEDIATE on SQLite)."""
-    yield from _unit_of_work(request, request.method not in SAFE_METHODS)
+    """The request's unit of work (storage's one): reads use a deferred transaction; anything else a writing
+    one (BEGIN IMMEDIATE on SQLite)."""
+    with UnitOfWork(get_database(request), write=request.method not in SAFE_METHODS) as session:
+        yield session
 
 
 def write_session(request: Request) -> Iterator[Session]:
-    """For GET routes that record what they read (sharing lookups, exports)."""
-    yield from _unit_of_work(request, True)
+    """For GET routes that record what they read (record views, exports, the audit feed): a writing unit of
+    work whatever the method."""
+    with UnitOfWork(get_database(request), write=True) as session:
+        yield session
 
 
 # scope="function": commit happens before the response is sent, so a client never sees success for
@@ -90,12 +82,20 @@ def bearer_token(request: Request) -> str | None:
 
 
 def operator_header(request: Request) -> str | None:
-    """X-Operator names the person a system acts for (decoded as `inputs.operator_text` says; one with a
-    control character, raw or percent-encoded, was refused before routing)."""
+    """X-Operator names the person a system acts for (decoded as `inputs.operator_text` says; raw control
+    characters were refused before routing, percent-encoded ones are checked by whoever records it)."""
     raw = request.headers.get("x-operator")
     if raw is None:
         return None
     return operator_text(raw)[:128] or None
+
+
+def checked_operator_header(request: Request) -> str | None:
+    """X-Operator for a routed call: refused (400) with a control character once decoded (`%00`)."""
+    raw = request.headers.get("x-operator")
+    if raw is not None and bad_operator(raw):
+        raise InvalidCharacter(MESSAGE.format(field="X-Operator"), field="X-Operator")
+    return operator_header(request)
 
 
 def resolve_actor(request: Request, conn: Connection | None = None) -> Actor | None:
@@ -111,7 +111,7 @@ def resolve_actor(request: Request, conn: Connection | None = None) -> Actor | N
         # Bearer tokens are checked with one driver-level read on a plain connection (the API's hot path).
         with nullcontext(conn) if conn is not None else database.engine.connect() as used:
             actor = bearer.actor_for_token(used, token=token, client_addr=client_addr(request),
-                                           request_id=request_id(request), operator=operator_header(request))
+                                           request_id=request_id(request), operator=checked_operator_header(request))
         request.state.auth = "bearer"
         request.state.actor = actor
         return actor
@@ -181,7 +181,7 @@ class _Marker:
 class _InRouteMarker(_Marker):
     """`requires_in_route`: the route itself calls `authorize` (or the same checks) first thing.
 
-    For the hottest API route (sharing lookups, answered by `sharing.gateway` before routing) the check
+    For the hottest API route (sharing lookups, answered by a domain's middleware before routing) the check
     and its errors are exactly those of `requires`. Only for bearer-authenticated GET routes (no CSRF).
     """
 

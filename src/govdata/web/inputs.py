@@ -7,13 +7,16 @@ value forges lines in logs and CSV exports. Where a field legitimately spans lin
 
 | where | refused |
 |---|---|
-| headers (X-Operator also after percent-decoding), path, query keys and values, form field names | all of C0 |
+| headers as sent, path, query keys and values, form field names | all of C0 |
+| X-Operator once percent-decoded (`%00`): `web.deps` for routed calls, the lookups' audit check | all of C0 |
 | form fields shown as a `<textarea>` on some page | C0 but TAB, LF, CR |
 | other form fields (one line) | all of C0 |
 | strings and keys in JSON bodies (typed by their schema, which says nothing of lines) | C0 but TAB, LF, CR |
 
-The checks are cheap scans of the raw bytes; a body or query string is parsed only when a scan finds one,
-to name the field. The middleware (`web.middleware`) runs them on every request before any route.
+A lookup's percent-encoded X-Operator is left to the sharing lookup, which records the refused call (escaped)
+before answering 400. The checks are cheap scans of the raw bytes; a body or query string is parsed only
+when a scan finds one, to name the field. The middleware (`web.middleware`) runs them on every request
+before any route.
 """
 
 from __future__ import annotations
@@ -57,14 +60,18 @@ def operator_text(raw: str) -> str:
 
 
 def bad_header(headers: list[tuple[bytes, bytes]]) -> str | None:
-    """The first header holding a control character, raw or (X-Operator) percent-encoded. One scan of all
-    of them first: this runs on every request, the sharing lookups' hot path included."""
+    """The first header holding a control character as sent. One scan of all of them first: this runs on
+    every request, the sharing lookups' hot path included."""
     if not _RAW_CONTROL.search(b" ".join(part for header in headers for part in header)):
-        operator = next((value for name, value in headers if name == b"x-operator"), b"")
-        # Percent-decoding yields a C0 character only from %00-%1F (UTF-8 sequences are all >= %80).
-        return "X-Operator" if _ESCAPED_CONTROL.search(operator) else None
+        return None
     return next(header_label(name) for name, value in headers
                 if _RAW_CONTROL.search(value) or _RAW_CONTROL.search(name))
+
+
+def bad_operator(raw: str) -> bool:
+    """Whether X-Operator, once percent-decoded, holds a control character (only %00-%1F decode to one:
+    UTF-8 sequences are all %80 and up)."""
+    return "%" in raw and ANY_CONTROL.search(operator_text(raw)) is not None
 
 
 def bad_query(query_string: bytes) -> str | None:

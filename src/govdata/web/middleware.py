@@ -17,6 +17,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from govdata.errors import InvalidCharacter
 from govdata.web import inputs
 from govdata.web.security import security_headers
 
@@ -202,7 +203,7 @@ async def _check_form(scope: Scope, body: bytes) -> None:
 async def _bad_character(scope: Scope, receive: Receive, send: Send, field: str) -> None:
     from govdata.web.errors import error_response  # errors renders pages, which sit above this module
 
-    response = error_response(Request(scope, receive), 400, "invalid_character",
+    response = error_response(Request(scope, receive), InvalidCharacter.status, InvalidCharacter.code,
                               inputs.MESSAGE.format(field=field), field)
     await response(scope, receive, send)
 
