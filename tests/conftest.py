@@ -125,13 +125,22 @@ def client(app: Any) -> Iterator[TestClient]:
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+def sign_in(client: TestClient, username: str, password: str = DEMO_PASSWORD, **form: str) -> Any:
+    """Post the sign-in form as a browser does: with the CSRF token the form page gave (and its cookie)."""
+    page = client.get("/login")
+    match = CSRF_RE.search(page.text)
+    assert match, "no CSRF token on the sign-in form"
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": match.group(1),
+                                       **form})
+
+
 class WebUser:
     """A signed-in browser session (cookie + CSRF token) on the in-process app."""
 
     def __init__(self, client: TestClient, username: str) -> None:
         self.client = client
         self.username = username
-        response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "next": "/"})
+        response = sign_in(client, username, next="/")
         assert response.status_code == 303, response.text
         home = client.get("/")
         match = CSRF_RE.search(home.text)

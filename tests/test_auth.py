@@ -4,11 +4,11 @@ import pytest
 from sqlalchemy import select
 
 from govdata.auth.models import User
-from tests.conftest import DEMO_PASSWORD, last_audit
+from tests.conftest import DEMO_PASSWORD, last_audit, sign_in
 
 
 def test_sign_in_page_then_home_shows_role(client):
-    response = client.post("/login", data={"username": "bureau", "password": DEMO_PASSWORD, "next": "/"})
+    response = sign_in(client, "bureau", DEMO_PASSWORD, next="/")
     assert response.status_code == 303
     cookie = response.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
@@ -19,7 +19,7 @@ def test_sign_in_page_then_home_shows_role(client):
 
 @pytest.mark.parametrize("username,password", [("bureau", "wrong-password"), ("nobody", "wrong-password")])
 def test_wrong_password_and_unknown_user_get_the_same_answer(client, database, username, password):
-    response = client.post("/login", data={"username": username, "password": password})
+    response = sign_in(client, username, password)
     assert response.status_code == 401
     assert "用户名或密码错误" in response.text
     event = last_audit(database, action="auth.login")
@@ -28,9 +28,9 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(client, database, u
 
 def test_lockout_after_repeated_failures(client, database, settings):
     for _ in range(settings.login_max_failures):
-        assert client.post("/login", data={"username": "head_gaj", "password": "bad-password"}).status_code == 401
+        assert sign_in(client, "head_gaj", "bad-password").status_code == 401
     # Now even the right password is refused, with the same words as a wrong one.
-    response = client.post("/login", data={"username": "head_gaj", "password": DEMO_PASSWORD})
+    response = sign_in(client, "head_gaj", DEMO_PASSWORD)
     assert response.status_code == 401
     with database.read() as db:
         user = db.execute(select(User).where(User.username == "head_gaj")).scalar_one()
@@ -67,7 +67,7 @@ def test_password_change_signs_out_and_new_password_works(web, client):
     user = web("steward_mz")
     response = user.post("/account/password", {"current_password": DEMO_PASSWORD, "new_password": "new-pass-123"})
     assert response.status_code == 303
-    assert client.post("/login", data={"username": "steward_mz", "password": "new-pass-123"}).status_code == 303
+    assert sign_in(client, "steward_mz", "new-pass-123").status_code == 303
 
 
 def test_sign_out(web):

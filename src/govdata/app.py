@@ -17,7 +17,7 @@ from govdata.masking.exits import use_key
 from govdata.storage import asyncread
 from govdata.storage.engines import Database, database_for
 from govdata.storage.migrate import upgrade
-from govdata.web import errors
+from govdata.web import errors, openapi
 from govdata.web.middleware import LimitsAndHeaders
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -67,10 +67,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for middleware in reversed(hooks.middleware()):  # the first domain's is the outermost of them
         app.add_middleware(middleware)
     # Outermost: the domains' middleware (the sharing lookup's gateway) gets the same limits and headers.
-    app.add_middleware(LimitsAndHeaders, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
+    app.add_middleware(LimitsAndHeaders, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
+                       trusted_proxies=settings.trusted_proxy_networks)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     from govdata.web import shell
 
     app.include_router(shell.router)
     _include_domain_routes(app)
+    openapi.install(app)
     return app

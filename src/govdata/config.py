@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from pydantic import Field
@@ -29,6 +30,10 @@ class Settings(BaseSettings):
     api_token_hours: int = 8
     system_token_days: int = 365
 
+    # Addresses (or networks, 10.0.0.0/24) of reverse proxies whose X-Forwarded-Proto is believed, comma
+    # separated: a request they forward as https gets Secure cookies. Default none: only the direct scheme.
+    trusted_proxies: str = ""
+
     max_body_bytes: int = 10 * 1024 * 1024
     max_upload_bytes: int = 4 * 1024 * 1024 * 1024
     # What an uploaded .xlsx may expand to (its XML parts together); more is refused as a zip bomb (govdata.xlsx).
@@ -51,6 +56,10 @@ class Settings(BaseSettings):
         home = self.home.expanduser().resolve()
         home.mkdir(parents=True, exist_ok=True)
         return home
+
+    @cached_property
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        return [ip_network(part.strip(), strict=False) for part in self.trusted_proxies.split(",") if part.strip()]
 
     @property
     def url(self) -> str:

@@ -27,6 +27,12 @@ class BadRequest(GovdataError):
     code = "bad_request"
 
 
+class InvalidCharacter(BadRequest):
+    """A control character where none may be (web.inputs says where), naming the field."""
+
+    code = "invalid_character"
+
+
 class NotAuthenticated(GovdataError):
     status = 401
     code = "not_authenticated"

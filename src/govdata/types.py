@@ -8,6 +8,11 @@
   code). pydantic's own `date` took `0`, `"0"` and `86400` as days of 1970 (`"assessment_date": 0` was
   stored as 1970-01-01) and `"2026-01-01T00:00:00"` as a date.
 - `IsoDateTime`, a moment taken from a request: an RFC 3339 string with its offset, kept as naive UTC.
+- `Id`, `Count`, `Seq`, integers taken from a request, bounded by the column they are compared with.
+  Python's ints are unbounded; unbounded, `/api/v1/units/99999999999999999999` reached the database and
+  failed there (SQLite cannot bind past 64 bits; PostgreSQL refuses past 32 bits for an INTEGER column:
+  `integer out of range`), a 500. Bounded, the value is refused as 422 naming the parameter, the same on
+  every database.
 
 Each carries a `pattern` in its JSON schema, so that clients see the rule and a test can tell from the
 OpenAPI document that every date and time field uses them.
@@ -19,7 +24,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 OFFSET_PATTERN = r"(Z|[+-][0-9]{2}:[0-9]{2})$"
@@ -75,3 +80,19 @@ IsoDateTime = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": DATETIME_PATTERN,
                     "examples": ["2026-11-25T16:41:12+08:00"]}),
 ]
+
+
+MAX_INT = 2**31 - 1  # INTEGER columns: row ids, versions
+MAX_BIGINT = 2**63 - 1  # BIGINT columns: the audit sequence
+
+# A row id: positive, within INTEGER.
+Id = Annotated[int, Field(ge=1, le=MAX_INT)]
+# A version or count that may be zero (a version to diff from).
+Count = Annotated[int, Field(ge=0, le=MAX_INT)]
+# A position in the audit sequence (a feed cursor, a page's last seq).
+Seq = Annotated[int, Field(ge=0, le=MAX_BIGINT)]
+
+
+def as_id(raw: str, maximum: int = MAX_INT) -> int | None:
+    """A raw text that names a row id (all digits, within the column's range), as an int; otherwise None."""
+    return int(raw) if raw.isdigit() and len(raw) <= 19 and int(raw) <= maximum else None

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from govdata.auth.models import User
 from govdata.orgs.models import Unit
-from tests.conftest import DEMO_PASSWORD, last_audit
+from tests.conftest import DEMO_PASSWORD, last_audit, sign_in
 
 
 def _unit_id(database, code):
@@ -39,7 +39,7 @@ def test_center_lists_and_creates_users(web, client, database):
     assert user is not None and user.roles == ["steward"] and user.phone == "13800000001"
     event = last_audit(database, action="user.manage")
     assert event is not None and event.target_id == str(user.id) and event.owner_unit_id == user.unit_id
-    assert client.post("/login", data={"username": "steward_jyj", "password": "first-pass-1"}).status_code == 303
+    assert sign_in(client, "steward_jyj", "first-pass-1").status_code == 303
 
 
 @pytest.mark.parametrize("change,field_label", [
@@ -71,13 +71,13 @@ def test_deactivate_signs_out_and_reactivate_restores(web, client, database, tok
     assert admin.post(f"/admin/users/{uid}/deactivate").status_code == 303
     assert person.get("/").status_code == 303  # signed out
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
-    refused = client.post("/login", data={"username": "head_mz", "password": DEMO_PASSWORD})
+    refused = sign_in(client, "head_mz", DEMO_PASSWORD)
     assert refused.status_code == 401
     event = last_audit(database, action="user.manage", target_id=str(uid))
     assert event is not None and '"after":false' in event.details
     assert 'data-username="head_mz"' in admin.get("/admin/users").text and "已停用" in admin.get("/admin/users").text
     assert admin.post(f"/admin/users/{uid}/reactivate").status_code == 303
-    assert client.post("/login", data={"username": "head_mz", "password": DEMO_PASSWORD}).status_code == 303
+    assert sign_in(client, "head_mz", DEMO_PASSWORD).status_code == 303
 
 
 def test_cannot_deactivate_self_and_others_cannot_manage(web, database, client, token):

@@ -14,6 +14,7 @@ from govdata.audit.models import MEDIA, METHODS, OUTCOMES
 from govdata.audit.schemas import AuditEventRead, AuditFilter
 from govdata.orgs.service import list_units
 from govdata.policy import ACTION_LABELS, FORMER_LABELS, Action
+from govdata.types import MAX_BIGINT, as_id
 from govdata.web.deps import Db, WriteDb, get_database, requires
 from govdata.web.forms import FormError, parse
 from govdata.web.templating import render
@@ -39,7 +40,7 @@ def audit_page(request: Request, db: Db, actor: Actor = requires(Action.AUDIT_VI
     events: list[AuditEventRead] = []
     next_before: int | None = None
     before_raw = request.query_params.get("before_seq", "")
-    before = int(before_raw) if before_raw.isdigit() else None
+    before = as_id(before_raw, MAX_BIGINT)
     if not isinstance(filters, FormError):
         events, next_before = search.page(db, actor, filters=filters, before_seq=before, limit=50)
     units = list_units(db)

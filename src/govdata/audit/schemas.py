@@ -5,13 +5,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from govdata.types import IsoDate, Timestamp
+from govdata.types import Id, IsoDate, Timestamp
 
 
 class AuditFilter(BaseModel):
     """The audit page's and API's filters; dates are local (Asia/Shanghai) calendar days, inclusive."""
 
-    unit_id: int | None = Field(default=None, description="the actor's unit or the unit whose data it touched")
+    unit_id: Id | None = Field(default=None, description="the actor's unit or the unit whose data it touched")
     actor: str | None = Field(default=None, max_length=128)
     action: str | None = Field(default=None, max_length=64)
     resource_code: str | None = Field(default=None, max_length=64)

@@ -11,12 +11,14 @@ from govdata.auth import service
 from govdata.auth.schemas import TokenOut, UserCreate, UserRead
 from govdata.errors import NotAuthenticated
 from govdata.policy import Action
+from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, client_addr, public, requires
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
 
-@router.post("/auth/token", response_model=TokenOut, dependencies=[public()])
+@router.post("/auth/token", response_model=TokenOut, dependencies=[public()],
+             responses={429: {"description": "sign-ins from this address over GOVDATA_LOGIN_IP_PER_MINUTE"}})
 def token(request: Request, db: Db, settings: AppSettings,
           username: Annotated[str, Form(min_length=1, max_length=64)],
           password: Annotated[str, Form(min_length=1, max_length=128)],
@@ -46,10 +48,10 @@ def users(db: Db, actor: Actor = requires(Action.USER_MANAGE)) -> list[UserRead]
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserRead)
-def deactivate_user(db: Db, user_id: int, actor: Actor = requires(Action.USER_MANAGE)) -> UserRead:
+def deactivate_user(db: Db, user_id: Id, actor: Actor = requires(Action.USER_MANAGE)) -> UserRead:
     return UserRead.model_validate(service.set_active(db, actor, user_id=user_id, active=False))
 
 
 @router.post("/users/{user_id}/reactivate", response_model=UserRead)
-def reactivate_user(db: Db, user_id: int, actor: Actor = requires(Action.USER_MANAGE)) -> UserRead:
+def reactivate_user(db: Db, user_id: Id, actor: Actor = requires(Action.USER_MANAGE)) -> UserRead:
     return UserRead.model_validate(service.set_active(db, actor, user_id=user_id, active=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -10,12 +11,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from govdata.actor import Actor, Method
 from govdata.auth import service
 from govdata.auth.schemas import PasswordChange
+from govdata.auth.tokens import same
 from govdata.errors import GovdataError
 from govdata.policy import Action
 from govdata.web.deps import SESSION_COOKIE, AppSettings, Db, client_addr, public, requires
 from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+LOGIN_CSRF_COOKIE = "govdata_login_csrf"
+LOGIN_FORM_SECONDS = 3600
 
 
 def _safe_next(target: str | None) -> str:
@@ -25,34 +29,50 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+def _login_page(request: Request, *, next: str | None, error: str | None = None, username: str = "",
+                status_code: int = 200) -> Response:
+    """The sign-in form with a fresh CSRF token, also set as a cookie the form's post must match: there is
+    no session yet to keep it in, and a site that cannot read our cookies cannot sign a browser in as
+    someone else (login CSRF)."""
+    token = secrets.token_urlsafe(32)
+    response = render(request, "login.html", {"next": _safe_next(next), "error": error, "username": username,
+                                              "csrf_token": token}, status_code=status_code)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login",
+                        max_age=LOGIN_FORM_SECONDS)
+    return response
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str | None = None, actor: Actor | None = public()) -> Response:
     if actor is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "login.html", {"next": _safe_next(next), "error": None, "username": ""})
+    return _login_page(request, next=next)
 
 
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, db: Db, settings: AppSettings, username: Annotated[str, Form(max_length=64)] = "",
           password: Annotated[str, Form(max_length=128)] = "", next: Annotated[str, Form()] = "/",
-          _: Actor | None = public()) -> Response:
+          csrf_token: Annotated[str, Form(max_length=128)] = "", _: Actor | None = public()) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not csrf_token or not expected or not same(csrf_token, expected):
+        return _login_page(request, next=next, error="登录表单已失效（CSRF 校验失败），请重新输入后登录",
+                           username=username, status_code=403)
     if not username or not password:
-        return render(request, "login.html", {"next": _safe_next(next), "error": "请输入用户名和密码",
-                                              "username": username}, status_code=400)
+        return _login_page(request, next=next, error="请输入用户名和密码", username=username, status_code=400)
     try:
         result = service.authenticate(db, settings, username=username, password=password,
                                       client_addr=client_addr(request), method=Method.WEB)
     except GovdataError as exc:
-        return render(request, "login.html", {"next": _safe_next(next), "error": exc.message,
-                                              "username": username}, status_code=exc.status)
+        return _login_page(request, next=next, error=exc.message, username=username, status_code=exc.status)
     if result.user is None:
         db.commit()  # keep the failure count and its audit event
-        return render(request, "login.html", {"next": _safe_next(next), "error": result.message,
-                                              "username": username}, status_code=401)
+        return _login_page(request, next=next, error=result.message, username=username, status_code=401)
     token, _session = service.start_session(db, settings, user=result.user, client_addr=client_addr(request))
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=False,
+    # Marked Secure by the middleware whenever the request came over HTTPS (web.security).
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         max_age=settings.session_hours * 3600, path="/")
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
 

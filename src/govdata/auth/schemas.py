@@ -4,13 +4,14 @@ from pydantic import BaseModel, Field, field_validator
 
 from govdata.actor import Role
 from govdata.auth.passwords import MIN_LENGTH
+from govdata.types import Id
 
 
 class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     display_name: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=MIN_LENGTH, max_length=128)
-    unit_id: int | None = None
+    unit_id: Id | None = None
     roles: list[Role] = Field(min_length=1)
     phone: str = Field(default="", max_length=32)
     email: str = Field(default="", max_length=128)

@@ -14,6 +14,7 @@ from govdata.auth.schemas import UserCreate
 from govdata.errors import GovdataError
 from govdata.orgs.service import list_units
 from govdata.policy import Action
+from govdata.types import Id
 from govdata.web.deps import Db, requires
 from govdata.web.forms import FormError, form_lists, from_error, parse
 from govdata.web.templating import render
@@ -53,12 +54,12 @@ async def create_user(request: Request, db: Db, actor: Actor = requires(Action.U
 
 
 @router.post("/admin/users/{user_id}/deactivate", response_class=HTMLResponse)
-def deactivate(request: Request, db: Db, user_id: int, actor: Actor = requires(Action.USER_MANAGE)) -> Response:
+def deactivate(request: Request, db: Db, user_id: Id, actor: Actor = requires(Action.USER_MANAGE)) -> Response:
     return _set_active(request, db, actor, user_id, False)
 
 
 @router.post("/admin/users/{user_id}/reactivate", response_class=HTMLResponse)
-def reactivate(request: Request, db: Db, user_id: int, actor: Actor = requires(Action.USER_MANAGE)) -> Response:
+def reactivate(request: Request, db: Db, user_id: Id, actor: Actor = requires(Action.USER_MANAGE)) -> Response:
     return _set_active(request, db, actor, user_id, True)
 
 

@@ -24,6 +24,7 @@ from govdata.catalog.schemas import (
 )
 from govdata.errors import PayloadTooLarge
 from govdata.policy import Action
+from govdata.types import Count, Id
 from govdata.web.deps import AppSettings, Db, WriteDb, requires
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
@@ -76,7 +77,7 @@ def list_filings(db: Db, status: Annotated[str | None, Query(pattern="^(pending|
 
 
 @router.post("/filings/{filing_id}/decision", response_model=FilingRead)
-def decide_filing(db: Db, filing_id: int, decision: FilingDecision,
+def decide_filing(db: Db, filing_id: Id, decision: FilingDecision,
                   actor: Actor = requires(Action.FILING_REVIEW)) -> FilingRead:
     return filing_read(lifecycle.decide_filing(db, actor, filing_id=filing_id, decision=decision))
 
@@ -87,43 +88,43 @@ def get_by_code(db: Db, code: str, actor: Actor = requires(Action.CATALOG_VIEW))
 
 
 @router.get("/{entry_id}", response_model=EntryRead)
-def get_entry(db: Db, entry_id: int, actor: Actor = requires(Action.CATALOG_VIEW)) -> EntryRead:
+def get_entry(db: Db, entry_id: Id, actor: Actor = requires(Action.CATALOG_VIEW)) -> EntryRead:
     return EntryRead.of(service.view_entry(db, actor, entry_id=entry_id))
 
 
 @router.put("/{entry_id}", response_model=EntryRead)
-def update_entry(db: Db, entry_id: int, data: EntryUpdate, actor: Actor = requires(Action.CATALOG_DRAFT)
+def update_entry(db: Db, entry_id: Id, data: EntryUpdate, actor: Actor = requires(Action.CATALOG_DRAFT)
                  ) -> EntryRead:
     return EntryRead.of(service.update_entry(db, actor, entry_id=entry_id, data=data))
 
 
 @router.post("/{entry_id}/submit", response_model=EntryRead)
-def submit_entry(db: Db, entry_id: int, actor: Actor = requires(Action.CATALOG_SUBMIT)) -> EntryRead:
+def submit_entry(db: Db, entry_id: Id, actor: Actor = requires(Action.CATALOG_SUBMIT)) -> EntryRead:
     return EntryRead.of(lifecycle.submit_entry(db, actor, entry_id=entry_id))
 
 
 @router.post("/{entry_id}/retire", response_model=EntryRead)
-def retire_entry(db: Db, entry_id: int, data: RetireIn, actor: Actor = requires(Action.CATALOG_RETIRE)
+def retire_entry(db: Db, entry_id: Id, data: RetireIn, actor: Actor = requires(Action.CATALOG_RETIRE)
                  ) -> EntryRead:
     return EntryRead.of(lifecycle.retire_entry(db, actor, entry_id=entry_id, reason=data.reason))
 
 
 @router.get("/{entry_id}/filings", response_model=list[FilingRead])
-def entry_filings(db: Db, entry_id: int, actor: Actor = requires(Action.CATALOG_VIEW)) -> list[FilingRead]:
+def entry_filings(db: Db, entry_id: Id, actor: Actor = requires(Action.CATALOG_VIEW)) -> list[FilingRead]:
     entry = service.view_entry(db, actor, entry_id=entry_id)
     return [filing_read(f) for f in lifecycle.list_filings(db, entry_id=entry.id)]
 
 
 @router.get("/{entry_id}/versions", response_model=list[VersionRead])
-def list_versions(db: Db, entry_id: int, actor: Actor = requires(Action.CATALOG_VIEW)) -> list[VersionRead]:
+def list_versions(db: Db, entry_id: Id, actor: Actor = requires(Action.CATALOG_VIEW)) -> list[VersionRead]:
     entry = service.view_entry(db, actor, entry_id=entry_id)
     return [VersionRead(version=v.version, created_at=v.created_at, created_by=v.created_by,
                         diff=versions.loads(v.diff)) for v in service.list_versions(db, entry_id=entry.id)]
 
 
 @router.get("/{entry_id}/diff")
-def diff(db: Db, entry_id: int, to_version: Annotated[int | None, Query(ge=1)] = None,
-         from_version: Annotated[int | None, Query(ge=0)] = None,
+def diff(db: Db, entry_id: Id, to_version: Annotated[Id | None, Query()] = None,
+         from_version: Annotated[Count | None, Query()] = None,
          actor: Actor = requires(Action.CATALOG_VIEW)) -> dict[str, Any]:
     """The difference between two registered versions (by default: the latest and the one before)."""
     entry = service.view_entry(db, actor, entry_id=entry_id)

@@ -16,6 +16,7 @@ from govdata.catalog.models import CatalogEntry
 from govdata.catalog.schemas import EntryPage, EntrySummary, FacetCount
 from govdata.orgs.models import Region, Unit
 from govdata.policy import Action
+from govdata.types import Id
 
 FACETS = ["unit_id", "region_id", "category", "share_type", "open_type", "format", "update_cycle", "status"]
 SORTS = {
@@ -30,8 +31,8 @@ class EntryQuery(BaseModel):
     """What a catalog listing asks for; every filter is optional."""
 
     q: str = Field(default="", max_length=200)
-    unit_id: int | None = None
-    region_id: int | None = None
+    unit_id: Id | None = None
+    region_id: Id | None = None
     category: str | None = None
     share_type: str | None = None
     open_type: str | None = None

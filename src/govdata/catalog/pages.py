@@ -19,6 +19,7 @@ from govdata.catalog.schemas import FilingDecision
 from govdata.errors import BadRequest, GovdataError, NotFound
 from govdata.orgs.service import find_unit_by_code
 from govdata.policy import Action, can
+from govdata.types import Id, as_id
 from govdata.web.deps import AppSettings, Db, WriteDb, requires
 from govdata.web.errors import note_refusal
 from govdata.web.templating import render, templates
@@ -163,7 +164,7 @@ def filings(request: Request, db: Db,
 
 
 @router.post("/catalog/filings/{filing_id}/decision", response_class=HTMLResponse)
-def decide(request: Request, db: Db, filing_id: int, accept: Annotated[str, Form()] = "",
+def decide(request: Request, db: Db, filing_id: Id, accept: Annotated[str, Form()] = "",
            note: Annotated[str, Form(max_length=4000)] = "", actor: Actor = requires(Action.FILING_REVIEW)) -> Response:
     if accept not in ("1", "0"):
         raise BadRequest("请选择通过或退回", field="accept")
@@ -177,7 +178,7 @@ def decide(request: Request, db: Db, filing_id: int, accept: Annotated[str, Form
 
 
 @router.get("/catalog/{entry_id:int}/edit", response_class=HTMLResponse)
-def edit_form(request: Request, db: Db, entry_id: int, actor: Actor = requires(Action.CATALOG_DRAFT)) -> Response:
+def edit_form(request: Request, db: Db, entry_id: Id, actor: Actor = requires(Action.CATALOG_DRAFT)) -> Response:
     entry = service.view_entry(db, actor, entry_id=entry_id)
     values, rows = forms.values_from_entry(service.draft_content(entry))
     values["note"] = ""
@@ -185,12 +186,12 @@ def edit_form(request: Request, db: Db, entry_id: int, actor: Actor = requires(A
 
 
 @router.post("/catalog/{entry_id:int}/edit", response_class=HTMLResponse)
-async def edit(request: Request, db: Db, entry_id: int, actor: Actor = requires(Action.CATALOG_DRAFT)) -> Response:
+async def edit(request: Request, db: Db, entry_id: Id, actor: Actor = requires(Action.CATALOG_DRAFT)) -> Response:
     return await _save(request, db, actor, entry_id=entry_id, action=f"/catalog/{entry_id}/edit", title="修改信息资源")
 
 
 @router.post("/catalog/{entry_id:int}/submit")
-def submit(db: Db, entry_id: int, actor: Actor = requires(Action.CATALOG_SUBMIT)) -> Response:
+def submit(db: Db, entry_id: Id, actor: Actor = requires(Action.CATALOG_SUBMIT)) -> Response:
     entry = lifecycle.submit_entry(db, actor, entry_id=entry_id)
     if service.pending_filing(db, entry_id=entry.id) is not None:
         return _done(entry_url(entry), f"已提交，资源代码 {entry.code}，等待大数据局备案审核")
@@ -198,14 +199,14 @@ def submit(db: Db, entry_id: int, actor: Actor = requires(Action.CATALOG_SUBMIT)
 
 
 @router.post("/catalog/{entry_id:int}/retire")
-def retire(db: Db, entry_id: int, reason: Annotated[str, Form(min_length=1, max_length=2000)],
+def retire(db: Db, entry_id: Id, reason: Annotated[str, Form(min_length=1, max_length=2000)],
            actor: Actor = requires(Action.CATALOG_RETIRE)) -> Response:
     entry = lifecycle.retire_entry(db, actor, entry_id=entry_id, reason=reason)
     return _done(entry_url(entry), "已撤销，资源代码保留不再使用")
 
 
 @router.get("/catalog/{entry_id:int}/diff", response_class=HTMLResponse)
-def diff_page(request: Request, db: Db, entry_id: int, to_version: Annotated[int | None, Query(ge=1)] = None,
+def diff_page(request: Request, db: Db, entry_id: Id, to_version: Annotated[Id | None, Query()] = None,
               actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
     entry = service.view_entry(db, actor, entry_id=entry_id)
     change = service.version_diff(db, entry=entry, to_version=to_version)
@@ -215,8 +216,9 @@ def diff_page(request: Request, db: Db, entry_id: int, to_version: Annotated[int
 
 @router.get("/catalog/{ref:path}", response_class=HTMLResponse)
 def detail(request: Request, db: Db, ref: str, actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
-    entry = service.view_entry(db, actor, entry_id=int(ref)) if ref.isdigit() else \
-        service.view_entry(db, actor, code=ref)
+    # An all-digit ref beyond any id is looked up as a code (and not found) instead of overflowing.
+    entry_id = as_id(ref)
+    entry = service.view_entry(db, actor, entry_id=entry_id) if entry_id else service.view_entry(db, actor, code=ref)
     pending = None
     if entry.pending_change:
         pending = versions.diff(versions.snapshot(entry), versions.content_of(service.draft_content(entry)))

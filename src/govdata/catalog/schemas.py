@@ -50,8 +50,9 @@ class FieldIn(BaseModel):
     name: FieldName
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
     data_type: FieldType
-    length: int | None = Field(default=None, ge=1)
-    precision: int | None = Field(default=None, ge=0)
+    # Bounded by what the databases can declare: varchar(n) up to 10485760 on PostgreSQL, numeric up to 1000 digits.
+    length: int | None = Field(default=None, ge=1, le=10_485_760)
+    precision: int | None = Field(default=None, ge=0, le=1000)
     is_key: bool = False
     is_lookup: bool = False
     is_required: bool = False

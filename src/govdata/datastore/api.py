@@ -31,6 +31,7 @@ from govdata.datastore.models import LoadMode
 from govdata.datastore.schemas import BatchRead, BatchResultRead, HistoryRead, RecordsRead
 from govdata.errors import BadRequest, PayloadTooLarge
 from govdata.policy import Action
+from govdata.types import Id
 from govdata.web.deps import Db, WriteDb, authorize, get_database, requires, requires_in_route
 
 router = APIRouter(prefix="/api/v1", tags=["datastore"])
@@ -129,12 +130,12 @@ def list_batches(code: str, db: WriteDb, limit: Annotated[int, Query(ge=1, le=50
 
 
 @router.get("/batches/{batch_id}", response_model=BatchRead)
-def get_batch(batch_id: int, db: WriteDb, actor: Actor = requires(Action.BATCH_VIEW)) -> BatchRead:
+def get_batch(batch_id: Id, db: WriteDb, actor: Actor = requires(Action.BATCH_VIEW)) -> BatchRead:
     return BatchRead.model_validate(service.get_batch(db, actor, batch_id=batch_id))
 
 
 @router.get("/batches/{batch_id}/rejects.csv")
-def batch_rejects(request: Request, batch_id: int, db: WriteDb,
+def batch_rejects(request: Request, batch_id: Id, db: WriteDb,
                   actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
     batch = service.get_batch(db, actor, batch_id=batch_id, action=Action.RESOURCE_READ)
     return rejects_response(request.app.state.database, batch)

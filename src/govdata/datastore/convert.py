@@ -31,6 +31,10 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%Y.%m.%d")
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y%m%d%H%M%S", "%Y/%m/%d %H:%M:%S",
                     "%Y-%m-%d %H:%M")
 INT64 = 2**63
+# PostgreSQL text cannot hold NUL: a value with one failed the whole batch's COPY there (503, on retry too)
+# and was stored on SQLite. It is the row's problem, named like any other.
+NUL = "\x00"
+HAS_NUL = "含有空字符（NUL），不能保存"
 
 
 class ConvertError(ValueError):
@@ -58,6 +62,8 @@ def _char(length: int | None) -> Converter:
             return None
         if len(text) > limit:
             raise ConvertError(f"长度 {len(text)} 超过上限 {limit}")
+        if NUL in text:
+            raise ConvertError(HAS_NUL)
         return text
 
     return convert
@@ -67,6 +73,8 @@ def _memo(value: Any) -> Any:
     if value is None:
         return None
     text = _text(value)
+    if NUL in text:
+        raise ConvertError(HAS_NUL)
     return text or None
 
 
@@ -291,11 +299,16 @@ def _text_column(limit: int | None, one: Converter) -> ColumnConverter:
                 return each_value(one, values)
             if _NONE in kinds:
                 values = ["" if value is None else value for value in values]
-        # Two passes over the strings (they are scattered in memory: each visit costs a cache miss);
-        # the rest works on the list of lengths.
+        # Three passes over the strings (they are scattered in memory: each visit costs a cache miss): strip,
+        # the NUL scan, lengths; the rest works on the list of lengths.
         out: list[Any] = list(map(str.strip, values))
-        lengths = list(map(len, out))
         bad: dict[int, str] = {}
+        if NUL in "\x01".join(out):  # one C-speed scan; a column with a NUL is then read value by value
+            for i, value in enumerate(out):
+                if NUL in value:
+                    bad[i] = HAS_NUL
+                    out[i] = ""
+        lengths = list(map(len, out))
         if limit is not None and lengths and max(lengths) > limit:
             for i, size in enumerate(lengths):
                 if size > limit:

@@ -20,6 +20,7 @@ from govdata.datastore.export import rejects_response
 from govdata.datastore.models import BatchSource, LoadMode, Paging
 from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action
+from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, requires
 from govdata.web.templating import render
 
@@ -54,7 +55,7 @@ def supervision(request: Request, db: Db, actor: Actor = requires(Action.FILING_
 
 
 @router.post("/resources/filings/{filing_id}/review")
-def review_filing(filing_id: int, db: Db, decision: Annotated[str, Form()] = "",
+def review_filing(filing_id: Id, db: Db, decision: Annotated[str, Form()] = "",
                   note: Annotated[str, Form(max_length=2000)] = "",
                   actor: Actor = requires(Action.FILING_REVIEW)) -> Response:
     filings.review_filing(db, actor, filing_id=filing_id, accept=decision == "accept", note=note)
@@ -70,14 +71,14 @@ def _entry_context(db: Any, entry: CatalogEntry) -> dict[str, Any]:
 
 
 @router.get("/resources/{entry_id}", response_class=HTMLResponse)
-def entry_page(request: Request, entry_id: int, db: WriteDb,
+def entry_page(request: Request, entry_id: Id, db: WriteDb,
                actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
     entry = _own_entry(db, actor, entry_id)
     return render(request, "datastore/entry.html", _entry_context(db, entry))
 
 
 @router.get("/resources/{entry_id}/lookup", response_class=HTMLResponse)
-def lookup(request: Request, entry_id: int, db: WriteDb, field: str = "", value: str = "",
+def lookup(request: Request, entry_id: Id, db: WriteDb, field: str = "", value: str = "",
            actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
     entry = _own_entry(db, actor, entry_id)
     found, error = None, None
@@ -92,7 +93,7 @@ def lookup(request: Request, entry_id: int, db: WriteDb, field: str = "", value:
 
 
 @router.get("/resources/{entry_id}/history", response_class=HTMLResponse)
-def history(request: Request, entry_id: int, db: WriteDb,
+def history(request: Request, entry_id: Id, db: WriteDb,
             actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
     entry = _own_entry(db, actor, entry_id)
     key = {k: v for k, v in request.query_params.items()}
@@ -101,7 +102,7 @@ def history(request: Request, entry_id: int, db: WriteDb,
 
 
 @router.get("/resources/batches/{batch_id}", response_class=HTMLResponse)
-def batch_page(request: Request, batch_id: int, db: WriteDb,
+def batch_page(request: Request, batch_id: Id, db: WriteDb,
                actor: Actor = requires(Action.BATCH_VIEW)) -> Response:
     batch = service.get_batch(db, actor, batch_id=batch_id)
     result = service.batch_result(db, batch)
@@ -109,20 +110,20 @@ def batch_page(request: Request, batch_id: int, db: WriteDb,
 
 
 @router.get("/resources/batches/{batch_id}/rejects.csv")
-def batch_rejects(request: Request, batch_id: int, db: WriteDb,
+def batch_rejects(request: Request, batch_id: Id, db: WriteDb,
                   actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
     batch = service.get_batch(db, actor, batch_id=batch_id, action=Action.RESOURCE_READ)
     return rejects_response(request.app.state.database, batch)
 
 
 @router.get("/resources/{entry_id}/upload", response_class=HTMLResponse)
-def upload_form(request: Request, entry_id: int, db: Db, actor: Actor = requires(Action.RESOURCE_UPLOAD)) -> Response:
+def upload_form(request: Request, entry_id: Id, db: Db, actor: Actor = requires(Action.RESOURCE_UPLOAD)) -> Response:
     entry = _own_entry(db, actor, entry_id, Action.RESOURCE_UPLOAD)
     return render(request, "datastore/upload.html", {"entry": entry, "error": None})
 
 
 @router.post("/resources/{entry_id}/upload", response_class=HTMLResponse)
-async def upload(request: Request, entry_id: int, db: Db, settings: AppSettings,
+async def upload(request: Request, entry_id: Id, db: Db, settings: AppSettings,
                  actor: Actor = requires(Action.RESOURCE_UPLOAD)) -> Response:
     entry = _own_entry(db, actor, entry_id, Action.RESOURCE_UPLOAD)
     form = await request.form()
@@ -137,7 +138,7 @@ async def upload(request: Request, entry_id: int, db: Db, settings: AppSettings,
 
 
 @router.get("/resources/{entry_id}/upload/{token}", response_class=HTMLResponse)
-def upload_preview(request: Request, entry_id: int, token: str, db: Db, settings: AppSettings,
+def upload_preview(request: Request, entry_id: Id, token: str, db: Db, settings: AppSettings,
                    actor: Actor = requires(Action.RESOURCE_UPLOAD)) -> Response:
     entry = _own_entry(db, actor, entry_id, Action.RESOURCE_UPLOAD)
     stored = uploads.find_upload(settings, entry=entry, token=token)
@@ -151,7 +152,7 @@ def upload_preview(request: Request, entry_id: int, token: str, db: Db, settings
 
 
 @router.post("/resources/{entry_id}/upload/{token}/load", response_class=HTMLResponse)
-def upload_load(request: Request, entry_id: int, token: str, db: Db, settings: AppSettings,
+def upload_load(request: Request, entry_id: Id, token: str, db: Db, settings: AppSettings,
                 mode: Annotated[LoadMode, Form()] = LoadMode.ALL_OR_NOTHING,
                 dry_run: Annotated[str, Form()] = "", actor: Actor = requires(Action.RESOURCE_UPLOAD)) -> Response:
     entry = _own_entry(db, actor, entry_id, Action.RESOURCE_UPLOAD)
@@ -171,7 +172,7 @@ def upload_load(request: Request, entry_id: int, token: str, db: Db, settings: A
 
 
 @router.post("/resources/{entry_id}/filing")
-def submit_filing(entry_id: int, db: Db, reason: Annotated[str, Form(max_length=4000)] = "",
+def submit_filing(entry_id: Id, db: Db, reason: Annotated[str, Form(max_length=4000)] = "",
                   actor: Actor = requires(Action.CATALOG_DRAFT)) -> Response:
     entry = service.get_entry(db, entry_id=entry_id)
     filings.submit_filing(db, actor, entry=entry, reason=reason)
@@ -179,9 +180,10 @@ def submit_filing(entry_id: int, db: Db, reason: Annotated[str, Form(max_length=
 
 
 @router.post("/resources/{entry_id}/connector")
-def save_connector(entry_id: int, db: Db, url: Annotated[str, Form()] = "", auth_header: Annotated[str, Form()] = "",
+def save_connector(entry_id: Id, db: Db, url: Annotated[str, Form()] = "", auth_header: Annotated[str, Form()] = "",
                    data_format: Annotated[str, Form()] = "json", paging: Annotated[str, Form()] = "none",
-                   page_size: Annotated[int, Form()] = 1000, records_path: Annotated[str, Form()] = "records",
+                   page_size: Annotated[int, Form(ge=1, le=100_000)] = 1000,
+                   records_path: Annotated[str, Form()] = "records",
                    cursor_path: Annotated[str, Form()] = "next_cursor", mapping: Annotated[str, Form()] = "",
                    since_param: Annotated[str, Form()] = "",
                    actor: Actor = requires(Action.RETURN_FLOW_MANAGE)) -> Response:
@@ -199,7 +201,7 @@ def save_connector(entry_id: int, db: Db, url: Annotated[str, Form()] = "", auth
 
 
 @router.post("/resources/{entry_id}/connector/run")
-def run_connector(request: Request, entry_id: int, db: Db,
+def run_connector(request: Request, entry_id: Id, db: Db,
                   actor: Actor = requires(Action.RETURN_FLOW_RUN)) -> Response:
     entry = _own_entry(db, actor, entry_id, Action.RETURN_FLOW_RUN)
     db.commit()  # the pull runs in its own units of work

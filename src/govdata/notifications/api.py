@@ -10,13 +10,14 @@ from govdata.actor import Actor
 from govdata.notifications import service
 from govdata.notifications.schemas import MarkedRead, NotificationList, NotificationRead
 from govdata.policy import Action
+from govdata.types import Id
 from govdata.web.deps import Db, requires
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 
 @router.get("", response_model=NotificationList)
-def notifications(db: Db, unread: bool = False, before_id: Annotated[int | None, Query(ge=1)] = None,
+def notifications(db: Db, unread: bool = False, before_id: Annotated[Id | None, Query()] = None,
                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
                   actor: Actor = requires(Action.NOTIFICATION_READ)) -> NotificationList:
     rows = service.list_for(db, actor, unread_only=unread, before_id=before_id, limit=limit)
@@ -26,7 +27,7 @@ def notifications(db: Db, unread: bool = False, before_id: Annotated[int | None,
 
 
 @router.post("/{notification_id}/read", response_model=NotificationRead)
-def mark_read(db: Db, notification_id: int, actor: Actor = requires(Action.NOTIFICATION_READ)) -> NotificationRead:
+def mark_read(db: Db, notification_id: Id, actor: Actor = requires(Action.NOTIFICATION_READ)) -> NotificationRead:
     return NotificationRead.model_validate(service.mark_read(db, actor, notification_id=notification_id))
 
 

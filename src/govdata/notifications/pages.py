@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from govdata.actor import Actor
 from govdata.notifications import service
 from govdata.policy import Action
+from govdata.types import Id, as_id
 from govdata.web.deps import Db, requires
 from govdata.web.templating import render
 
@@ -19,14 +20,14 @@ PAGE = 50
 def notifications_page(request: Request, db: Db, actor: Actor = requires(Action.NOTIFICATION_READ)) -> Response:
     raw = request.query_params.get("before_id", "")
     unread_only = request.query_params.get("unread") == "1"
-    rows = service.list_for(db, actor, unread_only=unread_only, before_id=int(raw) if raw.isdigit() else None,
+    rows = service.list_for(db, actor, unread_only=unread_only, before_id=as_id(raw),
                             limit=PAGE)
     return render(request, "notifications/list.html", {
         "rows": rows, "unread_only": unread_only, "next_before": rows[-1].id if len(rows) == PAGE else None})
 
 
 @router.post("/notifications/{notification_id}/read")
-def mark_read(db: Db, notification_id: int, actor: Actor = requires(Action.NOTIFICATION_READ)) -> Response:
+def mark_read(db: Db, notification_id: Id, actor: Actor = requires(Action.NOTIFICATION_READ)) -> Response:
     row = service.mark_read(db, actor, notification_id=notification_id)
     # Only local links are followed, so a notification can never bounce someone off-site.
     target = row.link if row.link.startswith("/") and not row.link.startswith("//") else "/notifications"

@@ -16,6 +16,7 @@ from govdata.orgs.schemas import (
     UnitRead,
 )
 from govdata.policy import Action
+from govdata.types import Id
 from govdata.web.deps import Db, requires
 
 router = APIRouter(prefix="/api/v1", tags=["orgs"])
@@ -27,7 +28,7 @@ def regions(db: Db, _: Actor = requires(Action.ORG_VIEW)) -> list[RegionRead]:
 
 
 @router.get("/units", response_model=list[UnitRead])
-def units(db: Db, region_id: int | None = None, _: Actor = requires(Action.ORG_VIEW)) -> list[UnitRead]:
+def units(db: Db, region_id: Id | None = None, _: Actor = requires(Action.ORG_VIEW)) -> list[UnitRead]:
     return [UnitRead.model_validate(u) for u in service.list_units(db, region_id=region_id)]
 
 
@@ -37,12 +38,12 @@ def create_unit(db: Db, data: UnitCreate, actor: Actor = requires(Action.UNIT_MA
 
 
 @router.get("/units/{unit_id}", response_model=UnitDetail)
-def unit(db: Db, unit_id: int, _: Actor = requires(Action.ORG_VIEW)) -> UnitDetail:
+def unit(db: Db, unit_id: Id, _: Actor = requires(Action.ORG_VIEW)) -> UnitDetail:
     return views.unit_detail(db, unit_id=unit_id)
 
 
 @router.get("/systems", response_model=list[SystemRead])
-def systems(db: Db, unit_id: int | None = None, _: Actor = requires(Action.ORG_VIEW)) -> list[SystemRead]:
+def systems(db: Db, unit_id: Id | None = None, _: Actor = requires(Action.ORG_VIEW)) -> list[SystemRead]:
     return [views.system_read(s) for s in service.list_systems(db, unit_id=unit_id)]
 
 
@@ -52,6 +53,6 @@ def register_system(db: Db, data: SystemCreate, actor: Actor = requires(Action.S
 
 
 @router.put("/systems/{system_id}/assessment", response_model=SystemRead)
-def update_assessment(db: Db, system_id: int, data: AssessmentUpdate,
+def update_assessment(db: Db, system_id: Id, data: AssessmentUpdate,
                       actor: Actor = requires(Action.SYSTEM_MANAGE)) -> SystemRead:
     return views.system_read(service.update_assessment(db, actor, system_id=system_id, data=data))

@@ -13,6 +13,7 @@ from govdata.errors import GovdataError
 from govdata.orgs import service, views
 from govdata.orgs.schemas import AssessmentUpdate, SystemCreate, UnitCreate
 from govdata.policy import Action
+from govdata.types import Id
 from govdata.web.deps import Db, requires
 from govdata.web.forms import FormError, form_dict, from_error, parse
 from govdata.web.templating import render
@@ -54,7 +55,7 @@ async def create_unit(request: Request, db: Db, actor: Actor = requires(Action.U
 
 
 @router.get("/orgs/units/{unit_id}", response_class=HTMLResponse)
-def unit(request: Request, db: Db, unit_id: int, _: Actor = requires(Action.ORG_VIEW)) -> Response:
+def unit(request: Request, db: Db, unit_id: Id, _: Actor = requires(Action.ORG_VIEW)) -> Response:
     detail = views.unit_detail(db, unit_id=unit_id)
     return render(request, "orgs/unit.html", {"unit": detail, "labels": views.STATUS_LABELS,
                                               "tags": views.STATUS_TAGS})
@@ -91,7 +92,7 @@ async def register_system(request: Request, db: Db, actor: Actor = requires(Acti
 
 
 @router.post("/orgs/systems/{system_id}/assessment", response_class=HTMLResponse)
-async def update_assessment(request: Request, db: Db, system_id: int,
+async def update_assessment(request: Request, db: Db, system_id: Id,
                             actor: Actor = requires(Action.SYSTEM_MANAGE)) -> Response:
     form = await form_dict(request)
     data = parse(AssessmentUpdate, form, SYSTEM_LABELS)

@@ -5,14 +5,14 @@ from datetime import date
 from pydantic import BaseModel, Field, field_validator, model_validator
 from stdnum.cn import uscc
 
-from govdata.types import IsoDate
+from govdata.types import Id, IsoDate
 
 
 class UnitCreate(BaseModel):
     code: str = Field(min_length=2, max_length=32, pattern=r"^[a-z0-9_]+$")
     name: str = Field(min_length=2, max_length=128)
     uscc: str = Field(min_length=18, max_length=18, description="统一社会信用代码")
-    region_id: int
+    region_id: Id
     data_office: str = Field(default="", max_length=128)
     office_phone: str = Field(default="", max_length=32)
 
@@ -32,13 +32,13 @@ class UnitRead(BaseModel):
     code: str
     name: str
     uscc: str
-    region_id: int
+    region_id: Id
     data_office: str
     office_phone: str
 
 
 class SystemCreate(BaseModel):
-    unit_id: int
+    unit_id: Id
     name: str = Field(min_length=2, max_length=128)
     assessment_level: int | None = Field(default=None, ge=1, le=5)
     assessment_report_no: str | None = Field(default=None, max_length=64)

@@ -22,6 +22,7 @@ from govdata.quality.schemas import (
     FieldRulesIn,
     ReportRead,
 )
+from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 
 router = APIRouter(prefix="/api/v1", tags=["quality"])
@@ -47,27 +48,27 @@ def run_read(run: ComparisonRun) -> ComparisonRunRead:
 
 
 @router.get("/quality/entries/{entry_id}/rules")
-def get_rules(entry_id: int, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> dict[str, Any]:
+def get_rules(entry_id: Id, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> dict[str, Any]:
     entry = reports.get_entry(db, entry_id)
     require(actor, Action.QUALITY_VIEW, entry)
     return {"entry_id": entry.id, "rules": service.field_rules(entry)}
 
 
 @router.put("/quality/entries/{entry_id}/rules")
-def put_rules(entry_id: int, body: FieldRulesIn, db: Db,
+def put_rules(entry_id: Id, body: FieldRulesIn, db: Db,
               actor: Actor = requires(Action.QUALITY_RULE_MANAGE)) -> dict[str, Any]:
     entry = service.set_field_rules(db, actor, entry_id=entry_id, rules=body.rules)
     return {"entry_id": entry.id, "rules": service.field_rules(entry)}
 
 
 @router.post("/quality/entries/{entry_id}/scan", status_code=201)
-def scan_entry(entry_id: int, db: Db, settings: AppSettings,
+def scan_entry(entry_id: Id, db: Db, settings: AppSettings,
                actor: Actor = requires(Action.QUALITY_SCAN)) -> ReportRead:
     return report_read(db, actor, reports.run_scan(db, actor, entry_id=entry_id, workdays=settings.correction_workdays))
 
 
 @router.get("/quality/reports/{report_id}")
-def get_report(report_id: int, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> ReportRead:
+def get_report(report_id: Id, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> ReportRead:
     return report_read(db, actor, reports.get_report(db, actor, report_id=report_id))
 
 
@@ -90,17 +91,17 @@ def create_comparison(body: ComparisonCreate, db: Db, actor: Actor = requires(Ac
 
 
 @router.post("/quality/comparisons/{comparison_id}/run", status_code=201)
-def run_comparison(comparison_id: int, db: Db, actor: Actor = requires(Action.COMPARISON_RUN)) -> ComparisonRunRead:
+def run_comparison(comparison_id: Id, db: Db, actor: Actor = requires(Action.COMPARISON_RUN)) -> ComparisonRunRead:
     return run_read(compare.run_comparison(db, actor, comparison_id=comparison_id))
 
 
 @router.get("/quality/comparison-runs/{run_id}")
-def get_run(run_id: int, db: Db, actor: Actor = requires(Action.COMPARISON_VIEW)) -> ComparisonRunRead:
+def get_run(run_id: Id, db: Db, actor: Actor = requires(Action.COMPARISON_VIEW)) -> ComparisonRunRead:
     return run_read(compare.get_run(db, actor, run_id=run_id))
 
 
 @router.get("/quality/comparison-runs/{run_id}/diffs.csv")
-def run_csv(request: Request, run_id: int, db: WriteDb,
+def run_csv(request: Request, run_id: Id, db: WriteDb,
             actor: Actor = requires(Action.COMPARISON_VIEW)) -> StreamingResponse:
     lines = compare.download_diffs(db, actor, get_database(request), run_id=run_id)
     headers = {"Content-Disposition": f'attachment; filename="comparison-run-{run_id}.csv"'}
@@ -122,12 +123,12 @@ def list_corrections(db: Db, box: str = "all", status: str | None = None, overdu
 
 
 @router.get("/corrections/{correction_id}")
-def get_correction(correction_id: int, db: Db, actor: Actor = requires(Action.CORRECTION_VIEW)) -> CorrectionRead:
+def get_correction(correction_id: Id, db: Db, actor: Actor = requires(Action.CORRECTION_VIEW)) -> CorrectionRead:
     return correction_read(db, actor, corrections.get_correction(db, actor, correction_id=correction_id))
 
 
 @router.post("/corrections/{correction_id}/answer")
-def answer_correction(correction_id: int, body: CorrectionAnswer, db: Db,
+def answer_correction(correction_id: Id, body: CorrectionAnswer, db: Db,
                       actor: Actor = requires(Action.CORRECTION_ANSWER)) -> CorrectionRead:
     correction = corrections.answer_correction(db, actor, correction_id=correction_id, data=body)
     return correction_read(db, actor, correction)

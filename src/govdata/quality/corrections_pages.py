@@ -17,6 +17,7 @@ from govdata.quality import corrections
 from govdata.quality.models import CorrectionStatus
 from govdata.quality.schemas import CorrectionAnswer, CorrectionCreate
 from govdata.quality.validator import find_registered
+from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, requires
 from govdata.web.templating import render
 
@@ -99,12 +100,12 @@ def _detail(request: Request, db: Db, actor: Actor, correction_id: int, error: s
 
 
 @router.get("/corrections/{correction_id}", response_class=HTMLResponse)
-def detail(request: Request, correction_id: int, db: Db, actor: Actor = requires(Action.CORRECTION_VIEW)) -> Response:
+def detail(request: Request, correction_id: Id, db: Db, actor: Actor = requires(Action.CORRECTION_VIEW)) -> Response:
     return _detail(request, db, actor, correction_id)
 
 
 @router.post("/corrections/{correction_id}/answer", response_class=HTMLResponse)
-def answer(request: Request, correction_id: int, db: Db, decision: Text = "", answer: Text = "", value: Text = "",
+def answer(request: Request, correction_id: Id, db: Db, decision: Text = "", answer: Text = "", value: Text = "",
            actor: Actor = requires(Action.CORRECTION_ANSWER)) -> Response:
     try:
         if decision not in {"fix", "reject"}:

@@ -18,6 +18,7 @@ from govdata.quality import compare, corrections_pages, reports, service
 from govdata.quality.charts import line_chart
 from govdata.quality.reports import DIMENSION_LABELS
 from govdata.quality.schemas import CodeTableIn, ComparisonCreate
+from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 from govdata.web.templating import render
 
@@ -34,7 +35,7 @@ def page_error(exc: GovdataError) -> str:
 
 
 @router.get("/quality", response_class=HTMLResponse)
-def overview(request: Request, db: Db, unit: int | None = None,
+def overview(request: Request, db: Db, unit: Id | None = None,
              actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
     see_all = policy.sees_all(actor, Action.QUALITY_VIEW)
     unit_id = unit if see_all else actor.unit_id
@@ -46,7 +47,7 @@ def overview(request: Request, db: Db, unit: int | None = None,
 
 
 @router.get("/quality/entries/{entry_id}", response_class=HTMLResponse)
-def entry_page(request: Request, entry_id: int, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
+def entry_page(request: Request, entry_id: Id, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
     entry = reports.get_entry(db, entry_id)
     require(actor, Action.QUALITY_VIEW, entry)
     trend = reports.entry_trend(db, entry_id=entry.id)
@@ -58,7 +59,7 @@ def entry_page(request: Request, entry_id: int, db: Db, actor: Actor = requires(
 
 
 @router.post("/quality/entries/{entry_id}/scan")
-def scan_page(entry_id: int, db: Db, settings: AppSettings, actor: Actor = requires(Action.QUALITY_SCAN)) -> Response:
+def scan_page(entry_id: Id, db: Db, settings: AppSettings, actor: Actor = requires(Action.QUALITY_SCAN)) -> Response:
     report = reports.run_scan(db, actor, entry_id=entry_id, workdays=settings.correction_workdays)
     return RedirectResponse(f"/quality/reports/{report.id}?msg=扫描完成", status_code=303)
 
@@ -73,14 +74,14 @@ def _rules_form(request: Request, entry_id: int, db: Db, texts: dict[str, str] |
 
 
 @router.get("/quality/entries/{entry_id}/rules", response_class=HTMLResponse)
-def rules_form(request: Request, entry_id: int, db: Db,
+def rules_form(request: Request, entry_id: Id, db: Db,
                actor: Actor = requires(Action.QUALITY_RULE_MANAGE)) -> Response:
     require(actor, Action.QUALITY_RULE_MANAGE, reports.get_entry(db, entry_id))
     return _rules_form(request, entry_id, db, None, None)
 
 
 @router.post("/quality/entries/{entry_id}/rules", response_class=HTMLResponse)
-async def rules_save(request: Request, entry_id: int, db: Db,
+async def rules_save(request: Request, entry_id: Id, db: Db,
                      actor: Actor = requires(Action.QUALITY_RULE_MANAGE)) -> Response:
     form = await request.form()
     texts = {k[len("rules."):]: str(v) for k, v in form.items() if k.startswith("rules.")}
@@ -99,7 +100,7 @@ async def rules_save(request: Request, entry_id: int, db: Db,
 
 
 @router.get("/quality/reports/{report_id}", response_class=HTMLResponse)
-def report_page(request: Request, report_id: int, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
+def report_page(request: Request, report_id: Id, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
     report = reports.get_report(db, actor, report_id=report_id)
     entry = reports.get_entry(db, report.entry_id)
     return render(request, "quality/report.html", {"report": report, "entry": entry, "labels": DIMENSION_LABELS,
@@ -124,7 +125,7 @@ def code_table_new(request: Request, _: Actor = requires(Action.CODE_TABLE_MANAG
 
 
 @router.get("/quality/code-tables/{table_id}", response_class=HTMLResponse)
-def code_table_page(request: Request, table_id: int, db: Db,
+def code_table_page(request: Request, table_id: Id, db: Db,
                     actor: Actor = requires(Action.CODE_TABLE_VIEW)) -> Response:
     table = service.get_code_table(db, table_id=table_id)
     if can(actor, Action.CODE_TABLE_MANAGE):
@@ -137,7 +138,7 @@ def code_table_page(request: Request, table_id: int, db: Db,
 @router.post("/quality/code-tables", response_class=HTMLResponse)
 @router.post("/quality/code-tables/{table_id}", response_class=HTMLResponse)
 def code_table_save(request: Request, db: Db, code: Text = "", name: Text = "", standard: Text = "",
-                    values: Text = "", table_id: int | None = None,
+                    values: Text = "", table_id: Id | None = None,
                     actor: Actor = requires(Action.CODE_TABLE_MANAGE)) -> Response:
     form = {"code": code, "name": name, "standard": standard, "values": values}
     try:
@@ -193,7 +194,7 @@ def comparison_create(request: Request, db: Db, name: Text = "", left_code: Text
 
 
 @router.get("/quality/comparisons/{comparison_id}", response_class=HTMLResponse)
-def comparison_page(request: Request, comparison_id: int, db: Db,
+def comparison_page(request: Request, comparison_id: Id, db: Db,
                     actor: Actor = requires(Action.COMPARISON_VIEW)) -> Response:
     comparison = compare.get_comparison(db, actor, comparison_id=comparison_id)
     runs = compare.runs_of(db, comparison_id=comparison.id)
@@ -204,13 +205,13 @@ def comparison_page(request: Request, comparison_id: int, db: Db,
 
 
 @router.post("/quality/comparisons/{comparison_id}/run")
-def comparison_run(comparison_id: int, db: Db, actor: Actor = requires(Action.COMPARISON_RUN)) -> Response:
+def comparison_run(comparison_id: Id, db: Db, actor: Actor = requires(Action.COMPARISON_RUN)) -> Response:
     run = compare.run_comparison(db, actor, comparison_id=comparison_id)
     return RedirectResponse(f"/quality/comparison-runs/{run.id}?msg=比对完成", status_code=303)
 
 
 @router.get("/quality/comparison-runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, run_id: int, db: WriteDb,
+def run_page(request: Request, run_id: Id, db: WriteDb,
              actor: Actor = requires(Action.COMPARISON_VIEW)) -> Response:
     run, diffs = compare.view_diffs(db, actor, run_id=run_id)
     return render(request, "quality/comparison_run.html", {
@@ -218,7 +219,7 @@ def run_page(request: Request, run_id: int, db: WriteDb,
 
 
 @router.get("/quality/comparison-runs/{run_id}/download.csv")
-def run_csv(request: Request, run_id: int, db: WriteDb,
+def run_csv(request: Request, run_id: Id, db: WriteDb,
             actor: Actor = requires(Action.COMPARISON_VIEW)) -> Response:
     lines = compare.download_diffs(db, actor, get_database(request), run_id=run_id)
     return StreamingResponse(lines, media_type="text/csv; charset=utf-8",

@@ -30,6 +30,7 @@ from govdata.sharing.schemas import (
     ShareRequestRead,
     VersionIn,
 )
+from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, requires, requires_in_route
 
 router = APIRouter(prefix="/api/v1", tags=["sharing"])
@@ -59,37 +60,37 @@ def list_requests(db: Db, status: str | None = None,
 
 
 @router.get("/share/requests/{request_id}", response_model=ShareRequestRead)
-def show_request(request_id: int, db: Db, actor: Actor = requires(Action.REQUEST_VIEW)) -> ShareRequestRead:
+def show_request(request_id: Id, db: Db, actor: Actor = requires(Action.REQUEST_VIEW)) -> ShareRequestRead:
     return ShareRequestRead.model_validate(service.view_request(db, actor, request_id=request_id))
 
 
 @router.post("/share/requests/{request_id}/opinion", response_model=ShareRequestRead)
-def opinion(request_id: int, db: Db, data: OpinionIn,
+def opinion(request_id: Id, db: Db, data: OpinionIn,
             actor: Actor = requires(Action.SHARE_OPINION)) -> ShareRequestRead:
     return ShareRequestRead.model_validate(service.give_opinion(db, actor, request_id=request_id, data=data))
 
 
 @router.post("/share/requests/{request_id}/review", response_model=ShareRequestRead)
-def review(request_id: int, db: Db, settings: AppSettings, data: ReviewIn,
+def review(request_id: Id, db: Db, settings: AppSettings, data: ReviewIn,
            actor: Actor = requires(Action.SHARE_REVIEW)) -> ShareRequestRead:
     req = service.review_request(db, actor, settings, request_id=request_id, data=data)
     return ShareRequestRead.model_validate(req)
 
 
 @router.post("/share/requests/{request_id}/withdraw", response_model=ShareRequestRead)
-def withdraw(request_id: int, db: Db, data: VersionIn,
+def withdraw(request_id: Id, db: Db, data: VersionIn,
              actor: Actor = requires(Action.SHARE_WITHDRAW)) -> ShareRequestRead:
     req = service.withdraw_request(db, actor, request_id=request_id, version=data.version)
     return ShareRequestRead.model_validate(req)
 
 
 @router.get("/share/agreements/{agreement_id}", response_model=AgreementRead)
-def show_agreement(agreement_id: int, db: Db, actor: Actor = requires(Action.AGREEMENT_VIEW)) -> AgreementRead:
+def show_agreement(agreement_id: Id, db: Db, actor: Actor = requires(Action.AGREEMENT_VIEW)) -> AgreementRead:
     return AgreementRead.model_validate(agreements.view_agreement(db, actor, agreement_id=agreement_id))
 
 
 @router.post("/share/agreements/{agreement_id}/accept", response_model=AgreementRead)
-def accept(agreement_id: int, db: Db, actor: Actor = requires(Action.AGREEMENT_ACCEPT)) -> AgreementRead:
+def accept(agreement_id: Id, db: Db, actor: Actor = requires(Action.AGREEMENT_ACCEPT)) -> AgreementRead:
     return AgreementRead.model_validate(agreements.accept_agreement(db, actor, agreement_id=agreement_id))
 
 
@@ -99,17 +100,17 @@ def list_grants(db: Db, actor: Actor = requires(Action.GRANT_VIEW)) -> list[Gran
 
 
 @router.post("/share/grants/{grant_id}/activate", response_model=GrantRead)
-def activate(grant_id: int, db: Db, actor: Actor = requires(Action.GRANT_ACTIVATE)) -> GrantRead:
+def activate(grant_id: Id, db: Db, actor: Actor = requires(Action.GRANT_ACTIVATE)) -> GrantRead:
     return GrantRead.model_validate(grants.activate_grant(db, actor, grant_id=grant_id))
 
 
 @router.post("/share/grants/{grant_id}/suspend", response_model=GrantRead)
-def suspend(grant_id: int, db: Db, data: ReasonIn, actor: Actor = requires(Action.GRANT_SUSPEND)) -> GrantRead:
+def suspend(grant_id: Id, db: Db, data: ReasonIn, actor: Actor = requires(Action.GRANT_SUSPEND)) -> GrantRead:
     return GrantRead.model_validate(grants.suspend_grant(db, actor, grant_id=grant_id, reason=data.reason))
 
 
 @router.post("/share/grants/{grant_id}/revoke", response_model=GrantRead)
-def revoke(grant_id: int, db: Db, data: ReasonIn, actor: Actor = requires(Action.GRANT_SUSPEND)) -> GrantRead:
+def revoke(grant_id: Id, db: Db, data: ReasonIn, actor: Actor = requires(Action.GRANT_SUSPEND)) -> GrantRead:
     return GrantRead.model_validate(grants.revoke_grant(db, actor, grant_id=grant_id, reason=data.reason))
 
 
@@ -121,26 +122,26 @@ def usage_export(db: Db, side: str = "provider", actor: Actor = requires(Action.
 
 
 @router.get("/systems/{system_id}/credentials", response_model=list[CredentialRead])
-def system_credentials(system_id: int, db: Db,
+def system_credentials(system_id: Id, db: Db,
                        actor: Actor = requires(Action.CREDENTIAL_ISSUE)) -> list[CredentialRead]:
     return [CredentialRead.model_validate(c) for c in credentials.list_credentials(db, system_id=system_id)]
 
 
 @router.post("/systems/{system_id}/credentials", response_model=IssuedCredentialRead, status_code=201)
-def issue(system_id: int, db: Db, settings: AppSettings,
+def issue(system_id: Id, db: Db, settings: AppSettings,
           actor: Actor = requires(Action.CREDENTIAL_ISSUE)) -> IssuedCredentialRead:
     issued = credentials.issue_credential(db, actor, settings, system_id=system_id)
     return IssuedCredentialRead(token=issued.token, credential=CredentialRead.model_validate(issued.credential))
 
 
 @router.post("/systems/{system_id}/credentials/rotate", response_model=IssuedCredentialRead, status_code=201)
-def rotate(system_id: int, db: Db, settings: AppSettings,
+def rotate(system_id: Id, db: Db, settings: AppSettings,
            actor: Actor = requires(Action.CREDENTIAL_ISSUE)) -> IssuedCredentialRead:
     issued = credentials.rotate_credential(db, actor, settings, system_id=system_id)
     return IssuedCredentialRead(token=issued.token, credential=CredentialRead.model_validate(issued.credential))
 
 
 @router.post("/credentials/{credential_id}/revoke", response_model=CredentialRead)
-def revoke_credential(credential_id: int, db: Db,
+def revoke_credential(credential_id: Id, db: Db,
                       actor: Actor = requires(Action.CREDENTIAL_ISSUE)) -> CredentialRead:
     return CredentialRead.model_validate(credentials.revoke_credential(db, actor, credential_id=credential_id))

@@ -21,6 +21,7 @@ from govdata.policy import Action
 from govdata.sharing import agreements, grants, service, usage
 from govdata.sharing.models import GrantStatus, RequestStatus
 from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
+from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, requires
 from govdata.web.templating import render
 
@@ -50,7 +51,7 @@ def _form_context(db: Db, actor: Actor, entry: CatalogEntry, renew: int | None) 
 
 
 @router.get("/sharing/apply/{code:path}")
-def apply_form(code: str, request: Request, db: Db, renew: int | None = None,
+def apply_form(code: str, request: Request, db: Db, renew: Id | None = None,
                actor: Actor = requires(Action.SHARE_REQUEST)) -> Response:
     entry = service.get_entry_by_code(db, code=code)
     context = _form_context(db, actor, entry, renew)
@@ -94,7 +95,7 @@ def _status(exc: Exception) -> int:
 
 
 @router.get("/sharing/requests/{request_id}")
-def show(request_id: int, request: Request, db: Db, actor: Actor = requires(Action.REQUEST_VIEW)) -> Response:
+def show(request_id: Id, request: Request, db: Db, actor: Actor = requires(Action.REQUEST_VIEW)) -> Response:
     req = service.view_request(db, actor, request_id=request_id)
     agreement = agreements.agreement_for_request(db, request_id=req.id)
     return render(request, "sharing/request.html", {
@@ -122,7 +123,7 @@ def _date(value: str, field: str) -> date | None:
 
 
 @router.post("/sharing/requests/{request_id}/opinion")
-def opinion(request_id: int, db: Db, version: Annotated[int, Form()], agree: Text, opinion: Text,
+def opinion(request_id: Id, db: Db, version: Annotated[Id, Form()], agree: Text, opinion: Text,
             actor: Actor = requires(Action.SHARE_OPINION)) -> Response:
     data = _parsed(OpinionIn, version=version, agree=agree == "yes", opinion=opinion)
     service.give_opinion(db, actor, request_id=request_id, data=data)
@@ -130,7 +131,7 @@ def opinion(request_id: int, db: Db, version: Annotated[int, Form()], agree: Tex
 
 
 @router.post("/sharing/requests/{request_id}/review")
-async def review(request_id: int, request: Request, db: Db, settings: AppSettings,
+async def review(request_id: Id, request: Request, db: Db, settings: AppSettings,
                  actor: Actor = requires(Action.SHARE_REVIEW)) -> Response:
     form = await request.form()
     data = _parsed(ReviewIn, version=form.get("version"), approve=form.get("decision") == "approve",
@@ -141,7 +142,7 @@ async def review(request_id: int, request: Request, db: Db, settings: AppSetting
 
 
 @router.post("/sharing/requests/{request_id}/withdraw")
-def withdraw(request_id: int, db: Db, version: Annotated[int, Form()],
+def withdraw(request_id: Id, db: Db, version: Annotated[Id, Form()],
              actor: Actor = requires(Action.SHARE_WITHDRAW)) -> Response:
     service.withdraw_request(db, actor, request_id=request_id, version=version)
     return _back(f"/sharing/requests/{request_id}", "申请已撤回")
@@ -154,7 +155,7 @@ def reviews(request: Request, db: Db, actor: Actor = requires(Action.SHARE_REVIE
 
 
 @router.get("/sharing/agreements/{agreement_id}")
-def agreement_page(agreement_id: int, request: Request, db: Db,
+def agreement_page(agreement_id: Id, request: Request, db: Db,
                    actor: Actor = requires(Action.AGREEMENT_VIEW)) -> Response:
     agreement = agreements.view_agreement(db, actor, agreement_id=agreement_id)
     return render(request, "sharing/agreement.html",
@@ -162,7 +163,7 @@ def agreement_page(agreement_id: int, request: Request, db: Db,
 
 
 @router.get("/sharing/agreements/{agreement_id}/pdf")
-def agreement_pdf(agreement_id: int, db: Db, actor: Actor = requires(Action.AGREEMENT_VIEW)) -> Response:
+def agreement_pdf(agreement_id: Id, db: Db, actor: Actor = requires(Action.AGREEMENT_VIEW)) -> Response:
     agreement = agreements.view_agreement(db, actor, agreement_id=agreement_id)
     name = f"agreement-SA-{agreement.request_id:06d}.pdf"
     return Response(agreements.render_pdf(agreement), media_type="application/pdf",
@@ -170,7 +171,7 @@ def agreement_pdf(agreement_id: int, db: Db, actor: Actor = requires(Action.AGRE
 
 
 @router.post("/sharing/agreements/{agreement_id}/accept")
-def accept(agreement_id: int, db: Db, actor: Actor = requires(Action.AGREEMENT_ACCEPT)) -> Response:
+def accept(agreement_id: Id, db: Db, actor: Actor = requires(Action.AGREEMENT_ACCEPT)) -> Response:
     agreements.accept_agreement(db, actor, agreement_id=agreement_id)
     return _back(f"/sharing/agreements/{agreement_id}", "已接受协议")
 
@@ -183,19 +184,19 @@ def grant_list(request: Request, db: Db, actor: Actor = requires(Action.GRANT_VI
 
 
 @router.post("/sharing/grants/{grant_id}/activate")
-def activate(grant_id: int, db: Db, actor: Actor = requires(Action.GRANT_ACTIVATE)) -> Response:
+def activate(grant_id: Id, db: Db, actor: Actor = requires(Action.GRANT_ACTIVATE)) -> Response:
     grants.activate_grant(db, actor, grant_id=grant_id)
     return _back("/sharing/grants", "访问权限已开通")
 
 
 @router.post("/sharing/grants/{grant_id}/suspend")
-def suspend(grant_id: int, db: Db, reason: Text, actor: Actor = requires(Action.GRANT_SUSPEND)) -> Response:
+def suspend(grant_id: Id, db: Db, reason: Text, actor: Actor = requires(Action.GRANT_SUSPEND)) -> Response:
     grants.suspend_grant(db, actor, grant_id=grant_id, reason=reason or "未说明")
     return _back("/sharing/grants", "访问权限已暂停")
 
 
 @router.post("/sharing/grants/{grant_id}/revoke")
-def revoke(grant_id: int, db: Db, reason: Text, actor: Actor = requires(Action.GRANT_SUSPEND)) -> Response:
+def revoke(grant_id: Id, db: Db, reason: Text, actor: Actor = requires(Action.GRANT_SUSPEND)) -> Response:
     grants.revoke_grant(db, actor, grant_id=grant_id, reason=reason or "未说明")
     return _back("/sharing/grants", "访问权限已撤销")
 
@@ -221,7 +222,7 @@ def credentials_page(request: Request, db: Db, actor: Actor = requires(Action.CR
 
 
 @router.post("/sharing/credentials/{system_id}/issue")
-def issue(system_id: int, request: Request, db: Db, settings: AppSettings, rotate: Annotated[str, Form()] = "",
+def issue(system_id: Id, request: Request, db: Db, settings: AppSettings, rotate: Annotated[str, Form()] = "",
           actor: Actor = requires(Action.CREDENTIAL_ISSUE)) -> Response:
     if rotate == "yes":
         issued = credentials.rotate_credential(db, actor, settings, system_id=system_id)
@@ -233,6 +234,6 @@ def issue(system_id: int, request: Request, db: Db, settings: AppSettings, rotat
 
 
 @router.post("/sharing/credentials/revoke/{credential_id}")
-def revoke_credential(credential_id: int, db: Db, actor: Actor = requires(Action.CREDENTIAL_ISSUE)) -> Response:
+def revoke_credential(credential_id: Id, db: Db, actor: Actor = requires(Action.CREDENTIAL_ISSUE)) -> Response:
     credentials.revoke_credential(db, actor, credential_id=credential_id)
     return _back("/sharing/credentials", "凭证已吊销")

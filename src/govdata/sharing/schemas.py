@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from govdata.types import IsoDate, Timestamp
+from govdata.types import Id, IsoDate, Timestamp
 
 
 class ShareRequestCreate(BaseModel):
@@ -15,20 +15,20 @@ class ShareRequestCreate(BaseModel):
     fields: list[str] = Field(min_length=1, max_length=200, description="申请的信息项（子集）")
     duty: str = Field(min_length=2, max_length=2000, description="履职需要")
     legal_basis: str = Field(min_length=2, max_length=2000, description="法律依据")
-    system_id: int = Field(gt=0, description="调用数据的本单位接入系统")
+    system_id: Id = Field(description="调用数据的本单位接入系统")
     valid_until: IsoDate = Field(description="使用期限（至）")
     daily_volume: int = Field(gt=0, le=10_000_000, description="预计日调用量")
-    renewal_of_grant_id: int | None = None
+    renewal_of_grant_id: Id | None = None
 
 
 class OpinionIn(BaseModel):
-    version: int = Field(ge=1)
+    version: Id
     agree: bool
     opinion: str = Field(min_length=2, max_length=2000)
 
 
 class ReviewIn(BaseModel):
-    version: int = Field(ge=1)
+    version: Id
     approve: bool
     note: str = Field(default="", max_length=2000)
     fields: list[str] | None = Field(default=None, description="批准的信息项（可少于申请）")
@@ -36,7 +36,7 @@ class ReviewIn(BaseModel):
 
 
 class VersionIn(BaseModel):
-    version: int = Field(ge=1)
+    version: Id
 
 
 class ReasonIn(BaseModel):

@@ -6,13 +6,11 @@ Every route declares exactly one of `requires(Action.X)` (role check before anyt
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Iterator
 from contextlib import nullcontext
 from dataclasses import replace
 from typing import Annotated, Any
-from urllib.parse import unquote
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Connection
@@ -24,10 +22,11 @@ from govdata.auth import bearer
 from govdata.auth import service as auth_service
 from govdata.auth.tokens import same
 from govdata.config import Settings
-from govdata.errors import Forbidden, NotAuthenticated
+from govdata.errors import Forbidden, InvalidCharacter, NotAuthenticated
 from govdata.policy import Action
 from govdata.storage.engines import Database
 from govdata.storage.unit_of_work import UnitOfWork
+from govdata.web.inputs import MESSAGE, bad_operator, operator_text
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SESSION_COOKIE = "govdata_session"
@@ -84,14 +83,20 @@ def bearer_token(request: Request) -> str | None:
 
 
 def operator_header(request: Request) -> str | None:
-    """X-Operator names the person a system acts for. Headers are ASCII, so a Chinese name should come
-    percent-encoded UTF-8; raw UTF-8 (which arrives as latin-1 text) is accepted too."""
+    """X-Operator names the person a system acts for (decoded as `inputs.operator_text` says; raw control
+    characters were refused before routing, percent-encoded ones are checked by whoever records it)."""
     raw = request.headers.get("x-operator")
     if raw is None:
         return None
-    with contextlib.suppress(UnicodeError):
-        raw = raw.encode("latin-1").decode("utf-8")
-    return unquote(raw).strip()[:128] or None
+    return operator_text(raw)[:128] or None
+
+
+def checked_operator_header(request: Request) -> str | None:
+    """X-Operator for a routed call: refused (400) with a control character once decoded (`%00`)."""
+    raw = request.headers.get("x-operator")
+    if raw is not None and bad_operator(raw):
+        raise InvalidCharacter(MESSAGE.format(field="X-Operator"), field="X-Operator")
+    return operator_header(request)
 
 
 def resolve_actor(request: Request, conn: Connection | None = None) -> Actor | None:
@@ -107,7 +112,7 @@ def resolve_actor(request: Request, conn: Connection | None = None) -> Actor | N
         # Bearer tokens are checked with one driver-level read on a plain connection (the API's hot path).
         with nullcontext(conn) if conn is not None else database.engine.connect() as used:
             actor = bearer.actor_for_token(used, token=token, client_addr=client_addr(request),
-                                           request_id=request_id(request), operator=operator_header(request))
+                                           request_id=request_id(request), operator=checked_operator_header(request))
         if actor is not None and actor.kind == "user":
             with database.read() as db:
                 actor = _with_scope_and_purpose(request, db, actor)
@@ -134,15 +139,15 @@ def resolve_actor(request: Request, conn: Connection | None = None) -> Actor | N
 
 def purpose_of(request: Request) -> str | None:
     """Why this request reads what it reads: the `X-Purpose` header (percent-encoded UTF-8, like X-Operator)
-    or a `purpose` query or form value. A vendor must give one on every read (第二十九条)."""
+    or a `purpose` query value. A vendor must give one on every read (第二十九条)."""
     raw = request.headers.get("x-purpose")
     if raw is not None:
-        with contextlib.suppress(UnicodeError):
-            raw = raw.encode("latin-1").decode("utf-8")
-        raw = unquote(raw)
+        if bad_operator(raw):
+            raise InvalidCharacter(MESSAGE.format(field="X-Purpose"), field="X-Purpose")
+        text = operator_text(raw)
     else:
-        raw = request.query_params.get("purpose")
-    return (raw or "").strip()[:200] or None
+        text = request.query_params.get("purpose") or ""
+    return text.strip()[:200] or None
 
 
 def _with_scope_and_purpose(request: Request, db: Session, actor: Actor) -> Actor:
@@ -236,6 +241,18 @@ def public() -> Any:
 
 def route_marker(dependant_call: Any) -> _Marker | None:
     return dependant_call if isinstance(dependant_call, _Marker) else None
+
+
+def route_markers(dependant: Any) -> list[_Marker]:
+    """Every `requires`/`public` marker among a route's dependencies, however deep (for the OpenAPI
+    document and the tests that walk routes)."""
+    found = []
+    for sub in dependant.dependencies:
+        marker = route_marker(sub.call)
+        if marker is not None:
+            found.append(marker)
+        found += route_markers(sub)
+    return found
 
 
 def current_actor(request: Request) -> Actor:

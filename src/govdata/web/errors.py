@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from govdata import policy
 from govdata.audit.service import Refused, record_refusal, record_refused_rule
 from govdata.errors import GovdataError, NotAuthenticated, TooManyRequests
+from govdata.web.methods import allowed_methods
 from govdata.web.templating import render
 
 log = logging.getLogger("govdata")
@@ -102,9 +103,15 @@ def install(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         message = STATUS_TEXT.get(exc.status_code, str(exc.detail))
+        headers = getattr(exc, "headers", None)
         if exc.status_code == 404:
             message = "请求的地址不存在"
-        return error_response(request, exc.status_code, code, message, None, getattr(exc, "headers", None))
+        elif exc.status_code == 405:
+            headers = {"Allow": ", ".join(allowed_methods(request.app, request.scope["path"]))}
+            if request.method == "OPTIONS":  # no route answers OPTIONS itself: it is this answer
+                return Response(status_code=204, headers=headers)
+            message = f"不支持的请求方式 {request.method}，此地址支持：{headers['Allow']}"
+        return error_response(request, exc.status_code, code, message, None, headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
