@@ -158,7 +158,14 @@ def _urls(path: str, params: list[str], world: World) -> list[tuple[str, str | N
 
 def test_every_route_asks_the_policy_about_the_objects_it_answers_with(app, token, database, world):
     bearer = {who: token(who) for who in ACCOUNTS} | {"system": system_token(database, "gaj")}
-    client = TestClient(app, base_url="http://testserver", follow_redirects=False, raise_server_exceptions=False)
+    # One client for the whole walk (one event loop: the sharing lookups' group committer lives on it), answering
+    # 500s instead of raising them, so that each is a problem on the list.
+    with TestClient(app, base_url="http://testserver", follow_redirects=False,
+                    raise_server_exceptions=False) as client:
+        _walk(app, client, bearer, database, world)
+
+
+def _walk(app: Any, client: Any, bearer: dict[str, dict[str, str]], database: Any, world: World) -> None:
     heard: list[tuple[Action, Any, bool]] = []
     policy.observe(lambda actor, action, target, decision: heard.append((action, target, bool(decision))))
     problems: list[str] = []
