@@ -1,7 +1,9 @@
 """The owning unit's view of its own data: look records up by key, see a record's history (第九条).
 
-Nobody else browses a unit's rows here (sharing and opening have their own exits); every lookup is
-audited with the field asked and the number of rows, not the values.
+Nobody else browses a unit's rows here (sharing and opening have their own exits) but a vendor working
+under a confidentiality agreement that names them (第二十九条); every lookup is audited with the field asked,
+the number of rows and the stated purpose, not the values. `lookup_records` and `row_history` are the only
+ways rows leave here, so masking a vendor's reads is applied in them.
 """
 
 from __future__ import annotations

@@ -44,7 +44,8 @@ def _own_entry(db: Any, actor: Actor, entry_id: int, action: Action = Action.RES
 @router.get("/resources", response_class=HTMLResponse)
 def index(request: Request, db: Db, actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
     items = freshness.list_freshness(db, visible=policy.where(actor, Action.RESOURCE_READ, CatalogEntry))
-    return render(request, "datastore/index.html", {"items": items, **_labels()})
+    return render(request, "datastore/index.html", {
+        "items": items, "ask_purpose": policy.needs_purpose(actor, Action.RESOURCE_READ), **_labels()})
 
 
 @router.get("/resources/supervision", response_class=HTMLResponse)
@@ -80,15 +81,21 @@ def entry_page(request: Request, entry_id: int, db: WriteDb,
 @router.get("/resources/{entry_id}/lookup", response_class=HTMLResponse)
 def lookup(request: Request, entry_id: int, db: WriteDb, field: str = "", value: str = "",
            actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
-    entry = _own_entry(db, actor, entry_id)
+    ask_purpose = policy.needs_purpose(actor, Action.RESOURCE_READ)
+    if ask_purpose:  # a vendor says why first (第二十九条); until then it sees the catalog's field names only
+        entry = service.get_entry(db, entry_id=entry_id)
+        guard(actor, Action.CATALOG_VIEW, entry)
+    else:
+        entry = _own_entry(db, actor, entry_id)
     found, error = None, None
-    if field and value:
+    if field and value and not ask_purpose:
         try:
             found = owner.lookup_records(db, actor, entry=entry, field=field, values=[value])
         except RuleViolation as exc:
             error = exc.message
     return render(request, "datastore/lookup.html", {"entry": entry, "found": found, "error": error,
-                                                     "field": field, "value": value},
+                                                     "field": field, "value": value, "ask_purpose": ask_purpose,
+                                                     "purpose": actor.purpose or ""},
                   status_code=422 if error else 200)
 
 

@@ -19,9 +19,14 @@ class ResourceRef:
     id: int
     unit_id: int
     resource_code: str | None
+    entry_id: int | None = None  # the entry it is or belongs to (a vendor's agreement may name it alone)
 
 
 def guard(actor: Actor, action: Action, target: Any) -> None:
     """`policy.require` on a detached copy of an entry, batch or connector."""
     code = getattr(target, "resource_code", None)
-    policy.require(actor, action, ResourceRef(id=target.id, unit_id=target.unit_id, resource_code=code))
+    entry_id = getattr(target, "entry_id", None)
+    if entry_id is None and getattr(target, "fields", None) is not None:  # a catalog entry itself
+        entry_id = target.id
+    policy.require(actor, action, ResourceRef(id=target.id, unit_id=target.unit_id, resource_code=code,
+                                              entry_id=entry_id))
