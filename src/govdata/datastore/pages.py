@@ -81,22 +81,27 @@ def entry_page(request: Request, entry_id: int, db: WriteDb,
 @router.get("/resources/{entry_id}/lookup", response_class=HTMLResponse)
 def lookup(request: Request, entry_id: int, db: WriteDb, field: str = "", value: str = "",
            actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
-    ask_purpose = policy.needs_purpose(actor, Action.RESOURCE_READ)
-    if ask_purpose:  # a vendor says why first (第二十九条); until then it sees the catalog's field names only
-        entry = service.get_entry(db, entry_id=entry_id)
-        guard(actor, Action.CATALOG_VIEW, entry)
-    else:
-        entry = _own_entry(db, actor, entry_id)
+    entry = _own_entry(db, actor, entry_id)
     found, error = None, None
-    if field and value and not ask_purpose:
+    if field and value:
         try:
             found = owner.lookup_records(db, actor, entry=entry, field=field, values=[value])
         except RuleViolation as exc:
             error = exc.message
     return render(request, "datastore/lookup.html", {"entry": entry, "found": found, "error": error,
-                                                     "field": field, "value": value, "ask_purpose": ask_purpose,
+                                                     "field": field, "value": value, "ask_purpose": False,
                                                      "purpose": actor.purpose or ""},
                   status_code=422 if error else 200)
+
+
+@router.get("/resources/{entry_id}/purpose", response_class=HTMLResponse)
+def purpose_form(request: Request, entry_id: int, db: Db, actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
+    """Where a vendor says why before it looks records up (第二十九条): the lookup form with its purpose first.
+    Nothing but the catalog's lookup fields is shown here; the lookup itself checks the agreement and purpose."""
+    entry = service.get_entry(db, entry_id=entry_id)
+    guard(actor, Action.CATALOG_VIEW, entry)
+    return render(request, "datastore/lookup.html", {"entry": entry, "found": None, "error": None, "field": "",
+                                                     "value": "", "ask_purpose": True, "purpose": ""})
 
 
 @router.get("/resources/{entry_id}/history", response_class=HTMLResponse)

@@ -95,8 +95,8 @@ async def record_agreement(request: Request, db: Db, settings: AppSettings,
 
 
 def _may_look_up(actor: Actor, entry: CatalogEntry) -> bool:
-    """A lookup link where the policy lets the reader in; a vendor in scope gets one too, and the lookup page
-    then asks its purpose."""
+    """A lookup link where the policy lets the reader in; a vendor in scope gets one too, to the page where it
+    states its purpose first."""
     if policy.needs_purpose(actor, Action.RESOURCE_READ):
         return bool(policy.can(actor, Action.CATALOG_VIEW, entry))
     return bool(policy.can(actor, Action.RESOURCE_READ, entry))
