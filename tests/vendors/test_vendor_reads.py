@@ -135,3 +135,19 @@ def test_the_vendors_other_reads_follow_the_same_scope(client: Any, database: Da
     history = client.get(f"/api/v1/resources/{entry.code}/history", params={"sfzh": ROW["sfzh"]}, headers=headers)
     assert history.status_code == 200
     assert last_audit(database, action="resource.read").purpose == "核对"  # type: ignore[union-attr]
+
+
+def test_a_quality_reports_samples_are_read_like_the_rows(client: Any, database: Database, token: Any) -> None:
+    """A report's failed rules carry sample rows: a vendor sees one inside its agreement, saying why, on the record."""
+    entry = resource(client, database)
+    report = client.post(f"/api/v1/quality/entries/{entry.id}/scan", headers=token("steward_wjw"))
+    assert report.status_code < 300, report.text
+    vendor_id = new_vendor(database)
+    _agreement(client, token, vendor_id, unit=entry.unit_id, entry_codes=(entry.code,))
+    url = f"/api/v1/quality/reports/{report.json()['id']}"
+    assert client.get(url, headers=token("vendor_b")).status_code == 403
+    assert client.get(url, headers=token("vendor")).status_code == 403  # another vendor's scope
+    seen = client.get(url, params={"purpose": "质量核查"}, headers=token("vendor_b"))
+    assert seen.status_code == 200, seen.text
+    event = last_audit(database, action="quality.view")
+    assert event is not None and (event.actor_name, event.purpose, event.outcome) == ("vendor_b", "质量核查", "ok")

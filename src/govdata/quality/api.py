@@ -65,7 +65,7 @@ def scan_entry(entry_id: int, db: Db, settings: AppSettings,
 
 
 @router.get("/quality/reports/{report_id}")
-def get_report(report_id: int, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> ReportRead:
+def get_report(report_id: int, db: WriteDb, actor: Actor = requires(Action.QUALITY_VIEW)) -> ReportRead:
     return report_read(reports.get_report(db, actor, report_id=report_id))
 
 
