@@ -3,11 +3,11 @@ button to end it early, and for the vendor the resources it may look up (each lo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
@@ -21,39 +21,32 @@ from govdata.vendors import service
 from govdata.vendors.api import file_response
 from govdata.vendors.models import VendorAgreement
 from govdata.vendors.schemas import VendorAgreementCreate, VendorAgreementEnd
+from govdata.web import forms
 from govdata.web.deps import AppSettings, Db, WriteDb, requires
 from govdata.web.errors import note_refusal
 from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 BASE = "/vendors/agreements"
+LABELS = {"vendor_user_id": "服务商账号", "company": "服务商单位名称", "unit_id": "签约单位",
+          "signed_by": "签约单位签署人", "unit_ids": "约定范围（单位）", "entry_codes": "约定范围（数据资源）",
+          "valid_from": "生效日", "valid_until": "截止日", "reason": "终止原因"}
+M = TypeVar("M", bound=BaseModel)
 
 
-def _message(exc: Exception) -> str:
-    if isinstance(exc, GovdataError):
-        return exc.message
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        text = str(first["msg"]).removeprefix("Value error, ")
-        return f"{where}：{text}" if where else text
-    return f"填写有误：{exc}"
-
-
-def _parsed(model: type[BaseModel], values: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise RuleViolation(_message(exc), field=".".join(str(p) for p in first["loc"]) or None) from exc
+def _parsed(model: type[M], values: dict[str, Any]) -> M:
+    parsed = forms.parse(model, values, LABELS)
+    if isinstance(parsed, forms.FormError):
+        raise RuleViolation(parsed.message, field=parsed.field)
+    return parsed
 
 
 def _create_values(form: FormData) -> dict[str, Any]:
     codes = str(form.get("entry_codes") or "").replace("，", ",").replace(",", "\n").splitlines()
-    return {"vendor_user_id": form.get("vendor_user_id") or 0, "company": form.get("company", ""),
-            "unit_id": form.get("unit_id") or 0, "signed_by": form.get("signed_by", ""),
+    return {"vendor_user_id": form.get("vendor_user_id"), "company": form.get("company"),
+            "unit_id": form.get("unit_id"), "signed_by": form.get("signed_by"),
             "unit_ids": form.getlist("unit_ids"), "entry_codes": codes,
-            "valid_from": form.get("valid_from", ""), "valid_until": form.get("valid_until", "")}
+            "valid_from": form.get("valid_from"), "valid_until": form.get("valid_until")}
 
 
 def _form(request: Request, db: Db, actor: Actor, *, form: FormData | None = None, error: str | None = None,
@@ -130,7 +123,7 @@ async def end_agreement(request: Request, vendor_agreement_id: int, db: Db,
                         actor: Actor = requires(Action.VENDOR_AGREEMENT_MANAGE)) -> Response:
     form = await request.form()
     try:
-        data = _parsed(VendorAgreementEnd, {"reason": form.get("reason", "")})
+        data = _parsed(VendorAgreementEnd, {"reason": form.get("reason")})
         service.end_agreement(db, actor, agreement_id=vendor_agreement_id, data=data)
     except RuleViolation as exc:  # a missing reason: the page again, with the message
         db.rollback()
