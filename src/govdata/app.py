@@ -14,6 +14,7 @@ from govdata import __version__, asyncread, clock
 from govdata.config import Settings, get_settings
 from govdata.db import Database, database_for
 from govdata.domains import domain_modules
+from govdata.masking.exits import use_key
 from govdata.migrate import upgrade
 from govdata.sharing.gateway import LookupGateway
 from govdata.web import errors
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                migrate: bool = True, run_jobs: bool | None = None) -> FastAPI:
     settings = settings or get_settings()
     clock.configure(settings.clock)
+    use_key(settings.key)  # pseudonyms at every exit are keyed with the installation's secret
     _ = settings.key  # generated into the home on first start when none is given
     database = database or database_for(settings)
     if migrate:

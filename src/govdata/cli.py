@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from govdata.actor import Method, Role, platform_actor
 from govdata.config import get_settings
 from govdata.db import database_for
+from govdata.masking.exits import use_key
 from govdata.migrate import upgrade
 
 app = typer.Typer(help="govdata 政务数据汇聚共享平台", no_args_is_help=True, add_completion=False)
@@ -29,6 +30,7 @@ CLI = platform_actor(Method.CLI, name="命令行")
 
 def _database():  # type: ignore[no-untyped-def]
     settings = get_settings()
+    use_key(settings.key)
     database = database_for(settings)
     upgrade(database)
     return settings, database

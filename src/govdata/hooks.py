@@ -63,9 +63,20 @@ class EntryChangeListener(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Granted:
+    """What `actor`'s active grants give of an entry: the fields, and of those the ones given in clear."""
+
+    fields: frozenset[str] = frozenset()
+    clear: frozenset[str] = frozenset()
+
+    def __or__(self, other: Granted) -> Granted:
+        return Granted(self.fields | other.fields, self.clear | other.clear)
+
+
 class GrantedFields(Protocol):
-    def __call__(self, db: Session, actor: Any, *, entry: Any) -> frozenset[str]:
-        """The fields of `entry` that `actor`'s active grants cover (a system: its own; a person: their unit's)."""
+    def __call__(self, db: Session, actor: Any, *, entry: Any) -> Granted:
+        """What `actor`'s active grants give of `entry` (a system: its own; a person: their unit's)."""
         ...
 
 
@@ -114,13 +125,13 @@ def register_granted_fields(loader: GrantedFields) -> GrantedFields:
     return loader
 
 
-def granted_fields(db: Session, actor: Any, *, entry: Any) -> frozenset[str]:
-    """The fields of `entry` granted to `actor` by every registered source (empty: none). The catalog's
-    metadata is city-wide; a unit's data values are not. Policy decides with this fact; it never reads it."""
+def granted_fields(db: Session, actor: Any, *, entry: Any) -> Granted:
+    """What every registered source grants `actor` of `entry` (nothing: no grant). The catalog's metadata is
+    city-wide; a unit's data values are not. Policy decides with this fact; it never reads it."""
     load_plugins()
-    found: frozenset[str] = frozenset()
+    found = Granted()
     for loader in GRANTED_FIELDS:
-        found |= loader(db, actor, entry=entry)
+        found = found | loader(db, actor, entry=entry)
     return found
 
 

@@ -13,7 +13,7 @@ from govdata.auth.service import create_user
 from govdata.catalog.models import CatalogEntry
 from govdata.db import Database
 from tests.conftest import DEMO_PASSWORD
-from tests.datastore.factories import make_entry, system_token, unit_id
+from tests.datastore.factories import PERSON_FIELDS, make_entry, system_token, unit_id
 from tests.datastore.test_push_api import push
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -30,9 +30,13 @@ def new_vendor(database: Database, username: str = "vendor_b") -> int:
         return user.id
 
 
+# the person fields with the 脱敏规则 a steward would give them: a vendor's reads leave masked by these
+FIELDS = [{**spec, "masking_rule": {"sfzh": "id_card", "xm": "name"}.get(spec["name"], "")} for spec in PERSON_FIELDS]
+
+
 def resource(client: Any, database: Database, unit: str = "wjw") -> CatalogEntry:
     """A registered resource of `unit` holding ROW."""
-    entry = make_entry(database, unit=unit)
+    entry = make_entry(database, unit=unit, fields=FIELDS)
     assert push(client, entry.code, system_token(database, unit), [ROW]).status_code == 200
     return entry
 

@@ -55,7 +55,9 @@ def test_in_scope_with_a_purpose_the_vendor_reads_and_the_event_carries_it(clien
     _agreement(client, token, vendor_id, unit=entry.unit_id, entry_codes=(entry.code,))
     found = read(client, entry, token("vendor_b"), PURPOSE)
     assert found.status_code == 200, found.text
-    assert [r["sfzh"] for r in found.json()["records"]] == [ROW["sfzh"]]
+    (masked,) = found.json()["records"]  # found by its key, handed over masked (the owner sees it in clear)
+    assert masked["sfzh"] != ROW["sfzh"] and masked["sfzh"][:6] == ROW["sfzh"][:6] and masked["sfzh"][-4:] == "0011"
+    assert masked["xm"] not in (None, ROW["xm"]) and masked["xm"].startswith("张")
     event = last_audit(database, action="resource.read")
     assert event is not None
     assert (event.actor_name, event.outcome, event.purpose, event.row_count) == ("vendor_b", "ok", PURPOSE, 1)
@@ -64,6 +66,8 @@ def test_in_scope_with_a_purpose_the_vendor_reads_and_the_event_carries_it(clien
                           params={"sfzh": ROW["sfzh"], "purpose": "质量核查"}, headers=token("vendor_b"))
     assert by_query.status_code == 200 and len(by_query.json()["records"]) == 1  # `purpose` is not a field
     assert last_audit(database, action="resource.read").purpose == "质量核查"  # type: ignore[union-attr]
+    owner = read(client, entry, token("steward_wjw"))
+    assert owner.json()["records"][0]["sfzh"] == ROW["sfzh"]
 
 
 def test_in_scope_without_a_purpose_is_refused_naming_it(client: Any, database: Database, token: Any) -> None:

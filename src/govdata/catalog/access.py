@@ -21,5 +21,5 @@ def entry_use(db: Session, actor: Actor, entry: CatalogEntry, uses: Iterable[str
     """`entry` as `actor` would use it: the fields in `uses`, and those that `actor`'s active grants cover (not
     read for the owning unit, which uses every field)."""
     owner = actor.unit_id is not None and actor.unit_id == entry.unit_id
-    granted = frozenset() if owner else hooks.granted_fields(db, actor, entry=entry)
-    return EntryUse(entry.id, entry.unit_id, entry.code, frozenset(uses), granted)
+    granted = hooks.Granted() if owner else hooks.granted_fields(db, actor, entry=entry)
+    return EntryUse(entry.id, entry.unit_id, entry.code, frozenset(uses), granted.fields, granted.clear)

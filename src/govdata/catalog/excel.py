@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from govdata.actor import Actor
 from govdata.audit.service import acting
-from govdata.catalog import labels, service
+from govdata.catalog import labels, masking_rules, service
 from govdata.catalog.models import (
     CatalogEntry,
     Field,
@@ -63,7 +63,7 @@ FIELD_COLUMNS: list[tuple[str, str, Any, bool]] = [
     ("是否主键", "is_key", bool, False), ("是否查询项", "is_lookup", bool, False),
     ("是否必填", "is_required", bool, False),
     ("描述", "description", str, False), ("敏感类型", "sensitivity", Sensitivity, False),
-    ("脱敏规则", "masking_rule", str, False), ("敏感级别", "security_level", SecurityLevel, False),
+    ("脱敏规则", "masking_rule", masking_rules.RuleText, False), ("敏感级别", "security_level", SecurityLevel, False),
 ]
 MAX_ROWS = 20_000
 MAX_BYTES = 20 * 1024 * 1024  # a catalog workbook is small; this bounds memory
@@ -82,6 +82,8 @@ def _cell(entry: CatalogEntry, attr: str, kind: Any) -> Any:
 
 def _field_cell(field: Field, attr: str, kind: Any) -> Any:
     value = getattr(field, attr)
+    if kind is masking_rules.RuleText:  # by its label, as people read it; the import takes the label back
+        return masking_rules.to_cell(value)
     if isinstance(kind, type) and issubclass(kind, StrEnum):
         return labels.label(kind, value)
     if kind is bool:
@@ -131,6 +133,8 @@ def _convert(raw: Any, kind: Any) -> Any:
     """A cell's value as the schema wants it; raises ValueError with a Chinese message."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
+    if kind is masking_rules.RuleText:
+        return masking_rules.from_cell(raw)
     if isinstance(kind, type) and issubclass(kind, StrEnum):
         value = labels.value_of(kind, str(raw))
         if value is None:

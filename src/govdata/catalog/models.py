@@ -97,6 +97,26 @@ class Sensitivity(StrEnum):
     COMMERCIAL = "commercial"  # 商业秘密
 
 
+class MaskingRule(StrEnum):
+    """脱敏规则 a field may name; `govdata.masking` carries them out (the catalog states and checks them)."""
+
+    CLEAR = "clear"  # 不脱敏
+    SUPPRESS = "suppress"  # 不提供
+    ID_CARD = "id_card"  # 身份证号
+    MOBILE = "mobile"  # 手机号
+    LANDLINE = "landline"  # 固定电话
+    PHONE = "phone"  # 手机或固话，按号码形状
+    NAME = "name"  # 姓名
+    ADDRESS = "address"  # 地址
+    BANK_CARD = "bank_card"  # 银行卡号
+    EMAIL = "email"  # 电子邮箱
+    PLATE = "plate"  # 车牌号
+    DATE_YEAR = "date_year"  # 日期到年
+    DATE_MONTH = "date_month"  # 日期到月
+    NUMBER_BAND = "number_band"  # 数值分段，`number_band:10000`
+    PSEUDONYM = "pseudonym"  # 密钥散列假名
+
+
 class EntryStatus(StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"  # waiting for the bureau to accept its filing
@@ -190,7 +210,7 @@ class Field(Base):
     is_required: Mapped[bool] = mapped_column(default=False)
     description: Mapped[str] = mapped_column(Text, default="")
     sensitivity: Mapped[str] = mapped_column(String(16), default=Sensitivity.NONE.value)
-    masking_rule: Mapped[str] = mapped_column(String(32), default="")  # name of a masking rule (open data)
+    masking_rule: Mapped[str] = mapped_column(String(32), default="")  # MaskingRule text; "": by sensitivity
     security_level: Mapped[str] = mapped_column(String(4), default=SecurityLevel.L1.value)
     # Quality rules for this field as canonical JSON (a list of rule objects; see govdata.quality).
     rules: Mapped[str] = mapped_column(Text, default="[]")

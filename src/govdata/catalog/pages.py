@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from govdata import policy
 from govdata.actor import Actor
-from govdata.catalog import browse, excel, forms, labels, lifecycle, service, versions
+from govdata.catalog import browse, excel, forms, labels, lifecycle, masking_rules, service, versions
 from govdata.catalog.api import XLSX
 from govdata.catalog.browse import EntryQuery
 from govdata.catalog.models import CatalogEntry, EntryStatus
@@ -26,6 +26,8 @@ from govdata.web.templating import render, templates
 router = APIRouter(include_in_schema=False)
 templates.env.globals["catalog_label"] = labels.label_of
 templates.env.globals["catalog_choices"] = {name: labels.choices(enum) for name, enum in labels.BY_FIELD.items()}
+templates.env.globals["masking_choices"] = masking_rules.choices
+templates.env.globals["masking_label"] = masking_rules.label
 templates.env.globals["describe_diff"] = versions.describe
 templates.env.globals["catalog_attr"] = lambda attr: versions.ATTR_LABELS.get(attr, attr)
 

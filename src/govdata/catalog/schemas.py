@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from govdata.catalog import masking_rules
 from govdata.catalog.models import (
     FieldType,
     IngestMode,
@@ -57,6 +58,16 @@ class FieldIn(BaseModel):
     sensitivity: Sensitivity = Sensitivity.NONE
     masking_rule: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] = ""
     security_level: SecurityLevel = SecurityLevel.L1
+
+    @field_validator("masking_rule")
+    @classmethod
+    def _known_masking_rule(cls, text: str, info: ValidationInfo) -> str:
+        """A rule masking knows and that suits the type, stored canonically; never guessed (an unknown text would
+        be withheld everywhere, so it is refused here, where the steward can fix it)."""
+        try:
+            return masking_rules.canonical(text, data_type=info.data.get("data_type"))
+        except ValueError as exc:
+            raise ValueError(f"信息项 {info.data.get('name', '')}：{exc}") from None
 
     @model_validator(mode="after")
     def _length_fits_type(self) -> FieldIn:

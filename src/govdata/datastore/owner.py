@@ -25,6 +25,7 @@ from govdata.datastore.refs import guard
 from govdata.datastore.tables import table_exists, table_seen
 from govdata.driversql import Prepared
 from govdata.errors import NotFound, RuleViolation
+from govdata.masking import exits
 from govdata.policy import Action
 
 MAX_VALUES = 100
@@ -58,11 +59,13 @@ def _converted(entry: CatalogEntry, field_name: str, values: list[str]) -> list[
 
 _entries: Table = CatalogEntry.__table__  # type: ignore[assignment]
 _fields: Table = Field.__table__  # type: ignore[assignment]
-_FIELD_COLUMNS = ("name", "position", "data_type", "length", "precision", "is_key", "is_lookup", "is_required")
-# The entry by its code with every field that shapes its table and its lookups: one driver-level read
-# per lookup instead of loading ORM objects (which cost more than the lookup itself).
+_FIELD_COLUMNS = ("name", "position", "data_type", "length", "precision", "is_key", "is_lookup", "is_required",
+                  "sensitivity", "security_level", "masking_rule")  # the last three: how a vendor's read is masked
+# The entry by its code with every field that shapes its table, its lookups and their masking: one driver-level
+# read per lookup instead of loading ORM objects (which cost more than the lookup itself).
 _ENTRY_WITH_FIELDS = Prepared(
-    select(_entries.c.id, _entries.c.unit_id, _entries.c.status, *[_fields.c[n] for n in _FIELD_COLUMNS])
+    select(_entries.c.id, _entries.c.unit_id, _entries.c.status, _entries.c.version,
+           *[_fields.c[n] for n in _FIELD_COLUMNS])
     .select_from(_entries.outerjoin(_fields, _fields.c.entry_id == _entries.c.id))
     .where(_entries.c.code == bindparam("code"))
     .order_by(_fields.c.position))
@@ -82,7 +85,8 @@ def entry_for_lookup(conn: Connection, *, code: str) -> CatalogEntry:
     if entry is None:
         first = rows[0]
         fields = [Field(**{name: getattr(r, name) for name in _FIELD_COLUMNS}) for r in rows if r.name is not None]
-        entry = CatalogEntry(id=first.id, code=code, unit_id=first.unit_id, status=first.status, fields=fields)
+        entry = CatalogEntry(id=first.id, code=code, unit_id=first.unit_id, status=first.status,
+                             version=first.version, fields=fields)
         if len(_SNAPSHOTS) >= _SNAPSHOTS_MAX:
             _SNAPSHOTS.clear()
         _SNAPSHOTS[key] = entry
@@ -99,7 +103,8 @@ def lookup_records(db: Session, actor: Actor, *, entry: CatalogEntry, field: str
             conn, entry, key_field=field, values=wanted, fields=[f.name for f in entry.fields])
         audit.row_count = len(rows)
         audit.details = {"view": "lookup", "field": field, "values": len(values), "found": len(rows)}
-    return [jsonable(r) for r in rows]
+    masker = exits.view_for(db, actor, entry)  # the owner in clear; a vendor masked (第二十九条)
+    return [jsonable(exits.mask_record(masker, r)) for r in rows]
 
 
 def row_history(db: Session, actor: Actor, *, entry: CatalogEntry, key: dict[str, str]) -> list[dict[str, Any]]:
@@ -114,4 +119,5 @@ def row_history(db: Session, actor: Actor, *, entry: CatalogEntry, key: dict[str
         rows = records.record_history(conn, entry, typed) if table_exists(conn, entry) else []
         audit.row_count = len(rows)
         audit.details = {"view": "history", "found": len(rows)}
-    return [jsonable(r) for r in rows]
+    masker = exits.view_for(db, actor, entry)
+    return [jsonable(exits.mask_record(masker, r)) for r in rows]

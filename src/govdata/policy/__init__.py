@@ -34,7 +34,8 @@ from govdata.targets import TargetRef
 __all__ = [
     "ACTION_LABELS", "ALLOW", "ALL_SIGNED_IN", "Action", "Columns", "ComparisonUse", "Decision", "Denied",
     "EntryUse", "FORMER_LABELS", "LIST", "Mine", "ROLE_ACTIONS", "RULES", "Rule", "SUPERVISORS", "UNIT_PEOPLE",
-    "can", "county_review", "label", "needs_purpose", "observe", "require", "require_role", "role_allows",
+    "can", "county_review", "fields_in_clear", "label", "needs_purpose", "observe", "require", "require_role",
+    "role_allows",
     "sees_all", "where",
 ]
 
@@ -152,6 +153,18 @@ def can(actor: Actor, action: Action, target: Any = None) -> Decision:
         for observer in _observers:
             observer(actor, action, target, decision)
     return decision
+
+
+def fields_in_clear(actor: Actor, use: EntryUse) -> frozenset[str] | None:
+    """Which of an entry's values `actor` sees in clear when they leave (None: every field). The owning unit's
+    people and systems, and the platform, see their own values; anyone else — another unit through a grant, the
+    bureau, a vendor — sees every value masked by its field's rule, except the fields a grant gives in clear
+    (the provider's opinion chooses, 第十二、十七条)."""
+    if Role.PLATFORM in actor.roles:
+        return None
+    if actor.unit_id is not None and actor.unit_id == use.unit_id and not _only_vendor(actor):
+        return None
+    return use.clear & use.granted
 
 
 class Denied(Forbidden):

@@ -20,6 +20,7 @@ class EntryUse:
     resource_code: str | None
     uses: frozenset[str]
     granted: frozenset[str] = field(default_factory=frozenset)
+    clear: frozenset[str] = field(default_factory=frozenset)  # of the granted, those the provider gave in clear
 
     @property
     def entry_id(self) -> int:

@@ -27,16 +27,18 @@ from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 router = APIRouter(prefix="/api/v1", tags=["quality"])
 
 
-def report_read(report: QualityReport) -> ReportRead:
+def report_read(db: Db, actor: Actor, report: QualityReport) -> ReportRead:
     data = {c: getattr(report, c) for c in ReportRead.model_fields if c != "results"}
-    return ReportRead(**data, results=reports.report_results(report))  # type: ignore[arg-type]
+    return ReportRead(**data, results=reports.results_for(db, actor, report))  # type: ignore[arg-type]
 
 
-def correction_read(db: Db, correction: Correction) -> CorrectionRead:
-    data = {c: getattr(correction, c) for c in CorrectionRead.model_fields
-            if c not in {"record_key", "current_value"}}
-    return CorrectionRead(**data, record_key=orjson.loads(correction.record_key),
-                          current_value=corrections.current_value(db, correction))
+def correction_read(db: Db, actor: Actor, correction: Correction) -> CorrectionRead:
+    shown = corrections.values_for(db, actor, correction)
+    masked = {"record_key", "current_value", "value_seen", "value_proposed", "value_fixed"}
+    data = {c: getattr(correction, c) for c in CorrectionRead.model_fields if c not in masked}
+    return CorrectionRead(**data, record_key=shown.record_key, current_value=shown.current_value,
+                          value_seen=shown.value_seen, value_proposed=shown.value_proposed,
+                          value_fixed=shown.value_fixed)
 
 
 def run_read(run: ComparisonRun) -> ComparisonRunRead:
@@ -61,12 +63,12 @@ def put_rules(entry_id: int, body: FieldRulesIn, db: Db,
 @router.post("/quality/entries/{entry_id}/scan", status_code=201)
 def scan_entry(entry_id: int, db: Db, settings: AppSettings,
                actor: Actor = requires(Action.QUALITY_SCAN)) -> ReportRead:
-    return report_read(reports.run_scan(db, actor, entry_id=entry_id, workdays=settings.correction_workdays))
+    return report_read(db, actor, reports.run_scan(db, actor, entry_id=entry_id, workdays=settings.correction_workdays))
 
 
 @router.get("/quality/reports/{report_id}")
 def get_report(report_id: int, db: WriteDb, actor: Actor = requires(Action.QUALITY_VIEW)) -> ReportRead:
-    return report_read(reports.get_report(db, actor, report_id=report_id))
+    return report_read(db, actor, reports.get_report(db, actor, report_id=report_id))
 
 
 @router.get("/quality/code-tables")
@@ -109,23 +111,23 @@ def run_csv(request: Request, run_id: int, db: WriteDb,
 def report_correction(body: CorrectionCreate, db: Db, settings: AppSettings,
                       actor: Actor = requires(Action.CORRECTION_REPORT)) -> CorrectionRead:
     correction = corrections.report_correction(db, actor, data=body, workdays=settings.correction_workdays)
-    return correction_read(db, correction)
+    return correction_read(db, actor, correction)
 
 
 @router.get("/corrections")
 def list_corrections(db: Db, box: str = "all", status: str | None = None, overdue: bool = False,
                      actor: Actor = requires(Action.CORRECTION_VIEW)) -> list[CorrectionRead]:
     found = corrections.list_corrections(db, actor, box=box, status=status, overdue=overdue)
-    return [correction_read(db, c) for c in found]
+    return [correction_read(db, actor, c) for c in found]
 
 
 @router.get("/corrections/{correction_id}")
 def get_correction(correction_id: int, db: Db, actor: Actor = requires(Action.CORRECTION_VIEW)) -> CorrectionRead:
-    return correction_read(db, corrections.get_correction(db, actor, correction_id=correction_id))
+    return correction_read(db, actor, corrections.get_correction(db, actor, correction_id=correction_id))
 
 
 @router.post("/corrections/{correction_id}/answer")
 def answer_correction(correction_id: int, body: CorrectionAnswer, db: Db,
                       actor: Actor = requires(Action.CORRECTION_ANSWER)) -> CorrectionRead:
     correction = corrections.answer_correction(db, actor, correction_id=correction_id, data=body)
-    return correction_read(db, correction)
+    return correction_read(db, actor, correction)

@@ -23,13 +23,15 @@ from govdata.catalog.access import entry_use
 from govdata.catalog.models import CatalogEntry
 from govdata.db import Database
 from govdata.errors import NotFound, RuleViolation
+from govdata.masking import exits
+from govdata.masking.masker import Masker
 from govdata.policy import Action, ComparisonUse
-from govdata.quality.compare_sql import KEEP, diffs_csv, diffs_of, execute, runs_of
+from govdata.quality.compare_sql import KEEP, Diff, diffs_csv, diffs_of, execute, runs_of
 from govdata.quality.models import Comparison, ComparisonDiff, ComparisonRun
 from govdata.quality.schemas import ComparisonCreate
 from govdata.quality.validator import find_registered
 
-__all__ = ["KEEP", "create_comparison", "diffs_of", "download_diffs", "get_comparison", "get_run",
+__all__ = ["KEEP", "Diff", "DiffMask", "create_comparison", "diffs_of", "download_diffs", "get_comparison", "get_run",
            "list_comparisons", "run_comparison", "runs_of", "view_diffs"]
 
 Pairs = list[tuple[str, str]]
@@ -144,7 +146,41 @@ def get_run(db: Session, actor: Actor, *, run_id: int) -> ComparisonRun:
     return run
 
 
-def _audited_read(db: Session, actor: Actor, run: ComparisonRun, view: str, rows: int | None) -> None:
+class DiffMask:
+    """Shows a kept difference as one reader may see it: each side's values and record keys through that side's
+    masker (`masking.exits.view_for`: in clear for its own unit, masked for anyone else unless granted in clear)."""
+
+    def __init__(self, db: Session, actor: Actor, comparison: Comparison) -> None:
+        left, right = _entries(db, comparison)
+        self.keys, pairs = _pairs(comparison.key_pairs), _pairs(comparison.field_pairs)
+        self.right_of = dict(pairs)
+        self.left = exits.view_for(db, actor, left, sorted({a for a, _ in self.keys + pairs} & _names(left)))
+        self.right = exits.view_for(db, actor, right, sorted({b for _, b in self.keys + pairs} & _names(right)))
+
+    def __call__(self, diff: ComparisonDiff) -> Diff:
+        if diff.kind == "only_right":
+            key = exits.mask_key_text(self.right, [b for _, b in self.keys], diff.record_key)
+        else:
+            key = exits.mask_key_text(self.left, [a for a, _ in self.keys], diff.record_key)
+        left_value = _shown(self.left, diff.field, diff.left_value)
+        right_value = _shown(self.right, self.right_of.get(diff.field, ""), diff.right_value)
+        return Diff(diff.kind, key, diff.field, left_value, right_value)
+
+
+def _names(entry: CatalogEntry) -> set[str]:
+    return {f.name for f in entry.fields}
+
+
+def _shown(masker: Masker, name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if name not in masker.rules:
+        return "****"
+    shown = masker.mask_value(name, value)
+    return None if shown is None else str(shown)
+
+
+def _audited_read(db: Session, actor: Actor, run: ComparisonRun, view: str, rows: int | None) -> Comparison:
     comparison = db.get(Comparison, run.comparison_id)
     assert comparison is not None
     left, right = _entries(db, comparison)
@@ -154,20 +190,22 @@ def _audited_read(db: Session, actor: Actor, run: ComparisonRun, view: str, rows
         pass
     _record_for_other_side(db, actor, Action.COMPARISON_VIEW, comparison, left, right, row_count=rows,
                            details=details)
+    return comparison
 
 
-def view_diffs(db: Session, actor: Actor, *, run_id: int, limit: int = 200) -> tuple[ComparisonRun,
-                                                                                     list[ComparisonDiff]]:
-    """A run and its first differences, as the run page shows them; the view is audited for both units."""
+def view_diffs(db: Session, actor: Actor, *, run_id: int, limit: int = 200) -> tuple[ComparisonRun, list[Diff]]:
+    """A run and its first differences, masked for the reader, as the run page shows them; the view is
+    audited for both units."""
     run = get_run(db, actor, run_id=run_id)
     diffs = diffs_of(db, run_id=run.id, limit=limit)
-    _audited_read(db, actor, run, "page", len(diffs))
-    return run, diffs
+    comparison = _audited_read(db, actor, run, "page", len(diffs))
+    shown = DiffMask(db, actor, comparison)
+    return run, [shown(d) for d in diffs]
 
 
 def download_diffs(db: Session, actor: Actor, database: Database, *, run_id: int) -> Iterator[str]:
-    """The kept differences as CSV; recorded for both units in the request's transaction, which commits
-    before the file streams from a session of its own."""
+    """The kept differences as CSV, masked for the reader; recorded for both units in the request's transaction,
+    which commits before the file streams from a session of its own."""
     run = get_run(db, actor, run_id=run_id)
-    _audited_read(db, actor, run, "download", run.kept)
-    return diffs_csv(database, run_id=run.id)
+    comparison = _audited_read(db, actor, run, "download", run.kept)
+    return diffs_csv(database, run_id=run.id, shown=DiffMask(db, actor, comparison))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import orjson
 from sqlalchemy import String, Table, and_, case, cast, exists, func, insert, literal, or_, select
@@ -159,21 +160,34 @@ def diffs_of(db: Session, *, run_id: int, kind: str | None = None, limit: int | 
     return list(db.execute(query).scalars())
 
 
-def diffs_csv(database: Database, *, run_id: int) -> Iterator[str]:
-    """The kept differences as CSV (UTF-8 with BOM so that spreadsheet programs read the Chinese), read in a
-    session of its own as the file streams (the request's unit of work has committed by then)."""
+def diffs_csv(database: Database, *, run_id: int, shown: Callable[[ComparisonDiff], Diff]) -> Iterator[str]:
+    """The kept differences as CSV (UTF-8 with BOM so that spreadsheet programs read the Chinese), each as
+    `shown` gives it (masked for the reader), read in a session of its own as the file streams (the request's
+    unit of work has committed by then)."""
     with database.read() as db:
-        yield from _diff_lines(db, run_id)
+        yield from _diff_lines(db, run_id, shown)
 
 
-def _diff_lines(db: Session, run_id: int) -> Iterator[str]:
+@dataclass(frozen=True)
+class Diff:
+    """One kept difference as a reader sees it."""
+
+    kind: str
+    record_key: str
+    field: str
+    left_value: str | None
+    right_value: str | None
+
+
+def _diff_lines(db: Session, run_id: int, shown: Callable[[ComparisonDiff], Diff]) -> Iterator[str]:
     yield "\ufeff"
     labels = {"only_left": "仅左侧", "only_right": "仅右侧", "diff": "字段不一致"}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["类型", "主键", "字段", "左侧值", "右侧值"])
     query = select(ComparisonDiff).where(ComparisonDiff.run_id == run_id).order_by(ComparisonDiff.id)
-    for diff in db.execute(query.execution_options(yield_per=2000)).scalars():
+    for found in db.execute(query.execution_options(yield_per=2000)).scalars():
+        diff = shown(found)
         writer.writerow([labels.get(diff.kind, diff.kind), diff.record_key, diff.field, diff.left_value or "",
                          diff.right_value or ""])
         if buffer.tell() > 64_000:

@@ -8,6 +8,7 @@ through the API; open reports carry a working-day deadline with reminders and an
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,7 @@ from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.datastore.records import get_record, write_change
 from govdata.datastore.tables import table_exists
 from govdata.errors import Conflict, NotFound, RuleViolation
+from govdata.masking import exits
 from govdata.notifications.service import notify, notify_unit
 from govdata.policy import Action
 from govdata.quality import checks
@@ -110,6 +112,41 @@ def get_correction(db: Session, actor: Actor, *, correction_id: int) -> Correcti
         raise NotFound("纠错不存在", field="correction_id")
     policy.require(actor, Action.CORRECTION_VIEW, correction)
     return correction
+
+
+@dataclass(frozen=True)
+class CorrectionValues:
+    """A correction's values as one reader may see them: the producer in clear, the reporting consumer and the
+    bureau masked by the field's rule unless their grant gives the field in clear (`masking.exits`)."""
+
+    record_key: dict[str, Any]
+    value_seen: str
+    value_proposed: str
+    value_fixed: str | None
+    current_value: str | None
+
+
+def values_for(db: Session, actor: Actor, correction: Correction) -> CorrectionValues:
+    entry = db.get(CatalogEntry, correction.entry_id)
+    key = orjson.loads(correction.record_key)
+    current = current_value(db, correction)
+    if entry is None:  # the entry is gone: nothing of it is shown in clear
+        return CorrectionValues({k: "****" for k in key}, "****", "****", None, None)
+    names = [correction.field, *[k for k in key if k != correction.field]]
+    masker = exits.view_for(db, actor, entry, [n for n in names if any(f.name == n for f in entry.fields)])
+
+    def masked(name: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if name not in masker.rules:  # a field the entry no longer has: shown as nothing readable
+            return "****"
+        shown = masker.mask_value(name, value)
+        return None if shown is None else str(shown)
+
+    return CorrectionValues({k: masked(k, v) for k, v in key.items()},
+                            masked(correction.field, correction.value_seen) or "",
+                            masked(correction.field, correction.value_proposed) or "",
+                            masked(correction.field, correction.value_fixed), masked(correction.field, current))
 
 
 def current_value(db: Session, correction: Correction) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
@@ -90,10 +89,11 @@ def _detail(request: Request, db: Db, actor: Actor, correction_id: int, error: s
             status: int = 200) -> Response:
     correction = corrections.get_correction(db, actor, correction_id=correction_id)
     entry = db.get(CatalogEntry, correction.entry_id)
+    shown = corrections.values_for(db, actor, correction)
     return render(request, "quality/correction.html", {
-        "c": correction, "key": orjson.loads(correction.record_key), "labels": STATUS_LABELS, "entry": entry,
+        "c": correction, "shown": shown, "key": shown.record_key, "labels": STATUS_LABELS, "entry": entry,
         "field_labels": {f.name: f.label for f in entry.fields} if entry else {},
-        "current": corrections.current_value(db, correction), "error": error, "today": clock.today(),
+        "current": shown.current_value, "error": error, "today": clock.today(),
         "can_answer": correction.status == CorrectionStatus.OPEN.value
         and bool(can(actor, Action.CORRECTION_ANSWER, correction))}, status_code=status)
 

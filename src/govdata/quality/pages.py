@@ -104,7 +104,7 @@ def report_page(request: Request, report_id: int, db: WriteDb,
     report = reports.get_report(db, actor, report_id=report_id)
     entry = reports.get_entry(db, report.entry_id)
     return render(request, "quality/report.html", {"report": report, "entry": entry, "labels": DIMENSION_LABELS,
-                                                   "results": reports.report_results(report)})
+                                                   "results": reports.results_for(db, actor, report)})
 
 
 @router.get("/quality/code-tables", response_class=HTMLResponse)

@@ -16,6 +16,7 @@ from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus, UpdateCycle
 from govdata.errors import NotFound
 from govdata.hooks import BatchSummary
+from govdata.masking import exits
 from govdata.policy import Action
 from govdata.quality.corrections import open_from_rules
 from govdata.quality.models import QualityReport, ReportKind
@@ -107,6 +108,24 @@ def get_report(db: Session, actor: Actor, *, report_id: int) -> QualityReport:
 
 def report_results(report: QualityReport) -> list[dict[str, object]]:
     return list(orjson.loads(report.results))
+
+
+def results_for(db: Session, actor: Actor, report: QualityReport) -> list[dict[str, object]]:
+    """The report's results with their sample rows as `actor` may see them: the producing unit in clear, the
+    supervisors (and a vendor) masked by each field's rule (`masking.exits`)."""
+    results = report_results(report)
+    entry = db.get(CatalogEntry, report.entry_id)
+    if entry is None:
+        return [{**r, "samples": []} for r in results]
+    masker = exits.view_for(db, actor, entry)
+    if masker.is_clear:
+        return results
+    for result in results:
+        samples = result.get("samples")
+        if isinstance(samples, list):
+            result["samples"] = [{k: (masker.mask_value(k, v) if k in masker.rules else v if k.startswith("_")
+                                      else "****") for k, v in sample.items()} for sample in samples]
+    return results
 
 
 def entry_trend(db: Session, *, entry_id: int, limit: int = 30) -> list[QualityReport]:

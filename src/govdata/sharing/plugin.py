@@ -27,7 +27,7 @@ def tell_grant_holders(db: Session, *, entry: Any, version: int, diff: Mapping[s
 
 
 @hooks.register_granted_fields
-def granted_fields(db: Session, actor: Any, *, entry: Any) -> frozenset[str]:
+def granted_fields(db: Session, actor: Any, *, entry: Any) -> hooks.Granted:
     """A system uses the fields of its own active grants; a person, those of their unit's active grants."""
     query = select(Grant.fields).where(Grant.entry_id == entry.id, Grant.status == GrantStatus.ACTIVE.value,
                                        Grant.valid_until >= clock.today())
@@ -36,8 +36,8 @@ def granted_fields(db: Session, actor: Any, *, entry: Any) -> frozenset[str]:
     elif actor.unit_id is not None and actor.has(Role.STEWARD, Role.UNIT_HEAD):
         query = query.where(Grant.unit_id == actor.unit_id)
     else:
-        return frozenset()
+        return hooks.Granted()
     found: set[str] = set()
     for names in db.execute(query).scalars():
         found.update(split_names(names))
-    return frozenset(found)
+    return hooks.Granted(frozenset(found))
