@@ -44,13 +44,14 @@ def entry_url(entry: CatalogEntry) -> str:
 def _listing(request: Request, db: Session, actor: Actor, query: EntryQuery, *, heading: str,
              unit: Any = None) -> HTMLResponse:
     page = browse.list_entries(db, actor, query=query)
+    mine = policy.Mine(actor.id, actor.unit_id)  # a new entry would be the actor's own unit's
     params = {k: v for k, v in query.model_dump().items() if v not in (None, "", False) and k != "with_facets"}
     params.pop("page", None)
     return render(request, "catalog/list.html", {
         "page": page, "query": query, "heading": heading, "unit": unit, "params": params,
         "export_url": "/catalog/export.xlsx?" + urlencode(params),
         "pages": max(1, (page.total + query.per_page - 1) // query.per_page),
-        "can_draft": can(actor, Action.CATALOG_DRAFT), "can_import": can(actor, Action.CATALOG_IMPORT),
+        "can_draft": can(actor, Action.CATALOG_DRAFT, mine), "can_import": can(actor, Action.CATALOG_IMPORT, mine),
         "facet_names": {"unit_id": "提供单位", "region_id": "区域", "category": "信息资源分类",
                         "share_type": "共享类型", "open_type": "开放类型", "format": "格式",
                         "update_cycle": "更新周期", "status": "状态"},

@@ -30,7 +30,13 @@ def _can(actor: Any, action: str, target: Any = None) -> bool:
     return actor is not None and bool(policy.can(actor, policy.Action(action), target))
 
 
+def _may(actor: Any, action: str) -> bool:
+    """Whether `actor`'s role may attempt `action` at all (a button whose object is decided when it is used)."""
+    return actor is not None and bool(policy.role_allows(actor, policy.Action(action)))
+
+
 templates.env.globals["can"] = _can
+templates.env.globals["may"] = _may
 
 
 def add_template_dir(path: Path) -> None:
