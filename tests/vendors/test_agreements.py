@@ -237,3 +237,18 @@ def test_ending_early(client: Any, database: Database, token: Any) -> None:
                                  "/api/v1/vendor-agreements/0", "/api/v1/vendor-agreements/x"])
 def test_unknown_ids(client: Any, token: Any, url: str) -> None:
     assert client.get(url, headers=token("admin")).status_code in (404, 422)
+
+
+def test_control_characters_are_refused_naming_the_field(client: Any, database: Database, token: Any) -> None:
+    """A NUL cannot be stored on PostgreSQL: it is the caller's 422, never a 500."""
+    vendor_id, wjw = new_vendor(database), unit_id(database, "wjw")
+    data = {"vendor_user_id": str(vendor_id), "company": "某\x00公司", "unit_id": str(wjw), "signed_by": "张",
+            "unit_ids": [str(wjw)], "valid_from": clock.today().isoformat(), "valid_until": "2099-01-01"}
+    refused = client.post("/api/v1/vendor-agreements", data=data, files={"file": ("a.pdf", PDF, "application/pdf")},
+                          headers=token("admin"))
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "company"
+    made = record(client, token("admin"), vendor_user_id=vendor_id, unit=wjw, unit_ids=(wjw,)).json()
+    ended = client.post(f"/api/v1/vendor-agreements/{made['id']}/end", json={"reason": "违约\x00"},
+                        headers=token("admin"))
+    assert ended.status_code == 422 and ended.json()["error"]["field"] == "reason"
+    assert _count(database) == 2

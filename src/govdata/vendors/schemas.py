@@ -11,6 +11,16 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from govdata.vendors.models import VendorAgreement
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: Any) -> Any:
+    """Stripped; control characters refused (PostgreSQL cannot store NUL, and none belongs in a name)."""
+    if not isinstance(value, str):
+        return value
+    if CONTROL.search(value):
+        raise ValueError("不能包含控制字符")
+    return value.strip()
 
 
 def _iso_date(value: Any) -> Any:
@@ -35,7 +45,7 @@ class VendorAgreementCreate(BaseModel):
     @field_validator("company", "signed_by", mode="before")
     @classmethod
     def _stripped(cls, value: Any) -> Any:
-        return value.strip() if isinstance(value, str) else value
+        return _text(value)
 
     @field_validator("valid_from", "valid_until", mode="before")
     @classmethod
@@ -52,7 +62,7 @@ class VendorAgreementCreate(BaseModel):
     @field_validator("entry_codes")
     @classmethod
     def _codes(cls, value: list[str]) -> list[str]:
-        return list(dict.fromkeys(c.strip() for c in value if c.strip()))
+        return list(dict.fromkeys(c for c in map(_text, value) if c))
 
     @model_validator(mode="after")
     def _scope_and_period(self) -> VendorAgreementCreate:
@@ -69,7 +79,7 @@ class VendorAgreementEnd(BaseModel):
     @field_validator("reason", mode="before")
     @classmethod
     def _stripped(cls, value: Any) -> Any:
-        return value.strip() if isinstance(value, str) else value
+        return _text(value.replace("\r\n", "\n").replace("\t", " ")) if isinstance(value, str) else value
 
 
 class ScopeItemRead(BaseModel):
