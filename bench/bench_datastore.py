@@ -51,7 +51,7 @@ def child_load(url: str, code: str, path: str) -> dict[str, float]:
 
     from govdata.actor import Method, platform_actor
     from govdata.datastore import service
-    from govdata.db import open_database
+    from govdata.storage.engines import open_database
 
     database = open_database(url)
     start = time.perf_counter()

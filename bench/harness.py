@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from govdata.config import Settings
-from govdata.db import Database, open_database
-from govdata.migrate import upgrade
+from govdata.storage.engines import Database, open_database
+from govdata.storage.migrate import upgrade
 
 
 @dataclass
@@ -64,7 +64,7 @@ def bench_database(backend: str) -> Iterator[tuple[Database, Settings, Path]]:
             from sqlalchemy import create_engine, text
             from sqlalchemy.engine import make_url
 
-            from govdata.db import normalize_url
+            from govdata.storage.engines import normalize_url
 
             base = make_url(normalize_url(os.environ["GOVDATA_DATABASE_URL"]))
             name = f"govdata_bench_{os.getpid()}_{int(time.time())}"

@@ -24,9 +24,9 @@ from govdata import clock
 from govdata.app import create_app
 from govdata.audit.models import AuditEvent
 from govdata.config import Settings
-from govdata.db import Database, normalize_url, open_database
 from govdata.masking.exits import use_key
-from govdata.migrate import upgrade
+from govdata.storage.engines import Database, normalize_url, open_database
+from govdata.storage.migrate import upgrade
 
 PG_URL = os.environ.get("GOVDATA_DATABASE_URL")
 # GOVDATA_CLOCK=2026-12-05 runs the whole suite as if on that day (the browser tests' server inherits it).

@@ -95,7 +95,7 @@ def test_chain_holds_under_concurrent_threads(database):
 
 WRITER = """
 import sys
-from govdata.db import open_database
+from govdata.storage.engines import open_database
 from govdata.actor import platform_actor
 from govdata.audit.service import record
 from govdata.policy import Action

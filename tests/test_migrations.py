@@ -7,9 +7,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 import govdata.models  # noqa: F401
-from govdata.db import Base
-from govdata.migrate import alembic_config
 from govdata.migrations.env_filters import include_object
+from govdata.storage.base import Base
+from govdata.storage.migrate import alembic_config
 
 
 def test_models_match_migrations(database):

@@ -10,13 +10,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from govdata import __version__, asyncread, clock
+from govdata import __version__, clock, hooks
 from govdata.config import Settings, get_settings
-from govdata.db import Database, database_for
 from govdata.domains import domain_modules
 from govdata.masking.exits import use_key
-from govdata.migrate import upgrade
-from govdata.sharing.gateway import LookupGateway
+from govdata.storage import asyncread
+from govdata.storage.engines import Database, database_for
+from govdata.storage.migrate import upgrade
 from govdata.web import errors
 from govdata.web.middleware import LimitsAndHeaders
 
@@ -53,9 +53,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         if timer is not None:
             timer.stop()
-        committer = getattr(app.state, "share_committer", None)  # the sharing API's, once it has been called
-        if committer is not None:
-            await committer.close()
+        await hooks.shutdown(app.state)  # what the domains keep on the state (sharing's group committer)
         await asyncread.close_pools(app.state)
 
     # FastAPI's built-in OpenTelemetry stays off: nothing collects it on the government network, and its
@@ -66,7 +64,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     errors.install(app)
-    app.add_middleware(LookupGateway)  # inside LimitsAndHeaders: lookups get the same limits and headers
+    for middleware in reversed(hooks.middleware()):  # the first domain's is the outermost of them
+        app.add_middleware(middleware)
+    # Outermost: the domains' middleware (the sharing lookup's gateway) gets the same limits and headers.
     app.add_middleware(LimitsAndHeaders, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     from govdata.web import shell

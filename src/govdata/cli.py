@@ -11,9 +11,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from govdata.actor import Method, Role, platform_actor
 from govdata.config import get_settings
-from govdata.db import database_for
 from govdata.masking.exits import use_key
-from govdata.migrate import upgrade
+from govdata.storage.engines import database_for
+from govdata.storage.migrate import upgrade
 
 app = typer.Typer(help="govdata 政务数据汇聚共享平台", no_args_is_help=True, add_completion=False)
 user_app = typer.Typer(help="用户管理", no_args_is_help=True)

@@ -31,12 +31,11 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = 10 * 1024 * 1024
     max_upload_bytes: int = 4 * 1024 * 1024 * 1024
+    # What an uploaded .xlsx may expand to (its XML parts together); more is refused as a zip bomb (govdata.xlsx).
+    max_xlsx_expanded_bytes: int = Field(default=256 * 1024 * 1024, ge=1024 * 1024)
     share_max_keys: int = 100
     share_review_workdays: int = 5
     share_rate_per_minute: int = 6000  # default per-grant rate limit of the sharing API
-    # Only the sharing bench turns this off, to measure what the audit write costs. Production never does:
-    # every sharing call's audit event is committed before its answer is sent (第二十一、二十四条).
-    share_audit: bool = True
     correction_workdays: int = 5
     # A confidentiality agreement's scanned or PDF file (第二十九条); under max_body_bytes, so the form's own
     # message answers rather than the body limit.

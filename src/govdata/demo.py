@@ -9,9 +9,9 @@ from typing import Any
 from rich.console import Console
 
 from govdata.config import Settings
-from govdata.db import Database
 from govdata.domains import domain_modules
 from govdata.orgs import demo as orgs_demo
+from govdata.storage.engines import Database
 
 
 @dataclass

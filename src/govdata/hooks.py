@@ -1,20 +1,26 @@
 """Extension points between domains, so that a lower domain never imports a higher one.
 
 The datastore (lower) checks every incoming row with the validators that higher domains (quality)
-register here, and tells them when a batch has been loaded. Built-in implementations register the
-same way any other would: in their domain's `plugin.py`, loaded by `load_plugins()`.
+register here, and tells them when a batch has been loaded; a domain hands the app factory its ASGI
+middleware and its shutdown steps here, so that `app.py` names no domain. Built-in implementations
+register the same way any other would: in their domain's `plugin.py`, loaded by `load_plugins()`.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
+from starlette.datastructures import State
+from starlette.types import ASGIApp
 
 from govdata.domains import domain_modules
+
+log = logging.getLogger("govdata.hooks")
 
 
 class RowValidator(Protocol):
@@ -86,6 +92,20 @@ class VendorScopeLoader(Protocol):
         ...
 
 
+class Middleware(Protocol):
+    def __call__(self, app: ASGIApp) -> ASGIApp:
+        """Wrap the app (an ASGI middleware class is one); it sees each request before routing, inside the
+        platform's own limits and headers."""
+        ...
+
+
+class ShutdownStep(Protocol):
+    async def __call__(self, state: State) -> None:
+        """Release what the domain keeps on the app's state (`app.state`), on the serving event loop at
+        shutdown, before the storage's own pools are closed."""
+        ...
+
+
 ValidatorFactory = Callable[[Session, Any], RowValidator | None]
 GRANTED_FIELDS: list[GrantedFields] = []
 VENDOR_SCOPES: list[VendorScopeLoader] = []
@@ -93,6 +113,8 @@ ENTRY_CHANGE_LISTENERS: list[EntryChangeListener] = []
 
 VALIDATOR_FACTORIES: list[ValidatorFactory] = []
 BATCH_LISTENERS: list[BatchListener] = []
+MIDDLEWARE: list[Middleware] = []
+SHUTDOWN_STEPS: list[ShutdownStep] = []
 _loaded = False
 
 
@@ -148,6 +170,35 @@ def vendor_scope(db: Session, actor: Any) -> Any:
         if scope is not None:
             return scope
     return None
+
+
+def register_middleware(middleware: Middleware) -> Middleware:
+    """Sharing's lookup gateway answers its hot route before routing."""
+    MIDDLEWARE.append(middleware)
+    return middleware
+
+
+def middleware() -> list[Middleware]:
+    """Every domain's middleware, in domain order (the app adds them so that the first is outermost)."""
+    load_plugins()
+    return list(MIDDLEWARE)
+
+
+def register_shutdown(step: ShutdownStep) -> ShutdownStep:
+    """Sharing's group committer is closed at shutdown."""
+    SHUTDOWN_STEPS.append(step)
+    return step
+
+
+async def shutdown(state: State) -> None:
+    """Run every domain's shutdown step, in reverse domain order; one that fails is logged, and the others
+    still run (the process is stopping either way)."""
+    load_plugins()
+    for step in reversed(SHUTDOWN_STEPS):
+        try:
+            await step(state)
+        except Exception:
+            log.exception("shutdown step %s failed", getattr(step, "__qualname__", step))
 
 
 def load_plugins() -> None:

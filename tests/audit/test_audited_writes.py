@@ -114,7 +114,7 @@ def test_a_session_used_after_close_lets_go_of_its_kept_connection(database):
 MARKER = """
 import sys
 from govdata.actor import Actor, Method, Role
-from govdata.db import open_database
+from govdata.storage.engines import open_database
 from govdata.notifications.service import mark_read
 database = open_database(sys.argv[1])
 actor = Actor(kind="user", id=int(sys.argv[2]), name="steward_gaj", roles=frozenset({Role.STEWARD}),

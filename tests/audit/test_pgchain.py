@@ -9,12 +9,12 @@ import psycopg
 import pytest
 from sqlalchemy import func, select, text
 
-from govdata import asyncread
 from govdata.actor import Method, platform_actor
 from govdata.audit import chain, pgchain
 from govdata.audit.models import AuditEvent
 from govdata.audit.service import AuditDraft
 from govdata.policy import Action
+from govdata.storage import asyncread
 from tests.conftest import run_async
 
 needs_pg = pytest.mark.skipif(not os.environ.get("GOVDATA_DATABASE_URL"), reason="PostgreSQL's async driver")

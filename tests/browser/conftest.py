@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from govdata.db import Database
+from govdata.storage.engines import Database
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",

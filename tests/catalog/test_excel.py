@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from govdata.actor import platform_actor
 from govdata.catalog import excel
 from govdata.catalog.models import CatalogEntry
-from govdata.db import Database, open_database
-from govdata.migrate import upgrade
 from govdata.orgs import demo as orgs_demo
+from govdata.storage.engines import Database, open_database
+from govdata.storage.migrate import upgrade
 from tests.conftest import PG_URL, _pg_exec, _pg_url_for, last_audit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -12,8 +12,8 @@ from govdata import clock
 from govdata.auth.models import ApiToken
 from govdata.auth.tokens import new_token, token_hash
 from govdata.catalog.models import CatalogEntry, Field
-from govdata.db import Database
 from govdata.orgs.models import System, Unit
+from govdata.storage.engines import Database
 
 _serial = itertools.count(1)
 

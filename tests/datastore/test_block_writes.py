@@ -20,7 +20,7 @@ from govdata.datastore.convert import to_python
 from govdata.datastore.models import IngestBatch
 from govdata.datastore.readers import FileProblem
 from govdata.datastore.schema import ensure_table
-from govdata.db import Database
+from govdata.storage.engines import Database
 from tests.conftest import last_audit
 from tests.datastore.factories import make_entry
 

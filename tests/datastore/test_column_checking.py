@@ -18,7 +18,7 @@ from sqlalchemy import update
 from govdata import hooks
 from govdata.catalog.models import CatalogEntry, Field
 from govdata.datastore.checking import Block, RowChecker
-from govdata.db import Database
+from govdata.storage.engines import Database
 from tests.datastore.factories import make_entry
 from tests.quality.factories import idcard
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from govdata.datastore import readers
 from govdata.datastore.checking import blocks, mapping_blocks, prepare_mappings
-from govdata.db import Database
+from govdata.storage.engines import Database
 from tests.datastore.factories import make_entry
 
 FIELDS: list[dict[str, Any]] = [

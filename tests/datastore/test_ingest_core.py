@@ -11,7 +11,7 @@ from govdata.actor import platform_actor
 from govdata.datastore import records
 from govdata.datastore.models import IngestBatch, IngestReject
 from govdata.datastore.service import load_rows
-from govdata.db import Database
+from govdata.storage.engines import Database
 from tests.conftest import last_audit
 from tests.datastore.factories import make_entry
 

@@ -21,13 +21,13 @@ from govdata.datastore import records
 from govdata.datastore.models import IngestBatch
 from govdata.datastore.schema import ensure_table
 from govdata.datastore.service import count_rows, get_entry, load_rows
-from govdata.db import Database
+from govdata.storage.engines import Database
 from tests.datastore.factories import make_entry
 
 CHILD = textwrap.dedent("""
     import sys, time
     from govdata.actor import platform_actor
-    from govdata.db import open_database
+    from govdata.storage.engines import open_database
     import govdata.models
     from govdata.datastore.service import get_entry, load_rows
 

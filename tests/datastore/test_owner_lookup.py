@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from govdata.auth.models import User, UserRole
 from govdata.catalog.models import Field
 from govdata.datastore.owner import entry_for_lookup
-from govdata.db import Database
+from govdata.storage.engines import Database
 from tests.datastore.factories import make_entry, system_token
 from tests.datastore.test_push_api import _steward, push
 

@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
-from govdata.db import Database
+from govdata.storage.engines import Database
 from tests.conftest import last_audit
 from tests.datastore.factories import make_entry, system_token
 

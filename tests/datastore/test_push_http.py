@@ -12,7 +12,7 @@ import httpx
 import orjson
 import uvicorn
 
-from govdata.db import Database
+from govdata.storage.engines import Database
 from tests.datastore.factories import make_entry, system_token
 
 

@@ -13,8 +13,8 @@ from govdata.datastore import records
 from govdata.datastore.models import IngestBatch, Paging, ReturnFlowConnector
 from govdata.datastore.returnflow import ConnectorIn, run_connector, save_connector
 from govdata.datastore.service import get_entry
-from govdata.db import Database
 from govdata.jobs.runner import run_due
+from govdata.storage.engines import Database
 from tests.conftest import last_audit
 from tests.datastore.factories import make_entry
 from tests.datastore.upstream import upstream_server

@@ -17,10 +17,10 @@ from govdata.datastore.freshness import freshness_of
 from govdata.datastore.models import IngestBatch, TableSchema
 from govdata.datastore.service import get_entry, load_rows
 from govdata.datastore.tables import table_exists
-from govdata.db import Database
 from govdata.errors import RuleViolation
 from govdata.jobs.runner import run_due
 from govdata.notifications.models import Notification
+from govdata.storage.engines import Database
 from tests.datastore.factories import make_entry
 
 FIELDS: list[dict[str, Any]] = [

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from govdata.catalog.models import CatalogEntry, MaskingRule
 from govdata.config import Settings
 from govdata.datastore.tables import resource_table
-from govdata.db import Database
 from govdata.masking.masker import Visibility, masker_for, rules_for
 from govdata.masking.rules import Rule, RuleSource, default_rule, rule_for
+from govdata.storage.engines import Database
 
 KEY = "platform-secret"
 

@@ -12,8 +12,8 @@ from sqlalchemy import insert, select
 from govdata import clock
 from govdata.catalog.models import CatalogEntry, EntryStatus, Field
 from govdata.datastore.tables import create_tables
-from govdata.db import Database
 from govdata.orgs.models import Unit
+from govdata.storage.engines import Database
 
 _seq = itertools.count(1)
 

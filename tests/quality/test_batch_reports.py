@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from govdata.actor import platform_actor
 from govdata.datastore import service
-from govdata.db import Database
 from govdata.quality.models import QualityReport, ReportKind
 from govdata.quality.reports import build_report
+from govdata.storage.engines import Database
 from tests.quality.factories import idcard, load_entry, make_entry
 
 RULES = {

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from govdata.db import Database
 from govdata.quality.models import CodeTable
+from govdata.storage.engines import Database
 from tests.conftest import last_audit
 from tests.quality.factories import make_entry
 

@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 
 from govdata.actor import platform_actor
 from govdata.audit.models import AuditEvent
-from govdata.db import Database
 from govdata.jobs.runner import run_due
 from govdata.quality.models import ComparisonRun
+from govdata.storage.engines import Database
 from tests.conftest import last_audit
 from tests.quality.factories import grant_fields, idcard, insert_rows, make_entry
 

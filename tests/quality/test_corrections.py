@@ -11,10 +11,10 @@ from sqlalchemy import select, update
 from govdata import clock
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.records import get_record, record_history
-from govdata.db import Database
 from govdata.notifications.models import Notification
 from govdata.quality.corrections import remind_due
 from govdata.quality.models import Correction
+from govdata.storage.engines import Database
 from tests.conftest import last_audit
 from tests.quality.factories import grant_fields, idcard, insert_rows, load_entry, make_entry
 

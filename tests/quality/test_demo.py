@@ -9,9 +9,9 @@ import orjson
 from sqlalchemy import func, select
 
 from govdata.catalog.models import CatalogEntry
-from govdata.db import Database
 from govdata.quality.demo import seed
 from govdata.quality.models import CodeTable
+from govdata.storage.engines import Database
 from tests.quality.factories import load_entry
 
 

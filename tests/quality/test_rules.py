@@ -11,9 +11,9 @@ import pytest
 
 from govdata import clock, hooks
 from govdata.actor import platform_actor
-from govdata.db import Database
 from govdata.errors import RuleViolation
 from govdata.quality.service import set_field_rules
+from govdata.storage.engines import Database
 from tests.quality.factories import idcard, load_entry, make_entry
 
 GOOD_ID = idcard(date(1990, 5, 17), 12)

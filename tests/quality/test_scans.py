@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from govdata import clock, hooks
 from govdata.actor import platform_actor
-from govdata.db import Database
 from govdata.quality.models import Correction, QualityReport
 from govdata.quality.reports import run_scan, timeliness
+from govdata.storage.engines import Database
 from tests.conftest import last_audit
 from tests.quality.factories import idcard, insert_rows, load_entry, make_entry
 

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from govdata import clock, hooks
 from govdata.actor import platform_actor
-from govdata.db import Database
 from govdata.quality import sqlchecks
 from govdata.quality.checks import phone_ok
 from govdata.quality.reports import run_scan
+from govdata.storage.engines import Database
 from tests.quality.factories import idcard, insert_rows, load_entry, make_entry
 
 GOOD = idcard(date(1988, 2, 29), 5)

@@ -18,7 +18,7 @@ from govdata.actor import Method, platform_actor
 from govdata.catalog.models import CatalogEntry, Field
 from govdata.datastore import service
 from govdata.datastore.models import BatchSource
-from govdata.db import Database
+from govdata.storage.engines import Database
 from tests.datastore.factories import make_entry, system_token
 from tests.quality.factories import idcard
 

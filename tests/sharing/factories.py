@@ -14,8 +14,8 @@ from govdata.auth import credentials
 from govdata.catalog.models import CatalogEntry, EntryStatus, Field, ShareType
 from govdata.config import Settings
 from govdata.datastore.tables import create_tables
-from govdata.db import Database
 from govdata.orgs.models import System, Unit
+from govdata.storage.engines import Database
 
 _serial = itertools.count(1)
 

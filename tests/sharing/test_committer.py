@@ -9,9 +9,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from govdata.audit.batch import CheckedEvent
 from govdata.errors import Unavailable
-from govdata.sharing.groupcommit import PgCommitter
-from govdata.sharing.lookup import LookupContext
+from govdata.sharing.lookup.groupcommit import PgCommitter
+from govdata.sharing.lookup.service import LookupContext
 from tests.conftest import run_async
 
 
@@ -40,7 +41,7 @@ def refusing_address():
 def test_a_batch_cut_off_by_shutdown_is_not_answered(database, silent_server):
     async def scenario():
         committer = PgCommitter(database, silent_server)
-        call = asyncio.create_task(committer.commit(_ctx(), {"action": "share.lookup"}))
+        call = asyncio.create_task(committer.commit(_ctx(), CheckedEvent({"action": "share.lookup"})))
         await asyncio.sleep(0.3)  # the batch is now waiting for the database
         assert not call.done()
         await committer.close()
@@ -53,8 +54,8 @@ def test_a_batch_cut_off_by_shutdown_is_not_answered(database, silent_server):
 def test_an_unreachable_database_fails_the_batch_closed(database, refusing_address):
     async def scenario():
         committer = PgCommitter(database, refusing_address)
-        results = await asyncio.gather(*[committer.commit(_ctx(), {"action": "share.lookup"}) for _ in range(3)],
-                                       return_exceptions=True)
+        event = CheckedEvent({"action": "share.lookup"})
+        results = await asyncio.gather(*[committer.commit(_ctx(), event) for _ in range(3)], return_exceptions=True)
         assert all(isinstance(r, Unavailable) for r in results), results
         await committer.close()
 

@@ -7,10 +7,10 @@ import asyncio
 import httpx
 from sqlalchemy import update
 
-from govdata import asyncread
 from govdata.catalog.models import ShareType
-from govdata.sharing import lookup
+from govdata.sharing.lookup import service as lookup
 from govdata.sharing.models import Grant
+from govdata.storage import asyncread
 from tests.conftest import run_async
 from tests.sharing.factories import PEOPLE_ROWS, later, make_entry, system_id, token_for
 

@@ -8,11 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text, update
 
-from govdata import asyncread, clock
+from govdata import clock
 from govdata.auth.models import ApiToken
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.tables import table_name
 from govdata.sharing.models import Grant
+from govdata.storage import asyncread
 from tests.sharing.factories import PEOPLE_ROWS
 from tests.sharing.test_lookup import _get, granted  # noqa: F401 (the fixture)
 

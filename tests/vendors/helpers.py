@@ -11,7 +11,7 @@ from govdata.actor import Method, Role, platform_actor
 from govdata.auth.schemas import UserCreate
 from govdata.auth.service import create_user
 from govdata.catalog.models import CatalogEntry
-from govdata.db import Database
+from govdata.storage.engines import Database
 from tests.conftest import DEMO_PASSWORD
 from tests.datastore.factories import PERSON_FIELDS, make_entry, system_token, unit_id
 from tests.datastore.test_push_api import push

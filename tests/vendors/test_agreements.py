@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from govdata import clock
 from govdata.app import create_app
 from govdata.config import Settings
-from govdata.db import Database
+from govdata.storage.engines import Database
 from govdata.vendors.files import FOLDER
 from govdata.vendors.models import VendorAgreement
 from tests.conftest import last_audit

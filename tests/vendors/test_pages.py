@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from govdata import clock
-from govdata.db import Database
+from govdata.storage.engines import Database
 from tests.conftest import last_audit
 from tests.vendors.helpers import PDF, ROW, new_vendor, record, resource, unit_id
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from govdata import clock
-from govdata.db import Database
+from govdata.storage.engines import Database
 from tests.conftest import last_audit
 from tests.vendors.helpers import ROW, new_vendor, read, record, resource, unit_id
 

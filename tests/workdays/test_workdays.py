@@ -98,6 +98,10 @@ def test_workdays_page_edits_overrides_and_warns(web, database):
     with database.read() as db:
         assert db.get(WorkdayOverride, date(2027, 1, 1)) is None
     assert admin.post("/admin/workdays/2027-01-01/delete").status_code == 404
+    for day in ("0", "86400", "20270101"):  # not read as days of 1970 (or a compact date)
+        assert admin.post(f"/admin/workdays/{day}/delete").status_code == 422
+    added = admin.post("/admin/workdays", {"day": "0", "is_workday": "false"})
+    assert added.status_code == 422 and "YYYY-MM-DD" in added.text
 
 
 def test_workdays_page_bad_input_and_roles(web, database):

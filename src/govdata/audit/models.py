@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from govdata.db import Base
+from govdata.storage.base import Base
 
 # What each `AuditEvent.outcome` is called on pages and in exports.
 OUTCOMES = {"ok": "成功", "denied": "无权拒绝", "refused": "规则拒绝", "limited": "超限", "error": "失败"}

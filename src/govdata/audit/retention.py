@@ -15,9 +15,9 @@ from govdata import clock
 from govdata.actor import Actor
 from govdata.audit.models import AuditEvent, AuditHead
 from govdata.audit.service import acting
-from govdata.db import rowcount
 from govdata.errors import RuleViolation
 from govdata.policy import Action
+from govdata.storage.engines import rowcount
 from govdata.timeutil import local_midnight_utc
 
 

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
+
+from govdata.types import IsoDate, Timestamp
 
 
 class AuditFilter(BaseModel):
@@ -13,8 +14,8 @@ class AuditFilter(BaseModel):
     actor: str | None = Field(default=None, max_length=128)
     action: str | None = Field(default=None, max_length=64)
     resource_code: str | None = Field(default=None, max_length=64)
-    since: date | None = None
-    until: date | None = None
+    since: IsoDate | None = None
+    until: IsoDate | None = None
     outcome: str | None = Field(default=None, pattern="^(ok|denied|refused|limited|error)$")
 
     @model_validator(mode="after")
@@ -26,7 +27,7 @@ class AuditFilter(BaseModel):
 
 class AuditEventRead(BaseModel):
     seq: int
-    at: datetime
+    at: Timestamp
     actor_type: str
     actor_id: int | None
     actor_name: str

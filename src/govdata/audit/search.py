@@ -6,8 +6,6 @@ pushes a unit the events that touched its people or systems (第二十四条), o
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -21,8 +19,9 @@ from govdata.actor import Actor
 from govdata.audit.models import AuditEvent
 from govdata.audit.schemas import AuditEventRead, AuditFilter
 from govdata.audit.service import acting, record
-from govdata.db import Database
+from govdata.exports import csv_line
 from govdata.policy import Action
+from govdata.storage.engines import Database
 from govdata.timeutil import DISPLAY_TZ, fmt
 
 MAX_PAGE = 500
@@ -78,15 +77,9 @@ CSV_HEADER = ["序号", "时间", "操作者类型", "操作者", "角色", "操
               "资源代码", "用途", "审批人", "经办人", "方式", "介质", "客户端地址", "结果", "行数", "内容"]
 
 
-def _csv_line(values: list[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(values)
-    return buffer.getvalue()
-
-
 def export_rows(database: Database, filters: AuditFilter) -> Iterator[str]:
     """CSV lines (UTF-8 BOM first, so Excel reads the Chinese), read in keyset batches, each its own session."""
-    yield "\ufeff" + _csv_line(CSV_HEADER)
+    yield "\ufeff" + csv_line(CSV_HEADER)
     before: int | None = None
     while True:
         query = _query(filters)
@@ -96,7 +89,7 @@ def export_rows(database: Database, filters: AuditFilter) -> Iterator[str]:
             rows = [r._mapping for r in db.execute(query.order_by(AuditEvent.seq.desc()).limit(EXPORT_BATCH))]
         if not rows:
             return
-        yield "".join(_csv_line([
+        yield "".join(csv_line([
             r["seq"], fmt(r["at"]), r["actor_type"], r["actor_name"], r["role"], r["unit_id"], r["owner_unit_id"],
             r["action"], r["target_type"], r["target_id"], r["resource_code"], r["purpose"], r["approver"],
             r["operator"], r["method"], r["medium"], r["client_addr"], r["outcome"], r["row_count"], r["details"],

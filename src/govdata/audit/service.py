@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from govdata import clock, policy
 from govdata.actor import Actor, Role
 from govdata.audit import chain
-from govdata.db import Database
 from govdata.errors import RuleViolation
 from govdata.policy import Action
+from govdata.storage.engines import Database
 from govdata.targets import TargetRef, snake_name
 
 PENDING_KEY = "audit_pending"

@@ -16,9 +16,9 @@ from govdata import clock
 from govdata.actor import Actor, Method, Role
 from govdata.auth.models import ApiToken, User, UserRole
 from govdata.auth.tokens import token_hash
-from govdata.driversql import Prepared
 from govdata.errors import NotAuthenticated
 from govdata.orgs.models import System, Unit
+from govdata.storage.driversql import Prepared
 
 _tokens: Table = ApiToken.__table__  # type: ignore[assignment]
 _systems: Table = System.__table__  # type: ignore[assignment]

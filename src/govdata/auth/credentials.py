@@ -18,6 +18,7 @@ from govdata.config import Settings
 from govdata.errors import NotFound, RuleViolation
 from govdata.orgs.models import System
 from govdata.policy import Action
+from govdata.types import with_offset
 
 TOKEN_PREFIX = "gds"
 
@@ -77,7 +78,7 @@ def issue_credential(db: Session, actor: Actor, settings: Settings, *, system_id
             raise RuleViolation(reason, field="system_id")
         issued = _new(db, settings, system, name or f"{system.name} 凭证")
         audit.details = {"op": "issue", "credential_id": issued.credential.id, "prefix": issued.credential.prefix,
-                         "expires_at": issued.credential.expires_at.isoformat()}
+                         "expires_at": with_offset(issued.credential.expires_at)}
     return issued
 
 

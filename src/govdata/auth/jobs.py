@@ -9,10 +9,10 @@ from sqlalchemy import delete
 from govdata import clock
 from govdata.audit.service import acting
 from govdata.auth.models import ApiToken, RateCounter, WebSession
-from govdata.db import rowcount
 from govdata.jobs.registry import job
 from govdata.jobs.runner import JobContext
 from govdata.policy import Action
+from govdata.storage.engines import rowcount
 
 # Expired tokens are kept a while so that "令牌已过期" (not "无效") can still be told to their holders.
 TOKEN_GRACE = timedelta(days=7)

@@ -6,8 +6,8 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govdata import clock
-from govdata.db import Base
 from govdata.orgs.models import System, Unit
+from govdata.storage.base import Base
 
 
 class User(Base):

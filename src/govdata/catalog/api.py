@@ -64,7 +64,8 @@ async def import_entries(db: Db, settings: AppSettings, file: Annotated[UploadFi
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise PayloadTooLarge(f"文件超过 {limit // 1024 // 1024} MB", field="file")
-    created = excel.import_entries(db, actor, content=content, filename=file.filename or "")
+    created = excel.import_entries(db, actor, content=content, filename=file.filename or "",
+                                   xlsx_limit=settings.max_xlsx_expanded_bytes)
     return ImportReport(created=len(created), entry_ids=[e.id for e in created])
 
 

@@ -10,13 +10,13 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from govdata import xlsx
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog import labels, masking_rules, service
@@ -37,6 +37,7 @@ from govdata.catalog.models import (
 )
 from govdata.catalog.schemas import EntryCreate, error_message
 from govdata.errors import BadRequest, GovdataError, RuleViolation
+from govdata.exports import append_row
 from govdata.orgs.models import Unit
 from govdata.orgs.service import find_unit_by_code, get_unit
 from govdata.policy import Action
@@ -104,10 +105,11 @@ def export_entries(db: Session, actor: Actor, *, entry_ids: list[int]) -> bytes:
         fields.append([c[0] for c in FIELD_COLUMNS])
         for seq, entry_id in enumerate((i for i in entry_ids if i in entries), start=1):
             entry = entries[entry_id]
-            sheet.append([seq if attr == "_seq" else _cell(entry, attr, kind) for _, attr, kind, _ in ENTRY_COLUMNS])
+            append_row(sheet, [seq if attr == "_seq" else _cell(entry, attr, kind)
+                               for _, attr, kind, _ in ENTRY_COLUMNS])
             for field in entry.fields:
-                fields.append([seq if attr == "_seq" else _field_cell(field, attr, kind)
-                               for _, attr, kind, _ in FIELD_COLUMNS])
+                append_row(fields, [seq if attr == "_seq" else _field_cell(field, attr, kind)
+                                    for _, attr, kind, _ in FIELD_COLUMNS])
         for ws in (sheet, fields):
             for cell in ws[1]:
                 cell.font = Font(bold=True)
@@ -166,13 +168,14 @@ def _convert(raw: Any, kind: Any) -> Any:
     return str(raw).strip()
 
 
-def _read_sheet(book: Any, name: str, columns: list[tuple[str, str, Any, bool]],
+def _read_sheet(book: xlsx.Workbook, name: str, columns: list[tuple[str, str, Any, bool]],
                 problems: list[Problem]) -> list[tuple[int, dict[str, Any]]]:
-    if name not in book.sheetnames:
+    if name not in book.sheet_names:
         problems.append(Problem(name, 0, "", f"缺少工作表“{name}”"))
         return []
-    rows = book[name].iter_rows(values_only=True)
-    header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
+    rows = book.rows(name)
+    first = next(rows, None)
+    header = [str(c).strip() if c is not None else "" for c in (first.values if first else [])]
     while header and not header[-1]:
         header.pop()
     expected = [c[0] for c in columns]
@@ -185,7 +188,8 @@ def _read_sheet(book: Any, name: str, columns: list[tuple[str, str, Any, bool]],
         return []
     index = {title: header.index(title) for title in expected}
     found = []
-    for number, values in enumerate(rows, start=2):
+    for row in rows:
+        number, values = row.number, row.values
         if number > MAX_ROWS:
             problems.append(Problem(name, number, "", f"行数超过上限 {MAX_ROWS}"))
             break
@@ -207,12 +211,12 @@ def _read_sheet(book: Any, name: str, columns: list[tuple[str, str, Any, bool]],
     return found
 
 
-def _open(content: bytes) -> Any:
+def _open(content: bytes, limit: int) -> xlsx.Workbook:
     if not zipfile.is_zipfile(io.BytesIO(content)):
         raise BadRequest("上传的文件不是有效的 Excel（.xlsx）文件，请用导出的模板填写后另存为 .xlsx", field="file")
     try:
-        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        return xlsx.open_workbook(content, limit=limit)
+    except xlsx.UnreadableWorkbook:
         raise BadRequest("无法读取该 Excel 文件，请确认它是 .xlsx 格式", field="file") from None
 
 
@@ -245,15 +249,16 @@ def _validate(row: int, record: dict[str, Any], fields: list[tuple[int, dict[str
     return None
 
 
-def parse_workbook(content: bytes) -> tuple[list[Parsed], list[Problem]]:
+def parse_workbook(content: bytes, *, xlsx_limit: int = xlsx.DEFAULT_MAX_EXPANDED
+                   ) -> tuple[list[Parsed], list[Problem]]:
     """Every entry of the workbook, validated; problems name sheet, row and column."""
-    book = _open(content)
     problems: list[Problem] = []
-    try:
-        entry_rows = _read_sheet(book, ENTRY_SHEET, ENTRY_COLUMNS, problems)
-        field_rows = _read_sheet(book, FIELD_SHEET, FIELD_COLUMNS, problems)
-    finally:
-        book.close()
+    with _open(content, xlsx_limit) as book:
+        try:
+            entry_rows = _read_sheet(book, ENTRY_SHEET, ENTRY_COLUMNS, problems)
+            field_rows = _read_sheet(book, FIELD_SHEET, FIELD_COLUMNS, problems)
+        except xlsx.UnreadableWorkbook as exc:
+            raise BadRequest(f"无法读取该 Excel 文件：{exc.message}", field="file") from None
     by_seq: dict[int, list[tuple[int, dict[str, Any]]]] = {}
     for number, record in field_rows:
         by_seq.setdefault(record.get("_seq", -1), []).append((number, record))
@@ -299,12 +304,13 @@ def _fail(problems: list[Problem]) -> RuleViolation:
                          field="file", details=[p.as_dict() for p in problems])
 
 
-def import_entries(db: Session, actor: Actor, *, content: bytes, filename: str = "") -> list[CatalogEntry]:
+def import_entries(db: Session, actor: Actor, *, content: bytes, filename: str = "",
+                   xlsx_limit: int = xlsx.DEFAULT_MAX_EXPANDED) -> list[CatalogEntry]:
     """Draft every entry of the workbook in the steward's unit (the platform: in each row's 提供方代码 unit).
     All or nothing: any problem raises with the full report, and the caller's transaction rolls back."""
     own = get_unit(db, unit_id=actor.unit_id) if actor.unit_id is not None else None
     with acting(db, actor, Action.CATALOG_IMPORT, target=own, medium="xlsx") as audit:
-        parsed, problems = parse_workbook(content)
+        parsed, problems = parse_workbook(content, xlsx_limit=xlsx_limit)
         if problems:
             raise _fail(problems)
         created = []

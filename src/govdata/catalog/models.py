@@ -9,8 +9,8 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govdata import clock
-from govdata.db import Base
 from govdata.orgs.models import Unit
+from govdata.storage.base import Base
 
 
 class ResourceCategory(StrEnum):

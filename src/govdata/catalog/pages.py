@@ -94,7 +94,8 @@ async def import_upload(request: Request, db: Db, settings: AppSettings, file: A
     try:
         if len(content) > limit:
             raise BadRequest(f"文件超过 {limit // 1024 // 1024} MB", field="file")
-        created = excel.import_entries(db, actor, content=content, filename=file.filename or "")
+        created = excel.import_entries(db, actor, content=content, filename=file.filename or "",
+                                       xlsx_limit=settings.max_xlsx_expanded_bytes)
     except GovdataError as exc:
         db.rollback()  # all or nothing: not one entry of a failed import is kept
         problems = exc.context.get("details") or []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import (
@@ -29,6 +29,7 @@ from govdata.catalog.models import (
     ShareType,
     UpdateCycle,
 )
+from govdata.types import IsoDate, Timestamp
 
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
@@ -100,7 +101,7 @@ class EntryBase(BaseModel):
     category: ResourceCategory
     category_code: Annotated[str, StringConstraints(strip_whitespace=True, pattern=CATEGORY_CODE)]
     format: ResourceFormat
-    published_on: date | None = None
+    published_on: IsoDate | None = None
     related_codes: list[Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]] = []
     share_type: ShareType
     share_condition: Text = ""
@@ -246,10 +247,10 @@ class EntryRead(BaseModel):
     has_pending_change: bool
     key_fields: list[str]
     fields: list[FieldRead]
-    created_at: datetime
-    updated_at: datetime
-    registered_at: datetime | None
-    retired_at: datetime | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    registered_at: Timestamp | None
+    retired_at: Timestamp | None
 
     @classmethod
     def of(cls, entry: Any) -> EntryRead:
@@ -278,7 +279,7 @@ class EntrySummary(BaseModel):
     update_cycle: str
     status: str
     version: int
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class FacetCount(BaseModel):
@@ -299,7 +300,7 @@ class VersionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     version: int
-    created_at: datetime
+    created_at: Timestamp
     created_by: int | None
     diff: dict[str, Any]
 
@@ -315,8 +316,8 @@ class FilingRead(BaseModel):
     reason: str
     legal_basis: str
     status: str
-    submitted_at: datetime
-    decided_at: datetime | None
+    submitted_at: Timestamp
+    decided_at: Timestamp | None
     decision_note: str
 
 

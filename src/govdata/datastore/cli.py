@@ -12,9 +12,9 @@ from govdata.config import get_settings
 from govdata.datastore import service
 from govdata.datastore.ingest import BatchResult
 from govdata.datastore.models import BatchSource, LoadMode
-from govdata.db import database_for
 from govdata.errors import GovdataError
-from govdata.migrate import upgrade
+from govdata.storage.engines import database_for
+from govdata.storage.migrate import upgrade
 
 STATUS_TEXT = {"loaded": "已写入", "partial": "部分写入", "rejected": "整批拒绝", "dry_run": "试运行",
                "failed": "失败（已回滚）"}
@@ -31,7 +31,8 @@ def ingest_file(code: str, file: str, *, mode: str, dry_run: bool, actor: Actor,
     except ValueError:
         err.print("--mode 应为 all_or_nothing 或 load_valid")
         return 2
-    database = database_for(get_settings())
+    settings = get_settings()
+    database = database_for(settings)
     upgrade(database)
     try:
         with database.write() as db, Progress(
@@ -41,7 +42,8 @@ def ingest_file(code: str, file: str, *, mode: str, dry_run: bool, actor: Actor,
             task = progress.add_task("ingest", total=None, code=code)
             entry = service.get_entry_by_code(db, code=code)
             result = service.load_file(db, actor, entry=entry, path=path, source=BatchSource.CLI, mode=load_mode,
-                                       dry_run=dry_run, progress=lambda n: progress.advance(task, n))
+                                       dry_run=dry_run, progress=lambda n: progress.advance(task, n),
+                                       xlsx_limit=settings.max_xlsx_expanded_bytes)
     except GovdataError as exc:
         err.print(f"拒绝：{exc.message}", markup=False)
         return 2

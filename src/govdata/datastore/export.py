@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import codecs
-import csv
 import io
 from collections.abc import Iterator
-from typing import Any
 
 import orjson
 from fastapi.responses import StreamingResponse
@@ -14,20 +12,21 @@ from sqlalchemy.orm import Session
 
 from govdata.datastore.models import IngestBatch
 from govdata.datastore.service import iter_rejects
-from govdata.db import Database
+from govdata.exports import CsvWriter, csv_writer
+from govdata.storage.engines import Database
 
 
 def rejects_csv(database: Database, batch_id: int, names: list[str]) -> Iterator[bytes]:
     """Streamed after the request's unit of work closed, so it reads in its own (reading) session."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(["行号", "字段", "原因", *names])
     yield codecs.BOM_UTF8 + buffer.getvalue().encode()
     with database.read() as db:
         yield from _rows(db, batch_id, names, buffer, writer)
 
 
-def _rows(db: Session, batch_id: int, names: list[str], buffer: io.StringIO, writer: Any) -> Iterator[bytes]:
+def _rows(db: Session, batch_id: int, names: list[str], buffer: io.StringIO, writer: CsvWriter) -> Iterator[bytes]:
     for reject in iter_rejects(db, batch_id=batch_id):
         buffer.seek(0)
         buffer.truncate()

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govdata import clock
+from govdata import clock, policy
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus, Filing, FilingKind, FilingStatus, IngestMode
-from govdata.datastore.refs import guard
 from govdata.errors import NotFound, RuleViolation
 from govdata.policy import Action
 
@@ -38,7 +37,7 @@ def accepted_filing(db: Session, *, entry_id: int) -> Filing | None:
 
 
 def submit_filing(db: Session, actor: Actor, *, entry: CatalogEntry, reason: str) -> Filing:
-    guard(actor, Action.CATALOG_DRAFT, entry)
+    policy.require(actor, Action.CATALOG_DRAFT, entry)
     with acting(db, actor, Action.CATALOG_DRAFT, target=entry, resource_code=entry.code) as audit:
         if not needs_filing(entry):
             raise RuleViolation("该资源为实时汇聚或回流，无需非实时备案", field="entry_id")

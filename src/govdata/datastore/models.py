@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from govdata import clock
 from govdata.auth import models as _auth_models  # noqa: F401 (users and systems tables for the foreign keys)
 from govdata.catalog.models import CatalogEntry
-from govdata.db import Base
+from govdata.storage.base import Base
 
 
 class BatchSource(StrEnum):

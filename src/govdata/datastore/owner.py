@@ -16,17 +16,18 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from govdata import policy
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, Field
 from govdata.datastore import records
 from govdata.datastore.convert import ConvertError, converter
-from govdata.datastore.refs import guard
 from govdata.datastore.tables import table_exists, table_seen
-from govdata.driversql import Prepared
 from govdata.errors import NotFound, RuleViolation
 from govdata.masking import exits
 from govdata.policy import Action
+from govdata.storage.driversql import Prepared
+from govdata.types import with_offset
 
 MAX_VALUES = 100
 
@@ -37,7 +38,9 @@ def jsonable(row: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, Decimal):
             value = str(value)
         elif isinstance(value, datetime):
-            value = value.isoformat(sep=" ")
+            # the platform's own columns (_changed_at, _updated_at) hold naive UTC: say so; a data field's
+            # time is the provider's, in no zone the platform knows
+            value = with_offset(value) if name.startswith("_") else value.isoformat(sep=" ")
         elif isinstance(value, date):
             value = value.isoformat()
         out[str(name)] = value  # plain str keys (SQLAlchemy hands back str subclasses)
@@ -95,7 +98,7 @@ def entry_for_lookup(conn: Connection, *, code: str) -> CatalogEntry:
 
 def lookup_records(db: Session, actor: Actor, *, entry: CatalogEntry, field: str,
                    values: list[str]) -> list[dict[str, Any]]:
-    guard(actor, Action.RESOURCE_READ, entry)
+    policy.require(actor, Action.RESOURCE_READ, entry)
     with acting(db, actor, Action.RESOURCE_READ, target=entry, resource_code=entry.code) as audit:
         wanted = _converted(entry, field, values)
         conn = db.connection()
@@ -108,7 +111,7 @@ def lookup_records(db: Session, actor: Actor, *, entry: CatalogEntry, field: str
 
 
 def row_history(db: Session, actor: Actor, *, entry: CatalogEntry, key: dict[str, str]) -> list[dict[str, Any]]:
-    guard(actor, Action.RESOURCE_READ, entry)
+    policy.require(actor, Action.RESOURCE_READ, entry)
     with acting(db, actor, Action.RESOURCE_READ, target=entry, resource_code=entry.code) as audit:
         typed: dict[str, Any] = {}
         for f in entry.key_fields:

@@ -18,7 +18,6 @@ from govdata.catalog.models import CatalogEntry
 from govdata.datastore import filings, freshness, owner, returnflow, service, uploads
 from govdata.datastore.export import rejects_response
 from govdata.datastore.models import BatchSource, LoadMode, Paging
-from govdata.datastore.refs import guard
 from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action
 from govdata.web.deps import AppSettings, Db, WriteDb, requires
@@ -37,7 +36,7 @@ def _labels() -> dict[str, Any]:
 
 def _own_entry(db: Any, actor: Actor, entry_id: int, action: Action = Action.RESOURCE_READ) -> CatalogEntry:
     entry = service.get_entry(db, entry_id=entry_id)
-    guard(actor, action, entry)
+    policy.require(actor, action, entry)
     return entry
 
 
@@ -99,7 +98,7 @@ def purpose_form(request: Request, entry_id: int, db: Db, actor: Actor = require
     """Where a vendor says why before it looks records up (第二十九条): the lookup form with its purpose first.
     Nothing but the catalog's lookup fields is shown here; the lookup itself checks the agreement and purpose."""
     entry = service.get_entry(db, entry_id=entry_id)
-    guard(actor, Action.CATALOG_VIEW, entry)
+    policy.require(actor, Action.CATALOG_VIEW, entry)
     return render(request, "datastore/lookup.html", {"entry": entry, "found": None, "error": None, "field": "",
                                                      "value": "", "ask_purpose": True, "purpose": ""})
 
@@ -155,12 +154,12 @@ def upload_preview(request: Request, entry_id: int, token: str, db: Db, settings
     entry = _own_entry(db, actor, entry_id, Action.RESOURCE_UPLOAD)
     stored = uploads.find_upload(settings, entry=entry, token=token)
     try:
-        rows, error = uploads.preview(entry, stored), None
+        rows, error, status = uploads.preview(entry, stored, xlsx_limit=settings.max_xlsx_expanded_bytes), None, 200
     except GovdataError as exc:
-        rows, error = [], exc.message
+        rows, error, status = [], exc.message, exc.status
     return render(request, "datastore/preview.html", {"entry": entry, "upload": stored, "rows": rows,
                                                       "error": error, **_labels()},
-                  status_code=422 if error else 200)
+                  status_code=status)
 
 
 @router.post("/resources/{entry_id}/upload/{token}/load", response_class=HTMLResponse)
@@ -171,11 +170,12 @@ def upload_load(request: Request, entry_id: int, token: str, db: Db, settings: A
     stored = uploads.find_upload(settings, entry=entry, token=token)
     try:
         result = service.load_file(db, actor, entry=entry, path=stored.path, source=BatchSource.UPLOAD, mode=mode,
-                                   dry_run=bool(dry_run), file_name=stored.name)
+                                   dry_run=bool(dry_run), file_name=stored.name,
+                                   xlsx_limit=settings.max_xlsx_expanded_bytes)
     except GovdataError as exc:
         db.rollback()
         return render(request, "datastore/preview.html", {"entry": entry, "upload": stored, "rows": [],
-                                                          "error": exc.message, **_labels()}, status_code=422)
+                                                          "error": exc.message, **_labels()}, status_code=exc.status)
     if not dry_run and result.status in ("loaded", "partial"):
         uploads.remove_upload(stored)
     query = f"?token={token}" if dry_run or result.status not in ("loaded", "partial") else ""

@@ -6,9 +6,8 @@ blocks of columns (`read_file_blocks`), its text read in parts (`csvparts`): row
 line each, go into the columns as split or parsed; other rows are arranged one by one. `read_csv`, the
 csv module row by row, is the reference the blocks agree with. A block holds at most BLOCK_ROWS rows
 and about BLOCK_CHARS characters, so memory stays bounded however long the file or wide its rows.
-XLSX files are checked before openpyxl opens them: a zip whose members expand too much (a zip bomb)
-or a sheet with formulas is refused, since formulas carry no values and a bomb would exhaust memory
-or disk.
+XLSX files are read by `govdata.xlsx` (a zip bomb refused before parsing, memory bounded); a sheet
+with formulas is refused, since formulas carry no values.
 """
 
 from __future__ import annotations
@@ -16,20 +15,20 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from openpyxl.utils import get_column_letter
+
+from govdata import xlsx
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.checking import DELETE_FLAG, TRUTHY, Block, Prepared, blocks
 from govdata.datastore.csvparts import CsvParts, Part
 from govdata.errors import RuleViolation
 
 SNIFF_BYTES = 64 * 1024
-MAX_XLSX_UNCOMPRESSED = 2 * 1024 * 1024 * 1024
-MAX_XLSX_RATIO = 100
 # Small blocks: every pass over a column (strip, lengths, checks, binding) then finds its strings
 # still in the CPU's cache. The writer gathers blocks where it wants more rows at once (COPY).
 BLOCK_ROWS = 1_000
@@ -257,52 +256,38 @@ def _csv_rows(header: Header, reader: Any, text: io.TextIOWrapper, encoding: str
         text.close()
 
 
-def check_xlsx(path: Path) -> None:
+def read_xlsx(entry: CatalogEntry, path: Path, *, xlsx_limit: int = xlsx.DEFAULT_MAX_EXPANDED) -> Iterator[Prepared]:
+    """Rows of the first sheet; the header is read now, so that a bad file is refused before any row."""
+    book = xlsx.open_workbook(path, limit=xlsx_limit)
     try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise FileProblem("不是有效的 XLSX 文件（文件损坏或已截断）", field="file") from exc
-    compressed = max(sum(i.compress_size for i in infos), 1)
-    expanded = sum(i.file_size for i in infos)
-    if expanded > MAX_XLSX_UNCOMPRESSED or expanded / compressed > MAX_XLSX_RATIO:
-        raise FileProblem(f"XLSX 解压后达 {expanded} 字节（压缩比 {expanded // compressed}），疑为压缩炸弹，已拒绝",
-                          field="file")
-
-
-def read_xlsx(entry: CatalogEntry, path: Path) -> Iterator[Prepared]:
-    check_xlsx(path)
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for a broken workbook
-        raise FileProblem(f"无法读取 XLSX：{type(exc).__name__}", field="file") from exc
-    try:
-        rows = book.worksheets[0].iter_rows()
+        rows = book.rows()
         first = next(rows, None)
         if first is None:
             raise FileProblem("工作表为空", field="file")
-        header = map_header(entry, [c.value for c in first])
+        header = map_header(entry, first.values)
     except BaseException:
         book.close()
         raise
     return _xlsx_rows(entry, book, header, rows)
 
 
-def _xlsx_rows(entry: CatalogEntry, book: Any, header: Header, rows: Any) -> Iterator[Prepared]:
+def _xlsx_rows(entry: CatalogEntry, book: xlsx.Workbook, header: Header, rows: Iterator[xlsx.Row]
+               ) -> Iterator[Prepared]:
+    width = len(header.columns)
     try:
-        for number, cells in enumerate(rows, start=2):
-            values = []
-            for cell in cells:
-                value = cell.value
-                if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=")):
-                    raise FileProblem(f"第 {number} 行 {cell.coordinate}：含公式，请粘贴为数值后再上传",
-                                      field=_field_at(entry, header, cell.column - 1))
-                values.append(value)
+        for row in rows:
+            values = row.values
+            # a formula carries no value of its own; a text starting with "=" was one before it was pasted
+            formula = row.formulas[0] if row.formulas else next(
+                (i for i, v in enumerate(values) if isinstance(v, str) and v.startswith("=")), None)
+            if formula is not None:
+                raise FileProblem(f"第 {row.number} 行 {get_column_letter(formula + 1)}{row.number}：含公式，"
+                                  "请粘贴为数值后再上传", field=_field_at(entry, header, formula))
             if all(v is None or v == "" for v in values):
                 continue
-            yield _arrange(header, number, values)
+            if len(values) < width:  # trailing empty cells are not in the file
+                values.extend([None] * (width - len(values)))
+            yield _arrange(header, row.number, values)
     finally:
         book.close()
 
@@ -320,15 +305,17 @@ def _is_xlsx(path: Path) -> bool:
     return magic.startswith(b"PK\x03\x04") or path.suffix.lower() == ".xlsx"
 
 
-def read_file(entry: CatalogEntry, path: Path, stream: BinaryIO | None = None) -> Iterator[Prepared]:
+def read_file(entry: CatalogEntry, path: Path, stream: BinaryIO | None = None, *,
+              xlsx_limit: int = xlsx.DEFAULT_MAX_EXPANDED) -> Iterator[Prepared]:
     """Rows of a CSV or XLSX file on disk (type told by the content, not only the name)."""
     if _is_xlsx(path):
-        return read_xlsx(entry, path)
+        return read_xlsx(entry, path, xlsx_limit=xlsx_limit)
     return read_csv(entry, stream or path.open("rb"))  # closed when the rows are read (or collected)
 
 
-def read_file_blocks(entry: CatalogEntry, path: Path, *, xlsx_rows: int = 10_000) -> Iterator[Block]:
+def read_file_blocks(entry: CatalogEntry, path: Path, *, xlsx_rows: int = 10_000,
+                     xlsx_limit: int = xlsx.DEFAULT_MAX_EXPANDED) -> Iterator[Block]:
     """The rows of a CSV or XLSX file on disk in blocks, for the loader."""
     if _is_xlsx(path):
-        return blocks(read_xlsx(entry, path), xlsx_rows, len(entry.fields))
+        return blocks(read_xlsx(entry, path, xlsx_limit=xlsx_limit), xlsx_rows, len(entry.fields))
     return read_csv_blocks(entry, path.open("rb"))  # closed when the blocks are read (or collected)

@@ -15,8 +15,8 @@ from sqlalchemy.engine import Connection, Dialect
 from govdata import clock
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.tables import build_tables
-from govdata.driversql import DriverQuery, bind_value, prepare
 from govdata.errors import NotFound, RuleViolation
+from govdata.storage.driversql import DriverQuery, bind_value, prepare
 
 
 def _key_clause(table: Any, entry: CatalogEntry, key: Mapping[str, Any]) -> Any:

@@ -24,17 +24,16 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from govdata import clock
+from govdata import clock, policy
 from govdata.actor import Actor
 from govdata.audit.service import acting, record
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore import service
 from govdata.datastore.ingest import BatchResult
 from govdata.datastore.models import BatchSource, LoadMode, Paging, ReturnFlowConnector
-from govdata.datastore.refs import guard
-from govdata.db import Database
 from govdata.errors import NotFound, RuleViolation
 from govdata.policy import Action
+from govdata.storage.engines import Database
 
 CYCLE_INTERVALS = {
     "realtime": timedelta(minutes=5), "daily": timedelta(days=1), "weekly": timedelta(days=7),
@@ -71,7 +70,6 @@ def get_connector(db: Session, *, entry_id: int) -> ReturnFlowConnector | None:
 
 
 def save_connector(db: Session, actor: Actor, *, entry: CatalogEntry, data: ConnectorIn) -> ReturnFlowConnector:
-    guard(actor, Action.RETURN_FLOW_MANAGE, entry)
     with acting(db, actor, Action.RETURN_FLOW_MANAGE, target=entry, resource_code=entry.code) as audit:
         names = {f.name for f in entry.fields}
         wrong = [target for target in data.field_mapping.values() if target not in names]
@@ -192,7 +190,7 @@ def run_connector(database: Database, actor: Actor, *, entry_id: int) -> BatchRe
         connector = get_connector(db, entry_id=entry_id)
         if connector is None:
             raise NotFound("该资源没有回流配置", field="entry_id")
-        guard(actor, Action.RETURN_FLOW_RUN, connector)
+        policy.require(actor, Action.RETURN_FLOW_RUN, connector)
         since = connector.last_since
     started = clock.now()
     try:

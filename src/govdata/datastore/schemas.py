@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from govdata.datastore.ingest import BatchResult
+from govdata.types import Timestamp
 
 
 class RejectedRow(BaseModel):
@@ -50,8 +50,8 @@ class BatchRead(BaseModel):
     status: str
     actor_name: str
     file_name: str
-    started_at: datetime
-    finished_at: datetime | None
+    started_at: Timestamp
+    finished_at: Timestamp | None
     duration_ms: float
     total: int
     inserted: int

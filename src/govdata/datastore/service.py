@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
+from govdata import policy, xlsx
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus
@@ -21,7 +22,6 @@ from govdata.datastore.checking import Block, Prepared, Problem, blocks, mapping
 from govdata.datastore.ingest import CHUNK_ROWS, BatchResult, Progress, run_load
 from govdata.datastore.models import BatchSource, BatchStatus, IngestBatch, IngestReject, LoadMode
 from govdata.datastore.readers import read_file_blocks
-from govdata.datastore.refs import guard
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.policy import Action
 
@@ -82,7 +82,6 @@ def load_blocks(db: Session, actor: Actor, *, entry: CatalogEntry, blocks: Itera
     """The one loading service behind every way in: rows already cut into blocks, checked and written."""
     source = BatchSource(source)
     load_mode = LoadMode(mode)
-    guard(actor, SOURCE_ACTIONS[source], entry)
     with acting(db, actor, SOURCE_ACTIONS[source], target=entry, resource_code=entry.code) as audit:
         check_loadable(entry)
         batch = IngestBatch(entry_id=entry.id, unit_id=entry.unit_id, source=source.value, mode=load_mode.value,
@@ -93,7 +92,7 @@ def load_blocks(db: Session, actor: Actor, *, entry: CatalogEntry, blocks: Itera
         db.flush()
         result = run_load(db, actor, entry=entry, batch=batch, blocks=blocks, mode=load_mode, dry_run=dry_run,
                           progress=progress)
-        audit.target = batch
+        # The target stays the resource, as a refused load records it (TargetRef.of); the batch is in details.
         audit.owner_unit_id = entry.unit_id
         audit.row_count = result.loaded if not dry_run else 0
         audit.details = {"batch_id": batch.id, "source": source.value, "mode": load_mode.value,
@@ -105,13 +104,13 @@ def load_blocks(db: Session, actor: Actor, *, entry: CatalogEntry, blocks: Itera
 
 def load_file(db: Session, actor: Actor, *, entry: CatalogEntry, path: Path, source: BatchSource | str,
               mode: LoadMode | str = LoadMode.ALL_OR_NOTHING, dry_run: bool = False, file_name: str = "",
-              progress: Progress | None = None) -> BatchResult:
+              progress: Progress | None = None, xlsx_limit: int = xlsx.DEFAULT_MAX_EXPANDED) -> BatchResult:
     """Load a CSV or XLSX file from disk (streamed); a file that cannot be read is refused before any row."""
     source = BatchSource(source)
-    guard(actor, SOURCE_ACTIONS[source], entry)
+    policy.require(actor, SOURCE_ACTIONS[source], entry)
     check_loadable(entry)
-    return load_blocks(db, actor, entry=entry, blocks=read_file_blocks(entry, path), source=source, mode=mode,
-                       dry_run=dry_run, file_name=file_name or path.name, progress=progress)
+    return load_blocks(db, actor, entry=entry, blocks=read_file_blocks(entry, path, xlsx_limit=xlsx_limit),
+                       source=source, mode=mode, dry_run=dry_run, file_name=file_name or path.name, progress=progress)
 
 
 def find_replay(db: Session, *, entry: CatalogEntry, idempotency_key: str, body_hash: str) -> BatchResult | None:
@@ -135,7 +134,7 @@ def push_records(db: Session, actor: Actor, *, code: str, prepare: Callable[[Cat
                  mode: LoadMode | str, idempotency_key: str | None, body_hash: str) -> BatchResult:
     """Realtime push by a unit's system; a retried Idempotency-Key gets the first result, applied once."""
     entry = get_entry_by_code(db, code=code)
-    guard(actor, Action.RESOURCE_PUSH, entry)
+    policy.require(actor, Action.RESOURCE_PUSH, entry)
     if idempotency_key:
         replay = find_replay(db, entry=entry, idempotency_key=idempotency_key, body_hash=body_hash)
         if replay is not None:
@@ -162,14 +161,14 @@ def get_batch(db: Session, actor: Actor, *, batch_id: int, action: Action = Acti
     batch = db.get(IngestBatch, batch_id)
     if batch is None:
         raise NotFound("批次不存在", field="batch_id")
-    guard(actor, action, batch)
+    policy.require(actor, action, batch)
     with acting(db, actor, action, target=batch) as audit:
         audit.details = {"view": "batch" if action is Action.BATCH_VIEW else "rejects"}
     return batch
 
 
 def list_batches_for(db: Session, actor: Actor, *, entry: CatalogEntry, limit: int = 100) -> list[IngestBatch]:
-    guard(actor, Action.BATCH_VIEW, entry)
+    policy.require(actor, Action.BATCH_VIEW, entry)
     with acting(db, actor, Action.BATCH_VIEW, target=entry, resource_code=entry.code) as audit:
         audit.details = {"view": "batches"}
     return list_batches(db, entry_id=entry.id, limit=limit)

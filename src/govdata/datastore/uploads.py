@@ -9,6 +9,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from govdata import xlsx
 from govdata.catalog.models import CatalogEntry
 from govdata.config import Settings
 from govdata.datastore.convert import display
@@ -70,11 +71,12 @@ def remove_upload(upload: StoredUpload) -> None:
     upload.path.with_suffix(upload.path.suffix + ".name").unlink(missing_ok=True)
 
 
-def preview(entry: CatalogEntry, upload: StoredUpload, rows: int = 10) -> list[dict[str, Any]]:
+def preview(entry: CatalogEntry, upload: StoredUpload, rows: int = 10, *,
+            xlsx_limit: int = xlsx.DEFAULT_MAX_EXPANDED) -> list[dict[str, Any]]:
     """The first rows as the fields will receive them (raw values, before checking)."""
     names = [f.name for f in entry.fields]
     out = []
-    iterator = read_file(entry, upload.path)
+    iterator = read_file(entry, upload.path, xlsx_limit=xlsx_limit)
     for line, values, is_delete, _problem in islice(iterator, rows):
         cells = {name: display(values[i]) for i, name in enumerate(names)}
         out.append({"line": line, "cells": cells, "delete": is_delete})

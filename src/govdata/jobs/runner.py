@@ -22,9 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from govdata import clock
 from govdata.actor import Actor, Method, platform_actor
 from govdata.config import Settings
-from govdata.db import Database, rowcount
 from govdata.jobs.models import JobLock, JobRun
 from govdata.jobs.registry import Job, load_all
+from govdata.storage.engines import Database, rowcount
 
 log = logging.getLogger("govdata.jobs")
 LEASE = timedelta(minutes=30)

@@ -11,12 +11,12 @@ from govdata import policy
 from govdata.actor import Actor
 from govdata.audit.service import record_outcome
 from govdata.config import Settings
-from govdata.db import Database
 from govdata.errors import NotFound
 from govdata.jobs.models import JobLock, JobRun
 from govdata.jobs.registry import Job, load_all
 from govdata.jobs.runner import Outcome, run_one
 from govdata.policy import Action
+from govdata.storage.engines import Database
 
 RUNS_SHOWN = 5
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from alembic import context
 
 import govdata.models  # noqa: F401  (registers every table on the metadata)
-from govdata.db import Base
 from govdata.migrations.env_filters import include_object
+from govdata.storage.base import Base
 
 config = context.config
 database = config.attributes.get("database")
@@ -12,7 +12,7 @@ database = config.attributes.get("database")
 
 def run() -> None:
     if database is None:
-        from govdata.db import open_database
+        from govdata.storage.engines import open_database
 
         engine = open_database(config.get_main_option("sqlalchemy.url") or "").write_engine
     else:

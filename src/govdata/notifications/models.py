@@ -6,7 +6,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govdata import clock
-from govdata.db import Base
+from govdata.storage.base import Base
 
 
 class Notification(Base):

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel
+
+from govdata.types import Timestamp
 
 
 class NotificationRead(BaseModel):
@@ -14,8 +16,8 @@ class NotificationRead(BaseModel):
     message: str
     link: str
     due_on: date | None
-    created_at: datetime
-    read_at: datetime | None
+    created_at: Timestamp
+    read_at: Timestamp | None
 
 
 class NotificationList(BaseModel):

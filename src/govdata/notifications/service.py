@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from govdata import clock, policy
 from govdata.actor import Actor, Role
 from govdata.audit.service import acting
-from govdata.db import rowcount
-from govdata.driversql import driver_time, execute
 from govdata.errors import NotFound
 from govdata.notifications.models import Notification
 from govdata.notifications.schemas import NotificationRead
 from govdata.orgs.service import people_with_role
 from govdata.policy import Action
+from govdata.storage.driversql import driver_time, execute
+from govdata.storage.engines import rowcount
 
 
 def notify(db: Session, *, user_ids: Iterable[int], kind: str, message: str, link: str = "",

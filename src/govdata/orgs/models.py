@@ -6,7 +6,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govdata import clock
-from govdata.db import Base
+from govdata.storage.base import Base
 
 
 class Region(Base):

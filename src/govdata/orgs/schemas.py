@@ -5,6 +5,8 @@ from datetime import date
 from pydantic import BaseModel, Field, field_validator, model_validator
 from stdnum.cn import uscc
 
+from govdata.types import IsoDate
+
 
 class UnitCreate(BaseModel):
     code: str = Field(min_length=2, max_length=32, pattern=r"^[a-z0-9_]+$")
@@ -40,8 +42,8 @@ class SystemCreate(BaseModel):
     name: str = Field(min_length=2, max_length=128)
     assessment_level: int | None = Field(default=None, ge=1, le=5)
     assessment_report_no: str | None = Field(default=None, max_length=64)
-    assessment_date: date | None = None
-    assessment_valid_until: date | None = None
+    assessment_date: IsoDate | None = None
+    assessment_valid_until: IsoDate | None = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> SystemCreate:
@@ -70,8 +72,8 @@ class AssessmentUpdate(BaseModel):
 
     assessment_level: int | None = Field(default=None, ge=1, le=5)
     assessment_report_no: str | None = Field(default=None, max_length=64)
-    assessment_date: date | None = None
-    assessment_valid_until: date | None = None
+    assessment_date: IsoDate | None = None
+    assessment_valid_until: IsoDate | None = None
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> AssessmentUpdate:

@@ -21,7 +21,6 @@ from govdata.audit.service import acting, record
 from govdata.auth.service import actor_for_user, find_user_by_name
 from govdata.catalog.access import entry_use
 from govdata.catalog.models import CatalogEntry
-from govdata.db import Database
 from govdata.errors import NotFound, RuleViolation
 from govdata.masking import exits
 from govdata.masking.masker import Masker
@@ -30,6 +29,7 @@ from govdata.quality.compare_sql import KEEP, Diff, diffs_csv, diffs_of, execute
 from govdata.quality.models import Comparison, ComparisonDiff, ComparisonRun
 from govdata.quality.schemas import ComparisonCreate
 from govdata.quality.validator import find_registered
+from govdata.storage.engines import Database
 
 __all__ = ["KEEP", "Diff", "DiffMask", "create_comparison", "diffs_of", "download_diffs", "get_comparison", "get_run",
            "list_comparisons", "run_comparison", "runs_of", "view_diffs"]

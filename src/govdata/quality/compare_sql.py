@@ -8,7 +8,6 @@ see what is decided in `quality.compare`, before anything here runs.
 
 from __future__ import annotations
 
-import csv
 import io
 import time
 from collections.abc import Callable, Iterator
@@ -22,9 +21,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from govdata import clock
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.tables import build_tables, table_exists
-from govdata.db import Database
 from govdata.errors import RuleViolation
+from govdata.exports import csv_writer
 from govdata.quality.models import Comparison, ComparisonDiff, ComparisonRun
+from govdata.storage.engines import Database
 
 KEEP = 10_000  # records kept per kind (only left, only right, differing) for download
 
@@ -183,7 +183,7 @@ def _diff_lines(db: Session, run_id: int, shown: Callable[[ComparisonDiff], Diff
     yield "\ufeff"
     labels = {"only_left": "仅左侧", "only_right": "仅右侧", "diff": "字段不一致"}
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(["类型", "主键", "字段", "左侧值", "右侧值"])
     query = select(ComparisonDiff).where(ComparisonDiff.run_id == run_id).order_by(ComparisonDiff.id)
     for found in db.execute(query.execution_options(yield_per=2000)).scalars():

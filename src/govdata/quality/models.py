@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from govdata import clock
 from govdata.catalog.models import CatalogEntry
-from govdata.db import Base
+from govdata.storage.base import Base
 
 
 class CodeTable(Base):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from govdata.types import Timestamp
 
 
 class FieldRulesIn(BaseModel):
@@ -52,8 +54,8 @@ class CorrectionRead(BaseModel):
     answer: str
     value_fixed: str | None
     answered_by: str | None
-    answered_at: datetime | None
-    created_at: datetime
+    answered_at: Timestamp | None
+    created_at: Timestamp
     current_value: str | None = None
 
 
@@ -82,7 +84,7 @@ class ComparisonRunRead(BaseModel):
     ratio: float
     passed: bool
     seconds: float
-    created_at: datetime
+    created_at: Timestamp
 
 
 class ReportRead(BaseModel):
@@ -101,4 +103,4 @@ class ReportRead(BaseModel):
     timeliness: float
     score: float
     results: list[dict[str, Any]]
-    created_at: datetime
+    created_at: Timestamp

@@ -14,11 +14,11 @@ from govdata.audit.service import acting
 from govdata.auth.models import User, UserRole
 from govdata.auth.service import people_names
 from govdata.catalog.labels import field_list, label_of
-from govdata.db import rowcount
 from govdata.errors import Conflict, NotFound
 from govdata.notifications.service import notify
 from govdata.policy import Action
 from govdata.sharing.models import Grant, ShareRequest, UseAgreement
+from govdata.storage.engines import rowcount
 from govdata.timeutil import fmt
 
 DUTIES = [

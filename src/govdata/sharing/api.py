@@ -9,16 +9,14 @@ There is deliberately no list, scan, export or paging route.
 
 from __future__ import annotations
 
-import logging
-import threading
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from govdata.actor import Actor
 from govdata.auth import credentials
 from govdata.policy import Action
-from govdata.sharing import agreements, gateway, grants, service, usage
+from govdata.sharing import agreements, grants, service, usage
+from govdata.sharing.lookup import gateway
 from govdata.sharing.schemas import (
     AgreementRead,
     CredentialRead,
@@ -34,9 +32,7 @@ from govdata.sharing.schemas import (
 )
 from govdata.web.deps import AppSettings, Db, requires, requires_in_route
 
-log = logging.getLogger("govdata.sharing")
 router = APIRouter(prefix="/api/v1", tags=["sharing"])
-_COMMITTER_LOCK = threading.Lock()
 
 
 @router.get("/share/{code:path}/records", response_model=RecordsOut,
@@ -45,7 +41,7 @@ async def share_records(code: str, request: Request,
                         _marker: None = requires_in_route(Action.SHARE_LOOKUP)) -> Response:
     """Look up records by one key field; only the granted fields are returned. Header `X-Operator` required.
 
-    Served by `sharing.gateway.LookupGateway` before routing; this route (the same `answer`) documents it
+    Served by `sharing.lookup.gateway.LookupGateway` before routing; this route (the same `answer`) documents it
     and answers what the gateway does not take (HEAD)."""
     return await gateway.answer(request, code)
 

@@ -14,11 +14,11 @@ from govdata.audit.service import acting
 from govdata.catalog.labels import field_list
 from govdata.catalog.models import CatalogEntry, Field
 from govdata.config import Settings
-from govdata.db import rowcount
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.notifications.service import notify_unit
 from govdata.policy import Action
 from govdata.sharing.models import Grant, GrantStatus, ShareRequest, UseAgreement
+from govdata.storage.engines import rowcount
 
 STATUS_LABELS = {
     GrantStatus.PENDING: "待开通", GrantStatus.ACTIVE: "有效", GrantStatus.SUSPENDED: "已暂停",

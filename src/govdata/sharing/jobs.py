@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from govdata import clock
 from govdata.actor import Role
-from govdata.db import rowcount
 from govdata.jobs.registry import job
 from govdata.notifications.service import notify, notify_unit
 from govdata.sharing import grants
 from govdata.sharing.models import RequestStatus, ShareRequest
 from govdata.sharing.service import OPEN, reviewers_of
+from govdata.storage.engines import rowcount
 from govdata.workdays.service import workdays_between
 
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govdata import clock
 from govdata.catalog.models import CatalogEntry
-from govdata.db import Base
 from govdata.orgs.models import System, Unit
+from govdata.storage.base import Base
 
 
 class RequestStatus(StrEnum):

@@ -1,4 +1,6 @@
-"""Sharing's hooks: tell the units holding grants on an entry when a new version is registered (第八条)."""
+"""Sharing's hooks: tell the units holding grants on an entry when a new version is registered (第八条), say
+which fields a consumer may see, and hand the app the lookup's gateway (answered before routing) and its
+group committer's shutdown."""
 
 from __future__ import annotations
 
@@ -11,7 +13,11 @@ from sqlalchemy.orm import Session
 from govdata import clock, hooks
 from govdata.actor import Role
 from govdata.notifications.service import notify_unit
+from govdata.sharing.lookup.gateway import LookupGateway, close_committer
 from govdata.sharing.models import Grant, GrantStatus, split_names
+
+hooks.register_middleware(LookupGateway)
+hooks.register_shutdown(close_committer)
 
 
 @hooks.register_entry_change_listener

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from govdata.types import IsoDate, Timestamp
 
 
 class ShareRequestCreate(BaseModel):
@@ -14,7 +16,7 @@ class ShareRequestCreate(BaseModel):
     duty: str = Field(min_length=2, max_length=2000, description="履职需要")
     legal_basis: str = Field(min_length=2, max_length=2000, description="法律依据")
     system_id: int = Field(gt=0, description="调用数据的本单位接入系统")
-    valid_until: date = Field(description="使用期限（至）")
+    valid_until: IsoDate = Field(description="使用期限（至）")
     daily_volume: int = Field(gt=0, le=10_000_000, description="预计日调用量")
     renewal_of_grant_id: int | None = None
 
@@ -30,7 +32,7 @@ class ReviewIn(BaseModel):
     approve: bool
     note: str = Field(default="", max_length=2000)
     fields: list[str] | None = Field(default=None, description="批准的信息项（可少于申请）")
-    valid_until: date | None = Field(default=None, description="批准的期限（可短于申请）")
+    valid_until: IsoDate | None = Field(default=None, description="批准的期限（可短于申请）")
 
 
 class VersionIn(BaseModel):
@@ -58,7 +60,7 @@ class ShareRequestRead(BaseModel):
     review_region_id: int | None
     status: str
     version: int
-    submitted_at: datetime
+    submitted_at: Timestamp
     due_on: date | None
     due_estimated: bool
     opinion_agree: bool | None
@@ -95,8 +97,8 @@ class AgreementRead(BaseModel):
     request_id: int
     text: str
     content_hash: str
-    consumer_accepted_at: datetime | None
-    provider_accepted_at: datetime | None
+    consumer_accepted_at: Timestamp | None
+    provider_accepted_at: Timestamp | None
 
 
 class CredentialRead(BaseModel):
@@ -106,9 +108,9 @@ class CredentialRead(BaseModel):
     system_id: int | None
     prefix: str
     name: str
-    created_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
+    created_at: Timestamp
+    expires_at: Timestamp
+    revoked_at: Timestamp | None
 
 
 class IssuedCredentialRead(BaseModel):

@@ -19,7 +19,6 @@ from govdata.audit.service import acting
 from govdata.auth.models import User, UserRole
 from govdata.catalog.models import CatalogEntry, EntryStatus, ShareType
 from govdata.config import Settings
-from govdata.db import rowcount
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.notifications.service import notify, notify_unit
 from govdata.orgs.models import System, Unit
@@ -27,6 +26,7 @@ from govdata.policy import Action
 from govdata.sharing import agreements, grants
 from govdata.sharing.models import Grant, RequestStatus, ShareRequest
 from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
+from govdata.storage.engines import rowcount
 from govdata.workdays.service import deadline_for
 
 OPEN = {RequestStatus.PENDING_OPINION.value, RequestStatus.PENDING_REVIEW.value}

@@ -3,7 +3,6 @@ a consumer's grants with quotas and today's use. Read from the audit trail and t
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,6 +15,7 @@ from govdata.actor import Actor
 from govdata.audit.models import OUTCOMES, AuditEvent
 from govdata.auth.service import people_names
 from govdata.errors import BadRequest
+from govdata.exports import csv_writer
 from govdata.policy import Action
 from govdata.sharing.models import Grant, GrantUsage
 from govdata.timeutil import fmt, local_midnight_utc
@@ -84,7 +84,7 @@ def consumer_usage(db: Session, actor: Actor) -> list[GrantUse]:
 
 def usage_csv(db: Session, actor: Actor, *, side: str) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     if side == "provider":
         writer.writerow(PROVIDER_COLUMNS)
         for line in provider_usage(db, actor):

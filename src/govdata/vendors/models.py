@@ -11,8 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from govdata import clock
 from govdata.auth.models import User
 from govdata.catalog.models import CatalogEntry
-from govdata.db import Base
 from govdata.orgs.models import Unit
+from govdata.storage.base import Base
 
 
 class AgreementStatus(StrEnum):

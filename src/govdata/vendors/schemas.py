@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from govdata.types import IsoDate, Timestamp
 from govdata.vendors.models import VendorAgreement
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -23,13 +23,6 @@ def _text(value: Any) -> Any:
     return value.strip()
 
 
-def _iso_date(value: Any) -> Any:
-    """Only a calendar date (YYYY-MM-DD): pydantic would take 0 or "0" as 1970-01-01."""
-    if isinstance(value, date) or (isinstance(value, str) and ISO_DATE.match(value.strip())):
-        return value.strip() if isinstance(value, str) else value
-    raise ValueError("日期格式应为 YYYY-MM-DD")
-
-
 class VendorAgreementCreate(BaseModel):
     """A signed agreement to record: whose account, which company, for which unit, covering what, until when."""
 
@@ -39,18 +32,13 @@ class VendorAgreementCreate(BaseModel):
     signed_by: str = Field(min_length=1, max_length=128)
     unit_ids: list[int] = Field(default_factory=list, max_length=100)  # every resource of these units
     entry_codes: list[str] = Field(default_factory=list, max_length=200)  # these resources only
-    valid_from: date
-    valid_until: date
+    valid_from: IsoDate
+    valid_until: IsoDate
 
     @field_validator("company", "signed_by", mode="before")
     @classmethod
     def _stripped(cls, value: Any) -> Any:
         return _text(value)
-
-    @field_validator("valid_from", "valid_until", mode="before")
-    @classmethod
-    def _dates(cls, value: Any) -> Any:
-        return _iso_date(value)
 
     @field_validator("unit_ids")
     @classmethod
@@ -99,8 +87,8 @@ class VendorAgreementRead(BaseModel):
     unit_id: int
     unit_name: str
     signed_by: str
-    valid_from: date
-    valid_until: date
+    valid_from: IsoDate
+    valid_until: IsoDate
     status: str
     state: str  # in_force / not_yet / expired / ended, as of today
     scope: list[ScopeItemRead]
@@ -109,9 +97,9 @@ class VendorAgreementRead(BaseModel):
     file_size: int
     file_sha256: str
     created_by: str
-    created_at: datetime
+    created_at: Timestamp
     ended_by: str
-    ended_at: datetime | None
+    ended_at: Timestamp | None
     end_reason: str
 
     @classmethod

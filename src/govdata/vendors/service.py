@@ -19,11 +19,11 @@ from govdata.audit.service import acting
 from govdata.auth.models import User, UserRole
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.config import Settings
-from govdata.db import rowcount
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.notifications.service import notify
 from govdata.orgs.models import Unit
 from govdata.policy import Action
+from govdata.storage.engines import rowcount
 from govdata.vendors import files
 from govdata.vendors.models import AgreementState, AgreementStatus, VendorAgreement, VendorScopeItem
 from govdata.vendors.schemas import VendorAgreementCreate, VendorAgreementEnd

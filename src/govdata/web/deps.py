@@ -24,9 +24,10 @@ from govdata.auth import bearer
 from govdata.auth import service as auth_service
 from govdata.auth.tokens import same
 from govdata.config import Settings
-from govdata.db import Database
 from govdata.errors import Forbidden, NotAuthenticated
 from govdata.policy import Action
+from govdata.storage.engines import Database
+from govdata.storage.unit_of_work import UnitOfWork
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SESSION_COOKIE = "govdata_session"
@@ -40,27 +41,18 @@ async def get_settings_dep(request: Request) -> Settings:  # async: no thread-po
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def _unit_of_work(request: Request, write: bool) -> Iterator[Session]:
-    database = get_database(request)
-    session = database.writer() if write else database.reader()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
 def db_session(request: Request) -> Iterator[Session]:
-    """Reads use a deferred transaction; anything else a writing one (BEGIN IMMEDIATE on SQLite)."""
-    yield from _unit_of_work(request, request.method not in SAFE_METHODS)
+    """The request's unit of work (storage's one): reads use a deferred transaction; anything else a writing
+    one (BEGIN IMMEDIATE on SQLite)."""
+    with UnitOfWork(get_database(request), write=request.method not in SAFE_METHODS) as session:
+        yield session
 
 
 def write_session(request: Request) -> Iterator[Session]:
-    """For GET routes that record what they read (sharing lookups, exports)."""
-    yield from _unit_of_work(request, True)
+    """For GET routes that record what they read (record views, exports, the audit feed): a writing unit of
+    work whatever the method."""
+    with UnitOfWork(get_database(request), write=True) as session:
+        yield session
 
 
 # scope="function": commit happens before the response is sent, so a client never sees success for
@@ -212,7 +204,7 @@ class _Marker:
 class _InRouteMarker(_Marker):
     """`requires_in_route`: the route itself calls `authorize` (or the same checks) first thing.
 
-    For the hottest API route (sharing lookups, answered by `sharing.gateway` before routing) the check
+    For the hottest API route (sharing lookups, answered by a domain's middleware before routing) the check
     and its errors are exactly those of `requires`. Only for bearer-authenticated GET routes (no CSRF).
     """
 

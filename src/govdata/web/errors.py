@@ -72,7 +72,7 @@ def note_refusal(request: Request, exc: GovdataError) -> None:
 
 
 def domain_error_response(request: Request, exc: GovdataError) -> Response:
-    """The answer to a refused or failed request (also used by the sharing gateway, which answers before
+    """The answer to a refused or failed request (also used by a domain's middleware that answers before
     routing): the refusal recorded, then the JSON shape, a Chinese page or a sign-in redirect."""
     note_refusal(request, exc)
     if isinstance(exc, NotAuthenticated) and not wants_json(request) and request.method == "GET":

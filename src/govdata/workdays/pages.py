@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,6 +11,7 @@ from govdata import clock
 from govdata.actor import Actor
 from govdata.errors import GovdataError
 from govdata.policy import Action
+from govdata.types import IsoDate
 from govdata.web.deps import Db, requires
 from govdata.web.forms import FormError, form_dict, from_error, parse
 from govdata.web.templating import render
@@ -56,7 +56,8 @@ async def add_override(request: Request, db: Db, actor: Actor = requires(Action.
 
 
 @router.post("/admin/workdays/{day}/delete", response_class=HTMLResponse)
-def remove_override(request: Request, db: Db, day: date, actor: Actor = requires(Action.WORKDAYS_MANAGE)) -> Response:
+def remove_override(request: Request, db: Db, day: IsoDate, actor: Actor = requires(Action.WORKDAYS_MANAGE)
+                    ) -> Response:
     try:
         service.remove_override(db, actor, day=day)
     except GovdataError as exc:

@@ -1,5 +1,5 @@
 """Writing sessions run driver-level work in the connection's own transaction until the ORM is used
-(govdata.db._ShelfSession); whichever way a unit of work goes, change and audit event commit or roll
+(govdata.storage.shelf.ShelfSession); whichever way a unit of work goes, change and audit event commit or roll
 back together, and the ORM takes the open transaction over when it joins in."""
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from govdata.audit import chain
 from govdata.audit.models import AuditEvent
 from govdata.audit.service import record
 from govdata.auth.models import User
-from govdata.driversql import driver_time, execute
 from govdata.notifications.models import Notification
 from govdata.policy import Action
+from govdata.storage.driversql import driver_time, execute
 
 ACTOR = platform_actor(Method.JOB, name="test")
 
@@ -151,7 +151,7 @@ def test_closing_without_commit_rolls_back(database, user_id, through_core):
 
 
 # The driver-only path fires before_commit, after_commit and after_rollback itself; a listener for any
-# other transaction event would silently not run for it (see govdata.db._ShelfSession).
+# other transaction event would silently not run for it (see govdata.storage.shelf.ShelfSession).
 NOT_FIRED_WITHOUT_ORM = ("after_transaction_create", "after_transaction_end", "after_begin", "after_soft_rollback")
 
 

@@ -20,9 +20,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Dialect
 
 from govdata import clock
-from govdata.driversql import bind_value, driver_statement
 from govdata.errors import TooManyRequests
 from govdata.sharing.models import GrantUsage
+from govdata.storage.driversql import bind_value, driver_statement
 
 _usage: Table = GrantUsage.__table__  # type: ignore[assignment]
 # `n` calls at once, only if all of them fit both the day's quota and this minute's rate.

@@ -8,8 +8,8 @@ import time
 import pytest
 from sqlalchemy import text
 
-from govdata.checkpoint import AUTOCHECKPOINT_PAGES
-from govdata.db import open_database
+from govdata.storage.checkpoint import AUTOCHECKPOINT_PAGES
+from govdata.storage.engines import open_database
 
 
 def test_commits_leave_checkpoints_to_the_background_thread(tmp_path):

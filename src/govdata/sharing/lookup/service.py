@@ -3,8 +3,8 @@
 Lean on purpose: the reads every call pays (the entry and this system's grants on it, then the rows by
 key with bound parameters, so values are taken literally) run on the driver cursor; nothing is written
 here. The group committer (`groupcommit`) then counts the call against the grant's daily quota and
-per-minute rate (`quota`) and appends the AuditEvent; the call is answered only once that has committed
-(fail-closed, 503).
+per-minute rate (`quota`) and appends the AuditEvent, checked by the audit package before it joins a batch
+(`audit.batch`); the call is answered only once that has committed (fail-closed, 503).
 """
 
 from __future__ import annotations
@@ -19,17 +19,19 @@ from sqlalchemy.orm import Session
 
 from govdata import clock
 from govdata.actor import Actor
-from govdata.asyncread import Reader, all_rows
+from govdata.audit import batch
+from govdata.audit.batch import CheckedEvent
 from govdata.audit.service import AuditDraft
 from govdata.auth.bearer import SYSTEM_TOKEN
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.datastore import records
 from govdata.datastore.tables import resource_table
-from govdata.driversql import Prepared
 from govdata.errors import BadRequest, Forbidden, GovdataError, NotFound, TooManyRequests
 from govdata.orgs.models import System
 from govdata.policy import Action
 from govdata.sharing.models import Grant, GrantStatus
+from govdata.storage.asyncread import Reader, all_rows
+from govdata.storage.driversql import Prepared
 
 _entries: Table = CatalogEntry.__table__  # type: ignore[assignment]
 _grants: Table = Grant.__table__  # type: ignore[assignment]
@@ -236,9 +238,14 @@ async def read_records(reader: Reader, actor: Actor, ctx: LookupContext, found: 
     return [dict(zip(fields, row, strict=True)) for row in await reader.run(query, params)]
 
 
-def success_row(actor: Actor, ctx: LookupContext, rows: int) -> dict[str, Any]:
-    """The audit row of an answered call."""
-    return _draft(actor, ctx, outcome="ok", rows=rows).to_row()
+# The audit columns a caller fills in, by the name the caller gave them (a bad value is refused naming it).
+_CALLER_FIELDS = {"operator": "X-Operator", "resource_code": "code"}
+
+
+def success_row(actor: Actor, ctx: LookupContext, rows: int) -> CheckedEvent:
+    """The audit event of a call to be answered; BadRequest (400) when the caller sent a value the trail cannot
+    hold (a control character in X-Operator), checked before the event joins a group commit."""
+    return batch.check(_draft(actor, ctx, outcome="ok", rows=rows), fields=_CALLER_FIELDS)
 
 
 def _draft(actor: Actor, ctx: LookupContext, *, outcome: str, rows: int | None,
@@ -250,15 +257,15 @@ def _draft(actor: Actor, ctx: LookupContext, *, outcome: str, rows: int | None,
         details["fields"] = grant.fields.split(",")
     if reason:
         details["reason"], details["status"] = reason, status
-    return AuditDraft(actor=actor, action=Action.SHARE_LOOKUP, target_type="grant" if grant is not None else "entry",
+    target_type = "grant" if grant is not None else "catalog_entry"  # as TargetRef.of names an entry
+    return AuditDraft(actor=actor, action=Action.SHARE_LOOKUP, target_type=target_type,
                       target_id=grant.id if grant is not None else ctx.entry_id, resource_code=ctx.code,
                       owner_unit_id=ctx.owner_unit_id, purpose=grant.purpose if grant is not None else None,
                       approver=grant.approver if grant is not None else None, medium="network", outcome=outcome,
                       row_count=rows, details=details)
 
 
-def refusal_row(actor: Actor, ctx: LookupContext, error: GovdataError) -> dict[str, Any]:
-    """The audit row of a refused call (written by the caller in its own short transaction)."""
+def refusal_row(actor: Actor, ctx: LookupContext, error: GovdataError) -> CheckedEvent:
+    """The audit event of a refused call, storable whatever the caller sent (see `audit.batch.escaped`)."""
     outcome = "limited" if isinstance(error, TooManyRequests) else "error" if error.status >= 500 else "denied"
-    draft = _draft(actor, ctx, outcome=outcome, rows=0, reason=error.message, status=error.status)
-    return draft.to_row()
+    return batch.escaped(_draft(actor, ctx, outcome=outcome, rows=0, reason=error.message, status=error.status))

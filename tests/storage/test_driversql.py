@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Integer, MetaData, Numeric, String, Table, bindparam, select
 
-from govdata.driversql import Prepared, bind_value, prepare
+from govdata.storage.driversql import Prepared, bind_value, prepare
 
 
 def _sample(database):

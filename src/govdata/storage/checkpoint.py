@@ -15,7 +15,7 @@ import logging
 import sqlite3
 import threading
 
-log = logging.getLogger("govdata.db")
+log = logging.getLogger("govdata.storage")
 INTERVAL_SECONDS = 1.0
 AUTOCHECKPOINT_PAGES = 16384  # 64 MiB of log at 4 KiB pages (SQLite's own default is 1000 pages)
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from govdata.db import Database
+from govdata.storage.engines import Database
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 
 def alembic_config(database: Database) -> Config:

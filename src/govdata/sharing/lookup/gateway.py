@@ -10,8 +10,9 @@ calls too, so there is one implementation and the checks are the same either way
    system's 等保 assessment is valid, read afresh on every call);
 2. the grant and the key are checked and the rows read, awaited on the event loop (`asyncread`: inline
    on SQLite, async psycopg on PostgreSQL; a thread hop per call would cost more than the reads);
-3. the call is counted against the grant's quota and its audit event appended by the group committer,
-   and awaited: nothing is answered before the audit event is committed (fail-closed, 503);
+3. the call's audit event is checked by the audit package (`audit.batch.check`: a value it cannot hold is
+   this caller's 400), then counted against the grant's quota and appended by the group committer, and
+   awaited: nothing is answered before the audit event is committed (fail-closed, 503);
 4. a refused call's audit event goes through the same committer.
 """
 
@@ -24,19 +25,20 @@ from typing import Any
 
 import orjson
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from govdata import asyncread, policy
+from govdata import policy
 from govdata.actor import Actor
 from govdata.auth import bearer
 from govdata.auth.tokens import token_hash
 from govdata.errors import GovdataError, Unavailable
 from govdata.policy import Action
-from govdata.sharing import onetrip
-from govdata.sharing.groupcommit import DOWN, GroupCommitter, committer_for
-from govdata.sharing.lookup import (
+from govdata.sharing.lookup import onetrip
+from govdata.sharing.lookup.groupcommit import DOWN, GroupCommitter, committer_for
+from govdata.sharing.lookup.service import (
     CALLER_ENTRY_GRANTS,
     LookupContext,
     Prefetched,
@@ -46,6 +48,7 @@ from govdata.sharing.lookup import (
     refusal_row,
     success_row,
 )
+from govdata.storage import asyncread
 from govdata.web.deps import authorize, bearer_token, client_addr, operator_header, request_id
 from govdata.web.errors import domain_error_response
 
@@ -79,6 +82,13 @@ def committer(request: Request) -> GroupCommitter:
     return state.share_committer  # type: ignore[no-any-return]
 
 
+async def close_committer(state: State) -> None:
+    """At shutdown (a `hooks.ShutdownStep`): release what the group committer holds, once it has been made."""
+    made = getattr(state, "share_committer", None)
+    if made is not None:
+        await made.close()
+
+
 async def answer(request: Request, code: str) -> Response:
     """Authorize, check, read, count and audit one lookup; the JSON answer or the error shape."""
     ctx = LookupContext(code=code, key_field=None, values=[])
@@ -107,9 +117,9 @@ async def answer(request: Request, code: str) -> Response:
     try:
         if refused is not None:
             raise refused
-        row = success_row(actor, ctx, len(records)) if state.settings.share_audit else None
-        await committer(request).commit(ctx, row)
-    except GovdataError as exc:  # refused by a check, over the quota or rate (429), or not audited (503)
+        await committer(request).commit(ctx, success_row(actor, ctx, len(records)))
+    except GovdataError as exc:  # refused by a check, a value the trail cannot hold (400), the quota or rate (429),
+        # or not audited (503); the refusal's event is escaped so that it always joins its batch
         await committer(request).record_refusal(refusal_row(actor, ctx, exc))
         return domain_error_response(request, exc)
     return Response(orjson.dumps({"records": records}, default=str), media_type="application/json")

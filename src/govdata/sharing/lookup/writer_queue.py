@@ -16,7 +16,7 @@ from typing import IO
 
 from sqlalchemy.engine import make_url
 
-from govdata.db import Database
+from govdata.storage.engines import Database
 
 _LOCK = threading.Lock()  # one thread of this process at a time holds (or waits for) the file lock
 _FILES: dict[str, IO[bytes]] = {}

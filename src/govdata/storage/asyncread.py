@@ -26,8 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from govdata.db import Database
-from govdata.driversql import DriverQuery, Prepared
+from govdata.storage.driversql import DriverQuery, Prepared
+from govdata.storage.engines import Database
 
 T = TypeVar("T")
 # What a failed read raises, whichever reader ran it: answered as 503, never as a 500.

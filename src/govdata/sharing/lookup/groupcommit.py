@@ -15,7 +15,9 @@ on PostgreSQL a committer thread took 1.42 ms of Python per call against 1.24 ms
   connection while the loop goes on serving; the calls that arrive meanwhile make the next batch.
 
 Fail-closed is unchanged: a call is answered only after its own audit event is committed; if the commit
-(or the append) fails, every call of that batch gets 503 and none is counted. A call refused by its quota
+(or the append) fails, every call of that batch gets 503 and none is counted. No caller's value can be what
+fails it: events join a batch only as checked by the audit package (`audit.batch`), a bad value being that
+caller's own 400. A call refused by its quota
 is left out of the batch (its refusal is audited, through this same committer, by the caller).
 """
 
@@ -31,13 +33,14 @@ from typing import Any
 import psycopg
 from sqlalchemy.engine import Connection, Dialect
 
-from govdata import asyncread
 from govdata.audit import chain, pgchain
-from govdata.db import Database
+from govdata.audit.batch import CheckedEvent, append_batch, append_batch_and_commit
 from govdata.errors import GovdataError, TooManyRequests, Unavailable
-from govdata.sharing import quota
-from govdata.sharing.lookup import LookupContext
-from govdata.sharing.writers import queued_writer
+from govdata.sharing.lookup import quota
+from govdata.sharing.lookup.service import LookupContext
+from govdata.sharing.lookup.writer_queue import queued_writer
+from govdata.storage import asyncread
+from govdata.storage.engines import Database
 
 log = logging.getLogger("govdata.sharing")
 MAX_BATCH = 64  # calls per commit; bounds the time the head row is held
@@ -49,7 +52,7 @@ DOWN = "数据服务暂不可用，本次调用未返回数据"
 @dataclass
 class _Call:
     ctx: LookupContext | None  # None: a refusal's audit event only, nothing to count
-    audit_row: dict[str, Any] | None  # None when the bench turned audit off
+    event: CheckedEvent  # every call's, answered or refused: no setting turns it off
     future: asyncio.Future[None]
     error: GovdataError | None = None
 
@@ -60,14 +63,14 @@ class GroupCommitter(ABC):
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    async def commit(self, ctx: LookupContext, audit_row: dict[str, Any] | None) -> None:
+    async def commit(self, ctx: LookupContext, event: CheckedEvent) -> None:
         """Count the call and append its audit event; raises TooManyRequests or Unavailable."""
-        await self._submit(_Call(ctx, audit_row, asyncio.get_running_loop().create_future()))
+        await self._submit(_Call(ctx, event, asyncio.get_running_loop().create_future()))
 
-    async def record_refusal(self, audit_row: dict[str, Any]) -> None:
+    async def record_refusal(self, event: CheckedEvent) -> None:
         """Append a refused call's audit event; a failure is logged and the refusal stands."""
         try:
-            await self._submit(_Call(None, audit_row, asyncio.get_running_loop().create_future()))
+            await self._submit(_Call(None, event, asyncio.get_running_loop().create_future()))
         except GovdataError:
             log.error("could not record a refused sharing call")
 
@@ -114,8 +117,10 @@ def _left_to_count(groups: list[list[_Call]], statements: list[quota.Step | None
             if statement is None or next(changed) != 1]
 
 
-def _answered_rows(batch: list[_Call]) -> list[dict[str, Any]]:
-    return [call.audit_row for call in batch if call.error is None and call.audit_row is not None]
+def _answered(calls: list[_Call]) -> list[CheckedEvent]:
+    """The events of the calls still to be answered (and of refusals): checked before they joined the batch,
+    so that no caller's value can fail the others' commit."""
+    return [call.event for call in calls if call.error is None]
 
 
 def _write_batch(conn: Connection, batch: list[_Call]) -> None:
@@ -133,7 +138,7 @@ def _write_batch(conn: Connection, batch: list[_Call]) -> None:
                     call.error = refused
     finally:
         cursor.close()
-    chain.append(conn, _answered_rows(batch), head)
+    append_batch(conn, _answered(batch), head)
 
 
 def _grant(calls: list[_Call]) -> Any:
@@ -261,11 +266,7 @@ async def _write_batch_pg(conn: psycopg.AsyncConnection[Any], dialect: Dialect, 
                     await _run_steps(cursor, quota.count_steps(dialect, _grant([call])))
                 except TooManyRequests as refused:
                     call.error = refused
-    rows = _answered_rows(batch)
-    if rows:
-        await pgchain.append_and_commit(conn, rows, head)
-    else:
-        await conn.commit()
+    await append_batch_and_commit(conn, _answered(batch), head)
 
 
 async def _run_steps(cursor: psycopg.AsyncCursor[Any], steps: Any) -> None:

@@ -20,11 +20,11 @@ from typing import Any
 
 from sqlalchemy import Table, and_, bindparam
 
-from govdata.asyncread import READ_ERRORS, Reader
 from govdata.datastore import records
-from govdata.driversql import DriverQuery, prepare
 from govdata.errors import GovdataError
-from govdata.sharing.lookup import CALLER_ENTRY_GRANTS, LookupContext, Prefetched, parse_keys, typed_values
+from govdata.sharing.lookup.service import CALLER_ENTRY_GRANTS, LookupContext, Prefetched, parse_keys, typed_values
+from govdata.storage.asyncread import READ_ERRORS, Reader
+from govdata.storage.driversql import DriverQuery, prepare
 
 _grant_id = CALLER_ENTRY_GRANTS.statement.selected_columns.grant_id
 _PLANS_MAX = 4_000

@@ -1,0 +1,77 @@
+"""Constrained types the domains' schemas share.
+
+- `Timestamp`, a moment in an answer. Moments are stored naive UTC everywhere; in JSON they go out as UTC
+  with their offset (`2026-11-25T08:41:12.882052Z`), as OpenAPI's `date-time` (RFC 3339) requires: a time
+  without a zone is read as local time by most clients, eight hours off in Beijing. In Python the value
+  stays the naive UTC the services and pages compare with `clock.now()`.
+- `IsoDate`, a calendar date taken from a request: a `YYYY-MM-DD` string only (or a `date` from Python
+  code). pydantic's own `date` took `0`, `"0"` and `86400` as days of 1970 (`"assessment_date": 0` was
+  stored as 1970-01-01) and `"2026-01-01T00:00:00"` as a date.
+- `IsoDateTime`, a moment taken from a request: an RFC 3339 string with its offset, kept as naive UTC.
+
+Each carries a `pattern` in its JSON schema, so that clients see the rule and a test can tell from the
+OpenAPI document that every date and time field uses them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+OFFSET_PATTERN = r"(Z|[+-][0-9]{2}:[0-9]{2})$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?" + OFFSET_PATTERN
+
+
+def with_offset(moment: datetime) -> str:
+    """A stored (naive UTC) or aware moment as RFC 3339 UTC: `…Z`."""
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return aware.isoformat().replace("+00:00", "Z")
+
+
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(with_offset, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": OFFSET_PATTERN,
+                    "examples": ["2026-11-25T08:41:12.882052Z"]}),
+]
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(DATE_PATTERN, value):
+        return value  # pydantic parses it, and refuses 2026-02-30
+    raise PydanticCustomError("iso_date", "应为 YYYY-MM-DD 格式的日期字符串")
+
+
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN, "examples": ["2026-11-25"]}),
+]
+
+
+def _iso_datetime(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    if isinstance(value, str) and re.fullmatch(DATETIME_PATTERN, value):
+        return value
+    raise PydanticCustomError("iso_datetime", "应为带时区的时间字符串（如 2026-11-25T16:41:12+08:00）")
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+IsoDateTime = Annotated[
+    datetime,
+    BeforeValidator(_iso_datetime),
+    AfterValidator(_naive_utc),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": DATETIME_PATTERN,
+                    "examples": ["2026-11-25T16:41:12+08:00"]}),
+]
