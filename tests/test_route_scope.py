@@ -10,14 +10,14 @@ walked too.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from govdata import clock, policy
+from govdata import clock, hooks, policy
 from govdata.actor import Actor, Role
 from govdata.auth.service import actor_for_user, find_user_by_name
 from govdata.catalog.models import CatalogEntry
@@ -26,9 +26,11 @@ from govdata.orgs.models import Unit
 from govdata.policy import RULES, Action
 from govdata.quality.models import Comparison, ComparisonRun, Correction, QualityReport
 from govdata.sharing.models import Grant, ShareRequest, UseAgreement
+from govdata.vendors.models import VendorAgreement
 from tests.datastore.factories import system_token
 from tests.quality.factories import grant_fields, make_entry
 from tests.test_route_matrix import ACCOUNTS, _api_routes, _markers
+from tests.vendors.helpers import record
 
 SKIP = {"/logout", "/login", "/api/v1/auth/token", "/api/v1/auth/logout"}
 ROWS = [{"sfzh": f"35080219900101{i:04d}", "xm": f"人{i}", "xb": "1", "csrq": "1990-01-01", "nl": 30}
@@ -57,7 +59,8 @@ def _build(client: Any, token: Any, database: Any) -> World:
     卫健委 (wjw) is another unit with its own request, grant, correction and comparison ("other")."""
     world = World(models={"entry_id": CatalogEntry, "request_id": ShareRequest, "agreement_id": UseAgreement,
                           "grant_id": Grant, "correction_id": Correction, "comparison_id": Comparison,
-                          "run_id": ComparisonRun, "report_id": QualityReport})
+                          "run_id": ComparisonRun, "report_id": QualityReport,
+                          "vendor_agreement_id": VendorAgreement})
     entries = {"own": make_entry(database, unit="gaj"), "granted": make_entry(database, unit="mz"),
                "other": make_entry(database, unit="wjw")}
     grant_fields(database, entries["granted"], "gaj", ["sfzh", "xm"])
@@ -93,6 +96,13 @@ def _build(client: Any, token: Any, database: Any) -> World:
         world.put("comparison_id", variant, made["id"])
         run = _post(client, f"/api/v1/quality/comparisons/{made['id']}/run", steward)
         world.put("run_id", variant, run["id"])
+    vendor = _actor_of(database, "vendor")
+    assert vendor is not None and vendor.id is not None
+    for variant in ("own", "other"):
+        uid = entries[variant].unit_id
+        made = record(client, token("admin"), vendor_user_id=vendor.id, unit=uid, unit_ids=(uid,))
+        assert made.status_code == 201, made.text
+        world.put("vendor_agreement_id", variant, made.json()["id"])
     with database.write() as db:
         for username in ("steward_gaj", "steward_wjw"):
             user = find_user_by_name(db, username=username)
@@ -117,7 +127,10 @@ def _actor_of(database: Any, who: str) -> Actor | None:
     with database.read() as db:
         user = find_user_by_name(db, username=who)
         assert user is not None
-        return actor_for_user(user)
+        actor = actor_for_user(user)
+        if Role.VENDOR in actor.roles:  # as the request saw it: with its agreements' scope (web.deps)
+            actor = replace(actor, vendor_scope=hooks.vendor_scope(db, actor))
+        return actor
 
 
 def _is_read(action: Action) -> bool:

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     share_review_workdays: int = 5
     share_rate_per_minute: int = 6000  # default per-grant rate limit of the sharing API
     correction_workdays: int = 5
+    # A confidentiality agreement's scanned or PDF file (第二十九条); under max_body_bytes, so the form's own
+    # message answers rather than the body limit.
+    vendor_agreement_max_bytes: int = 8 * 1024 * 1024
     audit_retention_days: int = Field(default=180, ge=180)  # 第二十四条: kept at least six months
 
     # Start the clock at this moment (an ISO date or time) and let it run on; unset: the system's time.

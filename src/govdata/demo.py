@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,9 @@ class DemoContext:
     console: Console
     units: dict[str, Any] = field(default_factory=dict)
     base_rows: int = 100_000  # rows per base database (人口/法人/电子证照)
+    # Steps that need what domains seeded after theirs (a vendor's agreement names a base resource, which
+    # the datastore's demo registers): run once every domain has seeded.
+    afterwards: list[Callable[[DemoContext], None]] = field(default_factory=list)
 
 
 def seed(database: Database, settings: Settings, *, console: Console | None = None,
@@ -31,4 +35,6 @@ def seed(database: Database, settings: Settings, *, console: Console | None = No
         ctx.units = {code: unit.id for code, unit in orgs_demo.seed(db, settings.demo_password).items()}
     for module in domain_modules("demo", skip=("orgs",)):
         module.seed(ctx)
+    for step in ctx.afterwards:
+        step(ctx)
     return ctx

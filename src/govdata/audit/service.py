@@ -76,7 +76,8 @@ class AuditDraft:
             "target_type": target_type or None,
             "target_id": None if target_id is None else str(target_id),
             "resource_code": code,
-            "purpose": self.purpose,
+            # what the request said it reads for (a vendor always says, 第二十九条) unless the service named one
+            "purpose": self.purpose if self.purpose is not None else actor.purpose,
             "approver": self.approver,
             "operator": actor.operator,
             "method": actor.method.value,

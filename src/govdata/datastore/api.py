@@ -98,14 +98,15 @@ async def push_records(request: Request, code: str, db: Db, mode: LoadMode = Loa
 @router.get("/resources/{code:path}/records", response_model=RecordsRead)
 def lookup_records(request: Request, code: str,
                    _marker: None = requires_in_route(Action.RESOURCE_READ)) -> Response:
-    """The owner's lookup: `?{key or lookup field}=value` (repeat the parameter for several values)."""
+    """The owner's lookup: `?{key or lookup field}=value` (repeat the parameter for several values); a vendor's
+    too, inside its confidentiality agreement, saying why in `X-Purpose` or `?purpose=` (第二十九条)."""
     # The caller is checked here, in this route's worker thread (one thread hop per call); on PostgreSQL
     # on the connection that then reads the rows and commits the audit event with them.
     database = get_database(request)
     with database.write() as db:
         actor = authorize(request, Action.RESOURCE_READ, None if database.is_sqlite else db.connection())
         entry = owner.entry_for_lookup(db.connection(), code=code)
-        names = [k for k in request.query_params if k != "mode"]
+        names = [k for k in request.query_params if k not in ("mode", "purpose")]  # purpose: why (X-Purpose too)
         if len(names) != 1:
             raise BadRequest("请按一个主键或检索字段查询，如 ?sfzh=...", field="query")
         values = request.query_params.getlist(names[0])

@@ -1,7 +1,9 @@
 """The owning unit's view of its own data: look records up by key, see a record's history (第九条).
 
-Nobody else browses a unit's rows here (sharing and opening have their own exits); every lookup is
-audited with the field asked and the number of rows, not the values.
+Nobody else browses a unit's rows here (sharing and opening have their own exits) but a vendor working
+under a confidentiality agreement that names them (第二十九条); every lookup is audited with the field asked,
+the number of rows and the stated purpose, not the values. `lookup_records` and `row_history` are the only
+ways rows leave here, so masking a vendor's reads is applied in them.
 """
 
 from __future__ import annotations
@@ -60,11 +62,13 @@ def _converted(entry: CatalogEntry, field_name: str, values: list[str]) -> list[
 
 _entries: Table = CatalogEntry.__table__  # type: ignore[assignment]
 _fields: Table = Field.__table__  # type: ignore[assignment]
-_FIELD_COLUMNS = ("name", "position", "data_type", "length", "precision", "is_key", "is_lookup", "is_required")
-# The entry by its code with every field that shapes its table and its lookups: one driver-level read
-# per lookup instead of loading ORM objects (which cost more than the lookup itself).
+_FIELD_COLUMNS = ("name", "position", "data_type", "length", "precision", "is_key", "is_lookup", "is_required",
+                  "sensitivity", "security_level", "masking_rule")  # the last three: how a vendor's read is masked
+# The entry by its code with every field that shapes its table, its lookups and their masking: one driver-level
+# read per lookup instead of loading ORM objects (which cost more than the lookup itself).
 _ENTRY_WITH_FIELDS = Prepared(
-    select(_entries.c.id, _entries.c.unit_id, _entries.c.status, *[_fields.c[n] for n in _FIELD_COLUMNS])
+    select(_entries.c.id, _entries.c.unit_id, _entries.c.status, _entries.c.version,
+           *[_fields.c[n] for n in _FIELD_COLUMNS])
     .select_from(_entries.outerjoin(_fields, _fields.c.entry_id == _entries.c.id))
     .where(_entries.c.code == bindparam("code"))
     .order_by(_fields.c.position))
@@ -84,7 +88,8 @@ def entry_for_lookup(conn: Connection, *, code: str) -> CatalogEntry:
     if entry is None:
         first = rows[0]
         fields = [Field(**{name: getattr(r, name) for name in _FIELD_COLUMNS}) for r in rows if r.name is not None]
-        entry = CatalogEntry(id=first.id, code=code, unit_id=first.unit_id, status=first.status, fields=fields)
+        entry = CatalogEntry(id=first.id, code=code, unit_id=first.unit_id, status=first.status,
+                             version=first.version, fields=fields)
         if len(_SNAPSHOTS) >= _SNAPSHOTS_MAX:
             _SNAPSHOTS.clear()
         _SNAPSHOTS[key] = entry

@@ -44,7 +44,8 @@ def _own_entry(db: Any, actor: Actor, entry_id: int, action: Action = Action.RES
 @router.get("/resources", response_class=HTMLResponse)
 def index(request: Request, db: Db, actor: Actor = requires(Action.RESOURCE_READ)) -> Response:
     items = freshness.list_freshness(db, visible=policy.where(actor, Action.RESOURCE_READ, CatalogEntry))
-    return render(request, "datastore/index.html", {"items": items, **_labels()})
+    return render(request, "datastore/index.html", {
+        "items": items, "ask_purpose": policy.needs_purpose(actor, Action.RESOURCE_READ), **_labels()})
 
 
 @router.get("/resources/supervision", response_class=HTMLResponse)
@@ -88,8 +89,19 @@ def lookup(request: Request, entry_id: Id, db: WriteDb, field: str = "", value: 
         except RuleViolation as exc:
             error = exc.message
     return render(request, "datastore/lookup.html", {"entry": entry, "found": found, "error": error,
-                                                     "field": field, "value": value},
+                                                     "field": field, "value": value, "ask_purpose": False,
+                                                     "purpose": actor.purpose or ""},
                   status_code=422 if error else 200)
+
+
+@router.get("/resources/{entry_id}/purpose", response_class=HTMLResponse)
+def purpose_form(request: Request, entry_id: Id, db: Db, actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
+    """Where a vendor says why before it looks records up (第二十九条): the lookup form with its purpose first.
+    Nothing but the catalog's lookup fields is shown here; the lookup itself checks the agreement and purpose."""
+    entry = service.get_entry(db, entry_id=entry_id)
+    policy.require(actor, Action.CATALOG_VIEW, entry)
+    return render(request, "datastore/lookup.html", {"entry": entry, "found": None, "error": None, "field": "",
+                                                     "value": "", "ask_purpose": True, "purpose": ""})
 
 
 @router.get("/resources/{entry_id}/history", response_class=HTMLResponse)

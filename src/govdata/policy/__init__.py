@@ -34,7 +34,8 @@ from govdata.targets import TargetRef
 __all__ = [
     "ACTION_LABELS", "ALLOW", "ALL_SIGNED_IN", "Action", "Columns", "ComparisonUse", "Decision", "Denied",
     "EntryUse", "FORMER_LABELS", "LIST", "Mine", "ROLE_ACTIONS", "RULES", "Rule", "SUPERVISORS", "UNIT_PEOPLE",
-    "can", "county_review", "fields_in_clear", "label", "observe", "require", "require_role", "role_allows",
+    "can", "county_review", "fields_in_clear", "label", "needs_purpose", "observe", "require", "require_role",
+    "role_allows",
     "sees_all", "where",
 ]
 
@@ -99,12 +100,18 @@ def _vendor_decision(actor: Actor, rule: Rule, target: Any) -> Decision:
     return ALLOW
 
 
+def _is_own(actor: Actor, rule: Rule, target: Any) -> bool:
+    """The target is the actor's own as a person (its notifications, a vendor's agreements)."""
+    return bool(rule.user and actor.kind == "user" and actor.id is not None
+                and getattr(target, rule.user, None) == actor.id)
+
+
 def _matches(actor: Actor, rule: Rule, target: Any) -> bool:
     if actor.unit_id is not None and any(getattr(target, name, None) == actor.unit_id for name in rule.units):
         return True
     if rule.region and actor.has(Role.COUNTY_OFFICE) and getattr(target, rule.region, None) == actor.region_id:
         return actor.region_id is not None
-    if rule.user and actor.kind == "user" and actor.id is not None and getattr(target, rule.user, None) == actor.id:
+    if _is_own(actor, rule, target):
         return True
     return bool(rule.system and actor.kind == "system" and actor.system_id is not None
                 and getattr(target, rule.system, None) == actor.system_id)
@@ -121,12 +128,21 @@ def _decide(actor: Actor, action: Action, target: Any) -> Decision:
     if target is None:  # a scoped action asked without its object: fail closed
         return Decision(False, "无法确定操作对象，已拒绝")
     if _only_vendor(actor):
+        if _is_own(actor, rule, target):  # a vendor's own things; never its unit's
+            return ALLOW
         decision = _vendor_decision(actor, rule, target)
         if not decision or rule.check is None:
             return decision
     if rule.check is not None:
         return rule.check(actor, target)
     return ALLOW if _matches(actor, rule, target) else Decision(False, rule.denied)
+
+
+def needs_purpose(actor: Actor, action: Action) -> bool:
+    """Whether `actor` must still say why before `action` (a vendor's reads, 第二十九条): a page then asks for
+    the purpose first, instead of refusing."""
+    rule = RULES[action]
+    return _only_vendor(actor) and rule.vendor and rule.vendor_purpose and not (actor.purpose or "").strip()
 
 
 def can(actor: Actor, action: Action, target: Any = None) -> Decision:
@@ -201,16 +217,17 @@ def where(actor: Actor, action: Action, model: Any) -> ColumnElement[bool]:
 
 
 def _vendor_where(actor: Actor, rule: Rule, model: Any) -> ColumnElement[bool]:
+    own = [getattr(model, rule.user) == actor.id] if rule.user and actor.id is not None else []
     scope = actor.vendor_scope
     if not rule.vendor or scope is None or not scope.agreement_ids:
-        return false()
+        return or_(*own) if own else false()
     entry_column = getattr(model, "entry_id", None)
     if entry_column is None and hasattr(model, "fields"):
         entry_column = model.id
     clauses = [model.unit_id.in_(sorted(scope.unit_ids))]
     if entry_column is not None:
         clauses.append(entry_column.in_(sorted(scope.entry_ids)))
-    found = or_(*clauses)
+    found = or_(*clauses, *own)
     if rule.list_filter is not None:
         return and_(found, rule.list_filter(actor, model))
     return found

@@ -73,6 +73,9 @@ class Action(StrEnum):
     GRANT_SUSPEND = "grant.suspend"
     SHARE_LOOKUP = "share.lookup"
     USAGE_VIEW = "usage.view"
+    # vendors (第二十九条)
+    VENDOR_AGREEMENT_MANAGE = "vendor_agreement.manage"  # record a confidentiality agreement, end one early
+    VENDOR_AGREEMENT_VIEW = "vendor_agreement.view"
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -100,6 +103,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.AGREEMENT_VIEW: "查看使用协议", Action.AGREEMENT_ACCEPT: "接受使用协议", Action.GRANT_VIEW: "查看访问权限",
     Action.GRANT_ACTIVATE: "开通访问权限", Action.GRANT_SUSPEND: "暂停或撤销访问权限", Action.SHARE_LOOKUP: "共享调用",
     Action.USAGE_VIEW: "查看使用情况",
+    Action.VENDOR_AGREEMENT_MANAGE: "登记或终止保密协议", Action.VENDOR_AGREEMENT_VIEW: "查看保密协议",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

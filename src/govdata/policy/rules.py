@@ -128,6 +128,30 @@ def county_review_where(actor: Actor, model: Any) -> Any:
     return model.review_region_id.is_(None)
 
 
+def _agreement_own(actor: Actor, target: Any) -> Decision:
+    """A unit head records (and ends) a confidentiality agreement only for its own unit, naming only its own
+    unit's resources; the center, for any unit (第二十九条)."""
+    units = {getattr(target, "unit_id", None), *getattr(target, "scope_unit_ids", ())}
+    if actor.unit_id is not None and units == {actor.unit_id}:
+        return ALLOW
+    return Decision(False, "单位负责人只能为本单位登记保密协议，且只能涵盖本单位的资源")
+
+
+def _agreement_party(actor: Actor, target: Any) -> Decision:
+    """The contracting unit and every unit whose resources the agreement names see it."""
+    units = {getattr(target, "unit_id", None), *getattr(target, "scope_unit_ids", ())}
+    if actor.unit_id is not None and actor.unit_id in units:
+        return ALLOW
+    return Decision(False, "只能查看本单位签订或涉及本单位资源的保密协议")
+
+
+def _agreement_party_where(actor: Actor, model: Any) -> Any:
+    from sqlalchemy import or_
+
+    unit_id = actor.unit_id if actor.unit_id is not None else -1
+    return or_(model.unit_id == unit_id, model.scope_items.any(unit_id=unit_id))
+
+
 PARTIES = ("unit_id", "provider_unit_id")
 
 RULES: dict[Action, Rule] = {
@@ -216,4 +240,10 @@ RULES: dict[Action, Rule] = {
                                denied="只有提供单位、大数据局或安全监管部门可以暂停或撤销"),
     Action.SHARE_LOOKUP: Rule(frozenset({Role.SYSTEM}), units=(), check=_entry_use),
     Action.USAGE_VIEW: Rule(UNIT_PEOPLE | SUPERVISORS, sees_all=SUPERVISORS, denied="只能查看本单位的使用情况"),
+    # vendors (第二十九条): the vendor reads its own agreements (the `user` column), never through its unit
+    Action.VENDOR_AGREEMENT_MANAGE: Rule(frozenset({Role.CENTER, Role.UNIT_HEAD}), sees_all=frozenset({Role.CENTER}),
+                                         check=_agreement_own),
+    Action.VENDOR_AGREEMENT_VIEW: Rule(UNIT_PEOPLE | OVERSIGHT | {Role.VENDOR}, sees_all=OVERSIGHT,
+                                       user="vendor_user_id", check=_agreement_party,
+                                       list_filter=lambda a, m: _agreement_party_where(a, m)),
 }

@@ -68,7 +68,7 @@ def scan_entry(entry_id: Id, db: Db, settings: AppSettings,
 
 
 @router.get("/quality/reports/{report_id}")
-def get_report(report_id: Id, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> ReportRead:
+def get_report(report_id: Id, db: WriteDb, actor: Actor = requires(Action.QUALITY_VIEW)) -> ReportRead:
     return report_read(db, actor, reports.get_report(db, actor, report_id=report_id))
 
 

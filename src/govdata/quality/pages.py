@@ -100,7 +100,8 @@ async def rules_save(request: Request, entry_id: Id, db: Db,
 
 
 @router.get("/quality/reports/{report_id}", response_class=HTMLResponse)
-def report_page(request: Request, report_id: Id, db: Db, actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
+def report_page(request: Request, report_id: Id, db: WriteDb,
+                actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
     report = reports.get_report(db, actor, report_id=report_id)
     entry = reports.get_entry(db, report.entry_id)
     return render(request, "quality/report.html", {"report": report, "entry": entry, "labels": DIMENSION_LABELS,
