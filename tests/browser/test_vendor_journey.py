@@ -21,6 +21,7 @@ UNIT = "龙岩市民政局"
 
 def _fits(page) -> None:
     """Nothing wider than the screen: wide tables scroll inside their own box, not the page."""
+    page.wait_for_load_state("load")  # after a form post the old document may be gone and the new one not yet in
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
 
 
