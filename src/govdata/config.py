@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     # What an uploaded .xlsx may expand to (its XML parts together); more is refused as a zip bomb (govdata.xlsx).
     max_xlsx_expanded_bytes: int = Field(default=256 * 1024 * 1024, ge=1024 * 1024)
     share_max_keys: int = 100
+    share_row_limit: int = 20  # default rows one sharing call may return (set per grant on approval)
     share_review_workdays: int = 5
     share_rate_per_minute: int = 6000  # default per-grant rate limit of the sharing API
     correction_workdays: int = 5

@@ -60,10 +60,14 @@ def _opinion_and_review(page, request_path: str) -> None:
     notice = page.locator("tr.notification", has_text=f"龙岩市卫生健康委员会 申请共享 {RESOURCE}")
     notice.get_by_role("button", name="打开").click()
     assert urlparse(page.url).path == request_path
-    page.get_by_label("意见").fill("同意，按最小必要原则提供")
-    page.get_by_role("button", name="提交意见").click()
+    opinion = page.locator("form[action$='/opinion']")
+    opinion.get_by_label("意见", exact=True).fill("同意，按最小必要原则提供")
+    opinion.get_by_label("公民身份号码").check()  # the provider gives these in clear; the rest leave masked
+    opinion.get_by_label("姓名").check()
+    opinion.get_by_role("button", name="提交意见").click()
     assert flash(page) == "意见已提交"
     expect(page.get_by_test_id("status")).to_have_text("待审核")
+    expect(page.locator("main")).to_contain_text("明文提供 公民身份号码（sfzh）、姓名（xm）")
     sign_out(page)
 
     sign_in(page, "bureau")

@@ -43,6 +43,10 @@ BAD = [
     ({"fields": _fields((1, {"data_type": "N", "length": 5, "precision": 5}))}, "fields.1"),
     ({"fields": _fields((0, {"is_key": False}))}, "key_fields"),
     ({"key_fields": ["nope"]}, "key_fields"),
+    # a name is no key: it may not be a lookup field alone, only in a named combination (第十三条)
+    ({"fields": _fields((2, {"is_lookup": True}))}, "fields.2"),
+    ({"lookup_combinations": [["yzxm"]]}, "lookup_combinations"),
+    ({"lookup_combinations": [["yzxm", "nope"]]}, "lookup_combinations"),
 ]
 
 
@@ -57,6 +61,15 @@ def test_bad_input_is_refused_naming_the_item(client: Any, token: Any, database:
     assert error["field"] == field, error
     with database.read() as db:
         assert db.execute(select(func.count()).select_from(CatalogEntry)).scalar_one() == before
+
+
+def test_named_combinations_are_kept_and_shown(client: Any, token: Any, web: Any) -> None:
+    payload = entry_payload(lookup_combinations=[["yzxm", "djrq"], [" yzxm", "djrq", "djrq"]])
+    created = client.post("/api/v1/catalog", json=payload, headers=token("steward_gaj"))
+    assert created.status_code == 201, created.text
+    assert created.json()["lookup_combinations"] == [["yzxm", "djrq"]]  # cleaned: the same group once
+    page = web("steward_gaj").get(f"/catalog/{created.json()['id']}").text
+    assert "组合查询项" in page and "养犬人姓名（yzxm） + 登记日期（djrq）" in page
 
 
 def test_classified_declaration_is_refused_at_once(client: Any, token: Any, database: Any) -> None:
@@ -222,3 +235,14 @@ def test_odd_search_text_never_breaks(client: Any, token: Any, web: Any) -> None
     assert browser.get("/catalog/9-99-999/000001").status_code == 404
     assert browser.get("/catalog/999999").status_code == 404
     assert client.get("/openapi.json").status_code == 200
+
+
+def test_the_form_reads_combinations_as_people_type_them() -> None:
+    from govdata.catalog import forms
+
+    payload = forms.to_payload({"lookup_combinations": "yzxm + djrq； qzpz＋yzxm;"}, [])
+    assert payload["lookup_combinations"] == [["yzxm", "djrq"], ["qzpz", "yzxm"]]
+    entry = forms.parse({**{k: str(v) for k, v in entry_payload().items() if k != "fields"},
+                         "lookup_combinations": "yzxm+djrq"}, entry_payload()["fields"])[0]
+    assert entry is not None
+    assert forms.values_from_entry(entry)[0]["lookup_combinations"] == "yzxm+djrq"

@@ -2,8 +2,9 @@
 where a rule applies. Each exit is read over HTTP by someone outside the owning unit — a consumer unit holding a
 grant (masked), the bureau — and the owning unit's own view is checked to still show them in clear.
 
-Exits: comparison differences (page and CSV), quality report samples, correction views (page and API). The
-sharing lookup and vendor reads are tested with their own journeys (tests/sharing, tests/vendors).
+Exits: comparison differences (page and CSV), quality report samples, correction views (page and API) and the
+sharing lookup (the consumer's system, a grant that gives nothing in clear). Vendor reads are tested with their
+own journey (tests/vendors); the provider's choice of fields in clear with the sharing exit (tests/sharing).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from govdata.datastore.tables import create_tables
 from govdata.quality.models import QualityReport
 from tests.masking.test_properties import addresses, id_cards, mobiles, names
 from tests.quality.factories import grant_fields, insert_rows, load_entry, unit_id
+from tests.sharing.factories import token_for
 
 PERSONAL = [  # name, label, type, length, key, rule
     ("sfzh", "公民身份号码", "C", 18, True, "id_card"),
@@ -78,7 +80,7 @@ def _leaks(text: str, secrets: list[str]) -> list[str]:
 @EXITS
 @given(found=people)
 def test_no_exit_hands_a_sensitive_value_to_another_unit_unmasked(client: Any, token: Any, database: Any,
-                                                                  found: Any) -> None:
+                                                                  settings: Any, found: Any) -> None:
     rows = _rows(found)
     secrets = _secrets(rows)
     suffix = f"{next(_serial):05d}"
@@ -101,7 +103,8 @@ def test_no_exit_hands_a_sensitive_value_to_another_unit_unmasked(client: Any, t
                "run page": client.get(f"/quality/comparison-runs/{run['id']}", headers=gaj).text}
     assert all(m["xm"] in outputs["diffs.csv"] for m in mine)  # its own side stays in clear
     # what only 民政局 holds: the last person's 身份证号, and everyone's 姓名, 电话, 住址
-    provided_only = _secrets(rows[-1:]) + [v for s in _secrets(rows) for v in [s] if s not in _keys(rows[:-1])]
+    # (a birth date the comparing unit's own 身份证号 also carries is its own: not counted as leaked)
+    provided_only = [s for s in _secrets(rows[-1:]) + _secrets(rows) if s not in _keys(rows[:-1])]
     leaked = {name: _leaks(text, provided_only) for name, text in outputs.items() if _leaks(text, provided_only)}
     assert not leaked, leaked
     outputs.clear()
@@ -124,6 +127,13 @@ def test_no_exit_hands_a_sensitive_value_to_another_unit_unmasked(client: Any, t
     outputs["correction api"] = reported.text + client.get(f"/api/v1/corrections/{cid}", headers=gaj).text
     outputs["correction page"] = client.get(f"/corrections/{cid}", headers=gaj).text
     assert rows[0]["lxdh"] in client.get(f"/api/v1/corrections/{cid}", headers=mz).text  # the producer's own
+
+    # the sharing lookup by 公安局's system, by every 身份证号 (within the grant's row limit)
+    system = {"Authorization": f"Bearer {token_for(database, settings, 'gaj')}", "X-Operator": "clerk"}
+    looked_up = client.get(f"/api/v1/share/{provided.code}/records",
+                           params={"sfzh": ",".join(r["sfzh"] for r in rows)}, headers=system)
+    assert looked_up.status_code == 200 and len(looked_up.json()["records"]) == len(rows), looked_up.text
+    outputs["sharing lookup"] = looked_up.text
 
     leaked = {name: _leaks(text, secrets) for name, text in outputs.items() if _leaks(text, secrets)}
     assert not leaked, leaked

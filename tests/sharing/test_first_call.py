@@ -26,13 +26,13 @@ def test_concurrent_first_calls_load_the_table_shape_once(app, database, setting
         db.execute(update(Grant).values(daily_quota=1000, per_minute=1000))
     tok = token_for(database, settings, "mz")
     loads: list[int] = []
-    real = lookup._resource_table
+    real = lookup._entry_shape
 
     def counted(db, entry_id):  # the real load, counted
         loads.append(entry_id)
         return real(db, entry_id)
 
-    monkeypatch.setattr(lookup, "_resource_table", counted)
+    monkeypatch.setattr(lookup, "_entry_shape", counted)
     headers = {"Authorization": f"Bearer {tok}", "X-Operator": "clerk"}
 
     async def scenario():

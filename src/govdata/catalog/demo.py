@@ -60,7 +60,14 @@ def _entry_data(*, name: str, category: str, category_code: str, fmt: str, share
         "open_condition": OPEN_CONDITION if open_type == "authorized" else "", "update_cycle": cycle,
         "ingest_mode": mode, "security_class": "important" if any(f.security_level == "L4" for f in parsed)
         else "general", "fields": [f.model_dump() for f in parsed],
+        "lookup_combinations": _combinations(parsed),
     }
+
+
+def _combinations(fields: list[FieldIn]) -> list[list[str]]:
+    """A person's name is no key: it is looked up together with the birth date, where the entry has both."""
+    names = {f.name for f in fields}
+    return [[name, "csrq"] for name in ("xm",) if name in names and "csrq" in names]
 
 
 def _existing(db: Session, unit_id: int, name: str) -> CatalogEntry | None:

@@ -14,7 +14,7 @@ BASE = [
      "《中华人民共和国居民身份证法》及《福建省政务数据管理办法》第十八条", "closed", "daily", "realtime",
      "interface", "全市实有人口的基础身份信息，由公安、民政、卫健等部门数据汇聚比对形成（第十五条）。", [
          "sfzh:公民身份号码:C18:key personal L4 mask=id_card",
-         "xm:姓名:C50:lookup personal L3 mask=name",
+         "xm:姓名:C50:personal L3 mask=name",
          "xb:性别:C1:desc=GB/T 2261.1 代码",
          "mz:民族:C2:desc=GB/T 3304 代码",
          "csrq:出生日期:D",
@@ -45,7 +45,7 @@ BASE = [
      ]),
 ]
 
-PERSON = ["sfzh:公民身份号码:C18:key personal L4 mask=id_card", "xm:姓名:C50:lookup personal L3 mask=name"]
+PERSON = ["sfzh:公民身份号码:C18:key personal L4 mask=id_card", "xm:姓名:C50:personal L3 mask=name"]
 COMPANY = ["tyshxydm:统一社会信用代码:C18:key", "qymc:企业名称:C200:lookup"]
 
 # unit code → entries: (name, category_code, format, share_type, open_type, update_cycle, ingest_mode, summary,

@@ -10,7 +10,7 @@ from govdata.catalog.schemas import EntryBase, EntryUpdate, FieldIn, error_messa
 
 ENTRY_INPUTS = ["name", "summary", "category", "category_code", "format", "published_on", "related_codes",
                 "share_type", "share_condition", "share_method", "legal_basis", "open_type", "open_condition",
-                "update_cycle", "ingest_mode", "security_class", "recollection_basis", "note"]
+                "update_cycle", "ingest_mode", "security_class", "recollection_basis", "lookup_combinations", "note"]
 FIELD_INPUTS = [name for name in FieldIn.model_fields]
 FLAGS = ["is_key", "is_lookup", "is_required"]
 ITEM_LABELS = {
@@ -21,7 +21,7 @@ ITEM_LABELS = {
     "security_class": "数据类别", "recollection_basis": "重复采集依据", "is_classified": "涉密声明",
     "fields": "信息项", "key_fields": "主键", "label": "中文名称", "data_type": "数据类型", "length": "长度",
     "precision": "精度", "description": "描述", "sensitivity": "敏感类型", "masking_rule": "脱敏规则",
-    "security_level": "敏感级别", "note": "变更说明",
+    "security_level": "敏感级别", "note": "变更说明", "lookup_combinations": "组合查询项",
 }
 BLANK_ROWS = 3
 
@@ -45,6 +45,7 @@ def values_from_entry(data: EntryBase) -> tuple[dict[str, str], list[dict[str, A
     dumped = data.model_dump(mode="json")
     values = {name: "" if dumped.get(name) is None else str(dumped.get(name, "")) for name in ENTRY_INPUTS}
     values["related_codes"] = ",".join(dumped["related_codes"])
+    values["lookup_combinations"] = "；".join("+".join(group) for group in dumped["lookup_combinations"])
     values["is_classified"] = ""
     rows = [{k: ("" if v is None else v) for k, v in f.items()} for f in dumped["fields"]]
     return values, rows
@@ -54,6 +55,8 @@ def to_payload(values: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, 
     payload: dict[str, Any] = {k: v for k, v in values.items() if v != "" and k != "is_classified"}
     payload["is_classified"] = bool(values.get("is_classified"))
     payload["related_codes"] = [c.strip() for c in values.get("related_codes", "").replace("，", ",").split(",")]
+    groups = values.get("lookup_combinations", "").replace("；", ";").replace("＋", "+").split(";")
+    payload["lookup_combinations"] = [[n.strip() for n in g.split("+") if n.strip()] for g in groups if g.strip()]
     payload["fields"] = [{k: v for k, v in row.items() if v != ""} for row in rows]
     return payload
 

@@ -162,6 +162,9 @@ class CatalogEntry(Base):
     security_class: Mapped[str] = mapped_column(String(16), default=SecurityClass.GENERAL.value)
     security_level: Mapped[str] = mapped_column(String(4), default=SecurityLevel.L1.value)  # max of fields'
     recollection_basis: Mapped[str] = mapped_column(Text, default="")  # why collect what sharing gives (第九条)
+    # Lookup fields that are not unique (姓名) may be used only together, in combinations the provider names:
+    # "xm+csrq;xm+xb" (第十三条: a lookup answers for a case, never a bulk query).
+    lookup_combinations: Mapped[str] = mapped_column(Text, default="")
     # A registered entry's edited-but-not-yet-registered content (EntryUpdate JSON): the registered
     # version stays in force for sharing and the datastore until the head submits and it is registered.
     pending_change: Mapped[str | None] = mapped_column(Text)
@@ -189,6 +192,15 @@ class CatalogEntry(Base):
     @property
     def lookup_fields(self) -> list[Field]:
         return [f for f in self.fields if f.is_lookup or f.is_key]
+
+    @property
+    def field_labels(self) -> dict[str, str]:
+        return {f.name: f.label or f.name for f in self.fields}
+
+    @property
+    def combinations(self) -> list[tuple[str, ...]]:
+        """The named lookup combinations, each a tuple of field names (see `lookup_combinations`)."""
+        return parse_combinations(self.lookup_combinations)
 
 
 class Field(Base):
@@ -275,3 +287,12 @@ class SearchDoc(Base):
 
     entry_id: Mapped[int] = mapped_column(ForeignKey("catalog_entries.id", ondelete="CASCADE"), primary_key=True)
     body: Mapped[str] = mapped_column(Text, default="")
+
+
+def parse_combinations(text: str) -> list[tuple[str, ...]]:
+    """`xm+csrq;xm+xb` → [("xm", "csrq"), ("xm", "xb")]."""
+    return [tuple(n for n in group.split("+") if n) for group in (text or "").split(";") if group]
+
+
+def combination_text(groups: list[list[str]] | list[tuple[str, ...]]) -> str:
+    return ";".join("+".join(group) for group in groups)

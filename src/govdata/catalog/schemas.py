@@ -19,6 +19,7 @@ from govdata.catalog import masking_rules
 from govdata.catalog.models import (
     FieldType,
     IngestMode,
+    MaskingRule,
     OpenType,
     ResourceCategory,
     ResourceFormat,
@@ -39,6 +40,8 @@ CATEGORY_CODE = r"^[123](-\d{2}(-\d{3}(-\d{3})?)?)?$"
 NO_LENGTH = {FieldType.DATE, FieldType.DATETIME, FieldType.BOOL, FieldType.MEMO}
 MAX_LENGTH = {FieldType.CHAR: 4000, FieldType.NUMBER: 38, FieldType.MONEY: 38, FieldType.INT: 19,
               FieldType.FLOAT: 38}
+# Values that name no one alone (a name, an address): such a field is looked up only in a named combination.
+NOT_UNIQUE_RULES = frozenset({MaskingRule.NAME.value, MaskingRule.ADDRESS.value})
 LEVEL_ORDER = [SecurityLevel.L1, SecurityLevel.L2, SecurityLevel.L3, SecurityLevel.L4]
 
 
@@ -88,6 +91,9 @@ class FieldIn(BaseModel):
                 raise ValueError(f"信息项 {self.name}：精度必须小于长度")
         if self.is_key and kind is FieldType.MEMO:
             raise ValueError(f"信息项 {self.name}：备注型不能作为主键")
+        if self.is_lookup and not self.is_key and self.masking_rule in NOT_UNIQUE_RULES:
+            raise ValueError(f"信息项 {self.name}：姓名、地址不唯一，不能单独作为查询项，"
+                             "请在“组合查询项”中与其他信息项组合使用（如 xm+csrq）")
         return self
 
 
@@ -117,6 +123,8 @@ class EntryBase(BaseModel):
     recollection_basis: Text = ""  # why collect what another unit already shares (第九条)
     fields: list[FieldIn] = Field(min_length=1, max_length=500)
     key_fields: list[str] = []  # another way to name the key fields; each must be one of `fields`
+    # Lookup fields that are not unique (姓名) are used only together: [["xm", "csrq"]] (第十三条).
+    lookup_combinations: list[list[str]] = Field(default=[], max_length=20)
 
     @field_validator("related_codes")
     @classmethod
@@ -175,6 +183,25 @@ class EntryBase(BaseModel):
         if not keys and not any(f.is_key for f in fields):
             raise ValueError("至少需要一个主键信息项")
         return keys
+
+    @field_validator("lookup_combinations")
+    @classmethod
+    def _combinations_of_fields(cls, groups: list[list[str]], info: ValidationInfo) -> list[list[str]]:
+        fields: list[FieldIn] | None = info.data.get("fields")
+        if fields is None:
+            return groups
+        names = {f.name for f in fields}
+        kept: list[list[str]] = []
+        for group in groups:
+            members = list(dict.fromkeys(n.strip() for n in group if n.strip()))
+            if not 2 <= len(members) <= 4:
+                raise ValueError("每个组合查询须由 2 至 4 个不同的信息项组成")
+            unknown = [n for n in members if n not in names]
+            if unknown:
+                raise ValueError(f"组合查询中的 {unknown[0]} 不是本资源的信息项")
+            if members not in kept:
+                kept.append(members)
+        return kept
 
     @model_validator(mode="after")
     def _mark_keys(self) -> EntryBase:
@@ -247,6 +274,7 @@ class EntryRead(BaseModel):
     version: int
     has_pending_change: bool
     key_fields: list[str]
+    lookup_combinations: list[list[str]]
     fields: list[FieldRead]
     created_at: Timestamp
     updated_at: Timestamp
@@ -257,10 +285,12 @@ class EntryRead(BaseModel):
     def of(cls, entry: Any) -> EntryRead:
         data = {name: getattr(entry, name) for name in cls.model_fields
                 if name not in ("unit_code", "unit_name", "related_codes", "key_fields", "fields",
-                                "has_pending_change")}
+                                "has_pending_change", "lookup_combinations")}
         return cls(**data, unit_code=entry.unit.code, unit_name=entry.unit.name,
                    related_codes=[c for c in entry.related_codes.split(",") if c],
-                   key_fields=[f.name for f in entry.key_fields], has_pending_change=bool(entry.pending_change),
+                   key_fields=[f.name for f in entry.key_fields],
+                   lookup_combinations=[list(group) for group in entry.combinations],
+                   has_pending_change=bool(entry.pending_change),
                    fields=[FieldRead.model_validate(f) for f in entry.fields])
 
 

@@ -11,7 +11,15 @@ from govdata import policy
 from govdata.actor import Actor
 from govdata.audit.service import Refused, acting
 from govdata.catalog import recollection, search, versions
-from govdata.catalog.models import CatalogEntry, EntryStatus, EntryVersion, Field, Filing, FilingStatus
+from govdata.catalog.models import (
+    CatalogEntry,
+    EntryStatus,
+    EntryVersion,
+    Field,
+    Filing,
+    FilingStatus,
+    combination_text,
+)
 from govdata.catalog.schemas import EntryBase, EntryUpdate
 from govdata.errors import BadRequest, Conflict, NotFound, RuleViolation
 from govdata.orgs.service import get_unit
@@ -84,9 +92,10 @@ def _check_rules(db: Session, actor: Actor, *, unit_id: int, data: EntryBase, ta
 def apply_content(entry: CatalogEntry, data: EntryBase) -> None:
     """Write `data` onto the entry; fields are matched by name so their ids and quality rules survive."""
     for attr in versions.CONTENT_ATTRS:
-        if attr != "related_codes":
+        if attr not in ("related_codes", "lookup_combinations"):
             setattr(entry, attr, getattr(data, attr))
     entry.related_codes = ",".join(data.related_codes)
+    entry.lookup_combinations = combination_text(data.lookup_combinations)
     entry.security_level = data.grade.value
     existing = {f.name: f for f in entry.fields}
     kept: list[Field] = []

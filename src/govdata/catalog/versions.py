@@ -13,17 +13,19 @@ from govdata.catalog.schemas import EntryBase, FieldIn
 CONTENT_ATTRS = [
     "name", "summary", "category", "category_code", "format", "published_on", "related_codes", "share_type",
     "share_condition", "share_method", "legal_basis", "open_type", "open_condition", "update_cycle", "ingest_mode",
-    "security_class", "recollection_basis",
+    "security_class", "recollection_basis", "lookup_combinations",
 ]
 FIELD_ATTRS = [name for name in FieldIn.model_fields if name != "name"]
 EMPTY: dict[str, Any] = {"fields": []}
+LATER_DEFAULTS: dict[str, Any] = {"lookup_combinations": []}
 
 ATTR_LABELS = {
     "name": "名称", "summary": "摘要", "category": "信息资源分类", "category_code": "分类代码", "format": "格式",
     "published_on": "发布日期", "related_codes": "关联资源代码", "share_type": "共享类型",
     "share_condition": "共享条件", "share_method": "共享方式", "legal_basis": "法律依据", "open_type": "开放类型",
     "open_condition": "开放条件", "update_cycle": "更新周期", "ingest_mode": "汇聚方式",
-    "security_class": "数据类别", "recollection_basis": "重复采集依据", "label": "中文名称",
+    "security_class": "数据类别", "recollection_basis": "重复采集依据",
+    "lookup_combinations": "组合查询项", "label": "中文名称",
     "data_type": "数据类型", "length": "长度", "precision": "精度", "is_key": "主键", "is_lookup": "查询项",
     "is_required": "必填", "description": "描述", "sensitivity": "敏感类型", "masking_rule": "脱敏规则",
     "security_level": "敏感级别",
@@ -35,6 +37,7 @@ def snapshot(entry: CatalogEntry) -> dict[str, Any]:
     data: dict[str, Any] = {attr: getattr(entry, attr) for attr in CONTENT_ATTRS}
     data["published_on"] = entry.published_on.isoformat() if entry.published_on else None
     data["related_codes"] = [c for c in entry.related_codes.split(",") if c]
+    data["lookup_combinations"] = [list(group) for group in entry.combinations]
     data["fields"] = [{"name": f.name, **{a: getattr(f, a) for a in FIELD_ATTRS}} for f in entry.fields]
     return data
 
@@ -66,7 +69,9 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
                 changed.append({"name": name, "label": field.get("label", ""), "changes": changes})
     attrs = {}
     if before.get("fields"):  # a first version has no "before" to compare attributes with
-        attrs = {a: [before.get(a), after.get(a)] for a in CONTENT_ATTRS if before.get(a) != after.get(a)}
+        # an attribute added later is absent from older snapshots: absent means its default there
+        attrs = {a: [before.get(a, LATER_DEFAULTS.get(a)), after.get(a, LATER_DEFAULTS.get(a))] for a in CONTENT_ATTRS
+                 if before.get(a, LATER_DEFAULTS.get(a)) != after.get(a, LATER_DEFAULTS.get(a))}
     return {
         "fields_added": [{"name": n, "label": f.get("label", "")} for n, f in new.items() if n not in old],
         "fields_removed": [{"name": n, "label": f.get("label", "")} for n, f in old.items() if n not in new],

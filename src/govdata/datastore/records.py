@@ -38,6 +38,7 @@ def get_record(conn: Connection, entry: CatalogEntry, key: Mapping[str, Any]) ->
 # Lookups by shape (table, fields, key field, number of values, dialect): compiled once, run on the driver.
 _LOOKUPS: dict[tuple[Any, ...], tuple[DriverQuery, Callable[[Any], Any]]] = {}
 _LOOKUPS_MAX = 2_000
+_COMBINATIONS: dict[tuple[Any, ...], tuple[DriverQuery, list[Callable[[Any], Any]]]] = {}
 
 
 def lookup(conn: Connection, entry: CatalogEntry, *, key_field: str, values: Sequence[Any],
@@ -53,17 +54,38 @@ def lookup(conn: Connection, entry: CatalogEntry, *, key_field: str, values: Seq
 
 
 def lookup_query(dialect: Dialect, table: Table, names: tuple[str, ...], key_field: str,
-                 n: int) -> tuple[DriverQuery, Callable[[Any], Any]]:
-    """The live rows' `names` whose `key_field` is one of `n` values (`k0`..), and the key column's
-    conversion of a value for the driver; prepared once per shape (the owner's and the sharing lookups)."""
-    shape = (table, names, key_field, n, dialect.name)
+                 n: int, limited: bool = False) -> tuple[DriverQuery, Callable[[Any], Any]]:
+    """The live rows' `names` whose `key_field` is one of `n` values (`k0`..), and the key column's conversion of
+    a value for the driver; prepared once per shape (the owner's and the sharing lookups). `limited`: at most
+    the parameter `lim` of them."""
+    shape = (table, names, key_field, n, limited, dialect.name)
     found = _LOOKUPS.get(shape)
     if found is None:
         statement = select(*[table.c[name] for name in names]).where(
             table.c[key_field].in_([bindparam(f"k{i}") for i in range(n)]), table.c._deleted.is_(False))
+        if limited:
+            statement = statement.limit(bindparam("lim"))
         if len(_LOOKUPS) >= _LOOKUPS_MAX:
             _LOOKUPS.clear()
         found = _LOOKUPS[shape] = (prepare(statement, dialect), bind_value(table.c[key_field].type, dialect))
+    return found
+
+
+def combination_query(dialect: Dialect, table: Table, names: tuple[str, ...],
+                      key_fields: tuple[str, ...]) -> tuple[DriverQuery, list[Callable[[Any], Any]]]:
+    """The live rows' `names` whose `key_fields` equal one value each (`k0`.. in that order), at most the
+    parameter `lim` of them; with each key column's conversion for the driver."""
+    shape = ("combination", table, names, key_fields, dialect.name)
+    found = _COMBINATIONS.get(shape)
+    if found is None:
+        statement = (select(*[table.c[name] for name in names])
+                     .where(*[table.c[key] == bindparam(f"k{i}") for i, key in enumerate(key_fields)],
+                            table.c._deleted.is_(False))
+                     .limit(bindparam("lim")))
+        if len(_COMBINATIONS) >= _LOOKUPS_MAX:
+            _COMBINATIONS.clear()
+        found = _COMBINATIONS[shape] = (prepare(statement, dialect),
+                                        [bind_value(table.c[key].type, dialect) for key in key_fields])
     return found
 
 

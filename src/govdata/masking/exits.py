@@ -11,8 +11,9 @@ The platform's secret keys the pseudonyms; the app factory and the command line 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,42 @@ from govdata.actor import Actor
 from govdata.catalog.access import entry_use
 from govdata.catalog.models import CatalogEntry
 from govdata.masking.masker import Masker, Visibility, masker_for
+from govdata.masking.rules import FieldLike
+
+
+class EntryLike(Protocol):
+    """What a masker is built from: a catalog entry, or a snapshot of one (`EntryFacts`)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def fields(self) -> Sequence[FieldLike]: ...
+
+
+@dataclass(frozen=True)
+class FieldFacts:
+    name: str
+    data_type: str
+    sensitivity: str
+    security_level: str
+    masking_rule: str
+
+
+@dataclass(frozen=True)
+class EntryFacts:
+    """An entry's masking facts, kept by a fast path that caches them per entry version (no session held)."""
+
+    id: int
+    version: int
+    fields: tuple[FieldFacts, ...]
+
+    @classmethod
+    def of(cls, entry: CatalogEntry) -> EntryFacts:
+        return cls(entry.id, entry.version, tuple(FieldFacts(f.name, f.data_type, f.sensitivity, f.security_level,
+                                                             f.masking_rule) for f in entry.fields))
+
 
 _KEY: list[str] = []
 _CACHE: dict[tuple[Any, ...], Masker] = {}
@@ -40,7 +77,7 @@ def _key() -> str:
     return _KEY[0]
 
 
-def masker_of(entry: CatalogEntry, clear: frozenset[str] | None, fields: Iterable[str] | None = None) -> Masker:
+def masker_of(entry: EntryLike, clear: frozenset[str] | None, fields: Iterable[str] | None = None) -> Masker:
     """The masker of `entry`'s fields (or those named, in that order) with `clear` in clear (None: all), kept
     while the entry's version and the choice are the same."""
     names = tuple(fields) if fields is not None else tuple(f.name for f in entry.fields)

@@ -15,6 +15,7 @@ from govdata.auth.models import User, UserRole
 from govdata.auth.service import people_names
 from govdata.catalog.labels import field_list, label_of
 from govdata.errors import Conflict, NotFound
+from govdata.masking.rules import rule_for
 from govdata.notifications.service import notify
 from govdata.policy import Action
 from govdata.sharing.models import Grant, ShareRequest, UseAgreement
@@ -45,6 +46,7 @@ def canonical_text(req: ShareRequest, reviewer: str) -> str:
         f"调用系统：{req.system.name}（等保 {req.system.assessment_level} 级，报告 {req.system.assessment_report_no}）",
         f"数据资源：{req.entry.name}（目录编码 {req.resource_code}，共享类型 {share_type}）",
         "共享信息项：" + field_list(fields, names),
+        *_masking_terms(req, names),
         f"用途（履职需要）：{req.duty}",
         f"依据：{req.legal_basis}",
         f"使用期限：自批准之日起至 {req.approved_until or req.valid_until}",
@@ -54,6 +56,21 @@ def canonical_text(req: ShareRequest, reviewer: str) -> str:
         *DUTIES,
     ]
     return "\n".join(lines) + "\n"
+
+
+def _masking_terms(req: ShareRequest, names: list[str]) -> list[str]:
+    """How each shared field leaves the provider (第十七条): in clear as its opinion chose, or masked by the
+    field's rule; and the rows one call may return."""
+    by_name = {f.name: f for f in req.entry.fields}
+    known = [n for n in names if n in by_name]
+    clear = [n for n in known if n in req.clear_field_names or rule_for(by_name[n]).is_clear]
+    masked = [f"{by_name[n].label}（{n}）：{rule_for(by_name[n]).label}" for n in known if n not in clear]
+    lines = ["明文提供：" + (field_list({n: by_name[n].label for n in clear if n in by_name}, clear) or "无")]
+    if masked:
+        lines.append("脱敏提供：" + "；".join(masked))
+    if req.row_limit:
+        lines.append(f"每次调用最多返回 {req.row_limit} 条记录，超出时不返回数据，须使用更精确的查询键")
+    return lines
 
 
 def content_hash(text: str) -> str:

@@ -43,17 +43,18 @@ class DemoGrant:
     key_field: str
     duty: str
     basis: str
+    clear: tuple[str, ...] = ()  # the provider's opinion: these in clear, the rest masked by their rules
 
 
 GRANTS = [
     DemoGrant("gaj", POPULATION, ("sfzh", "xm", "xb", "csrq", "hjdz"), "sfzh", "户籍核查与案件办理中的身份核验",
-              "《中华人民共和国居民身份证法》第十五条"),
+              "《中华人民共和国居民身份证法》第十五条", ("sfzh", "xm", "xb", "csrq")),
     DemoGrant("mz", POPULATION, ("sfzh", "xm", "hjdz", "xzqh"), "sfzh", "最低生活保障对象家庭成员身份核验",
-              "《社会救助暂行办法》第十一条"),
+              "《社会救助暂行办法》第十一条", ("sfzh", "xm")),
     DemoGrant("rsj", LEGAL, ("tyshxydm", "jgmc", "jyzt", "zs"), "tyshxydm", "社会保险参保单位登记核验",
               "《中华人民共和国社会保险法》第五十七条"),
     DemoGrant("rsj", LICENCE, ("zzbh", "zzlx", "czrxm", "yxqz"), "zzbh", "职业资格证书核验",
-              "《国务院关于加快推进全国一体化在线政务服务平台建设的指导意见》"),
+              "《国务院关于加快推进全国一体化在线政务服务平台建设的指导意见》", ("zzbh", "zzlx", "yxqz")),
 ]
 
 
@@ -87,7 +88,8 @@ def _apply(db: Session, ctx: Any, unit_code: str, entry: CatalogEntry, fields: t
     return service.submit_request(db, _actor(db, f"steward_{unit_code}"), ctx.settings, data=data)
 
 
-def _carry_through(db: Session, ctx: Any, req: ShareRequest, consumer: str, *, approve: bool = True) -> None:
+def _carry_through(db: Session, ctx: Any, req: ShareRequest, consumer: str, *, approve: bool = True,
+                   clear: tuple[str, ...] = ()) -> None:
     """Provider opinion, review, both acceptances, activation — the conditional path, step by step."""
     provider = db.get(Unit, req.provider_unit_id)
     assert provider is not None
@@ -95,7 +97,7 @@ def _carry_through(db: Session, ctx: Any, req: ShareRequest, consumer: str, *, a
     if req.status == RequestStatus.PENDING_OPINION:
         service.give_opinion(db, _actor(db, f"head_{provider_people}"), request_id=req.id,
                              data=OpinionIn(version=req.version, agree=approve, opinion="同意按最小必要原则共享"
-                                            if approve else "申请用途与信息项不匹配"))
+                                            if approve else "申请用途与信息项不匹配", clear_fields=list(clear)))
     if req.status == RequestStatus.PENDING_REVIEW:
         reviewer = "county_xinluo" if req.review_region_id else "bureau"
         note = "同意" if approve else "用途不明确，申请的信息项超出履职需要"
@@ -166,7 +168,7 @@ def seed(ctx: Any) -> None:
                 continue  # the base databases come from the catalog demo; nothing to grant without them
             req = _existing(db, spec.consumer, entry) or _apply(db, ctx, spec.consumer, entry, spec.fields,
                                                                 spec.duty, spec.basis)
-            _carry_through(db, ctx, req, spec.consumer)
+            _carry_through(db, ctx, req, spec.consumer, clear=spec.clear)
             granted.append((spec, entry, _system(db, spec.consumer)))
         _requests_in_states(db, ctx)
         path = Path(ctx.settings.home_dir) / "demo-credentials.json"

@@ -36,6 +36,8 @@ def create_grant(db: Session, settings: Settings, req: ShareRequest, agreement: 
     grant = Grant(request_id=req.id, agreement_id=agreement.id, entry_id=entry.id, resource_code=req.resource_code,
                   system_id=req.system_id, unit_id=req.unit_id, provider_unit_id=req.provider_unit_id,
                   fields=req.approved_fields or req.fields, key_fields=",".join(keys),
+                  clear_fields=",".join(n for n in req.clear_field_names if n in granted),
+                  row_limit=req.row_limit or settings.share_row_limit,
                   daily_quota=req.daily_volume, per_minute=settings.share_rate_per_minute, purpose=req.duty,
                   approver=req.decided_by, agreement_hash=agreement.content_hash, valid_from=clock.today(),
                   valid_until=req.approved_until or req.valid_until,

@@ -71,6 +71,9 @@ class ShareRequest(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     approved_fields: Mapped[str] = mapped_column(Text, default="")
     approved_until: Mapped[date | None] = mapped_column(Date)
+    # The provider's opinion chooses the fields given in clear; every other field leaves masked by its rule.
+    clear_fields: Mapped[str] = mapped_column(Text, default="")
+    row_limit: Mapped[int | None] = mapped_column(Integer)  # set on approval: rows one call may return
 
     entry: Mapped[CatalogEntry] = relationship(lazy="joined")
     unit: Mapped[Unit] = relationship(lazy="joined", foreign_keys=[unit_id])
@@ -84,6 +87,10 @@ class ShareRequest(Base):
     @property
     def approved_field_names(self) -> list[str]:
         return split_names(self.approved_fields)
+
+    @property
+    def clear_field_names(self) -> list[str]:
+        return split_names(self.clear_fields)
 
     @property
     def is_open(self) -> bool:
@@ -134,7 +141,9 @@ class Grant(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)  # consumer
     provider_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     fields: Mapped[str] = mapped_column(Text)
+    clear_fields: Mapped[str] = mapped_column(Text, default="")  # of `fields`, those given in clear
     key_fields: Mapped[str] = mapped_column(Text)
+    row_limit: Mapped[int] = mapped_column(Integer, default=20)  # rows one call may return; more: refused
     daily_quota: Mapped[int] = mapped_column(Integer)
     per_minute: Mapped[int] = mapped_column(Integer)
     purpose: Mapped[str] = mapped_column(Text)
@@ -158,6 +167,10 @@ class Grant(Base):
     @property
     def key_field_names(self) -> list[str]:
         return split_names(self.key_fields)
+
+    @property
+    def clear_field_names(self) -> list[str]:
+        return split_names(self.clear_fields)
 
 
 class GrantUsage(Base):

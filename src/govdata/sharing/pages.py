@@ -16,6 +16,7 @@ from govdata.auth import credentials
 from govdata.auth.service import people_names
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.errors import GovdataError, RuleViolation
+from govdata.masking.rules import rule_for
 from govdata.orgs.models import System
 from govdata.policy import Action
 from govdata.sharing import agreements, grants, service, usage
@@ -95,13 +96,16 @@ def _status(exc: Exception) -> int:
 
 
 @router.get("/sharing/requests/{request_id}")
-def show(request_id: Id, request: Request, db: Db, actor: Actor = requires(Action.REQUEST_VIEW)) -> Response:
+def show(request_id: Id, request: Request, db: Db, settings: AppSettings,
+         actor: Actor = requires(Action.REQUEST_VIEW)) -> Response:
     req = service.view_request(db, actor, request_id=request_id)
     agreement = agreements.agreement_for_request(db, request_id=req.id)
     return render(request, "sharing/request.html", {
         "req": req, "labels": service.STATUS_LABELS, "agreement": agreement,
         "grant": grants.grant_for_request(db, request_id=req.id), "grant_labels": grants.STATUS_LABELS,
         "field_labels": {f.name: f.label for f in req.entry.fields},
+        "field_rules": {f.name: rule_for(f) for f in req.entry.fields},
+        "default_row_limit": settings.share_row_limit,
         "people": people_names(db, [req.opinion_by, req.decided_by])})
 
 
@@ -123,9 +127,10 @@ def _date(value: str, field: str) -> date | None:
 
 
 @router.post("/sharing/requests/{request_id}/opinion")
-def opinion(request_id: Id, db: Db, version: Annotated[Id, Form()], agree: Text, opinion: Text,
-            actor: Actor = requires(Action.SHARE_OPINION)) -> Response:
-    data = _parsed(OpinionIn, version=version, agree=agree == "yes", opinion=opinion)
+async def opinion(request_id: Id, request: Request, db: Db, actor: Actor = requires(Action.SHARE_OPINION)) -> Response:
+    form = await request.form()
+    data = _parsed(OpinionIn, version=form.get("version"), agree=form.get("agree") == "yes",
+                   opinion=str(form.get("opinion", "")), clear_fields=[str(v) for v in form.getlist("clear_fields")])
     service.give_opinion(db, actor, request_id=request_id, data=data)
     return _back(f"/sharing/requests/{request_id}", "意见已提交")
 
@@ -136,7 +141,8 @@ async def review(request_id: Id, request: Request, db: Db, settings: AppSettings
     form = await request.form()
     data = _parsed(ReviewIn, version=form.get("version"), approve=form.get("decision") == "approve",
                    note=str(form.get("note", "")), fields=[str(v) for v in form.getlist("fields")] or None,
-                   valid_until=_date(str(form.get("valid_until") or ""), "valid_until"))
+                   valid_until=_date(str(form.get("valid_until") or ""), "valid_until"),
+                   row_limit=form.get("row_limit") or None)
     service.review_request(db, actor, settings, request_id=request_id, data=data)
     return _back(f"/sharing/requests/{request_id}", "审核结果已提交")
 

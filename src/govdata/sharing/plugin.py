@@ -34,9 +34,10 @@ def tell_grant_holders(db: Session, *, entry: Any, version: int, diff: Mapping[s
 
 @hooks.register_granted_fields
 def granted_fields(db: Session, actor: Any, *, entry: Any) -> hooks.Granted:
-    """A system uses the fields of its own active grants; a person, those of their unit's active grants."""
-    query = select(Grant.fields).where(Grant.entry_id == entry.id, Grant.status == GrantStatus.ACTIVE.value,
-                                       Grant.valid_until >= clock.today())
+    """A system uses the fields of its own active grants; a person, those of their unit's active grants; of those,
+    the ones the provider's opinion gave in clear."""
+    query = select(Grant.fields, Grant.clear_fields).where(
+        Grant.entry_id == entry.id, Grant.status == GrantStatus.ACTIVE.value, Grant.valid_until >= clock.today())
     if actor.kind == "system":
         query = query.where(Grant.system_id == actor.system_id)
     elif actor.unit_id is not None and actor.has(Role.STEWARD, Role.UNIT_HEAD):
@@ -44,6 +45,8 @@ def granted_fields(db: Session, actor: Any, *, entry: Any) -> hooks.Granted:
     else:
         return hooks.Granted()
     found: set[str] = set()
-    for names in db.execute(query).scalars():
+    clear: set[str] = set()
+    for names, clear_names in db.execute(query):
         found.update(split_names(names))
-    return hooks.Granted(frozenset(found))
+        clear.update(split_names(clear_names))
+    return hooks.Granted(frozenset(found), frozenset(clear))

@@ -25,6 +25,8 @@ class OpinionIn(BaseModel):
     version: Id
     agree: bool
     opinion: str = Field(min_length=2, max_length=2000)
+    clear_fields: list[str] = Field(default=[], max_length=500,
+                                    description="明文提供的信息项；其余信息项按各自的脱敏规则提供（第十七条）")
 
 
 class ReviewIn(BaseModel):
@@ -33,6 +35,8 @@ class ReviewIn(BaseModel):
     note: str = Field(default="", max_length=2000)
     fields: list[str] | None = Field(default=None, description="批准的信息项（可少于申请）")
     valid_until: IsoDate | None = Field(default=None, description="批准的期限（可短于申请）")
+    row_limit: int | None = Field(default=None, ge=1, le=1000,
+                                  description="每次调用最多返回的记录数（默认 20；超出则拒绝并要求更精确的查询键）")
 
 
 class VersionIn(BaseModel):
@@ -68,6 +72,8 @@ class ShareRequestRead(BaseModel):
     decision_note: str
     approved_field_names: list[str]
     approved_until: date | None
+    clear_field_names: list[str]
+    row_limit: int | None
 
 
 class GrantRead(BaseModel):
@@ -80,7 +86,9 @@ class GrantRead(BaseModel):
     unit_id: int
     provider_unit_id: int
     field_names: list[str]
+    clear_field_names: list[str]
     key_field_names: list[str]
+    row_limit: int
     daily_quota: int
     per_minute: int
     valid_from: date

@@ -145,6 +145,8 @@ def _grant_at_once(db: Session, actor: Actor, settings: Settings, req: ShareRequ
     req.decided_by, req.decided_at = "平台（无条件共享）", now
     req.decision_note = "无条件共享，申请即获批准"
     req.approved_fields, req.approved_until = req.fields, req.valid_until
+    # the catalog's masking rules are the provider's standing terms: nothing more is given in clear
+    req.clear_fields, req.row_limit = "", settings.share_row_limit
     db.add(req)
     db.flush()
     agreement = agreements.generate(db, req)
@@ -182,14 +184,24 @@ def give_opinion(db: Session, actor: Actor, *, request_id: int, data: OpinionIn)
     req = get_request(db, request_id=request_id)
     with acting(db, actor, Action.SHARE_OPINION, target=req, resource_code=req.resource_code,
                 owner_unit_id=req.provider_unit_id) as audit:
+        clear = _clear_choice(req, data)
         _transition(db, req, expected={RequestStatus.PENDING_OPINION.value}, version=data.version,
                     status=RequestStatus.PENDING_REVIEW.value, opinion_agree=data.agree, opinion=data.opinion,
-                    opinion_by=actor.name, opinion_at=clock.now())
+                    opinion_by=actor.name, opinion_at=clock.now(), clear_fields=",".join(clear))
         notify(db, user_ids=reviewers_of(db, req), kind="share.review", due_on=req.due_on,
                message=f"共享申请 #{req.id}（{req.entry.name}）待审核，答复期限 {req.due_on}",
                link=f"/sharing/requests/{req.id}")
-        audit.details = {"agree": data.agree, "opinion": data.opinion}
+        audit.details = {"agree": data.agree, "opinion": data.opinion, "clear_fields": clear}
     return req
+
+
+def _clear_choice(req: ShareRequest, data: OpinionIn) -> list[str]:
+    """The fields the provider gives in clear: some of those asked for (none when it disagrees)."""
+    unknown = [name for name in data.clear_fields if name not in req.field_names]
+    if unknown:
+        raise RuleViolation(f"只能对申请的信息项选择明文提供，{unknown[0]} 未申请", field="clear_fields")
+    chosen = set(data.clear_fields) if data.agree else set()
+    return [name for name in req.field_names if name in chosen]
 
 
 def _check_decision(req: ShareRequest, data: ReviewIn) -> tuple[list[str], date]:
@@ -221,7 +233,8 @@ def review_request(db: Session, actor: Actor, settings: Settings, *, request_id:
         status = RequestStatus.APPROVED if data.approve else RequestStatus.REJECTED
         _transition(db, req, expected={RequestStatus.PENDING_REVIEW.value}, version=data.version,
                     status=status.value, decision_note=data.note, decided_by=actor.name, decided_at=clock.now(),
-                    approved_fields=",".join(fields), approved_until=until if data.approve else None)
+                    approved_fields=",".join(fields), approved_until=until if data.approve else None,
+                    row_limit=(data.row_limit or settings.share_row_limit) if data.approve else None)
         if data.approve:
             agreement = agreements.generate(db, req)
             grants.create_grant(db, settings, req, agreement, active=False)
@@ -231,7 +244,7 @@ def review_request(db: Session, actor: Actor, settings: Settings, *, request_id:
                         message=f"共享申请 #{req.id}（{req.entry.name}）{verdict}",
                         link=f"/sharing/requests/{req.id}", roles=(Role.STEWARD, Role.UNIT_HEAD))
         audit.details = {"approve": data.approve, "note": data.note, "fields": fields,
-                         "valid_until": str(until) if data.approve else None}
+                         "valid_until": str(until) if data.approve else None, "row_limit": req.row_limit}
     return req
 
 

@@ -29,6 +29,8 @@ class DriverQuery:
     # The types' result processors, made on the first run: some depend on what the database says a
     # column is (psycopg's numeric processors look at the column's type code).
     processors: tuple[Callable[[Any], Any] | None, ...] | None = None
+    # Parameters the statement fixes itself (SQLite's `LIMIT ? OFFSET ?` offset), merged under the caller's.
+    defaults: dict[str, Any] | None = None
 
     def all(self, conn: Connection, params: Mapping[str, Any]) -> list[Any]:
         raw: Any = conn.connection.dbapi_connection
@@ -44,6 +46,8 @@ class DriverQuery:
         return rows[0] if rows else None
 
     def bound(self, params: Mapping[str, Any]) -> Any:
+        if self.defaults:
+            params = {**self.defaults, **params}
         return params if self.positions is None else [params[p] for p in self.positions]
 
     def rows(self, raw: list[Any], cursor: Any) -> list[Any]:
@@ -72,7 +76,9 @@ def prepare(statement: Select[Any], dialect: Dialect) -> DriverQuery:
     columns = list(statement.selected_columns)
     types = tuple(c.type.dialect_impl(dialect) for c in columns)
     row = namedtuple("DriverRow", [c.key for c in columns], rename=True)  # type: ignore[misc]
-    return DriverQuery(sql, positions, types, dialect, row)
+    binds = statement.compile(dialect=dialect).binds
+    defaults = {name: bind.value for name, bind in binds.items() if bind.value is not None and not bind.required}
+    return DriverQuery(sql, positions, types, dialect, row, defaults=defaults or None)
 
 
 _EXECUTABLE: dict[tuple[ClauseElement, str], tuple[str, tuple[str, ...] | None]] = {}

@@ -38,12 +38,12 @@ from govdata.errors import GovdataError, Unavailable
 from govdata.policy import Action
 from govdata.sharing.lookup import onetrip
 from govdata.sharing.lookup.groupcommit import DOWN, GroupCommitter, committer_for
+from govdata.sharing.lookup.keys import parse_keys
 from govdata.sharing.lookup.service import (
     CALLER_ENTRY_GRANTS,
     LookupContext,
     Prefetched,
     attribute,
-    parse_keys,
     read_records,
     refusal_row,
     success_row,

@@ -22,7 +22,8 @@ from sqlalchemy import Table, and_, bindparam
 
 from govdata.datastore import records
 from govdata.errors import GovdataError
-from govdata.sharing.lookup.service import CALLER_ENTRY_GRANTS, LookupContext, Prefetched, parse_keys, typed_values
+from govdata.sharing.lookup.keys import COMBINED, parse_keys
+from govdata.sharing.lookup.service import CALLER_ENTRY_GRANTS, LookupContext, Prefetched, typed_values
 from govdata.storage.asyncread import READ_ERRORS, Reader
 from govdata.storage.driversql import DriverQuery, prepare
 
@@ -63,6 +64,8 @@ def remember(reader: Reader, token_hash: str, ctx: LookupContext) -> None:
     """After a call read its rows the two-read way: the plan for the next call of the same kind."""
     if ctx.table is None or ctx.shape is None or ctx.grant is None or ctx.key_field is None:
         return
+    if COMBINED in ctx.key_field:  # a combination (one person's case) reads the two-read way
+        return
     key = _key(reader, token_hash, ctx.code, ctx.key_field, len(ctx.values))
     known = _PLANS.get(key)
     if known is not None and (known.shape, known.grant_id, known.fields) == (ctx.shape, ctx.grant.id,
@@ -91,6 +94,8 @@ async def read(reader: Reader, token_hash: str, code: str, items: list[tuple[str
     try:
         key_field, values = parse_keys(items, max_keys)
     except GovdataError:  # the call is refused after its caller is known (the two-read way)
+        return None
+    if COMBINED in key_field:
         return None
     key = _key(reader, token_hash, code, key_field, len(values))
     plan = _PLANS.get(key)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from govdata import clock
+from govdata import clock, policy
 from govdata.actor import Actor
 from govdata.audit import batch
 from govdata.audit.batch import CheckedEvent
@@ -27,9 +27,12 @@ from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.datastore import records
 from govdata.datastore.tables import resource_table
 from govdata.errors import BadRequest, Forbidden, GovdataError, NotFound, TooManyRequests
+from govdata.masking import exits
+from govdata.masking.exits import EntryFacts
 from govdata.orgs.models import System
-from govdata.policy import Action
-from govdata.sharing.models import Grant, GrantStatus
+from govdata.policy import Action, EntryUse
+from govdata.sharing.lookup import keys
+from govdata.sharing.models import Grant, GrantStatus, split_names
 from govdata.storage.asyncread import Reader, all_rows
 from govdata.storage.driversql import Prepared
 
@@ -38,7 +41,7 @@ _grants: Table = Grant.__table__  # type: ignore[assignment]
 
 # Table objects describe the schema only (no data, no counters): cached per database, entry, registered
 # version and last change, so that a changed entry or another database never reuses a stale shape.
-_TABLES: dict[tuple[Any, ...], Table] = {}
+_SHAPES: dict[tuple[Any, ...], EntryShape] = {}
 _LOADING: dict[tuple[Any, ...], asyncio.Lock] = {}  # (event loop, table shape) -> its first load, while it runs
 # The reads every call pays run on the driver cursor (`driversql`): the entry by its code with this
 # system's grants on it (none: one row of NULL grant columns), then the rows by key. A call with a system
@@ -47,7 +50,7 @@ _ENTRY_COLUMNS = (_entries.c.id.label("entry_id"), _entries.c.unit_id.label("ent
                   _entries.c.status.label("entry_status"), _entries.c.version.label("entry_version"),
                   _entries.c.updated_at.label("entry_updated_at"))
 _GRANT_FIELDS = ("id", "fields", "key_fields", "daily_quota", "per_minute", "purpose", "approver", "valid_until",
-                 "status")
+                 "status", "clear_fields", "row_limit")
 _GRANT_COLUMNS = tuple(_grants.c[name].label(f"grant_{name}") for name in _GRANT_FIELDS)
 _ENTRY_AND_GRANTS = Prepared(
     select(*_ENTRY_COLUMNS, *_GRANT_COLUMNS)
@@ -80,6 +83,18 @@ class LookupContext:
     grant: Any = None  # the grant row, once found
     shape: tuple[Any, ...] | None = None  # the entry (id, version, last change), once found
     table: Table | None = None  # the entry's table, once its rows were read
+    owner_code: str = ""  # kept for policy's EntryUse
+
+
+@dataclass(frozen=True)
+class EntryShape:
+    """What the lookup needs of an entry, read through the ORM once per version: its table, the fields that may
+    be looked up alone (keys and lookup fields), the named combinations, and its fields' masking facts."""
+
+    table: Table
+    alone: frozenset[str]
+    combinations: tuple[tuple[str, ...], ...]
+    facts: EntryFacts
 
 
 @dataclass(frozen=True)
@@ -99,23 +114,6 @@ class Prefetched:
                 and self.key_field == ctx.key_field and self.values == ctx.values)
 
 
-def parse_keys(items: list[tuple[str, str]], max_keys: int) -> tuple[str, list[str]]:
-    """`?sfzh=a&sfzh=b` or `?sfzh=a,b` (values cannot contain commas): one key field, 1..max values."""
-    names = list(dict.fromkeys(name for name, _ in items))
-    if not names:
-        raise BadRequest("缺少查询键：请用 ?<查询字段>=<值> 指定", field="key")
-    if len(names) > 1:
-        raise BadRequest("一次只能按一个查询字段查询", field=names[1])
-    name = names[0]
-    values = [v.strip() for _, raw in items for v in raw.split(",")]
-    if not values or any(v == "" for v in values):
-        raise BadRequest("查询键的值不能为空", field=name)
-    values = list(dict.fromkeys(values))
-    if len(values) > max_keys:
-        raise BadRequest(f"一次最多查询 {max_keys} 个键值", field=name)
-    return name, values
-
-
 @dataclass(frozen=True)
 class GrantTerms:
     """What a call needs of its grant (read with the entry, see `_GRANT_COLUMNS`)."""
@@ -129,6 +127,8 @@ class GrantTerms:
     approver: str
     valid_until: date
     status: str
+    clear_fields: str
+    row_limit: int
 
 
 @dataclass(frozen=True)
@@ -176,11 +176,11 @@ def _shape_key(reader: Reader, entry: _Entry) -> tuple[Any, ...]:
     return (reader.database.url, entry.id, entry.version, entry.updated_at)
 
 
-async def _table(reader: Reader, entry: _Entry) -> Table:
+async def _shape(reader: Reader, entry: _Entry) -> EntryShape:
     key = _shape_key(reader, entry)
-    table = _TABLES.get(key)
-    if table is not None:
-        return table
+    shape = _SHAPES.get(key)
+    if shape is not None:
+        return shape
     # The entry's first call (or first since a change): its fields, through the ORM once. Calls that arrive
     # meanwhile (many, after a restart under load) wait for that load instead of each running their own; each
     # would load with its own reader, so a caller that goes away takes nothing from the others.
@@ -188,18 +188,19 @@ async def _table(reader: Reader, entry: _Entry) -> Table:
     lock = _LOADING.setdefault(slot, asyncio.Lock())
     try:
         async with lock:
-            table = _TABLES.get(key)
-            if table is None:
-                table = _TABLES[key] = await reader.with_session(lambda db: _resource_table(db, entry.id))
+            shape = _SHAPES.get(key)
+            if shape is None:
+                shape = _SHAPES[key] = await reader.with_session(lambda db: _entry_shape(db, entry.id))
     finally:
         _LOADING.pop(slot, None)
-    return table
+    return shape
 
 
-def _resource_table(db: Session, entry_id: int) -> Table:
+def _entry_shape(db: Session, entry_id: int) -> EntryShape:
     entry = db.get(CatalogEntry, entry_id)
     assert entry is not None
-    return resource_table(entry)
+    return EntryShape(resource_table(entry), frozenset(f.name for f in entry.lookup_fields),
+                      tuple(entry.combinations), EntryFacts.of(entry))
 
 
 def typed_values(table: Table, key_field: str, values: list[str]) -> list[Any]:
@@ -224,18 +225,46 @@ async def read_records(reader: Reader, actor: Actor, ctx: LookupContext, found: 
         raise BadRequest("缺少 X-Operator 头：请注明系统代表的经办人", field="X-Operator")
     entry = await _find_grant(reader, actor, ctx, found)
     grant = ctx.grant
-    key_fields = grant.key_fields.split(",")
     assert ctx.key_field is not None
-    if ctx.key_field not in key_fields:
-        raise BadRequest(f"{ctx.key_field} 不是可查询的字段，可用：{'、'.join(key_fields)}", field=ctx.key_field)
-    if prefetched is not None and prefetched.fits(ctx):
-        return prefetched.records
-    table = ctx.table = await _table(reader, entry)
+    shape = await _shape(reader, entry)
+    names = keys.check_key(ctx.key_field, granted=grant.fields.split(","), granted_keys=grant.key_fields.split(","),
+                           alone=shape.alone, combinations=shape.combinations)
     fields = grant.fields.split(",")
-    keys = typed_values(table, ctx.key_field, ctx.values)
-    query, to_driver = records.lookup_query(reader.dialect, table, tuple(fields), ctx.key_field, len(keys))
-    params = {f"k{i}": to_driver(value) for i, value in enumerate(keys)}
+    if prefetched is not None and prefetched.fits(ctx):
+        rows = prefetched.records
+    else:
+        ctx.table = shape.table
+        rows = await _rows(reader, shape.table, tuple(fields), names, ctx.values, grant.row_limit + 1)
+    if len(rows) > grant.row_limit:
+        raise keys.too_many(grant.row_limit, ctx.key_field)
+    return _masked(actor, ctx, shape, rows)
+
+
+async def _rows(reader: Reader, table: Table, fields: tuple[str, ...], names: tuple[str, ...], values: list[str],
+                limit: int) -> list[dict[str, Any]]:
+    """The granted fields of the rows the key matches, at most `limit`, read by a prepared statement."""
+    if len(names) == 1:
+        typed = typed_values(table, names[0], values)
+        query, to_driver = records.lookup_query(reader.dialect, table, fields, names[0], len(typed), limited=True)
+        params: dict[str, Any] = {f"k{i}": to_driver(value) for i, value in enumerate(typed)}
+    else:
+        query, converters = records.combination_query(reader.dialect, table, fields, names)
+        params = {f"k{i}": convert(typed_values(table, name, [value])[0])
+                  for i, (name, value, convert) in enumerate(zip(names, values, converters, strict=True))}
+    params["lim"] = limit
     return [dict(zip(fields, row, strict=True)) for row in await reader.run(query, params)]
+
+
+def _masked(actor: Actor, ctx: LookupContext, shape: EntryShape, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows as they leave the provider (第十七条): which fields go in clear is policy's answer (the fields the
+    provider's opinion chose, recorded on the grant); the rest are masked by their rules."""
+    grant = ctx.grant
+    fields = grant.fields.split(",")
+    assert ctx.entry_id is not None and ctx.owner_unit_id is not None
+    use = EntryUse(ctx.entry_id, ctx.owner_unit_id, ctx.code, frozenset(fields), frozenset(fields),
+                   frozenset(split_names(grant.clear_fields)))
+    masker = exits.masker_of(shape.facts, policy.fields_in_clear(actor, use), fields)
+    return rows if masker.is_clear else [masker.mask_row(row) for row in rows]
 
 
 # The audit columns a caller fills in, by the name the caller gave them (a bad value is refused naming it).
