@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     max_xlsx_expanded_bytes: int = Field(default=256 * 1024 * 1024, ge=1024 * 1024)
     share_max_keys: int = 100
     share_review_workdays: int = 5
+    open_downloads_per_minute: int = 30  # open-data downloads per anonymous client address per minute
     share_rate_per_minute: int = 6000  # default per-grant rate limit of the sharing API
     correction_workdays: int = 5
     # A confidentiality agreement's scanned or PDF file (第二十九条); under max_body_bytes, so the form's own
