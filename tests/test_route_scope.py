@@ -22,11 +22,11 @@ from govdata.actor import Actor, Role
 from govdata.auth.service import actor_for_user, find_user_by_name
 from govdata.catalog.models import CatalogEntry
 from govdata.notifications.service import notify
+from govdata.opendata.models import OpenDataset
 from govdata.orgs.models import Unit
 from govdata.policy import RULES, Action
 from govdata.quality.models import Comparison, ComparisonRun, Correction, QualityReport
 from govdata.sharing.models import Grant, ShareRequest, UseAgreement
-from govdata.opendata.models import OpenDataset
 from govdata.vendors.models import VendorAgreement
 from tests.datastore.factories import system_token
 from tests.opendata.helpers import companies, openable, publish
