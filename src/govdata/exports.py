@@ -28,6 +28,7 @@ from typing import Any, TextIO
 from openpyxl.worksheet.worksheet import Worksheet
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGER_SET = frozenset(TRIGGERS)
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
 
 
@@ -53,7 +54,12 @@ class CsvWriter:
         self._writer.writerow([neutral(v) for v in values])
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
-        self._writer.writerows([neutral(v) for v in values] for values in rows)
+        """Many rows at once (streamed downloads): the same neutralisation, with the first character looked at
+        before anything else (most cells start with none of the triggers)."""
+        first = _TRIGGER_SET
+        self._writer.writerows(
+            [("'" + v if v and v[0] in first and is_formula_like(v) else v) if v.__class__ is str else
+             neutral(v) for v in values] for values in rows)
 
 
 def csv_writer(out: TextIO) -> CsvWriter:
