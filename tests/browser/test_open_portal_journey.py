@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from pathlib import Path
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_a_visitor_searches_previews_and_downloads_masked_open_data(page, live_s
     with page.expect_download() as waiting:
         page.get_by_test_id("download-csv").click()
     download = waiting.value
-    content = open(download.path(), "rb").read()
+    content = Path(download.path()).read_bytes()
     assert content.startswith(codecs.BOM_UTF8)
     table = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert table[0][:3] == ["统一社会信用代码", "机构名称", "法定代表人"] and len(table) > 20
