@@ -96,6 +96,12 @@ def _plain(ctx: BenchContext, table: str) -> float:
     return best
 
 
+def _resident_mb() -> float:
+    """The process's resident memory now (Linux), in MB; sampled at each chunk of the download."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
 def run(ctx: BenchContext) -> list[Figure]:
     rows = ctx.size(100_000, 5_000)
     dataset_id, table = _dataset(ctx, rows)
@@ -103,20 +109,21 @@ def run(ctx: BenchContext) -> list[Figure]:
     best, grown = 0.0, 0.0
     with TestClient(app) as client:
         for _ in range(2):
-            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            before = peak = _resident_mb()
             start = time.perf_counter()
             lines = 0
             with client.stream("GET", f"/api/v1/open/datasets/{dataset_id}/data.csv") as answer:
                 assert answer.status_code == 200, answer.read()
                 for chunk in answer.iter_bytes():
                     lines += chunk.count(b"\n")
+                    peak = max(peak, _resident_mb())
             elapsed = time.perf_counter() - start
             assert lines == rows + 1, (lines, rows)
             best = max(best, rows / elapsed)
-            grown = max(grown, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)
+            grown = max(grown, peak - before)
     plain = _plain(ctx, table)
-    ctx.notes.append(f"opendata: {rows:,} rows, 4 of 8 fields masked; peak RSS grew {grown:.1f} MB during the "
-                     "downloads (batches of 2,000 rows)")
+    ctx.notes.append(f"opendata: {rows:,} rows, 4 of 8 fields masked; resident memory grew at most "
+                     f"{grown:.1f} MB during a download (batches of 2,000 rows)")
     return [Figure("open data: masked CSV download (anonymous, streamed)", best, "rows/s", plain,
                    "bare SELECT + csv.writer, unmasked", ">= 0.7x plain, >= 150,000 rows/s"),
             Figure("open data: peak memory added by the download", grown, "MB", target="< 200 MB")]
