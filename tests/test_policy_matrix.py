@@ -77,9 +77,42 @@ def test_a_scoped_action_without_its_object_is_refused(action):
         assert bool(decision) is (not rule.own_only or role in rule.sees_all), (action, role)
 
 
+OPEN_TO_ANYONE = {Action.OPEN_VIEW, Action.OPEN_DOWNLOAD}
+
+
 def test_public_role_may_do_nothing_signed_in_people_do():
     public = _actor(Role.PUBLIC, unit_id=None)
     assert not any(policy.can(public, a, _Thing(unit_id=1)) for a in Action)
+    assert {a for a in Action if policy.role_allows(public, a)} == OPEN_TO_ANYONE
+    assert {a for a, rule in RULES.items() if rule.public} == OPEN_TO_ANYONE
+
+
+@dataclass
+class _Dataset:
+    id: int = 3
+    unit_id: int = 1
+    status: str = "published"
+    open_type: str = "public"
+
+
+@pytest.mark.parametrize("dataset, view, download", [
+    (_Dataset(), True, True),
+    (_Dataset(open_type="authorized"), True, False),  # metadata only until an authorisation (第十七条)
+    (_Dataset(status="withdrawn"), False, False),  # withdrawn: gone for everyone at once
+    (_Dataset(status="withdrawn", open_type="authorized"), False, False),
+])
+@pytest.mark.parametrize("role", sorted(policy.ALL_SIGNED_IN | {Role.PUBLIC}))
+def test_open_datasets_are_decided_by_their_own_state(dataset, view, download, role):
+    """Anyone, signed in or not, the bureau, a vendor or the owning unit alike: the dataset's state decides."""
+    actor = _actor(role, unit_id=None if role is Role.PUBLIC else 1)
+    assert bool(policy.can(actor, Action.OPEN_VIEW, dataset)) is view
+    assert bool(policy.can(actor, Action.OPEN_DOWNLOAD, dataset)) is download
+    assert not policy.can(actor, Action.OPEN_VIEW)  # never without the dataset
+
+
+def test_only_the_bureau_publishes_and_withdraws():
+    for action in (Action.OPEN_PUBLISH, Action.OPEN_WITHDRAW):
+        assert {r for r in Role if r is not Role.PLATFORM and policy.role_allows(_actor(r), action)} == {Role.BUREAU}
 
 
 @pytest.mark.parametrize("action", list(Action))

@@ -110,14 +110,20 @@ def test_roles_the_policy_does_not_allow_are_refused(app, client, bearer):
         allowed = ROLE_ACTIONS[marker.action]
         url = _url(route)
         is_api = route.path.startswith("/api/")
+        is_open = Role.PUBLIC in allowed
         for method in sorted(route.methods - {"HEAD"}):
             anonymous = client.request(method, url)
-            if is_api and anonymous.status_code != 401:
+            if is_open:  # the open-data portal: anyone, as the public; never "sign in first"
+                if anonymous.status_code in (401, 403) or anonymous.status_code >= 500 or \
+                        anonymous.headers.get("location", "").startswith("/login"):
+                    problems.append(f"anonymous {method} {url}: {anonymous.status_code}, expected an answer "
+                                    f"({marker.action} is open to the public)")
+            elif is_api and anonymous.status_code != 401:
                 problems.append(f"anonymous {method} {url}: {anonymous.status_code}, expected 401")
-            if not is_api and method == "GET" and not (
+            if not is_open and not is_api and method == "GET" and not (
                     anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")):
                 problems.append(f"anonymous {method} {url}: {anonymous.status_code}, expected 303 to /login")
-            if not is_api and method != "GET" and anonymous.status_code != 401:
+            if not is_open and not is_api and method != "GET" and anonymous.status_code != 401:
                 problems.append(f"anonymous {method} {url}: {anonymous.status_code}, expected 401")
             for who, role in roles.items():
                 response = client.request(method, url, headers=bearer[who])
@@ -129,3 +135,20 @@ def test_roles_the_policy_does_not_allow_are_refused(app, client, bearer):
                     problems.append(f"{who} {method} {url}: {response.status_code}")
     assert checked > 100
     assert not problems, "\n".join(problems)
+
+
+def test_only_open_data_routes_are_open_to_the_public(app):
+    """Routes anyone may call are exactly those marked `open_to`, each for an action whose rule is public; no
+    other route lets the public in."""
+    open_routes, wrong = [], []
+    for route in _api_routes(app):
+        for marker in _markers(route.dependant):
+            is_open_marker = type(marker).__name__ == "_OpenMarker"
+            public_action = marker.action is not None and Role.PUBLIC in ROLE_ACTIONS[marker.action]
+            if is_open_marker != public_action:
+                wrong.append(f"{sorted(route.methods)} {route.path}: {marker.action}")
+            if is_open_marker:
+                open_routes.append(route.path)
+                if not (route.path.startswith("/open") or route.path.startswith("/api/v1/open")):
+                    wrong.append(f"{route.path}: open to the public outside /open")
+    assert open_routes and not wrong, wrong

@@ -22,12 +22,14 @@ from govdata.actor import Actor, Role
 from govdata.auth.service import actor_for_user, find_user_by_name
 from govdata.catalog.models import CatalogEntry
 from govdata.notifications.service import notify
+from govdata.opendata.models import OpenDataset
 from govdata.orgs.models import Unit
 from govdata.policy import RULES, Action
 from govdata.quality.models import Comparison, ComparisonRun, Correction, QualityReport
 from govdata.sharing.models import Grant, ShareRequest, UseAgreement
 from govdata.vendors.models import VendorAgreement
 from tests.datastore.factories import system_token
+from tests.opendata.helpers import companies, openable, publish
 from tests.quality.factories import grant_fields, make_entry
 from tests.test_route_matrix import ACCOUNTS, _api_routes, _markers
 from tests.vendors.helpers import record
@@ -60,7 +62,7 @@ def _build(client: Any, token: Any, database: Any) -> World:
     world = World(models={"entry_id": CatalogEntry, "request_id": ShareRequest, "agreement_id": UseAgreement,
                           "grant_id": Grant, "correction_id": Correction, "comparison_id": Comparison,
                           "run_id": ComparisonRun, "report_id": QualityReport,
-                          "vendor_agreement_id": VendorAgreement})
+                          "vendor_agreement_id": VendorAgreement, "dataset_id": OpenDataset})
     entries = {"own": make_entry(database, unit="gaj"), "granted": make_entry(database, unit="mz"),
                "other": make_entry(database, unit="wjw")}
     grant_fields(database, entries["granted"], "gaj", ["sfzh", "xm"])
@@ -103,6 +105,7 @@ def _build(client: Any, token: Any, database: Any) -> World:
         made = record(client, token("admin"), vendor_user_id=vendor.id, unit=uid, unit_ids=(uid,))
         assert made.status_code == 201, made.text
         world.put("vendor_agreement_id", variant, made.json()["id"])
+    _open_datasets(client, token, database, world)
     with database.write() as db:
         for username in ("steward_gaj", "steward_wjw"):
             user = find_user_by_name(db, username=username)
@@ -119,6 +122,19 @@ def _build(client: Any, token: Any, database: Any) -> World:
                                .order_by(Notification.id.desc())).scalars().first()
             world.put("notification_id", variant, found)
     return world
+
+
+def _open_datasets(client: Any, token: Any, database: Any, world: World) -> None:
+    """Open datasets: "own" published 普遍开放 (anyone reads its values), "granted" 授权开放 (metadata only),
+    "other" withdrawn (nobody sees it)."""
+    bureau = token("bureau")
+    for variant, open_type in (("own", "public"), ("granted", "authorized"), ("other", "public")):
+        entry = openable(database, unit="gaj", open_type=open_type, rows=companies(3))
+        made = publish(client, bureau, entry)
+        assert made.status_code == 201, made.text
+        world.put("dataset_id", variant, made.json()["id"])
+        if variant == "other":
+            _post(client, f"/api/v1/open/datasets/{made.json()['id']}/withdraw", bureau, json={"note": "撤回"})
 
 
 def _actor_of(database: Any, who: str) -> Actor | None:

@@ -57,7 +57,7 @@ class VendorScope:
 
 @dataclass(frozen=True)
 class Actor:
-    kind: str  # "user" | "system" | "platform"
+    kind: str  # "user" | "system" | "platform" | "public"
     id: int | None
     name: str
     roles: frozenset[Role] = field(default_factory=frozenset)
@@ -81,6 +81,13 @@ class Actor:
 
     def via(self, method: Method, *, client_addr: str | None = None, request_id: str | None = None) -> Actor:
         return replace(self, method=method, client_addr=client_addr, request_id=request_id)
+
+
+def public_actor(*, client_addr: str | None = None, request_id: str | None = None) -> Actor:
+    """Someone who has not signed in: a citizen, a company, a university on the open-data portal (第十七条).
+    No unit, no id; the policy lets it do only what is open to anyone."""
+    return Actor(kind="public", id=None, name="公众", roles=frozenset({Role.PUBLIC}), method=Method.WEB,
+                 client_addr=client_addr, request_id=request_id)
 
 
 def platform_actor(method: Method = Method.JOB, name: str = "平台") -> Actor:

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     share_max_keys: int = 100
     share_row_limit: int = 20  # default rows one sharing call may return (set per grant on approval)
     share_review_workdays: int = 5
+    open_downloads_per_minute: int = 30  # open-data downloads per anonymous client address per minute
     share_rate_per_minute: int = 6000  # default per-grant rate limit of the sharing API
     correction_workdays: int = 5
     # A confidentiality agreement's scanned or PDF file (第二十九条); under max_body_bytes, so the form's own

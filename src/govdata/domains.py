@@ -7,7 +7,7 @@ from types import ModuleType
 
 DOMAINS = [
     "auth", "orgs", "audit", "notifications", "jobs", "workdays",
-    "catalog", "vendors", "datastore", "quality", "sharing",
+    "catalog", "vendors", "datastore", "quality", "sharing", "opendata",
 ]
 
 

@@ -127,7 +127,7 @@ def _decide(actor: Actor, action: Action, target: Any) -> Decision:
         return ALLOW
     if target is None:  # a scoped action asked without its object: fail closed
         return Decision(False, "无法确定操作对象，已拒绝")
-    if _only_vendor(actor):
+    if _only_vendor(actor) and not rule.public:
         if _is_own(actor, rule, target):  # a vendor's own things; never its unit's
             return ALLOW
         decision = _vendor_decision(actor, rule, target)
@@ -200,7 +200,7 @@ def where(actor: Actor, action: Action, model: Any) -> ColumnElement[bool]:
         return true()
     if not actor.roles & rule.roles:
         return false()
-    if _only_vendor(actor):
+    if _only_vendor(actor) and not rule.public:
         return _vendor_where(actor, rule, model)
     if rule.list_filter is not None:
         return rule.list_filter(actor, model)  # type: ignore[no-any-return]

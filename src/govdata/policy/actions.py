@@ -76,6 +76,11 @@ class Action(StrEnum):
     # vendors (第二十九条)
     VENDOR_AGREEMENT_MANAGE = "vendor_agreement.manage"  # record a confidentiality agreement, end one early
     VENDOR_AGREEMENT_VIEW = "vendor_agreement.view"
+    # open data (第十六、十七条): the bureau publishes; anyone, the public included, reads what is open
+    OPEN_PUBLISH = "open.publish"  # publish or republish a catalog entry as an open dataset
+    OPEN_WITHDRAW = "open.withdraw"
+    OPEN_VIEW = "open.view"  # an open dataset's metadata, field dictionary and release history
+    OPEN_DOWNLOAD = "open.download"  # its values: preview, records, CSV / JSON / XLSX downloads
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -104,6 +109,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.GRANT_ACTIVATE: "开通访问权限", Action.GRANT_SUSPEND: "暂停或撤销访问权限", Action.SHARE_LOOKUP: "共享调用",
     Action.USAGE_VIEW: "查看使用情况",
     Action.VENDOR_AGREEMENT_MANAGE: "登记或终止保密协议", Action.VENDOR_AGREEMENT_VIEW: "查看保密协议",
+    Action.OPEN_PUBLISH: "发布开放数据集", Action.OPEN_WITHDRAW: "撤回开放数据集", Action.OPEN_VIEW: "查看开放数据集",
+    Action.OPEN_DOWNLOAD: "获取开放数据",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

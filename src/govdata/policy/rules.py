@@ -58,6 +58,9 @@ class Rule:
     own_only: bool = True  # False: the action has no per-object scope (its target never narrows it)
     vendor_purpose: bool = True  # a vendor must say why, on every such request (第二十九条)
     list_filter: Callable[[Actor, Any], Any] | None = None  # `where` for rules whose `check` is not columns
+    # Open to anyone, the public included (第十七条): only the target's own state decides (`check`), never the
+    # actor's unit or a vendor's agreements.
+    public: bool = False
 
 
 def _role_only(roles: frozenset[Role]) -> Rule:
@@ -152,6 +155,35 @@ def _agreement_party_where(actor: Actor, model: Any) -> Any:
     return or_(model.unit_id == unit_id, model.scope_items.any(unit_id=unit_id))
 
 
+def _open_listed(actor: Actor, target: Any) -> Decision:
+    """An open dataset is seen while it is published; withdrawn, it is gone for everyone at once (第十六条)."""
+    if getattr(target, "status", None) == "published":
+        return ALLOW
+    return Decision(False, "该数据集未开放或已撤回")
+
+
+def _open_listed_where(actor: Actor, model: Any) -> Any:
+    return model.status == "published"
+
+
+def _open_data(actor: Actor, target: Any) -> Decision:
+    """Values leave to anyone only from a published 普遍开放 dataset; 授权开放 data needs an authorisation
+    (第十七条), which this rule does not know yet: refused."""
+    listed = _open_listed(actor, target)
+    if not listed:
+        return listed
+    if getattr(target, "open_type", None) != "public":
+        return Decision(False, "该数据集为授权开放类，需申请授权后获取")
+    return ALLOW
+
+
+def _open_data_where(actor: Actor, model: Any) -> Any:
+    from sqlalchemy import and_
+
+    return and_(model.status == "published", model.open_type == "public")
+
+
+ANYONE = ALL_SIGNED_IN | {Role.PUBLIC}
 PARTIES = ("unit_id", "provider_unit_id")
 
 RULES: dict[Action, Rule] = {
@@ -246,4 +278,11 @@ RULES: dict[Action, Rule] = {
     Action.VENDOR_AGREEMENT_VIEW: Rule(UNIT_PEOPLE | OVERSIGHT | {Role.VENDOR}, sees_all=OVERSIGHT,
                                        user="vendor_user_id", check=_agreement_party,
                                        list_filter=lambda a, m: _agreement_party_where(a, m)),
+    # open data (第十六、十七条): the bureau publishes and withdraws; anyone reads what is published
+    Action.OPEN_PUBLISH: _role_only(frozenset({Role.BUREAU})),
+    Action.OPEN_WITHDRAW: _role_only(frozenset({Role.BUREAU})),
+    Action.OPEN_VIEW: Rule(ANYONE, units=(), public=True, check=_open_listed,
+                           list_filter=lambda a, m: _open_listed_where(a, m), denied="该数据集未开放或已撤回"),
+    Action.OPEN_DOWNLOAD: Rule(ANYONE, units=(), public=True, check=_open_data,
+                               list_filter=lambda a, m: _open_data_where(a, m), denied="该数据集未开放或已撤回"),
 }

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from govdata import hooks, policy
-from govdata.actor import Actor, Method, Role
+from govdata.actor import Actor, Method, Role, public_actor
 from govdata.auth import bearer
 from govdata.auth import service as auth_service
 from govdata.auth.tokens import same
@@ -218,6 +218,24 @@ class _InRouteMarker(_Marker):
         return None
 
 
+class _OpenMarker(_Marker):
+    """`open_to(action)`: a route of the open-data portal (第十七条). Someone signed in acts as themselves;
+    anyone else as the public (`actor.public_actor`) instead of being asked to sign in. Only for actions whose
+    rule is open to the public, so no other route is loosened."""
+
+    def __call__(self, request: Request, sent_csrf: Annotated[str | None, Depends(submitted_csrf)]) -> Actor:
+        assert self.action is not None
+        actor = resolve_actor(request)
+        if actor is None:
+            method = Method.API if request.url.path.startswith("/api/") else Method.WEB
+            actor = replace(public_actor(client_addr=client_addr(request), request_id=request_id(request)),
+                            method=method)
+        else:
+            check_csrf(request, sent_csrf)
+        policy.require_role(actor, self.action)
+        return actor
+
+
 def authorize(request: Request, action: Action, conn: Connection | None = None) -> Actor:
     """The check `requires(action)` makes, for a route marked `requires_in_route(action)`."""
     actor = resolve_actor(request, conn)
@@ -233,6 +251,13 @@ def requires(action: Action) -> Any:
 
 def requires_in_route(action: Action) -> Any:
     return Depends(_InRouteMarker(action))
+
+
+def open_to(action: Action) -> Any:
+    """The marker of an open-data route: anyone may call it, the policy decides on what it reads."""
+    if not policy.RULES[action].public:
+        raise ValueError(f"{action} is not open to the public")
+    return Depends(_OpenMarker(action))
 
 
 def public() -> Any:

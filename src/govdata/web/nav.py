@@ -27,6 +27,7 @@ NAV: list[NavItem] = [
     NavItem("汇聚监督", "/resources/supervision", Action.FILING_REVIEW),
     NavItem("使用情况", "/sharing/usage", Action.USAGE_VIEW),
     NavItem("保密协议", "/vendors/agreements", Action.VENDOR_AGREEMENT_VIEW),
+    NavItem("开放目录", "/open/manage", Action.OPEN_PUBLISH),
     NavItem("单位与专管员", "/orgs/units", Action.ORG_VIEW),
     NavItem("接入系统", "/orgs/systems", Action.SYSTEM_MANAGE),
     NavItem("用户管理", "/admin/users", Action.USER_MANAGE),

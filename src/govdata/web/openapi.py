@@ -41,7 +41,7 @@ ERROR_SCHEMA: dict[str, Any] = {
                        "details": {}},
     }},
 }
-RATE_LIMITED = {Action.SHARE_LOOKUP}
+RATE_LIMITED = {Action.SHARE_LOOKUP, Action.OPEN_DOWNLOAD}  # open data: anonymous downloads
 # Answered only once the audit event is committed; 503 when it cannot be (第二十一、二十四条).
 FAIL_CLOSED = {Action.SHARE_LOOKUP, Action.RESOURCE_PUSH}
 MEDIA_BY_ENDING = {".csv": "text/csv", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -1,0 +1,230 @@
+"""The values of open datasets as they leave (第十七条): the preview, pages of records, and downloads as CSV,
+JSON and XLSX, streamed in batches from a server-side cursor so that any size takes the same memory.
+
+Every value leaves through `masking.exits.view_for` under the public's view: the portal is one exit, the
+same for everyone who reads it (a unit sees its own data in clear on its own pages, never here), so each
+field leaves masked by its own rule. A filter or a sort on a field that does not leave in clear is refused,
+so that matching cannot reveal what masking hides. Whether values leave at all is the policy's answer
+(`open.download`: a published 普遍开放 dataset). Each download is audited with its medium and its rows and
+counted before it streams (a named commit: the download is on the record even if the client stops reading).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+from fastapi.responses import StreamingResponse
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from govdata import policy, ratelimit
+from govdata.actor import Actor, public_actor
+from govdata.audit.service import acting
+from govdata.catalog.models import CatalogEntry
+from govdata.config import Settings
+from govdata.datastore.convert import ConvertError, converter
+from govdata.datastore.owner import jsonable
+from govdata.datastore.tables import resource_table, table_seen
+from govdata.errors import NotFound, RuleViolation
+from govdata.exports import csv_writer, xlsx_stream
+from govdata.masking import exits
+from govdata.masking.masker import Masker
+from govdata.opendata.models import OpenDataset
+from govdata.opendata.schemas import RecordsPage, RecordsQuery
+from govdata.opendata.service import get_dataset
+from govdata.policy import Action
+from govdata.storage.engines import Database
+
+BATCH = 2_000  # rows fetched, masked and written at once
+PREVIEW_ROWS = 20
+MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+RATE_WINDOW_SECONDS = 60
+
+
+def public_view(db: Session, entry: CatalogEntry) -> Masker:
+    """How the public sees `entry`'s values: every field by its rule (the policy gives the public nothing in
+    clear, `policy.fields_in_clear`)."""
+    return exits.view_for(db, public_actor(), entry)
+
+
+def may_read_data(actor: Actor, dataset: OpenDataset) -> bool:
+    """Whether the page offers the preview and downloads (the policy's answer on this dataset)."""
+    return bool(policy.can(actor, Action.OPEN_DOWNLOAD, dataset))
+
+
+def _visible(db: Session, actor: Actor, dataset_id: int) -> OpenDataset:
+    dataset = get_dataset(db, dataset_id=dataset_id)
+    if not policy.can(actor, Action.OPEN_VIEW, dataset):
+        raise NotFound("数据集不存在或已撤回", field="dataset_id")
+    return dataset
+
+
+def _field(entry: CatalogEntry, masker: Masker, name: str, param: str, use: str) -> Any:
+    field = next((f for f in entry.fields if f.name == name), None)
+    if field is None:
+        raise RuleViolation(f"数据集没有信息项 {name}", field=param)
+    if not masker.rules[name].is_clear:
+        raise RuleViolation(f"信息项 {field.label}（{name}）已脱敏，不能用于{use}", field=name)
+    return field
+
+
+def records_query(entry: CatalogEntry, masker: Masker, query: RecordsQuery | None) -> Select[Any]:
+    """The rows of `entry` in field order (not deleted), filtered and sorted only on fields in clear."""
+    table = resource_table(entry)
+    stmt = select(*[table.c[f.name] for f in entry.fields]).where(table.c._deleted.is_(False))
+    if query is not None and query.field is not None:
+        field = _field(entry, masker, query.field, "field", "筛选")
+        if query.value is None:
+            raise RuleViolation("请给出筛选值", field="value")
+        try:
+            value = converter(field, sqlite=False)(query.value)
+        except ConvertError as exc:
+            raise RuleViolation(f"{field.label}（{field.name}）：{exc}", field=field.name) from exc
+        stmt = stmt.where(table.c[field.name] == value)
+    if query is not None and query.sort:
+        name = query.sort.removeprefix("-")
+        _field(entry, masker, name, "sort", "排序")
+        stmt = stmt.order_by(table.c[name].desc() if query.sort.startswith("-") else table.c[name].asc())
+    return stmt.order_by(*[table.c[f.name] for f in entry.key_fields])
+
+
+def preview(db: Session, actor: Actor, dataset: OpenDataset) -> list[tuple[Any, ...]] | None:
+    """The first rows, masked, for the dataset page (None: its values do not leave to `actor`)."""
+    if not may_read_data(actor, dataset):
+        return None
+    entry = dataset.entry
+    conn = db.connection()
+    if not table_seen(conn, entry):
+        return []
+    masker = public_view(db, entry)
+    rows = conn.execute(records_query(entry, masker, None).limit(PREVIEW_ROWS)).all()
+    return [tuple(jsonable(dict(zip(masker.columns, masker.mask_tuple(r), strict=True))).values()) for r in rows]
+
+
+def _limit_anonymous(db: Session, actor: Actor, settings: Settings) -> None:
+    """Anonymous reads of values are limited per client address (429 with Retry-After past the limit)."""
+    if actor.kind == "public":
+        ratelimit.hit(db, f"open.download:{actor.client_addr or '-'}", limit=settings.open_downloads_per_minute,
+                      window_seconds=RATE_WINDOW_SECONDS)
+
+
+def read_records(db: Session, actor: Actor, settings: Settings, *, dataset_id: int,
+                 query: RecordsQuery) -> RecordsPage:
+    """A page of records (the API), masked; audited like a download, with medium `api`."""
+    dataset = _visible(db, actor, dataset_id)
+    entry = dataset.entry
+    with acting(db, actor, Action.OPEN_DOWNLOAD, target=dataset, medium="api") as audit:
+        masker = public_view(db, entry)
+        stmt = records_query(entry, masker, query).offset(query.offset).limit(query.limit)
+        _limit_anonymous(db, actor, settings)
+        conn = db.connection()
+        rows = conn.execute(stmt).all() if table_seen(conn, entry) else []
+        audit.row_count = len(rows)
+        audit.details = {"view": "records", "offset": query.offset, "limit": query.limit, "field": query.field,
+                         "sort": query.sort}
+    records = [jsonable(dict(zip(masker.columns, masker.mask_tuple(r), strict=True))) for r in rows]
+    return RecordsPage(fields=list(masker.columns), records=records, offset=query.offset, limit=query.limit)
+
+
+@dataclass(frozen=True)
+class Download:
+    """A download recorded and ready to stream: what to read and how each value leaves."""
+
+    dataset_id: int
+    title: str
+    medium: str
+    names: tuple[str, ...]
+    labels: tuple[str, ...]
+    masker: Masker
+    statement: Select[Any] | None  # None: the resource has no table yet (no rows)
+    rows: int
+
+
+def start_download(db: Session, actor: Actor, settings: Settings, *, dataset_id: int, medium: str) -> Download:
+    """Check, count and record a download (its rows as they are now) before anything streams."""
+    dataset = _visible(db, actor, dataset_id)
+    entry = dataset.entry
+    with acting(db, actor, Action.OPEN_DOWNLOAD, target=dataset, medium=medium) as audit:
+        _limit_anonymous(db, actor, settings)
+        masker = public_view(db, entry)
+        conn = db.connection()
+        statement = records_query(entry, masker, None) if table_seen(conn, entry) else None
+        rows = 0 if statement is None else int(conn.execute(
+            select(func.count()).select_from(statement.order_by(None).subquery())).scalar_one())
+        db.execute(update(OpenDataset).where(OpenDataset.id == dataset.id)
+                   .values(download_count=OpenDataset.download_count + 1)
+                   .execution_options(synchronize_session=False))
+        audit.row_count = rows
+        audit.details = {"view": "download", "format": medium, "rows": rows, "masking": masker.describe()}
+    return Download(dataset.id, dataset.title, medium, tuple(f.name for f in entry.fields),
+                    tuple(f.label for f in entry.fields), masker, statement, rows)
+
+
+def _batches(database: Database, download: Download) -> Iterator[Sequence[Any]]:
+    """The rows in batches of BATCH from a server-side cursor (PostgreSQL) or a stepping SQLite statement,
+    each batch masked; read in its own connection (the request's unit of work has committed)."""
+    if download.statement is None:
+        return
+    mask = download.masker.mask_tuple
+    with database.engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, max_row_buffer=BATCH).execute(download.statement)
+        for part in result.partitions(BATCH):
+            yield [mask(row) for row in part]
+
+
+def _csv(database: Database, download: Download) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv_writer(buffer)
+    writer.writerow(download.labels)
+    yield codecs.BOM_UTF8 + buffer.getvalue().encode()
+    for batch in _batches(database, download):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows(batch)
+        yield buffer.getvalue().encode()
+
+
+def _json(database: Database, download: Download) -> Iterator[bytes]:
+    names = download.names
+    head = {"dataset_id": download.dataset_id, "title": download.title, "fields": list(names)}
+    yield orjson.dumps(head)[:-1] + b',"records":['
+    first = True
+    for batch in _batches(database, download):
+        chunk = b",".join(orjson.dumps(jsonable(dict(zip(names, row, strict=True)))) for row in batch)
+        yield chunk if first else b"," + chunk
+        first = False
+    yield b"]}"
+
+
+def _xlsx(database: Database, download: Download) -> Iterator[bytes]:
+    def batches() -> Iterator[list[list[Any]]]:
+        for batch in _batches(database, download):
+            yield [[_cell(v) for v in row] for row in batch]
+
+    yield from xlsx_stream(download.labels, batches(), sheet=download.title[:31] or "数据")
+
+
+def _cell(value: Any) -> Any:
+    """A value as an XLSX cell: numbers stay numbers, dates and decimals are written as text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+WRITERS = {"csv": _csv, "json": _json, "xlsx": _xlsx}
+
+
+def download_response(database: Database, download: Download) -> StreamingResponse:
+    """The streamed file, named after the dataset (RFC 5987 for the Chinese name)."""
+    body = WRITERS[download.medium](database, download)
+    name = quote(f"{download.title}.{download.medium}")
+    return StreamingResponse(body, media_type=MEDIA[download.medium], headers={
+        "Content-Disposition": f"attachment; filename=\"dataset-{download.dataset_id}.{download.medium}\"; "
+                               f"filename*=UTF-8''{name}", "X-Row-Count": str(download.rows)})
