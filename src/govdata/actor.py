@@ -70,6 +70,7 @@ class Actor:
     operator: str | None = None  # the person a system acts for (X-Operator)
     purpose: str | None = None  # why this request reads what it reads (a vendor must always say)
     vendor_scope: VendorScope | None = None  # a vendor's valid confidentiality agreements; None: none
+    app_key: str | None = None  # the prefix of the public app key this request came with (its rate limit)
 
     def has(self, *roles: Role) -> bool:
         return any(role in self.roles for role in roles)

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     share_row_limit: int = 20  # default rows one sharing call may return (set per grant on approval)
     share_review_workdays: int = 5
     open_downloads_per_minute: int = 30  # open-data downloads per anonymous client address per minute
+    open_key_calls_per_minute: int = 300  # reads of values and CKAN API calls per public app key per minute
+    open_anonymous_calls_per_minute: int = 120  # CKAN API calls per anonymous client address per minute
+    open_signups_per_hour: int = 10  # public sign-ups per client address per hour
+    open_key_days: int = 365  # how long a public app key lives
+    open_keys_per_account: int = 10  # live app keys one public account may hold
     share_rate_per_minute: int = 6000  # default per-grant rate limit of the sharing API
     correction_workdays: int = 5
     # A confidentiality agreement's scanned or PDF file (第二十九条); under max_body_bytes, so the form's own

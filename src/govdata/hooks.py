@@ -92,6 +92,12 @@ class VendorScopeLoader(Protocol):
         ...
 
 
+class ErrorShape(Protocol):
+    def __call__(self, status: int, code: str, message: str, field: str | None) -> tuple[int, dict[str, Any]]:
+        """The status and JSON body an error takes under this shape's paths (a foreign API's own envelope)."""
+        ...
+
+
 class Middleware(Protocol):
     def __call__(self, app: ASGIApp) -> ASGIApp:
         """Wrap the app (an ASGI middleware class is one); it sees each request before routing, inside the
@@ -114,6 +120,7 @@ ENTRY_CHANGE_LISTENERS: list[EntryChangeListener] = []
 VALIDATOR_FACTORIES: list[ValidatorFactory] = []
 BATCH_LISTENERS: list[BatchListener] = []
 MIDDLEWARE: list[Middleware] = []
+ERROR_SHAPES: dict[str, ErrorShape] = {}
 SHUTDOWN_STEPS: list[ShutdownStep] = []
 _loaded = False
 
@@ -182,6 +189,22 @@ def middleware() -> list[Middleware]:
     """Every domain's middleware, in domain order (the app adds them so that the first is outermost)."""
     load_plugins()
     return list(MIDDLEWARE)
+
+
+def register_error_shape(*prefixes: str) -> Callable[[ErrorShape], ErrorShape]:
+    """Open data's CKAN Action API answers errors in CKAN's envelope under its own paths."""
+    def register(shape: ErrorShape) -> ErrorShape:
+        for prefix in prefixes:
+            ERROR_SHAPES[prefix] = shape
+        return shape
+    return register
+
+
+def error_shape(path: str) -> ErrorShape | None:
+    """The shape registered for the longest prefix of `path`, or None (the platform's own)."""
+    load_plugins()
+    found = [p for p in ERROR_SHAPES if path.startswith(p)]
+    return ERROR_SHAPES[max(found, key=len)] if found else None
 
 
 def register_shutdown(step: ShutdownStep) -> ShutdownStep:

@@ -26,6 +26,7 @@ _units: Table = Unit.__table__  # type: ignore[assignment]
 _users: Table = User.__table__  # type: ignore[assignment]
 _user_roles: Table = UserRole.__table__  # type: ignore[assignment]
 _user_units = _units.alias("user_units")
+APP_KEY_PREFIX = "gdk_"  # a public account's app key (opendata.accounts); sent bare, CKAN style, or as Bearer
 
 # A system credential with its system and the system's region (the sharing API builds on this one).
 SYSTEM_TOKEN = Prepared(select(_tokens.c.revoked_at, _tokens.c.expires_at, _systems.c.id, _systems.c.name,
@@ -38,7 +39,7 @@ SYSTEM_TOKEN = Prepared(select(_tokens.c.revoked_at, _tokens.c.expires_at, _syst
 # Any token: the system columns as in SYSTEM_TOKEN (NULL for a person's token), then the person, their
 # region and one row per role (a single row with NULL person columns for a system credential).
 ANY_TOKEN = Prepared(
-    select(*SYSTEM_TOKEN.statement.selected_columns, _tokens.c.user_id, _users.c.username,
+    select(*SYSTEM_TOKEN.statement.selected_columns, _tokens.c.prefix, _tokens.c.user_id, _users.c.username,
            _users.c.unit_id.label("user_unit_id"), _users.c.is_active.label("user_active"),
            _user_units.c.region_id.label("user_region_id"), _user_roles.c.role)
     .select_from(_tokens.outerjoin(_systems, _systems.c.id == _tokens.c.system_id)
@@ -63,7 +64,8 @@ def actor_for_token(conn: Connection, *, token: str, client_addr: str | None = N
         raise NotAuthenticated("访问令牌无效", field="Authorization")
     return Actor(kind="user", id=first.user_id, name=first.username, unit_id=first.user_unit_id,
                  region_id=first.user_region_id, roles=frozenset(Role(r.role) for r in rows if r.role is not None),
-                 method=Method.API, client_addr=client_addr, request_id=request_id)
+                 method=Method.API, client_addr=client_addr, request_id=request_id,
+                 app_key=first.prefix if first.prefix.startswith(APP_KEY_PREFIX) else None)
 
 
 def system_actor_from_row(row: Any, *, client_addr: str | None, request_id: str | None,

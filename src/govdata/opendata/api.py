@@ -24,25 +24,25 @@ from govdata.storage.engines import Database
 from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, get_database, open_to, requires
 
-router = APIRouter(prefix="/api/v1/open", tags=["opendata"])
+portal_router = APIRouter(prefix="/api/v1/open", tags=["opendata"])
 DatabaseDep = Annotated[Database, Depends(get_database)]
 FILE = {"description": "文件（流式传输）"}
 
 
-@router.get("/datasets", response_model=OpenSearchPage)
+@portal_router.get("/datasets", response_model=OpenSearchPage)
 def search_datasets(db: Db, query: Annotated[OpenSearchQuery, Query()],
                     actor: Actor = open_to(Action.OPEN_VIEW)) -> OpenSearchPage:
     return service.search_datasets(db, actor, query=query)
 
 
-@router.get("/datasets/{dataset_id}", response_model=OpenDatasetRead)
+@portal_router.get("/datasets/{dataset_id}", response_model=OpenDatasetRead)
 def get_dataset(dataset_id: Id, db: WriteDb, actor: Actor = open_to(Action.OPEN_VIEW)) -> OpenDatasetRead:
     dataset = service.view_dataset(db, actor, dataset_id=dataset_id, counted=True)
     masker = data.public_view(db, dataset.entry)
     return OpenDatasetRead.full(dataset, masker, has_data=data.may_read_data(actor, dataset))
 
 
-@router.get("/datasets/{dataset_id}/records", response_model=RecordsPage)
+@portal_router.get("/datasets/{dataset_id}/records", response_model=RecordsPage)
 def read_records(dataset_id: Id, db: WriteDb, settings: AppSettings, query: Annotated[RecordsQuery, Query()],
                  actor: Actor = open_to(Action.OPEN_DOWNLOAD)) -> RecordsPage:
     return data.read_records(db, actor, settings, dataset_id=dataset_id, query=query)
@@ -54,26 +54,26 @@ def _download(request: Request, db: WriteDb, settings: AppSettings, database: Da
     return data.download_response(database, download)
 
 
-@router.get("/datasets/{dataset_id}/data.csv", response_class=StreamingResponse, responses={200: FILE})
+@portal_router.get("/datasets/{dataset_id}/data.csv", response_class=StreamingResponse, responses={200: FILE})
 def download_csv(request: Request, dataset_id: Id, db: WriteDb, settings: AppSettings, database: DatabaseDep,
                  actor: Actor = open_to(Action.OPEN_DOWNLOAD)) -> StreamingResponse:
     return _download(request, db, settings, database, dataset_id, "csv", actor)
 
 
-@router.get("/datasets/{dataset_id}/data.json", response_class=StreamingResponse,
+@portal_router.get("/datasets/{dataset_id}/data.json", response_class=StreamingResponse,
             responses={200: {"description": "文件（流式传输）", "content": {"application/json": {}}}})
 def download_json(request: Request, dataset_id: Id, db: WriteDb, settings: AppSettings, database: DatabaseDep,
                   actor: Actor = open_to(Action.OPEN_DOWNLOAD)) -> StreamingResponse:
     return _download(request, db, settings, database, dataset_id, "json", actor)
 
 
-@router.get("/datasets/{dataset_id}/data.xlsx", response_class=StreamingResponse, responses={200: FILE})
+@portal_router.get("/datasets/{dataset_id}/data.xlsx", response_class=StreamingResponse, responses={200: FILE})
 def download_xlsx(request: Request, dataset_id: Id, db: WriteDb, settings: AppSettings, database: DatabaseDep,
                   actor: Actor = open_to(Action.OPEN_DOWNLOAD)) -> StreamingResponse:
     return _download(request, db, settings, database, dataset_id, "xlsx", actor)
 
 
-@router.post("/entries/{entry_id}/publish", response_model=OpenDatasetRead, status_code=201)
+@portal_router.post("/entries/{entry_id}/publish", response_model=OpenDatasetRead, status_code=201)
 def publish_dataset(entry_id: Id, data_in: OpenDatasetPublish, db: Db,
                     actor: Actor = requires(Action.OPEN_PUBLISH)) -> OpenDatasetRead:
     dataset = service.publish_dataset(db, actor, entry_id=entry_id, data=data_in)
@@ -81,9 +81,19 @@ def publish_dataset(entry_id: Id, data_in: OpenDatasetPublish, db: Db,
     return OpenDatasetRead.full(dataset, masker, has_data=data.may_read_data(actor, dataset))
 
 
-@router.post("/datasets/{dataset_id}/withdraw", response_model=OpenDatasetRead)
+@portal_router.post("/datasets/{dataset_id}/withdraw", response_model=OpenDatasetRead)
 def withdraw_dataset(dataset_id: Id, data_in: OpenDatasetWithdraw, db: Db,
                      actor: Actor = requires(Action.OPEN_WITHDRAW)) -> OpenDatasetRead:
     dataset = service.withdraw_dataset(db, actor, dataset_id=dataset_id, data=data_in)
     masker = data.public_view(db, dataset.entry)
     return OpenDatasetRead.full(dataset, masker, has_data=False)
+
+
+# The CKAN Action API and the DCAT feeds live in their own modules; they are served with these routes.
+from govdata.opendata.ckan_api import router as _ckan_router  # noqa: E402
+from govdata.opendata.dcat import router as _dcat_router  # noqa: E402
+
+router = APIRouter()
+router.include_router(portal_router)
+router.include_router(_ckan_router)
+router.include_router(_dcat_router)

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import orjson
 from fastapi.responses import StreamingResponse
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from govdata import policy, ratelimit
@@ -36,7 +36,7 @@ from govdata.exports import csv_writer, xlsx_stream
 from govdata.masking import exits
 from govdata.masking.masker import Masker
 from govdata.opendata.models import OpenDataset
-from govdata.opendata.schemas import RecordsPage, RecordsQuery
+from govdata.opendata.schemas import RecordSearch, RecordsPage, RecordsQuery
 from govdata.opendata.service import get_dataset
 from govdata.policy import Action
 from govdata.storage.engines import Database
@@ -46,6 +46,19 @@ PREVIEW_ROWS = 20
 MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 RATE_WINDOW_SECONDS = 60
+TEXT_TYPES = ("C", "M")  # 字符型, 备注型: what a text query looks in
+
+
+@dataclass(frozen=True)
+class RecordSearchPage:
+    """A page of a record search: the fields asked for (catalog fields), which of them leave masked, the
+    masked records, and the bounded total."""
+
+    fields: list[Any]
+    masked: dict[str, bool]
+    records: list[dict[str, Any]]
+    total: int
+    total_is_estimate: bool
 
 
 def public_view(db: Session, entry: CatalogEntry) -> Masker:
@@ -108,10 +121,15 @@ def preview(db: Session, actor: Actor, dataset: OpenDataset) -> list[tuple[Any, 
     return [tuple(jsonable(dict(zip(masker.columns, masker.mask_tuple(r), strict=True))).values()) for r in rows]
 
 
-def _limit_anonymous(db: Session, actor: Actor, settings: Settings) -> None:
-    """Anonymous reads of values are limited per client address (429 with Retry-After past the limit)."""
+def limit_caller(db: Session, actor: Actor, settings: Settings, *, scope: str = "open.download",
+                 anonymous_limit: int | None = None) -> None:
+    """Reads are limited per anonymous client address (`scope`: downloads, or CKAN API calls) and, higher, per
+    public app key (one budget per key over every open-data API); 429 with Retry-After past the limit."""
     if actor.kind == "public":
-        ratelimit.hit(db, f"open.download:{actor.client_addr or '-'}", limit=settings.open_downloads_per_minute,
+        ratelimit.hit(db, f"{scope}:{actor.client_addr or '-'}",
+                      limit=anonymous_limit or settings.open_downloads_per_minute, window_seconds=RATE_WINDOW_SECONDS)
+    elif actor.app_key is not None:
+        ratelimit.hit(db, f"open.key:{actor.app_key}", limit=settings.open_key_calls_per_minute,
                       window_seconds=RATE_WINDOW_SECONDS)
 
 
@@ -123,7 +141,7 @@ def read_records(db: Session, actor: Actor, settings: Settings, *, dataset_id: i
     with acting(db, actor, Action.OPEN_DOWNLOAD, target=dataset, medium="api") as audit:
         masker = public_view(db, entry)
         stmt = records_query(entry, masker, query).offset(query.offset).limit(query.limit)
-        _limit_anonymous(db, actor, settings)
+        limit_caller(db, actor, settings)
         conn = db.connection()
         rows = conn.execute(stmt).all() if table_seen(conn, entry) else []
         audit.row_count = len(rows)
@@ -131,6 +149,66 @@ def read_records(db: Session, actor: Actor, settings: Settings, *, dataset_id: i
                          "sort": query.sort}
     records = [jsonable(dict(zip(masker.columns, masker.mask_tuple(r), strict=True))) for r in rows]
     return RecordsPage(fields=list(masker.columns), records=records, offset=query.offset, limit=query.limit)
+
+
+def _search_conditions(entry: CatalogEntry, masker: Masker, query: RecordSearch) -> list[Any]:
+    table = resource_table(entry)
+    conditions: list[Any] = [table.c._deleted.is_(False)]
+    for name, values in query.filters.items():
+        field = _field(entry, masker, name, "filters", "筛选")
+        convert = converter(field, sqlite=False)
+        try:
+            conditions.append(table.c[name].in_([convert(v) for v in values]))
+        except ConvertError as exc:
+            raise RuleViolation(f"{field.label}（{field.name}）：{exc}", field=field.name) from exc
+    if query.q:  # plain text, matched inside the values of text fields that leave in clear (never as syntax)
+        texts = [table.c[f.name] for f in entry.fields if masker.rules[f.name].is_clear and f.data_type in TEXT_TYPES]
+        conditions.append(or_(*(c.contains(query.q, autoescape=True) for c in texts)) if texts else false())
+    return conditions
+
+
+def search_records(db: Session, actor: Actor, *, dataset_id: int, query: RecordSearch) -> RecordSearchPage:
+    """Records found by equality filters, a text query and sorts, all only on fields that leave in clear; each
+    value masked; audited like a download (medium `api`). `total` is counted up to `query.count_cap` rows (the
+    call never counts a whole table): past it, `total_is_estimate` says it is only a lower bound."""
+    dataset = _visible(db, actor, dataset_id)
+    entry = dataset.entry
+    with acting(db, actor, Action.OPEN_DOWNLOAD, target=dataset, medium="api") as audit:
+        masker = public_view(db, entry)
+        known = {f.name for f in entry.fields}
+        wanted = [n for n in (query.fields or [f.name for f in entry.fields])]
+        unknown = [n for n in wanted if n not in known]
+        if unknown:
+            raise RuleViolation(f"数据集没有信息项 {'、'.join(unknown)}", field="fields")
+        table = resource_table(entry)
+        conditions = _search_conditions(entry, masker, query)
+        order: list[Any] = []
+        for name, descending in query.sort:
+            _field(entry, masker, name, "sort", "排序")
+            order.append(table.c[name].desc() if descending else table.c[name].asc())
+        order += [table.c[f.name] for f in entry.key_fields]
+        conn = db.connection()
+        rows: Sequence[Any] = []
+        total, estimated = 0, False
+        if table_seen(conn, entry):
+            if query.limit:
+                rows = conn.execute(select(*[table.c[f.name] for f in entry.fields]).where(*conditions)
+                                    .order_by(*order).offset(query.offset).limit(query.limit)).all()
+            if query.include_total:
+                bounded = select(table.c._deleted).where(*conditions).limit(query.count_cap + 1).subquery()
+                total = int(conn.execute(select(func.count()).select_from(bounded)).scalar_one())
+                estimated = total > query.count_cap
+                total = min(total, query.count_cap)
+        audit.row_count = len(rows)
+        audit.details = {"view": "datastore_search", "offset": query.offset, "limit": query.limit,
+                         "filters": sorted(query.filters), "q": bool(query.q), "sort": [n for n, _ in query.sort]}
+    records = []
+    for row in rows:
+        masked = jsonable(dict(zip(masker.columns, masker.mask_tuple(row), strict=True)))
+        records.append({name: masked[name] for name in wanted})
+    fields = [f for name in wanted for f in entry.fields if f.name == name]
+    return RecordSearchPage(fields=fields, masked={f.name: not masker.rules[f.name].is_clear for f in fields},
+                            records=records, total=total, total_is_estimate=estimated)
 
 
 @dataclass(frozen=True)
@@ -152,7 +230,7 @@ def start_download(db: Session, actor: Actor, settings: Settings, *, dataset_id:
     dataset = _visible(db, actor, dataset_id)
     entry = dataset.entry
     with acting(db, actor, Action.OPEN_DOWNLOAD, target=dataset, medium=medium) as audit:
-        _limit_anonymous(db, actor, settings)
+        limit_caller(db, actor, settings)
         masker = public_view(db, entry)
         conn = db.connection()
         statement = records_query(entry, masker, None) if table_seen(conn, entry) else None

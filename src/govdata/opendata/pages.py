@@ -151,3 +151,9 @@ async def withdraw(request: Request, dataset_id: Id, db: Db,
     return RedirectResponse(f"/open/manage/datasets/{dataset_id}?msg=数据集已撤回，门户即时不再显示", status_code=303)
 
 
+
+
+# The public's sign-up and app-key pages live in their own module; they are served with these pages.
+from govdata.opendata.account_pages import router as _account_router  # noqa: E402
+
+router.include_router(_account_router)

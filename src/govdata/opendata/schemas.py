@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from govdata.auth.passwords import MIN_LENGTH
 from govdata.catalog.labels import label_of
 from govdata.catalog.models import ResourceFormat
 from govdata.masking.masker import Masker
@@ -89,6 +90,20 @@ class RecordsQuery(BaseModel):
     @classmethod
     def _stripped(cls, value: Any) -> Any:
         return _text(value)
+
+
+class RecordSearch(BaseModel):
+    """A record search (the CKAN datastore_search): equality filters (any of the values), a plain-text query,
+    sorts and the fields to return; filters and sorts only on fields that leave in clear."""
+
+    filters: dict[str, list[str]] = Field(default={}, max_length=20)
+    q: str = Field(default="", max_length=100)
+    fields: list[str] | None = Field(default=None, max_length=200)
+    sort: list[tuple[str, bool]] = Field(default=[], max_length=10)  # (field, descending)
+    limit: int = Field(default=100, ge=0, le=1_000)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+    include_total: bool = True
+    count_cap: int = Field(default=10_000, ge=1)
 
 
 class FieldRead(BaseModel):
@@ -199,3 +214,27 @@ class RecordsPage(BaseModel):
     records: list[dict[str, Any]]
     offset: int
     limit: int
+
+
+class PublicSignUp(BaseModel):
+    """A member of the public opening an account on the portal; e-mail and phone are optional."""
+
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    display_name: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=MIN_LENGTH, max_length=128)
+    email: str = Field(default="", max_length=128, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str = Field(default="", max_length=32, pattern=r"^$|^\+?[0-9\- ]{5,31}$")
+
+    @field_validator("username", "display_name", "email", "phone", mode="before")
+    @classmethod
+    def _stripped(cls, value: Any) -> Any:
+        return _text(value)
+
+
+class AppKeyCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=64, description="密钥用途，便于区分")
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _stripped(cls, value: Any) -> Any:
+        return _text(value)

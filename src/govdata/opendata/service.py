@@ -7,6 +7,7 @@ the one status every public path asks the policy about, so it hides the dataset 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
@@ -215,14 +216,50 @@ def _facet(db: Session, actor: Actor, name: str, conditions: dict[str, ColumnEle
     return sorted(counts, key=lambda f: (-f.count, f.label))
 
 
-def search_datasets(db: Session, actor: Actor, *, query: OpenSearchQuery) -> OpenSearchPage:
-    """The portal's search: Chinese full text (the catalog's jieba index, and the title), facets, newest first."""
+def find_datasets(db: Session, actor: Actor, *, query: OpenSearchQuery, offset: int, limit: int,
+                  order: Sequence[Any] = ()) -> tuple[int, list[OpenDataset]]:
+    """The datasets `actor` may see that match `query` (its paging aside): how many, and the slice asked for,
+    in `order` (newest first by default)."""
     conditions = _conditions(db, query)
     ids = _base(actor, list(conditions.values())).subquery()
     total = db.execute(select(func.count()).select_from(ids)).scalar_one()
-    found = db.execute(select(OpenDataset).where(OpenDataset.id.in_(select(ids.c.id)))
-                       .order_by(OpenDataset.updated_at.desc(), OpenDataset.id.desc())
-                       .offset((query.page - 1) * query.per_page).limit(query.per_page)).scalars().all()
-    facets = {name: _facet(db, actor, name, conditions) for name in FACETS}
+    found = db.execute(select(OpenDataset).join(CatalogEntry, CatalogEntry.id == OpenDataset.entry_id)
+                       .where(OpenDataset.id.in_(select(ids.c.id)))
+                       .order_by(*(order or (OpenDataset.updated_at.desc(),)), OpenDataset.id.desc())
+                       .offset(offset).limit(limit)).scalars().all()
+    return total, list(found)
+
+
+def facet_counts(db: Session, actor: Actor, *, query: OpenSearchQuery,
+                 names: Sequence[str] = tuple(FACETS)) -> dict[str, list[FacetCount]]:
+    conditions = _conditions(db, query)
+    return {name: _facet(db, actor, name, conditions) for name in names}
+
+
+def search_datasets(db: Session, actor: Actor, *, query: OpenSearchQuery) -> OpenSearchPage:
+    """The portal's search: Chinese full text (the catalog's jieba index, and the title), facets, newest first."""
+    total, found = find_datasets(db, actor, query=query, offset=(query.page - 1) * query.per_page,
+                                 limit=query.per_page)
     return OpenSearchPage(total=total, page=query.page, per_page=query.per_page,
-                          items=[OpenDatasetSummary.of(d) for d in found], facets=facets)
+                          items=[OpenDatasetSummary.of(d) for d in found], facets=facet_counts(db, actor, query=query))
+
+
+def find_visible(db: Session, actor: Actor, *, dataset_id: int) -> OpenDataset | None:
+    """A dataset `actor` may see, by its number, or None (withdrawn ones are not seen)."""
+    dataset = db.get(OpenDataset, dataset_id) if 0 < dataset_id < 2**31 else None
+    return dataset if dataset is not None and policy.can(actor, Action.OPEN_VIEW, dataset) else None
+
+
+def find_dataset_by_code(db: Session, actor: Actor, *, slug: str) -> OpenDataset | None:
+    """A dataset `actor` may see by its resource code written as a slug (`/` as `-`, lower case)."""
+    return db.execute(select(OpenDataset).join(CatalogEntry, CatalogEntry.id == OpenDataset.entry_id)
+                      .where(func.lower(func.replace(CatalogEntry.code, "/", "-")) == slug.lower(),
+                             policy.where(actor, Action.OPEN_VIEW, OpenDataset))).scalars().first()
+
+
+def providing_units(db: Session, actor: Actor) -> list[tuple[Unit, int]]:
+    """The units that provide datasets `actor` may see, each with how many (the open catalog's publishers)."""
+    rows = db.execute(select(Unit, func.count(OpenDataset.id)).join(OpenDataset, OpenDataset.unit_id == Unit.id)
+                      .where(policy.where(actor, Action.OPEN_VIEW, OpenDataset))
+                      .group_by(Unit.id).order_by(Unit.code)).all()
+    return [(unit, count) for unit, count in rows]

@@ -81,6 +81,8 @@ class Action(StrEnum):
     OPEN_WITHDRAW = "open.withdraw"
     OPEN_VIEW = "open.view"  # an open dataset's metadata, field dictionary and release history
     OPEN_DOWNLOAD = "open.download"  # its values: preview, records, CSV / JSON / XLSX downloads
+    OPEN_SIGNUP = "open.signup"  # a member of the public opens an account on the portal
+    OPEN_KEY = "open.key"  # a public account creates or revokes its own app keys
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -110,7 +112,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.USAGE_VIEW: "查看使用情况",
     Action.VENDOR_AGREEMENT_MANAGE: "登记或终止保密协议", Action.VENDOR_AGREEMENT_VIEW: "查看保密协议",
     Action.OPEN_PUBLISH: "发布开放数据集", Action.OPEN_WITHDRAW: "撤回开放数据集", Action.OPEN_VIEW: "查看开放数据集",
-    Action.OPEN_DOWNLOAD: "获取开放数据",
+    Action.OPEN_DOWNLOAD: "获取开放数据", Action.OPEN_SIGNUP: "注册公众账号", Action.OPEN_KEY: "管理应用密钥",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

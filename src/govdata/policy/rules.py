@@ -195,7 +195,7 @@ RULES: dict[Action, Rule] = {
     Action.USER_MANAGE: _role_only(frozenset({Role.CENTER})),
     Action.USER_SELF: Rule(ALL_SIGNED_IN, units=(), user="id", denied="只能修改本人的信息"),
     Action.AUTH_LOGIN: _role_only(ALL_SIGNED_IN),
-    Action.AUTH_LOGOUT: _role_only(ALL_SIGNED_IN),
+    Action.AUTH_LOGOUT: _role_only(ALL_SIGNED_IN | {Role.PUBLIC}),
     Action.AUDIT_VIEW: _role_only(SUPERVISORS),
     Action.AUDIT_EXPORT: _role_only(SUPERVISORS),
     Action.AUDIT_VERIFY: _role_only(frozenset({Role.CENTER, Role.SECURITY})),
@@ -285,4 +285,7 @@ RULES: dict[Action, Rule] = {
                            list_filter=lambda a, m: _open_listed_where(a, m), denied="该数据集未开放或已撤回"),
     Action.OPEN_DOWNLOAD: Rule(ANYONE, units=(), public=True, check=_open_data,
                                list_filter=lambda a, m: _open_data_where(a, m), denied="该数据集未开放或已撤回"),
+    # a visitor who has not signed in opens a public account; a public account manages only its own app keys
+    Action.OPEN_SIGNUP: Rule(frozenset({Role.PUBLIC}), units=(), public=True, own_only=False),
+    Action.OPEN_KEY: Rule(frozenset({Role.PUBLIC}), units=(), user="user_id", denied="只能管理本人的应用密钥"),
 }

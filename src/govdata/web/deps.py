@@ -77,6 +77,8 @@ def bearer_token(request: Request) -> str | None:
     if not header:
         return None
     scheme, _, token = header.partition(" ")
+    if not token and scheme.startswith(bearer.APP_KEY_PREFIX):  # CKAN clients send an app key bare
+        return scheme
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthenticated("Authorization 头格式应为 Bearer <token>", field="Authorization")
     return token.strip()

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from govdata import policy
+from govdata import hooks, policy
 from govdata.audit.service import Refused, record_refusal, record_refused_rule
 from govdata.errors import GovdataError, NotAuthenticated, TooManyRequests
 from govdata.web.methods import allowed_methods
@@ -43,6 +43,10 @@ def wants_json(request: Request) -> bool:
 
 def error_response(request: Request, status: int, code: str, message: str, field: str | None = None,
                    headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> Response:
+    shape = hooks.error_shape(request.url.path)
+    if shape is not None:
+        shaped_status, shaped = shape(status, code, message, field)
+        return JSONResponse(shaped, status_code=shaped_status, headers=headers)
     if wants_json(request):
         body: dict[str, Any] = {"code": code, "message": message, "field": field}
         if extra:
