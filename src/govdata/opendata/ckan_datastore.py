@@ -15,6 +15,7 @@ from govdata.opendata.ckan import FIELD_TYPES, ROWS_MAX, Call, action, find_reso
 from govdata.opendata.schemas import RecordSearch
 
 DEFAULT_LIMIT = 100
+COUNT_CAP = 10_000  # rows a call counts at most for its `total` (past it: total_was_estimated, a lower bound)
 
 
 def _filters(call: Call) -> dict[str, list[str]]:
@@ -65,7 +66,7 @@ def datastore_search(call: Call) -> dict[str, Any]:
     try:
         search = RecordSearch(filters=_filters(call), q=call.text("q", max_length=100), fields=_names(call, "fields")
                               or None, sort=_sorts(call), limit=limit, offset=offset,
-                              include_total=call.flag("include_total", True))
+                              include_total=call.flag("include_total", True), count_cap=COUNT_CAP)
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first.get("loc", ("q",))[0])

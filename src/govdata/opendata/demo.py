@@ -2,7 +2,7 @@
 masked personal field (法人基础信息's 法定代表人, 个体工商户's 经营者) — and one 授权开放 entry (metadata only), so
 that `make run` shows a living portal at /open to a visitor who is not signed in. Published through the
 service by the demo `bureau` account, so every publication is audited; an entry already published is left
-alone, so running the demo twice changes nothing."""
+alone, so running the demo twice changes nothing. A public account `citizen` (demo password) signs up too."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from govdata.actor import Method
+from govdata.actor import Method, platform_actor
 from govdata.auth.models import User
-from govdata.auth.service import actor_for_user
+from govdata.auth.service import actor_for_user, find_user_by_name
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.errors import GovdataError
-from govdata.opendata import service
+from govdata.opendata import accounts, service
 from govdata.opendata.models import Licence, Topic
-from govdata.opendata.schemas import OpenDatasetPublish
+from govdata.opendata.schemas import OpenDatasetPublish, PublicSignUp
 
 TERMS = "使用本数据应注明来源“龙岩市政务数据开放平台”，不得用于违法用途，不得尝试恢复已脱敏的信息。"
 # (entry name, topic, licence)
@@ -32,7 +32,18 @@ DATASETS: list[tuple[str, Topic, Licence]] = [
 ]
 
 
+PUBLIC_USERNAME = "citizen"  # a public account (signs in with the demo password, creates app keys at /open/keys)
+
+
+def _public_account(ctx: Any) -> None:
+    with ctx.database.write() as db:
+        if find_user_by_name(db, username=PUBLIC_USERNAME) is None:
+            accounts.sign_up(db, platform_actor(Method.CLI, "演示数据"), data=PublicSignUp(
+                username=PUBLIC_USERNAME, display_name="市民张三", password=ctx.settings.demo_password))
+
+
 def seed(ctx: Any) -> None:
+    _public_account(ctx)
     with ctx.database.write() as db:
         bureau = db.execute(select(User).where(User.username == "bureau")).scalar_one_or_none()
         if bureau is None:
