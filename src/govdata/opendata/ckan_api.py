@@ -63,8 +63,9 @@ def ckan_action(request: Request, action: ActionName, db: WriteDb, settings: App
                          "result": result})
 
 
-router.add_api_route("/api/3/action/{action}", ckan_action, methods=["GET", "POST"], response_class=JSONResponse,
-                     responses=RESPONSES, operation_id="ckan_action", summary="CKAN Action API（子集）")
-router.add_api_route("/api/action/{action}", ckan_action, methods=["GET", "POST"], response_class=JSONResponse,
-                     responses=RESPONSES, operation_id="ckan_action_unversioned",
-                     summary="CKAN Action API（子集，ckanapi 使用的地址）")
+for _path, _name, _summary in (("/api/3/action/{action}", "ckan_action", "CKAN Action API（子集）"),
+                                ("/api/action/{action}", "ckan_action_unversioned",
+                                 "CKAN Action API（子集，ckanapi 使用的地址）")):
+    for _method in ("GET", "POST"):
+        router.add_api_route(_path, ckan_action, methods=[_method], response_class=JSONResponse,
+                             responses=RESPONSES, operation_id=f"{_name}_{_method.lower()}", summary=_summary)
