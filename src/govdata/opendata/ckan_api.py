@@ -49,10 +49,22 @@ async def action_params(request: Request) -> dict[str, Any]:
 
 Params = Annotated[dict[str, Any], Depends(action_params)]
 ActionName = Annotated[str, Path(max_length=64, description="CKAN action 名，如 package_search")]
+# Every error under these paths takes CKAN's envelope (`opendata.plugin`), whatever answered it.
+CKAN_ERROR = {"application/json": {"schema": {
+    "type": "object", "required": ["success", "error"],
+    "properties": {"help": {"type": "string"}, "success": {"type": "boolean", "enum": [False]},
+                   "error": {"type": "object", "required": ["__type", "message"],
+                             "properties": {"__type": {"type": "string"}, "message": {"type": "string"}}}}}}}
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": '{"help", "success": true, "result"}'},
-    403: {"description": "Authorization Error"}, 404: {"description": "Not Found Error"},
-    409: {"description": "Validation Error"}, 429: {"description": "调用过于频繁（Retry-After）"}}
+    400: {"description": "Bad Request", "content": CKAN_ERROR},
+    401: {"description": "Authorization Error（以 403 答复）", "content": CKAN_ERROR},
+    403: {"description": "Authorization Error", "content": CKAN_ERROR},
+    404: {"description": "Not Found Error", "content": CKAN_ERROR},
+    409: {"description": "Validation Error", "content": CKAN_ERROR},
+    413: {"description": "请求体过大", "content": CKAN_ERROR},
+    422: {"description": "Validation Error（以 409 答复）", "content": CKAN_ERROR},
+    429: {"description": "调用过于频繁（Retry-After）", "content": CKAN_ERROR}}
 
 
 def ckan_action(request: Request, action: ActionName, db: WriteDb, settings: AppSettings, params: Params,

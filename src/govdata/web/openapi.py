@@ -102,7 +102,9 @@ def _document_operation(operation: dict[str, Any], dependant: Any, method: str, 
     declared = {int(code) for code in responses if code.isdigit() and int(code) >= 400}
     for status in sorted(statuses(dependant, method) | declared):
         entry = responses.setdefault(str(status), {"description": STATUS_TEXT.get(status, "")})
-        entry["content"] = error  # the platform's shape, also for FastAPI's own 422
+        own = entry.get("content", {}).get("application/json", {}).get("schema", {})
+        if not own or own.get("$ref", "").endswith("HTTPValidationError"):
+            entry["content"] = error  # the platform's shape, also for FastAPI's own 422 (unless the route has its own)
         if status == 401:
             entry.setdefault("headers", {"WWW-Authenticate": {"schema": {"type": "string"}}})
         elif status == 429:
