@@ -55,6 +55,7 @@ def test_the_setting_is_applied_once_per_process():
     saved = clock._configured
     try:
         with clock.pinned(datetime(2000, 1, 1)):
+            clock._configured = None  # as in a fresh process (a run pinned by GOVDATA_CLOCK configured this one)
             clock.configure("2026-12-07")
             first = clock.now()
             clock.configure("2026-12-07")  # a second app in the same process: the clock runs on, no jump back
