@@ -34,11 +34,13 @@ from govdata.datastore.tables import resource_table, table_seen
 from govdata.errors import NotFound, RuleViolation
 from govdata.exports import csv_writer, xlsx_stream
 from govdata.masking import exits
+from govdata.masking.columns import ColumnMasker
 from govdata.masking.masker import Masker
 from govdata.opendata.models import OpenDataset
 from govdata.opendata.schemas import RecordsPage, RecordsQuery
 from govdata.opendata.service import get_dataset
 from govdata.policy import Action
+from govdata.storage import driversql
 from govdata.storage.engines import Database
 
 BATCH = 2_000  # rows fetched, masked and written at once
@@ -167,16 +169,22 @@ def start_download(db: Session, actor: Actor, settings: Settings, *, dataset_id:
                     tuple(f.label for f in entry.fields), masker, statement, rows)
 
 
-def _batches(database: Database, download: Download) -> Iterator[Sequence[Any]]:
-    """The rows in batches of BATCH from a server-side cursor (PostgreSQL) or a stepping SQLite statement,
-    each batch masked; read in its own connection (the request's unit of work has committed)."""
+def _columns(database: Database, download: Download) -> Iterator[list[Sequence[Any]]]:
+    """The rows in batches of BATCH, each batch as its columns, masked column by column: read on the driver's
+    cursor (server-side on PostgreSQL, a stepping statement on SQLite) in its own connection (the request's unit
+    of work has committed)."""
     if download.statement is None:
         return
-    mask = download.masker.mask_tuple
+    masker = ColumnMasker(download.masker)
     with database.engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, max_row_buffer=BATCH).execute(download.statement)
-        for part in result.partitions(BATCH):
-            yield [mask(row) for row in part]
+        for columns in driversql.stream_columns(conn, download.statement, BATCH):
+            yield masker.mask_columns(columns)
+
+
+def _batches(database: Database, download: Download) -> Iterator[Sequence[Any]]:
+    """The same batches as rows (tuples in field order)."""
+    for columns in _columns(database, download):
+        yield list(zip(*columns, strict=True))
 
 
 def _csv(database: Database, download: Download) -> Iterator[bytes]:
@@ -184,10 +192,10 @@ def _csv(database: Database, download: Download) -> Iterator[bytes]:
     writer = csv_writer(buffer)
     writer.writerow(download.labels)
     yield codecs.BOM_UTF8 + buffer.getvalue().encode()
-    for batch in _batches(database, download):
+    for columns in _columns(database, download):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(batch)
+        writer.writecolumns(columns)
         yield buffer.getvalue().encode()
 
 
