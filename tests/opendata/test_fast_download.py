@@ -35,7 +35,8 @@ FIELDS = [
     ("yhk", "银行卡号", "C", 30, False, "personal", "L4", "pseudonym"),
     ("mm", "密码提示", "C", 50, False, "personal", "L4", "suppress"),
 ]
-ODD_IDS = ["３５０８０２１９８５０３１２１２３４", " 350802198503121234 ", "35080219850312123x", "350802850312123",
+ODD_IDS = ["35080219850312123X\n350802198503121234",
+           "３５０８０２１９８５０３１２１２３４", " 350802198503121234 ", "35080219850312123x", "350802850312123",
            "3508 0219 8503 1212 34", "不详", "", "=1+2", "35080219850312123X"]
 ODD_TEXTS = ["=HYPERLINK(\"http://x\")", "+86 138", "-12.5", "@SUM(A1)", "\t制表", "\r回车", "行\n=换行", "",
              "欧阳娜娜", "司马相如", "福建省龙岩市新罗区西城街道中山路12号", "龙岩市东城街道九一路", "0597-2345678",
@@ -104,6 +105,9 @@ def test_each_rule_masks_a_column_as_it_masks_each_value(rule: MaskingRule) -> N
     values: list[Any] = [*ODD_IDS, *ODD_TEXTS, None, 1, 1.0, True, False, 0, Decimal("1.0"), date(2020, 3, 4),
                          datetime(2020, 3, 4, 5, 6, 7), "2020-03-04", "1985年3月12日", 15000, "15,000", b"bytes"]
     masker, columns = _column_masker(rule)
+    well_formed = [f"3508021985{i:07d}X" for i in range(30)]
+    for batch in (well_formed, [*well_formed, "35080219850312123X\n3"], ["35080219850312123X\n350802198503121234"]):
+        assert list(columns.mask_columns([batch])[0]) == [masker.mask_tuple((v,))[0] for v in batch]
     for _ in range(3):  # cold, then remembered
         assert list(columns.mask_columns([values])[0]) == [masker.mask_tuple((v,))[0] for v in values]
     unhashable: list[Any] = [["a"], {"b": 1}, "张三"]

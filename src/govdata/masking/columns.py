@@ -50,7 +50,7 @@ class _Remembered:
             return list(map(self._mask, values))
         try:
             try:
-                return [memo[v] for v in values]  # every value seen before (the usual batch, once warm)
+                return list(map(memo.__getitem__, values))  # every value seen before (the usual batch, warm)
             except KeyError:
                 return self._fill(memo, values)
         except TypeError:  # a value that cannot be remembered (not hashable)

@@ -14,6 +14,7 @@ from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
@@ -94,8 +95,12 @@ def stream_columns(conn: Connection, statement: Select[Any], size: int) -> Itera
     try:
         cursor.execute(query.sql, query.bound({}))
         processors: list[tuple[int, Callable[[Any], Any]]] | None = None
+        getters = [itemgetter(i) for i in range(len(query.types))]
         while part := cursor.fetchmany(size):
-            columns: list[Sequence[Any]] = list(zip(*part, strict=True))
+            # Column by column with item getters, not zip(*rows): that makes an iterator per row, enough objects
+            # to set off the garbage collector a few times a batch, each time walking every row just fetched.
+            columns: list[Sequence[Any]] = [list(map(get, part)) for get in getters]
+            del part  # the next fetch makes its rows from these, not fresh ones (counted towards a collection)
             if processors is None:
                 made = (t.result_processor(query.dialect, d[1]) for t, d in zip(query.types, cursor.description,
                                                                                 strict=True))
