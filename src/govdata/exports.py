@@ -63,10 +63,14 @@ class CsvWriter:
              neutral(v) for v in values] for values in rows)
 
 
-    def writecolumns(self, columns: Sequence[Sequence[Any]]) -> None:
+    def writecolumns(self, columns: Sequence[Sequence[Any]], *, neutralised: bool = False) -> None:
         """A batch given column by column (equal lengths), written as its rows: each column is neutralised as a
-        whole (`neutral_column`), which on the usual column costs one look at its text, not one call per cell."""
-        self._writer.writerows(zip(*[neutral_column(c) for c in columns], strict=True))
+        whole (`neutral_column`), which on the usual column costs one look at its text, not one call per cell.
+        `neutralised`: the caller already made every cell through `neutral` or `neutral_column` (an open data
+        download does, as it masks), so they are written as they are."""
+        if not neutralised:
+            columns = [neutral_column(c) for c in columns]
+        self._writer.writerows(zip(*columns, strict=True))
 
 
 def neutral_column(values: Sequence[Any]) -> Sequence[Any]:

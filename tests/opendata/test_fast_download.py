@@ -16,10 +16,10 @@ import pytest
 from govdata.catalog.models import CatalogEntry, MaskingRule
 from govdata.exports import csv_writer, neutral, neutral_column
 from govdata.masking import columns as masking_columns
-from govdata.masking.columns import ColumnMasker
+from govdata.masking.columns import NOTHING, ColumnMasker, Finish
 from govdata.masking.masker import Masker
 from govdata.masking.rules import Rule
-from govdata.opendata.data import BATCH, public_view, records_query
+from govdata.opendata.data import BATCH, CELLS, public_view, records_query
 from tests.opendata.helpers import openable, publish
 
 # name, label, type, length, key, sensitivity, level, rule
@@ -95,23 +95,24 @@ def test_a_download_of_several_batches_is_byte_identical_to_masking_row_by_row(
     assert answer.content.count(b"\n") == total + 1 + answer.content.count(b"\n=")  # one value holds a line end
 
 
-def _column_masker(rule: MaskingRule) -> tuple[Masker, ColumnMasker]:
-    masker = Masker([("v", Rule(rule))], key="test-key")
-    return masker, ColumnMasker(masker)
-
-
+@pytest.mark.parametrize("finish", [NOTHING, CELLS], ids=["masked", "csv-cells"])
 @pytest.mark.parametrize("rule", [r for r in MaskingRule])
-def test_each_rule_masks_a_column_as_it_masks_each_value(rule: MaskingRule) -> None:
-    values: list[Any] = [*ODD_IDS, *ODD_TEXTS, None, 1, 1.0, True, False, 0, Decimal("1.0"), date(2020, 3, 4),
-                         datetime(2020, 3, 4, 5, 6, 7), "2020-03-04", "1985年3月12日", 15000, "15,000", b"bytes"]
-    masker, columns = _column_masker(rule)
+def test_each_rule_masks_a_column_as_it_masks_each_value(rule: MaskingRule, finish: Finish) -> None:
+    masker = Masker([("v", Rule(rule))], key="test-key")
+    columns = ColumnMasker(masker, finish)
+
+    def one_by_one(batch: list[Any]) -> list[Any]:
+        return [finish.value(masker.mask_tuple((v,))[0]) for v in batch]
+
     well_formed = [f"3508021985{i:07d}X" for i in range(30)]
     for batch in (well_formed, [*well_formed, "35080219850312123X\n3"], ["35080219850312123X\n350802198503121234"]):
-        assert list(columns.mask_columns([batch])[0]) == [masker.mask_tuple((v,))[0] for v in batch]
+        assert list(columns.mask_columns([batch])[0]) == one_by_one(batch)
+    values: list[Any] = [*ODD_IDS, *ODD_TEXTS, None, 1, 1.0, True, False, 0, Decimal("1.0"), date(2020, 3, 4),
+                         datetime(2020, 3, 4, 5, 6, 7), "2020-03-04", "1985年3月12日", 15000, "15,000", b"bytes"]
     for _ in range(3):  # cold, then remembered
-        assert list(columns.mask_columns([values])[0]) == [masker.mask_tuple((v,))[0] for v in values]
+        assert list(columns.mask_columns([values])[0]) == one_by_one(values)
     unhashable: list[Any] = [["a"], {"b": 1}, "张三"]
-    assert list(columns.mask_columns([unhashable])[0]) == [masker.mask_tuple((v,))[0] for v in unhashable]
+    assert list(columns.mask_columns([unhashable])[0]) == one_by_one(unhashable)
 
 
 def test_a_column_is_neutralised_as_each_cell() -> None:

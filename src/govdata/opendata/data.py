@@ -32,9 +32,9 @@ from govdata.datastore.convert import ConvertError, converter
 from govdata.datastore.owner import jsonable
 from govdata.datastore.tables import resource_table, table_seen
 from govdata.errors import NotFound, RuleViolation
-from govdata.exports import csv_writer, xlsx_stream
+from govdata.exports import csv_writer, neutral, neutral_column, xlsx_stream
 from govdata.masking import exits
-from govdata.masking.columns import ColumnMasker
+from govdata.masking.columns import NOTHING, ColumnMasker, Finish
 from govdata.masking.masker import Masker
 from govdata.opendata.models import OpenDataset
 from govdata.opendata.schemas import RecordsPage, RecordsQuery
@@ -48,6 +48,7 @@ PREVIEW_ROWS = 20
 MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 RATE_WINDOW_SECONDS = 60
+CELLS = Finish(value=neutral, column=neutral_column)  # a value made a CSV cell (masked values remembered so)
 
 
 def public_view(db: Session, entry: CatalogEntry) -> Masker:
@@ -169,13 +170,13 @@ def start_download(db: Session, actor: Actor, settings: Settings, *, dataset_id:
                     tuple(f.label for f in entry.fields), masker, statement, rows)
 
 
-def _columns(database: Database, download: Download) -> Iterator[list[Sequence[Any]]]:
+def _columns(database: Database, download: Download, finish: Finish = NOTHING) -> Iterator[list[Sequence[Any]]]:
     """The rows in batches of BATCH, each batch as its columns, masked column by column: read on the driver's
     cursor (server-side on PostgreSQL, a stepping statement on SQLite) in its own connection (the request's unit
-    of work has committed)."""
+    of work has committed); each value then finished by `finish`."""
     if download.statement is None:
         return
-    masker = ColumnMasker(download.masker)
+    masker = ColumnMasker(download.masker, finish)
     with database.engine.connect() as conn:
         for columns in driversql.stream_columns(conn, download.statement, BATCH):
             yield masker.mask_columns(columns)
@@ -192,10 +193,10 @@ def _csv(database: Database, download: Download) -> Iterator[bytes]:
     writer = csv_writer(buffer)
     writer.writerow(download.labels)
     yield codecs.BOM_UTF8 + buffer.getvalue().encode()
-    for columns in _columns(database, download):
+    for columns in _columns(database, download, CELLS):
         buffer.seek(0)
         buffer.truncate()
-        writer.writecolumns(columns)
+        writer.writecolumns(columns, neutralised=True)
         yield buffer.getvalue().encode()
 
 
