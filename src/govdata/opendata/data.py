@@ -44,6 +44,7 @@ from govdata.storage import driversql
 from govdata.storage.engines import Database
 
 BATCH = 2_000  # rows fetched, masked and written at once
+CHUNK_CHARS = 2**19  # a CSV chunk is sent once it holds this much text (each chunk passes threads on its way)
 PREVIEW_ROWS = 20
 MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -193,10 +194,15 @@ def _csv(database: Database, download: Download) -> Iterator[bytes]:
     writer = csv_writer(buffer)
     writer.writerow(download.labels)
     yield codecs.BOM_UTF8 + buffer.getvalue().encode()
+    buffer.seek(0)
+    buffer.truncate()
     for columns in _columns(database, download, CELLS):
-        buffer.seek(0)
-        buffer.truncate()
         writer.writecolumns(columns, neutralised=True)
+        if buffer.tell() >= CHUNK_CHARS:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    if buffer.tell():
         yield buffer.getvalue().encode()
 
 
