@@ -24,7 +24,7 @@ from tests.opendata.helpers import openable, publish
 
 # name, label, type, length, key, sensitivity, level, rule
 FIELDS = [
-    ("sfzh", "公民身份号码", "C", 18, True, "personal", "L4", "id_card"),
+    ("sfzh", "公民身份号码", "C", 40, True, "personal", "L4", "id_card"),
     ("xm", "姓名", "C", 50, False, "personal", "L3", "name"),
     ("xb", "性别", "C", 1, False, "none", "L1", ""),
     ("csrq", "出生日期", "D", 8, False, "none", "L2", "date_month"),
