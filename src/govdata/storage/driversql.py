@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections import namedtuple
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -83,7 +83,7 @@ def prepare(statement: Select[Any], dialect: Dialect) -> DriverQuery:
     return DriverQuery(sql, positions, types, dialect, row, defaults=defaults or None)
 
 
-def stream_columns(conn: Connection, statement: Select[Any], size: int) -> Iterator[list[Sequence[Any]]]:
+def stream_columns(conn: Connection, statement: Select[Any], size: int) -> Generator[list[Sequence[Any]], None, None]:
     """The rows of `statement` in batches of `size`, each batch given as its columns (one sequence per selected
     column), read on the driver's own cursor (a server-side one on PostgreSQL, SQLite steps its statement), so
     that any number of rows takes one batch of memory. The column types' result processors are applied column by
