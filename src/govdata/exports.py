@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _TRIGGER_SET = frozenset(TRIGGERS)
+_LINE_TRIGGER = re.compile(r"\n[=+\-@\t\r]")  # a trigger at the start of any but the first text of a join
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
 
 
@@ -60,6 +61,28 @@ class CsvWriter:
         self._writer.writerows(
             [("'" + v if v and v[0] in first and is_formula_like(v) else v) if v.__class__ is str else
              neutral(v) for v in values] for values in rows)
+
+
+    def writecolumns(self, columns: Sequence[Sequence[Any]], *, neutralised: bool = False) -> None:
+        """A batch given column by column (equal lengths), written as its rows: each column is neutralised as a
+        whole (`neutral_column`), which on the usual column costs one look at its text, not one call per cell.
+        `neutralised`: the caller already made every cell through `neutral` or `neutral_column` (an open data
+        download does, as it masks), so they are written as they are."""
+        if not neutralised:
+            columns = [neutral_column(c) for c in columns]
+        self._writer.writerows(zip(*columns, strict=True))
+
+
+def neutral_column(values: Sequence[Any]) -> Sequence[Any]:
+    """`neutral` of each value of a column, as a sequence of the same length: the column itself when none of its
+    texts starts with a trigger (the usual case, found with one search over its joined text), else a new list."""
+    try:
+        joined = "\n".join(values)
+    except TypeError:  # not all text: the texts alone decide (neutral leaves other values as they are)
+        joined = "\n".join([v for v in values if isinstance(v, str)])
+    if _LINE_TRIGGER.search(joined) is None and not joined.startswith(TRIGGERS):
+        return values
+    return [neutral(v) for v in values]
 
 
 def csv_writer(out: TextIO) -> CsvWriter:

@@ -39,6 +39,11 @@ class Masker:
         # Nothing to do: a caller may hand its rows on untouched.
         self.is_clear: bool = all(rule.is_clear for rule in self.rules.values())
 
+    @property
+    def masks(self) -> tuple[Mask, ...]:
+        """Each column's prepared function, in `columns` order (what `columns.ColumnMasker` batches)."""
+        return self._masks
+
     def mask_value(self, name: str, value: Any) -> Any:
         """One value of field `name` (KeyError for a field this masker was not built for)."""
         return self._by_name[name](value)

@@ -9,10 +9,12 @@ SQLAlchemy), returning light named tuples. Statements stay written in Core, once
 
 from __future__ import annotations
 
+import itertools
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.engine import Connection, Dialect
@@ -81,6 +83,36 @@ def prepare(statement: Select[Any], dialect: Dialect) -> DriverQuery:
     return DriverQuery(sql, positions, types, dialect, row, defaults=defaults or None)
 
 
+def stream_columns(conn: Connection, statement: Select[Any], size: int) -> Generator[list[Sequence[Any]], None, None]:
+    """The rows of `statement` in batches of `size`, each batch given as its columns (one sequence per selected
+    column), read on the driver's own cursor (a server-side one on PostgreSQL, SQLite steps its statement), so
+    that any number of rows takes one batch of memory. The column types' result processors are applied column by
+    column: values come out as SQLAlchemy would give them (SQLite's stored text as `date`, `Decimal` …)."""
+    query = prepare(statement, conn.dialect)
+    driver: Any = conn.connection.driver_connection
+    cursor = driver.cursor(name=f"govdata_stream_{next(_CURSORS)}") if conn.dialect.name == "postgresql" \
+        else driver.cursor()
+    try:
+        cursor.execute(query.sql, query.bound({}))
+        processors: list[tuple[int, Callable[[Any], Any]]] | None = None
+        getters = [itemgetter(i) for i in range(len(query.types))]
+        while part := cursor.fetchmany(size):
+            # Column by column with item getters, not zip(*rows): that makes an iterator per row, enough objects
+            # to set off the garbage collector a few times a batch, each time walking every row just fetched.
+            columns: list[Sequence[Any]] = [list(map(get, part)) for get in getters]
+            del part  # the next fetch makes its rows from these, not fresh ones (counted towards a collection)
+            if processors is None:
+                made = (t.result_processor(query.dialect, d[1]) for t, d in zip(query.types, cursor.description,
+                                                                                strict=True))
+                processors = [(i, f) for i, f in enumerate(made) if f is not None]
+            for i, process in processors:
+                columns[i] = [None if v is None else process(v) for v in columns[i]]
+            yield columns
+    finally:
+        cursor.close()
+
+
+_CURSORS = itertools.count(1)
 _EXECUTABLE: dict[tuple[ClauseElement, str], tuple[str, tuple[str, ...] | None]] = {}
 
 
