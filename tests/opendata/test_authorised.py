@@ -215,3 +215,14 @@ def test_the_journey_through_the_pages(client: Any, app: Any, web: Any, token: A
     assert "闽西大学" in client.get("/open/notices").text
     assert sign_in(client, "citizen").status_code == 303
     assert client.get(f"/open/applications/{application.id}").status_code == 404
+
+
+def test_the_demo_has_a_pending_university_application_and_an_answered_demand(database: Any) -> None:
+    from govdata.opendata.models import OpenDemand
+
+    with database.read() as db:
+        pending = db.execute(select(OpenApplication).where(OpenApplication.status == "pending")).scalars().all()
+        assert [(a.org_name, a.org_kind, a.dataset.open_type) for a in pending] == [
+            ("闽西大学", "university", "authorized")]
+        answered = db.execute(select(OpenDemand).where(OpenDemand.answered_at.is_not(None))).scalars().all()
+        assert len(answered) == 1 and answered[0].status == "agreed" and answered[0].open_by is not None
