@@ -78,13 +78,14 @@ def test_a_scoped_action_without_its_object_is_refused(action):
 
 
 OPEN_TO_ANYONE = {Action.OPEN_VIEW, Action.OPEN_DOWNLOAD, Action.OPEN_SIGNUP, Action.OPEN_NOTICE_VIEW,
-                  Action.OPEN_DEMAND_VIEW}
+                  Action.OPEN_DEMAND_VIEW, Action.OPEN_LICENCE_VIEW}
 # A signed-in public account also manages its own app keys, its organisation, applications and demands, and
 # signs out; each only its own.
 PUBLIC_ACCOUNT = OPEN_TO_ANYONE | {Action.OPEN_KEY, Action.AUTH_LOGOUT, Action.OPEN_APPLICANT, Action.OPEN_APPLY,
                                    Action.OPEN_APPLICATION_VIEW, Action.OPEN_DEMAND}
 WITHOUT_OBJECT = {Action.OPEN_SIGNUP, Action.AUTH_LOGOUT}
-PUBLIC_BY_NATURE = {Action.OPEN_DEMAND_VIEW}  # every demand and its answer are public (第十九条)
+# every demand and its answer are public (第十九条), and so is every commercial licence (第二十条)
+PUBLIC_BY_NATURE = {Action.OPEN_DEMAND_VIEW, Action.OPEN_LICENCE_VIEW}
 
 
 def test_public_role_may_do_nothing_signed_in_people_do():

@@ -28,6 +28,16 @@ from govdata.types import Id, IsoDate, Timestamp
 FIELD_ONLY = FIELD_NAME[:1] + FIELD_NAME[3:]  # a field name, no sort sign
 
 
+def checked_credit_code(value: str) -> str:
+    """A 统一社会信用代码 whose check digit is right (python-stdnum's `cn.uscc`), upper case."""
+    try:
+        return str(uscc.validate(value.upper()))
+    except InvalidChecksum as exc:
+        raise ValueError("统一社会信用代码校验位不正确") from exc
+    except ValidationError as exc:
+        raise ValueError("统一社会信用代码格式不正确") from exc
+
+
 class _Stripped(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
@@ -47,12 +57,7 @@ class ApplicantSave(_Stripped):
     @field_validator("credit_code")
     @classmethod
     def _checked(cls, value: str) -> str:
-        try:
-            return str(uscc.validate(value.upper()))
-        except InvalidChecksum as exc:
-            raise ValueError("统一社会信用代码校验位不正确") from exc
-        except ValidationError as exc:
-            raise ValueError("统一社会信用代码格式不正确") from exc
+        return checked_credit_code(value)
 
 
 class ApplicantRead(BaseModel):

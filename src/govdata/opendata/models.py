@@ -1,12 +1,14 @@
-"""Open-data tables: the open datasets the bureau publishes from catalog entries, and their release history."""
+"""Open-data tables: open datasets and their release history (第十六条), authorised opening (第十七、十八条),
+public demands (第十九条) and commercial licences (第二十条)."""
 
 from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govdata import clock
@@ -222,6 +224,75 @@ class OpenDemand(Base):
     def resource_code(self) -> str | None:
         return self.dataset.resource_code if self.dataset is not None else None
 
+class SelectionMethod(StrEnum):
+    """Competitive ways of choosing a commercial developer (第二十条); a single-source award is none of them."""
+
+    PUBLIC_TENDER = "public_tender"  # 公开招标
+    INVITED_TENDER = "invited_tender"  # 邀请招标
+    NEGOTIATION = "negotiation"  # 竞争性谈判
+    CONSULTATION = "consultation"  # 竞争性磋商
+
+
+class OpenSelection(Base):
+    """A recorded competitive selection for the commercial development of authorised data (第二十条): the
+    tender number, method, date, winner, scope and term. A licence is created only from one of these."""
+
+    __tablename__ = "open_selections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("open_datasets.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))  # the providing unit
+    tender_no: Mapped[str] = mapped_column(String(64), unique=True)
+    method: Mapped[str] = mapped_column(String(16))  # SelectionMethod
+    held_on: Mapped[date] = mapped_column(Date)
+    winner_name: Mapped[str] = mapped_column(String(200))
+    winner_credit_code: Mapped[str] = mapped_column(String(18))
+    scope: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    recorded_by: Mapped[str] = mapped_column(String(128))
+
+    dataset: Mapped[OpenDataset] = relationship(lazy="joined")
+
+
+class OpenLicence(Base):
+    """A commercial development licence, created from its selection: the winner develops the dataset within
+    the scope and term; revenue it pays is recorded as paid to the treasury."""
+
+    __tablename__ = "open_licences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    selection_id: Mapped[int] = mapped_column(ForeignKey("open_selections.id"), unique=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("open_datasets.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    licensee_name: Mapped[str] = mapped_column(String(200))
+    licensee_credit_code: Mapped[str] = mapped_column(String(18))
+    scope: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    created_by: Mapped[str] = mapped_column(String(128))
+
+    selection: Mapped[OpenSelection] = relationship(lazy="joined")
+    dataset: Mapped[OpenDataset] = relationship(lazy="joined")
+    revenues: Mapped[list[LicenceRevenue]] = relationship(lazy="selectin", order_by="LicenceRevenue.id")
+
+
+class LicenceRevenue(Base):
+    """Revenue from a licence, paid to the treasury (上缴国库): amount, date and the receipt's number."""
+
+    __tablename__ = "open_licence_revenues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    licence_id: Mapped[int] = mapped_column(ForeignKey("open_licences.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    paid_on: Mapped[date] = mapped_column(Date)
+    receipt_no: Mapped[str] = mapped_column(String(64), unique=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    recorded_by: Mapped[str] = mapped_column(String(128))
+
 
 TOPIC_LABELS: dict[str, str] = {
     Topic.ECONOMY: "经济建设", Topic.CREDIT: "信用服务", Topic.SOCIETY: "社会民生", Topic.HEALTH: "卫生健康",
@@ -241,3 +312,5 @@ APPLICATION_LABELS: dict[str, str] = {ApplicationStatus.PENDING: "待审核", Ap
                                       ApplicationStatus.REJECTED: "未批准"}
 DEMAND_LABELS: dict[str, str] = {DemandStatus.UNASSIGNED: "待指定提供单位", DemandStatus.PENDING: "待答复",
                                  DemandStatus.AGREED: "同意开放", DemandStatus.REFUSED: "不予开放"}
+METHOD_LABELS: dict[str, str] = {SelectionMethod.PUBLIC_TENDER: "公开招标", SelectionMethod.INVITED_TENDER: "邀请招标",
+                                 SelectionMethod.NEGOTIATION: "竞争性谈判", SelectionMethod.CONSULTATION: "竞争性磋商"}

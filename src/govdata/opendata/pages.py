@@ -160,7 +160,9 @@ async def withdraw(request: Request, dataset_id: Id, db: Db,
 from govdata.opendata.account_pages import router as _account_router  # noqa: E402
 from govdata.opendata.application_pages import router as _application_router  # noqa: E402
 from govdata.opendata.demand_pages import router as _demand_router  # noqa: E402
+from govdata.opendata.licence_pages import router as _licence_router  # noqa: E402
 
 router.include_router(_account_router)
 router.include_router(_application_router)
 router.include_router(_demand_router)
+router.include_router(_licence_router)

@@ -96,6 +96,9 @@ class Action(StrEnum):
     OPEN_DEMAND_ASSIGN = "open.demand_assign"  # the bureau assigns the providing unit
     OPEN_DEMAND_ANSWER = "open.demand_answer"  # the providing unit agrees (with a date) or refuses (with reasons)
     OPEN_DEMAND_VIEW = "open.demand_view"  # the public tracking page of demands and answers
+    # commercial development (第二十条)
+    OPEN_LICENCE_MANAGE = "open.licence_manage"  # record a selection, create its licence, record revenue
+    OPEN_LICENCE_VIEW = "open.licence_view"  # the portal's list of licences
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -131,7 +134,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.OPEN_OPINION: "提供单位意见（授权开放）", Action.OPEN_REVIEW: "审核授权开放申请",
     Action.OPEN_NOTICE_VIEW: "查看平台公告", Action.OPEN_DEMAND: "提交开放需求",
     Action.OPEN_DEMAND_ASSIGN: "指定需求提供单位", Action.OPEN_DEMAND_ANSWER: "答复开放需求",
-    Action.OPEN_DEMAND_VIEW: "查看开放需求",
+    Action.OPEN_DEMAND_VIEW: "查看开放需求", Action.OPEN_LICENCE_MANAGE: "管理授权开发许可",
+    Action.OPEN_LICENCE_VIEW: "查看授权开发许可",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

@@ -331,6 +331,10 @@ RULES: dict[Action, Rule] = {
     Action.OPEN_DEMAND_ANSWER: Rule(UNIT_PEOPLE, denied="只能答复指定给本单位的需求"),
     Action.OPEN_DEMAND_VIEW: Rule(ANYONE, units=(), public=True, check=_always, list_filter=lambda a, m: true_(),
                                   denied="需求不存在"),
+    # commercial development (第二十条): the bureau records selections, licences and revenue; licences are public
+    Action.OPEN_LICENCE_MANAGE: _role_only(frozenset({Role.BUREAU})),
+    Action.OPEN_LICENCE_VIEW: Rule(ANYONE, units=(), public=True, check=_always, list_filter=lambda a, m: true_(),
+                                   denied="许可不存在"),
 }
 
 
