@@ -80,6 +80,12 @@ def test_a_university_is_authorised_announced_and_reads_only_the_approved_fields
     assert body["records"] and not raw & {r["fddbr"] for r in body["records"]}  # masked
     csv = client.get(f"/api/v1/open/datasets/{dataset_id}/data.csv", headers=key)
     assert csv.status_code == 200 and csv.content.decode("utf-8-sig").splitlines()[0] == "统一社会信用代码,法定代表人"
+    code = client.get(f"/api/v1/open/datasets/{dataset_id}").json()["resource_code"]
+    ckan = client.get("/api/3/action/datastore_search", headers=key,
+                      params={"resource_id": f"{code.replace('/', '-').lower()}-data"})
+    assert ckan.status_code == 200, ckan.text
+    assert [f["id"] for f in ckan.json()["result"]["fields"]] == ["tyshxydm", "fddbr"]
+    assert not raw & {r["fddbr"] for r in ckan.json()["result"]["records"]}
     refused = client.get(f"/api/v1/open/datasets/{dataset_id}/records", headers=key,
                          params={"field": "jgmc", "value": "测试公司1"})
     assert refused.status_code == 422 and refused.json()["error"]["field"] == "field"
