@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import pytest
 
 from govdata import policy
-from govdata.actor import Actor, Role, VendorScope, platform_actor
+from govdata.actor import Actor, OpenAccess, Role, VendorScope, platform_actor
 from govdata.policy import RULES, Action, ComparisonUse, EntryUse
 
 
@@ -77,15 +77,21 @@ def test_a_scoped_action_without_its_object_is_refused(action):
         assert bool(decision) is (not rule.own_only or role in rule.sees_all), (action, role)
 
 
-OPEN_TO_ANYONE = {Action.OPEN_VIEW, Action.OPEN_DOWNLOAD, Action.OPEN_SIGNUP}
-# A signed-in public account also manages its own app keys and signs out; neither concerns anyone's data.
-PUBLIC_ACCOUNT = OPEN_TO_ANYONE | {Action.OPEN_KEY, Action.AUTH_LOGOUT}
+OPEN_TO_ANYONE = {Action.OPEN_VIEW, Action.OPEN_DOWNLOAD, Action.OPEN_SIGNUP, Action.OPEN_NOTICE_VIEW,
+                  Action.OPEN_DEMAND_VIEW, Action.OPEN_LICENCE_VIEW}
+# A signed-in public account also manages its own app keys, its organisation, applications and demands, and
+# signs out; each only its own.
+PUBLIC_ACCOUNT = OPEN_TO_ANYONE | {Action.OPEN_KEY, Action.AUTH_LOGOUT, Action.OPEN_APPLICANT, Action.OPEN_APPLY,
+                                   Action.OPEN_APPLICATION_VIEW, Action.OPEN_DEMAND}
 WITHOUT_OBJECT = {Action.OPEN_SIGNUP, Action.AUTH_LOGOUT}
+# every demand and its answer are public (第十九条), and so is every commercial licence (第二十条)
+PUBLIC_BY_NATURE = {Action.OPEN_DEMAND_VIEW, Action.OPEN_LICENCE_VIEW}
 
 
 def test_public_role_may_do_nothing_signed_in_people_do():
     public = _actor(Role.PUBLIC, unit_id=None)
-    assert not any(policy.can(public, a, _Thing(unit_id=1)) for a in Action if a not in WITHOUT_OBJECT)
+    assert not any(policy.can(public, a, _Thing(unit_id=1)) for a in Action
+                   if a not in WITHOUT_OBJECT | PUBLIC_BY_NATURE)
     assert {a for a in Action if policy.role_allows(public, a)} == PUBLIC_ACCOUNT
     assert {a for a, rule in RULES.items() if rule.public} == OPEN_TO_ANYONE
 
@@ -111,6 +117,19 @@ def test_open_datasets_are_decided_by_their_own_state(dataset, view, download, r
     assert bool(policy.can(actor, Action.OPEN_VIEW, dataset)) is view
     assert bool(policy.can(actor, Action.OPEN_DOWNLOAD, dataset)) is download
     assert not policy.can(actor, Action.OPEN_VIEW)  # never without the dataset
+
+
+def test_an_authorisation_opens_its_own_dataset_and_fields_alone():
+    """授权开放 (第十八条): the account's authorisations in force (a fact loaded per request) open that dataset,
+    while it is published, and only the approved fields; a 普遍开放 dataset gives every field."""
+    actor = replace(_actor(Role.PUBLIC, unit_id=None), open_access=OpenAccess(((3, frozenset({"xm"})),)))
+    assert policy.can(actor, Action.OPEN_DOWNLOAD, _Dataset(open_type="authorized"))
+    assert not policy.can(actor, Action.OPEN_DOWNLOAD, _Dataset(id=4, open_type="authorized"))
+    assert not policy.can(actor, Action.OPEN_DOWNLOAD, _Dataset(status="withdrawn", open_type="authorized"))
+    assert policy.open_fields(actor, _Dataset(open_type="authorized")) == {"xm"}
+    assert policy.open_fields(actor, _Dataset(id=4, open_type="authorized")) == frozenset()
+    assert policy.open_fields(actor, _Dataset()) is None
+    assert not policy.can(_actor(Role.PUBLIC, unit_id=None), Action.OPEN_DOWNLOAD, _Dataset(open_type="authorized"))
 
 
 def test_only_the_bureau_publishes_and_withdraws():

@@ -22,14 +22,14 @@ from govdata.actor import Actor, Role
 from govdata.auth.service import actor_for_user, find_user_by_name
 from govdata.catalog.models import CatalogEntry
 from govdata.notifications.service import notify
-from govdata.opendata.models import OpenDataset
+from govdata.opendata.models import OpenApplication, OpenDataset, OpenDemand
 from govdata.orgs.models import Unit
 from govdata.policy import RULES, Action
 from govdata.quality.models import Comparison, ComparisonRun, Correction, QualityReport
 from govdata.sharing.models import Grant, ShareRequest, UseAgreement
 from govdata.vendors.models import VendorAgreement
 from tests.datastore.factories import system_token
-from tests.opendata.helpers import companies, openable, publish
+from tests.opendata.helpers import companies, openable, public_key, publish
 from tests.quality.factories import grant_fields, make_entry
 from tests.test_route_matrix import ACCOUNTS, _api_routes, _markers
 from tests.vendors.helpers import record
@@ -56,13 +56,14 @@ def _post(client: Any, url: str, headers: dict[str, str], **kw: Any) -> Any:
     return response.json() if response.headers.get("content-type", "").startswith("application/json") else None
 
 
-def _build(client: Any, token: Any, database: Any) -> World:
+def _build(client: Any, token: Any, database: Any, settings: Any) -> World:
     """公安局 (gaj) is "own" for steward_gaj / head_gaj; 民政局 (mz) shares one entry with it ("granted");
     卫健委 (wjw) is another unit with its own request, grant, correction and comparison ("other")."""
     world = World(models={"entry_id": CatalogEntry, "request_id": ShareRequest, "agreement_id": UseAgreement,
                           "grant_id": Grant, "correction_id": Correction, "comparison_id": Comparison,
                           "run_id": ComparisonRun, "report_id": QualityReport,
-                          "vendor_agreement_id": VendorAgreement, "dataset_id": OpenDataset})
+                          "vendor_agreement_id": VendorAgreement, "dataset_id": OpenDataset,
+                          "application_id": OpenApplication, "demand_id": OpenDemand})
     entries = {"own": make_entry(database, unit="gaj"), "granted": make_entry(database, unit="mz"),
                "other": make_entry(database, unit="wjw")}
     grant_fields(database, entries["granted"], "gaj", ["sfzh", "xm"])
@@ -106,6 +107,7 @@ def _build(client: Any, token: Any, database: Any) -> World:
         assert made.status_code == 201, made.text
         world.put("vendor_agreement_id", variant, made.json()["id"])
     _open_datasets(client, token, database, world)
+    _open_requests(client, token, database, settings, world)
     with database.write() as db:
         for username in ("steward_gaj", "steward_wjw"):
             user = find_user_by_name(db, username=username)
@@ -137,6 +139,29 @@ def _open_datasets(client: Any, token: Any, database: Any, world: World) -> None
             _post(client, f"/api/v1/open/datasets/{made.json()['id']}/withdraw", bureau, json={"note": "撤回"})
 
 
+def _open_requests(client: Any, token: Any, database: Any, settings: Any, world: World) -> None:
+    """Authorised-opening applications and public demands: "own" for 公安局's data, "other" for 卫健委's."""
+    today = clock.today().isoformat()
+    for variant, unit in (("own", "gaj"), ("other", "wjw")):
+        entry = openable(database, unit=unit, open_type="authorized", rows=companies(2))
+        dataset_id = publish(client, token("bureau"), entry).json()["id"]
+        key = public_key(database, settings, f"applicant_{variant}")
+        _put(client, "/api/v1/open/applicant", key, json={"kind": "institute", "name": f"研究院{variant}",
+                                                           "credit_code": "12350000488099451N"})
+        made = _post(client, "/api/v1/open/applications", key, json={
+            "dataset_id": dataset_id, "fields": ["tyshxydm"], "purpose_category": "research",
+            "purpose": "科学研究之用", "starts_on": today, "ends_on": today})
+        world.put("application_id", variant, made["id"])
+        demand = _post(client, "/api/v1/open/demands", key, json={"title": "需要数据", "reason": "研究",
+                                                                   "dataset_id": dataset_id})
+        world.put("demand_id", variant, demand["id"])
+
+
+def _put(client: Any, url: str, headers: dict[str, str], **kw: Any) -> Any:
+    response = client.put(url, headers=headers, **kw)
+    assert response.status_code < 300, f"{url}: {response.status_code} {response.text}"
+
+
 def _actor_of(database: Any, who: str) -> Actor | None:
     if who == "system":
         return None
@@ -161,9 +186,9 @@ def _scoped_for(actor_roles: frozenset[Role], action: Action) -> bool:
 
 
 @pytest.fixture
-def world(client: Any, token: Any, database: Any) -> World:
+def world(client: Any, token: Any, database: Any, settings: Any) -> World:
     with clock.pinned(clock.now()):
-        return _build(client, token, database)
+        return _build(client, token, database, settings)
 
 
 def _urls(path: str, params: list[str], world: World) -> list[tuple[str, str | None, Any]]:

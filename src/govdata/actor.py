@@ -56,6 +56,26 @@ class VendorScope:
 
 
 @dataclass(frozen=True)
+class OpenAccess:
+    """What a public account's organisation may read of 授权开放 datasets (第十八条): its approved applications
+    in force today, each a dataset and the fields approved. Loaded per request (`hooks.open_access`), so an
+    authorisation that ends or is revoked counts no more from the next request."""
+
+    grants: tuple[tuple[int, frozenset[str]], ...] = ()
+
+    @property
+    def dataset_ids(self) -> frozenset[int]:
+        return frozenset(dataset_id for dataset_id, _ in self.grants)
+
+    def fields_of(self, dataset_id: int | None) -> frozenset[str]:
+        found: frozenset[str] = frozenset()
+        for granted_id, fields in self.grants:
+            if granted_id == dataset_id:
+                found |= fields
+        return found
+
+
+@dataclass(frozen=True)
 class Actor:
     kind: str  # "user" | "system" | "platform" | "public"
     id: int | None
@@ -70,6 +90,7 @@ class Actor:
     operator: str | None = None  # the person a system acts for (X-Operator)
     purpose: str | None = None  # why this request reads what it reads (a vendor must always say)
     vendor_scope: VendorScope | None = None  # a vendor's valid confidentiality agreements; None: none
+    open_access: OpenAccess | None = None  # a public account's authorisations to 授权开放 data; None: none
     app_key: str | None = None  # the prefix of the public app key this request came with (its rate limit)
 
     def has(self, *roles: Role) -> bool:

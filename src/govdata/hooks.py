@@ -92,6 +92,12 @@ class VendorScopeLoader(Protocol):
         ...
 
 
+class OpenAccessLoader(Protocol):
+    def __call__(self, db: Session, actor: Any) -> Any:
+        """The `OpenAccess` of a public account's authorisations in force today (第十八条), or None."""
+        ...
+
+
 class ErrorShape(Protocol):
     def __call__(self, status: int, code: str, message: str, field: str | None) -> tuple[int, dict[str, Any]]:
         """The status and JSON body an error takes under this shape's paths (a foreign API's own envelope)."""
@@ -115,6 +121,7 @@ class ShutdownStep(Protocol):
 ValidatorFactory = Callable[[Session, Any], RowValidator | None]
 GRANTED_FIELDS: list[GrantedFields] = []
 VENDOR_SCOPES: list[VendorScopeLoader] = []
+OPEN_ACCESS: list[OpenAccessLoader] = []
 ENTRY_CHANGE_LISTENERS: list[EntryChangeListener] = []
 
 VALIDATOR_FACTORIES: list[ValidatorFactory] = []
@@ -176,6 +183,21 @@ def vendor_scope(db: Session, actor: Any) -> Any:
         scope = loader(db, actor)
         if scope is not None:
             return scope
+    return None
+
+
+def register_open_access(loader: OpenAccessLoader) -> OpenAccessLoader:
+    OPEN_ACCESS.append(loader)
+    return loader
+
+
+def open_access(db: Session, actor: Any) -> Any:
+    """A public account's authorisations from the registered loader (None: none, it reads no 授权开放 data)."""
+    load_plugins()
+    for loader in OPEN_ACCESS:
+        found = loader(db, actor)
+        if found is not None:
+            return found
     return None
 
 

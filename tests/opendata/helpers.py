@@ -8,10 +8,15 @@ from typing import Any
 from sqlalchemy import select
 
 from govdata import clock
+from govdata.actor import Method, platform_actor
+from govdata.auth.service import actor_for_user, find_user_by_name
 from govdata.catalog.models import CatalogEntry, EntryStatus, Field
 from govdata.datastore.tables import create_tables
+from govdata.opendata import accounts
 from govdata.opendata.models import OpenDataset
+from govdata.opendata.schemas import AppKeyCreate, PublicSignUp
 from govdata.storage.engines import Database
+from tests.conftest import DEMO_PASSWORD
 from tests.quality.factories import insert_rows, load_entry, unit_id
 
 _seq = itertools.count(1)
@@ -67,3 +72,17 @@ def demo_dataset(database: Database, name: str) -> OpenDataset:
                            .where(CatalogEntry.name == name).order_by(OpenDataset.id)).scalars().first()
         assert found is not None, f"the demo did not publish {name}"
         return found
+
+
+def public_key(database: Any, settings: Any, username: str) -> dict[str, str]:
+    """A new public account and an app key of its own, as headers."""
+    with database.write() as db:
+        if find_user_by_name(db, username=username) is None:
+            accounts.sign_up(db, platform_actor(Method.CLI), data=PublicSignUp(
+                username=username, display_name=username, password=DEMO_PASSWORD))
+            db.flush()
+        user = find_user_by_name(db, username=username)
+        assert user is not None
+        issued = accounts.create_app_key(db, actor_for_user(user, Method.API), settings,
+                                         data=AppKeyCreate(name="测试"))
+    return {"Authorization": issued.secret}

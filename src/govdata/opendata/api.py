@@ -90,10 +90,14 @@ def withdraw_dataset(dataset_id: Id, data_in: OpenDatasetWithdraw, db: Db,
 
 
 # The CKAN Action API and the DCAT feeds live in their own modules; they are served with these routes.
+from govdata.opendata.application_api import router as _application_router  # noqa: E402
 from govdata.opendata.ckan_api import router as _ckan_router  # noqa: E402
 from govdata.opendata.dcat import router as _dcat_router  # noqa: E402
+from govdata.opendata.licence_api import router as _licence_router  # noqa: E402
 
 router = APIRouter()
 router.include_router(portal_router)
+router.include_router(_application_router)
+router.include_router(_licence_router)
 router.include_router(_ckan_router)
 router.include_router(_dcat_router)

@@ -65,10 +65,18 @@ class RecordSearchPage:
     total_is_estimate: bool
 
 
-def public_view(db: Session, entry: CatalogEntry) -> Masker:
-    """How the public sees `entry`'s values: every field by its rule (the policy gives the public nothing in
-    clear, `policy.fields_in_clear`)."""
-    return exits.view_for(db, public_actor(), entry)
+def public_view(db: Session, entry: CatalogEntry, fields: Sequence[str] | None = None) -> Masker:
+    """How the public sees `entry`'s values (all fields, or those named): every field by its rule (the policy
+    gives the public nothing in clear, `policy.fields_in_clear`)."""
+    return exits.view_for(db, public_actor(), entry, fields)
+
+
+def reader_view(db: Session, actor: Actor, dataset: OpenDataset) -> Masker:
+    """The public's view of the fields of `dataset` that leave to `actor` at all: every field of a 普遍开放
+    dataset, only the authorised ones of a 授权开放 dataset (`policy.open_fields`)."""
+    allowed = policy.open_fields(actor, dataset)
+    names = [f.name for f in dataset.entry.fields if allowed is None or f.name in allowed]
+    return public_view(db, dataset.entry, names)
 
 
 def may_read_data(actor: Actor, dataset: OpenDataset) -> bool:
@@ -85,7 +93,7 @@ def _visible(db: Session, actor: Actor, dataset_id: int) -> OpenDataset:
 
 def _field(entry: CatalogEntry, masker: Masker, name: str, param: str, use: str) -> Any:
     field = next((f for f in entry.fields if f.name == name), None)
-    if field is None:
+    if field is None or name not in masker.rules:
         raise RuleViolation(f"数据集没有信息项 {name}", field=param)
     if not masker.rules[name].is_clear:
         raise RuleViolation(f"信息项 {field.label}（{name}）已脱敏，不能用于{use}", field=name)
@@ -95,7 +103,7 @@ def _field(entry: CatalogEntry, masker: Masker, name: str, param: str, use: str)
 def records_query(entry: CatalogEntry, masker: Masker, query: RecordsQuery | None) -> Select[Any]:
     """The rows of `entry` in field order (not deleted), filtered and sorted only on fields in clear."""
     table = resource_table(entry)
-    stmt = select(*[table.c[f.name] for f in entry.fields]).where(table.c._deleted.is_(False))
+    stmt = select(*[table.c[name] for name in masker.columns]).where(table.c._deleted.is_(False))
     if query is not None and query.field is not None:
         field = _field(entry, masker, query.field, "field", "筛选")
         if query.value is None:
@@ -120,7 +128,7 @@ def preview(db: Session, actor: Actor, dataset: OpenDataset) -> list[tuple[Any, 
     conn = db.connection()
     if not table_seen(conn, entry):
         return []
-    masker = public_view(db, entry)
+    masker = reader_view(db, actor, dataset)
     rows = conn.execute(records_query(entry, masker, None).limit(PREVIEW_ROWS)).all()
     return [tuple(jsonable(dict(zip(masker.columns, masker.mask_tuple(r), strict=True))).values()) for r in rows]
 
@@ -143,7 +151,7 @@ def read_records(db: Session, actor: Actor, settings: Settings, *, dataset_id: i
     dataset = _visible(db, actor, dataset_id)
     entry = dataset.entry
     with acting(db, actor, Action.OPEN_DOWNLOAD, target=dataset, medium="api") as audit:
-        masker = public_view(db, entry)
+        masker = reader_view(db, actor, dataset)
         stmt = records_query(entry, masker, query).offset(query.offset).limit(query.limit)
         limit_caller(db, actor, settings)
         conn = db.connection()
@@ -166,7 +174,8 @@ def _search_conditions(entry: CatalogEntry, masker: Masker, query: RecordSearch)
         except ConvertError as exc:
             raise RuleViolation(f"{field.label}（{field.name}）：{exc}", field=field.name) from exc
     if query.q:  # plain text, matched inside the values of text fields that leave in clear (never as syntax)
-        texts = [table.c[f.name] for f in entry.fields if masker.rules[f.name].is_clear and f.data_type in TEXT_TYPES]
+        texts = [table.c[f.name] for f in entry.fields
+                 if f.name in masker.rules and masker.rules[f.name].is_clear and f.data_type in TEXT_TYPES]
         conditions.append(or_(*(c.contains(query.q, autoescape=True) for c in texts)) if texts else false())
     return conditions
 
@@ -178,9 +187,9 @@ def search_records(db: Session, actor: Actor, *, dataset_id: int, query: RecordS
     dataset = _visible(db, actor, dataset_id)
     entry = dataset.entry
     with acting(db, actor, Action.OPEN_DOWNLOAD, target=dataset, medium="api") as audit:
-        masker = public_view(db, entry)
-        known = {f.name for f in entry.fields}
-        wanted = [n for n in (query.fields or [f.name for f in entry.fields])]
+        masker = reader_view(db, actor, dataset)
+        known = set(masker.columns)
+        wanted = [n for n in (query.fields or list(masker.columns))]
         unknown = [n for n in wanted if n not in known]
         if unknown:
             raise RuleViolation(f"数据集没有信息项 {'、'.join(unknown)}", field="fields")
@@ -196,7 +205,7 @@ def search_records(db: Session, actor: Actor, *, dataset_id: int, query: RecordS
         total, estimated = 0, False
         if table_seen(conn, entry):
             if query.limit:
-                rows = conn.execute(select(*[table.c[f.name] for f in entry.fields]).where(*conditions)
+                rows = conn.execute(select(*[table.c[name] for name in masker.columns]).where(*conditions)
                                     .order_by(*order).offset(query.offset).limit(query.limit)).all()
             if query.include_total:
                 bounded = select(table.c._deleted).where(*conditions).limit(query.count_cap + 1).subquery()
@@ -235,7 +244,7 @@ def start_download(db: Session, actor: Actor, settings: Settings, *, dataset_id:
     entry = dataset.entry
     with acting(db, actor, Action.OPEN_DOWNLOAD, target=dataset, medium=medium) as audit:
         limit_caller(db, actor, settings)
-        masker = public_view(db, entry)
+        masker = reader_view(db, actor, dataset)
         conn = db.connection()
         statement = records_query(entry, masker, None) if table_seen(conn, entry) else None
         rows = 0 if statement is None else int(conn.execute(
@@ -245,8 +254,9 @@ def start_download(db: Session, actor: Actor, settings: Settings, *, dataset_id:
                    .execution_options(synchronize_session=False))
         audit.row_count = rows
         audit.details = {"view": "download", "format": medium, "rows": rows, "masking": masker.describe()}
-    return Download(dataset.id, dataset.title, medium, tuple(f.name for f in entry.fields),
-                    tuple(f.label for f in entry.fields), masker, statement, rows)
+    labels = {f.name: f.label for f in entry.fields}
+    return Download(dataset.id, dataset.title, medium, tuple(masker.columns),
+                    tuple(labels[name] for name in masker.columns), masker, statement, rows)
 
 
 def _columns(database: Database, download: Download, finish: Finish = NOTHING) -> Iterator[list[Sequence[Any]]]:

@@ -66,9 +66,12 @@ def dataset_page(request: Request, dataset_id: Id, db: WriteDb,
                  actor: Actor = open_to(Action.OPEN_VIEW)) -> Response:
     dataset = service.view_dataset(db, actor, dataset_id=dataset_id, counted=True)
     masker = data.public_view(db, dataset.entry)
+    readable = data.reader_view(db, actor, dataset).columns
+    by_name = {f.name: f.label for f in dataset.entry.fields}
     return render(request, "opendata/dataset.html", {
         **COMMON, "dataset": dataset, "fields": field_dictionary(dataset, masker),
-        "preview": data.preview(db, actor, dataset), "labels": [f.label for f in dataset.entry.fields]})
+        "preview": data.preview(db, actor, dataset), "labels": [by_name[n] for n in readable],
+        "may_apply": bool(policy.role_allows(actor, Action.OPEN_APPLY))})
 
 
 @router.get("/open/datasets/{dataset_id}/data.{medium}")
@@ -155,5 +158,11 @@ async def withdraw(request: Request, dataset_id: Id, db: Db,
 
 # The public's sign-up and app-key pages live in their own module; they are served with these pages.
 from govdata.opendata.account_pages import router as _account_router  # noqa: E402
+from govdata.opendata.application_pages import router as _application_router  # noqa: E402
+from govdata.opendata.demand_pages import router as _demand_router  # noqa: E402
+from govdata.opendata.licence_pages import router as _licence_router  # noqa: E402
 
 router.include_router(_account_router)
+router.include_router(_application_router)
+router.include_router(_demand_router)
+router.include_router(_licence_router)

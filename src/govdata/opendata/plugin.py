@@ -1,10 +1,15 @@
-"""Open data's hook: errors under the CKAN Action API's paths take CKAN's envelope."""
+"""Open data's hooks: errors under the CKAN Action API's paths take CKAN's envelope; a public account's
+authorisations to 授权开放 data are loaded for each of its requests (the policy decides on them)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from govdata import hooks
+from govdata.actor import OpenAccess
+from govdata.opendata.applications import access_of
 from govdata.opendata.ckan_api import PREFIXES
 
 TYPES = {401: "Authorization Error", 403: "Authorization Error", 404: "Not Found Error", 409: "Validation Error",
@@ -20,3 +25,12 @@ def ckan_error(status: int, code: str, message: str, field: str | None) -> tuple
         error[field] = [message]
     answer = {401: 403, 422: 409}.get(status, status)
     return answer, {"help": "", "success": False, "error": error}
+
+
+@hooks.register_open_access
+def authorisations_in_force(db: Session, actor: Any) -> OpenAccess | None:
+    """Read on every request of a public account, so an authorisation that ends counts no more from the next."""
+    if actor.id is None:
+        return None
+    found = access_of(db, actor.id)
+    return found if found.grants else None

@@ -28,14 +28,15 @@ from govdata.policy.rules import (
     Decision,
     Rule,
     county_review,
+    open_fields,
 )
 from govdata.targets import TargetRef
 
 __all__ = [
     "ACTION_LABELS", "ALLOW", "ALL_SIGNED_IN", "Action", "Columns", "ComparisonUse", "Decision", "Denied",
     "EntryUse", "FORMER_LABELS", "LIST", "Mine", "ROLE_ACTIONS", "RULES", "Rule", "SUPERVISORS", "UNIT_PEOPLE",
-    "can", "county_review", "fields_in_clear", "label", "needs_purpose", "observe", "require", "require_role",
-    "role_allows",
+    "can", "county_review", "fields_in_clear", "label", "needs_purpose", "observe", "open_fields", "require",
+    "require_role", "role_allows",
     "sees_all", "where",
 ]
 

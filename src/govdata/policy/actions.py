@@ -83,6 +83,22 @@ class Action(StrEnum):
     OPEN_DOWNLOAD = "open.download"  # its values: preview, records, CSV / JSON / XLSX downloads
     OPEN_SIGNUP = "open.signup"  # a member of the public opens an account on the portal
     OPEN_KEY = "open.key"  # a public account creates or revokes its own app keys
+    # authorised opening (第十七、十八条)
+    OPEN_APPLICANT = "open.applicant"  # a public account records its organisation (企业 / 高校 / 科研院所)
+    OPEN_APPLY = "open.apply"  # it applies for a 授权开放 dataset
+    OPEN_APPLICATION_VIEW = "open.application_view"  # the applicant, the providing unit and the bureau
+    OPEN_CONDITIONS = "open.conditions"  # the bureau sets a dataset's open conditions with its provider
+    OPEN_OPINION = "open.opinion"  # the providing unit's opinion on an application
+    OPEN_REVIEW = "open.review"  # the bureau approves (possibly narrower) or rejects
+    OPEN_NOTICE_VIEW = "open.notice_view"  # the public notice of every authorisation (平台公告)
+    # public demands (第十九条)
+    OPEN_DEMAND = "open.demand"  # a public account files a demand for data
+    OPEN_DEMAND_ASSIGN = "open.demand_assign"  # the bureau assigns the providing unit
+    OPEN_DEMAND_ANSWER = "open.demand_answer"  # the providing unit agrees (with a date) or refuses (with reasons)
+    OPEN_DEMAND_VIEW = "open.demand_view"  # the public tracking page of demands and answers
+    # commercial development (第二十条)
+    OPEN_LICENCE_MANAGE = "open.licence_manage"  # record a selection, create its licence, record revenue
+    OPEN_LICENCE_VIEW = "open.licence_view"  # the portal's list of licences
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -113,6 +129,13 @@ ACTION_LABELS: dict[Action, str] = {
     Action.VENDOR_AGREEMENT_MANAGE: "登记或终止保密协议", Action.VENDOR_AGREEMENT_VIEW: "查看保密协议",
     Action.OPEN_PUBLISH: "发布开放数据集", Action.OPEN_WITHDRAW: "撤回开放数据集", Action.OPEN_VIEW: "查看开放数据集",
     Action.OPEN_DOWNLOAD: "获取开放数据", Action.OPEN_SIGNUP: "注册公众账号", Action.OPEN_KEY: "管理应用密钥",
+    Action.OPEN_APPLICANT: "登记申请主体", Action.OPEN_APPLY: "申请授权开放数据",
+    Action.OPEN_APPLICATION_VIEW: "查看授权开放申请", Action.OPEN_CONDITIONS: "设定开放条件",
+    Action.OPEN_OPINION: "提供单位意见（授权开放）", Action.OPEN_REVIEW: "审核授权开放申请",
+    Action.OPEN_NOTICE_VIEW: "查看平台公告", Action.OPEN_DEMAND: "提交开放需求",
+    Action.OPEN_DEMAND_ASSIGN: "指定需求提供单位", Action.OPEN_DEMAND_ANSWER: "答复开放需求",
+    Action.OPEN_DEMAND_VIEW: "查看开放需求", Action.OPEN_LICENCE_MANAGE: "管理授权开发许可",
+    Action.OPEN_LICENCE_VIEW: "查看授权开发许可",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

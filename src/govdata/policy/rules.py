@@ -167,20 +167,46 @@ def _open_listed_where(actor: Actor, model: Any) -> Any:
 
 
 def _open_data(actor: Actor, target: Any) -> Decision:
-    """Values leave to anyone only from a published 普遍开放 dataset; 授权开放 data needs an authorisation
-    (第十七条), which this rule does not know yet: refused."""
+    """Values leave to anyone from a published 普遍开放 dataset; from a 授权开放 one only to the public account
+    whose organisation holds an authorisation in force for it (第十七、十八条: `actor.open_access`)."""
     listed = _open_listed(actor, target)
     if not listed:
         return listed
     if getattr(target, "open_type", None) != "public":
+        access = actor.open_access
+        if access is not None and getattr(target, "id", None) in access.dataset_ids:
+            return ALLOW
         return Decision(False, "该数据集为授权开放类，需申请授权后获取")
     return ALLOW
 
 
 def _open_data_where(actor: Actor, model: Any) -> Any:
-    from sqlalchemy import and_
+    from sqlalchemy import and_, or_
 
-    return and_(model.status == "published", model.open_type == "public")
+    access = actor.open_access
+    granted = sorted(access.dataset_ids) if access is not None else []
+    return and_(model.status == "published",
+                or_(model.open_type == "public", model.id.in_(granted)) if granted else model.open_type == "public")
+
+
+def open_fields(actor: Actor, target: Any) -> frozenset[str] | None:
+    """Which fields of an open dataset leave to `actor` (None: every field, 普遍开放): of a 授权开放 dataset,
+    only those its organisation's authorisation names."""
+    if getattr(target, "open_type", None) == "public":
+        return None
+    access = actor.open_access
+    return access.fields_of(getattr(target, "id", None)) if access is not None else frozenset()
+
+
+def _always(actor: Actor, target: Any) -> Decision:
+    return ALLOW
+
+
+def _announced(actor: Actor, target: Any) -> Decision:
+    """An authorisation is announced once approved (第十八条); pending and rejected applications are not."""
+    if getattr(target, "status", None) == "approved":
+        return ALLOW
+    return Decision(False, "该申请未获批准，不予公告")
 
 
 ANYONE = ALL_SIGNED_IN | {Role.PUBLIC}
@@ -288,4 +314,31 @@ RULES: dict[Action, Rule] = {
     # a visitor who has not signed in opens a public account; a public account manages only its own app keys
     Action.OPEN_SIGNUP: Rule(frozenset({Role.PUBLIC}), units=(), public=True, own_only=False),
     Action.OPEN_KEY: Rule(frozenset({Role.PUBLIC}), units=(), user="user_id", denied="只能管理本人的应用密钥"),
+    # authorised opening (第十七、十八条): the applicant's own organisation and applications; the providing unit
+    # gives its opinion on applications for its data; the bureau sets conditions and decides
+    Action.OPEN_APPLICANT: Rule(frozenset({Role.PUBLIC}), units=(), user="user_id", denied="只能维护本人的申请主体"),
+    Action.OPEN_APPLY: Rule(frozenset({Role.PUBLIC}), units=(), user="user_id", denied="只能以本人的申请主体申请"),
+    Action.OPEN_APPLICATION_VIEW: Rule(UNIT_PEOPLE | SUPERVISORS | {Role.PUBLIC}, sees_all=SUPERVISORS,
+                                       user="user_id", denied="只能查看本人提交或涉及本单位数据的申请"),
+    Action.OPEN_CONDITIONS: _role_only(frozenset({Role.BUREAU})),
+    Action.OPEN_OPINION: Rule(UNIT_PEOPLE, denied="只能对本单位提供的数据发表意见"),
+    Action.OPEN_REVIEW: _role_only(frozenset({Role.BUREAU})),
+    Action.OPEN_NOTICE_VIEW: Rule(ANYONE, units=(), public=True, check=_announced,
+                                  list_filter=lambda a, m: m.status == "approved", denied="该申请未获批准，不予公告"),
+    # public demands (第十九条): a public account files; the bureau assigns; the providing unit answers
+    Action.OPEN_DEMAND: Rule(frozenset({Role.PUBLIC}), units=(), user="user_id", denied="只能以本人名义提交需求"),
+    Action.OPEN_DEMAND_ASSIGN: _role_only(frozenset({Role.BUREAU})),
+    Action.OPEN_DEMAND_ANSWER: Rule(UNIT_PEOPLE, denied="只能答复指定给本单位的需求"),
+    Action.OPEN_DEMAND_VIEW: Rule(ANYONE, units=(), public=True, check=_always, list_filter=lambda a, m: true_(),
+                                  denied="需求不存在"),
+    # commercial development (第二十条): the bureau records selections, licences and revenue; licences are public
+    Action.OPEN_LICENCE_MANAGE: _role_only(frozenset({Role.BUREAU})),
+    Action.OPEN_LICENCE_VIEW: Rule(ANYONE, units=(), public=True, check=_always, list_filter=lambda a, m: true_(),
+                                   denied="许可不存在"),
 }
+
+
+def true_() -> Any:
+    from sqlalchemy import true
+
+    return true()

@@ -159,6 +159,8 @@ def _with_scope_and_purpose(request: Request, db: Session, actor: Actor) -> Acto
         actor = replace(actor, purpose=purpose)
     if Role.VENDOR in actor.roles:
         actor = replace(actor, vendor_scope=hooks.vendor_scope(db, actor))
+    if Role.PUBLIC in actor.roles and actor.id is not None:
+        actor = replace(actor, open_access=hooks.open_access(db, actor))
     return actor
 
 
