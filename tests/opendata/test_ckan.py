@@ -150,3 +150,30 @@ def test_bad_bodies_and_signed_in_writes_without_csrf(client: Any) -> None:
     _error(client.post(f"{A}/package_search", content=b"{nope", headers={"content-type": "application/json"}),
            400, "Bad Request")
     _error(client.post(f"{A}/package_search", json=[1, 2]), 400, "Bad Request")
+
+
+def test_package_search_reads_only_what_it_lists(client: Any, database: Any) -> None:
+    """A page of results loads no entry's fields and no release history, and without the organization facet it
+    groups no datasets by unit (a search's cost stays that of its matches, not of the whole catalog)."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    engines = {database.engine, database.write_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", record)
+    try:
+        found = _ok(client.get(f"{A}/package_search", params={"rows": 1_000}))
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", record)
+    assert found["count"] >= 7 and found["results"][0]["resources"]
+    tables = " ".join(seen)
+    assert "FROM open_datasets" in tables
+    assert "catalog_fields" not in tables and "open_releases" not in tables, tables
+    assert not [s for s in seen if "GROUP BY" in s], seen
+    by_org = _ok(client.get(f"{A}/package_search", params={"facet.field": '["organization"]'}))
+    assert sum(by_org["facets"]["organization"].values()) == by_org["count"]

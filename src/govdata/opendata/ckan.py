@@ -239,7 +239,11 @@ def package_search(call: Call) -> dict[str, Any]:
     if not isinstance(wanted, list) or any(w not in FACET_NAMES for w in wanted):
         raise RuleViolation(f"facet.field 仅支持 {'、'.join(FACET_NAMES)}", field="facet.field")
     counts = service.facet_counts(call.db, call.actor, query=query, names=[FACET_NAMES[w] for w in wanted])
-    codes = {str(u.id): u.code.lower() for u, _ in service.providing_units(call.db, call.actor)}
+    codes: dict[str, str] = {}
+    if "organization" in wanted:  # the units' codes, only those counted (never a count over every dataset)
+        ids = [int(c.value) for c in counts["unit"]]
+        codes = {str(i): code.lower() for i, code in call.db.execute(select(Unit.id, Unit.code)
+                                                                      .where(Unit.id.in_(ids)))}
     facets: dict[str, dict[str, int]] = {}
     search_facets: dict[str, Any] = {}
     for name in wanted:

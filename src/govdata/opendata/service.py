@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defaultload, lazyload
 
 from govdata import clock, policy
 from govdata.actor import Actor
@@ -216,6 +216,11 @@ def _facet(db: Session, actor: Actor, name: str, conditions: dict[str, ColumnEle
     return sorted(counts, key=lambda f: (-f.count, f.label))
 
 
+# A listing shows neither an entry's fields nor a dataset's release history: not loaded for each dataset listed
+# (read on access all the same, should a caller want them).
+LISTED = (lazyload(OpenDataset.releases), defaultload(OpenDataset.entry).lazyload(CatalogEntry.fields))
+
+
 def find_datasets(db: Session, actor: Actor, *, query: OpenSearchQuery, offset: int, limit: int,
                   order: Sequence[Any] = ()) -> tuple[int, list[OpenDataset]]:
     """The datasets `actor` may see that match `query` (its paging aside): how many, and the slice asked for,
@@ -226,7 +231,7 @@ def find_datasets(db: Session, actor: Actor, *, query: OpenSearchQuery, offset: 
     found = db.execute(select(OpenDataset).join(CatalogEntry, CatalogEntry.id == OpenDataset.entry_id)
                        .where(OpenDataset.id.in_(select(ids.c.id)))
                        .order_by(*(order or (OpenDataset.updated_at.desc(),)), OpenDataset.id.desc())
-                       .offset(offset).limit(limit)).scalars().all()
+                       .options(*LISTED).offset(offset).limit(limit)).scalars().all()
     return total, list(found)
 
 
