@@ -96,3 +96,16 @@ Seq = Annotated[int, Field(ge=0, le=MAX_BIGINT)]
 def as_id(raw: str, maximum: int = MAX_INT) -> int | None:
     """A raw text that names a row id (all digits, within the column's range), as an int; otherwise None."""
     return int(raw) if raw.isdigit() and len(raw) <= 19 and int(raw) <= maximum else None
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain_text(value: Any) -> Any:
+    """A text stripped, control characters refused (PostgreSQL cannot store NUL, and none belongs in a name);
+    anything else as it is (a `field_validator(mode="before")` leaves type errors to the field's type)."""
+    if not isinstance(value, str):
+        return value
+    if CONTROL.search(value):
+        raise ValueError("不能包含控制字符")
+    return value.strip()

@@ -28,6 +28,7 @@ from govdata.config import Settings
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.opendata.schemas import AppKeyCreate, PublicSignUp
 from govdata.policy import Action
+from govdata.storage.base import row_by_id
 from govdata.types import with_offset
 
 SIGNUP_WINDOW_SECONDS = 3600
@@ -97,7 +98,7 @@ def create_app_key(db: Session, actor: Actor, settings: Settings, *, data: AppKe
 
 def revoke_app_key(db: Session, actor: Actor, *, key_id: int) -> ApiToken:
     """Revoke one of the account's own keys: the next call with it is refused."""
-    key = db.get(ApiToken, key_id) if 0 < key_id < 2**31 else None
+    key = row_by_id(db, ApiToken, key_id)
     if key is None or not key.prefix.startswith(APP_KEY_PREFIX):
         raise NotFound("密钥不存在", field="key_id")
     with acting(db, actor, Action.OPEN_KEY, target=key) as audit:

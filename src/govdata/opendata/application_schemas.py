@@ -22,8 +22,8 @@ from govdata.opendata.models import (
     OrgKind,
     PurposeCategory,
 )
-from govdata.opendata.schemas import FIELD_NAME, _text
-from govdata.types import Id, IsoDate, Timestamp
+from govdata.opendata.schemas import FIELD_NAME
+from govdata.types import Id, IsoDate, Timestamp, plain_text
 
 FIELD_ONLY = FIELD_NAME[:1] + FIELD_NAME[3:]  # a field name, no sort sign
 
@@ -42,7 +42,7 @@ class _Stripped(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _stripped(cls, value: Any) -> Any:
-        return _text(value)
+        return plain_text(value)
 
 
 class ApplicantSave(_Stripped):

@@ -43,6 +43,7 @@ from govdata.opendata.models import (
 )
 from govdata.opendata.service import get_dataset
 from govdata.policy import Action
+from govdata.storage.base import row_by_id
 
 MAX_PERIOD_DAYS = 3 * 366  # an authorisation runs at most three years
 ACADEMIC = (OrgKind.UNIVERSITY.value, OrgKind.INSTITUTE.value)
@@ -151,7 +152,7 @@ def submit_application(db: Session, actor: Actor, *, data: ApplicationCreate) ->
 
 def get_application(db: Session, actor: Actor, *, application_id: int) -> OpenApplication:
     """An application as the applicant, its providing unit or the bureau sees it (anyone else: not found)."""
-    application = db.get(OpenApplication, application_id) if 0 < application_id < 2**31 else None
+    application = row_by_id(db, OpenApplication, application_id)
     if application is None or not policy.can(actor, Action.OPEN_APPLICATION_VIEW, application):
         raise NotFound("申请不存在", field="application_id")
     return application

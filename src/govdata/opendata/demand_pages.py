@@ -4,11 +4,14 @@ assignment and the providing unit's answer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from govdata import clock, policy
 from govdata.actor import Actor
@@ -85,27 +88,27 @@ def demand_page(request: Request, demand_id: Id, db: Db,
     return _detail(request, db, actor, demands.get_demand(db, actor, demand_id=demand_id))
 
 
-@router.post("/open/demands/{demand_id}/assign")
-async def assign(request: Request, demand_id: Id, db: Db,
-                 actor: Actor = requires(Action.OPEN_DEMAND_ASSIGN)) -> Response:
+async def _act(request: Request, db: Session, actor: Actor, demand_id: int, act: Callable[..., Any],
+               schema: type[BaseModel], done: str) -> Response:
+    """One step on a demand from its page: done, back to the page with `done`; refused, the page again with the
+    error beside the form."""
     form = await forms.form_dict(request)
     try:
-        demands.assign_demand(db, actor, demand_id=demand_id, data=_parse(DemandAssign, form))
+        act(db, actor, demand_id=demand_id, data=_parse(schema, form))
     except GovdataError as exc:
         db.rollback()
         note_refusal(request, exc)
         return _detail(request, db, actor, demands.get_demand(db, actor, demand_id=demand_id), error=exc)
-    return RedirectResponse(f"/open/demands/{demand_id}?msg=已指定提供单位", status_code=303)
+    return RedirectResponse(f"/open/demands/{demand_id}?msg={done}", status_code=303)
+
+
+@router.post("/open/demands/{demand_id}/assign")
+async def assign(request: Request, demand_id: Id, db: Db,
+                 actor: Actor = requires(Action.OPEN_DEMAND_ASSIGN)) -> Response:
+    return await _act(request, db, actor, demand_id, demands.assign_demand, DemandAssign, "已指定提供单位")
 
 
 @router.post("/open/demands/{demand_id}/answer")
 async def answer(request: Request, demand_id: Id, db: Db,
                  actor: Actor = requires(Action.OPEN_DEMAND_ANSWER)) -> Response:
-    form = await forms.form_dict(request)
-    try:
-        demands.answer_demand(db, actor, demand_id=demand_id, data=_parse(DemandAnswer, form))
-    except GovdataError as exc:
-        db.rollback()
-        note_refusal(request, exc)
-        return _detail(request, db, actor, demands.get_demand(db, actor, demand_id=demand_id), error=exc)
-    return RedirectResponse(f"/open/demands/{demand_id}?msg=已答复", status_code=303)
+    return await _act(request, db, actor, demand_id, demands.answer_demand, DemandAnswer, "已答复")

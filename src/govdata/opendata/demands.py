@@ -19,6 +19,7 @@ from govdata.opendata.models import DemandStatus, OpenDemand
 from govdata.opendata.service import find_visible
 from govdata.orgs.models import Unit
 from govdata.policy import Action
+from govdata.storage.base import row_by_id
 from govdata.workdays.service import deadline_for
 
 ANSWER_WORKDAYS = 20
@@ -26,7 +27,7 @@ LIST_LIMIT = 500
 
 
 def _unit(db: Session, unit_id: int, field: str) -> Unit:
-    unit = db.get(Unit, unit_id) if 0 < unit_id < 2**31 else None
+    unit = row_by_id(db, Unit, unit_id)
     if unit is None:
         raise RuleViolation("单位不存在", field=field)
     return unit
@@ -70,7 +71,7 @@ def file_demand(db: Session, actor: Actor, *, data: DemandCreate) -> OpenDemand:
 
 
 def get_demand(db: Session, actor: Actor, *, demand_id: int) -> OpenDemand:
-    demand = db.get(OpenDemand, demand_id) if 0 < demand_id < 2**31 else None
+    demand = row_by_id(db, OpenDemand, demand_id)
     if demand is None or not policy.can(actor, Action.OPEN_DEMAND_VIEW, demand):
         raise NotFound("需求不存在", field="demand_id")
     return demand

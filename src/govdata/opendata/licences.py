@@ -17,6 +17,7 @@ from govdata.opendata.licence_schemas import RevenueRecord, SelectionRecord
 from govdata.opendata.models import LicenceRevenue, OpenLicence, OpenSelection
 from govdata.opendata.service import get_dataset
 from govdata.policy import Action
+from govdata.storage.base import row_by_id
 
 LIST_LIMIT = 500
 
@@ -51,7 +52,7 @@ def record_selection(db: Session, actor: Actor, *, data: SelectionRecord) -> Ope
 
 
 def _selection(db: Session, selection_id: int) -> OpenSelection:
-    selection = db.get(OpenSelection, selection_id) if 0 < selection_id < 2**31 else None
+    selection = row_by_id(db, OpenSelection, selection_id)
     if selection is None:
         raise NotFound("遴选记录不存在", field="selection_id")
     return selection
@@ -83,7 +84,7 @@ def create_licence(db: Session, actor: Actor, *, selection_id: int) -> OpenLicen
 
 
 def get_licence(db: Session, actor: Actor, *, licence_id: int) -> OpenLicence:
-    licence = db.get(OpenLicence, licence_id) if 0 < licence_id < 2**31 else None
+    licence = row_by_id(db, OpenLicence, licence_id)
     if licence is None or not policy.can(actor, Action.OPEN_LICENCE_VIEW, licence):
         raise NotFound("许可不存在", field="licence_id")
     return licence

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
@@ -21,19 +20,11 @@ from govdata.opendata.models import (
     ReleaseKind,
     Topic,
 )
-from govdata.types import Count, Id, Timestamp
+from govdata.types import Count, Id, Timestamp, plain_text
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FIELD_NAME = r"^-?[a-z][a-z0-9_]{0,63}$"
 MAX_PAGE = 1_000
 
-
-def _text(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    if CONTROL.search(value):
-        raise ValueError("不能包含控制字符")
-    return value.strip()
 
 
 class OpenDatasetPublish(BaseModel):
@@ -49,7 +40,7 @@ class OpenDatasetPublish(BaseModel):
     @field_validator("title", "summary", "terms", "note", mode="before")
     @classmethod
     def _stripped(cls, value: Any) -> Any:
-        return _text(value)
+        return plain_text(value)
 
 
 class OpenDatasetWithdraw(BaseModel):
@@ -58,7 +49,7 @@ class OpenDatasetWithdraw(BaseModel):
     @field_validator("note", mode="before")
     @classmethod
     def _stripped(cls, value: Any) -> Any:
-        return _text(value)
+        return plain_text(value)
 
 
 class OpenSearchQuery(BaseModel):
@@ -74,7 +65,7 @@ class OpenSearchQuery(BaseModel):
     @field_validator("q", mode="before")
     @classmethod
     def _stripped(cls, value: Any) -> Any:
-        return _text(value)
+        return plain_text(value)
 
 
 class RecordsQuery(BaseModel):
@@ -89,7 +80,7 @@ class RecordsQuery(BaseModel):
     @field_validator("value", mode="before")
     @classmethod
     def _stripped(cls, value: Any) -> Any:
-        return _text(value)
+        return plain_text(value)
 
 
 class RecordSearch(BaseModel):
@@ -228,7 +219,7 @@ class PublicSignUp(BaseModel):
     @field_validator("username", "display_name", "email", "phone", mode="before")
     @classmethod
     def _stripped(cls, value: Any) -> Any:
-        return _text(value)
+        return plain_text(value)
 
 
 class AppKeyCreate(BaseModel):
@@ -237,4 +228,4 @@ class AppKeyCreate(BaseModel):
     @field_validator("name", mode="before")
     @classmethod
     def _stripped(cls, value: Any) -> Any:
-        return _text(value)
+        return plain_text(value)

@@ -37,6 +37,7 @@ from govdata.opendata.schemas import (
 )
 from govdata.orgs.models import Region, Unit
 from govdata.policy import Action
+from govdata.storage.base import row_by_id
 from govdata.storage.engines import rowcount
 
 OPENABLE = (OpenType.PUBLIC.value, OpenType.AUTHORIZED.value)
@@ -46,7 +47,7 @@ FACETS = {"unit": "提供单位", "topic": "主题", "format": "资源格式", "
 
 
 def get_dataset(db: Session, *, dataset_id: int) -> OpenDataset:
-    dataset = db.get(OpenDataset, dataset_id) if 0 < dataset_id < 2**31 else None
+    dataset = row_by_id(db, OpenDataset, dataset_id)
     if dataset is None:
         raise NotFound("数据集不存在或已撤回", field="dataset_id")
     return dataset
@@ -98,7 +99,7 @@ def _check_openable(entry: CatalogEntry) -> None:
 def publish_dataset(db: Session, actor: Actor, *, entry_id: int, data: OpenDatasetPublish) -> OpenDataset:
     """Publish a registered 普遍开放 or 授权开放 entry as an open dataset, or republish it (metadata and the
     entry's current version); each makes a line of the release history."""
-    entry = db.get(CatalogEntry, entry_id) if 0 < entry_id < 2**31 else None
+    entry = row_by_id(db, CatalogEntry, entry_id)
     if entry is None:
         raise NotFound("信息资源不存在", field="entry_id")
     dataset = find_dataset_of(db, entry_id=entry.id)
@@ -251,7 +252,7 @@ def search_datasets(db: Session, actor: Actor, *, query: OpenSearchQuery) -> Ope
 
 def find_visible(db: Session, actor: Actor, *, dataset_id: int) -> OpenDataset | None:
     """A dataset `actor` may see, by its number, or None (withdrawn ones are not seen)."""
-    dataset = db.get(OpenDataset, dataset_id) if 0 < dataset_id < 2**31 else None
+    dataset = row_by_id(db, OpenDataset, dataset_id)
     return dataset if dataset is not None and policy.can(actor, Action.OPEN_VIEW, dataset) else None
 
 

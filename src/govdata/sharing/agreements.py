@@ -62,9 +62,9 @@ def _masking_terms(req: ShareRequest, names: list[str]) -> list[str]:
     """How each shared field leaves the provider (第十七条): in clear as its opinion chose, or masked by the
     field's rule; and the rows one call may return."""
     by_name = {f.name: f for f in req.entry.fields}
-    known = [n for n in names if n in by_name]
-    clear = [n for n in known if n in req.clear_field_names or rule_for(by_name[n]).is_clear]
-    masked = [f"{by_name[n].label}（{n}）：{rule_for(by_name[n]).label}" for n in known if n not in clear]
+    rules = {n: rule_for(by_name[n]) for n in names if n in by_name}
+    clear = [n for n, rule in rules.items() if n in req.clear_field_names or rule.is_clear]
+    masked = [f"{by_name[n].label}（{n}）：{rule.label}" for n, rule in rules.items() if n not in clear]
     lines = ["明文提供：" + (field_list({n: by_name[n].label for n in clear if n in by_name}, clear) or "无")]
     if masked:
         lines.append("脱敏提供：" + "；".join(masked))

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
+
+from govdata.types import MAX_INT
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -17,3 +21,12 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+Row = TypeVar("Row", bound=Base)
+
+
+def row_by_id(db: Session, model: type[Row], row_id: int) -> Row | None:
+    """The row of `model` with this id, or None: an id outside INTEGER's range names no row (PostgreSQL would
+    refuse to compare it), whoever handed it over."""
+    return db.get(model, row_id) if 0 < row_id <= MAX_INT else None

@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from govdata.types import Id, IsoDate, Timestamp
+from govdata.types import Id, IsoDate, Timestamp, plain_text
 from govdata.vendors.models import VendorAgreement
-
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _text(value: Any) -> Any:
-    """Stripped; control characters refused (PostgreSQL cannot store NUL, and none belongs in a name)."""
-    if not isinstance(value, str):
-        return value
-    if CONTROL.search(value):
-        raise ValueError("不能包含控制字符")
-    return value.strip()
 
 
 class VendorAgreementCreate(BaseModel):
@@ -38,7 +26,7 @@ class VendorAgreementCreate(BaseModel):
     @field_validator("company", "signed_by", mode="before")
     @classmethod
     def _stripped(cls, value: Any) -> Any:
-        return _text(value)
+        return plain_text(value)
 
     @field_validator("unit_ids")
     @classmethod
@@ -50,7 +38,7 @@ class VendorAgreementCreate(BaseModel):
     @field_validator("entry_codes")
     @classmethod
     def _codes(cls, value: list[str]) -> list[str]:
-        return list(dict.fromkeys(c for c in map(_text, value) if c))
+        return list(dict.fromkeys(c for c in map(plain_text, value) if c))
 
     @model_validator(mode="after")
     def _scope_and_period(self) -> VendorAgreementCreate:
@@ -67,7 +55,7 @@ class VendorAgreementEnd(BaseModel):
     @field_validator("reason", mode="before")
     @classmethod
     def _stripped(cls, value: Any) -> Any:
-        return _text(value.replace("\r\n", "\n").replace("\t", " ")) if isinstance(value, str) else value
+        return plain_text(value.replace("\r\n", "\n").replace("\t", " ")) if isinstance(value, str) else value
 
 
 class ScopeItemRead(BaseModel):

@@ -237,7 +237,7 @@ async def read_records(reader: Reader, actor: Actor, ctx: LookupContext, found: 
         rows = await _rows(reader, shape.table, tuple(fields), names, ctx.values, grant.row_limit + 1)
     if len(rows) > grant.row_limit:
         raise keys.too_many(grant.row_limit, ctx.key_field)
-    return _masked(actor, ctx, shape, rows)
+    return _masked(actor, ctx, shape, fields, rows)
 
 
 async def _rows(reader: Reader, table: Table, fields: tuple[str, ...], names: tuple[str, ...], values: list[str],
@@ -255,11 +255,11 @@ async def _rows(reader: Reader, table: Table, fields: tuple[str, ...], names: tu
     return [dict(zip(fields, row, strict=True)) for row in await reader.run(query, params)]
 
 
-def _masked(actor: Actor, ctx: LookupContext, shape: EntryShape, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rows as they leave the provider (第十七条): which fields go in clear is policy's answer (the fields the
-    provider's opinion chose, recorded on the grant); the rest are masked by their rules."""
+def _masked(actor: Actor, ctx: LookupContext, shape: EntryShape, fields: list[str],
+            rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows (of the grant's `fields`) as they leave the provider (第十七条): which fields go in clear is policy's
+    answer (the fields the provider's opinion chose, recorded on the grant); the rest are masked by their rules."""
     grant = ctx.grant
-    fields = grant.fields.split(",")
     assert ctx.entry_id is not None and ctx.owner_unit_id is not None
     use = EntryUse(ctx.entry_id, ctx.owner_unit_id, ctx.code, frozenset(fields), frozenset(fields),
                    frozenset(split_names(grant.clear_fields)))
