@@ -102,7 +102,8 @@ def _catalog(ctx: BenchContext, count: int) -> None:
                 "recollection_basis": "", "status": "registered", "version": 1, "created_at": now,
                 "updated_at": now})
             docs.append({"entry_id": i, "body": " ".join(dict.fromkeys(search.words(f"{name} {summary} {unit_name}")))})
-            datasets.append({"entry_id": i, "unit_id": unit_id, "title": name, "summary": summary,
+            datasets.append({"entry_id": i, "slug": f"3-02-{i % 1000:03d}-{i:06d}", "unit_id": unit_id,
+                             "title": name, "summary": summary,
                              "topic": rng.choice(topics), "licence": rng.choice(licences), "terms": "",
                              "open_type": open_type, "status": "published", "entry_version": 1,
                              "published_at": now, "updated_at": now, "view_count": 0, "download_count": 0,

@@ -103,6 +103,10 @@ def test_datastore_search_gives_masked_values_only(client: Any, company: str, da
     assert {r["jgmc"] for r in texted["records"]} == {"测试公司1", "测试公司10", "测试公司11"}
     fields_only = _ok(client.get(f"{A}/datastore_search", params={"resource_id": f"{company}-data", "limit": 0}))
     assert fields_only["records"] == [] and len(fields_only["fields"]) == 5 and fields_only["total"] == 12
+    for offset, records in ((10, 2), (20, 0)):  # the last page's total needs no count; past the end it is counted
+        page = _ok(client.get(f"{A}/datastore_search", params={"resource_id": f"{company}-data", "limit": 5,
+                                                               "offset": offset}))
+        assert len(page["records"]) == records and page["total"] == 12
     capped = _ok(client.get(f"{A}/datastore_search", params={"resource_id": f"{company}-data", "limit": 10**9}))
     assert capped["limit"] == 1_000 and len(capped["records"]) == 12
 

@@ -121,10 +121,6 @@ def call(db: Session, actor: Actor, settings: Settings, *, name: str, params: di
     return handler(Call(db, actor, params=params, base=base))
 
 
-def slug(code: str | None) -> str:
-    return (code or "").lower().replace("/", "-")
-
-
 def _when(at: datetime | None) -> str | None:
     return at.isoformat() if at is not None else None
 
@@ -140,7 +136,7 @@ def organization_dict(unit: Unit, count: int | None = None) -> dict[str, Any]:
 
 def resources(dataset: OpenDataset, base: str, *, readable: bool) -> list[dict[str, Any]]:
     """The dataset's table, then its downloads (those only when its values are open)."""
-    name = slug(dataset.entry.code)
+    name = dataset.slug
     common = {"package_id": name, "state": "active", "created": _when(dataset.published_at),
               "last_modified": _when(dataset.updated_at)}
     found = [{**common, "id": f"{name}-data", "name": f"{dataset.title}（数据表）", "format": "API",
@@ -158,7 +154,7 @@ def resources(dataset: OpenDataset, base: str, *, readable: bool) -> list[dict[s
 
 def package_dict(db: Session, actor: Actor, dataset: OpenDataset, base: str) -> dict[str, Any]:
     entry = dataset.entry
-    name = slug(entry.code)
+    name = dataset.slug
     listed = resources(dataset, base, readable=data.may_read_data(actor, dataset))
     topic = TOPIC_LABELS.get(dataset.topic, dataset.topic)
     tags = [topic, label_of("format", entry.format)]
@@ -266,7 +262,7 @@ def package_list(call: Call) -> list[str]:
     limit, offset = call.number("limit", ROWS_MAX, cap=ROWS_MAX), call.number("offset", 0)
     _, found = service.find_datasets(call.db, call.actor, query=OpenSearchQuery(), offset=offset, limit=limit,
                                      order=[CatalogEntry.code.asc()])
-    return [slug(d.entry.code) for d in found]
+    return [d.slug for d in found]
 
 
 @action("organization_list")

@@ -207,7 +207,9 @@ def search_records(db: Session, actor: Actor, *, dataset_id: int, query: RecordS
             if query.limit:
                 rows = conn.execute(select(*[table.c[name] for name in masker.columns]).where(*conditions)
                                     .order_by(*order).offset(query.offset).limit(query.limit)).all()
-            if query.include_total:
+            if query.include_total and query.limit and len(rows) < query.limit and (rows or not query.offset):
+                total = query.offset + len(rows)  # the last page: every match is in hand, nothing to count
+            elif query.include_total:
                 bounded = select(table.c._deleted).where(*conditions).limit(query.count_cap + 1).subquery()
                 total = int(conn.execute(select(func.count()).select_from(bounded)).scalar_one())
                 estimated = total > query.count_cap
@@ -246,9 +248,11 @@ def start_download(db: Session, actor: Actor, settings: Settings, *, dataset_id:
         limit_caller(db, actor, settings)
         masker = reader_view(db, actor, dataset)
         conn = db.connection()
-        statement = records_query(entry, masker, None) if table_seen(conn, entry) else None
+        # A whole-table download streams in the order the table holds its rows: sorting a million rows by key
+        # first cost about half the download's speed on PostgreSQL, and a file has no use for that order.
+        statement = records_query(entry, masker, None).order_by(None) if table_seen(conn, entry) else None
         rows = 0 if statement is None else int(conn.execute(
-            select(func.count()).select_from(statement.order_by(None).subquery())).scalar_one())
+            select(func.count()).select_from(statement.subquery())).scalar_one())
         db.execute(update(OpenDataset).where(OpenDataset.id == dataset.id)
                    .values(download_count=OpenDataset.download_count + 1)
                    .execution_options(synchronize_session=False))

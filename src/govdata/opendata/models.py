@@ -47,6 +47,11 @@ class Topic(StrEnum):
     SAFETY = "safety"
 
 
+def slug_of(code: str | None) -> str:
+    """A resource code as CKAN names a package: lower case, `/` as `-`."""
+    return (code or "").lower().replace("/", "-")
+
+
 class OpenDataset(Base):
     """A catalog entry opened to the public (第十六条): one per entry, published, withdrawn, republished.
 
@@ -58,6 +63,9 @@ class OpenDataset(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("catalog_entries.id"), unique=True)
+    # CKAN's name for it, the resource code as a slug (`2010301/000012` → `2010301-000012`), stored so that an API
+    # call finds its dataset by an index rather than by rewriting every code
+    slug: Mapped[str] = mapped_column(String(64), default="", server_default="", index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
@@ -77,8 +85,9 @@ class OpenDataset(Base):
 
     entry: Mapped[CatalogEntry] = relationship(lazy="joined")
     unit: Mapped[Unit] = relationship(lazy="joined")
+    # read when a page shows the history, not on every API call that finds the dataset
     releases: Mapped[list[OpenRelease]] = relationship(
-        lazy="selectin", order_by="OpenRelease.id.desc()", back_populates="dataset")
+        lazy="select", order_by="OpenRelease.id.desc()", back_populates="dataset")
 
     @property
     def resource_code(self) -> str | None:
