@@ -1,0 +1,24 @@
+"""The progress page of a piece of background work: a bar that progress.js keeps current, then the result.
+
+Without script the page is still whole: it shows the state when it was loaded and a link that loads it again."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from govdata.actor import Actor
+from govdata.policy import Action
+from govdata.types import Id
+from govdata.web.deps import Db, requires
+from govdata.web.templating import render
+from govdata.work import service
+from govdata.work.runner import of_app
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/work/{work_id}", response_class=HTMLResponse)
+def work_page(request: Request, work_id: Id, db: Db, actor: Actor = requires(Action.WORK_VIEW)) -> Response:
+    progress = service.progress_of(service.get(db, actor, work_id=work_id), of_app(request))
+    return render(request, "work/item.html", {"work": progress, "kind_label": service.KIND_LABELS})

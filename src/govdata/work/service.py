@@ -1,0 +1,116 @@
+"""Background work: start it (once per thing it works on), find it, and say how far it got."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from govdata import clock, policy
+from govdata.actor import Actor
+from govdata.config import Settings
+from govdata.errors import Conflict, NotFound
+from govdata.policy import Action
+from govdata.storage.base import row_by_id
+from govdata.work.models import WorkItem, WorkKind, WorkState
+from govdata.work.runner import ACTIVE, Task, WorkRunner
+
+STATE_LABELS = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
+KIND_LABELS = {"upload": "上传写入", "scan": "质量检测", "compare": "数据比对", "export": "导出"}
+
+
+class WorkRunning(Conflict):
+    """The same work is already queued or running: the page shows that one instead of starting another."""
+
+    def __init__(self, work_id: int | None) -> None:
+        super().__init__("同一项工作正在进行，未重复提交；请等待它完成", field=None)
+        self.work_id = work_id
+
+
+def in_background(settings: Settings, *, rows: int | None = None, size: int | None = None) -> bool:
+    """Whether work of this many rows (or bytes of file) is run in the background (GOVDATA_WORK_* settings)."""
+    return (rows is not None and rows >= settings.work_threshold_rows) or (
+        size is not None and size >= settings.work_threshold_bytes)
+
+
+def active(db: Session, *, key: str) -> WorkItem | None:
+    return db.execute(select(WorkItem).where(WorkItem.active_key == key[:120])).scalar_one_or_none()
+
+
+def start(db: Session, runner: WorkRunner, actor: Actor, *, kind: WorkKind, key: str, title: str, task: Task,
+          total: int | None = None, measure: str = "行") -> WorkItem:
+    """Record the work and hand it to the runner; refused (WorkRunning) while the same `key` is active.
+
+    Commits the caller's unit of work (a named commit): the runner's own unit of work must find the item, and
+    on SQLite it could not write while the request still held the write lock."""
+    item = WorkItem(kind=kind.value, title=title[:300], owner_id=actor.id if actor.kind == "user" else None,
+                    owner_name=actor.name[:128], unit_id=actor.unit_id, state=WorkState.QUEUED.value,
+                    total=total, measure=measure, active_key=key[:120], runner=runner.name, created_at=clock.now())
+    try:
+        with db.begin_nested():
+            db.add(item)
+            db.flush()
+    except IntegrityError:
+        running = active(db, key=key)
+        raise WorkRunning(running.id if running is not None else None) from None
+    db.commit()
+    runner.submit(item.id, task)
+    return item
+
+
+def get(db: Session, actor: Actor, *, work_id: int) -> WorkItem:
+    item = row_by_id(db, WorkItem, work_id)
+    if item is None:
+        raise NotFound("后台任务不存在", field="work_id")
+    policy.require(actor, Action.WORK_VIEW, item)
+    return item
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An item as its progress page and endpoint show it: counts, time left, then the result or the error."""
+
+    id: int
+    kind: str
+    title: str
+    state: str
+    state_label: str
+    done: int
+    total: int | None
+    measure: str
+    percent: int | None
+    seconds_left: int | None
+    time_left: str
+    result_href: str
+    result_text: str
+    error: str
+
+    @property
+    def finished(self) -> bool:
+        return self.state not in ACTIVE
+
+
+def _time_left(seconds: int | None) -> str:
+    if seconds is None:
+        return "正在估算剩余时间"
+    if seconds < 60:
+        return f"约 {max(seconds, 1)} 秒"
+    return f"约 {round(seconds / 60)} 分钟"
+
+
+def progress_of(item: WorkItem, runner: WorkRunner) -> Progress:
+    live = runner.live.get(item.id) if item.state in ACTIVE else None
+    done, total = (live.done, live.total if live.total is not None else item.total) if live else (item.done, item.total)
+    percent = min(100, done * 100 // total) if total else None
+    seconds: int | None = None
+    if item.state == WorkState.RUNNING.value and item.started_at is not None and total and 0 < done < total:
+        elapsed = (clock.now() - item.started_at).total_seconds()
+        seconds = round(elapsed * (total - done) / done)
+    elif item.state == WorkState.DONE.value:
+        seconds, percent = 0, 100
+    left = "" if item.state not in ACTIVE else _time_left(seconds)
+    return Progress(item.id, item.kind, item.title, item.state, STATE_LABELS.get(item.state, item.state), done,
+                    total, item.measure, percent, seconds if item.state in ACTIVE else None, left, item.result_href,
+                    item.result_text, item.error)
