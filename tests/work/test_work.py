@@ -189,7 +189,8 @@ def test_upload_over_threshold_runs_in_background(small_threshold_app: Any, data
     assert page.status_code == 200 and 'data-testid="work-bar"' in page.text and "/static/progress.js" in page.text
     body = _poll(steward, work_id)
     assert body["state"] == "done" and body["done"] == 3000 and body["total"] == 3000 and body["percent"] == 100
-    assert body["result_href"].startswith("/resources/batches/") and "已写入：共 3000 行，新增 3000" in body["result_text"]
+    assert body["result_href"].startswith("/resources/batches/")
+    assert "已写入：共 3000 行，新增 3000" in body["result_text"]
     assert "已写入" in steward.get(body["result_href"]).text
     done_page = steward.get(f"/work/{work_id}").text
     assert "查看结果" in done_page and body["result_href"] in done_page
