@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from govdata.actor import Actor, Role
@@ -21,7 +22,11 @@ from govdata.storage.engines import Database
 from govdata.work import service
 from govdata.work.models import WorkItem, WorkKind
 from govdata.work.runner import INTERRUPTED, Finished, Reporter, WorkRunner
+from tests.conftest import WebUser
 from tests.datastore.factories import make_entry, unit_id
+from tests.quality.factories import grant_fields, insert_rows
+from tests.quality.factories import make_entry as quality_entry
+from tests.quality.test_comparison import _pair
 
 WAIT = 30.0
 
@@ -172,10 +177,6 @@ def _poll(user: Any, work_id: str) -> dict[str, Any]:
 
 
 def test_upload_over_threshold_runs_in_background(small_threshold_app: Any, database: Database, web: Any) -> None:
-    from fastapi.testclient import TestClient
-
-    from tests.conftest import WebUser
-
     entry = make_entry(database, ingest_mode="manual", fields=FIELDS)
     steward = WebUser(TestClient(small_threshold_app, base_url="http://testserver", follow_redirects=False),
                       "steward_gaj")
@@ -203,10 +204,6 @@ def test_upload_over_threshold_runs_in_background(small_threshold_app: Any, data
 
 def test_bad_upload_fails_in_chinese_and_preview_shows_running(small_threshold_app: Any,
                                                                database: Database) -> None:
-    from fastapi.testclient import TestClient
-
-    from tests.conftest import WebUser
-
     entry = make_entry(database, ingest_mode="manual", fields=FIELDS)
     steward = WebUser(TestClient(small_threshold_app, base_url="http://testserver", follow_redirects=False),
                       "steward_gaj")
@@ -216,3 +213,49 @@ def test_bad_upload_fails_in_chinese_and_preview_shows_running(small_threshold_a
     body = _poll(steward, started.headers["location"].rsplit("/", 1)[1])
     assert body["state"] == "failed" and body["error"] and body["error"].isascii() is False
     assert "Traceback" not in body["error"]
+
+
+@pytest.fixture
+def row_threshold_app(database: Database, tmp_path: Path) -> Any:
+    settings = Settings(home=tmp_path / "home", database_url=database.url, demo=True, run_jobs_in_server=False,
+                        secret_key="test-secret", work_threshold_rows=50)
+    return create_app(settings, database, migrate=False, run_jobs=False)
+
+
+def _user(app: Any, username: str) -> Any:
+    return WebUser(TestClient(app, base_url="http://testserver", follow_redirects=False), username)
+
+
+def test_scan_and_comparison_of_large_tables_run_in_background(row_threshold_app: Any, database: Database) -> None:
+    left, right, _people = _pair(database)  # 57 and 55 rows: over the threshold of 50
+    grant_fields(database, right, "gaj", ["sfzh", "xm", "csrq"])
+    steward = _user(row_threshold_app, "steward_gaj")
+    started = steward.post(f"/quality/entries/{left.id}/scan")
+    assert started.status_code == 303 and started.headers["location"].startswith("/work/")
+    body = _poll(steward, started.headers["location"].rsplit("/", 1)[1])
+    assert body["state"] == "done" and body["kind"] == "scan" and body["done"] == 57 and body["total"] == 57
+    assert body["result_href"].startswith("/quality/reports/")
+    assert body["result_text"].startswith("检测完成：检查 57 行")
+    assert steward.get(body["result_href"]).status_code == 200
+
+    made = steward.post("/quality/comparisons", {"name": "户籍与民政", "left_code": left.code,
+                                                 "right_code": right.code, "keys": "sfzh=sfzh",
+                                                 "fields": "xm=xm\ncsrq=csrq", "threshold": "0.9"})
+    assert made.status_code == 303, made.text
+    comparison_id = made.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    started = steward.post(f"/quality/comparisons/{comparison_id}/run")
+    assert started.headers["location"].startswith("/work/")
+    body = _poll(steward, started.headers["location"].rsplit("/", 1)[1])
+    assert body["state"] == "done" and body["kind"] == "compare" and body["total"] == 112
+    assert body["result_href"].startswith("/quality/comparison-runs/") and "未达标" in body["result_text"]
+    # Another unit's steward cannot start a scan of this table: refused before any work is queued.
+    assert _user(row_threshold_app, "steward_mz").post(f"/quality/entries/{left.id}/scan").status_code == 403
+    with database.read() as db:
+        assert {i.kind for i in db.execute(select(WorkItem)).scalars()} == {"scan", "compare"}
+
+
+def test_small_scan_still_runs_in_the_request(row_threshold_app: Any, database: Database) -> None:
+    entry = quality_entry(database, unit="gaj", name="小表")
+    insert_rows(database, entry, [{"sfzh": f"35080219900101{i:04d}", "xm": f"人{i}"} for i in range(3)])
+    done = _user(row_threshold_app, "steward_gaj").post(f"/quality/entries/{entry.id}/scan")
+    assert done.headers["location"].startswith("/quality/reports/")

@@ -20,4 +20,5 @@ class WorkRead(BaseModel):
     result_href: str
     result_text: str
     error: str
+    counts: str
     finished: bool

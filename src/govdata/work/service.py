@@ -86,6 +86,7 @@ class Progress:
     result_href: str
     result_text: str
     error: str
+    counts: str  # the line under the bar
 
     @property
     def finished(self) -> bool:
@@ -100,17 +101,30 @@ def _time_left(seconds: int | None) -> str:
     return f"约 {round(seconds / 60)} 分钟"
 
 
+def _counts(done: int, total: int | None, percent: int | None, measure: str) -> str:
+    if percent is not None and total:
+        return f"已处理 {done:,} / {total:,} {measure}（{percent}%）"
+    if total:
+        return f"共 {total:,} {measure}，正在处理，完成后显示结果"
+    return f"已处理 {done:,} {measure}"
+
+
 def progress_of(item: WorkItem, runner: WorkRunner) -> Progress:
+    """How far `item` got: a running item's counts come from its reporter. Work whose loop does not report
+    (its total known, nothing done yet) has no percentage, and its bar shows only that it is busy."""
     live = runner.live.get(item.id) if item.state in ACTIVE else None
     done, total = (live.done, live.total if live.total is not None else item.total) if live else (item.done, item.total)
-    percent = min(100, done * 100 // total) if total else None
+    reporting = item.state not in ACTIVE or done > 0 or (live is not None and live.total is not None)
+    percent = min(100, done * 100 // total) if total and reporting else None
     seconds: int | None = None
     if item.state == WorkState.RUNNING.value and item.started_at is not None and total and 0 < done < total:
         elapsed = (clock.now() - item.started_at).total_seconds()
         seconds = round(elapsed * (total - done) / done)
     elif item.state == WorkState.DONE.value:
         seconds, percent = 0, 100
+    elif item.state == WorkState.FAILED.value and percent is None:
+        percent = 0  # a bar that stands still
     left = "" if item.state not in ACTIVE else _time_left(seconds)
     return Progress(item.id, item.kind, item.title, item.state, STATE_LABELS.get(item.state, item.state), done,
                     total, item.measure, percent, seconds if item.state in ACTIVE else None, left, item.result_href,
-                    item.result_text, item.error)
+                    item.result_text, item.error, _counts(done, total, percent, item.measure))

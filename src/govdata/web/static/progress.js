@@ -5,10 +5,6 @@
   "use strict";
   var POLL_MS = 1000;
 
-  function number(n) {
-    return n === null || n === undefined ? "" : n.toLocaleString("en-US");
-  }
-
   function show(section, name, visible) {
     var el = section.querySelector('[data-work="' + name + '"]');
     if (el) {
@@ -19,21 +15,17 @@
 
   function render(section, work) {
     var bar = section.querySelector("progress");
-    if (work.total) {
-      bar.max = work.total;
-      bar.value = Math.min(work.done, work.total);
-    } else if (work.finished) {
-      bar.max = 1;
-      bar.value = 1;
+    if (work.percent !== null) {
+      bar.max = work.total || 1;
+      bar.value = work.total ? Math.min(work.done, work.total) : (work.state === "done" ? 1 : 0);
+    } else {
+      bar.removeAttribute("value");  // busy, without a measure: the browser shows it moving
     }
     section.setAttribute("data-state", work.state);
     var state = section.querySelector('[data-testid="work-state"]');
     state.textContent = work.state_label;
     state.className = "tag " + (work.state === "done" ? "ok" : work.state === "failed" ? "bad" : "warn");
-    section.querySelector('[data-work="done"]').textContent = number(work.done);
-    section.querySelector('[data-work="total"]').textContent = work.total ? " / " + number(work.total) : "";
-    section.querySelector('[data-work="percent"]').textContent =
-      work.percent === null ? "" : "（" + work.percent + "%）";
+    section.querySelector('[data-work="counts"]').textContent = work.counts;
     show(section, "time_left", !work.finished).textContent = "剩余时间：" + work.time_left;
     show(section, "reload", !work.finished);
     var result = show(section, "result", work.state === "done");
