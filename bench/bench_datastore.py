@@ -30,6 +30,8 @@ from govdata import clock
 from govdata.datastore import demo
 
 PERSON = "人口基础信息"
+ROUNDS = 3
+PAIRED = [f"BENCH-{kind}{i}" for i in range(1, ROUNDS + 1) for kind in ("D", "W")]
 CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
@@ -116,14 +118,14 @@ def setup(ctx: BenchContext) -> tuple[Any, Any]:
         units = {c: u.id for c, u in orgs_demo.seed(db, "bench-pass").items()}
         entry = demo.find_or_create(db, unit_id=units["dsjzx"], name=PERSON, spec=demo.BASE[PERSON], code="BENCH-P")
         plain = demo.find_or_create(db, unit_id=units["dsjzx"], name="对照表", spec=demo.BASE[PERSON], code="BENCH-Q")
-        worked = demo.find_or_create(db, unit_id=units["dsjzx"], name="后台写入", spec=demo.BASE[PERSON],
-                                     code="BENCH-W")
+        paired = [demo.find_or_create(db, unit_id=units["dsjzx"], name=f"{PERSON}{code}", spec=demo.BASE[PERSON],
+                                      code=code) for code in PAIRED]
         from govdata.datastore.schema import ensure_table
 
-        for one in (entry, plain, worked):
+        for one in (entry, plain, *paired):
             ensure_table(db, one)
-        check_idcards(db, entry)
-        check_idcards(db, worked)
+        for one in (entry, *paired):
+            check_idcards(db, one)
         return entry, plain
 
 
@@ -161,7 +163,12 @@ def csv_figures(ctx: BenchContext, n: int, entry: Any, plain_entry: Any) -> list
             db.execute(text(f"ALTER TABLE res_{plain_entry.id} ALTER COLUMN _updated_at SET DEFAULT now(), "
                             "ALTER COLUMN _deleted SET DEFAULT false"))
     child = _child(ctx, entry.code, path, "direct")
-    worked = _child(ctx, "BENCH-W", path, "work")
+    # The progress bar's cost: the same load in the request and as background work, alternately, each into an
+    # empty table of its own, the best of three each (the two cores are shared, single runs wander by 2x).
+    rounds = [(_child(ctx, f"BENCH-D{i}", path, "direct"), _child(ctx, f"BENCH-W{i}", path, "work"))
+              for i in range(1, ROUNDS + 1)]
+    direct = min(d["seconds"] for d, _w in rounds)
+    worked = min(w["seconds"] for _d, w in rounds)
     plain_seconds = plain_load(ctx, f"res_{plain_entry.id}", path, header)
     target = ">= 100000" if ctx.backend == "sqlite" else ">= 150000"
     label = "bare executemany, no checks" if ctx.backend == "sqlite" else "bare COPY, no checks"
@@ -169,8 +176,8 @@ def csv_figures(ctx: BenchContext, n: int, entry: Any, plain_entry: Any) -> list
         Figure(f"CSV load {n:,} rows (8 cols, 身份证 checked)", n / child["seconds"], "rows/s", n / plain_seconds,
                label, target),
         Figure("CSV load peak memory (child RSS)", child["maxrss_mb"], "MB", None, "", "< 500"),
-        Figure(f"CSV upload {n:,} rows as background work (progress bar)", n / worked["seconds"], "rows/s",
-               n / child["seconds"], "the same load in the request, no progress", ""),
+        Figure(f"CSV upload {n:,} rows as background work (progress bar), best of {ROUNDS}", n / worked, "rows/s",
+               n / direct, f"the same load in the request, no progress, best of {ROUNDS}", ""),
     ]
 
 

@@ -5,14 +5,14 @@ Without script the page is still whole: it shows the state when it was loaded an
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from govdata.actor import Actor
 from govdata.policy import Action
 from govdata.types import Id
-from govdata.web.deps import Db, requires
+from govdata.web.deps import AppSettings, Db, requires
 from govdata.web.templating import render
-from govdata.work import service
+from govdata.work import exports, service
 from govdata.work.runner import of_app
 
 router = APIRouter(include_in_schema=False)
@@ -22,3 +22,12 @@ router = APIRouter(include_in_schema=False)
 def work_page(request: Request, work_id: Id, db: Db, actor: Actor = requires(Action.WORK_VIEW)) -> Response:
     progress = service.progress_of(service.get(db, actor, work_id=work_id), of_app(request))
     return render(request, "work/item.html", {"work": progress, "kind_label": service.KIND_LABELS})
+
+
+@router.get("/work/{work_id}/download")
+def work_download(work_id: Id, db: Db, settings: AppSettings,
+                  actor: Actor = requires(Action.WORK_DOWNLOAD)) -> Response:
+    """The file an export wrote in the background, to the person who exported it."""
+    item = service.get(db, actor, work_id=work_id, action=Action.WORK_DOWNLOAD)
+    return FileResponse(exports.export_file(settings, item), media_type="text/csv; charset=utf-8",
+                        filename=f"govdata-export-{item.id}.csv")

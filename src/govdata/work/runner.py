@@ -3,8 +3,11 @@
 A task gets a `Reporter` and calls `advance(n)` as its loop finishes blocks of rows: an integer add, no
 database write, so a load's hot path pays nothing measurable and SQLite's single writer (the load itself)
 is never waited for. The progress endpoint reads the reporter of a running item; the table holds the item's
-state, and its counts once it ends. An item left queued or running by a process that is gone (a restart) is
-failed with a message that says so; the work it did was inside one transaction and was not kept.
+state, and its counts once it ends. On PostgreSQL the counts are also written to the table every few seconds
+(a short transaction of its own), so another process or machine serving the progress page shows them too.
+
+An item left queued or running by a process that is gone (a restart) is failed with a message that says so;
+the work it did was inside one transaction and was not kept.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from govdata.work.models import WorkItem, WorkState
 log = logging.getLogger("govdata.work")
 INTERRUPTED = "服务重启，任务已中断，没有写入任何结果，请重新提交"
 ACTIVE = (WorkState.QUEUED.value, WorkState.RUNNING.value)
+FLUSH_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -41,9 +45,10 @@ class Finished:
 class Reporter:
     """What a task calls as it goes; read by the progress endpoint from another thread (plain ints)."""
 
-    __slots__ = ("done", "total")
+    __slots__ = ("done", "total", "work_id")
 
-    def __init__(self) -> None:
+    def __init__(self, work_id: int = 0) -> None:
+        self.work_id = work_id
         self.done = 0
         self.total: int | None = None
 
@@ -85,6 +90,8 @@ class WorkRunner:
         self.live: dict[int, Reporter] = {}
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._flusher: threading.Thread | None = None
 
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
@@ -93,9 +100,27 @@ class WorkRunner:
             return self._pool
 
     def submit(self, work_id: int, task: Task) -> None:
-        reporter = Reporter()
+        reporter = Reporter(work_id)
         self.live[work_id] = reporter
         self._executor().submit(self._run, work_id, task, reporter)
+        if not self.database.is_sqlite:  # SQLite: the load holds the one write lock; the counts stay in memory
+            with self._lock:
+                if self._flusher is None:
+                    self._flusher = threading.Thread(target=self._flush_loop, name="govdata-work-flush", daemon=True)
+                    self._flusher.start()
+
+    def _flush_loop(self) -> None:
+        while not self._stop.wait(FLUSH_SECONDS):
+            for work_id, reporter in list(self.live.items()):
+                counts: dict[str, object] = {"done": reporter.done}
+                if reporter.total is not None:
+                    counts["total"] = reporter.total
+                try:
+                    with self.database.write() as db:
+                        db.execute(update(WorkItem).where(WorkItem.id == work_id,
+                                                          WorkItem.state == WorkState.RUNNING.value).values(**counts))
+                except Exception:
+                    log.exception("background work %s: progress not written", work_id)
 
     def _run(self, work_id: int, task: Task, reporter: Reporter) -> None:
         try:
@@ -134,6 +159,7 @@ class WorkRunner:
         return len(stale)
 
     def shutdown(self) -> None:
+        self._stop.set()
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:

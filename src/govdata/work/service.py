@@ -60,11 +60,12 @@ def start(db: Session, runner: WorkRunner, actor: Actor, *, kind: WorkKind, key:
     return item
 
 
-def get(db: Session, actor: Actor, *, work_id: int) -> WorkItem:
+def get(db: Session, actor: Actor, *, work_id: int, action: Action = Action.WORK_VIEW) -> WorkItem:
+    """An item to see (`work.view`: its owner and unit) or whose file to take (`work.download`: its owner)."""
     item = row_by_id(db, WorkItem, work_id)
     if item is None:
         raise NotFound("后台任务不存在", field="work_id")
-    policy.require(actor, Action.WORK_VIEW, item)
+    policy.require(actor, action, item)
     return item
 
 
