@@ -7,28 +7,22 @@ import csv
 import io
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from govdata.actor import Actor, Role
-from govdata.app import create_app
-from govdata.config import Settings
 from govdata.errors import RuleViolation
 from govdata.storage.engines import Database
 from govdata.work import service
 from govdata.work.models import WorkItem, WorkKind
 from govdata.work.runner import INTERRUPTED, Finished, Reporter, WorkRunner
-from tests.conftest import WebUser
 from tests.datastore.factories import make_entry, unit_id
 from tests.quality.factories import grant_fields, insert_rows
 from tests.quality.factories import make_entry as quality_entry
 from tests.quality.test_comparison import _pair
-
-WAIT = 30.0
+from tests.work.conftest import WAIT, finished, user
 
 
 def _actor(database: Database) -> Actor:
@@ -154,32 +148,14 @@ def _csv(rows: int) -> bytes:
     return out.getvalue().encode()
 
 
-@pytest.fixture
-def small_threshold_app(database: Database, tmp_path: Path) -> Any:
-    settings = Settings(home=tmp_path / "home", database_url=database.url, demo=True, run_jobs_in_server=False,
-                        secret_key="test-secret", work_threshold_bytes=1)
-    return create_app(settings, database, migrate=False, run_jobs=False)
-
-
 FIELDS = [{"name": "sfzh", "label": "公民身份号码", "data_type": "C", "length": 18, "is_key": True},
           {"name": "xm", "label": "姓名", "data_type": "C", "length": 50, "is_lookup": True},
           {"name": "nl", "label": "年龄", "data_type": "I"}]
 
 
-def _poll(user: Any, work_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        body = user.get(f"/api/v1/work/{work_id}").json()
-        if body["finished"]:
-            return body  # type: ignore[no-any-return]
-        time.sleep(0.05)
-    raise AssertionError("upload never finished")
-
-
-def test_upload_over_threshold_runs_in_background(small_threshold_app: Any, database: Database, web: Any) -> None:
+def test_upload_over_threshold_runs_in_background(app_with: Any, database: Database, web: Any) -> None:
     entry = make_entry(database, ingest_mode="manual", fields=FIELDS)
-    steward = WebUser(TestClient(small_threshold_app, base_url="http://testserver", follow_redirects=False),
-                      "steward_gaj")
+    steward = user(app_with(work_threshold_bytes=1), "steward_gaj")
     sent = steward.client.post(f"/resources/{entry.id}/upload", data={"csrf_token": steward.csrf},
                                files={"file": ("人口.csv", _csv(3000), "text/csv")})
     preview = sent.headers["location"]
@@ -188,7 +164,7 @@ def test_upload_over_threshold_runs_in_background(small_threshold_app: Any, data
     work_id = started.headers["location"].rsplit("/", 1)[1]
     page = steward.get(f"/work/{work_id}")
     assert page.status_code == 200 and 'data-testid="work-bar"' in page.text and "/static/progress.js" in page.text
-    body = _poll(steward, work_id)
+    body = finished(steward, started.headers["location"])
     assert body["state"] == "done" and body["done"] == 3000 and body["total"] == 3000 and body["percent"] == 100
     assert body["result_href"].startswith("/resources/batches/")
     assert "已写入：共 3000 行，新增 3000" in body["result_text"]
@@ -202,37 +178,25 @@ def test_upload_over_threshold_runs_in_background(small_threshold_app: Any, data
     assert steward.get("/api/v1/work/999999").status_code == 404
 
 
-def test_bad_upload_fails_in_chinese_and_preview_shows_running(small_threshold_app: Any,
-                                                               database: Database) -> None:
+def test_bad_upload_fails_in_chinese(app_with: Any, database: Database) -> None:
     entry = make_entry(database, ingest_mode="manual", fields=FIELDS)
-    steward = WebUser(TestClient(small_threshold_app, base_url="http://testserver", follow_redirects=False),
-                      "steward_gaj")
+    steward = user(app_with(work_threshold_bytes=1), "steward_gaj")
     sent = steward.client.post(f"/resources/{entry.id}/upload", data={"csrf_token": steward.csrf},
                                files={"file": ("错表头.csv", "甲,乙\n1,2\n".encode(), "text/csv")})
     started = steward.post(sent.headers["location"] + "/load", {"mode": "all_or_nothing"})
-    body = _poll(steward, started.headers["location"].rsplit("/", 1)[1])
+    body = finished(steward, started.headers["location"])
     assert body["state"] == "failed" and body["error"] and body["error"].isascii() is False
     assert "Traceback" not in body["error"]
 
 
-@pytest.fixture
-def row_threshold_app(database: Database, tmp_path: Path) -> Any:
-    settings = Settings(home=tmp_path / "home", database_url=database.url, demo=True, run_jobs_in_server=False,
-                        secret_key="test-secret", work_threshold_rows=50)
-    return create_app(settings, database, migrate=False, run_jobs=False)
-
-
-def _user(app: Any, username: str) -> Any:
-    return WebUser(TestClient(app, base_url="http://testserver", follow_redirects=False), username)
-
-
-def test_scan_and_comparison_of_large_tables_run_in_background(row_threshold_app: Any, database: Database) -> None:
+def test_scan_and_comparison_of_large_tables_run_in_background(app_with: Any, database: Database) -> None:
+    app = app_with(work_threshold_rows=50)
     left, right, _people = _pair(database)  # 57 and 55 rows: over the threshold of 50
     grant_fields(database, right, "gaj", ["sfzh", "xm", "csrq"])
-    steward = _user(row_threshold_app, "steward_gaj")
+    steward = user(app, "steward_gaj")
     started = steward.post(f"/quality/entries/{left.id}/scan")
     assert started.status_code == 303 and started.headers["location"].startswith("/work/")
-    body = _poll(steward, started.headers["location"].rsplit("/", 1)[1])
+    body = finished(steward, started.headers["location"])
     assert body["state"] == "done" and body["kind"] == "scan" and body["done"] == 57 and body["total"] == 57
     assert body["result_href"].startswith("/quality/reports/")
     assert body["result_text"].startswith("检测完成：检查 57 行")
@@ -245,17 +209,18 @@ def test_scan_and_comparison_of_large_tables_run_in_background(row_threshold_app
     comparison_id = made.headers["location"].split("?")[0].rsplit("/", 1)[1]
     started = steward.post(f"/quality/comparisons/{comparison_id}/run")
     assert started.headers["location"].startswith("/work/")
-    body = _poll(steward, started.headers["location"].rsplit("/", 1)[1])
+    body = finished(steward, started.headers["location"])
     assert body["state"] == "done" and body["kind"] == "compare" and body["total"] == 112
     assert body["result_href"].startswith("/quality/comparison-runs/") and "未达标" in body["result_text"]
     # Another unit's steward cannot start a scan of this table: refused before any work is queued.
-    assert _user(row_threshold_app, "steward_mz").post(f"/quality/entries/{left.id}/scan").status_code == 403
+    assert user(app, "steward_mz").post(f"/quality/entries/{left.id}/scan").status_code == 403
     with database.read() as db:
         assert {i.kind for i in db.execute(select(WorkItem)).scalars()} == {"scan", "compare"}
 
 
-def test_small_scan_still_runs_in_the_request(row_threshold_app: Any, database: Database) -> None:
+def test_small_scan_still_runs_in_the_request(app_with: Any, database: Database) -> None:
     entry = quality_entry(database, unit="gaj", name="小表")
     insert_rows(database, entry, [{"sfzh": f"35080219900101{i:04d}", "xm": f"人{i}"} for i in range(3)])
-    done = _user(row_threshold_app, "steward_gaj").post(f"/quality/entries/{entry.id}/scan")
+    done = user(app_with(work_threshold_rows=50), "steward_gaj").post(
+        f"/quality/entries/{entry.id}/scan")
     assert done.headers["location"].startswith("/quality/reports/")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from govdata import clock
 from govdata.actor import Actor
@@ -19,8 +19,8 @@ from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 from govdata.web.forms import FormError, parse
 from govdata.web.templating import render
 from govdata.work import exports
+from govdata.work.pages import to_progress
 from govdata.work.runner import of_app
-from govdata.work.service import WorkRunning
 
 # Every action's Chinese name by its stored code, codes of earlier versions included.
 ALL_LABELS: dict[str, str] = {**FORMER_LABELS, **{str(a): label for a, label in ACTION_LABELS.items()}}
@@ -64,13 +64,10 @@ def export_csv(request: Request, db: WriteDb, settings: AppSettings,
         return render(request, "error.html", {"status": 422, "title": "筛选条件有误", "message": filters.message,
                                               "field": filters.field}, status_code=422)
     search.start_export(db, actor, filters=filters)
-    if exports.audit_trail_size(db) >= settings.work_threshold_rows:
-        try:
-            item = exports.start_audit_export(db, of_app(request), actor, settings, filters=filters)
-        except WorkRunning as exc:
-            db.rollback()  # no second export: nothing taken away, nothing to record
-            return RedirectResponse(f"/work/{exc.work_id}?msg={quote(exc.message)}", status_code=303)
-        return RedirectResponse(f"/work/{item.id}", status_code=303)
+    moved = to_progress(lambda: exports.start_audit_export(db, of_app(request), actor, settings, filters=filters)
+                        if exports.audit_trail_size(db) >= settings.work_threshold_rows else None)
+    if moved is not None:
+        return moved
     db.commit()  # the export is on record before the first byte leaves
     rows = (line.encode("utf-8") for line in search.export_rows(get_database(request), filters))
     name = f"audit-{clock.today():%Y%m%d}.csv"

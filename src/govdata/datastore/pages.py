@@ -7,7 +7,6 @@ fields), checked by a dry run that reports every problem, then loaded; each step
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -25,6 +24,7 @@ from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, requires
 from govdata.web.templating import render
 from govdata.work import service as work
+from govdata.work.pages import to_progress
 from govdata.work.runner import of_app
 
 router = APIRouter(include_in_schema=False)
@@ -169,13 +169,11 @@ def upload_load(request: Request, entry_id: Id, token: str, db: Db, settings: Ap
                 dry_run: Annotated[str, Form()] = "", actor: Actor = requires(Action.RESOURCE_UPLOAD)) -> Response:
     entry = _own_entry(db, actor, entry_id, Action.RESOURCE_UPLOAD)
     stored = uploads.find_upload(settings, entry=entry, token=token)
-    if work.in_background(settings, size=stored.size):
-        try:
-            item = background.start_upload(db, of_app(request), actor, entry=entry, upload=stored, mode=mode,
-                                           dry_run=bool(dry_run), xlsx_limit=settings.max_xlsx_expanded_bytes)
-        except work.WorkRunning as exc:
-            return RedirectResponse(f"/work/{exc.work_id}?msg={quote(exc.message)}", status_code=303)
-        return RedirectResponse(f"/work/{item.id}", status_code=303)
+    moved = to_progress(lambda: background.start_upload(
+        db, of_app(request), actor, entry=entry, upload=stored, mode=mode, dry_run=bool(dry_run),
+        xlsx_limit=settings.max_xlsx_expanded_bytes) if work.in_background(settings, size=stored.size) else None)
+    if moved is not None:
+        return moved
     try:
         result = service.load_file(db, actor, entry=entry, path=stored.path, source=BatchSource.UPLOAD, mode=mode,
                                    dry_run=bool(dry_run), file_name=stored.name,

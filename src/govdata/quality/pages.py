@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 import orjson
 from fastapi import APIRouter, Form, Request
@@ -22,8 +21,8 @@ from govdata.quality.schemas import CodeTableIn, ComparisonCreate
 from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 from govdata.web.templating import render
+from govdata.work.pages import to_progress
 from govdata.work.runner import of_app
-from govdata.work.service import WorkRunning
 
 router = APIRouter(include_in_schema=False)
 router.include_router(corrections_pages.router)
@@ -65,13 +64,11 @@ def entry_page(request: Request, entry_id: Id, db: Db, actor: Actor = requires(A
 def scan_page(request: Request, entry_id: Id, db: Db, settings: AppSettings,
               actor: Actor = requires(Action.QUALITY_SCAN)) -> Response:
     """A large table is scanned as background work (its progress page); a small one now."""
-    try:
-        item = background.start_scan(db, of_app(request), actor, entry_id=entry_id,
-                                     workdays=settings.correction_workdays, threshold=settings.work_threshold_rows)
-    except WorkRunning as exc:
-        return RedirectResponse(f"/work/{exc.work_id}?msg={quote(exc.message)}", status_code=303)
-    if item is not None:
-        return RedirectResponse(f"/work/{item.id}", status_code=303)
+    moved = to_progress(lambda: background.start_scan(db, of_app(request), actor, entry_id=entry_id,
+                                                      workdays=settings.correction_workdays,
+                                                      threshold=settings.work_threshold_rows))
+    if moved is not None:
+        return moved
     report = reports.run_scan(db, actor, entry_id=entry_id, workdays=settings.correction_workdays)
     return RedirectResponse(f"/quality/reports/{report.id}?msg=扫描完成", status_code=303)
 
@@ -221,13 +218,10 @@ def comparison_page(request: Request, comparison_id: Id, db: Db,
 def comparison_run(request: Request, comparison_id: Id, db: Db, settings: AppSettings,
                    actor: Actor = requires(Action.COMPARISON_RUN)) -> Response:
     """Large sides are compared as background work (its progress page); small ones now."""
-    try:
-        item = background.start_comparison(db, of_app(request), actor, comparison_id=comparison_id,
-                                           threshold=settings.work_threshold_rows)
-    except WorkRunning as exc:
-        return RedirectResponse(f"/work/{exc.work_id}?msg={quote(exc.message)}", status_code=303)
-    if item is not None:
-        return RedirectResponse(f"/work/{item.id}", status_code=303)
+    moved = to_progress(lambda: background.start_comparison(db, of_app(request), actor, comparison_id=comparison_id,
+                                                            threshold=settings.work_threshold_rows))
+    if moved is not None:
+        return moved
     run = compare.run_comparison(db, actor, comparison_id=comparison_id)
     return RedirectResponse(f"/quality/comparison-runs/{run.id}?msg=比对完成", status_code=303)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from fastapi import APIRouter, Request
 
 from govdata.actor import Actor
@@ -19,5 +17,4 @@ router = APIRouter(prefix="/api/v1/work", tags=["work"])
 
 @router.get("/{work_id}", response_model=WorkRead)
 def work_progress(request: Request, work_id: Id, db: Db, actor: Actor = requires(Action.WORK_VIEW)) -> WorkRead:
-    progress = service.progress_of(service.get(db, actor, work_id=work_id), of_app(request))
-    return WorkRead(**asdict(progress), finished=progress.finished)
+    return service.progress_of(service.get(db, actor, work_id=work_id), of_app(request))

@@ -4,8 +4,11 @@ Without script the page is still whole: it shows the state when it was loaded an
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from govdata.actor import Actor
 from govdata.policy import Action
@@ -13,9 +16,22 @@ from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, requires
 from govdata.web.templating import render
 from govdata.work import exports, service
+from govdata.work.models import WorkItem
 from govdata.work.runner import of_app
 
 router = APIRouter(include_in_schema=False)
+
+
+def to_progress(start: Callable[[], WorkItem | None]) -> Response | None:
+    """Start background work and answer with its progress page; the running one's page when the same work is
+    already running; None when `start` found the work small enough for the request to do itself."""
+    try:
+        item = start()
+    except service.WorkRunning as exc:
+        if exc.work_id is None:  # it ended just now: the error page says to wait and try again
+            raise
+        return RedirectResponse(f"/work/{exc.work_id}?msg={quote(exc.message)}", status_code=303)
+    return None if item is None else RedirectResponse(f"/work/{item.id}", status_code=303)
 
 
 @router.get("/work/{work_id}", response_class=HTMLResponse)

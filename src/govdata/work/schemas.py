@@ -6,6 +6,8 @@ from pydantic import BaseModel
 
 
 class WorkRead(BaseModel):
+    """A piece of background work as its page and endpoint show it: counts, time left, then result or error."""
+
     id: int
     kind: str
     title: str
@@ -20,5 +22,5 @@ class WorkRead(BaseModel):
     result_href: str
     result_text: str
     error: str
-    counts: str
+    counts: str  # the line under the bar
     finished: bool

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,6 +14,7 @@ from govdata.policy import Action
 from govdata.storage.base import row_by_id
 from govdata.work.models import WorkItem, WorkKind, WorkState
 from govdata.work.runner import ACTIVE, Task, WorkRunner
+from govdata.work.schemas import WorkRead
 
 STATE_LABELS = {"queued": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
 KIND_LABELS = {"upload": "上传写入", "scan": "质量检测", "compare": "数据比对", "export": "导出"}
@@ -44,7 +43,7 @@ def start(db: Session, runner: WorkRunner, actor: Actor, *, kind: WorkKind, key:
     """Record the work and hand it to the runner; refused (WorkRunning) while the same `key` is active.
 
     Commits the caller's unit of work (a named commit): the runner's own unit of work must find the item, and
-    on SQLite it could not write while the request still held the write lock."""
+    on SQLite it could not write while the request still held the write lock. A refused start rolls it back."""
     item = WorkItem(kind=kind.value, title=title[:300], owner_id=actor.id if actor.kind == "user" else None,
                     owner_name=actor.name[:128], unit_id=actor.unit_id, state=WorkState.QUEUED.value,
                     total=total, measure=measure, active_key=key[:120], runner=runner.name, created_at=clock.now())
@@ -53,6 +52,7 @@ def start(db: Session, runner: WorkRunner, actor: Actor, *, kind: WorkKind, key:
             db.add(item)
             db.flush()
     except IntegrityError:
+        db.rollback()  # nothing of a refused start is kept (an export's record included)
         running = active(db, key=key)
         raise WorkRunning(running.id if running is not None else None) from None
     db.commit()
@@ -67,31 +67,6 @@ def get(db: Session, actor: Actor, *, work_id: int, action: Action = Action.WORK
         raise NotFound("后台任务不存在", field="work_id")
     policy.require(actor, action, item)
     return item
-
-
-@dataclass(frozen=True)
-class Progress:
-    """An item as its progress page and endpoint show it: counts, time left, then the result or the error."""
-
-    id: int
-    kind: str
-    title: str
-    state: str
-    state_label: str
-    done: int
-    total: int | None
-    measure: str
-    percent: int | None
-    seconds_left: int | None
-    time_left: str
-    result_href: str
-    result_text: str
-    error: str
-    counts: str  # the line under the bar
-
-    @property
-    def finished(self) -> bool:
-        return self.state not in ACTIVE
 
 
 def _time_left(seconds: int | None) -> str:
@@ -110,7 +85,7 @@ def _counts(done: int, total: int | None, percent: int | None, measure: str) -> 
     return f"已处理 {done:,} {measure}"
 
 
-def progress_of(item: WorkItem, runner: WorkRunner) -> Progress:
+def progress_of(item: WorkItem, runner: WorkRunner) -> WorkRead:
     """How far `item` got: a running item's counts come from its reporter. Work whose loop does not report
     (its total known, nothing done yet) has no percentage, and its bar shows only that it is busy."""
     live = runner.live.get(item.id) if item.state in ACTIVE else None
@@ -126,6 +101,8 @@ def progress_of(item: WorkItem, runner: WorkRunner) -> Progress:
     elif item.state == WorkState.FAILED.value and percent is None:
         percent = 0  # a bar that stands still
     left = "" if item.state not in ACTIVE else _time_left(seconds)
-    return Progress(item.id, item.kind, item.title, item.state, STATE_LABELS.get(item.state, item.state), done,
-                    total, item.measure, percent, seconds if item.state in ACTIVE else None, left, item.result_href,
-                    item.result_text, item.error, _counts(done, total, percent, item.measure))
+    return WorkRead(id=item.id, kind=item.kind, title=item.title, state=item.state,
+                    state_label=STATE_LABELS.get(item.state, item.state), done=done, total=total,
+                    measure=item.measure, percent=percent, seconds_left=seconds if item.state in ACTIVE else None,
+                    time_left=left, result_href=item.result_href, result_text=item.result_text, error=item.error,
+                    counts=_counts(done, total, percent, item.measure), finished=item.state not in ACTIVE)
