@@ -19,6 +19,7 @@ from govdata.storage.engines import Database, database_for
 from govdata.storage.migrate import upgrade
 from govdata.web import errors, openapi
 from govdata.web.middleware import LimitsAndHeaders
+from govdata.work.runner import WorkRunner
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
 
@@ -39,12 +40,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if migrate:
         upgrade(database)
     jobs_on = settings.run_jobs_in_server if run_jobs is None else run_jobs
+    work = WorkRunner(database, threads=settings.work_threads)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # What startup built (modules, tables, routes) lives as long as the process: keep it out of the
         # cyclic collector's full passes, whose pauses otherwise land on a few requests (the latency tail).
         gc.freeze()
+        work.sweep()  # work a former process left queued or running is failed, saying so
         timer = None
         if jobs_on:
             from govdata.jobs.runner import start_timer
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         yield
         if timer is not None:
             timer.stop()
+        work.shutdown()
         await hooks.shutdown(app.state)  # what the domains keep on the state (sharing's group committer)
         await asyncread.close_pools(app.state)
 
@@ -63,6 +67,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                   telemetry={"tracing": False, "metrics": False, "logs": False})
     app.state.settings = settings
     app.state.database = database
+    app.state.work = work
     errors.install(app)
     for middleware in reversed(hooks.middleware()):  # the first domain's is the outermost of them
         app.add_middleware(middleware)

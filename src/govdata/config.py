@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     clock: str | None = None
 
     jobs_timer_seconds: int = 60
+    # Uploads of this many bytes or more, and scans, comparisons and exports of this many rows or more, run as
+    # background work with a progress page (`govdata.work`); `work_threads` of them at once per process.
+    work_threshold_bytes: int = Field(default=2 * 1024 * 1024, ge=0)
+    work_threshold_rows: int = Field(default=50_000, ge=0)
+    work_threads: int = Field(default=2, ge=1, le=16)
     run_jobs_in_server: bool = True
 
     @cached_property

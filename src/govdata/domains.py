@@ -6,7 +6,7 @@ import importlib
 from types import ModuleType
 
 DOMAINS = [
-    "auth", "orgs", "audit", "notifications", "jobs", "workdays",
+    "auth", "orgs", "audit", "notifications", "jobs", "work", "workdays",
     "catalog", "vendors", "datastore", "quality", "sharing", "opendata",
 ]
 

@@ -15,9 +15,12 @@ from govdata.audit.schemas import AuditEventRead, AuditFilter
 from govdata.orgs.service import list_units
 from govdata.policy import ACTION_LABELS, FORMER_LABELS, Action
 from govdata.types import MAX_BIGINT, as_id
-from govdata.web.deps import Db, WriteDb, get_database, requires
+from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 from govdata.web.forms import FormError, parse
 from govdata.web.templating import render
+from govdata.work import exports
+from govdata.work.pages import to_progress
+from govdata.work.runner import of_app
 
 # Every action's Chinese name by its stored code, codes of earlier versions included.
 ALL_LABELS: dict[str, str] = {**FORMER_LABELS, **{str(a): label for a, label in ACTION_LABELS.items()}}
@@ -53,12 +56,18 @@ def audit_page(request: Request, db: Db, actor: Actor = requires(Action.AUDIT_VI
 
 
 @router.get("/audit/export.csv")
-def export_csv(request: Request, db: WriteDb, actor: Actor = requires(Action.AUDIT_EXPORT)) -> Response:
+def export_csv(request: Request, db: WriteDb, settings: AppSettings,
+               actor: Actor = requires(Action.AUDIT_EXPORT)) -> Response:
+    """Streamed; a trail of GOVDATA_WORK_THRESHOLD_ROWS events or more is written as background work instead."""
     filters = _filters(request)
     if isinstance(filters, FormError):
         return render(request, "error.html", {"status": 422, "title": "筛选条件有误", "message": filters.message,
                                               "field": filters.field}, status_code=422)
     search.start_export(db, actor, filters=filters)
+    moved = to_progress(lambda: exports.start_audit_export(db, of_app(request), actor, settings, filters=filters)
+                        if exports.audit_trail_size(db) >= settings.work_threshold_rows else None)
+    if moved is not None:
+        return moved
     db.commit()  # the export is on record before the first byte leaves
     rows = (line.encode("utf-8") for line in search.export_rows(get_database(request), filters))
     name = f"audit-{clock.today():%Y%m%d}.csv"

@@ -143,3 +143,10 @@ class ReturnFlowConnector(Base):
     @property
     def resource_code(self) -> str | None:
         return self.entry.code if self.entry else None
+
+
+# How pages name a batch's state, source and load mode.
+STATUS_LABELS = {"running": "进行中", "loaded": "已写入", "partial": "部分写入", "rejected": "整批拒绝",
+                 "dry_run": "试运行", "failed": "失败（已回滚）"}
+SOURCE_LABELS = {"push": "实时推送", "return_flow": "回流", "upload": "页面上传", "cli": "命令行"}
+MODE_LABELS = {"all_or_nothing": "整批写入（有错则全部不写）", "load_valid": "只写合格行并报告不合格行"}

@@ -15,20 +15,19 @@ from starlette.datastructures import UploadFile
 from govdata import policy
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
-from govdata.datastore import filings, freshness, owner, returnflow, service, uploads
+from govdata.datastore import background, filings, freshness, owner, returnflow, service, uploads
 from govdata.datastore.export import rejects_response
-from govdata.datastore.models import BatchSource, LoadMode, Paging
+from govdata.datastore.models import MODE_LABELS, SOURCE_LABELS, STATUS_LABELS, BatchSource, LoadMode, Paging
 from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action
 from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, requires
 from govdata.web.templating import render
+from govdata.work import service as work
+from govdata.work.pages import to_progress
+from govdata.work.runner import of_app
 
 router = APIRouter(include_in_schema=False)
-STATUS_LABELS = {"running": "进行中", "loaded": "已写入", "partial": "部分写入", "rejected": "整批拒绝",
-                 "dry_run": "试运行", "failed": "失败（已回滚）"}
-SOURCE_LABELS = {"push": "实时推送", "return_flow": "回流", "upload": "页面上传", "cli": "命令行"}
-MODE_LABELS = {"all_or_nothing": "整批写入（有错则全部不写）", "load_valid": "只写合格行并报告不合格行"}
 
 
 def _labels() -> dict[str, Any]:
@@ -154,12 +153,13 @@ def upload_preview(request: Request, entry_id: Id, token: str, db: Db, settings:
                    actor: Actor = requires(Action.RESOURCE_UPLOAD)) -> Response:
     entry = _own_entry(db, actor, entry_id, Action.RESOURCE_UPLOAD)
     stored = uploads.find_upload(settings, entry=entry, token=token)
+    running = work.active(db, key=background.upload_key(entry.id))
     try:
         rows, error, status = uploads.preview(entry, stored, xlsx_limit=settings.max_xlsx_expanded_bytes), None, 200
     except GovdataError as exc:
         rows, error, status = [], exc.message, exc.status
     return render(request, "datastore/preview.html", {"entry": entry, "upload": stored, "rows": rows,
-                                                      "error": error, **_labels()},
+                                                      "error": error, "running": running, **_labels()},
                   status_code=status)
 
 
@@ -169,6 +169,11 @@ def upload_load(request: Request, entry_id: Id, token: str, db: Db, settings: Ap
                 dry_run: Annotated[str, Form()] = "", actor: Actor = requires(Action.RESOURCE_UPLOAD)) -> Response:
     entry = _own_entry(db, actor, entry_id, Action.RESOURCE_UPLOAD)
     stored = uploads.find_upload(settings, entry=entry, token=token)
+    moved = to_progress(lambda: background.start_upload(
+        db, of_app(request), actor, entry=entry, upload=stored, mode=mode, dry_run=bool(dry_run),
+        xlsx_limit=settings.max_xlsx_expanded_bytes) if work.in_background(settings, size=stored.size) else None)
+    if moved is not None:
+        return moved
     try:
         result = service.load_file(db, actor, entry=entry, path=stored.path, source=BatchSource.UPLOAD, mode=mode,
                                    dry_run=bool(dry_run), file_name=stored.name,

@@ -32,6 +32,8 @@ class Action(StrEnum):
     JOBS_VIEW = "jobs.view"
     JOBS_RUN = "jobs.run"
     NOTIFICATION_READ = "notification.read"
+    WORK_VIEW = "work.view"  # a piece of background work: its progress and result
+    WORK_DOWNLOAD = "work.download"  # the file an export made in the background
     # catalog
     CATALOG_VIEW = "catalog.view"
     CATALOG_DRAFT = "catalog.draft"
@@ -111,6 +113,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.AUDIT_SEAL_EXPORT: "导出审计封印", Action.AUDIT_SEAL_ROTATE: "更换审计封印密钥",
     Action.WORKDAYS_MANAGE: "维护工作日", Action.JOBS_VIEW: "查看定时任务",
     Action.JOBS_RUN: "运行定时任务", Action.NOTIFICATION_READ: "阅读通知",
+    Action.WORK_VIEW: "查看后台任务进度", Action.WORK_DOWNLOAD: "下载后台导出的文件",
     Action.CATALOG_VIEW: "查看目录", Action.CATALOG_DRAFT: "编制目录", Action.CATALOG_SUBMIT: "提交目录",
     Action.CATALOG_RETIRE: "停用目录", Action.CATALOG_IMPORT: "导入目录", Action.CATALOG_EXPORT: "导出目录",
     Action.FILING_VIEW: "查看备案", Action.FILING_REVIEW: "备案审核",

@@ -238,6 +238,10 @@ RULES: dict[Action, Rule] = {
     Action.JOBS_VIEW: _role_only(frozenset({Role.CENTER})),
     Action.JOBS_RUN: _role_only(frozenset({Role.CENTER})),
     Action.NOTIFICATION_READ: Rule(ALL_SIGNED_IN, units=(), user="user_id", denied="只能阅读发给本人的通知"),
+    # Background work is seen by the person who started it and by their unit (whose data it works on).
+    Action.WORK_VIEW: Rule(ALL_SIGNED_IN, user="owner_id", denied="只能查看本人或本单位的后台任务"),
+    # An exported file is taken away only by the person who exported it (the export is on record as theirs).
+    Action.WORK_DOWNLOAD: Rule(ALL_SIGNED_IN, units=(), user="owner_id", denied="只能下载本人导出的文件"),
     # catalog
     Action.CATALOG_VIEW: Rule(ALL_SIGNED_IN | {Role.SYSTEM}, units=(), vendor=True, vendor_purpose=False,
                               check=_draft_own, list_filter=lambda a, m: _drafts_own(a, m),

@@ -14,13 +14,15 @@ from govdata.actor import Actor
 from govdata.errors import GovdataError
 from govdata.orgs.service import list_units
 from govdata.policy import Action, Denied, can, require
-from govdata.quality import compare, corrections_pages, reports, service
+from govdata.quality import background, compare, corrections_pages, reports, service
 from govdata.quality.charts import line_chart
 from govdata.quality.reports import DIMENSION_LABELS
 from govdata.quality.schemas import CodeTableIn, ComparisonCreate
 from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 from govdata.web.templating import render
+from govdata.work.pages import to_progress
+from govdata.work.runner import of_app
 
 router = APIRouter(include_in_schema=False)
 router.include_router(corrections_pages.router)
@@ -59,7 +61,14 @@ def entry_page(request: Request, entry_id: Id, db: Db, actor: Actor = requires(A
 
 
 @router.post("/quality/entries/{entry_id}/scan")
-def scan_page(entry_id: Id, db: Db, settings: AppSettings, actor: Actor = requires(Action.QUALITY_SCAN)) -> Response:
+def scan_page(request: Request, entry_id: Id, db: Db, settings: AppSettings,
+              actor: Actor = requires(Action.QUALITY_SCAN)) -> Response:
+    """A large table is scanned as background work (its progress page); a small one now."""
+    moved = to_progress(lambda: background.start_scan(db, of_app(request), actor, entry_id=entry_id,
+                                                      workdays=settings.correction_workdays,
+                                                      threshold=settings.work_threshold_rows))
+    if moved is not None:
+        return moved
     report = reports.run_scan(db, actor, entry_id=entry_id, workdays=settings.correction_workdays)
     return RedirectResponse(f"/quality/reports/{report.id}?msg=扫描完成", status_code=303)
 
@@ -206,7 +215,13 @@ def comparison_page(request: Request, comparison_id: Id, db: Db,
 
 
 @router.post("/quality/comparisons/{comparison_id}/run")
-def comparison_run(comparison_id: Id, db: Db, actor: Actor = requires(Action.COMPARISON_RUN)) -> Response:
+def comparison_run(request: Request, comparison_id: Id, db: Db, settings: AppSettings,
+                   actor: Actor = requires(Action.COMPARISON_RUN)) -> Response:
+    """Large sides are compared as background work (its progress page); small ones now."""
+    moved = to_progress(lambda: background.start_comparison(db, of_app(request), actor, comparison_id=comparison_id,
+                                                            threshold=settings.work_threshold_rows))
+    if moved is not None:
+        return moved
     run = compare.run_comparison(db, actor, comparison_id=comparison_id)
     return RedirectResponse(f"/quality/comparison-runs/{run.id}?msg=比对完成", status_code=303)
 

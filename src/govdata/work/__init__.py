@@ -1,0 +1,1 @@
+"""Background work: long uploads, scans, comparisons and exports run off the request, with their progress."""
