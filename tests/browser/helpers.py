@@ -24,10 +24,18 @@ def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD, *, next_pat
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
-    page.get_by_test_id("whoami").wait_for()
+    page.get_by_test_id("whoami").wait_for(state="attached")  # on a phone it sits folded in the menu
+
+
+def open_menu(page: Any) -> None:
+    """On a phone the navigation and the account links are folded behind the 菜单 button: unfold them."""
+    button = page.get_by_test_id("menu-button")
+    if button.is_visible() and not page.get_by_test_id("menu-toggle").is_checked():
+        button.click()
 
 
 def sign_out(page: Any) -> None:
+    open_menu(page)
     page.locator("header").get_by_role("button", name="退出").click()
     page.wait_for_url("**/login**")
 
