@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -63,6 +64,12 @@ def flash(page: Any) -> str:
 def main_nav(page: Any, label: str) -> None:
     """Follow one entry of the main navigation, as a person would."""
     page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True).click()
+
+
+def first_link(page: Any, pattern: str) -> str | None:
+    """The path of the first link in the page's <main> whose path matches `pattern` (a detail page to open)."""
+    paths = page.evaluate("() => [...document.querySelectorAll('main a[href]')].map(a => new URL(a.href).pathname)")
+    return next((path for path in paths if re.fullmatch(pattern, path)), None)
 
 
 def keep_screenshot(page: Any, config: Any, name: str) -> Path:

@@ -12,7 +12,7 @@ from typing import Any
 
 from govdata.opendata.demo import PUBLIC_USERNAME, UNIVERSITY_USERNAME
 from tests.browser.conftest import LiveServer
-from tests.browser.helpers import DEMO_PEOPLE, expected_nav, open_menu, sign_in
+from tests.browser.helpers import DEMO_PEOPLE, expected_nav, first_link, open_menu, sign_in
 
 PHONE = {"width": 390, "height": 844}
 ANONYMOUS = "（未登录）"
@@ -48,7 +48,6 @@ WIDTHS_JS = """() => {
   }
   return [scroll, width, culprit];
 }"""
-MAIN_LINKS_JS = "() => [...document.querySelectorAll('main a[href]')].map(a => new URL(a.href).pathname)"
 
 
 def _check(page: Any, role: str, path: str, problems: list[str]) -> None:
@@ -64,7 +63,7 @@ def _check(page: Any, role: str, path: str, problems: list[str]) -> None:
 def _follow(page: Any, role: str, chain: tuple[str, ...], problems: list[str], reached: list[str]) -> None:
     _check(page, role, chain[0], problems)
     for pattern in chain[1:]:
-        target = next((p for p in page.evaluate(MAIN_LINKS_JS) if re.fullmatch(pattern, p)), None)
+        target = first_link(page, pattern)
         if target is None:
             problems.append(f"{role} {page.url}: no link to {pattern} to follow")
             return
