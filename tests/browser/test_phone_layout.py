@@ -167,3 +167,13 @@ def test_desktop_shows_navigation_and_facets_without_a_button(page: Any) -> None
     assert page.get_by_role("navigation", name="主导航").is_visible()
     assert page.locator("a[data-facet=share_type]").first.is_visible()
     assert not page.get_by_test_id("facet-button").is_visible()
+
+
+def test_decisions_look_different(page: Any) -> None:
+    """通过备案 and 退回 (and any approve/reject pair) differ in colour, not only in their text."""
+    sign_in(page, "bureau", next_path="/catalog/filings")
+    accept = page.get_by_role("button", name="通过备案").first
+    reject = page.get_by_role("button", name="退回").first
+    style = "b => { const s = getComputedStyle(b); return [s.backgroundColor, s.color]; }"
+    accept_look, reject_look = accept.evaluate(style), reject.evaluate(style)
+    assert accept_look[0] != reject_look[0] and accept_look[1] != reject_look[1], (accept_look, reject_look)
