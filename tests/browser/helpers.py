@@ -63,6 +63,7 @@ def flash(page: Any) -> str:
 
 def main_nav(page: Any, label: str) -> None:
     """Follow one entry of the main navigation, as a person would."""
+    open_menu(page)  # on a phone the navigation is folded behind 菜单
     page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True).click()
 
 
