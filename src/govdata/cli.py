@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from govdata.actor import Method, Role, platform_actor
 from govdata.config import get_settings
 from govdata.masking.exits import use_key
 from govdata.storage.engines import database_for
 from govdata.storage.migrate import upgrade
+from govdata.terminal import make_console
 
 app = typer.Typer(help="govdata 政务数据汇聚共享平台", no_args_is_help=True, add_completion=False)
 user_app = typer.Typer(help="用户管理", no_args_is_help=True)
@@ -24,8 +24,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 audit_app.add_typer(seal_app, name="seal")
 app.add_typer(jobs_app, name="jobs")
-console = Console()
-err = Console(stderr=True)
+console = make_console()
+err = make_console(stderr=True)
 
 CLI = platform_actor(Method.CLI, name="命令行")
 

@@ -12,6 +12,7 @@ from govdata.config import Settings
 from govdata.domains import domain_modules
 from govdata.orgs import demo as orgs_demo
 from govdata.storage.engines import Database
+from govdata.terminal import make_console
 
 
 @dataclass
@@ -28,7 +29,7 @@ class DemoContext:
 
 def seed(database: Database, settings: Settings, *, console: Console | None = None,
          base_rows: int | None = None) -> DemoContext:
-    ctx = DemoContext(settings, database, console or Console(stderr=True, quiet=True))
+    ctx = DemoContext(settings, database, console or make_console(stderr=True, quiet=True))
     if base_rows is not None:
         ctx.base_rows = base_rows
     with database.write() as db:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,10 +25,18 @@ def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD, *, next_pat
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
-    page.get_by_test_id("whoami").wait_for()
+    page.get_by_test_id("whoami").wait_for(state="attached")  # on a phone it sits folded in the menu
+
+
+def open_menu(page: Any) -> None:
+    """On a phone the navigation and the account links are folded behind the 菜单 button: unfold them."""
+    button = page.get_by_test_id("menu-button")
+    if button.is_visible() and not page.get_by_test_id("menu-toggle").is_checked():
+        button.click()
 
 
 def sign_out(page: Any) -> None:
+    open_menu(page)
     page.locator("header").get_by_role("button", name="退出").click()
     page.wait_for_url("**/login**")
 
@@ -54,7 +63,14 @@ def flash(page: Any) -> str:
 
 def main_nav(page: Any, label: str) -> None:
     """Follow one entry of the main navigation, as a person would."""
+    open_menu(page)  # on a phone the navigation is folded behind 菜单
     page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True).click()
+
+
+def first_link(page: Any, pattern: str) -> str | None:
+    """The path of the first link in the page's <main> whose path matches `pattern` (a detail page to open)."""
+    paths = page.evaluate("() => [...document.querySelectorAll('main a[href]')].map(a => new URL(a.href).pathname)")
+    return next((path for path in paths if re.fullmatch(pattern, path)), None)
 
 
 def keep_screenshot(page: Any, config: Any, name: str) -> Path:

@@ -62,7 +62,8 @@ def _listing(request: Request, db: Session, actor: Actor, query: EntryQuery, *, 
 @router.get("/catalog", response_class=HTMLResponse)
 def catalog_home(request: Request, db: Db, query: Annotated[EntryQuery, Query()],
                  actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
-    return _listing(request, db, actor, query, heading="全市政务数据目录")
+    own = actor.unit_id is not None and query.unit_id == actor.unit_id  # the 本单位目录 button's list
+    return _listing(request, db, actor, query, heading="本单位数据目录" if own else "全市政务数据目录")
 
 
 @router.get("/catalog/unit/{unit_code}", response_class=HTMLResponse)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from govdata.actor import Actor
 from govdata.notifications.service import list_for
@@ -11,11 +13,18 @@ from govdata.web.deps import Db, public
 from govdata.web.templating import render
 
 router = APIRouter()
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 
 
 @router.get("/healthz", dependencies=[public()], tags=["platform"])
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@router.get("/favicon.ico", dependencies=[public()], include_in_schema=False)
+def favicon() -> Response:
+    """The icon browsers and other clients ask for at the site's root (pages also link /static/favicon.svg)."""
+    return FileResponse(FAVICON, media_type="image/svg+xml", headers={"cache-control": "public, max-age=86400"})
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
