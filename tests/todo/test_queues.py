@@ -176,3 +176,30 @@ def test_counts_are_one_statement(database):
             event.remove(engine, "before_cursor_execute", seen)
     assert set(by_queue) == {"share_review", "filing_review", "open_review", "demand_assign"}
     assert all(n >= 0 for n in by_queue.values()) and len(statements) == 1
+
+
+def _statements(database: Database, user: Any, path: str) -> list[str]:
+    seen: list[str] = []
+
+    def on(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", on)
+    try:
+        assert user.get(path).status_code == 200
+    finally:
+        event.remove(database.engine, "before_cursor_execute", on)
+    return seen
+
+
+def test_home_page_reads_only_queues_with_work(web, database):
+    """Beyond any page's header (session, person, notices badge, one statement for every nav count), the home page
+    reads one COUNT statement, one read per queue that has work, the working-day overrides and the notices."""
+    bureau = web("bureau")
+    bureau.get("/")
+    with database.read() as db:
+        busy = sum(1 for n in counts(db, _actor(database, "bureau")).values() if n)
+    other = _statements(database, bureau, "/account/password")
+    home = _statements(database, bureau, "/")
+    assert len(home) - len(other) <= 1 + busy + 1 + 1
+    assert sum("count(*)" in s and "share_requests" in s for s in other) == 1  # the nav counts: one statement

@@ -14,11 +14,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import defaultload, lazyload
 from sqlalchemy.sql.elements import ColumnElement
 
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry, EntryStatus, Filing, FilingStatus
-from govdata.opendata.models import ApplicationStatus, DemandStatus, OpenApplication, OpenDemand
+from govdata.opendata.models import ApplicationStatus, DemandStatus, OpenApplication, OpenDataset, OpenDemand
 from govdata.policy import Action
 from govdata.quality.models import Correction, CorrectionStatus
 from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest, UseAgreement
@@ -46,6 +47,12 @@ class Queue:
     href: Callable[[Any], str]
     due: Callable[[Any], Due]
     order: Any  # the column rows are read in (oldest first)
+    lean: tuple[Any, ...] = ()  # loader options: a to-do reads names, never an entry's fields
+
+
+_REQUEST_LEAN = (defaultload(ShareRequest.entry).lazyload(CatalogEntry.fields),)
+_APPLICATION_LEAN = (defaultload(OpenApplication.dataset).defaultload(OpenDataset.entry).lazyload(CatalogEntry.fields),
+                     lazyload(OpenApplication.dataset, OpenDataset.releases))
 
 
 def _agreement_side(actor: Actor) -> list[ColumnElement[bool]]:
@@ -81,24 +88,27 @@ QUEUES: tuple[Queue, ...] = (
           lambda a: [ShareRequest.status == RequestStatus.PENDING_OPINION.value],
           lambda r: f"共享申请 #{r.id}：{r.unit.name} 申请共享“{r.entry.name}”，请出具意见",
           lambda r: f"/sharing/requests/{r.id}", lambda r: Due(on=r.due_on, since=r.submitted_at),
-          ShareRequest.due_on),
+          ShareRequest.due_on, _REQUEST_LEAN),
     Queue("share_review", "共享申请待审核", Action.SHARE_REVIEW, "/sharing/reviews", ShareRequest,
           lambda a: [ShareRequest.status == RequestStatus.PENDING_REVIEW.value],
           lambda r: f"共享申请 #{r.id}：{r.unit.name} 申请共享“{r.entry.name}”，待审核",
           lambda r: f"/sharing/requests/{r.id}", lambda r: Due(on=r.due_on, since=r.submitted_at),
-          ShareRequest.due_on),
+          ShareRequest.due_on, _REQUEST_LEAN),
     Queue("agreement_accept", "使用协议待接受", Action.AGREEMENT_ACCEPT, "/sharing", UseAgreement, _agreement_side,
           lambda g: f"数据使用协议 SA-{g.request_id:06d}（“{g.request.entry.name}”）待本单位接受",
-          lambda g: f"/sharing/agreements/{g.id}", lambda g: Due(since=g.created_at), UseAgreement.id),
+          lambda g: f"/sharing/agreements/{g.id}", lambda g: Due(since=g.created_at), UseAgreement.id,
+          (defaultload(UseAgreement.request).defaultload(ShareRequest.entry).lazyload(CatalogEntry.fields),)),
     Queue("grant_activate", "访问权限待开通", Action.GRANT_ACTIVATE, "/sharing", Grant, lambda a: _accepted_by_both(),
           lambda g: f"协议 SA-{g.request_id:06d} 双方已接受，请为{g.unit.name}开通“{g.resource_code}”的访问权限",
           lambda g: f"/sharing/requests/{g.request_id}", lambda g: Due(since=g.created_at), Grant.id),
     Queue("filing_review", "备案待审核", Action.FILING_REVIEW, "/catalog/filings", Filing,
           lambda a: [Filing.status == FilingStatus.PENDING.value],
           lambda f: f"{f.entry.unit.name}“{f.entry.name}”的共享类型备案待审核",
-          lambda f: f"/catalog/filings#filing-{f.id}", lambda f: Due(since=f.submitted_at), Filing.submitted_at),
+          lambda f: f"/catalog/filings#filing-{f.id}", lambda f: Due(since=f.submitted_at), Filing.submitted_at,
+          (defaultload(Filing.entry).lazyload(CatalogEntry.fields),)),
     Queue("catalog_submit", "目录待提交", Action.CATALOG_SUBMIT, "/catalog", CatalogEntry, lambda a: _to_submit(),
-          _draft_title, lambda e: f"/catalog/{e.id}", lambda e: Due(since=e.updated_at), CatalogEntry.updated_at),
+          _draft_title, lambda e: f"/catalog/{e.id}", lambda e: Due(since=e.updated_at), CatalogEntry.updated_at,
+          (lazyload(CatalogEntry.fields),)),
     Queue("correction_answer", "纠错待核实处理", Action.CORRECTION_ANSWER, "/corrections", Correction,
           lambda a: [Correction.status == CorrectionStatus.OPEN.value],
           lambda c: f"纠错 #{c.id}：{c.code} 信息项 {c.field}，请核实处理",
@@ -106,11 +116,13 @@ QUEUES: tuple[Queue, ...] = (
     Queue("open_opinion", "授权开放申请待出具意见", Action.OPEN_OPINION, "/open/applications", OpenApplication,
           lambda a: [OpenApplication.status == ApplicationStatus.PENDING.value, OpenApplication.opinion == ""],
           lambda o: f"{o.org_name}申请授权开放“{o.dataset.title}”，请出具意见",
-          lambda o: f"/open/applications/{o.id}", lambda o: Due(since=o.submitted_at), OpenApplication.submitted_at),
+          lambda o: f"/open/applications/{o.id}", lambda o: Due(since=o.submitted_at), OpenApplication.submitted_at,
+          _APPLICATION_LEAN),
     Queue("open_review", "授权开放申请待审核", Action.OPEN_REVIEW, "/open/applications", OpenApplication,
           lambda a: [OpenApplication.status == ApplicationStatus.PENDING.value],
           lambda o: f"{o.org_name}申请授权开放“{o.dataset.title}”，待审核",
-          lambda o: f"/open/applications/{o.id}", lambda o: Due(since=o.submitted_at), OpenApplication.submitted_at),
+          lambda o: f"/open/applications/{o.id}", lambda o: Due(since=o.submitted_at), OpenApplication.submitted_at,
+          _APPLICATION_LEAN),
     Queue("demand_assign", "开放需求待指定提供单位", Action.OPEN_DEMAND_ASSIGN, "/open/demands", OpenDemand,
           lambda a: [OpenDemand.status == DemandStatus.UNASSIGNED.value],
           lambda d: f"开放需求“{d.title}”待指定提供单位",
