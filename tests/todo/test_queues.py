@@ -15,7 +15,9 @@ from govdata.auth.service import actor_for_user
 from govdata.catalog.models import Filing
 from govdata.sharing.models import Grant, ShareRequest, UseAgreement
 from govdata.storage.engines import Database
+from govdata.todo.queues import HANDLING_WORKDAYS
 from govdata.todo.service import TodoItem, counts, nav_counts, queues_for, todo_for
+from govdata.workdays.service import deadline_for
 from tests.catalog.helpers import entry_payload
 from tests.sharing.factories import PEOPLE_ROWS, later, make_entry, system_id
 
@@ -85,6 +87,8 @@ def test_sharing_request_moves_from_queue_to_queue(web, database):
     assert _todo(database, "head_gaj", accept) == []
     [activate] = _todo(database, "admin", href)
     assert activate.kind == "grant_activate" and "开通" in activate.title
+    with database.read() as db:  # the center's five working days run from the second acceptance
+        assert activate.deadline == deadline_for(db, clock.today(), HANDLING_WORKDAYS).due
     assert web("admin").post(f"/sharing/grants/{grant.id}/activate").status_code == 303
     assert _todo(database, "admin", href) == []  # an active grant is no more work
 

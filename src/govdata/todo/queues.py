@@ -51,23 +51,33 @@ class Queue:
 
 
 _REQUEST_LEAN = (defaultload(ShareRequest.entry).lazyload(CatalogEntry.fields),)
+_AGREEMENT_LEAN = (defaultload(UseAgreement.request).defaultload(ShareRequest.entry).lazyload(CatalogEntry.fields),)
 _APPLICATION_LEAN = (defaultload(OpenApplication.dataset).defaultload(OpenDataset.entry).lazyload(CatalogEntry.fields),
                      lazyload(OpenApplication.dataset, OpenDataset.releases))
+
+
+def _grant_pending() -> Any:
+    return select(Grant.agreement_id).where(Grant.status == GrantStatus.PENDING.value)
 
 
 def _agreement_side(actor: Actor) -> list[ColumnElement[bool]]:
     """An agreement waits for each side that has not accepted it, while its grant is still to be opened."""
     unit = actor.unit_id if actor.unit_id is not None else -1
-    pending = select(Grant.agreement_id).where(Grant.status == GrantStatus.PENDING.value)
-    return [UseAgreement.id.in_(pending),
+    return [UseAgreement.id.in_(_grant_pending()),
             or_(and_(UseAgreement.unit_id == unit, UseAgreement.consumer_accepted_at.is_(None)),
                 and_(UseAgreement.provider_unit_id == unit, UseAgreement.provider_accepted_at.is_(None)))]
 
 
 def _accepted_by_both() -> list[ColumnElement[bool]]:
-    both = select(UseAgreement.id).where(UseAgreement.consumer_accepted_at.is_not(None),
-                                         UseAgreement.provider_accepted_at.is_not(None))
-    return [Grant.status == GrantStatus.PENDING.value, Grant.agreement_id.in_(both)]
+    """Both sides accepted the agreement and its grant is still to be opened."""
+    return [UseAgreement.consumer_accepted_at.is_not(None), UseAgreement.provider_accepted_at.is_not(None),
+            UseAgreement.id.in_(_grant_pending())]
+
+
+def _accepted_on(agreement: UseAgreement) -> Due:
+    """The center's time runs from the second acceptance."""
+    sides = [t for t in (agreement.consumer_accepted_at, agreement.provider_accepted_at) if t is not None]
+    return Due(since=max(sides, default=agreement.created_at))
 
 
 def _to_submit() -> list[ColumnElement[bool]]:
@@ -76,6 +86,12 @@ def _to_submit() -> list[ColumnElement[bool]]:
     return [or_(CatalogEntry.status == EntryStatus.DRAFT.value,
                 and_(CatalogEntry.status == EntryStatus.REGISTERED.value, CatalogEntry.pending_change.is_not(None))),
             ~filing]
+
+
+def _activate_title(agreement: UseAgreement) -> str:
+    request = agreement.request
+    return (f"协议 SA-{agreement.request_id:06d} 双方已接受，"
+            f"请为{request.unit.name}开通“{request.entry.name}”的访问权限")
 
 
 def _draft_title(entry: CatalogEntry) -> str:
@@ -97,10 +113,11 @@ QUEUES: tuple[Queue, ...] = (
     Queue("agreement_accept", "使用协议待接受", Action.AGREEMENT_ACCEPT, "/sharing", UseAgreement, _agreement_side,
           lambda g: f"数据使用协议 SA-{g.request_id:06d}（“{g.request.entry.name}”）待本单位接受",
           lambda g: f"/sharing/agreements/{g.id}", lambda g: Due(since=g.created_at), UseAgreement.id,
-          (defaultload(UseAgreement.request).defaultload(ShareRequest.entry).lazyload(CatalogEntry.fields),)),
-    Queue("grant_activate", "访问权限待开通", Action.GRANT_ACTIVATE, "/sharing", Grant, lambda a: _accepted_by_both(),
-          lambda g: f"协议 SA-{g.request_id:06d} 双方已接受，请为{g.unit.name}开通“{g.resource_code}”的访问权限",
-          lambda g: f"/sharing/requests/{g.request_id}", lambda g: Due(since=g.created_at), Grant.id),
+          _AGREEMENT_LEAN),
+    Queue("grant_activate", "访问权限待开通", Action.GRANT_ACTIVATE, "/sharing", UseAgreement,
+          lambda a: _accepted_by_both(),
+          _activate_title,
+          lambda g: f"/sharing/requests/{g.request_id}", _accepted_on, UseAgreement.id, _AGREEMENT_LEAN),
     Queue("filing_review", "备案待审核", Action.FILING_REVIEW, "/catalog/filings", Filing,
           lambda a: [Filing.status == FilingStatus.PENDING.value],
           lambda f: f"{f.entry.unit.name}“{f.entry.name}”的共享类型备案待审核",
