@@ -44,8 +44,20 @@ def sign_out(page: Any) -> None:
 def nav_entries(page: Any) -> list[tuple[str, str]]:
     """(label, href) of every link in the main navigation, in page order."""
     links = page.locator("nav.mainnav a")
-    return [(links.nth(i).inner_text().strip(), links.nth(i).get_attribute("href") or "")
-            for i in range(links.count())]
+    return [(nav_label(links.nth(i)), links.nth(i).get_attribute("href") or "") for i in range(links.count())]
+
+
+def nav_label(link: Any) -> str:
+    """A navigation link's label, without the badge counting what waits behind it."""
+    return str(link.evaluate("a => [...a.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent)"
+                             ".join('')")).strip()
+
+
+def nav_count(page: Any, label: str) -> int:
+    """The number beside a navigation item (0 when nothing waits behind it)."""
+    link = page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True)
+    badge = link.get_by_test_id("nav-count")
+    return int(badge.inner_text()) if badge.count() else 0
 
 
 def expected_nav(username: str) -> list[NavItem]:

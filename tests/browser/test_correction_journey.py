@@ -13,7 +13,7 @@ from govdata.catalog.models import CatalogEntry
 from govdata.datastore.records import get_record
 from govdata.datastore.tables import resource_table
 from govdata.quality.models import Correction
-from tests.browser.helpers import flash, keep_screenshot, main_nav, sign_in, sign_out
+from tests.browser.helpers import flash, keep_screenshot, main_nav, nav_count, sign_in, sign_out
 
 RESOURCE = "法人基础信息"  # the center's (dsjzx) base database, with demo rows
 WRONG, RIGHT = "住所", "福建省龙岩市新罗区九一北路88号"
@@ -60,7 +60,8 @@ def test_consumer_reports_producer_fixes_consumer_sees_fix_and_answer(page, live
 
     # The producer's steward is told, opens its to-do list, confirms and fixes the record.
     sign_in(page, "steward_center")
-    expect(page.get_by_test_id("unread")).to_be_visible()
+    expect(page.get_by_test_id("todo").locator(f"a[href='{correction_path}']")).to_contain_text("请核实处理")
+    assert nav_count(page, "纠错") >= 1
     main_nav(page, "纠错")
     page.get_by_label("范围").select_option(label="待本单位处理")
     page.get_by_role("button", name="筛选").click()
@@ -74,6 +75,8 @@ def test_consumer_reports_producer_fixes_consumer_sees_fix_and_answer(page, live
     page.get_by_role("button", name="提交答复").click()
     assert flash(page) == "已答复"
     expect(page.get_by_test_id("status")).to_have_text("已更正")
+    page.goto("/")  # answered, it is no more work
+    expect(page.get_by_test_id("todo").locator(f"a[href='{correction_path}']")).to_have_count(0)
     sign_out(page)
 
     # The consumer sees the answer and the fixed value of the record itself.

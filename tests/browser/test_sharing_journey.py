@@ -55,10 +55,10 @@ def _apply(page, code: str) -> str:
 
 
 def _opinion_and_review(page, request_path: str) -> None:
-    sign_in(page, "head_center")
-    page.goto("/notifications?unread=1")
-    notice = page.locator("tr.notification", has_text=f"龙岩市卫生健康委员会 申请共享 {RESOURCE}")
-    notice.get_by_role("button", name="打开").click()
+    sign_in(page, "head_center")  # the provider's head finds the request in 待办 and opens the request itself
+    todo = page.get_by_test_id("todo").locator("tr.todo-item", has=page.locator(f"a[href='{request_path}']"))
+    expect(todo).to_contain_text(f"龙岩市卫生健康委员会 申请共享“{RESOURCE}”，请出具意见")
+    todo.get_by_role("link").click()
     assert urlparse(page.url).path == request_path
     opinion = page.locator("form[action$='/opinion']")
     opinion.get_by_label("意见", exact=True).fill("同意，按最小必要原则提供")
@@ -101,13 +101,16 @@ def _accept_agreement(page, request_path: str, config) -> None:
 
 def _activate_and_issue(page, request_path: str) -> str:
     sign_in(page, "admin")
-    page.goto("/notifications?unread=1")
     request_id = int(request_path.rsplit("/", 1)[1])
-    notice = page.locator("tr.notification", has_text=f"协议 SA-{request_id:06d} 双方已接受，请开通访问权限")
-    notice.get_by_role("button", name="打开").click()
+    todo = page.get_by_test_id("todo").locator("tr.todo-item", has=page.locator(f"a[href='{request_path}']"))
+    expect(todo).to_contain_text(f"协议 SA-{request_id:06d} 双方已接受，请为龙岩市卫生健康委员会开通")
+    todo.get_by_role("link").click()
     assert urlparse(page.url).path == request_path
     page.get_by_role("button", name="开通访问权限").click()
     assert flash(page) == "访问权限已开通"
+    page.goto("/")  # opened, the grant is no more work for anyone
+    expect(page.get_by_test_id("todo").locator(f"a[href='{request_path}']")).to_have_count(0)
+    page.go_back()
     grant_row = page.get_by_test_id("grants").locator("tr", has_text=SYSTEM)
     expect(grant_row.locator(".tag")).to_have_text("有效")
     expect(grant_row).to_contain_text("公民身份号码（sfzh）、姓名（xm）、出生日期（csrq）")

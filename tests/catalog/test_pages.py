@@ -44,7 +44,8 @@ def test_draft_submit_file_accept_change_and_search(web: Any, database: Any) -> 
     entry_id = _entry_id(created)
     page = steward.get(f"/catalog/{entry_id}")
     assert page.status_code == 200 and "城市路灯设施信息" in page.text and "草稿" in page.text
-    assert "提交登记" not in page.text  # only the unit head submits
+    assert "提交登记" not in page.text  # only the unit head submits, and the steward is told who that is
+    assert "由本单位数据管理科室负责人 公安局数据科科长 提交" in page.text
 
     submitted = head.post(f"/catalog/{entry_id}/submit")
     assert submitted.status_code == 303 and "等待大数据局备案审核" in submitted.headers["location"] or \

@@ -105,10 +105,25 @@ def test_notify_unit_reaches_its_stewards(database):
         assert row.user_id == _user_id(database, "steward_mz")
 
 
-def test_home_lists_unread_items_as_todo(web, database):
+def _section(html: str, testid: str) -> str:
+    return html.split(f'data-testid="{testid}"', 1)[1].split("</section>", 1)[0]
+
+
+def test_home_keeps_notices_apart_from_work(web, database):
     _send(database, "head_mz", 2, link="/sharing")
+    uid = _user_id(database, "head_mz")
+    with database.write() as db:  # a notice that asks for work: the to-do list shows that work from state
+        notify(db, user_ids=[uid], kind="share.opinion", message="请出具意见（旧通知）", link="/sharing/requests/1")
     home = web("head_mz").get("/")
-    todo = home.text.split('data-testid="todo"', 1)[1].split("</section>", 1)[0]
-    assert "测试通知 0" in todo and "测试通知 1" in todo and "去处理" in todo
+    notices, todo = _section(home.text, "notices"), _section(home.text, "todo")
+    assert "测试通知 0" in notices and "测试通知 1" in notices and "去处理" not in notices
+    assert "测试通知" not in todo and "请出具意见（旧通知）" not in home.text
+    assert "请出具意见（旧通知）" not in web("head_mz").get("/notifications").text
+    assert f'data-testid="unread">{_unread_info(database, "head_mz")}<' in home.text
     empty = web("vendor").get("/")
-    assert "暂无未读的待办与提醒" in empty.text
+    assert "暂无待办事项" in empty.text and "没有未读通知" in empty.text
+
+
+def _unread_info(database, username):
+    with database.read() as db:
+        return unread_count(db, user_id=_user_id(database, username), informational=True)

@@ -47,6 +47,14 @@ def _user_id(actor: Actor) -> int | None:
     return actor.id if actor.kind == "user" else None
 
 
+def submitters(db: Session, entry: CatalogEntry) -> list[str]:
+    """Who submits this entry's draft or change: the heads of its unit's data office, by name."""
+    query = (select(User.display_name).join(UserRole).where(
+        User.unit_id == entry.unit_id, User.is_active.is_(True), UserRole.role == Role.UNIT_HEAD.value)
+        .order_by(User.id))
+    return list(db.execute(query).scalars())
+
+
 def _bureau_ids(db: Session) -> list[int]:
     query = select(User.id).join(UserRole).where(UserRole.role == Role.BUREAU.value, User.is_active.is_(True))
     return list(db.execute(query).scalars())

@@ -231,4 +231,5 @@ def detail(request: Request, db: Db, ref: str, actor: Actor = requires(Action.CA
         "may_submit": policy.can(actor, Action.CATALOG_SUBMIT, entry)
         and (entry.status == "draft" or bool(entry.pending_change)),
         "may_retire": policy.can(actor, Action.CATALOG_RETIRE, entry) and entry.status != "retired",
+        "submitters": lifecycle.submitters(db, entry) if entry.status == "draft" or entry.pending_change else [],
     })

@@ -20,8 +20,8 @@ PAGE = 50
 def notifications_page(request: Request, db: Db, actor: Actor = requires(Action.NOTIFICATION_READ)) -> Response:
     raw = request.query_params.get("before_id", "")
     unread_only = request.query_params.get("unread") == "1"
-    rows = service.list_for(db, actor, unread_only=unread_only, before_id=as_id(raw),
-                            limit=PAGE)
+    rows = service.list_for(db, actor, unread_only=unread_only, before_id=as_id(raw), limit=PAGE,
+                            informational=True)
     return render(request, "notifications/list.html", {
         "rows": rows, "unread_only": unread_only, "next_before": rows[-1].id if len(rows) == PAGE else None})
 

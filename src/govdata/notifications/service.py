@@ -23,6 +23,12 @@ from govdata.policy import Action
 from govdata.storage.driversql import driver_time, execute
 from govdata.storage.engines import rowcount
 
+# Notices that ask for work: the to-do list (`govdata.todo`) shows that work from the items' own state, so these
+# are kept off the notice list and its badge (they stay for delivery over other channels and the API).
+WORK_KINDS = frozenset({"share.opinion", "share.review", "share.due", "share.overdue", "grant.activate",
+                        "catalog.filing", "correction.reported", "correction.due", "open.application",
+                        "open.demand"})
+
 
 def notify(db: Session, *, user_ids: Iterable[int], kind: str, message: str, link: str = "",
            due_on: date | None = None) -> int:
@@ -49,18 +55,23 @@ _ONE = select(*(_table.c[name] for name in _READ_COLUMNS)).where(_table.c.id == 
 _MARK = update(_table).where(_table.c.id == bindparam("nid")).values(read_at=bindparam("read_at"))
 
 
-def unread_count(db: Session, *, user_id: int) -> int:
-    """One COUNT on (user_id, read_at): cheap enough for every page header."""
+def unread_count(db: Session, *, user_id: int, informational: bool = False) -> int:
+    """One COUNT on (user_id, read_at): cheap enough for every page header. `informational`: only notices
+    that ask for no work (the header's badge; work is counted beside its queue in the navigation)."""
     query = select(func.count()).select_from(Notification).where(Notification.user_id == user_id,
                                                                   Notification.read_at.is_(None))
+    if informational:
+        query = query.where(Notification.kind.not_in(WORK_KINDS))
     return int(db.execute(query).scalar_one())
 
 
 def list_for(db: Session, actor: Actor, *, unread_only: bool = False, before_id: int | None = None,
-             limit: int = 50) -> list[Notification]:
-    """The caller's own notifications, newest first, keyset-paged by id."""
+             limit: int = 50, informational: bool = False) -> list[Notification]:
+    """The caller's own notifications, newest first, keyset-paged by id (`informational`: without work)."""
     policy.require_role(actor, Action.NOTIFICATION_READ)
     query = select(Notification).where(policy.where(actor, Action.NOTIFICATION_READ, Notification))
+    if informational:
+        query = query.where(Notification.kind.not_in(WORK_KINDS))
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
     if before_id is not None:

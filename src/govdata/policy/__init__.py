@@ -37,7 +37,7 @@ __all__ = [
     "EntryUse", "FORMER_LABELS", "LIST", "Mine", "ROLE_ACTIONS", "RULES", "Rule", "SUPERVISORS", "UNIT_PEOPLE",
     "can", "county_review", "fields_in_clear", "label", "needs_purpose", "observe", "open_fields", "require",
     "require_role", "role_allows",
-    "sees_all", "where",
+    "sees_all", "where", "works",
 ]
 
 # Who may attempt each action at all (derived from the rules; the route × role matrix test reads it).
@@ -67,6 +67,12 @@ def role_allows(actor: Actor, action: Action) -> Decision:
     if Role.PLATFORM in actor.roles or actor.roles & RULES[action].roles:
         return ALLOW
     return Decision(False, "当前角色无权执行此操作")
+
+
+def works(actor: Actor, action: Action) -> bool:
+    """Whether `action` is part of `actor`'s own work (a to-do queue of theirs): its role is named for it.
+    Unlike `role_allows`, the platform's all-powerful role does not make everything its work."""
+    return bool(actor.roles & RULES[action].roles)
 
 
 def sees_all(actor: Actor, action: Action) -> bool:

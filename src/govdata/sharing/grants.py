@@ -121,7 +121,7 @@ def activate_grant(db: Session, actor: Actor, *, grant_id: int) -> Grant:
               status=GrantStatus.ACTIVE, reason="")
         _expire_renewed(db, grant)
         notify_unit(db, unit_id=grant.unit_id, kind="grant.active",
-                    message=f"对 {grant.resource_code} 的访问权限已开通", link="/sharing/grants",
+                    message=f"对 {grant.resource_code} 的访问权限已开通", link=f"/sharing/requests/{grant.request_id}",
                     roles=(Role.STEWARD, Role.UNIT_HEAD))
         audit.details = {"before": before, "after": grant.status, "agreement_hash": grant.agreement_hash}
     return grant
@@ -147,7 +147,7 @@ def _stop(db: Session, actor: Actor, grant_id: int, status: GrantStatus, reason:
         _move(db, grant, expected=expected, status=status, reason=reason)
         notify_unit(db, unit_id=grant.unit_id, kind=f"grant.{status.value}",
                     message=f"对 {grant.resource_code} 的访问权限{STATUS_LABELS[status]}：{reason}",
-                    link="/sharing/grants", roles=(Role.STEWARD, Role.UNIT_HEAD))
+                    link=f"/sharing/requests/{grant.request_id}", roles=(Role.STEWARD, Role.UNIT_HEAD))
         audit.details = {"before": before, "after": status.value, "reason": reason}
     return grant
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from govdata import policy
 from govdata.actor import Actor
 from govdata.policy import Action
+from govdata.todo.service import nav_counts
 
 
 @dataclass(frozen=True)
@@ -52,3 +55,9 @@ def current_href(items: list[NavItem], path: str) -> str | None:
     /sharing/usage is 使用情况 and not also 共享申请 (/sharing)."""
     matching = [i.href for i in items if path == i.href or path.startswith(i.href.rstrip("/") + "/")]
     return max(matching, key=len, default=None)
+
+
+def badge_counts(db: Session, actor: Actor, items: list[NavItem]) -> dict[str, int]:
+    """How much waits for `actor` behind each of these items (by href): the badges beside 共享审核, 备案审核 …"""
+    shown = {item.href for item in items}
+    return {href: n for href, n in nav_counts(db, actor).items() if href in shown}

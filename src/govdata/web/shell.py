@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from govdata.actor import Actor
 from govdata.notifications.service import list_for
+from govdata.todo.service import todo_for
 from govdata.web.deps import Db, public
 from govdata.web.templating import render
 
@@ -31,6 +32,10 @@ def favicon() -> Response:
 def home(request: Request, db: Db, actor: Actor | None = public()) -> Response:
     if actor is None:
         return RedirectResponse("/login", status_code=303)
-    # The home page is the person's to-do list: what the platform has told them and not yet read.
-    todo = list_for(db, actor, unread_only=True, limit=8) if actor.kind == "user" else []
-    return render(request, "home.html", {"todo": todo})
+    # The home page is the person's to-do list, from the state of what waits for them; beside it, apart,
+    # the notices they have not read yet (which ask for no work).
+    if actor.kind != "user":
+        return render(request, "home.html", {"todo": [], "notices": []})
+    return render(request, "home.html", {"todo": todo_for(db, actor),
+                                         "notices": list_for(db, actor, unread_only=True, limit=8,
+                                                             informational=True)})

@@ -13,7 +13,7 @@ from govdata import policy
 from govdata.actor import ROLE_LABELS
 from govdata.catalog.labels import field_list
 from govdata.timeutil import fmt, to_local
-from govdata.web.nav import current_href, nav_for
+from govdata.web.nav import NavItem, badge_counts, current_href, nav_for
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
@@ -47,28 +47,31 @@ def add_template_dir(path: Path) -> None:
         searchpath.append(str(path))
 
 
-def unread_count(request: Request) -> int:
-    """The header's unread badge: one COUNT, only on rendered pages (never on API paths)."""
+def header_counts(request: Request, nav: list[NavItem]) -> tuple[int, dict[str, int]]:
+    """The header's unread notices and the waiting work beside each navigation item: one read session, two
+    statements, only on rendered pages (never on API paths)."""
     actor = getattr(request.state, "actor", None)
     if actor is None or actor.kind != "user" or actor.id is None:
-        return 0
+        return 0, {}
     from govdata.notifications.service import unread_count as count  # the web layer sits above domains
 
     with request.app.state.database.read() as db:
-        return count(db, user_id=actor.id)
+        return count(db, user_id=actor.id, informational=True), badge_counts(db, actor, nav)
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None,
            status_code: int = 200) -> HTMLResponse:
     actor = getattr(request.state, "actor", None)
     nav = nav_for(actor)
+    unread, waiting = header_counts(request, nav)
     base = {
         "actor": actor,
         "nav": nav,
         "nav_current": current_href(nav, request.url.path),
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "user_display": getattr(request.state, "user_display", actor.name if actor else ""),
-        "unread": unread_count(request),
+        "unread": unread,
+        "nav_counts": waiting,
         "path": request.url.path,
         "flash": request.query_params.get("msg"),
     }

@@ -1,0 +1,1 @@
+"""The to-do list: what waits for a person now, computed from the items' current state (never from notices)."""
