@@ -27,6 +27,7 @@ from govdata.web.templating import render
 router = APIRouter(include_in_schema=False)
 LABELS = {"name": "名称", "left_code": "左侧资源", "right_code": "右侧资源", "key_pairs": "关联主键",
           "field_pairs": "比对字段", "threshold": "通过阈值"}
+HINTS = {"key_pairs": "请至少选择一对关联主键", "threshold": "应为 0 到 1 之间的数"}
 EMPTY_ROWS = {"key": 1, "field": 3}  # blank pair rows offered beyond those filled in
 Pairs = list[tuple[str, str]]
 
@@ -47,8 +48,8 @@ def form_pairs(form: Mapping[str, str], kind: str) -> Pairs:
         if left and right:
             out.append((left, right))
         elif left or right:
-            where = LABELS[f"{kind}_pairs"]
-            raise RuleViolation(f"{where}第 {int(n) + 1 if n.isdigit() else n} 行：左右两侧都要选择", field=f"{kind}_pairs")
+            row = int(n) + 1 if n.isdigit() else n
+            raise RuleViolation(f"{LABELS[f'{kind}_pairs']}第 {row} 行：左右两侧都要选择", field=f"{kind}_pairs")
     return out
 
 
@@ -94,7 +95,7 @@ async def comparison_create(request: Request, db: Db, actor: Actor = requires(Ac
         comparison = compare.create_comparison(db, actor, data=data)
     except ValidationError as exc:
         where = str(exc.errors()[0]["loc"][0])
-        hint = "请至少选择一对关联主键" if where == "key_pairs" else "应为 0 到 1 之间的数" if where == "threshold" else "请填写"
+        hint = HINTS.get(where, "请填写")
         return _page(request, db, actor, form, f"{LABELS.get(where, where)}：{hint}", where, 422)
     except GovdataError as exc:
         db.rollback()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from govdata import policy
@@ -18,9 +17,9 @@ from govdata.quality import compare_pages, corrections_pages, reports, rule_form
 from govdata.quality.charts import line_chart
 from govdata.quality.reports import DIMENSION_LABELS
 from govdata.quality.rules import COMPARE_OPS, DATE_TYPES, RULE_LABELS
-from govdata.quality.schemas import CodeTableIn, ComparisonCreate
+from govdata.quality.schemas import CodeTableIn
 from govdata.types import Id
-from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
+from govdata.web.deps import AppSettings, Db, WriteDb, requires
 from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)

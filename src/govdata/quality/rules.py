@@ -206,7 +206,8 @@ def _compare(entry: CatalogEntry, field: Field, params: Params, _known: KnownNam
     other = _other_field(entry, field, params.get("other"))
     same_family = (field.data_type in DATE_TYPES) == (other.data_type in DATE_TYPES)
     if other.data_type not in ORDERED_TYPES or not same_family:
-        raise _fail(field, f"不能与字段 {other.label}（{other.name}，{TYPE_NAMES.get(other.data_type, other.data_type)}）比较")
+        kind = TYPE_NAMES.get(other.data_type, other.data_type)
+        raise _fail(field, f"不能与字段 {other.label}（{other.name}，{kind}）比较")
     return {"op": op, "other": other.name}
 
 
