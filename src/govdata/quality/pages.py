@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 
 from govdata import policy
 from govdata.actor import Actor
+from govdata.catalog.models import CatalogEntry
 from govdata.errors import GovdataError
 from govdata.orgs.service import list_units
 from govdata.policy import Action, Denied, can, require
@@ -111,7 +113,14 @@ def report_page(request: Request, report_id: Id, db: WriteDb,
     return render(request, "quality/report.html", {
         "report": report, "entry": entry, "labels": DIMENSION_LABELS, "results": reports.results_for(db, actor, report),
         "field_labels": {"_problem": "问题", **{f.name: f.label for f in entry.fields}},
-        "sample_columns": sample_columns})
+        "sample_columns": sample_columns, "keys_known": keys_known(entry),
+        "report_link": bool(entry.code) and policy.role_allows(actor, Action.CORRECTION_REPORT)})
+
+
+def keys_known(entry: CatalogEntry) -> Callable[[dict[str, object]], bool]:
+    """Whether a sample row shows its record's whole key in clear (then it can open a filled-in correction)."""
+    names = [f.name for f in entry.key_fields]
+    return lambda sample: all(sample.get(n) not in (None, "") and "*" not in str(sample.get(n)) for n in names)
 
 
 def sample_columns(samples: list[dict[str, object]]) -> list[str]:
