@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from govdata import policy
 from govdata.actor import Actor
 from govdata.catalog import labels, search
-from govdata.catalog.models import CatalogEntry
+from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.catalog.schemas import EntryPage, EntrySummary, FacetCount
 from govdata.orgs.models import Region, Unit
 from govdata.policy import Action
@@ -110,3 +110,11 @@ def entry_ids(db: Session, actor: Actor, *, query: EntryQuery) -> list[int]:
     where = and_(*_conditions(db, actor, query))
     stmt = select(CatalogEntry.id).select_from(CatalogEntry).join(Unit).where(where).order_by(*SORTS[query.sort])
     return list(db.execute(stmt).scalars())
+
+
+def registered_names(db: Session) -> list[tuple[str, str]]:
+    """(code, name) of every registered resource, by code: what a resource picker offers."""
+    query = (select(CatalogEntry.code, CatalogEntry.name)
+             .where(CatalogEntry.status == EntryStatus.REGISTERED.value, CatalogEntry.code.is_not(None))
+             .order_by(CatalogEntry.code))
+    return [(str(code), str(name)) for code, name in db.execute(query)]

@@ -11,10 +11,11 @@ from pydantic import ValidationError
 
 from govdata import clock
 from govdata.actor import Actor
+from govdata.catalog.browse import registered_names
 from govdata.catalog.models import CatalogEntry
 from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action, Denied, can
-from govdata.quality import corrections, service
+from govdata.quality import corrections
 from govdata.quality.models import CorrectionStatus
 from govdata.quality.schemas import CorrectionAnswer, CorrectionCreate
 from govdata.quality.validator import find_registered
@@ -53,7 +54,7 @@ def _key_of(values: Mapping[str, str]) -> dict[str, str]:
 def _resources(db: Db, q: str) -> list[tuple[str, str]]:
     """Registered resources to choose from, as (code, "name（code）"), narrowed by a search text."""
     words = q.strip().lower()
-    return [(code, f"{name}（{code}）") for code, name, _ in service.registered_resources(db)
+    return [(code, f"{name}（{code}）") for code, name in registered_names(db)
             if not words or words in name.lower() or words in code.lower()]
 
 

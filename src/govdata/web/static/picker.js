@@ -82,6 +82,9 @@
     input.addEventListener("input", function () {
       var q = norm(input.value);
       Array.prototype.forEach.call(target.querySelectorAll("tbody tr, li"), function (row) {
+        if (row.querySelector("th")) {
+          return; // a header row stays
+        }
         row.hidden = !!q && norm(row.textContent).indexOf(q) === -1;
       });
     });
