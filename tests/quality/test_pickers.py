@@ -38,3 +38,11 @@ def test_audit_filters_are_searchable_pickers(web: Any, database: Database) -> N
     page = web("bureau").get("/audit").text
     assert '<select name="unit_id" data-picker>' in page and '<select name="action" data-picker>' in page
     assert f'<option value="{entry.code}">{entry.name}</option>' in page.split('id="audit-resources"', 1)[1]
+
+
+def test_the_classification_code_is_offered_from_the_codes_in_use(web: Any, database: Database) -> None:
+    entry = make_entry(database, unit="gaj", name="分类示例")
+    page = web("steward_gaj").get("/catalog/new").text
+    offered = page.split('<datalist id="category-codes">', 1)[1].split("</datalist>", 1)[0]
+    assert f'<option value="{entry.category_code}">' in offered and "部门" in offered, offered
+    assert 'list="category-codes"' in page

@@ -118,3 +118,11 @@ def registered_names(db: Session) -> list[tuple[str, str]]:
              .where(CatalogEntry.status == EntryStatus.REGISTERED.value, CatalogEntry.code.is_not(None))
              .order_by(CatalogEntry.code))
     return [(str(code), str(name)) for code, name in db.execute(query)]
+
+
+def category_codes(db: Session) -> list[tuple[str, str]]:
+    """分类代码 already in use, each with its category and one resource filed under it: the code picker's list."""
+    query = (select(CatalogEntry.category_code, CatalogEntry.category, func.min(CatalogEntry.name))
+             .group_by(CatalogEntry.category_code, CatalogEntry.category).order_by(CatalogEntry.category_code))
+    names = dict(labels.choices(labels.BY_FIELD["category"]))
+    return [(str(code), f"{names.get(kind, kind)} · 如：{example}") for code, kind, example in db.execute(query)]

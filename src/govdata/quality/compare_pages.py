@@ -15,10 +15,12 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from govdata.actor import Actor
+from govdata.catalog.models import CatalogEntry
 from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action, Denied
 from govdata.quality import compare, service
 from govdata.quality.charts import line_chart
+from govdata.quality.models import Comparison
 from govdata.quality.schemas import ComparisonCreate
 from govdata.types import Id
 from govdata.web.deps import Db, WriteDb, get_database, requires
@@ -108,10 +110,12 @@ def _comparison(request: Request, db: Session, actor: Actor, comparison_id: int,
     comparison = compare.get_comparison(db, actor, comparison_id=comparison_id)
     runs = compare.runs_of(db, comparison_id=comparison.id)
     series = [(f"#{r.id}", r.ratio) for r in reversed(runs)]
+    left, right = db.get(CatalogEntry, comparison.left_entry_id), db.get(CatalogEntry, comparison.right_entry_id)
     return render(request, "quality/comparison.html", {
         "comparison": comparison, "runs": runs, "chart": line_chart(series) if series else None, "error": error,
-        "keys": orjson.loads(comparison.key_pairs), "fields": orjson.loads(comparison.field_pairs)},
-        status_code=status)
+        "keys": orjson.loads(comparison.key_pairs), "fields": orjson.loads(comparison.field_pairs),
+        "left": left, "right": right, "left_labels": left.field_labels if left else {},
+        "right_labels": right.field_labels if right else {}}, status_code=status)
 
 
 @router.get("/quality/comparisons/{comparison_id}", response_class=HTMLResponse)
@@ -135,8 +139,11 @@ def comparison_run(request: Request, comparison_id: Id, db: Db,
 def run_page(request: Request, run_id: Id, db: WriteDb,
              actor: Actor = requires(Action.COMPARISON_VIEW)) -> Response:
     run, diffs = compare.view_diffs(db, actor, run_id=run_id)
+    comparison = db.get(Comparison, run.comparison_id)
+    left = db.get(CatalogEntry, comparison.left_entry_id) if comparison else None
     return render(request, "quality/comparison_run.html", {
-        "run": run, "field_diffs": orjson.loads(run.field_diffs), "diffs": diffs})
+        "run": run, "field_diffs": orjson.loads(run.field_diffs), "diffs": diffs,
+        "labels": left.field_labels if left else {}})
 
 
 @router.get("/quality/comparison-runs/{run_id}/download.csv")

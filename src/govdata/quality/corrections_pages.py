@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from govdata import clock
 from govdata.actor import Actor
@@ -62,9 +63,11 @@ def _resources(db: Db, q: str) -> list[tuple[str, str]]:
 def list_page(request: Request, db: Db, box: str = "all", status: str = "", overdue: bool = False,
               actor: Actor = requires(Action.CORRECTION_VIEW)) -> Response:
     found = corrections.list_corrections(db, actor, box=box, status=status or None, overdue=overdue)
+    ids = {c.entry_id for c in found}
+    entries = {e.id: e for e in db.execute(select(CatalogEntry).where(CatalogEntry.id.in_(ids))).scalars()}
     return render(request, "quality/corrections.html", {
         "items": found, "box": box, "status": status, "overdue": overdue, "labels": STATUS_LABELS,
-        "today": clock.today()})
+        "today": clock.today(), "entries": entries})
 
 
 def _new_form(request: Request, db: Db, form: dict[str, str], key: dict[str, str], error: str | None = None,
