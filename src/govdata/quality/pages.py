@@ -134,10 +134,14 @@ def code_tables(request: Request, db: Db, actor: Actor = requires(Action.CODE_TA
         "tables": service.list_code_tables(db), "can_edit": bool(can(actor, Action.CODE_TABLE_MANAGE))})
 
 
+CODE_TABLE_HINTS = {"code": "请填写编号（字母、数字及 _ . - / 空格，至多 64 字）", "name": "请填写名称（至多 128 字）",
+                    "standard": "依据标准至多 64 字", "values": "代码填写有误"}
+
+
 def _code_table_form(request: Request, table_id: int | None, values: dict[str, str], error: str | None,
-                     status: int = 200) -> Response:
+                     status: int = 200, field: str | None = None) -> Response:
     return render(request, "quality/code_table_form.html", {"table_id": table_id, "form": values,
-                                                            "error": error}, status_code=status)
+                                                            "error": error, "error_field": field}, status_code=status)
 
 
 @router.get("/quality/code-tables/new", response_class=HTMLResponse)
@@ -167,8 +171,8 @@ def code_table_save(request: Request, db: Db, code: Text = "", name: Text = "", 
         table = service.save_code_table(db, actor, data=data, table_id=table_id)
     except ValidationError as exc:
         where = str(exc.errors()[0]["loc"][0])
-        return _code_table_form(request, table_id, form, f"{where} 填写有误", 422)
+        return _code_table_form(request, table_id, form, CODE_TABLE_HINTS.get(where, "填写有误"), 422, where)
     except GovdataError as exc:
         db.rollback()
-        return _code_table_form(request, table_id, form, page_error(exc), exc.status)
+        return _code_table_form(request, table_id, form, page_error(exc), exc.status, exc.field)
     return RedirectResponse(f"/quality/code-tables/{table.id}?msg=代码表已保存", status_code=303)
