@@ -199,3 +199,14 @@ def test_comparing_a_resource_with_itself_is_refused(web: Any, client: Any, toke
     assert run.status_code == 422 and "不能将资源与其自身比对" in run.text
     with database.read() as db:
         assert db.execute(select(ComparisonRun)).first() is None
+
+
+def test_a_refused_comparison_answers_on_the_form_and_is_recorded(web: Any, database: Database) -> None:
+    left, right, _ = _pair(database)  # type: ignore[misc]
+    page = web("steward_gaj").post("/quality/comparisons", {
+        "name": "未授权", "left_code": left.code, "right_code": right.code, "key.0.left": "sfzh",
+        "key.0.right": "sfzh"})
+    assert page.status_code == 403 and "没有该资源的有效共享授权" in page.text
+    assert f'<option value="{right.code}" selected>' in page.text  # the form, with what was chosen
+    event = last_audit(database, action="comparison.run")
+    assert event is not None and event.outcome == "denied" and event.actor_name == "steward_gaj"

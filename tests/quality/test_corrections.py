@@ -280,3 +280,14 @@ def test_choosing_the_resource_from_a_searchable_list(web: Any, person: CatalogE
     assert person.code not in nothing.text and "没有名称或编码含“没有这个资源”的资源" in nothing.text
     unknown = consumer.get("/corrections/new", params={"code": "NOPE-1"})
     assert "资源 NOPE-1 不存在或未登记" in unknown.text
+
+
+def test_a_refused_report_answers_on_the_form_and_is_recorded(web: Any, database: Database,
+                                                              person: CatalogEntry) -> None:
+    page = web("steward_rsj").post("/corrections", {"resource_code": person.code, "key.sfzh": SFZH,
+                                                    "field": "lxdh", "value_proposed": "x", "evidence": "e"})
+    assert page.status_code == 403 and "授权" in page.text
+    assert f'<input type="hidden" name="resource_code" value="{person.code}">' in page.text  # the form, kept
+    assert f'name="key.sfzh" value="{SFZH}"' in page.text
+    event = last_audit(database, action="correction.report")
+    assert event is not None and event.outcome == "denied" and event.actor_name == "steward_rsj"

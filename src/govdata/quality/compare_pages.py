@@ -17,10 +17,11 @@ from sqlalchemy.orm import Session
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
 from govdata.errors import GovdataError, RuleViolation
-from govdata.policy import Action, Denied
+from govdata.policy import Action
 from govdata.quality import compare, service
 from govdata.quality.charts import line_chart
 from govdata.quality.models import Comparison
+from govdata.quality.page_errors import form_error, page_error
 from govdata.quality.schemas import ComparisonCreate
 from govdata.types import Id
 from govdata.web.deps import Db, WriteDb, get_database, requires
@@ -32,12 +33,6 @@ LABELS = {"name": "名称", "left_code": "左侧资源", "right_code": "右侧�
 HINTS = {"key_pairs": "请至少选择一对关联主键", "threshold": "应为 0 到 1 之间的数"}
 EMPTY_ROWS = {"key": 1, "field": 3}  # blank pair rows offered beyond those filled in
 Pairs = list[tuple[str, str]]
-
-
-def _message(exc: GovdataError) -> str:
-    if isinstance(exc, Denied):
-        raise exc
-    return exc.message
 
 
 def form_pairs(form: Mapping[str, str], kind: str) -> Pairs:
@@ -101,7 +96,7 @@ async def comparison_create(request: Request, db: Db, actor: Actor = requires(Ac
         return _page(request, db, actor, form, f"{LABELS.get(where, where)}：{hint}", where, 422)
     except GovdataError as exc:
         db.rollback()
-        return _page(request, db, actor, form, _message(exc), exc.field, exc.status)
+        return _page(request, db, actor, form, form_error(request, exc), exc.field, exc.status)
     return RedirectResponse(f"/quality/comparisons/{comparison.id}?msg=比对任务已创建", status_code=303)
 
 
@@ -131,7 +126,7 @@ def comparison_run(request: Request, comparison_id: Id, db: Db,
         run = compare.run_comparison(db, actor, comparison_id=comparison_id)
     except GovdataError as exc:
         db.rollback()
-        return _comparison(request, db, actor, comparison_id, _message(exc), exc.status)
+        return _comparison(request, db, actor, comparison_id, page_error(exc), exc.status)
     return RedirectResponse(f"/quality/comparison-runs/{run.id}?msg=比对完成", status_code=303)
 
 

@@ -15,9 +15,10 @@ from govdata.actor import Actor
 from govdata.catalog.browse import registered_names
 from govdata.catalog.models import CatalogEntry
 from govdata.errors import GovdataError, RuleViolation
-from govdata.policy import Action, Denied, can
+from govdata.policy import Action, can
 from govdata.quality import corrections
 from govdata.quality.models import CorrectionStatus
+from govdata.quality.page_errors import form_error, page_error
 from govdata.quality.schemas import CorrectionAnswer, CorrectionCreate
 from govdata.quality.validator import find_registered
 from govdata.types import Id
@@ -27,12 +28,6 @@ from govdata.web.templating import render
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
 STATUS_LABELS = {"open": "待处理", "fixed": "已更正", "rejected": "未采纳"}
-
-
-def _error(exc: GovdataError) -> str:
-    if isinstance(exc, Denied):
-        raise exc
-    return exc.message
 
 
 def _parse_key(text: str) -> dict[str, str]:
@@ -112,7 +107,7 @@ async def create(request: Request, db: Db, settings: AppSettings,
         return _new_form(request, db, form, key, f"请填写{FIELD_LABELS.get(where, where)}", 422, where)
     except GovdataError as exc:
         db.rollback()
-        return _new_form(request, db, form, key, _error(exc), exc.status, exc.field)
+        return _new_form(request, db, form, key, form_error(request, exc), exc.status, exc.field)
     return RedirectResponse(f"/corrections/{correction.id}?msg=纠错已提交，数据提供单位将在期限内答复", status_code=303)
 
 
@@ -146,5 +141,5 @@ def answer(request: Request, correction_id: Id, db: Db, decision: Text = "", ans
         return _detail(request, db, actor, correction_id, "请填写答复意见", 422)
     except GovdataError as exc:
         db.rollback()
-        return _detail(request, db, actor, correction_id, _error(exc), exc.status)
+        return _detail(request, db, actor, correction_id, page_error(exc), exc.status)
     return RedirectResponse(f"/corrections/{correction_id}?msg=已答复", status_code=303)

@@ -14,9 +14,10 @@ from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
 from govdata.errors import GovdataError
 from govdata.orgs.service import list_units
-from govdata.policy import Action, Denied, can, require
+from govdata.policy import Action, can, require
 from govdata.quality import compare_pages, corrections_pages, reports, rule_form, service
 from govdata.quality.charts import line_chart
+from govdata.quality.page_errors import page_error
 from govdata.quality.reports import DIMENSION_LABELS
 from govdata.quality.rules import COMPARE_OPS, DATE_TYPES, RULE_LABELS
 from govdata.quality.schemas import CodeTableIn
@@ -28,13 +29,6 @@ router = APIRouter(include_in_schema=False)
 router.include_router(corrections_pages.router)
 router.include_router(compare_pages.router)
 Text = Annotated[str, Form()]
-
-
-def page_error(exc: GovdataError) -> str:
-    """The message for a form re-render; a refused permission goes to the error handler (and audit) instead."""
-    if isinstance(exc, Denied):
-        raise exc
-    return exc.message
 
 
 @router.get("/quality", response_class=HTMLResponse)
