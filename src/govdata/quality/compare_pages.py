@@ -21,7 +21,7 @@ from govdata.policy import Action
 from govdata.quality import compare, service
 from govdata.quality.charts import line_chart
 from govdata.quality.models import Comparison
-from govdata.quality.page_errors import form_error, page_error
+from govdata.quality.page_errors import form_error, invalid_field, page_error
 from govdata.quality.schemas import ComparisonCreate
 from govdata.types import Id
 from govdata.web.deps import Db, WriteDb, get_database, requires
@@ -91,7 +91,7 @@ async def comparison_create(request: Request, db: Db, actor: Actor = requires(Ac
                                 is_scheduled=bool(form.get("scheduled")))
         comparison = compare.create_comparison(db, actor, data=data)
     except ValidationError as exc:
-        where = str(exc.errors()[0]["loc"][0])
+        where = invalid_field(exc)
         hint = HINTS.get(where, "请填写")
         return _page(request, db, actor, form, f"{LABELS.get(where, where)}：{hint}", where, 422)
     except GovdataError as exc:

@@ -18,7 +18,7 @@ from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action, can
 from govdata.quality import corrections
 from govdata.quality.models import CorrectionStatus
-from govdata.quality.page_errors import form_error, page_error
+from govdata.quality.page_errors import form_error, invalid_field, page_error
 from govdata.quality.schemas import CorrectionAnswer, CorrectionCreate
 from govdata.quality.validator import find_registered
 from govdata.types import Id
@@ -103,7 +103,7 @@ async def create(request: Request, db: Db, settings: AppSettings,
                                 evidence=form["evidence"].strip())
         correction = corrections.report_correction(db, actor, data=data, workdays=settings.correction_workdays)
     except ValidationError as exc:
-        where = str(exc.errors()[0]["loc"][0])
+        where = invalid_field(exc)
         return _new_form(request, db, form, key, f"请填写{FIELD_LABELS.get(where, where)}", 422, where)
     except GovdataError as exc:
         db.rollback()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Request
+from pydantic import ValidationError
 
 from govdata.errors import GovdataError
 from govdata.policy import Denied
@@ -21,3 +22,8 @@ def form_error(request: Request, exc: GovdataError) -> str:
     so that choosing a resource one may not use from a picker answers on the form, not on a bare 403 page."""
     note_refusal(request, exc)
     return exc.message
+
+
+def invalid_field(exc: ValidationError) -> str:
+    """The form field of a schema's first complaint (each page then says it in Chinese, by the field's label)."""
+    return str(exc.errors()[0]["loc"][0])

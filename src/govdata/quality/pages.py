@@ -17,7 +17,7 @@ from govdata.orgs.service import list_units
 from govdata.policy import Action, can, require
 from govdata.quality import compare_pages, corrections_pages, reports, rule_form, service
 from govdata.quality.charts import line_chart
-from govdata.quality.page_errors import page_error
+from govdata.quality.page_errors import invalid_field, page_error
 from govdata.quality.reports import DIMENSION_LABELS
 from govdata.quality.rules import COMPARE_OPS, DATE_TYPES, RULE_LABELS
 from govdata.quality.schemas import CodeTableIn
@@ -164,7 +164,7 @@ def code_table_save(request: Request, db: Db, code: Text = "", name: Text = "", 
         data = CodeTableIn(code=code, name=name, standard=standard, values=service.parse_values(values))
         table = service.save_code_table(db, actor, data=data, table_id=table_id)
     except ValidationError as exc:
-        where = str(exc.errors()[0]["loc"][0])
+        where = invalid_field(exc)
         return _code_table_form(request, table_id, form, CODE_TABLE_HINTS.get(where, "填写有误"), 422, where)
     except GovdataError as exc:
         db.rollback()
