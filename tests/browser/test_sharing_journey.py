@@ -37,7 +37,10 @@ def _population(live_server) -> tuple[str, dict[str, object]]:
 def _apply(page, code: str) -> str:
     sign_in(page, "steward_wjw")
     main_nav(page, "共享申请")
-    page.locator("tr", has_text=code).get_by_role("link", name="申请", exact=True).click()
+    page.get_by_test_id("apply-q").fill(RESOURCE)  # the list of 50+ entries narrows as one types
+    shown = page.locator("#apply-list tr:not([hidden])").filter(has_not=page.locator("th"))
+    expect(shown.filter(has_not_text=RESOURCE)).to_have_count(0)
+    shown.filter(has_text=code).get_by_role("link", name="申请", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"申请共享：{RESOURCE}")
     for box in page.locator("input[name=fields]").all():
         box.set_checked(box.get_attribute("value") in ASKED)

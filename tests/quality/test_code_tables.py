@@ -37,7 +37,12 @@ def test_center_creates_and_edits(web: Any, database: Database) -> None:
     dup = admin.post("/quality/code-tables", {"code": "JYZT", "name": "x", "values": "1,a"})
     assert dup.status_code == 409 and "已存在" in dup.text
     bad = admin.post(path, {"code": "JYZT", "name": "x", "values": "1,a\n1,b"})
-    assert bad.status_code == 422 and "重复" in bad.text
+    assert bad.status_code == 422 and 'id="err-values">代码值 1 重复' in bad.text
+    blank = admin.get("/quality/code-tables/new").text
+    assert "built-in method" not in blank and '<textarea name="values" rows="16"></textarea>' in blank
+    nameless = admin.post("/quality/code-tables", {"code": "新 表", "name": "x", "values": "1,a"})
+    assert nameless.status_code == 422 and 'id="err-code">请填写编号（字母、数字' in nameless.text
+    assert 'value="新 表"' in nameless.text  # what was typed is kept
     with database.read() as db:
         table = db.execute(select(CodeTable).where(CodeTable.code == "JYZT")).scalar_one()
         assert len(table.values) == 3  # the refused edit changed nothing

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from govdata.actor import platform_actor
 from govdata.audit.models import AuditEvent
 from govdata.jobs.runner import run_due
-from govdata.quality.models import ComparisonRun
+from govdata.quality.models import Comparison, ComparisonRun
 from govdata.storage.engines import Database
 from tests.conftest import last_audit
 from tests.quality.factories import grant_fields, idcard, insert_rows, make_entry
@@ -70,12 +70,20 @@ def test_planted_differences_found_exactly(client: Any, token: Any, database: Da
 def test_comparison_pages_and_schedule(web: Any, database: Database, settings: Any) -> None:
     left, right, _ = _pair(database)  # type: ignore[misc]
     bureau = web("bureau")
-    bad = bureau.post("/quality/comparisons", {"name": "x", "left_code": left.code, "right_code": right.code,
-                                               "keys": "sfzh=nope"})
+    page = bureau.get("/quality/comparisons")
+    assert "built-in method" not in page.text and f'<option value="{right.code}">{right.name}' in page.text
+    chosen = {"name": "定时比对", "left_code": left.code, "right_code": right.code}
+    fields = bureau.post("/quality/comparisons", {**chosen, "step": "fields"})  # pick the fields by name next
+    assert fields.status_code == 200 and 'name="key.0.left"' in fields.text and "公民身份号码（sfzh）" in fields.text
+    half = bureau.post("/quality/comparisons", {**chosen, "key.0.left": "sfzh"})
+    assert half.status_code == 422 and "关联主键第 1 行：左右两侧都要选择" in half.text
+    none = bureau.post("/quality/comparisons", chosen)
+    assert none.status_code == 422 and "关联主键：请至少选择一对关联主键" in none.text
+    bad = bureau.post("/quality/comparisons", {**chosen, "key.0.left": "sfzh", "key.0.right": "nope"})
     assert bad.status_code == 422 and "右侧资源没有字段 nope" in bad.text
-    made = bureau.post("/quality/comparisons", {"name": "定时比对", "left_code": left.code,
-                                                "right_code": right.code, "keys": "sfzh=sfzh", "fields": "xm=xm",
-                                                "threshold": "0.5", "scheduled": "1"})
+    made = bureau.post("/quality/comparisons", {**chosen, "key.0.left": "sfzh", "key.0.right": "sfzh",
+                                                "field.0.left": "xm", "field.0.right": "xm", "field.1.left": "",
+                                                "field.1.right": "", "threshold": "0.5", "scheduled": "1"})
     assert made.status_code == 303
     outcome = run_due(database, settings, names=["quality.compare"], force=True)
     assert outcome[0].status == "ok", outcome
@@ -168,3 +176,37 @@ def test_platform_actor_runs_in_sql(database: Database) -> None:
             name="x", left_code=left.code, right_code=right.code, key_pairs=[("sfzh", "sfzh")]))
         run = run_comparison(db, platform_actor(), comparison_id=comparison.id)
     assert (run.matched, run.only_left, run.only_right, run.equal, run.passed) == (52, 5, 3, 52, False)
+
+
+def test_comparing_a_resource_with_itself_is_refused(web: Any, client: Any, token: Any,
+                                                    database: Database) -> None:
+    left, _, _ = _pair(database)  # type: ignore[misc]
+    bureau = web("bureau")
+    page = bureau.post("/quality/comparisons", {"name": "自己比自己", "left_code": left.code, "right_code": left.code,
+                                                "key.0.left": "sfzh", "key.0.right": "sfzh"})
+    assert page.status_code == 422
+    beside = page.text.split('name="right_code"', 1)[1].split("</select>", 1)[1][:300]
+    assert "不能将资源与其自身比对" in beside, beside
+    api = client.post("/api/v1/quality/comparisons", headers=token("bureau"), json={
+        "name": "x", "left_code": left.code, "right_code": left.code, "key_pairs": [["sfzh", "sfzh"]]})
+    assert api.status_code == 422 and "不能将资源与其自身比对" in api.json()["error"]["message"]
+    with database.write() as db:  # one set up before self-comparison was refused
+        db.add(Comparison(name="旧的自比", left_entry_id=left.id, right_entry_id=left.id,
+                          key_pairs='[["sfzh","sfzh"]]', field_pairs="[]", threshold=0.9))
+        db.flush()
+        old = db.execute(select(Comparison.id).where(Comparison.name == "旧的自比")).scalar_one()
+    run = bureau.post(f"/quality/comparisons/{old}/run")
+    assert run.status_code == 422 and "不能将资源与其自身比对" in run.text
+    with database.read() as db:
+        assert db.execute(select(ComparisonRun)).first() is None
+
+
+def test_a_refused_comparison_answers_on_the_form_and_is_recorded(web: Any, database: Database) -> None:
+    left, right, _ = _pair(database)  # type: ignore[misc]
+    page = web("steward_gaj").post("/quality/comparisons", {
+        "name": "未授权", "left_code": left.code, "right_code": right.code, "key.0.left": "sfzh",
+        "key.0.right": "sfzh"})
+    assert page.status_code == 403 and "没有该资源的有效共享授权" in page.text
+    assert f'<option value="{right.code}" selected>' in page.text  # the form, with what was chosen
+    event = last_audit(database, action="comparison.run")
+    assert event is not None and event.outcome == "denied" and event.actor_name == "steward_gaj"

@@ -47,8 +47,8 @@ def _notes(database: Database, kind: str) -> list[Notification]:
 def test_loop_over_pages(web: Any, database: Database, person: CatalogEntry) -> None:
     consumer, producer = web("steward_mz"), web("steward_gaj")
     form = consumer.get(f"/corrections/new?code={person.code}")
-    assert form.status_code == 200 and "sfzh=" in form.text
-    sent = consumer.post("/corrections", {"resource_code": person.code, "key": f"sfzh={SFZH}", "field": "lxdh",
+    assert form.status_code == 200 and '<label>公民身份号码（sfzh）<input name="key.sfzh" value=""' in form.text
+    sent = consumer.post("/corrections", {"resource_code": person.code, "key.sfzh": SFZH, "field": "lxdh",
                                           "value_proposed": "13905970001", "evidence": "本人来电核实"})
     assert sent.status_code == 303, sent.text
     cid = int(sent.headers["location"].split("/")[2].split("?")[0])
@@ -224,3 +224,70 @@ def test_only_what_was_granted_can_be_reported(client: Any, token: Any, database
     assert event is not None and event.outcome == "denied" and event.actor_name == user
     with database.read() as db:
         assert db.execute(select(Correction).where(Correction.reporter_name == user)).first() is None
+
+
+def test_report_error_on_a_record_opens_the_form_filled_in(web: Any, database: Database,
+                                                           person: CatalogEntry) -> None:
+    producer = web("steward_gaj")
+    found = producer.get(f"/resources/{person.id}/lookup?field=sfzh&value={SFZH}")
+    assert found.status_code == 200
+    link = found.text.split('data-testid="report-error"', 1)[0].rsplit('href="', 1)[1].split('"', 1)[0]
+    form = producer.get(link.replace("&amp;", "&"))
+    assert form.status_code == 200
+    assert f'<input type="hidden" name="resource_code" value="{person.code}">' in form.text
+    assert f'name="key.sfzh" value="{SFZH}"' in form.text and person.name in form.text
+
+
+def test_report_error_from_a_quality_sample_names_the_field(web: Any, database: Database) -> None:
+    from govdata.actor import platform_actor
+    from govdata.quality.reports import run_scan
+
+    entry = make_entry(database, unit="gaj", rules={"lxdh": [{"type": "phone"}]})
+    insert_rows(database, entry, [{"sfzh": SFZH, "xm": "林某", "lxdh": "12345"}])
+    with database.write() as db:
+        report = run_scan(db, platform_actor(), entry_id=entry.id, workdays=5)
+    steward = web("steward_gaj")
+    page = steward.get(f"/quality/reports/{report.id}").text
+    link = page.split('data-testid="report-error"', 1)[0].rsplit('href="', 1)[1].split('"', 1)[0]
+    form = steward.get(link.replace("&amp;", "&")).text
+    assert '<option value="lxdh" selected>联系电话（lxdh）</option>' in form and f'value="{SFZH}"' in form
+
+
+@pytest.mark.parametrize(("sent", "where", "words"), [
+    ({"key.sfzh": SFZH, "field": "lxdh", "value_proposed": "13905970001", "evidence": "   "}, "evidence", "请填写依据"),
+    ({"key.sfzh": SFZH, "field": "lxdh", "value_proposed": " ", "evidence": "核实"}, "value_proposed",
+     "请填写认为正确的值"),
+    ({"key.sfzh": "", "field": "lxdh", "value_proposed": "1", "evidence": "核实"}, "key.sfzh",
+     "请填写主键 公民身份号码（sfzh）"),
+    ({"key.sfzh": "350802000000000000", "field": "lxdh", "value_proposed": "1", "evidence": "核实"}, "key",
+     "该记录不存在"),
+])
+def test_bad_reports_are_refused_beside_their_field(web: Any, person: CatalogEntry, sent: dict[str, str],
+                                                    where: str, words: str) -> None:
+    page = web("steward_mz").post("/corrections", {"resource_code": person.code, **sent})
+    assert page.status_code in {404, 422}, page.text
+    assert f'id="err-{where}">{words}' in page.text
+    assert f'value="{sent["key.sfzh"]}"' in page.text  # what was entered is kept
+
+
+def test_choosing_the_resource_from_a_searchable_list(web: Any, person: CatalogEntry) -> None:
+    consumer = web("steward_mz")
+    listed = consumer.get("/corrections/new")
+    assert f'<option value="{person.code}">{person.name}（{person.code}）</option>' in listed.text
+    narrowed = consumer.get("/corrections/new", params={"q": person.name})
+    assert person.code in narrowed.text and narrowed.text.count("<option value=\"T") <= 2
+    nothing = consumer.get("/corrections/new", params={"q": "没有这个资源"})
+    assert person.code not in nothing.text and "没有名称或编码含“没有这个资源”的资源" in nothing.text
+    unknown = consumer.get("/corrections/new", params={"code": "NOPE-1"})
+    assert "资源 NOPE-1 不存在或未登记" in unknown.text
+
+
+def test_a_refused_report_answers_on_the_form_and_is_recorded(web: Any, database: Database,
+                                                              person: CatalogEntry) -> None:
+    page = web("steward_rsj").post("/corrections", {"resource_code": person.code, "key.sfzh": SFZH,
+                                                    "field": "lxdh", "value_proposed": "x", "evidence": "e"})
+    assert page.status_code == 403 and "授权" in page.text
+    assert f'<input type="hidden" name="resource_code" value="{person.code}">' in page.text  # the form, kept
+    assert f'name="key.sfzh" value="{SFZH}"' in page.text
+    event = last_audit(database, action="correction.report")
+    assert event is not None and event.outcome == "denied" and event.actor_name == "steward_rsj"

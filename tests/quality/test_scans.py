@@ -125,14 +125,14 @@ def test_pages_show_report_and_trend(web: Any, database: Database) -> None:
 def test_rules_page_saves_and_refuses(web: Any, database: Database) -> None:
     entry = make_entry(database)
     steward = web("steward_gaj")
-    bad = steward.post(f"/quality/entries/{entry.id}/rules", {"rules.xm": '[{"type": "pattern", "regex": "(a+)+"}]'})
-    assert bad.status_code == 422 and "嵌套量词" in bad.text and 'data-field="xm"' in bad.text
+    bad = steward.post(f"/quality/entries/{entry.id}/rules", {"r.xm.0.type": "pattern", "r.xm.0.regex": "(a+)+"})
+    assert bad.status_code == 422 and "嵌套量词" in bad.text and 'id="err-xm"' in bad.text
     assert load_entry(database, entry.id).fields[1].rules == "[]"
-    good = steward.post(f"/quality/entries/{entry.id}/rules", {"rules.xm": '[{"type": "required"}]'})
+    good = steward.post(f"/quality/entries/{entry.id}/rules", {"r.xm.new.type": "required"})
     assert good.status_code == 303
     assert load_entry(database, entry.id).fields[1].rules == '[{"type":"required"}]'
     assert last_audit(database, action="quality.rule_manage") is not None
-    other = web("steward_mz").post(f"/quality/entries/{entry.id}/rules", {"rules.xm": "[]"})
+    other = web("steward_mz").post(f"/quality/entries/{entry.id}/rules", {"r.xm.new.type": "required"})
     assert other.status_code == 403
 
 

@@ -12,6 +12,7 @@ from govdata.actor import Actor
 from govdata.audit import seal_pages, search
 from govdata.audit.models import MEDIA, METHODS, OUTCOMES
 from govdata.audit.schemas import AuditEventRead, AuditFilter
+from govdata.catalog.browse import registered_names
 from govdata.orgs.service import list_units
 from govdata.policy import ACTION_LABELS, FORMER_LABELS, Action
 from govdata.types import MAX_BIGINT, as_id
@@ -51,7 +52,8 @@ def audit_page(request: Request, db: Db, actor: Actor = requires(Action.AUDIT_VI
     context = {"events": events, "next_before": next_before, "error": error, "units": units,
                "unit_names": {u.id: u.name for u in units}, "actions": [a.value for a in Action],
                "action_labels": ALL_LABELS, "methods": METHODS, "media": MEDIA,
-               "outcomes": OUTCOMES, "params": request.query_params, "query": query, "today": clock.today()}
+               "outcomes": OUTCOMES, "params": request.query_params, "query": query, "today": clock.today(),
+               "resources": registered_names(db)}
     return render(request, "audit/events.html", context, status_code=422 if error else 200)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from govdata import policy
 from govdata.actor import Actor
 from govdata.catalog import labels, search
-from govdata.catalog.models import CatalogEntry
+from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.catalog.schemas import EntryPage, EntrySummary, FacetCount
 from govdata.orgs.models import Region, Unit
 from govdata.policy import Action
@@ -110,3 +110,19 @@ def entry_ids(db: Session, actor: Actor, *, query: EntryQuery) -> list[int]:
     where = and_(*_conditions(db, actor, query))
     stmt = select(CatalogEntry.id).select_from(CatalogEntry).join(Unit).where(where).order_by(*SORTS[query.sort])
     return list(db.execute(stmt).scalars())
+
+
+def registered_names(db: Session) -> list[tuple[str, str]]:
+    """(code, name) of every registered resource, by code: what a resource picker offers."""
+    query = (select(CatalogEntry.code, CatalogEntry.name)
+             .where(CatalogEntry.status == EntryStatus.REGISTERED.value, CatalogEntry.code.is_not(None))
+             .order_by(CatalogEntry.code))
+    return [(str(code), str(name)) for code, name in db.execute(query)]
+
+
+def category_codes(db: Session) -> list[tuple[str, str]]:
+    """分类代码 already in use, each with its category and one resource filed under it: the code picker's list."""
+    query = (select(CatalogEntry.category_code, CatalogEntry.category, func.min(CatalogEntry.name))
+             .group_by(CatalogEntry.category_code, CatalogEntry.category).order_by(CatalogEntry.category_code))
+    names = dict(labels.choices(labels.BY_FIELD["category"]))
+    return [(str(code), f"{names.get(kind, kind)} · 如：{example}") for code, kind, example in db.execute(query)]

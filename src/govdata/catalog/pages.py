@@ -20,7 +20,7 @@ from govdata.errors import BadRequest, GovdataError, NotFound
 from govdata.orgs.service import find_unit_by_code
 from govdata.policy import Action, can
 from govdata.types import Id, as_id
-from govdata.web.deps import AppSettings, Db, WriteDb, requires
+from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 from govdata.web.errors import note_refusal
 from govdata.web.templating import render, templates
 
@@ -111,9 +111,11 @@ def _form(request: Request, *, values: dict[str, str], rows: list[dict[str, Any]
           extra_rows: int = forms.BLANK_ROWS) -> HTMLResponse:
     blank = {name: "" for name in forms.FIELD_INPUTS} | {flag: False for flag in forms.FLAGS}
     all_rows = rows + [dict(blank) for _ in range(extra_rows)]
+    with get_database(request).read() as db:  # the 分类代码 picker: the codes in use, by their category
+        codes = browse.category_codes(db)
     return render(request, "catalog/form.html", {"values": values, "rows": all_rows, "action": action,
-                                                 "title": title, "errors": errors or [], "matches": matches or []},
-                  status_code=status_code)
+                                                 "title": title, "errors": errors or [], "matches": matches or [],
+                                                 "category_codes": codes}, status_code=status_code)
 
 
 @router.get("/catalog/new", response_class=HTMLResponse)

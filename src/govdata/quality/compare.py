@@ -44,6 +44,11 @@ def _resource(db: Session, code: str, side: str) -> CatalogEntry:
     return entry
 
 
+def _not_self(left: CatalogEntry, right: CatalogEntry) -> None:
+    if left.id == right.id:
+        raise RuleViolation("不能将资源与其自身比对，请选择另一个资源作为右侧", field="right_code")
+
+
 def _check_pairs(left: CatalogEntry, right: CatalogEntry, pairs: Pairs, name: str) -> None:
     lf, rf = {f.name for f in left.fields}, {f.name for f in right.fields}
     for a, b in pairs:
@@ -81,6 +86,7 @@ def _record_for_other_side(db: Session, actor: Actor, action: Action, target: ob
 
 def create_comparison(db: Session, actor: Actor, *, data: ComparisonCreate) -> Comparison:
     left, right = _resource(db, data.left_code, "left"), _resource(db, data.right_code, "right")
+    _not_self(left, right)
     _check_pairs(left, right, data.key_pairs, "key_pairs")
     _check_pairs(left, right, data.field_pairs, "field_pairs")
     use = _use(db, actor, None, left, right, data.key_pairs, data.field_pairs)
@@ -125,6 +131,7 @@ def run_comparison(db: Session, actor: Actor, *, comparison_id: int) -> Comparis
     """Run it now, if `actor` may still use both sides (a grant may have ended since it was set up)."""
     comparison = get_comparison(db, actor, comparison_id=comparison_id)
     left, right = _entries(db, comparison)
+    _not_self(left, right)  # one set up before this was refused
     use = _use(db, actor, comparison.id, left, right, _pairs(comparison.key_pairs), _pairs(comparison.field_pairs))
     with acting(db, actor, Action.COMPARISON_RUN, target=use, owner_unit_id=left.unit_id,
                 resource_code=left.code) as audit:

@@ -49,10 +49,10 @@ def _typed_key(entry: CatalogEntry, key: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for f in entry.key_fields:
         if f.name not in key or key[f.name] in (None, ""):
-            raise RuleViolation(f"缺少主键字段 {f.name}", field=f"key.{f.name}")
+            raise RuleViolation(f"请填写主键 {f.label}（{f.name}）", field=f"key.{f.name}")
         value = checks.convert(f.data_type, key[f.name])
         if value is None:
-            raise RuleViolation(f"主键字段 {f.name} 的值类型不对", field=f"key.{f.name}")
+            raise RuleViolation(f"主键 {f.label}（{f.name}）的值类型不对", field=f"key.{f.name}")
         out[f.name] = value
     extra = [k for k in key if k not in out]
     if extra:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy import select
 
 from govdata import clock
 from govdata.actor import Actor
+from govdata.catalog.browse import registered_names
 from govdata.catalog.models import CatalogEntry
 from govdata.errors import GovdataError, RuleViolation
-from govdata.policy import Action, Denied, can
+from govdata.policy import Action, can
 from govdata.quality import corrections
 from govdata.quality.models import CorrectionStatus
+from govdata.quality.page_errors import form_error, invalid_field, page_error
 from govdata.quality.schemas import CorrectionAnswer, CorrectionCreate
 from govdata.quality.validator import find_registered
 from govdata.types import Id
@@ -24,12 +28,6 @@ from govdata.web.templating import render
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
 STATUS_LABELS = {"open": "待处理", "fixed": "已更正", "rejected": "未采纳"}
-
-
-def _error(exc: GovdataError) -> str:
-    if isinstance(exc, Denied):
-        raise exc
-    return exc.message
 
 
 def _parse_key(text: str) -> dict[str, str]:
@@ -43,46 +41,73 @@ def _parse_key(text: str) -> dict[str, str]:
     return key
 
 
+def _key_of(values: Mapping[str, str]) -> dict[str, str]:
+    """The record key from one input per key field (`key.<name>`), or from the older `key` text of lines."""
+    key = {k[len("key."):]: v.strip() for k, v in values.items() if k.startswith("key.")}
+    return key or _parse_key(values.get("key", ""))
+
+
+def _resources(db: Db, q: str) -> list[tuple[str, str]]:
+    """Registered resources to choose from, as (code, "name（code）"), narrowed by a search text."""
+    words = q.strip().lower()
+    return [(code, f"{name}（{code}）") for code, name in registered_names(db)
+            if not words or words in name.lower() or words in code.lower()]
+
+
 @router.get("/corrections", response_class=HTMLResponse)
 def list_page(request: Request, db: Db, box: str = "all", status: str = "", overdue: bool = False,
               actor: Actor = requires(Action.CORRECTION_VIEW)) -> Response:
     found = corrections.list_corrections(db, actor, box=box, status=status or None, overdue=overdue)
+    ids = {c.entry_id for c in found}
+    entries = {e.id: e for e in db.execute(select(CatalogEntry).where(CatalogEntry.id.in_(ids))).scalars()}
     return render(request, "quality/corrections.html", {
         "items": found, "box": box, "status": status, "overdue": overdue, "labels": STATUS_LABELS,
-        "today": clock.today()})
+        "today": clock.today(), "entries": entries})
 
 
-def _new_form(request: Request, db: Db, form: dict[str, str], error: str | None, status: int = 200,
-              field: str | None = None) -> Response:
-    entry = find_registered(db, form.get("resource_code", "")) if form.get("resource_code") else None
-    if entry is not None and not form.get("key"):
-        form["key"] = "\n".join(f"{f.name}=" for f in entry.key_fields)
-    return render(request, "quality/correction_new.html", {"form": form, "entry": entry, "error": error,
-                                                           "error_field": field}, status_code=status)
+def _new_form(request: Request, db: Db, form: dict[str, str], key: dict[str, str], error: str | None = None,
+              status: int = 200, field: str | None = None, q: str = "") -> Response:
+    code = form.get("resource_code", "")
+    entry = find_registered(db, code) if code else None
+    return render(request, "quality/correction_new.html", {
+        "form": form, "key": key, "entry": entry, "error": error, "error_field": field, "q": q,
+        "resources": _resources(db, q) if entry is None else [], "unknown": bool(code) and entry is None},
+        status_code=status)
 
 
 @router.get("/corrections/new", response_class=HTMLResponse)
-def new_page(request: Request, db: Db, code: str = "", key: str = "", field: str = "",
+def new_page(request: Request, db: Db, code: str = "", key: str = "", field: str = "", q: str = "",
              _: Actor = requires(Action.CORRECTION_REPORT)) -> Response:
-    return _new_form(request, db, {"resource_code": code, "key": key, "field": field}, None)
+    """The form, filled in from the link that opened it (a record's 报告错误: resource, key and field)."""
+    try:
+        record_key = _key_of({**request.query_params, "key": key})
+    except RuleViolation:
+        record_key = {}
+    return _new_form(request, db, {"resource_code": code, "field": field}, record_key, q=q)
+
+
+FIELD_LABELS = {"resource_code": "资源", "field": "有误的信息项", "value_seen": "看到的值",
+                "value_proposed": "认为正确的值", "evidence": "依据", "key": "记录主键"}
 
 
 @router.post("/corrections", response_class=HTMLResponse)
-def create(request: Request, db: Db, settings: AppSettings, resource_code: Text = "", key: Text = "",
-           field: Text = "", value_seen: Text = "", value_proposed: Text = "", evidence: Text = "",
-           actor: Actor = requires(Action.CORRECTION_REPORT)) -> Response:
-    form = {"resource_code": resource_code, "key": key, "field": field, "value_seen": value_seen,
-            "value_proposed": value_proposed, "evidence": evidence}
+async def create(request: Request, db: Db, settings: AppSettings,
+                 actor: Actor = requires(Action.CORRECTION_REPORT)) -> Response:
+    posted = {k: v for k, v in (await request.form()).items() if isinstance(v, str) and k != "csrf_token"}
+    form = {k: posted.get(k, "") for k in FIELD_LABELS if k != "key"}
+    key: dict[str, str] = {}
     try:
-        data = CorrectionCreate(resource_code=resource_code, key=_parse_key(key), field=field,
-                                value_seen=value_seen, value_proposed=value_proposed, evidence=evidence)
+        key = _key_of(posted)
+        data = CorrectionCreate(resource_code=form["resource_code"], key=key, field=form["field"],
+                                value_seen=form["value_seen"], value_proposed=form["value_proposed"].strip(),
+                                evidence=form["evidence"].strip())
         correction = corrections.report_correction(db, actor, data=data, workdays=settings.correction_workdays)
     except ValidationError as exc:
-        where = str(exc.errors()[0]["loc"][0])
-        return _new_form(request, db, form, f"请填写 {where}", 422, where)
+        where = invalid_field(exc)
+        return _new_form(request, db, form, key, f"请填写{FIELD_LABELS.get(where, where)}", 422, where)
     except GovdataError as exc:
         db.rollback()
-        return _new_form(request, db, form, _error(exc), exc.status, exc.field)
+        return _new_form(request, db, form, key, form_error(request, exc), exc.status, exc.field)
     return RedirectResponse(f"/corrections/{correction.id}?msg=纠错已提交，数据提供单位将在期限内答复", status_code=303)
 
 
@@ -116,5 +141,5 @@ def answer(request: Request, correction_id: Id, db: Db, decision: Text = "", ans
         return _detail(request, db, actor, correction_id, "请填写答复意见", 422)
     except GovdataError as exc:
         db.rollback()
-        return _detail(request, db, actor, correction_id, _error(exc), exc.status)
+        return _detail(request, db, actor, correction_id, page_error(exc), exc.status)
     return RedirectResponse(f"/corrections/{correction_id}?msg=已答复", status_code=303)

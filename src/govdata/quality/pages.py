@@ -2,38 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from govdata import policy
 from govdata.actor import Actor
+from govdata.catalog.models import CatalogEntry
 from govdata.errors import GovdataError
 from govdata.orgs.service import list_units
-from govdata.policy import Action, Denied, can, require
-from govdata.quality import background, compare, corrections_pages, reports, service
+from govdata.policy import Action, can, require
+from govdata.quality import background, compare_pages, corrections_pages, reports, rule_form, service
 from govdata.quality.charts import line_chart
+from govdata.quality.page_errors import invalid_field, page_error
 from govdata.quality.reports import DIMENSION_LABELS
-from govdata.quality.schemas import CodeTableIn, ComparisonCreate
+from govdata.quality.rules import COMPARE_OPS, DATE_TYPES, RULE_LABELS
+from govdata.quality.schemas import CodeTableIn
 from govdata.types import Id
-from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
+from govdata.web.deps import AppSettings, Db, WriteDb, requires
 from govdata.web.templating import render
 from govdata.work.pages import to_progress
 from govdata.work.runner import of_app
 
 router = APIRouter(include_in_schema=False)
 router.include_router(corrections_pages.router)
+router.include_router(compare_pages.router)
 Text = Annotated[str, Form()]
-
-
-def page_error(exc: GovdataError) -> str:
-    """The message for a form re-render; a refused permission goes to the error handler (and audit) instead."""
-    if isinstance(exc, Denied):
-        raise exc
-    return exc.message
 
 
 @router.get("/quality", response_class=HTMLResponse)
@@ -57,7 +54,8 @@ def entry_page(request: Request, entry_id: Id, db: Db, actor: Actor = requires(A
     return render(request, "quality/entry.html", {
         "entry": entry, "reports": list(reversed(trend)), "chart": line_chart(series) if series else None,
         "labels": DIMENSION_LABELS, "can_scan": bool(can(actor, Action.QUALITY_SCAN, entry)),
-        "can_edit": bool(can(actor, Action.QUALITY_RULE_MANAGE, entry)), "rules": service.field_rules(entry)})
+        "can_edit": bool(can(actor, Action.QUALITY_RULE_MANAGE, entry)), "rules": service.field_rules(entry),
+        "describe": rule_form.describe})
 
 
 @router.post("/quality/entries/{entry_id}/scan")
@@ -73,13 +71,17 @@ def scan_page(request: Request, entry_id: Id, db: Db, settings: AppSettings,
     return RedirectResponse(f"/quality/reports/{report.id}?msg=扫描完成", status_code=303)
 
 
-def _rules_form(request: Request, entry_id: int, db: Db, texts: dict[str, str] | None, error: str | None,
-                status: int = 200, field: str | None = None) -> Response:
+def _rules_form(request: Request, entry_id: int, db: Db, rows: list[rule_form.FieldRows] | None,
+                error: str | None, status: int = 200, field: str | None = None, note: str | None = None) -> Response:
     entry = reports.get_entry(db, entry_id)
-    current = {k: orjson.dumps(v).decode() for k, v in service.field_rules(entry).items()}
     return render(request, "quality/rules.html", {
-        "entry": entry, "texts": texts or current, "error": error, "error_field": field,
-        "code_tables": service.list_code_tables(db)}, status_code=status)
+        "entry": entry, "fields": rows or rule_form.stored_rows(entry, service.field_rules(entry)),
+        "error": error, "error_field": field, "note": note, "labels": RULE_LABELS, "hints": rule_form.HINTS,
+        "params": rule_form.PARAMS, "ops": COMPARE_OPS, "others": rule_form.other_fields,
+        "type_name": rule_form.type_name, "ref_sep": rule_form.REF_SEP, "date_types": DATE_TYPES,
+        "field_options": rule_form.field_options, "resources": service.registered_resources(db),
+        "code_options": [(t.code, f"{t.name}（{t.code}）") for t in service.list_code_tables(db)]},
+        status_code=status)
 
 
 @router.get("/quality/entries/{entry_id}/rules", response_class=HTMLResponse)
@@ -92,19 +94,17 @@ def rules_form(request: Request, entry_id: Id, db: Db,
 @router.post("/quality/entries/{entry_id}/rules", response_class=HTMLResponse)
 async def rules_save(request: Request, entry_id: Id, db: Db,
                      actor: Actor = requires(Action.QUALITY_RULE_MANAGE)) -> Response:
-    form = await request.form()
-    texts = {k[len("rules."):]: str(v) for k, v in form.items() if k.startswith("rules.")}
-    parsed = {}
-    for name, text in texts.items():
-        try:
-            parsed[name] = orjson.loads(text.strip() or "[]")
-        except orjson.JSONDecodeError:
-            return _rules_form(request, entry_id, db, texts, f"信息项 {name} 的规则不是合法的 JSON", 422, name)
+    entry = reports.get_entry(db, entry_id)
+    require(actor, Action.QUALITY_RULE_MANAGE, entry)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    rows = rule_form.posted_rows(entry, form)
+    if form.get("add"):  # "添加": show the new row with its inputs, save nothing yet
+        return _rules_form(request, entry_id, db, rows, None, field=form["add"], note="已添加一行，填写后请保存规则")
     try:
-        service.set_field_rules(db, actor, entry_id=entry_id, rules=parsed)
+        service.set_field_rules(db, actor, entry_id=entry_id, rules=rule_form.parse(entry, form))
     except GovdataError as exc:
         db.rollback()
-        return _rules_form(request, entry_id, db, texts, page_error(exc), exc.status, exc.field)
+        return _rules_form(request, entry_id, db, rows, page_error(exc), exc.status, exc.field)
     return RedirectResponse(f"/quality/entries/{entry_id}?msg=规则已保存", status_code=303)
 
 
@@ -113,8 +113,22 @@ def report_page(request: Request, report_id: Id, db: WriteDb,
                 actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
     report = reports.get_report(db, actor, report_id=report_id)
     entry = reports.get_entry(db, report.entry_id)
-    return render(request, "quality/report.html", {"report": report, "entry": entry, "labels": DIMENSION_LABELS,
-                                                   "results": reports.results_for(db, actor, report)})
+    return render(request, "quality/report.html", {
+        "report": report, "entry": entry, "labels": DIMENSION_LABELS, "results": reports.results_for(db, actor, report),
+        "field_labels": {"_problem": "问题", **{f.name: f.label for f in entry.fields}},
+        "sample_columns": sample_columns, "keys_known": keys_known(entry),
+        "report_link": bool(entry.code) and policy.role_allows(actor, Action.CORRECTION_REPORT)})
+
+
+def keys_known(entry: CatalogEntry) -> Callable[[dict[str, object]], bool]:
+    """Whether a sample row shows its record's whole key in clear (then it can open a filled-in correction)."""
+    names = [f.name for f in entry.key_fields]
+    return lambda sample: all(sample.get(n) not in (None, "") and "*" not in str(sample.get(n)) for n in names)
+
+
+def sample_columns(samples: list[dict[str, object]]) -> list[str]:
+    """The columns of a result's sample table: every key the samples have, in first-seen order."""
+    return list(dict.fromkeys(k for s in samples for k in s))
 
 
 @router.get("/quality/code-tables", response_class=HTMLResponse)
@@ -123,10 +137,14 @@ def code_tables(request: Request, db: Db, actor: Actor = requires(Action.CODE_TA
         "tables": service.list_code_tables(db), "can_edit": bool(can(actor, Action.CODE_TABLE_MANAGE))})
 
 
+CODE_TABLE_HINTS = {"code": "请填写编号（字母、数字及 _ . - / 空格，至多 64 字）", "name": "请填写名称（至多 128 字）",
+                    "standard": "依据标准至多 64 字", "values": "代码填写有误"}
+
+
 def _code_table_form(request: Request, table_id: int | None, values: dict[str, str], error: str | None,
-                     status: int = 200) -> Response:
+                     status: int = 200, field: str | None = None) -> Response:
     return render(request, "quality/code_table_form.html", {"table_id": table_id, "form": values,
-                                                            "error": error}, status_code=status)
+                                                            "error": error, "error_field": field}, status_code=status)
 
 
 @router.get("/quality/code-tables/new", response_class=HTMLResponse)
@@ -155,88 +173,9 @@ def code_table_save(request: Request, db: Db, code: Text = "", name: Text = "", 
         data = CodeTableIn(code=code, name=name, standard=standard, values=service.parse_values(values))
         table = service.save_code_table(db, actor, data=data, table_id=table_id)
     except ValidationError as exc:
-        where = str(exc.errors()[0]["loc"][0])
-        return _code_table_form(request, table_id, form, f"{where} 填写有误", 422)
+        where = invalid_field(exc)
+        return _code_table_form(request, table_id, form, CODE_TABLE_HINTS.get(where, "填写有误"), 422, where)
     except GovdataError as exc:
         db.rollback()
-        return _code_table_form(request, table_id, form, page_error(exc), exc.status)
+        return _code_table_form(request, table_id, form, page_error(exc), exc.status, exc.field)
     return RedirectResponse(f"/quality/code-tables/{table.id}?msg=代码表已保存", status_code=303)
-
-
-def _pairs(text: str) -> list[tuple[str, str]]:
-    out = []
-    for line in text.replace(",", "\n").splitlines():
-        if line.strip():
-            left, _, right = line.partition("=")
-            out.append((left.strip(), (right or left).strip()))
-    return out
-
-
-def _comparisons(request: Request, db: Db, actor: Actor, form: dict[str, str], error: str | None,
-                 status: int = 200) -> Response:
-    return render(request, "quality/comparisons.html", {
-        "comparisons": compare.list_comparisons(db, actor), "form": form, "error": error}, status_code=status)
-
-
-@router.get("/quality/comparisons", response_class=HTMLResponse)
-def comparisons(request: Request, db: Db, actor: Actor = requires(Action.COMPARISON_VIEW)) -> Response:
-    return _comparisons(request, db, actor, {"threshold": "0.99"}, None)
-
-
-@router.post("/quality/comparisons", response_class=HTMLResponse)
-def comparison_create(request: Request, db: Db, name: Text = "", left_code: Text = "", right_code: Text = "",
-                      keys: Text = "", fields: Text = "", threshold: Text = "0.99", scheduled: Text = "",
-                      actor: Actor = requires(Action.COMPARISON_RUN)) -> Response:
-    form = {"name": name, "left_code": left_code, "right_code": right_code, "keys": keys, "fields": fields,
-            "threshold": threshold}
-    try:
-        data = ComparisonCreate(name=name, left_code=left_code, right_code=right_code, key_pairs=_pairs(keys),
-                                field_pairs=_pairs(fields), threshold=threshold,  # type: ignore[arg-type]
-                                is_scheduled=bool(scheduled))
-        comparison = compare.create_comparison(db, actor, data=data)
-    except ValidationError as exc:
-        where = str(exc.errors()[0]["loc"][0])
-        return _comparisons(request, db, actor, form, f"{where} 填写有误", 422)
-    except GovdataError as exc:
-        db.rollback()
-        return _comparisons(request, db, actor, form, page_error(exc), exc.status)
-    return RedirectResponse(f"/quality/comparisons/{comparison.id}?msg=比对任务已创建", status_code=303)
-
-
-@router.get("/quality/comparisons/{comparison_id}", response_class=HTMLResponse)
-def comparison_page(request: Request, comparison_id: Id, db: Db,
-                    actor: Actor = requires(Action.COMPARISON_VIEW)) -> Response:
-    comparison = compare.get_comparison(db, actor, comparison_id=comparison_id)
-    runs = compare.runs_of(db, comparison_id=comparison.id)
-    series = [(f"#{r.id}", r.ratio) for r in reversed(runs)]
-    return render(request, "quality/comparison.html", {
-        "comparison": comparison, "runs": runs, "chart": line_chart(series) if series else None,
-        "keys": orjson.loads(comparison.key_pairs), "fields": orjson.loads(comparison.field_pairs)})
-
-
-@router.post("/quality/comparisons/{comparison_id}/run")
-def comparison_run(request: Request, comparison_id: Id, db: Db, settings: AppSettings,
-                   actor: Actor = requires(Action.COMPARISON_RUN)) -> Response:
-    """Large sides are compared as background work (its progress page); small ones now."""
-    moved = to_progress(lambda: background.start_comparison(db, of_app(request), actor, comparison_id=comparison_id,
-                                                            threshold=settings.work_threshold_rows))
-    if moved is not None:
-        return moved
-    run = compare.run_comparison(db, actor, comparison_id=comparison_id)
-    return RedirectResponse(f"/quality/comparison-runs/{run.id}?msg=比对完成", status_code=303)
-
-
-@router.get("/quality/comparison-runs/{run_id}", response_class=HTMLResponse)
-def run_page(request: Request, run_id: Id, db: WriteDb,
-             actor: Actor = requires(Action.COMPARISON_VIEW)) -> Response:
-    run, diffs = compare.view_diffs(db, actor, run_id=run_id)
-    return render(request, "quality/comparison_run.html", {
-        "run": run, "field_diffs": orjson.loads(run.field_diffs), "diffs": diffs})
-
-
-@router.get("/quality/comparison-runs/{run_id}/download.csv")
-def run_csv(request: Request, run_id: Id, db: WriteDb,
-            actor: Actor = requires(Action.COMPARISON_VIEW)) -> Response:
-    lines = compare.download_diffs(db, actor, get_database(request), run_id=run_id)
-    return StreamingResponse(lines, media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": f'attachment; filename="comparison-run-{run_id}.csv"'})

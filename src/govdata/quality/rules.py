@@ -121,14 +121,28 @@ def _check_one(entry: CatalogEntry, field: Field, raw: Mapping[str, Any], known:
     return Rule(field.name, rtype, checker(entry, field, params, known) if checker else {})
 
 
+TEXT_ONLY = {"length", "pattern", "code", "idcard", "uscc", "phone", "email"}
+TYPE_NAMES = {"C": "字符型", "N": "数值型", "Y": "货币型", "D": "日期型", "T": "日期时间型", "L": "逻辑型",
+              "M": "备注型", "I": "整型", "F": "浮点型"}
+
+
+def fits(field: Field, rtype: str) -> bool:
+    """Whether a rule of this type may be set on the field (what the rule builder offers)."""
+    try:
+        _check_fits_type(field, rtype)
+    except RuleViolation:
+        return False
+    return True
+
+
 def _check_fits_type(field: Field, rtype: str) -> None:
     """A rule that contradicts the field's type is refused."""
     kind = field.data_type
-    text_only = {"length", "pattern", "code", "idcard", "uscc", "phone", "email"}
-    if rtype in text_only and kind not in TEXT_TYPES:
-        raise _fail(field, f"规则「{RULE_LABELS[rtype]}」只适用于字符型，与类型 {kind} 矛盾")
+    name = TYPE_NAMES.get(kind, kind)
+    if rtype in TEXT_ONLY and kind not in TEXT_TYPES:
+        raise _fail(field, f"规则「{RULE_LABELS[rtype]}」只适用于字符型，与类型{name}矛盾")
     if rtype in {"range", "compare"} and kind not in ORDERED_TYPES:
-        raise _fail(field, f"规则「{RULE_LABELS[rtype]}」只适用于数值或日期，与类型 {kind} 矛盾")
+        raise _fail(field, f"规则「{RULE_LABELS[rtype]}」只适用于数值或日期，与类型{name}矛盾")
     if rtype == "not_future" and kind not in DATE_TYPES:
         raise _fail(field, "规则「日期不晚于今天」只适用于日期型")
     if rtype == "birth_matches" and kind != FieldType.DATE.value:
@@ -141,11 +155,11 @@ Params = dict[str, Any]
 def _length(_entry: CatalogEntry, field: Field, params: Params, _known: KnownNames) -> Params:
     lo, hi = params.get("min"), params.get("max")
     if any(v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0) for v in (lo, hi)):
-        raise _fail(field, "长度的 min/max 应为非负整数")
+        raise _fail(field, "长度的最短、最长应为非负整数")
     if lo is None and hi is None:
-        raise _fail(field, "长度规则至少给出 min 或 max")
+        raise _fail(field, "长度规则至少填写最短或最长")
     if lo is not None and hi is not None and lo > hi:
-        raise _fail(field, "长度 min 大于 max")
+        raise _fail(field, "长度的最短大于最长")
     if hi is not None and field.length and hi > field.length:
         raise _fail(field, f"长度上限 {hi} 超过字段长度 {field.length}")
     return {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
@@ -154,23 +168,25 @@ def _length(_entry: CatalogEntry, field: Field, params: Params, _known: KnownNam
 def _pattern(_entry: CatalogEntry, field: Field, params: Params, _known: KnownNames) -> Params:
     pattern = params.get("regex")
     if not isinstance(pattern, str) or not pattern:
-        raise _fail(field, "格式规则需要 regex")
+        raise _fail(field, "格式规则需要填写正则表达式")
     check_regex_safe(field, pattern)
     return {"regex": pattern}
 
 
 def _range(_entry: CatalogEntry, field: Field, params: Params, _known: KnownNames) -> Params:
-    lo = _number(field, params.get("min"), "min", field.data_type)
-    hi = _number(field, params.get("max"), "max", field.data_type)
+    lo = _number(field, params.get("min"), "最小值", field.data_type)
+    hi = _number(field, params.get("max"), "最大值", field.data_type)
     if lo is None and hi is None:
-        raise _fail(field, "取值范围至少给出 min 或 max")
+        raise _fail(field, "取值范围至少填写最小值或最大值")
     if lo is not None and hi is not None and lo > hi:
-        raise _fail(field, "取值范围 min 大于 max")
+        raise _fail(field, "取值范围的最小值大于最大值")
     return {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
 
 
 def _code(_entry: CatalogEntry, field: Field, params: Params, known: KnownNames) -> Params:
     table = params.get("table")
+    if not table:
+        raise _fail(field, "请选择代码表")
     if table not in known.code_tables:
         raise _fail(field, f"代码表 {table} 不存在")
     return {"table": table}
@@ -179,28 +195,31 @@ def _code(_entry: CatalogEntry, field: Field, params: Params, known: KnownNames)
 def _birth(entry: CatalogEntry, field: Field, params: Params, _known: KnownNames) -> Params:
     other = _other_field(entry, field, params.get("idcard_field"))
     if other.data_type not in TEXT_TYPES:
-        raise _fail(field, f"身份号码字段 {other.name} 应为字符型")
+        raise _fail(field, f"身份号码字段 {other.label}（{other.name}）应为字符型")
     return {"idcard_field": other.name}
 
 
 def _compare(entry: CatalogEntry, field: Field, params: Params, _known: KnownNames) -> Params:
     op = params.get("op")
     if op not in COMPARE_OPS:
-        raise _fail(field, f"比较运算应为 {'、'.join(COMPARE_OPS)} 之一")
+        raise _fail(field, f"请选择比较方式（{'、'.join(COMPARE_OPS.values())}）")
     other = _other_field(entry, field, params.get("other"))
     same_family = (field.data_type in DATE_TYPES) == (other.data_type in DATE_TYPES)
     if other.data_type not in ORDERED_TYPES or not same_family:
-        raise _fail(field, f"不能与字段 {other.name}（类型 {other.data_type}）比较")
+        kind = TYPE_NAMES.get(other.data_type, other.data_type)
+        raise _fail(field, f"不能与字段 {other.label}（{other.name}，{kind}）比较")
     return {"op": op, "other": other.name}
 
 
 def _reference(_entry: CatalogEntry, field: Field, params: Params, known: KnownNames) -> Params:
     code, target = params.get("resource"), params.get("field")
+    if not code or not target:
+        raise _fail(field, "请选择被引用的资源及其信息项")
     target_fields = known.resources.get(str(code))
     if target_fields is None:
         raise _fail(field, f"被引用的资源 {code} 不存在或未注册")
     if target not in target_fields:
-        raise _fail(field, f"资源 {code} 没有字段 {target}")
+        raise _fail(field, f"资源 {code} 没有信息项 {target}")
     return {"resource": code, "field": target}
 
 
@@ -214,6 +233,8 @@ def _other_field(entry: CatalogEntry, field: Field, name: Any) -> Field:
     for other in entry.fields:
         if other.name == name and other.name != field.name:
             return other
+    if not name:
+        raise _fail(field, "请选择本资源中的另一个信息项")
     raise _fail(field, f"引用的字段 {name} 不在本资源中")
 
 
@@ -223,7 +244,7 @@ def check_field_rules(entry: CatalogEntry, field: Field, raw: Any, known: KnownN
     rules = [_check_one(entry, field, r, known) for r in raw]
     types = [r.type for r in rules if r.type not in {"compare", "pattern", "reference"}]
     if len(types) != len(set(types)):
-        raise _fail(field, "同一类型的规则重复")
+        raise _fail(field, "同一类型的规则重复（格式、跨字段比较、引用以外的规则每种只设一条）")
     return rules
 
 

@@ -30,6 +30,21 @@ def known_names(db: Session) -> KnownNames:
     return KnownNames(tables, resources)
 
 
+Resources = list[tuple[str, str, list[tuple[str, str]]]]
+
+
+def registered_resources(db: Session) -> Resources:
+    """Registered resources as pickers offer them: (code, name, [(field name, field label)]), by code."""
+    query = (select(CatalogEntry.code, CatalogEntry.name, Field.name, Field.label)
+             .join(Field, Field.entry_id == CatalogEntry.id)
+             .where(CatalogEntry.status == EntryStatus.REGISTERED.value, CatalogEntry.code.is_not(None))
+             .order_by(CatalogEntry.code, Field.position))
+    out: dict[str, tuple[str, str, list[tuple[str, str]]]] = {}
+    for code, name, fname, label in db.execute(query):
+        out.setdefault(str(code), (str(code), name, []))[2].append((fname, label))
+    return list(out.values())
+
+
 def set_field_rules(db: Session, actor: Actor, *, entry_id: int,
                     rules: Mapping[str, list[dict[str, Any]]]) -> CatalogEntry:
     """Replace the rules of the named fields; all are checked before any is saved."""

@@ -36,13 +36,16 @@ def _back(url: str, msg: str) -> RedirectResponse:
 
 
 @router.get("/sharing")
-def index(request: Request, db: Db, actor: Actor = requires(Action.REQUEST_VIEW)) -> Response:
+def index(request: Request, db: Db, q: str = "", actor: Actor = requires(Action.REQUEST_VIEW)) -> Response:
     entries = list(db.execute(select(CatalogEntry).where(CatalogEntry.status == EntryStatus.REGISTERED,
                                                          CatalogEntry.unit_id != (actor.unit_id or 0))
                               .order_by(CatalogEntry.code).limit(500)).scalars())
+    words = q.strip().lower()
+    if words:  # the search box works without script too (picker.js filters the rows as one types)
+        entries = [e for e in entries if words in f"{e.code} {e.name} {e.unit.name}".lower()]
     return render(request, "sharing/index.html", {
         "requests": service.list_requests(db, actor), "entries": entries, "labels": service.STATUS_LABELS,
-        "can_apply": bool(policy.can(actor, Action.SHARE_REQUEST))})
+        "can_apply": bool(policy.can(actor, Action.SHARE_REQUEST)), "q": q})
 
 
 def _form_context(db: Db, actor: Actor, entry: CatalogEntry, renew: int | None) -> dict[str, object]:
