@@ -203,8 +203,9 @@ def test_scan_and_comparison_of_large_tables_run_in_background(app_with: Any, da
     assert steward.get(body["result_href"]).status_code == 200
 
     made = steward.post("/quality/comparisons", {"name": "户籍与民政", "left_code": left.code,
-                                                 "right_code": right.code, "keys": "sfzh=sfzh",
-                                                 "fields": "xm=xm\ncsrq=csrq", "threshold": "0.9"})
+                                                 "right_code": right.code, "key.0.left": "sfzh",
+                                                 "key.0.right": "sfzh", "field.0.left": "xm", "field.0.right": "xm",
+                                                 "field.1.left": "csrq", "field.1.right": "csrq", "threshold": "0.9"})
     assert made.status_code == 303, made.text
     comparison_id = made.headers["location"].split("?")[0].rsplit("/", 1)[1]
     started = steward.post(f"/quality/comparisons/{comparison_id}/run")
