@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from govdata import hooks, policy
 from govdata.audit.service import Refused, record_refusal, record_refused_rule
 from govdata.errors import GovdataError, NotAuthenticated, TooManyRequests
+from govdata.web.forms import reason
 from govdata.web.methods import allowed_methods
 from govdata.web.templating import render
 
@@ -99,8 +100,8 @@ def install(app: FastAPI) -> None:
         errors = exc.errors()
         first = errors[0] if errors else {"loc": (), "msg": "invalid"}
         field = _field_of(tuple(first.get("loc", ())))
-        message = f"字段 {field} 不合法：{first.get('msg', '')}"
-        details = [{"field": _field_of(tuple(e.get("loc", ()))), "message": e.get("msg", "")} for e in errors]
+        message = f"字段 {field}：{reason(first)}"
+        details = [{"field": _field_of(tuple(e.get("loc", ()))), "message": reason(e)} for e in errors]
         return error_response(request, 422, "validation_error", message, field, extra={"details": details})
 
     @app.exception_handler(StarletteHTTPException)
