@@ -13,8 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from govdata import hooks, policy
 from govdata.audit.service import Refused, record_refusal, record_refused_rule
-from govdata.errors import GovdataError, NotAuthenticated, TooManyRequests
-from govdata.web.forms import reason
+from govdata.errors import FieldProblem, GovdataError, NotAuthenticated, TooManyRequests
+from govdata.web.forms import field_of, reason
 from govdata.web.methods import allowed_methods
 from govdata.web.templating import render
 
@@ -100,7 +100,9 @@ def install(app: FastAPI) -> None:
         errors = exc.errors()
         first = errors[0] if errors else {"loc": (), "msg": "invalid"}
         field = _field_of(tuple(first.get("loc", ())))
-        message = f"字段 {field}：{reason(first)}"
+        if isinstance((first.get("ctx") or {}).get("error"), FieldProblem):
+            field = field_of(first) or field  # a model validator's error about one field
+        message = f"字段 {field}：{reason(first)}" if field else reason(first)
         details = [{"field": _field_of(tuple(e.get("loc", ()))), "message": reason(e)} for e in errors]
         return error_response(request, 422, "validation_error", message, field, extra={"details": details})
 

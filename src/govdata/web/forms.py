@@ -120,7 +120,7 @@ def _join(label: str, why: str) -> str:
     return f"{label}：{why}"
 
 
-def _field_of(error: Mapping[str, Any]) -> str | None:
+def field_of(error: Mapping[str, Any]) -> str | None:
     ctx = error.get("ctx") or {}
     cause = ctx.get("error") if isinstance(ctx, Mapping) else None
     if isinstance(cause, FieldProblem) and cause.field:
@@ -134,7 +134,7 @@ def errors_of(exc: ValidationError, labels: Mapping[str, str] | None = None) -> 
     an error of the whole form (a model validator) is kept under the key ``""``."""
     out: dict[str, str] = {}
     for error in exc.errors():
-        name = _field_of(error) or ""
+        name = field_of(error) or ""
         label = (labels or {}).get(name, "") if name else ""
         why = reason(error)
         out.setdefault(name, _join(label, why) if label else why)
