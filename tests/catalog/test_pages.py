@@ -160,5 +160,10 @@ def test_filings_page_lists_all_and_refuses_a_rejection_without_reason(web: Any)
     pending = bureau.get("/catalog/filings")
     filing_id = int(re.search(r'data-testid="filing-(\d+)"', pending.text).group(1))  # type: ignore[union-attr]
     refused = bureau.post(f"/catalog/filings/{filing_id}/decision", {"accept": "0", "note": " "})
-    assert refused.status_code == 422 and "退回备案必须填写理由" in refused.text
-    assert bureau.post(f"/catalog/filings/{filing_id}/decision", {"accept": ""}).status_code == 400
+    assert refused.status_code == 422
+    card = refused.text.split(f'data-testid="filing-{filing_id}"')[1].split("</section>")[0]  # says which card
+    assert 'data-testid="filing-error-' + str(filing_id) + '"' in card
+    assert f'id="err-note-{filing_id}"' in card and "退回备案必须说明理由" in card
+    assert refused.text.count("退回备案必须说明理由") == 2  # the summary and the field, on that card only
+    unchosen = bureau.post(f"/catalog/filings/{filing_id}/decision", {"accept": "", "note": "看过了"})
+    assert unchosen.status_code == 422 and "请选择通过备案或退回" in unchosen.text and ">看过了</textarea>" in unchosen.text
