@@ -149,11 +149,11 @@ def from_validation(exc: ValidationError, labels: Mapping[str, str] | None = Non
 
 
 def parse(model: type[M], data: Mapping[str, Any], labels: Mapping[str, str] | None = None) -> M | FormError:
-    """Empty strings count as "not given" so optional fields stay None; required texts are stripped, so
-    a text of spaces is "not given" too."""
+    """Empty strings count as "not given" so optional fields stay None; texts are stripped (passwords aside),
+    so a required text of spaces is "not given" too."""
     cleaned: dict[str, Any] = {}
     for key, value in data.items():
-        if isinstance(value, str):
+        if isinstance(value, str) and "password" not in key:
             value = value.strip()
         if value in ("", None):
             continue
