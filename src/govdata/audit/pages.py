@@ -55,9 +55,8 @@ def audit_page(request: Request, db: Db, actor: Actor = requires(Action.AUDIT_VI
 @router.get("/audit/export.csv")
 def export_csv(request: Request, db: WriteDb, actor: Actor = requires(Action.AUDIT_EXPORT)) -> Response:
     filters = _filters(request)
-    if isinstance(filters, FormError):
-        return render(request, "error.html", {"status": 422, "title": "筛选条件有误", "message": filters.message,
-                                              "field": filters.field}, status_code=422)
+    if isinstance(filters, FormError):  # the filters again, each problem beside its field
+        return audit_page(request, db, actor)
     search.start_export(db, actor, filters=filters)
     db.commit()  # the export is on record before the first byte leaves
     rows = (line.encode("utf-8") for line in search.export_rows(get_database(request), filters))

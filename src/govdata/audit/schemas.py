@@ -23,7 +23,7 @@ class AuditFilter(BaseModel):
     @model_validator(mode="after")
     def _range_in_order(self) -> AuditFilter:
         if self.since and self.until and self.until < self.since:
-            raise FieldProblem("截止日期不能早于开始日期", field="until")
+            raise FieldProblem("截止日期不能早于起始日期", field="until")
         return self
 
 

@@ -94,7 +94,7 @@ async def create_key(request: Request, db: Db, settings: AppSettings,
     try:
         parsed = forms.parse(AppKeyCreate, form, LABELS)
         if isinstance(parsed, forms.FormError):
-            raise RuleViolation(parsed.message, field=parsed.field)
+            raise RuleViolation(parsed.message, field=parsed.field, errors=parsed.errors)
         issued = accounts.create_app_key(db, actor, settings, data=parsed)
     except GovdataError as exc:
         db.rollback()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -29,6 +29,7 @@ from govdata.web.templating import render
 
 router = APIRouter(tags=["sharing-pages"], include_in_schema=False)
 router.include_router(credential_pages.router)
+M = TypeVar("M", bound=BaseModel)
 
 
 def _back(url: str, msg: str) -> RedirectResponse:
@@ -129,7 +130,7 @@ def _decide(request: Request, db: Db, settings: AppSettings, actor: Actor, reque
 
 
 def _choice(posted: dict[str, list[str]], name: str, allowed: tuple[str, str], message: str,
-            data: BaseModel | FormError) -> BaseModel | FormError:
+            data: M | FormError) -> M | FormError:
     """A decision must be chosen by the person (the form preselects none)."""
     if _first(posted).get(name) in allowed:
         return data

@@ -100,7 +100,8 @@ def install(app: FastAPI) -> None:
         errors = exc.errors()
         first = errors[0] if errors else {"loc": (), "msg": "invalid"}
         field = _field_of(tuple(first.get("loc", ())))
-        if isinstance((first.get("ctx") or {}).get("error"), FieldProblem):
+        ctx: Any = first.get("ctx") or {}
+        if isinstance(ctx, dict) and isinstance(ctx.get("error"), FieldProblem):
             field = field_of(first) or field  # a model validator's error about one field
         message = f"字段 {field}：{reason(first)}" if field else reason(first)
         details = [{"field": _field_of(tuple(e.get("loc", ()))), "message": reason(e)} for e in errors]

@@ -8,7 +8,8 @@ templates' `_forms.html` macros put each message beside its input (`aria-describ
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -79,10 +80,13 @@ class FormError:
     message: str
     field: str | None
     status: int = 422
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = dc_field(default_factory=dict)
 
     def for_field(self, name: str) -> str:
         return self.errors.get(name, "")
+
+    def __str__(self) -> str:  # `{{ error }}` in a template is the summary
+        return self.message
 
 
 def reason(error: Mapping[str, Any]) -> str:
@@ -173,6 +177,25 @@ def from_error(exc: GovdataError, labels: Mapping[str, str] | None = None) -> Fo
         message = f"{labels[name]}：{exc.message}"
         errors[name] = message
     return FormError(message, name, exc.status if 400 <= exc.status < 500 else 422, errors)
+
+
+def field_errors(exc: GovdataError | None) -> dict[str, str]:
+    """A refusal's messages by field, for pages that re-render with a `GovdataError`: all of a form's errors
+    when `parse`'s were carried along (`errors=`), else the one message under its field."""
+    if exc is None:
+        return {}
+    carried = exc.context.get("errors")
+    if isinstance(carried, dict) and carried:
+        return {str(k): str(v) for k, v in carried.items()}
+    return {exc.field.split(".")[0]: exc.message} if exc.field else {}
+
+
+def as_form_error(exc: GovdataError | None) -> FormError | None:
+    """A refusal as the form macros take it (its messages by field, see `field_errors`)."""
+    if exc is None:
+        return None
+    status = exc.status if 400 <= exc.status < 500 else 422
+    return FormError(exc.message, exc.field.split(".")[0] if exc.field else None, status, field_errors(exc))
 
 
 def merge(*found: FormError | None) -> FormError | None:
