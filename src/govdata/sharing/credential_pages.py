@@ -1,8 +1,6 @@
 """The center's system credentials page: issue, rotate, revoke; a new secret shown once, after a redirect.
 
-The POST issues and answers 303 to a GET page, so reloading that page never issues again. The secret rides
-to it in a cookie scoped to that one page and lasting the browser session; the page shows it if it matches
-the credential's stored hash, then clears the cookie, so a reload shows that it was already shown.
+The POST issues and answers 303 to a GET page, so reloading that page never issues again (`web.once`).
 """
 
 from __future__ import annotations
@@ -15,19 +13,18 @@ from govdata import clock
 from govdata.actor import Actor
 from govdata.auth import credentials
 from govdata.auth.models import ApiToken
-from govdata.auth.tokens import same, token_hash
 from govdata.errors import GovdataError, NotFound
 from govdata.orgs.models import System
 from govdata.policy import Action
 from govdata.storage.base import row_by_id
 from govdata.types import Id
+from govdata.web import once
 from govdata.web.deps import AppSettings, Db, requires
 from govdata.web.errors import note_refusal
 from govdata.web.forms import FormError, form_dict, from_error
 from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-SECRET_COOKIE = "govdata_new_credential"
 
 
 def _page(request: Request, db: Db, error: FormError | None = None) -> Response:
@@ -60,11 +57,7 @@ async def issue(system_id: Id, request: Request, db: Db, settings: AppSettings,
         db.rollback()
         note_refusal(request, exc)
         return _page(request, db, from_error(exc))
-    path = _issued_path(system_id, issued.credential.id)
-    response = RedirectResponse(path, status_code=303)
-    response.set_cookie(SECRET_COOKIE, issued.token, path=path, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https")
-    return response
+    return once.redirect_showing(request, _issued_path(system_id, issued.credential.id), issued.token)
 
 
 @router.get("/sharing/credentials/{system_id}/issued/{credential_id}")
@@ -74,14 +67,10 @@ def issued_page(system_id: Id, credential_id: Id, request: Request, db: Db,
     if credential is None or credential.system_id != system_id:
         raise NotFound("凭证不存在")
     system = credentials.get_system(db, system_id=system_id)
-    secret = request.cookies.get(SECRET_COOKIE, "")
-    shown = secret if secret and same(token_hash(secret), credential.token_hash) else None
     response = render(request, "sharing/credential_issued.html", {
-        "credential": credential, "system": system, "token": shown,
+        "credential": credential, "system": system, "token": once.take(request, [credential.token_hash]),
         "base_url": str(request.base_url).rstrip("/")})
-    response.headers["Cache-Control"] = "no-store"
-    response.delete_cookie(SECRET_COOKIE, path=_issued_path(system_id, credential_id))
-    return response
+    return once.shown(response, _issued_path(system_id, credential_id))
 
 
 @router.post("/sharing/credentials/revoke/{credential_id}")
