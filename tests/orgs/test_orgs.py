@@ -86,7 +86,8 @@ def test_bad_credit_code_is_422_naming_uscc(client, token, database, web):
     page = web("admin").post("/orgs/units", {**body, "region_id": str(body["region_id"])})
     assert page.status_code == 422
     assert 'data-field="uscc"' in page.text
-    assert '<span class="field-error" id="err-uscc" data-field-error="uscc">统一社会信用代码校验失败</span>' in page.text
+    assert '<span class="field-error" id="err-uscc" data-field-error="uscc">' \
+        '统一社会信用代码校验失败</span>' in page.text
     assert 'name="uscc" value="' + bad + '"' in page.text and 'value="龙岩市统计局"' in page.text
     assert _unit_count(database) == before
 
