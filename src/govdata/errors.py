@@ -77,3 +77,12 @@ class TooManyRequests(GovdataError):
 class Unavailable(GovdataError):
     status = 503
     code = "unavailable"
+
+
+class FieldProblem(ValueError):
+    """Raised by a schema's model validator about one field (a date range, a choice that needs a reason):
+    pydantic keeps it as the error's cause, and forms show the message beside that field."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field

@@ -42,18 +42,33 @@ def test_center_lists_and_creates_users(web, client, database):
     assert sign_in(client, "steward_jyj", "first-pass-1").status_code == 303
 
 
-@pytest.mark.parametrize("change,field_label", [
-    ({"password": "short"}, "初始密码"),
-    ({"roles": []}, "角色"),
-    ({"username": "有 空格"}, "用户名"),
+@pytest.mark.parametrize("change,field,message", [
+    ({"password": "short"}, "password", "初始密码不能少于 8 个字符"),
+    ({"roles": []}, "roles", "角色至少选择一项"),
+    ({"username": "有 空格"}, "username", "用户名格式不正确"),
+    ({"display_name": "   "}, "display_name", "姓名不能为空"),
 ])
-def test_create_user_bad_input_names_the_field(web, database, change, field_label):
+def test_create_user_bad_input_names_the_field(web, database, change, field, message):
     before = _count(database)
-    form = {"username": "someone", "display_name": "某人", "password": "first-pass-1", "roles": ["steward"]}
+    form = {"username": "someone", "display_name": "某人", "password": "first-pass-1", "roles": ["steward"],
+            "phone": "13800000009"}
     form.update(change)
     response = web("admin").post("/admin/users", form)
-    assert response.status_code == 422 and f"{field_label}填写有误" in response.text
+    assert response.status_code == 422
+    assert f'<span class="field-error" id="err-{field}" data-field-error="{field}">{message}</span>' in response.text
+    assert 'value="13800000009"' in response.text and "first-pass-1" not in response.text  # kept, but no password
+    assert "String should" not in response.text and "List should" not in response.text
     assert _count(database) == before
+
+
+def test_all_errors_of_the_user_form_at_once(web, database):
+    response = web("admin").post("/admin/users", {"username": "x", "display_name": "", "password": "short",
+                                                  "roles": ["steward", "unit_head"]})
+    assert response.status_code == 422
+    for message in ("用户名不能少于 2 个字符", "姓名不能为空", "初始密码不能少于 8 个字符"):
+        assert message in response.text
+    assert 'value="unit_head" class="inline-check" checked' in response.text
+    assert 'value="steward" class="inline-check" checked' in response.text
 
 
 def test_duplicate_username_is_a_conflict(web, database):

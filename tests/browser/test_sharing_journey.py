@@ -64,6 +64,9 @@ def _opinion_and_review(page, request_path: str) -> None:
     todo.get_by_role("link").click()
     assert urlparse(page.url).path == request_path
     opinion = page.locator("form[action$='/opinion']")
+    assert not opinion.get_by_label("同意共享", exact=True).is_checked()  # the decision is the provider's to make
+    assert not opinion.get_by_label("不同意共享", exact=True).is_checked()
+    opinion.get_by_label("同意共享", exact=True).check()
     opinion.get_by_label("意见", exact=True).fill("同意，按最小必要原则提供")
     opinion.get_by_label("公民身份号码").check()  # the provider gives these in clear; the rest leave masked
     opinion.get_by_label("姓名").check()

@@ -161,5 +161,24 @@ def test_filings_page_lists_all_and_refuses_a_rejection_without_reason(web: Any)
     pending = bureau.get("/catalog/filings")
     filing_id = int(re.search(r'data-testid="filing-(\d+)"', pending.text).group(1))  # type: ignore[union-attr]
     refused = bureau.post(f"/catalog/filings/{filing_id}/decision", {"accept": "0", "note": " "})
-    assert refused.status_code == 422 and "退回备案必须填写理由" in refused.text
-    assert bureau.post(f"/catalog/filings/{filing_id}/decision", {"accept": ""}).status_code == 400
+    assert refused.status_code == 422
+    card = refused.text.split(f'data-testid="filing-{filing_id}"')[1].split("</section>")[0]  # says which card
+    assert 'data-testid="filing-error-' + str(filing_id) + '"' in card
+    assert f'id="err-note-{filing_id}"' in card and "退回备案必须说明理由" in card
+    assert refused.text.count("退回备案必须说明理由") == 2  # the summary and the field, on that card only
+    unchosen = bureau.post(f"/catalog/filings/{filing_id}/decision", {"accept": "", "note": "看过了"})
+    assert unchosen.status_code == 422 and "请选择通过备案或退回" in unchosen.text
+    assert ">看过了</textarea>" in unchosen.text
+
+
+def test_entry_form_errors_sit_beside_their_inputs_and_cells(web: Any, database: Any) -> None:
+    steward = web("steward_gaj")
+    page = steward.post("/catalog/new", form_data(share_condition="  ", f1_length="", f2_length="8"))
+    assert page.status_code == 422
+    text = page.text
+    assert 'id="err-share_condition" data-field-error="share_condition">' \
+        '共享条件：有条件共享、暂不共享必须填写共享条件<' in text
+    assert 'id="err-f1_name"' in text and "信息项第 2 行（jd）" in text  # the row's own check, on that row
+    assert 'id="err-f2_length"' in text or 'id="err-f2_name"' in text
+    assert 'name="f1_label" value="经度"' in text  # kept as typed
+    assert 'aria-describedby="err-share_condition"' in text

@@ -39,10 +39,13 @@ def _keys_session(client: Any, username: str = "citizen") -> str:
 
 def _new_key(client: Any, csrf: str, name: str = "分析脚本") -> str:
     made = client.post("/open/keys", data={"name": name, "csrf_token": csrf})
-    assert made.status_code == 201, made.text
-    assert made.headers["cache-control"] == "no-store"
-    found = KEY_RE.search(made.text)
+    assert made.status_code == 303 and made.headers["location"] == "/open/keys", made.text
+    shown = client.get("/open/keys")
+    assert shown.headers["cache-control"] == "no-store"
+    found = KEY_RE.search(shown.text)
     assert found
+    again = client.get("/open/keys")  # a reload: the secret is not shown again, and nothing is issued
+    assert found.group(1) not in again.text and again.text.count(found.group(1)[:12]) == 1
     return found.group(1)
 
 

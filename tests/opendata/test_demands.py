@@ -4,6 +4,7 @@ the tracking page; overdue ones flagged, late answers taken but marked."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -101,8 +102,13 @@ def test_only_public_accounts_file_demands_and_pages_work(client: Any, token: An
     public_key(database, settings, "page_demander")
     user = web("page_demander")
     assert user.get("/open/demands/new").status_code == 200
-    bad = user.post("/open/demands", {"title": "数", "reason": "理由"})
+    bad = user.post("/open/demands", {"title": "数", "reason": "   ", "dataset_id": "abc"})
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+    for field, message in (("title", "不能少于 2 个字符"), ("reason", "不能为空"), ("dataset_id", "应为整数")):
+        beside = re.search(f'<span class="field-error" id="err-{field}" data-field-error="{field}">([^<]+)</span>',
+                           bad.text)
+        assert beside is not None and beside.group(1).endswith(message), field  # every error, at its field
+    assert 'name="title" value="数"' in bad.text
     made = user.post("/open/demands", {"title": "养老机构床位数据", "reason": "为老人选择机构"})
     assert made.status_code == 303
     page = client.get(made.headers["location"].split("?")[0])

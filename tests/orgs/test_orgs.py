@@ -85,7 +85,10 @@ def test_bad_credit_code_is_422_naming_uscc(client, token, database, web):
     assert response.status_code == 422 and response.json()["error"]["field"] == "uscc"
     page = web("admin").post("/orgs/units", {**body, "region_id": str(body["region_id"])})
     assert page.status_code == 422
-    assert "统一社会信用代码填写有误" in page.text and 'data-field="uscc"' in page.text
+    assert 'data-field="uscc"' in page.text
+    assert '<span class="field-error" id="err-uscc" data-field-error="uscc">' \
+        '统一社会信用代码校验失败</span>' in page.text
+    assert 'name="uscc" value="' + bad + '"' in page.text and 'value="龙岩市统计局"' in page.text
     assert _unit_count(database) == before
 
 
@@ -134,6 +137,39 @@ def test_register_system_page_validation(web, database):
     admin = web("admin")
     form = {"unit_id": str(_unit_id(database, "mz")), "name": "低保系统", "assessment_level": "9"}
     response = admin.post("/orgs/systems", form)
-    assert response.status_code == 422 and "等保等级填写有误" in response.text
+    assert response.status_code == 422 and "等保等级不能大于 5" in response.text
     assert admin.post("/orgs/systems", {"unit_id": form["unit_id"], "name": "低保系统"}).status_code == 303
     assert "低保系统" in admin.get("/orgs/systems").text
+
+
+def test_system_form_errors_sit_at_their_fields_in_chinese_and_keep_the_choices(web, database):
+    admin = web("admin")
+    mz = str(_unit_id(database, "mz"))
+    form = {"unit_id": mz, "name": " ", "assessment_level": "3", "assessment_report_no": "R-9",
+            "assessment_date": "2026-05-01", "assessment_valid_until": "2026-01-01"}
+    page = admin.post("/orgs/systems", form)
+    assert page.status_code == 422
+    text = page.text
+    assert "系统名称不能为空" in text and "有效期至不能早于测评日期" in text  # every error, not only the first
+    assert "assessment_valid_until" not in text.split('id="register"')[0].split("<h1>")[1].split("<table")[0]
+    register = text.split('id="register"')[1]
+    assert 'aria-describedby="err-name"' in register and 'id="err-name"' in register
+    assert 'aria-describedby="err-assessment_valid_until"' in register
+    assert '<option value="3" selected>3 级</option>' in register  # the chosen 等保等级 is kept
+    assert f'<option value="{mz}" selected>' in register and 'value="R-9"' in register
+    assert "String should" not in text and "Field required" not in text
+
+
+def test_assessment_error_opens_that_row_beside_its_fields(web, database):
+    admin = web("admin")
+    with database.write() as db:
+        system = System(unit_id=_unit_id(database, "mz"), name="救助系统")
+        db.add(system)
+        db.flush()
+        sid = system.id
+    page = admin.post(f"/orgs/systems/{sid}/assessment", {"assessment_level": "2", "assessment_date": "2026-13-01"})
+    assert page.status_code == 422
+    row = page.text.split(f'data-system="{sid}"')[1].split("</tr>")[0]
+    assert "<details open>" in row and "测评日期应为有效的日期（YYYY-MM-DD）" in row
+    assert '<option value="2" selected>2 级</option>' in row and 'id="err-date-' + str(sid) + '"' in row
+    assert "month" not in page.text

@@ -62,7 +62,34 @@ def test_page_shows_the_token_once(database, web):
     assert page.status_code == 200 and "签发凭证" in page.text
     sid = system_id(database, "jyj")
     r = admin.post(f"/sharing/credentials/{sid}/issue")
-    assert r.status_code == 200
-    shown = re.search(r'data-testid="token">(gds_[^<]+)<', r.text).group(1)
+    assert r.status_code == 303 and r.headers["location"].startswith(f"/sharing/credentials/{sid}/issued/")
+    shown_page = admin.get(r.headers["location"])
+    assert shown_page.status_code == 200 and shown_page.headers["cache-control"] == "no-store"
+    shown = re.search(r'data-testid="token">(gds_[^<]+)<', shown_page.text).group(1)
+    # the example command names the server the page was served from, not a fixed port
+    assert "http://testserver/api/v1/share/" in shown_page.text and ":8000" not in shown_page.text
     again = admin.get("/sharing/credentials")
     assert shown not in again.text and shown[:10] in again.text
+
+
+def test_reloading_the_issued_page_never_issues_again(database, web):
+    admin = web("admin")
+    sid = system_id(database, "jyj")
+    r = admin.post(f"/sharing/credentials/{sid}/issue")
+    first = admin.get(r.headers["location"])
+    assert 'data-testid="token"' in first.text
+    reloaded = admin.get(r.headers["location"])  # what a browser's reload does after the redirect
+    assert reloaded.status_code == 200 and 'data-testid="token"' not in reloaded.text
+    assert "不能再次显示" in reloaded.text and "轮换凭证" in reloaded.text
+    with database.read() as db:
+        assert len(db.execute(select(ApiToken).where(ApiToken.system_id == sid)).all()) == 1
+    other = web("admin")  # another browser cannot read the secret off the page
+    assert 'data-testid="token"' not in other.get(r.headers["location"]).text
+
+
+def test_refused_issue_stays_on_the_credentials_page(database, web):
+    with database.write() as db:
+        db.execute(update(System).where(System.id == system_id(database, "jyj")).values(assessment_valid_until=None))
+    admin = web("admin")
+    r = admin.post(f"/sharing/credentials/{system_id(database, 'jyj')}/issue")
+    assert r.status_code == 422 and "接入系统凭证" in r.text and "等保测评" in r.text

@@ -285,12 +285,13 @@ def test_bad_decision_forms_are_422_not_500(web, database):
     request_id = _apply(web("steward_mz"), database, code, "mz")
     provider = web("steward_gaj")
     r = provider.post(f"/sharing/requests/{request_id}/opinion", {"version": 1, "agree": "yes", "opinion": ""})
-    assert r.status_code == 422 and "opinion" in r.text
+    assert r.status_code == 422 and 'data-field-error="opinion">意见不能为空</span>' in r.text
+    assert "Field required" not in r.text and "字段 opinion" not in r.text
     provider.post(f"/sharing/requests/{request_id}/opinion", {"version": 1, "agree": "yes", "opinion": "同意共享"})
     bureau = web("bureau")
     r = bureau.post(f"/sharing/requests/{request_id}/review", {"version": 2, "decision": "approve",
                                                                "valid_until": "not-a-date"})
     assert r.status_code == 422 and "YYYY-MM-DD" in r.text
     r = bureau.post(f"/sharing/requests/{request_id}/review", {"version": "x", "decision": "approve"})
-    assert r.status_code == 422
+    assert r.status_code == 422 and "版本应为整数" in r.text and "<h2>审核</h2>" in r.text
     assert _request(database, request_id).status == RequestStatus.PENDING_REVIEW

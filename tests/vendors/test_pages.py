@@ -33,7 +33,8 @@ def test_the_center_records_one_through_the_form(client: Any, database: Database
     assert "某数据服务有限公司" in wrong.text  # what was typed stays in the form
     unnamed = admin.post("/vendors/agreements", data={**_form(vendor_id, entry.unit_id, entry.code), "company": ""},
                          files={"file": ("保密协议.pdf", PDF, "application/pdf")})
-    assert unnamed.status_code == 422 and "服务商单位名称填写有误" in unnamed.text
+    assert unnamed.status_code == 422
+    assert 'id="err-company" data-field-error="company">服务商单位名称不能为空<' in unnamed.text
     done = admin.post("/vendors/agreements", data=_form(vendor_id, entry.unit_id, entry.code),
                       files={"file": ("保密协议.pdf", PDF, "application/pdf")})
     assert done.status_code == 303, done.text

@@ -107,9 +107,15 @@ def test_workdays_page_edits_overrides_and_warns(web, database):
 def test_workdays_page_bad_input_and_roles(web, database):
     admin = web("admin")
     bad = admin.post("/admin/workdays", {"day": "2027-02-30", "is_workday": "false"})
-    assert bad.status_code == 422 and "日期填写有误" in bad.text
+    assert bad.status_code == 422 and 'id="err-day"' in bad.text
+    assert '<span class="field-error" id="err-day" data-field-error="day">' \
+        '日期应为有效的日期（YYYY-MM-DD）</span>' in bad.text
+    assert "day value is outside" not in bad.text and "Input should" not in bad.text
     with database.read() as db:
         assert workdays.list_overrides(db) == []
-    assert admin.get("/admin/workdays?received=x&n=3").status_code == 422
+    calc = admin.get("/admin/workdays?received=x&n=400")
+    assert calc.status_code == 422 and "收到日期应为有效的日期（YYYY-MM-DD）" in calc.text
+    assert "工作日数不能大于 366" in calc.text
+    assert 'name="n" value="400"' in calc.text  # kept
     assert web("bureau").get("/admin/workdays").status_code == 403
     assert web("steward_gaj").post("/admin/workdays", {"day": "2027-01-01", "is_workday": "false"}).status_code == 403

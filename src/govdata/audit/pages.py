@@ -62,9 +62,8 @@ def export_csv(request: Request, db: WriteDb, settings: AppSettings,
                actor: Actor = requires(Action.AUDIT_EXPORT)) -> Response:
     """Streamed; a trail of GOVDATA_WORK_THRESHOLD_ROWS events or more is written as background work instead."""
     filters = _filters(request)
-    if isinstance(filters, FormError):
-        return render(request, "error.html", {"status": 422, "title": "筛选条件有误", "message": filters.message,
-                                              "field": filters.field}, status_code=422)
+    if isinstance(filters, FormError):  # the filters again, each problem beside its field
+        return audit_page(request, db, actor)
     search.start_export(db, actor, filters=filters)
     moved = to_progress(lambda: exports.start_audit_export(db, of_app(request), actor, settings, filters=filters)
                         if exports.audit_trail_size(db) >= settings.work_threshold_rows else None)

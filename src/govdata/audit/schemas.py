@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from govdata.errors import FieldProblem
 from govdata.types import Id, IsoDate, Timestamp
 
 
@@ -22,7 +23,7 @@ class AuditFilter(BaseModel):
     @model_validator(mode="after")
     def _range_in_order(self) -> AuditFilter:
         if self.since and self.until and self.until < self.since:
-            raise ValueError("until 不能早于 since")
+            raise FieldProblem("截止日期不能早于起始日期", field="until")
         return self
 
 

@@ -15,6 +15,7 @@ from govdata.auth.tokens import same
 from govdata.errors import GovdataError
 from govdata.policy import Action
 from govdata.web.deps import SESSION_COOKIE, AppSettings, Db, client_addr, public, requires
+from govdata.web.forms import FormError, form_dict, from_error, parse
 from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -86,26 +87,27 @@ def logout(request: Request, db: Db, actor: Actor = requires(Action.AUTH_LOGOUT)
     return response
 
 
+PASSWORD_LABELS = {"current_password": "当前密码", "new_password": "新密码"}
+
+
 @router.get("/account/password", response_class=HTMLResponse)
 def password_form(request: Request, _: Actor = requires(Action.USER_SELF)) -> Response:
     return render(request, "password.html", {"error": None})
 
 
 @router.post("/account/password", response_class=HTMLResponse)
-def password_change(request: Request, db: Db, current_password: Annotated[str, Form()] = "",
-                    new_password: Annotated[str, Form()] = "", actor: Actor = requires(Action.USER_SELF)) -> Response:
-    try:
-        data = PasswordChange(current_password=current_password, new_password=new_password)
-    except ValueError:
-        return render(request, "password.html", {"error": "新密码至少 8 位"}, status_code=422)
-    try:
-        service.change_password(db, actor, data=data)
-    except GovdataError as exc:
-        db.rollback()
-        return render(request, "password.html", {"error": exc.message}, status_code=exc.status)
-    response = RedirectResponse("/login?msg=密码已修改，请重新登录", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    return response
+async def password_change(request: Request, db: Db, actor: Actor = requires(Action.USER_SELF)) -> Response:
+    data = parse(PasswordChange, await form_dict(request), PASSWORD_LABELS)
+    if not isinstance(data, FormError):
+        try:
+            service.change_password(db, actor, data=data)
+            response = RedirectResponse("/login?msg=密码已修改，请重新登录", status_code=303)
+            response.delete_cookie(SESSION_COOKIE, path="/")
+            return response
+        except GovdataError as exc:
+            db.rollback()
+            data = from_error(exc, PASSWORD_LABELS)
+    return render(request, "password.html", {"error": data}, status_code=data.status)
 
 
 # The center's user administration lives in its own module; it is served with these pages.

@@ -20,7 +20,7 @@ class UserCreate(BaseModel):
     @classmethod
     def _people_roles(cls, roles: list[Role]) -> list[Role]:
         if Role.SYSTEM in roles or Role.PLATFORM in roles:
-            raise ValueError("system/platform are not roles of a person")
+            raise ValueError("系统、平台账号的角色不能授予人员")
         return roles
 
 

@@ -49,7 +49,7 @@ async def create_user(request: Request, db: Db, actor: Actor = requires(Action.U
         user = service.create_user(db, actor, data=data)
     except GovdataError as exc:
         db.rollback()
-        return _page(request, db, actor, from_error(exc), form)
+        return _page(request, db, actor, from_error(exc, LABELS), form)
     return RedirectResponse(f"/admin/users?msg=已创建用户 {user.username}", status_code=303)
 
 

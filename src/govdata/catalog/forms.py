@@ -63,10 +63,29 @@ def to_payload(values: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, 
 
 def parse(values: dict[str, str], rows: list[dict[str, Any]]) -> tuple[EntryUpdate | None, list[str]]:
     """The validated entry, or the problems, each naming its item (and field row)."""
+    data, problems = parse_by_input(values, rows)
+    return data, list(problems.values())
+
+
+def parse_by_input(values: dict[str, str], rows: list[dict[str, Any]]) -> tuple[EntryUpdate | None, dict[str, str]]:
+    """The validated entry, or each problem under the input it belongs beside (`name`, `f2_length`; `fields`
+    for the table as a whole)."""
     try:
-        return EntryUpdate.model_validate(to_payload(values, rows)), []
+        return EntryUpdate.model_validate(to_payload(values, rows)), {}
     except ValidationError as exc:
-        return None, [describe(error, rows) for error in exc.errors()]
+        problems: dict[str, str] = {}
+        for error in exc.errors():
+            problems.setdefault(input_of(error), describe(error, rows))
+        return None, problems
+
+
+def input_of(error: Any) -> str:
+    """The form input a pydantic error of `EntryUpdate` is about."""
+    loc = [str(p) for p in error.get("loc", ())]
+    if len(loc) >= 2 and loc[0] == "fields" and loc[1].isdigit():
+        column = loc[2] if len(loc) > 2 and loc[2] in FIELD_INPUTS else "name"
+        return f"f{loc[1]}_{column}"
+    return loc[0] if loc else ""
 
 
 def describe(error: Any, rows: list[dict[str, Any]]) -> str:

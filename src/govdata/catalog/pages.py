@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -15,13 +15,14 @@ from govdata.catalog import browse, excel, forms, labels, lifecycle, masking_rul
 from govdata.catalog.api import XLSX
 from govdata.catalog.browse import EntryQuery
 from govdata.catalog.models import CatalogEntry, EntryStatus
-from govdata.catalog.schemas import FilingDecision
+from govdata.catalog.schemas import FilingDecision, RetireIn
 from govdata.errors import BadRequest, GovdataError, NotFound
 from govdata.orgs.service import find_unit_by_code
 from govdata.policy import Action, can
 from govdata.types import Id, as_id
 from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 from govdata.web.errors import note_refusal
+from govdata.web.forms import FormError, form_dict, from_error, parse
 from govdata.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False)
@@ -108,14 +109,16 @@ async def import_upload(request: Request, db: Db, settings: AppSettings, file: A
 
 def _form(request: Request, *, values: dict[str, str], rows: list[dict[str, Any]], action: str, title: str,
           errors: list[str] | None = None, matches: list[Any] | None = None, status_code: int = 200,
-          extra_rows: int = forms.BLANK_ROWS) -> HTMLResponse:
+          extra_rows: int = forms.BLANK_ROWS, by_input: dict[str, str] | None = None) -> HTMLResponse:
     blank = {name: "" for name in forms.FIELD_INPUTS} | {flag: False for flag in forms.FLAGS}
     all_rows = rows + [dict(blank) for _ in range(extra_rows)]
     with get_database(request).read() as db:  # the 分类代码 picker: the codes in use, by their category
         codes = browse.category_codes(db)
     return render(request, "catalog/form.html", {"values": values, "rows": all_rows, "action": action,
                                                  "title": title, "errors": errors or [], "matches": matches or [],
-                                                 "category_codes": codes}, status_code=status_code)
+                                                 "category_codes": codes,
+                                                 "error": FormError("", None, 422, by_input) if by_input else None},
+                  status_code=status_code)
 
 
 @router.get("/catalog/new", response_class=HTMLResponse)
@@ -132,9 +135,10 @@ async def _save(request: Request, db: Session, actor: Actor, *, entry_id: int | 
     values, rows = forms.values_from_form(form)
     if form.get("more_rows"):
         return _form(request, values=values, rows=rows, action=action, title=title, extra_rows=5)
-    data, errors = forms.parse(values, rows)
+    data, problems = forms.parse_by_input(values, rows)
     if data is None:
-        return _form(request, values=values, rows=rows, action=action, title=title, errors=errors, status_code=422)
+        return _form(request, values=values, rows=rows, action=action, title=title, errors=list(problems.values()),
+                     by_input=problems, status_code=422)
     try:
         if entry_id is None:
             entry = service.create_entry(db, actor, data=data)
@@ -146,8 +150,9 @@ async def _save(request: Request, db: Session, actor: Actor, *, entry_id: int | 
         db.rollback()
         note_refusal(request, exc)
         item = forms.ITEM_LABELS.get(exc.field or "", "")
-        return _form(request, values=values, rows=rows, action=action, title=title,
-                     errors=[f"{item}：{exc.message}" if item else exc.message],
+        message = f"{item}：{exc.message}" if item else exc.message
+        return _form(request, values=values, rows=rows, action=action, title=title, errors=[message],
+                     by_input={exc.field or "": message},
                      matches=exc.context.get("details") or [], status_code=exc.status)
     saved = "已保存" if entry.status == EntryStatus.DRAFT.value else "变更已保存，待负责人提交登记"
     return _done(entry_url(entry), saved)
@@ -158,26 +163,43 @@ async def create(request: Request, db: Db, actor: Actor = requires(Action.CATALO
     return await _save(request, db, actor, entry_id=None, action="/catalog/new", title="新建信息资源")
 
 
+FILING_LABELS = {"accept": "审核结果", "note": "审核意见"}
+
+
+def _filings_page(request: Request, db: Session, status: str, error: FormError | None = None,
+                  form: dict[str, Any] | None = None, failed_id: int | None = None) -> HTMLResponse:
+    return render(request, "catalog/filings.html", {
+        "filings": lifecycle.list_filings(db, status=status or None), "status": status, "error": error,
+        "form": form or {}, "failed_id": failed_id}, status_code=error.status if error else 200)
+
+
 @router.get("/catalog/filings", response_class=HTMLResponse)
 def filings(request: Request, db: Db,
             status: Annotated[str, Query(pattern="^(pending|accepted|rejected|)$")] = "pending",
             actor: Actor = requires(Action.FILING_REVIEW)) -> Response:
-    return render(request, "catalog/filings.html", {"filings": lifecycle.list_filings(db, status=status or None),
-                                                    "status": status, "error": None})
+    return _filings_page(request, db, status)
 
 
 @router.post("/catalog/filings/{filing_id}/decision", response_class=HTMLResponse)
-def decide(request: Request, db: Db, filing_id: Id, accept: Annotated[str, Form()] = "",
-           note: Annotated[str, Form(max_length=4000)] = "", actor: Actor = requires(Action.FILING_REVIEW)) -> Response:
+async def decide(request: Request, db: Db, filing_id: Id, actor: Actor = requires(Action.FILING_REVIEW)) -> Response:
+    form = await form_dict(request)
+    accept = form.get("accept")
+    data: FilingDecision | FormError
     if accept not in ("1", "0"):
-        raise BadRequest("请选择通过或退回", field="accept")
-    if accept == "0" and not note.strip():
-        return render(request, "catalog/filings.html", {
-            "filings": lifecycle.list_filings(db, status="pending"), "status": "pending",
-            "error": "退回备案必须填写理由"}, status_code=422)
-    filing = lifecycle.decide_filing(db, actor, filing_id=filing_id,
-                                     decision=FilingDecision(accept=accept == "1", note=note))
-    return _done("/catalog/filings", f"“{filing.entry.name}”的备案已{'通过' if accept == '1' else '退回'}")
+        data = FormError("请选择通过或退回", "accept", 422, {"accept": "请选择通过备案或退回"})
+    else:
+        data = parse(FilingDecision, {"accept": accept == "1", "note": form.get("note", "")}, FILING_LABELS)
+    if not isinstance(data, FormError):
+        try:
+            filing = lifecycle.decide_filing(db, actor, filing_id=filing_id, decision=data)
+            return _done("/catalog/filings", f"“{filing.entry.name}”的备案已{'通过' if data.accept else '退回'}")
+        except GovdataError as exc:
+            if exc.status == 403:
+                raise
+            db.rollback()
+            note_refusal(request, exc)
+            data = from_error(exc, FILING_LABELS)
+    return _filings_page(request, db, "pending", data, form, filing_id)
 
 
 @router.get("/catalog/{entry_id:int}/edit", response_class=HTMLResponse)
@@ -202,9 +224,12 @@ def submit(db: Db, entry_id: Id, actor: Actor = requires(Action.CATALOG_SUBMIT))
 
 
 @router.post("/catalog/{entry_id:int}/retire")
-def retire(db: Db, entry_id: Id, reason: Annotated[str, Form(min_length=1, max_length=2000)],
-           actor: Actor = requires(Action.CATALOG_RETIRE)) -> Response:
-    entry = lifecycle.retire_entry(db, actor, entry_id=entry_id, reason=reason)
+async def retire(request: Request, db: Db, entry_id: Id, actor: Actor = requires(Action.CATALOG_RETIRE)) -> Response:
+    form = await form_dict(request)
+    data = parse(RetireIn, form, {"reason": "撤销理由"})
+    if isinstance(data, FormError):
+        return _detail_page(request, db, actor, service.view_entry(db, actor, entry_id=entry_id), data, form)
+    entry = lifecycle.retire_entry(db, actor, entry_id=entry_id, reason=data.reason)
     return _done(entry_url(entry), "已撤销，资源代码保留不再使用")
 
 
@@ -222,6 +247,11 @@ def detail(request: Request, db: Db, ref: str, actor: Actor = requires(Action.CA
     # An all-digit ref beyond any id is looked up as a code (and not found) instead of overflowing.
     entry_id = as_id(ref)
     entry = service.view_entry(db, actor, entry_id=entry_id) if entry_id else service.view_entry(db, actor, code=ref)
+    return _detail_page(request, db, actor, entry)
+
+
+def _detail_page(request: Request, db: Session, actor: Actor, entry: CatalogEntry, error: FormError | None = None,
+                 form: dict[str, Any] | None = None) -> HTMLResponse:
     pending = None
     if entry.pending_change:
         pending = versions.diff(versions.snapshot(entry), versions.content_of(service.draft_content(entry)))
@@ -234,4 +264,5 @@ def detail(request: Request, db: Db, ref: str, actor: Actor = requires(Action.CA
         and (entry.status == "draft" or bool(entry.pending_change)),
         "may_retire": policy.can(actor, Action.CATALOG_RETIRE, entry) and entry.status != "retired",
         "submitters": lifecycle.submitters(db, entry) if entry.status == "draft" or entry.pending_change else [],
-    })
+        "error": error, "form": form or {},
+    }, status_code=error.status if error else 200)

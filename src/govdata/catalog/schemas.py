@@ -30,6 +30,7 @@ from govdata.catalog.models import (
     ShareType,
     UpdateCycle,
 )
+from govdata.errors import FieldProblem
 from govdata.types import IsoDate, Timestamp
 
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
@@ -359,7 +360,7 @@ class FilingDecision(BaseModel):
     @model_validator(mode="after")
     def _reason_when_rejected(self) -> FilingDecision:
         if not self.accept and not self.note:
-            raise ValueError("退回备案必须说明理由")
+            raise FieldProblem("退回备案必须说明理由", field="note")
         return self
 
 

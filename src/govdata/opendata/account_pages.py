@@ -16,7 +16,7 @@ from govdata.opendata import accounts
 from govdata.opendata.schemas import AppKeyCreate, PublicSignUp
 from govdata.policy import Action
 from govdata.types import Id
-from govdata.web import forms
+from govdata.web import forms, once
 from govdata.web.deps import AppSettings, Db, client_addr, open_to, requires
 from govdata.web.errors import note_refusal
 from govdata.web.templating import render
@@ -75,11 +75,13 @@ async def signup(request: Request, db: Db, settings: AppSettings,
     return response
 
 
-def _keys_page(request: Request, db: Db, actor: Actor, *, secret: str | None = None, error: str | None = None,
-               status: int = 200) -> Response:
-    return render(request, "opendata/keys.html", {
-        "keys": accounts.list_app_keys(db, actor), "secret": secret, "error": error,
-        "base": str(request.base_url).rstrip("/")}, status_code=status)
+def _keys_page(request: Request, db: Db, actor: Actor, *, error: str | None = None, status: int = 200) -> Response:
+    keys = accounts.list_app_keys(db, actor)
+    secret = None if error else once.take(request, [k.token_hash for k in keys])  # only the account's own
+    response = render(request, "opendata/keys.html", {
+        "keys": keys, "secret": secret, "error": error, "base": str(request.base_url).rstrip("/")},
+        status_code=status)
+    return once.shown(response, "/open/keys")
 
 
 @router.get("/open/keys")
@@ -94,16 +96,14 @@ async def create_key(request: Request, db: Db, settings: AppSettings,
     try:
         parsed = forms.parse(AppKeyCreate, form, LABELS)
         if isinstance(parsed, forms.FormError):
-            raise RuleViolation(parsed.message, field=parsed.field)
+            raise RuleViolation(parsed.message, field=parsed.field, errors=parsed.errors)
         issued = accounts.create_app_key(db, actor, settings, data=parsed)
     except GovdataError as exc:
         db.rollback()
         note_refusal(request, exc)
         return _keys_page(request, db, actor, error=exc.message, status=exc.status)
-    # The secret is shown on this one answer only (never stored, never in a URL).
-    response = _keys_page(request, db, actor, secret=issued.secret, status=201)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # Shown once, on the page the redirect opens (never stored, never in a URL): a reload issues nothing.
+    return once.redirect_showing(request, "/open/keys", issued.secret)
 
 
 @router.post("/open/keys/{key_id}/revoke")

@@ -46,7 +46,7 @@ COMMON = {"org_kinds": ORG_KIND_LABELS, "purposes": PURPOSE_LABELS, "statuses": 
 def _parse(model: Any, form: dict[str, Any]) -> Any:
     parsed = forms.parse(model, form, LABELS)
     if isinstance(parsed, forms.FormError):
-        raise RuleViolation(parsed.message, field=parsed.field)
+        raise RuleViolation(parsed.message, field=parsed.field, errors=parsed.errors)
     return parsed
 
 
@@ -70,7 +70,7 @@ def _applicant_page(request: Request, db: Db, actor: Actor, *, form: dict[str, A
         "kind": applicant.kind, "name": applicant.name, "credit_code": applicant.credit_code,
         "is_domestic": "on" if applicant.is_domestic else "", "contact": applicant.contact})
     return render(request, "opendata/applicant.html", {
-        **COMMON, "applicant": applicant, "form": shown, "error": error.message if error else None,
+        **COMMON, "applicant": applicant, "form": shown, "error": forms.as_form_error(error),
         "field": error.field if error else None, "next": request.query_params.get("next", "")},
         status_code=error.status if error else 200)
 
@@ -103,7 +103,7 @@ def _apply_page(request: Request, db: Db, actor: Actor, *, form: dict[str, Any],
     start, end = applications.default_period(clock.today())
     return render(request, "opendata/apply.html", {
         **COMMON, "dataset": dataset, "form": form, "applicant": applications.find_applicant(db, actor),
-        "start": start, "end": end, "error": error.message if error else None,
+        "start": start, "end": end, "error": forms.as_form_error(error),
         "field": error.field if error else None}, status_code=error.status if error else 200)
 
 
@@ -136,7 +136,7 @@ def _detail(request: Request, db: Db, actor: Actor, application: OpenApplication
             error: GovdataError | None = None) -> Response:
     labels = {f.name: f.label for f in application.dataset.entry.fields}
     return render(request, "opendata/application.html", {
-        **COMMON, "app": application, "labels": labels, "error": error.message if error else None,
+        **COMMON, "app": application, "labels": labels, "error": forms.as_form_error(error),
         "field": error.field if error else None,
         "may_opinion": bool(policy.can(actor, Action.OPEN_OPINION, application)),
         "may_review": bool(policy.can(actor, Action.OPEN_REVIEW, application))},

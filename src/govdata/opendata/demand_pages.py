@@ -35,7 +35,7 @@ LABELS = {"title": "需求数据", "reason": "用途和理由", "dataset_id": "�
 def _parse(model: Any, form: dict[str, Any]) -> Any:
     parsed = forms.parse(model, form, LABELS)
     if isinstance(parsed, forms.FormError):
-        raise RuleViolation(parsed.message, field=parsed.field)
+        raise RuleViolation(parsed.message, field=parsed.field, errors=parsed.errors)
     return parsed
 
 
@@ -49,7 +49,7 @@ def demands_page(request: Request, db: Db, actor: Actor = open_to(Action.OPEN_DE
 
 def _new_page(request: Request, *, form: dict[str, Any], error: GovdataError | None = None) -> Response:
     return render(request, "opendata/demand_new.html", {
-        "form": form, "error": error.message if error else None, "field": error.field if error else None},
+        "form": form, "error": forms.as_form_error(error), "field": error.field if error else None},
         status_code=error.status if error else 200)
 
 
@@ -78,7 +78,7 @@ def _detail(request: Request, db: Db, actor: Actor, demand: OpenDemand, *,
         "d": demand, "statuses": DEMAND_LABELS, "overdue": is_overdue(demand, clock.today()), "units": units,
         "may_assign": may_assign, "today": clock.today(),
         "may_answer": demand.unit_id is not None and bool(policy.can(actor, Action.OPEN_DEMAND_ANSWER, demand)),
-        "error": error.message if error else None, "field": error.field if error else None},
+        "error": forms.as_form_error(error), "field": error.field if error else None},
         status_code=error.status if error else 200)
 
 

@@ -45,7 +45,7 @@ def _manage(request: Request, db: Db, actor: Actor, *, form: dict[str, Any] | No
                           .order_by(OpenDataset.title).limit(500)).scalars().all()
     return render(request, "opendata/manage_licences.html", {
         "selections": selections, "issued": issued, "datasets": datasets, "methods": METHOD_LABELS,
-        "form": form or {}, "error": error.message if error else None, "field": error.field if error else None},
+        "form": form or {}, "error": forms.as_form_error(error), "field": error.field if error else None},
         status_code=error.status if error else 200)
 
 
@@ -60,14 +60,14 @@ async def _act(request: Request, db: Db, actor: Actor, kind: str, object_id: int
         if kind == "selection":
             parsed = forms.parse(SelectionRecord, form, LABELS)
             if isinstance(parsed, forms.FormError):
-                raise RuleViolation(parsed.message, field=parsed.field)
+                raise RuleViolation(parsed.message, field=parsed.field, errors=parsed.errors)
             licences.record_selection(db, actor, data=parsed)
         elif kind == "licence":
             licences.create_licence(db, actor, selection_id=object_id)
         else:
             revenue = forms.parse(RevenueRecord, form, LABELS)
             if isinstance(revenue, forms.FormError):
-                raise RuleViolation(revenue.message, field=revenue.field)
+                raise RuleViolation(revenue.message, field=revenue.field, errors=revenue.errors)
             licences.record_revenue(db, actor, licence_id=object_id, data=revenue)
     except GovdataError as exc:
         db.rollback()

@@ -112,7 +112,7 @@ async def publish(request: Request, entry_id: Id, db: Db, actor: Actor = require
     try:
         parsed = forms.parse(OpenDatasetPublish, form, LABELS)
         if isinstance(parsed, forms.FormError):
-            raise RuleViolation(parsed.message, field=parsed.field)
+            raise RuleViolation(parsed.message, field=parsed.field, errors=parsed.errors)
         dataset = service.publish_dataset(db, actor, entry_id=entry_id, data=parsed)
     except GovdataError as exc:
         db.rollback()
@@ -144,7 +144,7 @@ async def withdraw(request: Request, dataset_id: Id, db: Db,
     try:
         parsed = forms.parse(OpenDatasetWithdraw, form, LABELS)
         if isinstance(parsed, forms.FormError):
-            raise RuleViolation(parsed.message, field=parsed.field)
+            raise RuleViolation(parsed.message, field=parsed.field, errors=parsed.errors)
         service.withdraw_dataset(db, actor, dataset_id=dataset_id, data=parsed)
     except GovdataError as exc:
         db.rollback()

@@ -50,7 +50,7 @@ async def create_unit(request: Request, db: Db, actor: Actor = requires(Action.U
         unit = service.create_unit(db, actor, data=data)
     except GovdataError as exc:
         db.rollback()
-        return _units_page(request, db, actor, from_error(exc), form)
+        return _units_page(request, db, actor, from_error(exc, UNIT_LABELS), form)
     return RedirectResponse(f"/orgs/units/{unit.id}?msg=单位已创建", status_code=303)
 
 
@@ -87,7 +87,7 @@ async def register_system(request: Request, db: Db, actor: Actor = requires(Acti
         service.register_system(db, actor, data=data)
     except GovdataError as exc:
         db.rollback()
-        return _systems_page(request, db, from_error(exc), form)
+        return _systems_page(request, db, from_error(exc, SYSTEM_LABELS), form)
     return RedirectResponse("/orgs/systems?msg=接入系统已登记", status_code=303)
 
 
@@ -102,5 +102,5 @@ async def update_assessment(request: Request, db: Db, system_id: Id,
         service.update_assessment(db, actor, system_id=system_id, data=data)
     except GovdataError as exc:
         db.rollback()
-        return _systems_page(request, db, from_error(exc), form, system_id)
+        return _systems_page(request, db, from_error(exc, SYSTEM_LABELS), form, system_id)
     return RedirectResponse("/orgs/systems?msg=等保测评信息已更新", status_code=303)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from stdnum.cn import uscc
 
 from govdata.types import Id, IsoDate
@@ -37,6 +37,14 @@ class UnitRead(BaseModel):
     office_phone: str
 
 
+def _valid_after_assessment(value: date | None, info: ValidationInfo) -> date | None:
+    """A field check (not a model check), so that it is reported along with the form's other errors."""
+    start = info.data.get("assessment_date")
+    if value and start and value < start:
+        raise ValueError("不能早于测评日期")
+    return value
+
+
 class SystemCreate(BaseModel):
     unit_id: Id
     name: str = Field(min_length=2, max_length=128)
@@ -45,12 +53,7 @@ class SystemCreate(BaseModel):
     assessment_date: IsoDate | None = None
     assessment_valid_until: IsoDate | None = None
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> SystemCreate:
-        if self.assessment_date and self.assessment_valid_until and \
-                self.assessment_valid_until < self.assessment_date:
-            raise ValueError("assessment_valid_until 不能早于 assessment_date")
-        return self
+    _dates_in_order = field_validator("assessment_valid_until")(_valid_after_assessment)
 
 
 class SystemRead(BaseModel):
@@ -75,12 +78,7 @@ class AssessmentUpdate(BaseModel):
     assessment_date: IsoDate | None = None
     assessment_valid_until: IsoDate | None = None
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> AssessmentUpdate:
-        if self.assessment_date and self.assessment_valid_until and \
-                self.assessment_valid_until < self.assessment_date:
-            raise ValueError("assessment_valid_until 不能早于 assessment_date")
-        return self
+    _dates_in_order = field_validator("assessment_valid_until")(_valid_after_assessment)
 
 
 class RegionRead(BaseModel):

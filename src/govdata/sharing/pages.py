@@ -2,32 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from govdata import clock, policy
 from govdata.actor import Actor
-from govdata.auth import credentials
 from govdata.auth.service import people_names
 from govdata.catalog.models import CatalogEntry, EntryStatus
-from govdata.errors import GovdataError, RuleViolation
+from govdata.errors import GovdataError
 from govdata.masking.rules import rule_for
 from govdata.orgs.models import System
 from govdata.policy import Action
-from govdata.sharing import agreements, grants, service, usage
+from govdata.sharing import agreements, credential_pages, grants, service, usage
 from govdata.sharing.models import GrantStatus, RequestStatus
-from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
-from govdata.types import Id
+from govdata.sharing.schemas import OpinionIn, ReasonIn, ReviewIn, ShareRequestCreate, VersionIn
+from govdata.types import Id, as_id
 from govdata.web.deps import AppSettings, Db, requires
+from govdata.web.errors import note_refusal
+from govdata.web.forms import FormError, form_dict, form_lists, from_error, merge, parse
 from govdata.web.templating import render
 
 router = APIRouter(tags=["sharing-pages"], include_in_schema=False)
-Text = Annotated[str, Form()]
+router.include_router(credential_pages.router)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -61,46 +62,43 @@ def apply_form(code: str, request: Request, db: Db, renew: Id | None = None,
     context = _form_context(db, actor, entry, renew)
     return render(request, "sharing/apply.html", context, status_code=200)
 
+APPLY_LABELS = {"code": "目录编码", "fields": "申请的信息项", "duty": "履职需要", "legal_basis": "法律依据",
+                "system_id": "调用系统", "valid_until": "使用期限至", "daily_volume": "预计日调用量",
+                "renewal_of_grant_id": "续期的访问权限"}
+OPINION_LABELS = {"version": "版本", "agree": "是否同意", "opinion": "意见", "clear_fields": "明文提供的信息项"}
+REVIEW_LABELS = {"version": "版本", "decision": "审核结果", "note": "意见", "fields": "批准的信息项",
+                 "valid_until": "批准期限至", "row_limit": "每次调用最多返回记录数"}
+REASON_LABELS = {"reason": "理由"}
+
+
+def _first(posted: dict[str, list[str]]) -> dict[str, str]:
+    return {k: v[0] for k, v in posted.items() if v}
+
 
 @router.post("/sharing/apply/{code:path}")
 async def apply_submit(code: str, request: Request, db: Db, settings: AppSettings,
                        actor: Actor = requires(Action.SHARE_REQUEST)) -> Response:
-    form = await request.form()
+    posted = await form_lists(request)
     entry = service.get_entry_by_code(db, code=code)
-    renew = form.get("renewal_of_grant_id") or None
-    try:
-        data = ShareRequestCreate(
-            code=code, fields=[str(v) for v in form.getlist("fields")], duty=str(form.get("duty", "")),
-            legal_basis=str(form.get("legal_basis", "")), system_id=int(str(form.get("system_id") or 0)),
-            valid_until=date.fromisoformat(str(form.get("valid_until") or "1900-01-01")),
-            daily_volume=int(str(form.get("daily_volume") or 0)),
-            renewal_of_grant_id=int(str(renew)) if renew else None)
-        req = service.submit_request(db, actor, settings, data=data)
-    except (ValidationError, ValueError, GovdataError) as exc:
-        db.rollback()
-        context = _form_context(db, actor, entry, int(str(renew)) if renew else None)
-        context.update({"error": _message(exc), "form": form})
-        return render(request, "sharing/apply.html", context, status_code=_status(exc))
-    done = "无条件共享，已开通" if req.status == RequestStatus.APPROVED else "申请已提交"
-    return _back(f"/sharing/requests/{req.id}", done)
+    values = _first(posted)
+    renew = as_id(values.get("renewal_of_grant_id", ""))
+    data = parse(ShareRequestCreate, {**values, "code": code, "fields": posted.get("fields", [])}, APPLY_LABELS)
+    if not isinstance(data, FormError):
+        try:
+            req = service.submit_request(db, actor, settings, data=data)
+            done = "无条件共享，已开通" if req.status == RequestStatus.APPROVED else "申请已提交"
+            return _back(f"/sharing/requests/{req.id}", done)
+        except GovdataError as exc:
+            db.rollback()
+            note_refusal(request, exc)
+            data = from_error(exc, APPLY_LABELS)
+    context = _form_context(db, actor, entry, renew)
+    context.update({"error": data, "form": posted})
+    return render(request, "sharing/apply.html", context, status_code=data.status)
 
 
-def _message(exc: Exception) -> str:
-    if isinstance(exc, GovdataError):
-        return exc.message
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return f"{'.'.join(str(p) for p in first['loc'])}：{first['msg']}"
-    return f"填写有误：{exc}"
-
-
-def _status(exc: Exception) -> int:
-    return exc.status if isinstance(exc, GovdataError) else 422
-
-
-@router.get("/sharing/requests/{request_id}")
-def show(request_id: Id, request: Request, db: Db, settings: AppSettings,
-         actor: Actor = requires(Action.REQUEST_VIEW)) -> Response:
+def _show(request: Request, db: Db, settings: AppSettings, actor: Actor, request_id: int,
+          error: FormError | None = None, form: dict[str, list[str]] | None = None, which: str = "") -> Response:
     req = service.view_request(db, actor, request_id=request_id)
     agreement = agreements.agreement_for_request(db, request_id=req.id)
     return render(request, "sharing/request.html", {
@@ -109,52 +107,74 @@ def show(request_id: Id, request: Request, db: Db, settings: AppSettings,
         "field_labels": {f.name: f.label for f in req.entry.fields},
         "field_rules": {f.name: rule_for(f) for f in req.entry.fields},
         "default_row_limit": settings.share_row_limit,
-        "people": people_names(db, [req.opinion_by, req.decided_by])})
+        "people": people_names(db, [req.opinion_by, req.decided_by]),
+        "error": error, "form": form or {}, "which": which}, status_code=error.status if error else 200)
 
 
-def _parsed(model: type[M], **values: object) -> M:
-    """Form values into the schema; a shape error is a 422 naming the field, like the JSON API's."""
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise RuleViolation(f"字段 {field} 不合法：{first['msg']}", field=field) from exc
+@router.get("/sharing/requests/{request_id}")
+def show(request_id: Id, request: Request, db: Db, settings: AppSettings,
+         actor: Actor = requires(Action.REQUEST_VIEW)) -> Response:
+    return _show(request, db, settings, actor, request_id)
 
 
-def _date(value: str, field: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError as exc:
-        raise RuleViolation("日期格式应为 YYYY-MM-DD", field=field) from exc
+def _decide(request: Request, db: Db, settings: AppSettings, actor: Actor, request_id: int, which: str,
+            posted: dict[str, list[str]], data: Any, act: Callable[[Any], object],
+            labels: dict[str, str], done: str) -> Response:
+    """Run a decision; a refusal re-renders the request page with the message beside its field."""
+    if not isinstance(data, FormError):
+        try:
+            act(data)
+            return _back(f"/sharing/requests/{request_id}", done)
+        except GovdataError as exc:
+            db.rollback()
+            note_refusal(request, exc)
+            data = from_error(exc, labels)
+    return _show(request, db, settings, actor, request_id, data, posted, which)
+
+
+def _choice(posted: dict[str, list[str]], name: str, allowed: tuple[str, str], message: str,
+            data: M | FormError) -> M | FormError:
+    """A decision must be chosen by the person (the form preselects none)."""
+    if _first(posted).get(name) in allowed:
+        return data
+    missing = FormError(message, name, 422, {name: message})
+    return merge(missing, data if isinstance(data, FormError) else None) or missing
 
 
 @router.post("/sharing/requests/{request_id}/opinion")
-async def opinion(request_id: Id, request: Request, db: Db, actor: Actor = requires(Action.SHARE_OPINION)) -> Response:
-    form = await request.form()
-    data = _parsed(OpinionIn, version=form.get("version"), agree=form.get("agree") == "yes",
-                   opinion=str(form.get("opinion", "")), clear_fields=[str(v) for v in form.getlist("clear_fields")])
-    service.give_opinion(db, actor, request_id=request_id, data=data)
-    return _back(f"/sharing/requests/{request_id}", "意见已提交")
+async def opinion(request_id: Id, request: Request, db: Db, settings: AppSettings,
+                  actor: Actor = requires(Action.SHARE_OPINION)) -> Response:
+    posted = await form_lists(request)
+    agree = {"yes": True, "no": False}.get(_first(posted).get("agree", ""), "")
+    data = parse(OpinionIn, {**_first(posted), "agree": agree, "clear_fields": posted.get("clear_fields", [])},
+                 OPINION_LABELS)
+    data = _choice(posted, "agree", ("yes", "no"), "请选择同意或不同意共享", data)
+    return _decide(request, db, settings, actor, request_id, "opinion", posted, data,
+                   lambda d: service.give_opinion(db, actor, request_id=request_id, data=d), OPINION_LABELS,
+                   "意见已提交")
 
 
 @router.post("/sharing/requests/{request_id}/review")
 async def review(request_id: Id, request: Request, db: Db, settings: AppSettings,
                  actor: Actor = requires(Action.SHARE_REVIEW)) -> Response:
-    form = await request.form()
-    data = _parsed(ReviewIn, version=form.get("version"), approve=form.get("decision") == "approve",
-                   note=str(form.get("note", "")), fields=[str(v) for v in form.getlist("fields")] or None,
-                   valid_until=_date(str(form.get("valid_until") or ""), "valid_until"),
-                   row_limit=form.get("row_limit") or None)
-    service.review_request(db, actor, settings, request_id=request_id, data=data)
-    return _back(f"/sharing/requests/{request_id}", "审核结果已提交")
+    posted = await form_lists(request)
+    values = _first(posted)
+    data = parse(ReviewIn, {**values, "approve": values.get("decision") == "approve",
+                            "fields": posted.get("fields") or None}, REVIEW_LABELS)
+    data = _choice(posted, "decision", ("approve", "reject"), "请选择批准或不予批准", data)
+    return _decide(request, db, settings, actor, request_id, "review", posted, data,
+                   lambda d: service.review_request(db, actor, settings, request_id=request_id, data=d),
+                   REVIEW_LABELS, "审核结果已提交")
 
 
 @router.post("/sharing/requests/{request_id}/withdraw")
-def withdraw(request_id: Id, db: Db, version: Annotated[Id, Form()],
-             actor: Actor = requires(Action.SHARE_WITHDRAW)) -> Response:
-    service.withdraw_request(db, actor, request_id=request_id, version=version)
-    return _back(f"/sharing/requests/{request_id}", "申请已撤回")
+async def withdraw(request_id: Id, request: Request, db: Db, settings: AppSettings,
+                   actor: Actor = requires(Action.SHARE_WITHDRAW)) -> Response:
+    posted = await form_lists(request)
+    data = parse(VersionIn, _first(posted), OPINION_LABELS)
+    return _decide(request, db, settings, actor, request_id, "withdraw", posted, data,
+                   lambda d: service.withdraw_request(db, actor, request_id=request_id, version=d.version),
+                   OPINION_LABELS, "申请已撤回")
 
 
 @router.get("/sharing/reviews")
@@ -185,11 +205,18 @@ def accept(agreement_id: Id, db: Db, actor: Actor = requires(Action.AGREEMENT_AC
     return _back(f"/sharing/agreements/{agreement_id}", "已接受协议")
 
 
+def _grants_page(request: Request, db: Db, actor: Actor, error: FormError | None = None,
+                 form: dict[str, Any] | None = None, failed_id: int | None = None) -> Response:
+    shown = grants.list_grants(db, actor)
+    return render(request, "sharing/grants.html", {
+        "grants": shown, "entries": grants.entry_names(db, shown), "labels": grants.STATUS_LABELS,
+        "GrantStatus": GrantStatus, "error": error, "form": form or {}, "failed_id": failed_id},
+        status_code=error.status if error else 200)
+
+
 @router.get("/sharing/grants")
 def grant_list(request: Request, db: Db, actor: Actor = requires(Action.GRANT_VIEW)) -> Response:
-    shown = grants.list_grants(db, actor)
-    return render(request, "sharing/grants.html", {"grants": shown, "entries": grants.entry_names(db, shown),
-                                                   "labels": grants.STATUS_LABELS, "GrantStatus": GrantStatus})
+    return _grants_page(request, db, actor)
 
 
 @router.post("/sharing/grants/{grant_id}/activate")
@@ -198,16 +225,30 @@ def activate(grant_id: Id, db: Db, actor: Actor = requires(Action.GRANT_ACTIVATE
     return _back("/sharing/grants", "访问权限已开通")
 
 
+async def _grant_change(request: Request, db: Db, actor: Actor, grant_id: int,
+                        change: Callable[..., object], done: str) -> Response:
+    """Suspend or revoke with a stated reason; a missing reason or a refusal re-renders the list."""
+    form = await form_dict(request)
+    data = parse(ReasonIn, form, REASON_LABELS)
+    if not isinstance(data, FormError):
+        try:
+            change(db, actor, grant_id=grant_id, reason=data.reason)
+            return _back("/sharing/grants", done)
+        except GovdataError as exc:
+            db.rollback()
+            note_refusal(request, exc)
+            data = from_error(exc, REASON_LABELS)
+    return _grants_page(request, db, actor, data, form, grant_id)
+
+
 @router.post("/sharing/grants/{grant_id}/suspend")
-def suspend(grant_id: Id, db: Db, reason: Text, actor: Actor = requires(Action.GRANT_SUSPEND)) -> Response:
-    grants.suspend_grant(db, actor, grant_id=grant_id, reason=reason or "未说明")
-    return _back("/sharing/grants", "访问权限已暂停")
+async def suspend(grant_id: Id, request: Request, db: Db, actor: Actor = requires(Action.GRANT_SUSPEND)) -> Response:
+    return await _grant_change(request, db, actor, grant_id, grants.suspend_grant, "访问权限已暂停")
 
 
 @router.post("/sharing/grants/{grant_id}/revoke")
-def revoke(grant_id: Id, db: Db, reason: Text, actor: Actor = requires(Action.GRANT_SUSPEND)) -> Response:
-    grants.revoke_grant(db, actor, grant_id=grant_id, reason=reason or "未说明")
-    return _back("/sharing/grants", "访问权限已撤销")
+async def revoke(grant_id: Id, request: Request, db: Db, actor: Actor = requires(Action.GRANT_SUSPEND)) -> Response:
+    return await _grant_change(request, db, actor, grant_id, grants.revoke_grant, "访问权限已撤销")
 
 
 @router.get("/sharing/usage")
@@ -220,29 +261,3 @@ def usage_page(request: Request, db: Db, actor: Actor = requires(Action.USAGE_VI
 def usage_csv(db: Db, side: str = "provider", actor: Actor = requires(Action.USAGE_VIEW)) -> Response:
     return Response(usage.usage_csv(db, actor, side=side), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="share-usage-{side}.csv"'})
-
-
-@router.get("/sharing/credentials")
-def credentials_page(request: Request, db: Db, actor: Actor = requires(Action.CREDENTIAL_ISSUE)) -> Response:
-    systems = list(db.execute(select(System).order_by(System.unit_id, System.id)).scalars())
-    return render(request, "sharing/credentials.html", {
-        "systems": systems, "today": clock.today(), "refusal": credentials.refusal_reason,
-        "live": {s.id: credentials.live_credentials(db, system_id=s.id) for s in systems}})
-
-
-@router.post("/sharing/credentials/{system_id}/issue")
-def issue(system_id: Id, request: Request, db: Db, settings: AppSettings, rotate: Annotated[str, Form()] = "",
-          actor: Actor = requires(Action.CREDENTIAL_ISSUE)) -> Response:
-    if rotate == "yes":
-        issued = credentials.rotate_credential(db, actor, settings, system_id=system_id)
-    else:
-        issued = credentials.issue_credential(db, actor, settings, system_id=system_id)
-    system = credentials.get_system(db, system_id=system_id)
-    # Shown once, on this answer to the POST; only the hash is stored.
-    return render(request, "sharing/credential_issued.html", {"issued": issued, "system": system})
-
-
-@router.post("/sharing/credentials/revoke/{credential_id}")
-def revoke_credential(credential_id: Id, db: Db, actor: Actor = requires(Action.CREDENTIAL_ISSUE)) -> Response:
-    credentials.revoke_credential(db, actor, credential_id=credential_id)
-    return _back("/sharing/credentials", "凭证已吊销")

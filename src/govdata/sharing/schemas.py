@@ -11,6 +11,8 @@ from govdata.types import Id, IsoDate, Timestamp
 
 
 class ShareRequestCreate(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)  # a text of spaces is no text
+
     code: str = Field(min_length=1, max_length=64, description="目录编码")
     fields: list[str] = Field(min_length=1, max_length=200, description="申请的信息项（子集）")
     duty: str = Field(min_length=2, max_length=2000, description="履职需要")
@@ -22,6 +24,8 @@ class ShareRequestCreate(BaseModel):
 
 
 class OpinionIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)  # a text of spaces is no text
+
     version: Id
     agree: bool
     opinion: str = Field(min_length=2, max_length=2000)
@@ -30,6 +34,8 @@ class OpinionIn(BaseModel):
 
 
 class ReviewIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)  # a text of spaces is no text
+
     version: Id
     approve: bool
     note: str = Field(default="", max_length=2000)
@@ -44,6 +50,8 @@ class VersionIn(BaseModel):
 
 
 class ReasonIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True)  # a text of spaces is no text
+
     reason: str = Field(min_length=2, max_length=2000)
 
 

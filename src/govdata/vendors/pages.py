@@ -3,11 +3,10 @@ button to end it early, and for the vendor the resources it may look up (each lo
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
@@ -15,7 +14,7 @@ from govdata import clock, policy
 from govdata.actor import Actor
 from govdata.auth.service import people_names
 from govdata.catalog.models import CatalogEntry
-from govdata.errors import GovdataError, RuleViolation
+from govdata.errors import GovdataError
 from govdata.policy import Action
 from govdata.types import Id
 from govdata.vendors import service
@@ -31,15 +30,7 @@ router = APIRouter(include_in_schema=False)
 BASE = "/vendors/agreements"
 LABELS = {"vendor_user_id": "服务商账号", "company": "服务商单位名称", "unit_id": "签约单位",
           "signed_by": "签约单位签署人", "unit_ids": "约定范围（单位）", "entry_codes": "约定范围（数据资源）",
-          "valid_from": "生效日", "valid_until": "截止日", "reason": "终止原因"}
-M = TypeVar("M", bound=BaseModel)
-
-
-def _parsed(model: type[M], values: dict[str, Any]) -> M:
-    parsed = forms.parse(model, values, LABELS)
-    if isinstance(parsed, forms.FormError):
-        raise RuleViolation(parsed.message, field=parsed.field)
-    return parsed
+          "valid_from": "生效日", "valid_until": "截止日", "reason": "终止原因", "file": "协议文件"}
 
 
 def _create_values(form: FormData) -> dict[str, Any]:
@@ -50,11 +41,11 @@ def _create_values(form: FormData) -> dict[str, Any]:
             "valid_from": form.get("valid_from"), "valid_until": form.get("valid_until")}
 
 
-def _form(request: Request, db: Db, actor: Actor, *, form: FormData | None = None, error: str | None = None,
-          status: int = 200) -> Response:
+def _form(request: Request, db: Db, actor: Actor, *, form: FormData | None = None,
+          error: forms.FormError | None = None) -> Response:
     return render(request, "vendors/form.html", {
         "vendors": service.vendor_accounts(db), "units": service.contracting_units(db, actor), "form": form,
-        "error": error, "today": clock.today()}, status_code=status)
+        "error": error, "today": clock.today()}, status_code=error.status if error else 200)
 
 
 @router.get(BASE)
@@ -75,16 +66,21 @@ async def record_agreement(request: Request, db: Db, settings: AppSettings,
                            actor: Actor = requires(Action.VENDOR_AGREEMENT_MANAGE)) -> Response:
     form = await request.form()
     file = form.get("file")
+    parsed = forms.parse(VendorAgreementCreate, _create_values(form), LABELS)
+    no_file = None
+    if not isinstance(file, UploadFile) or not file.filename:
+        no_file = forms.FormError("请上传签署的保密协议文件", "file", 422,
+                                  {"file": "请上传签署的保密协议文件（PDF、JPEG 或 PNG）"})
+    error = forms.merge(parsed if isinstance(parsed, forms.FormError) else None, no_file)
+    if error is not None or isinstance(parsed, forms.FormError) or not isinstance(file, UploadFile):
+        return _form(request, db, actor, form=form, error=error)
     try:
-        data = _parsed(VendorAgreementCreate, _create_values(form))
-        if not isinstance(file, UploadFile) or not file.filename:
-            raise RuleViolation("请上传签署的保密协议文件（PDF、JPEG 或 PNG）", field="file")
-        agreement = await run_in_threadpool(service.record_agreement, db, actor, settings, data=data,
-                                            file_name=file.filename, stream=file.file)
+        agreement = await run_in_threadpool(service.record_agreement, db, actor, settings, data=parsed,
+                                            file_name=file.filename or "", stream=file.file)
     except GovdataError as exc:
         db.rollback()
         note_refusal(request, exc)
-        return _form(request, db, actor, form=form, error=exc.message, status=exc.status)
+        return _form(request, db, actor, form=form, error=forms.from_error(exc, LABELS))
     return RedirectResponse(f"{BASE}/{agreement.id}?msg=保密协议已登记", status_code=303)
 
 
@@ -96,13 +92,14 @@ def _may_look_up(actor: Actor, entry: CatalogEntry) -> bool:
     return bool(policy.can(actor, Action.RESOURCE_READ, entry))
 
 
-def _detail(request: Request, db: Db, actor: Actor, agreement: VendorAgreement, *, error: str | None = None,
-            status: int = 200) -> Response:
+def _detail(request: Request, db: Db, actor: Actor, agreement: VendorAgreement, *,
+            error: forms.FormError | None = None, form: dict[str, Any] | None = None) -> Response:
     entries = service.entries_in_scope(db, agreement)
     return render(request, "vendors/agreement.html", {
         "agreement": agreement, "state": agreement.state(clock.today()), "labels": service.STATE_LABELS,
         "entries": entries, "lookups": {e.id for e in entries if _may_look_up(actor, e)}, "error": error,
-        "people": people_names(db, [agreement.created_by, agreement.ended_by])}, status_code=status)
+        "form": form or {}, "people": people_names(db, [agreement.created_by, agreement.ended_by])},
+        status_code=error.status if error else 200)
 
 
 @router.get(BASE + "/{vendor_agreement_id}")
@@ -122,12 +119,17 @@ def agreement_file(vendor_agreement_id: Id, db: WriteDb, settings: AppSettings,
 @router.post(BASE + "/{vendor_agreement_id}/end")
 async def end_agreement(request: Request, vendor_agreement_id: Id, db: Db,
                         actor: Actor = requires(Action.VENDOR_AGREEMENT_MANAGE)) -> Response:
-    form = await request.form()
-    try:
-        data = _parsed(VendorAgreementEnd, {"reason": form.get("reason")})
-        service.end_agreement(db, actor, agreement_id=vendor_agreement_id, data=data)
-    except RuleViolation as exc:  # a missing reason: the page again, with the message
-        db.rollback()
-        agreement = service.view_agreement(db, actor, agreement_id=vendor_agreement_id)
-        return _detail(request, db, actor, agreement, error=exc.message, status=exc.status)
-    return RedirectResponse(f"{BASE}/{vendor_agreement_id}?msg=保密协议已提前终止，即时生效", status_code=303)
+    form = await forms.form_dict(request)
+    data = forms.parse(VendorAgreementEnd, {"reason": form.get("reason", "")}, LABELS)
+    if not isinstance(data, forms.FormError):
+        try:
+            service.end_agreement(db, actor, agreement_id=vendor_agreement_id, data=data)
+            return RedirectResponse(f"{BASE}/{vendor_agreement_id}?msg=保密协议已提前终止，即时生效", status_code=303)
+        except GovdataError as exc:
+            if exc.status == 403:
+                raise
+            db.rollback()
+            note_refusal(request, exc)
+            data = forms.from_error(exc, LABELS)
+    agreement = service.view_agreement(db, actor, agreement_id=vendor_agreement_id)
+    return _detail(request, db, actor, agreement, error=data, form=form)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from govdata.errors import FieldProblem
 from govdata.types import Id, IsoDate, Timestamp, plain_text
 from govdata.vendors.models import VendorAgreement
 
@@ -43,9 +44,9 @@ class VendorAgreementCreate(BaseModel):
     @model_validator(mode="after")
     def _scope_and_period(self) -> VendorAgreementCreate:
         if not self.unit_ids and not self.entry_codes:
-            raise ValueError("请至少指定一个单位或一项数据资源")
+            raise FieldProblem("请至少指定一个单位或一项数据资源", field="unit_ids")
         if self.valid_until < self.valid_from:
-            raise ValueError("有效期截止日不能早于起始日")
+            raise FieldProblem("有效期截止日不能早于起始日", field="valid_until")
         return self
 
 

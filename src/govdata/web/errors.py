@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from govdata import hooks, policy
 from govdata.audit.service import Refused, record_refusal, record_refused_rule
-from govdata.errors import GovdataError, NotAuthenticated, TooManyRequests
+from govdata.errors import FieldProblem, GovdataError, NotAuthenticated, TooManyRequests
+from govdata.web.forms import field_of, reason
 from govdata.web.methods import allowed_methods
 from govdata.web.templating import render
 
@@ -99,8 +100,11 @@ def install(app: FastAPI) -> None:
         errors = exc.errors()
         first = errors[0] if errors else {"loc": (), "msg": "invalid"}
         field = _field_of(tuple(first.get("loc", ())))
-        message = f"字段 {field} 不合法：{first.get('msg', '')}"
-        details = [{"field": _field_of(tuple(e.get("loc", ()))), "message": e.get("msg", "")} for e in errors]
+        ctx: Any = first.get("ctx") or {}
+        if isinstance(ctx, dict) and isinstance(ctx.get("error"), FieldProblem):
+            field = field_of(first) or field  # a model validator's error about one field
+        message = f"字段 {field}：{reason(first)}" if field else reason(first)
+        details = [{"field": _field_of(tuple(e.get("loc", ()))), "message": reason(e)} for e in errors]
         return error_response(request, 422, "validation_error", message, field, extra={"details": details})
 
     @app.exception_handler(StarletteHTTPException)

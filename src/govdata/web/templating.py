@@ -13,6 +13,7 @@ from govdata import policy
 from govdata.actor import ROLE_LABELS
 from govdata.catalog.labels import field_list
 from govdata.timeutil import fmt, to_local
+from govdata.web.forms import posted, posted_all
 from govdata.web.nav import NavItem, badge_counts, current_href, nav_for
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -23,6 +24,8 @@ templates.env.globals["field_list"] = field_list
 _LABELS_BY_VALUE = {role.value: label for role, label in ROLE_LABELS.items()}
 templates.env.globals["role_label"] = lambda r: _LABELS_BY_VALUE.get(str(r), str(r))
 templates.env.filters["dt"] = fmt
+templates.env.globals["posted"] = posted
+templates.env.globals["posted_all"] = posted_all
 
 
 def _can(actor: Any, action: str, target: Any = None) -> bool:

@@ -27,16 +27,18 @@ def _page(request: Request, db: Db, error: FormError | None = None, form: dict[s
     first, last = known_years()
     today = clock.today()
     calc = None
+    calc_error = None
     if "received" in request.query_params:
         query = parse(DeadlineQuery, dict(request.query_params), LABELS)
         if isinstance(query, FormError):
-            error = error or query
+            calc_error = query
         else:
             calc = (query, service.deadline_for(db, query.received, query.n))
     context = {"overrides": service.list_overrides(db), "first_year": first, "last_year": last,
                "beyond": today.year >= last, "known": known_by_package, "error": error, "form": form or {},
-               "calc": calc, "params": request.query_params}
-    return render(request, "workdays/workdays.html", context, status_code=error.status if error else 200)
+               "calc": calc, "calc_error": calc_error, "params": request.query_params}
+    failed = error or calc_error
+    return render(request, "workdays/workdays.html", context, status_code=failed.status if failed else 200)
 
 
 @router.get("/admin/workdays", response_class=HTMLResponse)
@@ -62,5 +64,5 @@ def remove_override(request: Request, db: Db, day: IsoDate, actor: Actor = requi
         service.remove_override(db, actor, day=day)
     except GovdataError as exc:
         db.rollback()
-        return _page(request, db, from_error(exc))
+        return _page(request, db, from_error(exc, LABELS))
     return RedirectResponse(f"/admin/workdays?msg=已删除 {day} 的调整", status_code=303)
