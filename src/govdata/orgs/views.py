@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -10,7 +9,7 @@ from sqlalchemy.orm import Session
 from govdata import clock
 from govdata.actor import Role
 from govdata.orgs import service
-from govdata.orgs.models import Region, System, Unit
+from govdata.orgs.models import System
 from govdata.orgs.schemas import ContactRead, SystemRead, UnitDetail, UnitRead
 
 STATUS_LABELS = {"valid": "等保有效", "expired": "等保已过期", "missing": "未登记等保"}
@@ -31,31 +30,3 @@ def unit_detail(db: Session, *, unit_id: int) -> UnitDetail:
     systems = [system_read(s, today) for s in service.list_systems(db, unit_id=unit.id)]
     return UnitDetail(**UnitRead.model_validate(unit).model_dump(), region_name=unit.region.name,
                       contacts=contacts, systems=systems)
-
-
-@dataclass
-class RegionGroup:
-    region: Region
-    depth: int
-    units: list[Unit]
-
-
-def units_by_region(db: Session) -> list[RegionGroup]:
-    """The region tree walked depth-first (the city, then its counties and areas), each with its units."""
-    regions = service.list_regions(db)
-    units = service.list_units(db)
-    children: dict[int | None, list[Region]] = {}
-    for region in regions:
-        children.setdefault(region.parent_id, []).append(region)
-    by_region: dict[int, list[Unit]] = {}
-    for unit in units:
-        by_region.setdefault(unit.region_id, []).append(unit)
-    groups: list[RegionGroup] = []
-
-    def walk(parent: int | None, depth: int) -> None:
-        for region in children.get(parent, []):
-            groups.append(RegionGroup(region, depth, by_region.get(region.id, [])))
-            walk(region.id, depth + 1)
-
-    walk(None, 0)
-    return groups
