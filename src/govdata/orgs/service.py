@@ -16,12 +16,12 @@ from govdata.orgs.schemas import AssessmentUpdate, SystemCreate, UnitCreate
 from govdata.policy import Action
 
 
-def units_query() -> Select[tuple[Unit]]:
+def units_query() -> Select[Unit]:
     """Every unit with its region joined (a list page sorts and filters on the region's code and name)."""
     return select(Unit).join(Region, Region.id == Unit.region_id)
 
 
-def systems_query() -> Select[tuple[System]]:
+def systems_query() -> Select[System]:
     """Every system with its unit joined (a list page sorts and filters on the unit's name)."""
     return select(System).join(Unit, Unit.id == System.unit_id)
 
@@ -49,7 +49,7 @@ def system_counts(db: Session, *, today: date) -> dict[str, int]:
     s = System
     missing = or_(s.assessment_valid_until.is_(None), s.assessment_level.is_(None))
     status = case((missing, "missing"), (s.assessment_valid_until >= today, "valid"), else_="expired")
-    counts = dict(db.execute(select(status, func.count()).group_by(status)).all())
+    counts: dict[str, int] = dict(db.execute(select(status, func.count()).group_by(status)).all())
     return {k: int(counts.get(k, 0)) for k in ("valid", "expired", "missing")}
 
 
