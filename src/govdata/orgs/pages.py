@@ -11,13 +11,12 @@ from govdata import clock, policy
 from govdata.actor import Actor
 from govdata.errors import GovdataError
 from govdata.orgs import service, views
-from govdata.orgs.models import Region, System, Unit
 from govdata.orgs.schemas import AssessmentUpdate, SystemCreate, UnitCreate
 from govdata.policy import Action
 from govdata.types import Id
 from govdata.web.deps import Db, requires
 from govdata.web.forms import FormError, form_dict, from_error, parse
-from govdata.web.tables import TableSpec, paged
+from govdata.web.tables import paged
 from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -27,18 +26,12 @@ UNIT_LABELS = {"code": "单位代码", "name": "单位名称", "uscc": "统一�
 SYSTEM_LABELS = {"unit_id": "所属单位", "name": "系统名称", "assessment_level": "等保等级",
                  "assessment_report_no": "测评报告编号", "assessment_date": "测评日期",
                  "assessment_valid_until": "有效期至"}
-UNIT_TABLE = TableSpec(sorts={"region": Region.code, "name": Unit.name, "code": Unit.code},
-                       default="region", filters=(Unit.name, Unit.code, Unit.uscc, Region.name, Unit.data_office),
-                       tiebreak=(Unit.id,))
-SYSTEM_TABLE = TableSpec(sorts={"name": System.name, "unit": Unit.name, "level": System.assessment_level,
-                                "valid_until": System.assessment_valid_until},
-                         default="unit", filters=(System.name, Unit.name, System.assessment_report_no),
-                         tiebreak=(System.id,))
+
 
 
 def _units_page(request: Request, db: Db, actor: Actor, error: FormError | None = None,
                 form: dict[str, Any] | None = None) -> Response:
-    units, table = paged(db, service.units_query(), request, UNIT_TABLE)
+    units, table = paged(db, service.units_query(), request, views.UNIT_TABLE)
     context = {"units": units, "table": table, "regions": service.list_regions(db),
                "can_manage": bool(policy.role_allows(actor, Action.UNIT_MANAGE)), "error": error,
                "form": form or {}}
@@ -74,7 +67,7 @@ def unit(request: Request, db: Db, unit_id: Id, _: Actor = requires(Action.ORG_V
 def _systems_page(request: Request, db: Db, error: FormError | None = None,
                   form: dict[str, Any] | None = None, failed_id: int | None = None) -> Response:
     today = clock.today()
-    systems, table = paged(db, service.systems_query(), request, SYSTEM_TABLE)
+    systems, table = paged(db, service.systems_query(), request, views.SYSTEM_TABLE)
     rows = [(s, s.assessment_status(today)) for s in systems]
     counts = service.system_counts(db, today=today)
     context = {"rows": rows, "table": table, "units": service.list_units(db), "labels": views.STATUS_LABELS,

@@ -9,11 +9,20 @@ from sqlalchemy.orm import Session
 from govdata import clock
 from govdata.actor import Role
 from govdata.orgs import service
-from govdata.orgs.models import System
+from govdata.orgs.models import Region, System, Unit
 from govdata.orgs.schemas import ContactRead, SystemRead, UnitDetail, UnitRead
+from govdata.web.tables import TableSpec
 
 STATUS_LABELS = {"valid": "等保有效", "expired": "等保已过期", "missing": "未登记等保"}
 STATUS_TAGS = {"valid": "ok", "expired": "bad", "missing": "warn"}
+# How the unit and system lists may be sorted and filtered (web.tables).
+UNIT_TABLE = TableSpec(sorts={"region": Region.code, "name": Unit.name, "code": Unit.code},
+                       default="region", filters=(Unit.name, Unit.code, Unit.uscc, Region.name, Unit.data_office),
+                       tiebreak=(Unit.id,))
+SYSTEM_TABLE = TableSpec(sorts={"name": System.name, "unit": Unit.name, "level": System.assessment_level,
+                                "valid_until": System.assessment_valid_until},
+                         default="unit", filters=(System.name, Unit.name, System.assessment_report_no),
+                         tiebreak=(System.id,))
 
 
 def system_read(system: System, today: date | None = None) -> SystemRead:

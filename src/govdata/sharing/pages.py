@@ -17,18 +17,29 @@ from govdata.auth.service import people_names
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.errors import GovdataError, RuleViolation
 from govdata.masking.rules import rule_for
+from govdata.orgs import views as org_views
 from govdata.orgs.models import System
+from govdata.orgs.service import systems_query
 from govdata.policy import Action
 from govdata.sharing import agreements, grants, service, usage
-from govdata.sharing.models import GrantStatus, RequestStatus
+from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest
 from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
 from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, requires
+from govdata.web.tables import TableSpec, paged
 from govdata.web.templating import render
 
 router = APIRouter(tags=["sharing-pages"], include_in_schema=False)
 Text = Annotated[str, Form()]
 M = TypeVar("M", bound=BaseModel)
+REQUEST_TABLE = TableSpec(sorts={"id": ShareRequest.id, "status": ShareRequest.status, "due": ShareRequest.due_on,
+                                 "entry": CatalogEntry.name},
+                          default="-id", filters=(CatalogEntry.name, ShareRequest.resource_code),
+                          tiebreak=(ShareRequest.id,))
+GRANT_TABLE = TableSpec(sorts={"id": Grant.id, "entry": CatalogEntry.name, "status": Grant.status,
+                               "valid_until": Grant.valid_until},
+                        default="-id", filters=(CatalogEntry.name, Grant.resource_code, Grant.status_reason),
+                        tiebreak=(Grant.id,))
 
 
 def _back(url: str, msg: str) -> RedirectResponse:
@@ -40,8 +51,9 @@ def index(request: Request, db: Db, actor: Actor = requires(Action.REQUEST_VIEW)
     entries = list(db.execute(select(CatalogEntry).where(CatalogEntry.status == EntryStatus.REGISTERED,
                                                          CatalogEntry.unit_id != (actor.unit_id or 0))
                               .order_by(CatalogEntry.code).limit(500)).scalars())
+    shown, table = paged(db, service.requests_query(actor), request, REQUEST_TABLE)
     return render(request, "sharing/index.html", {
-        "requests": service.list_requests(db, actor), "entries": entries, "labels": service.STATUS_LABELS,
+        "requests": shown, "table": table, "entries": entries, "labels": service.STATUS_LABELS,
         "can_apply": bool(policy.can(actor, Action.SHARE_REQUEST))})
 
 
@@ -184,8 +196,9 @@ def accept(agreement_id: Id, db: Db, actor: Actor = requires(Action.AGREEMENT_AC
 
 @router.get("/sharing/grants")
 def grant_list(request: Request, db: Db, actor: Actor = requires(Action.GRANT_VIEW)) -> Response:
-    shown = grants.list_grants(db, actor)
-    return render(request, "sharing/grants.html", {"grants": shown, "entries": grants.entry_names(db, shown),
+    shown, table = paged(db, grants.grants_query(actor), request, GRANT_TABLE)
+    return render(request, "sharing/grants.html", {"grants": shown, "table": table,
+                                                   "entries": grants.entry_names(db, shown),
                                                    "labels": grants.STATUS_LABELS, "GrantStatus": GrantStatus})
 
 
@@ -221,9 +234,9 @@ def usage_csv(db: Db, side: str = "provider", actor: Actor = requires(Action.USA
 
 @router.get("/sharing/credentials")
 def credentials_page(request: Request, db: Db, actor: Actor = requires(Action.CREDENTIAL_ISSUE)) -> Response:
-    systems = list(db.execute(select(System).order_by(System.unit_id, System.id)).scalars())
+    systems, table = paged(db, systems_query(), request, org_views.SYSTEM_TABLE)
     return render(request, "sharing/credentials.html", {
-        "systems": systems, "today": clock.today(), "refusal": credentials.refusal_reason,
+        "systems": systems, "table": table, "today": clock.today(), "refusal": credentials.refusal_reason,
         "live": {s.id: credentials.live_credentials(db, system_id=s.id) for s in systems}})
 
 
