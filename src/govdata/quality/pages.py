@@ -11,18 +11,24 @@ from pydantic import ValidationError
 
 from govdata import policy
 from govdata.actor import Actor
+from govdata.catalog.models import CatalogEntry
 from govdata.errors import GovdataError
 from govdata.orgs.service import list_units
 from govdata.policy import Action, Denied, can, require
 from govdata.quality import compare, corrections_pages, reports, service
 from govdata.quality.charts import line_chart
+from govdata.quality.models import QualityReport
 from govdata.quality.reports import DIMENSION_LABELS
 from govdata.quality.schemas import CodeTableIn, ComparisonCreate
 from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
+from govdata.web.tables import TableSpec, paged
 from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+QUALITY_TABLE = TableSpec(sorts={"name": CatalogEntry.name, "code": CatalogEntry.code, "score": QualityReport.score,
+                                 "checked": QualityReport.created_at},
+                          default="code", filters=(CatalogEntry.name, CatalogEntry.code), tiebreak=(CatalogEntry.id,))
 router.include_router(corrections_pages.router)
 Text = Annotated[str, Form()]
 
@@ -39,10 +45,11 @@ def overview(request: Request, db: Db, unit: Id | None = None,
              actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
     see_all = policy.sees_all(actor, Action.QUALITY_VIEW)
     unit_id = unit if see_all else actor.unit_id
-    rows = reports.latest_by_entry(db, actor, unit_id=unit_id)
+    rows, table = paged(db, reports.latest_query(actor, unit_id=unit_id), request, QUALITY_TABLE, scalars=False,
+                        keep=("unit",))
     trend = reports.unit_trend(db, unit_id=unit_id) if unit_id and (see_all or unit_id == actor.unit_id) else []
     return render(request, "quality/overview.html", {
-        "rows": rows, "units": list_units(db) if see_all else [], "unit_id": unit_id,
+        "rows": rows, "table": table, "units": list_units(db) if see_all else [], "unit_id": unit_id,
         "chart": line_chart(trend) if trend else None, "labels": DIMENSION_LABELS})
 
 

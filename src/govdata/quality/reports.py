@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from govdata import clock, policy
@@ -142,17 +142,16 @@ def unit_trend(db: Session, *, unit_id: int, limit: int = 30) -> list[tuple[str,
     return [(str(d), round(float(s), 4)) for d, s in reversed(db.execute(query).all())]
 
 
-def latest_by_entry(db: Session, actor: Actor, *, unit_id: int | None) -> list[tuple[CatalogEntry,
-                                                                                   QualityReport | None]]:
-    """Each registered entry `actor` may see the quality of (of one unit, or all) with its newest report."""
-    query = (select(CatalogEntry).where(CatalogEntry.status == EntryStatus.REGISTERED.value,
-                                        policy.where(actor, Action.QUALITY_VIEW, CatalogEntry))
-             .order_by(CatalogEntry.id))
+def latest_query(actor: Actor, *, unit_id: int | None) -> Select[CatalogEntry, QualityReport]:
+    """Each registered entry `actor` may see the quality of (of one unit, or all) with its newest report (or
+    None), as one query a list pages, sorts and filters (web.tables)."""
+    newest = (select(QualityReport.entry_id, func.max(QualityReport.id).label("report_id"))
+              .group_by(QualityReport.entry_id).subquery())
+    query = (select(CatalogEntry, QualityReport)
+             .outerjoin(newest, newest.c.entry_id == CatalogEntry.id)
+             .outerjoin(QualityReport, QualityReport.id == newest.c.report_id)
+             .where(CatalogEntry.status == EntryStatus.REGISTERED.value,
+                    policy.where(actor, Action.QUALITY_VIEW, CatalogEntry)))
     if unit_id is not None:
         query = query.where(CatalogEntry.unit_id == unit_id)
-    entries = list(db.execute(query).scalars())
-    newest = (select(QualityReport.entry_id, func.max(QualityReport.id)).group_by(QualityReport.entry_id))
-    latest_ids = {e: r for e, r in db.execute(newest)}
-    reports = {r.entry_id: r for r in db.execute(
-        select(QualityReport).where(QualityReport.id.in_(list(latest_ids.values()) or [-1]))).scalars()}
-    return [(e, reports.get(e.id)) for e in entries]
+    return query
