@@ -21,6 +21,7 @@ from sqlalchemy.sql.elements import ColumnElement
 PER_PAGE = 50
 MAX_PAGE_NUMBER = 1_000_000
 MAX_FILTER = 100
+AnySelect = Select[*tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -114,21 +115,21 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def filtered(query: Select[Any], spec: TableSpec, table: Table) -> Select[Any]:
+def filtered(query: AnySelect, spec: TableSpec, table: Table) -> AnySelect:
     if not table.q or not spec.filters:
         return query
     pattern = f"%{_escape_like(table.q)}%"
     return query.where(or_(*[func.lower(c).like(pattern.lower(), escape="\\") for c in spec.filters]))
 
 
-def ordered(query: Select[Any], spec: TableSpec, table: Table) -> Select[Any]:
+def ordered(query: AnySelect, spec: TableSpec, table: Table) -> AnySelect:
     column: ColumnElement[Any] = spec.sorts[table.sort]
     order = [column.desc() if table.desc else column.asc()]
     order += [c.desc() if table.desc else c.asc() for c in spec.tiebreak]
     return query.order_by(None).order_by(*order)
 
 
-def paged(db: Session, query: Select[Any], request: Request, spec: TableSpec, *, scalars: bool = True,
+def paged(db: Session, query: AnySelect, request: Request, spec: TableSpec, *, scalars: bool = True,
           keep: Sequence[str] = ()) -> tuple[list[Any], Table]:
     """One page of `query` (already narrowed to what the person may see) and the table state for the links.
     A page past the end shows the last page."""
