@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from govdata.audit.models import MEDIA, METHODS, OUTCOMES
 from govdata.auth.service import people_names
+from govdata.jobs.service import job_label
 from govdata.orgs.models import Unit
 from govdata.policy import ACTION_LABELS, FORMER_LABELS
 
@@ -58,6 +59,8 @@ def target_text(target_type: str | None, target_id: str | None) -> str:
     name = TARGETS.get(target_type, (target_type, None))[0]
     if not target_id:
         return name
+    if target_type == "job":
+        return f"{name}「{job_label(target_id)}」"
     return f"{name} #{target_id}" if target_id.isdigit() else f"{name} {target_id}"
 
 
