@@ -58,7 +58,7 @@ def entry_page(request: Request, entry_id: Id, db: Db, actor: Actor = requires(A
     entry = reports.get_entry(db, entry_id)
     require(actor, Action.QUALITY_VIEW, entry)
     trend = reports.entry_trend(db, entry_id=entry.id)
-    series = [(f"#{r.id}", r.score) for r in trend]
+    series = reports.trend_series(trend)
     return render(request, "quality/entry.html", {
         "entry": entry, "reports": list(reversed(trend)), "chart": line_chart(series) if series else None,
         "labels": DIMENSION_LABELS, "can_scan": bool(can(actor, Action.QUALITY_SCAN, entry)),
@@ -206,7 +206,7 @@ def comparison_page(request: Request, comparison_id: Id, db: Db,
                     actor: Actor = requires(Action.COMPARISON_VIEW)) -> Response:
     comparison = compare.get_comparison(db, actor, comparison_id=comparison_id)
     runs = compare.runs_of(db, comparison_id=comparison.id)
-    series = [(f"#{r.id}", r.ratio) for r in reversed(runs)]
+    series = [(fmt(r.created_at), r.ratio) for r in reversed(runs)]
     return render(request, "quality/comparison.html", {
         "comparison": comparison, "runs": runs, "chart": line_chart(series) if series else None,
         "keys": orjson.loads(comparison.key_pairs), "fields": orjson.loads(comparison.field_pairs)})

@@ -26,6 +26,14 @@ STATUS_LABELS = {
 }
 
 
+def status_label(status: str) -> str:
+    """A grant status's Chinese name by its stored code (an unknown code as it is)."""
+    try:
+        return STATUS_LABELS[GrantStatus(status)]
+    except ValueError:
+        return status
+
+
 def create_grant(db: Session, settings: Settings, req: ShareRequest, agreement: UseAgreement, *,
                  active: bool) -> Grant:
     entry = req.entry

@@ -21,7 +21,8 @@ from govdata.orgs import views as org_views
 from govdata.orgs.models import System
 from govdata.orgs.service import systems_query
 from govdata.policy import Action
-from govdata.sharing import agreements, grants, service, usage
+from govdata.quality.charts import line_chart
+from govdata.sharing import agreements, city, grants, service, usage
 from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest
 from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
 from govdata.types import Id
@@ -222,8 +223,16 @@ def revoke(grant_id: Id, db: Db, reason: Text, actor: Actor = requires(Action.GR
 
 @router.get("/sharing/usage")
 def usage_page(request: Request, db: Db, actor: Actor = requires(Action.USAGE_VIEW)) -> Response:
-    return render(request, "sharing/usage.html", {"provided": usage.provider_usage(db, actor),
-                                                  "consumed": usage.consumer_usage(db, actor)})
+    calls = usage.calls_by_day(db, actor)
+    return render(request, "sharing/usage.html", {
+        "provided": usage.provider_usage(db, actor), "consumed": usage.consumer_usage(db, actor),
+        "scope": usage.scope(actor), "calls": line_chart(calls, counts=True), "calls_total": sum(v for _, v in calls),
+        "grant_labels": grants.STATUS_LABELS})
+
+
+@router.get("/overview")
+def city_overview(request: Request, db: Db, actor: Actor = requires(Action.CITY_OVERVIEW)) -> Response:
+    return render(request, "sharing/city.html", {"charts": city.city_charts(db, actor), "today": clock.today()})
 
 
 @router.get("/sharing/usage.csv")
