@@ -20,6 +20,7 @@ from govdata.quality.charts import line_chart
 from govdata.quality.models import QualityReport
 from govdata.quality.reports import DIMENSION_LABELS
 from govdata.quality.schemas import CodeTableIn, ComparisonCreate
+from govdata.timeutil import fmt
 from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 from govdata.web.tables import TableSpec, paged
