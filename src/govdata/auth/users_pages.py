@@ -26,8 +26,7 @@ router = APIRouter(include_in_schema=False)
 LABELS = {"username": "用户名", "display_name": "姓名", "password": "初始密码", "unit_id": "所属单位",
           "roles": "角色", "phone": "联系电话", "email": "电子邮箱"}
 PERSON_ROLES = [r for r in Role if r not in (Role.SYSTEM, Role.PLATFORM, Role.PUBLIC)]
-USER_TABLE = TableSpec(sorts={"username": User.username, "name": User.display_name, "unit": Unit.name,
-                              "created": User.created_at},
+USER_TABLE = TableSpec(sorts={"username": User.username, "name": User.display_name, "unit": Unit.name},
                        default="unit", filters=(User.username, User.display_name, Unit.name, User.phone, User.email),
                        tiebreak=(User.id,))
 

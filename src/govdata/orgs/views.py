@@ -16,7 +16,7 @@ from govdata.web.tables import TableSpec
 STATUS_LABELS = {"valid": "等保有效", "expired": "等保已过期", "missing": "未登记等保"}
 STATUS_TAGS = {"valid": "ok", "expired": "bad", "missing": "warn"}
 # How the unit and system lists may be sorted and filtered (web.tables).
-UNIT_TABLE = TableSpec(sorts={"region": Region.code, "name": Unit.name, "code": Unit.code},
+UNIT_TABLE = TableSpec(sorts={"region": Region.code, "name": Unit.name},
                        default="region", filters=(Unit.name, Unit.code, Unit.uscc, Region.name, Unit.data_office),
                        tiebreak=(Unit.id,))
 SYSTEM_TABLE = TableSpec(sorts={"name": System.name, "unit": Unit.name, "level": System.assessment_level,
