@@ -48,8 +48,8 @@ def _top(values: list[float], counts: bool) -> float:
     if not counts:
         return 1.0
     largest = max(values, default=0.0)
-    if largest <= 0:
-        return 1.0
+    if largest <= 2:
+        return 2.0  # the middle gridline still a whole number
     magnitude = 10 ** math.floor(math.log10(largest))
     for step in (1, 2, 5, 10):
         if step * magnitude >= largest:
@@ -91,8 +91,8 @@ def line_chart(series: list[tuple[str, float]], *, counts: bool = False, width: 
     return Chart(width, height, " ".join(f"{x},{y}" for x, y, _, _ in dots), dots, grid, pad, ticks)
 
 
-def bar_chart(rows: list[tuple[str, float, str]], *, counts: bool = False, width: int = 640,
-              label_width: int = 200, row: int = 28) -> BarChart:
+def bar_chart(rows: list[tuple[str, float, str]], *, counts: bool = False, width: int = 420,
+              label_width: int = 150, row: int = 30) -> BarChart:
     """One horizontal bar per (label, value, tone), in the order given."""
     top = _top([v for _, v, _ in rows], counts)
     room = width - label_width - 60  # the value is written after its bar

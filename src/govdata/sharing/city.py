@@ -61,6 +61,6 @@ def city_charts(db: Session, actor: Actor) -> CityCharts:
     deadlines = open_by_deadline(db)
     return CityCharts(
         quality=bar_chart(scores) if scores else None,
-        calls=line_chart(calls, counts=True), calls_total=int(sum(v for _, v in calls)),
+        calls=line_chart(calls, counts=True, width=420, height=220, pad=36), calls_total=int(sum(v for _, v in calls)),
         states=bar_chart(states, counts=True) if any(v for _, v, _ in states) else None,
         deadlines=bar_chart(deadlines, counts=True) if any(v for _, v, _ in deadlines) else None)
