@@ -70,7 +70,7 @@ def test_city_overview_charts(web, database, user):
         assert f'data-testid="{chart}"' in page.text
     quality = page.text[page.text.index('data-testid="chart-quality"'):page.text.index('data-testid="chart-calls"')]
     assert '<svg class="chart"' in quality and 'data-label="龙岩市公安局"' in quality
-    assert 'viewBox="0 0 640' in page.text and ' width="640"' not in page.text  # scales to its card
+    assert 'viewBox="0 0 420' in page.text and ' width="420"' not in page.text  # scales to its card
     states = page.text[page.text.index('data-testid="chart-states"'):]
     assert 'data-label="已批准"' in states and 'data-label="待审核"' in states and "approved" not in states
     assert 'data-label="已逾期"' in states
