@@ -90,8 +90,8 @@ def test_rejected_rows_report(client: Any, token: Any, database: Database) -> No
     assert report.status_code == 200, report.text
     rows_back = _csv(report.content)
     _assert_text_only(rows_back)
-    assert rows_back[1][:2] == ["2", "csrq"] and rows_back[1][3:6] == ["350802199001010002", "'" + PAYLOAD,
-                                                                       "'" + PAYLOAD]
+    assert rows_back[1][:2] == ["2", "出生日期"] and rows_back[1][-1] == "csrq"
+    assert rows_back[1][3:6] == ["350802199001010002", "'" + PAYLOAD, "'" + PAYLOAD]
 
 
 def test_audit_export(client: Any, web: Any) -> None:
@@ -141,7 +141,8 @@ def test_usage_exports(database: Database, settings: Any, client: Any, token: An
                       ).status_code == 200
     provider = _csv(web("head_gaj").get("/sharing/usage.csv?side=provider").content)
     _assert_text_only(provider)
-    assert [r[3] for r in provider if code in r] == ["'" + PAYLOAD]
+    purpose = provider[0].index("用途")
+    assert [r[purpose] for r in provider if code in r] == ["'" + PAYLOAD]
     consumer = _csv(client.get("/api/v1/share/usage.csv?side=consumer", headers=token("steward_mz")).content)
     _assert_text_only(consumer)
     assert [r[2] for r in consumer if code in r] == ["'@SUM(1+1)*cmd"]

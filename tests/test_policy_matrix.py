@@ -27,6 +27,7 @@ class _Thing:
     left_unit_id: int | None = None
     right_unit_id: int | None = None
     review_region_id: int | None = None
+    unit_region_id: int | None = None  # the county of the unit (usage: the providing unit's)
     system_id: int | None = None
     reporter_system_id: int | None = None
     user_id: int | None = None
@@ -158,9 +159,11 @@ def test_own_unit_and_other_unit(action):
 @pytest.mark.parametrize("action", [a for a in SCOPED if RULES[a].region])
 def test_county_office_sees_its_county(action):
     office = _actor(Role.COUNTY_OFFICE, unit_id=9, region_id=5)
-    assert policy.can(office, action, _Thing(unit_id=1, provider_unit_id=2, review_region_id=5))
-    assert not policy.can(office, action, _Thing(unit_id=1, provider_unit_id=2, review_region_id=6))
-    assert not policy.can(office, action, _Thing(unit_id=1, provider_unit_id=2, review_region_id=None))
+    region = RULES[action].region
+    assert region is not None
+    assert policy.can(office, action, _Thing(unit_id=1, provider_unit_id=2, **{region: 5}))
+    assert not policy.can(office, action, _Thing(unit_id=1, provider_unit_id=2, **{region: 6}))
+    assert not policy.can(office, action, _Thing(unit_id=1, provider_unit_id=2, **{region: None}))
 
 
 def test_systems_see_their_own_grants_and_corrections():

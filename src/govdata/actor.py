@@ -31,6 +31,12 @@ ROLE_LABELS = {
     Role.SYSTEM: "接入系统",
     Role.PLATFORM: "平台",
 }
+_ROLE_BY_VALUE = {role.value: label for role, label in ROLE_LABELS.items()}
+
+
+def role_label(role: str | None) -> str:
+    """A role's Chinese name by its stored code (an unknown code as it is)."""
+    return "" if not role else _ROLE_BY_VALUE.get(str(role), str(role))
 
 
 class Method(StrEnum):

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -51,11 +52,21 @@ def test_audit_page_filters_and_keyset_paging(web, database):
     first = bureau.get("/audit?resource_code=LY-PAGE-001")
     assert first.status_code == 200
     assert first.text.count('class="event"') == 50 and "LY-OTHER-001" not in first.text
-    assert 'data-testid="next"' in first.text
-    start = first.text.index("before_seq=") + len("before_seq=")
-    before = int(first.text[start:first.text.index('"', start)])
-    second = bureau.get(f"/audit?resource_code=LY-PAGE-001&before_seq={before}")
-    assert second.text.count('class="event"') == 10 and 'data-testid="next"' not in second.text
+    assert 'data-testid="pager"' in first.text and "共 60 条" in first.text and 'rel="next"' in first.text
+    second = bureau.get("/audit?resource_code=LY-PAGE-001&page=2")
+    assert second.text.count('class="event"') == 10 and 'rel="next"' not in second.text
+    assert 'aria-current="page">2<' in second.text and "resource_code=LY-PAGE-001" in second.text
+    first_seqs = set(re.findall(r'data-seq="(\d+)"', first.text))
+    assert not first_seqs & set(re.findall(r'data-seq="(\d+)"', second.text))  # pages never overlap
+    past_end = bureau.get("/audit?resource_code=LY-PAGE-001&page=99")  # the last page, not an empty one
+    assert past_end.status_code == 200 and past_end.text.count('class="event"') == 10
+    for bad_value in ("page=abc", "page=-3", "sort=prev_hash", "sort=-details"):
+        odd = bureau.get(f"/audit?resource_code=LY-PAGE-001&{bad_value}")
+        assert odd.status_code == 200 and odd.text.count('class="event"') in (50, 10)
+    # the keyset links of the API and older bookmarks still work
+    before = max(int(x) for x in first_seqs) - 49
+    keyset = bureau.get(f"/audit?resource_code=LY-PAGE-001&before_seq={before}")
+    assert keyset.text.count('class="event"') == 10 and 'data-testid="next"' not in keyset.text
     denied = bureau.get("/audit?outcome=denied&resource_code=LY-OTHER-001")
     assert denied.text.count('class="event"') == 3
     bad = bureau.get("/audit?since=2026-05-02&until=2026-05-01")
@@ -89,10 +100,34 @@ def test_csv_export_streams_with_bom_and_is_audited(web, database):
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert rows[0][0] == "序号" and len(rows) == 6 and all(r[10] == "LY-CSV-001" for r in rows[1:])
+    code = rows[0].index("资源代码")
+    assert rows[0][0] == "序号" and len(rows) == 6 and all(r[code] == "LY-CSV-001" for r in rows[1:])
     event = last_audit(database, action="audit.export")
     assert event is not None and event.actor_name == "security" and event.medium == "file"
     assert "LY-CSV-001" in event.details
+
+
+def test_csv_export_names_units_people_actions_and_objects_in_beijing_time(web, database):
+    """The export reads like the page: names, not codes (the codes follow as extra columns), times in 北京时间."""
+    gaj, mz = _unit_id(database, "gaj"), _unit_id(database, "mz")
+    person = Actor(kind="user", id=None, name="steward_mz", roles=frozenset({Role.STEWARD}), unit_id=mz,
+                   method=Method.API)
+    with database.write() as db:  # 17:30 UTC on 4 December is 01:30 on 5 December in Beijing
+        record(db, person, Action.SHARE_LOOKUP, target_type="share_request", target_id=7, owner_unit_id=gaj,
+               resource_code="LY-NAMES-001", approver="bureau", at=datetime(2026, 12, 4, 17, 30))
+    response = web("security").get("/audit/export.csv?resource_code=LY-NAMES-001")
+    header, row = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    got = dict(zip(header, row, strict=True))
+    assert "时间（北京时间）" in header and got["时间（北京时间）"] == "2026-12-05 01:30"
+    assert got["操作者单位"] == "龙岩市民政局" and got["数据所属单位"] == "龙岩市公安局"
+    assert got["操作"] == "共享调用" and got["结果"] == "成功" and got["方式"] == "接口"
+    assert got["对象"] == "共享申请 #7" and got["操作者类型"] == "人员" and got["角色"] == "数据专管员"
+    assert "steward_mz" not in got["操作者"] and "民政局" in got["操作者"] and "bureau" not in got["审批人"]
+    assert got["操作代码"] == "share.lookup" and got["结果代码"] == "ok" and got["操作者单位ID"] == str(mz)
+    assert got["对象类型"] == "share_request" and got["对象ID"] == "7" and got["操作者账号"] == "steward_mz"
+    page = web("bureau").get("/audit?resource_code=LY-NAMES-001")
+    assert '<a href="/sharing/requests/7" data-testid="target">共享申请 #7</a>' in page.text
+    assert "share_request 7" not in page.text and "龙岩市民政局" in page.text and "01:30" in page.text
 
 
 def test_csv_export_spans_many_batches(web, database, monkeypatch):
@@ -174,6 +209,6 @@ def test_every_action_has_a_name_and_the_log_shows_it(web, database):
     assert set(ACTION_LABELS) == set(Action) and all(ACTION_LABELS.values())
     _events(database, 1)
     page = web("security").get("/audit").text
-    assert f"{ACTION_LABELS[Action.JOBS_RUN]}<br><code class=\"muted\">jobs.run</code>" in page
+    assert f'<td title="jobs.run">{ACTION_LABELS[Action.JOBS_RUN]}</td>' in page  # the code only as a hint
     assert f">{ACTION_LABELS[Action.SHARE_LOOKUP]}（share.lookup）</option>" in page
     assert "<td>定时任务 / 网络</td>" in page  # method and medium by name too

@@ -17,11 +17,10 @@ def test_pages_break_no_rule_of_their_policy(page):
         response = page.goto(path)
         assert "script-src 'self'" in response.headers["content-security-policy"], path
     assert violations == []
-    # The styles from app.css apply (formerly inline): region groups are indented by depth.
+    # The styles from app.css apply (formerly inline): the list's filter bar is laid out as a row.
     page.goto("/orgs/units")
-    indents = page.locator("section.region-group").evaluate_all(
-        "sections => sections.map(s => getComputedStyle(s).marginLeft)")
-    assert "0px" in indents and any(indent != "0px" for indent in indents)
+    display = page.locator("form.table-filter").evaluate("f => getComputedStyle(f).display")
+    assert display == "flex"
 
 
 def test_back_on_the_error_page_works_without_inline_script(page):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import func, select
@@ -88,7 +89,7 @@ def test_run_now_button_runs_cleanup_and_shows_outcome(database, web):
         db.add(RateCounter(key="login-ip:stale", window_start=now - timedelta(days=3), count=3))
     admin = web("admin")
     done = admin.post("/admin/jobs/auth.cleanup/run")
-    assert done.status_code == 303 and "auth.cleanup" in done.headers["location"]
+    assert done.status_code == 303 and "清理过期会话与令牌" in unquote(done.headers["location"])
     with database.read() as db:
         assert db.execute(select(func.count()).select_from(WebSession)
                           .where(WebSession.expires_at < now)).scalar_one() == 0
@@ -102,6 +103,23 @@ def test_run_now_button_runs_cleanup_and_shows_outcome(database, web):
     page = admin.get("/admin/jobs")
     section = page.text[page.text.index('data-job="auth.cleanup"'):]
     assert 'data-status="ok"' in section and "令牌 1" in section
+
+
+def test_jobs_page_names_jobs_and_schedules_in_chinese(web):
+    page = web("admin").get("/admin/jobs").text
+    cleanup = page[page.index('data-job="auth.cleanup"'):]
+    assert cleanup.index("<h2>清理过期会话与令牌</h2>") < cleanup.index('data-testid="schedule">每小时<')
+    daily = page[page.index('data-job="quality.scan"'):]
+    assert "<h2>质量扫描</h2>" in daily and 'data-testid="schedule">每天<' in daily
+    assert "1440" not in page and "<h2><code>" not in page
+
+
+def test_every_text_says_periods_as_people_do():
+    from govdata.jobs.registry import every_text
+
+    assert [every_text(timedelta(minutes=m)) for m in (5, 60, 360, 1440, 10080, 90)] == [
+        "每 5 分钟", "每小时", "每 6 小时", "每天", "每 7 天", "每 90 分钟"]
+    assert every_text(timedelta(seconds=30)) == "每 30 秒"
 
 
 @pytest.mark.parametrize("user,status", [("admin", 200), ("bureau", 403), ("steward_gaj", 403)])

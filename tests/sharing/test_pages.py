@@ -13,7 +13,8 @@ EXPECTED = {
     "steward_mz": [200, 200, 200, 403, 403],
     "head_gaj": [200, 200, 200, 403, 403],
     "bureau": [200, 200, 200, 200, 403],
-    "county_xinluo": [200, 403, 403, 200, 403],  # reviews its county's requests; grants are the units' and oversight's
+    # reviews its county's requests and sees its county's use; grants are the units' and oversight's
+    "county_xinluo": [200, 403, 200, 200, 403],
     "admin": [200, 200, 403, 403, 200],
     "security": [200, 200, 200, 403, 403],
 }

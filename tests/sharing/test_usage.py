@@ -37,13 +37,18 @@ def test_provider_and_consumer_see_usage_and_export(database, settings, client, 
     assert "<td>成功</td>" in provider.text and "<td>无权拒绝</td>" in provider.text
     assert fmt(clock.now())[:10] in provider.text  # the last call's time, in local time as on every page
     csv_text = web("head_gaj").get("/sharing/usage.csv?side=provider").text
-    lines = [r for r in csv.reader(io.StringIO(csv_text)) if code in r]
-    ok = next(r for r in lines if r[-1] == "ok")
-    assert ok[5:8] == ["成功", "2", "2"]  # two calls, two rows
-    assert sum(int(r[6]) for r in lines if r[-1] == "denied") == 3
+    header, *rest = list(csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))))
+    lines = [dict(zip(header, r, strict=True)) for r in rest if code in r]
+    ok = next(r for r in lines if r["结果代码"] == "ok")
+    assert (ok["结果"], ok["调用次数"], ok["返回条数"]) == ("成功", "2", "2")  # two calls, two rows
+    assert ok["提供单位"] == "龙岩市公安局" and ok["调用单位"] == "龙岩市民政局" and "最近调用（北京时间）" in header
+    assert sum(int(r["调用次数"]) for r in lines if r["结果代码"] == "denied") == 3
     consumer = web("steward_mz").get("/sharing/usage.csv?side=consumer").text
-    row = next(r for r in csv.reader(io.StringIO(consumer)) if code in r)
-    assert row[3:7] == ["zjhm,xm", "50", "2", "2"]  # the refused call (not a lookup field) is not counted
+    header, *rest = list(csv.reader(io.StringIO(consumer.lstrip("\ufeff"))))
+    row = dict(zip(header, next(r for r in rest if code in r), strict=True))
+    assert (row["每日限额"], row["今日调用"], row["累计调用"]) == ("50", "2", "2")  # a refused call is not counted
+    assert "姓名（xm）" in row["信息项"] and row["信息项代码"] == "zjhm,xm"
+    assert row["状态"] == "有效" and row["状态代码"] == "active"
     other = web("steward_rsj").get("/sharing/usage.csv?side=provider").text
     assert code not in other
     assert client.get("/sharing/usage.csv?side=x", headers=token("steward_mz")).status_code == 400

@@ -11,7 +11,8 @@ from govdata.jobs.registry import job
 from govdata.jobs.runner import JobContext
 
 
-@job("audit.seal", every=timedelta(hours=1), description="封印审计链：签名记录最后一条事件的序号与哈希")
+@job("audit.seal", every=timedelta(hours=1), title="审计链封印",
+     description="封印审计链：签名记录最后一条事件的序号与哈希")
 def seal(ctx: JobContext) -> str:
     """封印审计链（没有新事件时不封印）。"""
     key = load_or_create(ctx.settings.home_dir)

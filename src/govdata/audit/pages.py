@@ -9,27 +9,29 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from govdata import clock
 from govdata.actor import Actor
-from govdata.audit import seal_pages, search
-from govdata.audit.models import MEDIA, METHODS, OUTCOMES
+from govdata.audit import labels, seal_pages, search
+from govdata.audit.models import AuditEvent
 from govdata.audit.schemas import AuditEventRead, AuditFilter
+from govdata.auth.service import people_names
 from govdata.catalog.browse import registered_names
 from govdata.orgs.service import list_units
-from govdata.policy import ACTION_LABELS, FORMER_LABELS, Action
+from govdata.policy import Action
 from govdata.types import MAX_BIGINT, as_id
 from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 from govdata.web.forms import FormError, parse
+from govdata.web.tables import Table, TableSpec
 from govdata.web.templating import render
 from govdata.work import exports
 from govdata.work.pages import to_progress
 from govdata.work.runner import of_app
 
-# Every action's Chinese name by its stored code, codes of earlier versions included.
-ALL_LABELS: dict[str, str] = {**FORMER_LABELS, **{str(a): label for a, label in ACTION_LABELS.items()}}
 router = APIRouter(include_in_schema=False)
 router.include_router(seal_pages.router)
 
 LABELS = {"unit_id": "单位", "actor": "操作者", "action": "操作", "resource_code": "资源代码", "since": "起始日期",
           "until": "截止日期", "outcome": "结果"}
+# Newest first by the trail's own order; the page's filters are its own fields, kept in every link.
+AUDIT_TABLE = TableSpec(sorts={"seq": AuditEvent.seq}, default="-seq", per_page=50)
 
 
 def _filters(request: Request) -> AuditFilter | FormError:
@@ -43,16 +45,24 @@ def audit_page(request: Request, db: Db, actor: Actor = requires(Action.AUDIT_VI
     error = filters if isinstance(filters, FormError) else None
     events: list[AuditEventRead] = []
     next_before: int | None = None
-    before_raw = request.query_params.get("before_seq", "")
-    before = as_id(before_raw, MAX_BIGINT)
-    if not isinstance(filters, FormError):
+    table: Table | None = None
+    before = as_id(request.query_params.get("before_seq", ""), MAX_BIGINT)
+    if isinstance(filters, FormError):
+        pass
+    elif before is not None:  # a keyset link (the API's paging, older bookmarks)
         events, next_before = search.page(db, actor, filters=filters, before_seq=before, limit=50)
+    else:
+        events, table = search.numbered_page(db, actor, filters=filters, request=request, spec=AUDIT_TABLE)
+        table.keep = {k: v for k, v in request.query_params.items() if k in LABELS and v}
     units = list_units(db)
+    names = labels.Names({u.id: u.name for u in units},
+                         people_names(db, [n for e in events for n in (e.actor_name, e.approver, e.operator) if n]))
     query = urlencode([(k, v) for k, v in request.query_params.items() if k in LABELS and v])
-    context = {"events": events, "next_before": next_before, "error": error, "units": units,
-               "unit_names": {u.id: u.name for u in units}, "actions": [a.value for a in Action],
-               "action_labels": ALL_LABELS, "methods": METHODS, "media": MEDIA,
-               "outcomes": OUTCOMES, "params": request.query_params, "query": query, "today": clock.today(),
+    context = {"events": events, "next_before": next_before, "table": table, "error": error, "units": units,
+               "names": names, "actions": [a.value for a in Action], "action_labels": labels.ACTIONS,
+               "methods": labels.METHODS, "media": labels.MEDIA, "outcomes": labels.OUTCOMES,
+               "target_text": labels.target_text, "target_href": labels.target_href,
+               "params": request.query_params, "query": query, "today": clock.today(),
                "resources": registered_names(db)}
     return render(request, "audit/events.html", context, status_code=422 if error else 200)
 

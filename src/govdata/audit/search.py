@@ -15,7 +15,8 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from govdata import policy
-from govdata.actor import Actor
+from govdata.actor import Actor, role_label
+from govdata.audit import labels
 from govdata.audit.models import AuditEvent
 from govdata.audit.schemas import AuditEventRead, AuditFilter
 from govdata.audit.service import acting, record
@@ -23,6 +24,7 @@ from govdata.exports import csv_line
 from govdata.policy import Action
 from govdata.storage.engines import Database
 from govdata.timeutil import DISPLAY_TZ, fmt
+from govdata.web.tables import Table, TableSpec, paged
 
 MAX_PAGE = 500
 EXPORT_BATCH = 2000
@@ -73,8 +75,31 @@ def page(db: Session, actor: Actor, *, filters: AuditFilter, before_seq: int | N
     return events, (events[-1].seq if len(rows) > limit else None)
 
 
-CSV_HEADER = ["序号", "时间", "操作者类型", "操作者", "角色", "操作者单位", "数据所属单位", "操作", "对象类型", "对象",
-              "资源代码", "用途", "审批人", "经办人", "方式", "介质", "客户端地址", "结果", "行数", "内容"]
+# Names first, as people read them; the codes follow for anyone matching rows by program.
+def numbered_page(db: Session, actor: Actor, *, filters: AuditFilter, request: Any,
+                  spec: TableSpec) -> tuple[list[AuditEventRead], Table]:
+    """A page by its number (page links), newest first: LIMIT/OFFSET along the `seq` index."""
+    policy.require(actor, Action.AUDIT_VIEW)
+    rows, table = paged(db, _query(filters), request, spec, scalars=False)
+    return [to_read(r) for r in rows], table
+
+
+CSV_HEADER = ["序号", "时间（北京时间）", "操作者类型", "操作者", "角色", "操作者单位", "数据所属单位", "操作", "对象",
+              "资源代码", "用途", "审批人", "经办人", "方式", "介质", "客户端地址", "结果", "行数", "内容",
+              "操作者账号", "操作者单位ID", "数据所属单位ID", "操作代码", "对象类型", "对象ID", "结果代码"]
+
+
+def _csv_row(r: Any, names: labels.Names) -> list[Any]:
+    return [
+        r["seq"], fmt(r["at"]), labels.ACTOR_TYPES.get(r["actor_type"], r["actor_type"]),
+        names.person(r["actor_name"]) if r["actor_type"] == "user" else r["actor_name"], role_label(r["role"]),
+        names.unit(r["unit_id"]), names.unit(r["owner_unit_id"]), labels.ACTIONS.get(r["action"], r["action"]),
+        labels.target_text(r["target_type"], r["target_id"]), r["resource_code"], r["purpose"],
+        names.person(r["approver"]), names.person(r["operator"]), labels.METHODS.get(r["method"], r["method"]),
+        labels.MEDIA.get(r["medium"], r["medium"]), r["client_addr"], labels.OUTCOMES.get(r["outcome"], r["outcome"]),
+        r["row_count"], r["details"], r["actor_name"], r["unit_id"], r["owner_unit_id"], r["action"],
+        r["target_type"], r["target_id"], r["outcome"],
+    ]
 
 
 def export_rows(database: Database, filters: AuditFilter) -> Iterator[str]:
@@ -87,13 +112,10 @@ def export_rows(database: Database, filters: AuditFilter) -> Iterator[str]:
             query = query.where(AuditEvent.seq < before)
         with database.read() as db:
             rows = [r._mapping for r in db.execute(query.order_by(AuditEvent.seq.desc()).limit(EXPORT_BATCH))]
+            names = labels.Names.load(db, [n for r in rows for n in (r["actor_name"], r["approver"], r["operator"])])
         if not rows:
             return
-        yield "".join(csv_line([
-            r["seq"], fmt(r["at"]), r["actor_type"], r["actor_name"], r["role"], r["unit_id"], r["owner_unit_id"],
-            r["action"], r["target_type"], r["target_id"], r["resource_code"], r["purpose"], r["approver"],
-            r["operator"], r["method"], r["medium"], r["client_addr"], r["outcome"], r["row_count"], r["details"],
-        ]) for r in rows)
+        yield "".join(csv_line(_csv_row(r, names)) for r in rows)
         before = rows[-1]["seq"]
 
 

@@ -19,7 +19,7 @@ TOKEN_GRACE = timedelta(days=7)
 COUNTER_AGE = timedelta(days=1)
 
 
-@job("auth.cleanup", every=timedelta(hours=1))
+@job("auth.cleanup", every=timedelta(hours=1), title="清理过期会话与令牌")
 def cleanup(ctx: JobContext) -> str:
     """删除过期的登录会话、过期超过 7 天的个人访问令牌和陈旧的限流计数。"""
     now = clock.now()

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.orm import Session
 
 from govdata import clock, policy, ratelimit
@@ -186,6 +186,12 @@ def issue_user_token(db: Session, settings: Settings, *, user: User) -> str:
                     expires_at=clock.now() + timedelta(hours=settings.api_token_hours)))
     db.flush()
     return token
+
+
+def users_query(actor: Actor) -> Select[User]:
+    """Every account with its unit (outer-joined, so a list sorts and filters on the unit's name)."""
+    policy.require(actor, Action.USER_MANAGE)
+    return select(User).outerjoin(Unit, Unit.id == User.unit_id)
 
 
 def list_users(db: Session, actor: Actor) -> list[User]:

@@ -10,24 +10,31 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from govdata import clock
 from govdata.actor import ROLE_LABELS, Actor, Role
 from govdata.auth import service
+from govdata.auth.models import User
 from govdata.auth.schemas import UserCreate
 from govdata.errors import GovdataError
+from govdata.orgs.models import Unit
 from govdata.orgs.service import list_units
 from govdata.policy import Action
 from govdata.types import Id
 from govdata.web.deps import Db, requires
 from govdata.web.forms import FormError, form_lists, from_error, parse
+from govdata.web.tables import TableSpec, paged
 from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 LABELS = {"username": "用户名", "display_name": "姓名", "password": "初始密码", "unit_id": "所属单位",
           "roles": "角色", "phone": "联系电话", "email": "电子邮箱"}
 PERSON_ROLES = [r for r in Role if r not in (Role.SYSTEM, Role.PLATFORM, Role.PUBLIC)]
+USER_TABLE = TableSpec(sorts={"username": User.username, "name": User.display_name, "unit": Unit.name},
+                       default="unit", filters=(User.username, User.display_name, Unit.name, User.phone, User.email),
+                       tiebreak=(User.id,))
 
 
 def _page(request: Request, db: Db, actor: Actor, error: FormError | None = None,
           form: dict[str, Any] | None = None) -> Response:
-    context = {"users": service.list_users(db, actor), "units": list_units(db), "error": error, "form": form or {},
+    users, table = paged(db, service.users_query(actor), request, USER_TABLE)
+    context = {"users": users, "table": table, "units": list_units(db), "error": error, "form": form or {},
                "roles": [(r.value, ROLE_LABELS[r]) for r in PERSON_ROLES], "now": clock.now()}
     return render(request, "auth/users.html", context, status_code=error.status if error else 200)
 

@@ -1,4 +1,8 @@
-"""Rejected rows of a batch as CSV (UTF-8 with BOM, so Excel opens it), streamed."""
+"""Rejected rows of a batch as CSV (UTF-8 with BOM, so Excel opens it), streamed.
+
+The columns carry the fields' Chinese names (the headers people upload, 许可证编号 rather than xkzbh), so the
+file can be corrected and uploaded again as it is; the field a row was refused for is named the same way,
+its code in the last column."""
 
 from __future__ import annotations
 
@@ -16,28 +20,34 @@ from govdata.exports import CsvWriter, csv_writer
 from govdata.storage.engines import Database
 
 
-def rejects_csv(database: Database, batch_id: int, names: list[str]) -> Iterator[bytes]:
-    """Streamed after the request's unit of work closed, so it reads in its own (reading) session."""
+def rejects_csv(database: Database, batch_id: int, labels: dict[str, str]) -> Iterator[bytes]:
+    """Streamed after the request's unit of work closed, so it reads in its own (reading) session. `labels`:
+    field name → Chinese name, in the entry's field order."""
     buffer = io.StringIO()
     writer = csv_writer(buffer)
-    writer.writerow(["行号", "字段", "原因", *names])
+    writer.writerow(["行号", "信息项", "原因", *labels.values(), "信息项代码"])
     yield codecs.BOM_UTF8 + buffer.getvalue().encode()
     with database.read() as db:
-        yield from _rows(db, batch_id, names, buffer, writer)
+        yield from _rows(db, batch_id, labels, buffer, writer)
 
 
-def _rows(db: Session, batch_id: int, names: list[str], buffer: io.StringIO, writer: CsvWriter) -> Iterator[bytes]:
+def _rows(db: Session, batch_id: int, labels: dict[str, str], buffer: io.StringIO,
+          writer: CsvWriter) -> Iterator[bytes]:
     for reject in iter_rejects(db, batch_id=batch_id):
         buffer.seek(0)
         buffer.truncate()
         raw = orjson.loads(reject.raw)
-        writer.writerow([reject.line, reject.field, reject.reason, *["" if raw.get(n) is None else raw.get(n)
-                                                                       for n in names]])
+        writer.writerow([reject.line, labels.get(reject.field, reject.field), reject.reason,
+                         *["" if raw.get(n) is None else raw.get(n) for n in labels], reject.field])
         yield buffer.getvalue().encode()
+
+
+def field_labels(batch: IngestBatch) -> dict[str, str]:
+    """The batch's entry's fields by Chinese name (the code where a field has none), in field order."""
+    return {f.name: f.label or f.name for f in batch.entry.fields}
 
 
 def rejects_response(database: Database, batch: IngestBatch) -> StreamingResponse:
     """The download of a batch's rejected rows, for the API and the page alike."""
-    names = [f.name for f in batch.entry.fields]
-    return StreamingResponse(rejects_csv(database, batch.id, names), media_type="text/csv; charset=utf-8",
+    return StreamingResponse(rejects_csv(database, batch.id, field_labels(batch)), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="batch-{batch.id}-rejects.csv"'})

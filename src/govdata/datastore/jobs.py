@@ -10,7 +10,7 @@ from govdata.datastore.returnflow import due_connectors, run_connector
 from govdata.jobs.registry import job
 
 
-@job("return_flow", every=timedelta(minutes=5))
+@job("return_flow", every=timedelta(minutes=5), title="数据回流")
 def pull_return_flows(ctx: Any) -> str:
     """回流：拉取到期的上游数据（失败按指数退避重试）"""
     done, failed = 0, 0
@@ -23,7 +23,7 @@ def pull_return_flows(ctx: Any) -> str:
     return f"{done} 个回流成功，{failed} 个失败"
 
 
-@job("datastore_freshness", every=timedelta(days=1))
+@job("datastore_freshness", every=timedelta(days=1), title="数据更新逾期提醒")
 def remind_overdue(ctx: Any) -> str:
     """数据更新逾期提醒（专管员与大数据局）"""
     with ctx.database.write() as db:

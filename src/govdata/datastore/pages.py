@@ -16,7 +16,7 @@ from govdata import policy
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore import background, filings, freshness, owner, returnflow, service, uploads
-from govdata.datastore.export import rejects_response
+from govdata.datastore.export import field_labels, rejects_response
 from govdata.datastore.models import MODE_LABELS, SOURCE_LABELS, STATUS_LABELS, BatchSource, LoadMode, Paging
 from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action
@@ -117,7 +117,8 @@ def batch_page(request: Request, batch_id: Id, db: WriteDb,
                actor: Actor = requires(Action.BATCH_VIEW)) -> Response:
     batch = service.get_batch(db, actor, batch_id=batch_id)
     result = service.batch_result(db, batch)
-    return render(request, "datastore/batch.html", {"batch": batch, "result": result, **_labels()})
+    return render(request, "datastore/batch.html", {"batch": batch, "result": result, **_labels(),
+                                                    "field_labels": field_labels(batch)})
 
 
 @router.get("/resources/batches/{batch_id}/rejects.csv")

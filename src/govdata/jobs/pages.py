@@ -27,5 +27,5 @@ def run_now(request: Request, name: str, settings: AppSettings,
             actor: Actor = requires(Action.JOBS_RUN)) -> Response:
     outcome = service.run_now(get_database(request), settings, actor, name=name)
     label = STATUS.get(outcome.status, (outcome.status, ""))[0]
-    message = f"任务 {name}：{label} {outcome.summary}".strip()
+    message = f"任务「{service.job_label(name)}」：{label} {outcome.summary}".strip()
     return RedirectResponse(f"/admin/jobs?msg={quote(message[:300])}", status_code=303)

@@ -39,6 +39,12 @@ def overview(db: Session, actor: Actor) -> list[JobView]:
     return list(views.values())
 
 
+def job_label(name: str) -> str:
+    """A job's Chinese name by its code (an unknown code as it is)."""
+    found = load_all().get(name)
+    return found.label if found else name
+
+
 def run_now(database: Database, settings: Settings, actor: Actor, *, name: str) -> Outcome:
     """A forced run through the runner (still one at a time across processes), recorded with its outcome."""
     policy.require(actor, Action.JOBS_RUN)

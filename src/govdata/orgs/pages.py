@@ -16,6 +16,7 @@ from govdata.policy import Action
 from govdata.types import Id
 from govdata.web.deps import Db, requires
 from govdata.web.forms import FormError, form_dict, from_error, parse
+from govdata.web.tables import paged
 from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -27,9 +28,11 @@ SYSTEM_LABELS = {"unit_id": "所属单位", "name": "系统名称", "assessment_
                  "assessment_valid_until": "有效期至"}
 
 
+
 def _units_page(request: Request, db: Db, actor: Actor, error: FormError | None = None,
                 form: dict[str, Any] | None = None) -> Response:
-    context = {"groups": views.units_by_region(db), "regions": service.list_regions(db),
+    units, table = paged(db, service.units_query(), request, views.UNIT_TABLE)
+    context = {"units": units, "table": table, "regions": service.list_regions(db),
                "can_manage": bool(policy.role_allows(actor, Action.UNIT_MANAGE)), "error": error,
                "form": form or {}}
     return render(request, "orgs/units.html", context, status_code=error.status if error else 200)
@@ -64,9 +67,10 @@ def unit(request: Request, db: Db, unit_id: Id, _: Actor = requires(Action.ORG_V
 def _systems_page(request: Request, db: Db, error: FormError | None = None,
                   form: dict[str, Any] | None = None, failed_id: int | None = None) -> Response:
     today = clock.today()
-    rows = [(s, s.assessment_status(today)) for s in service.list_systems(db)]
-    counts = {k: sum(1 for _s, st in rows if st == k) for k in views.STATUS_LABELS}
-    context = {"rows": rows, "units": service.list_units(db), "labels": views.STATUS_LABELS,
+    systems, table = paged(db, service.systems_query(), request, views.SYSTEM_TABLE)
+    rows = [(s, s.assessment_status(today)) for s in systems]
+    counts = service.system_counts(db, today=today)
+    context = {"rows": rows, "table": table, "units": service.list_units(db), "labels": views.STATUS_LABELS,
                "tags": views.STATUS_TAGS, "counts": counts, "error": error, "form": form or {},
                "failed_id": failed_id}
     return render(request, "orgs/systems.html", context, status_code=error.status if error else 200)

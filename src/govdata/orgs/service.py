@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import date
+
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from govdata.actor import Actor, Role
@@ -12,6 +14,16 @@ from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.orgs.models import Region, System, Unit
 from govdata.orgs.schemas import AssessmentUpdate, SystemCreate, UnitCreate
 from govdata.policy import Action
+
+
+def units_query() -> Select[Unit]:
+    """Every unit with its region joined (a list page sorts and filters on the region's code and name)."""
+    return select(Unit).join(Region, Region.id == Unit.region_id)
+
+
+def systems_query() -> Select[System]:
+    """Every system with its unit joined (a list page sorts and filters on the unit's name)."""
+    return select(System).join(Unit, Unit.id == System.unit_id)
 
 
 def list_regions(db: Session) -> list[Region]:
@@ -30,6 +42,15 @@ def list_units(db: Session, *, region_id: int | None = None) -> list[Unit]:
     if region_id is not None:
         query = query.where(Unit.region_id == region_id)
     return list(db.execute(query).scalars())
+
+
+def system_counts(db: Session, *, today: date) -> dict[str, int]:
+    """How many systems are valid, expired and missing their 等保 assessment (the systems page's tags)."""
+    s = System
+    missing = or_(s.assessment_valid_until.is_(None), s.assessment_level.is_(None))
+    status = case((missing, "missing"), (s.assessment_valid_until >= today, "valid"), else_="expired")
+    counts: dict[str, int] = dict(db.execute(select(status, func.count()).group_by(status)).all())
+    return {k: int(counts.get(k, 0)) for k in ("valid", "expired", "missing")}
 
 
 def get_unit(db: Session, *, unit_id: int) -> Unit:

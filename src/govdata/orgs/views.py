@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -12,9 +11,18 @@ from govdata.actor import Role
 from govdata.orgs import service
 from govdata.orgs.models import Region, System, Unit
 from govdata.orgs.schemas import ContactRead, SystemRead, UnitDetail, UnitRead
+from govdata.web.tables import TableSpec
 
 STATUS_LABELS = {"valid": "等保有效", "expired": "等保已过期", "missing": "未登记等保"}
 STATUS_TAGS = {"valid": "ok", "expired": "bad", "missing": "warn"}
+# How the unit and system lists may be sorted and filtered (web.tables).
+UNIT_TABLE = TableSpec(sorts={"region": Region.code, "name": Unit.name},
+                       default="region", filters=(Unit.name, Unit.code, Unit.uscc, Region.name, Unit.data_office),
+                       tiebreak=(Unit.id,))
+SYSTEM_TABLE = TableSpec(sorts={"name": System.name, "unit": Unit.name, "level": System.assessment_level,
+                                "valid_until": System.assessment_valid_until},
+                         default="unit", filters=(System.name, Unit.name, System.assessment_report_no),
+                         tiebreak=(System.id,))
 
 
 def system_read(system: System, today: date | None = None) -> SystemRead:
@@ -31,31 +39,3 @@ def unit_detail(db: Session, *, unit_id: int) -> UnitDetail:
     systems = [system_read(s, today) for s in service.list_systems(db, unit_id=unit.id)]
     return UnitDetail(**UnitRead.model_validate(unit).model_dump(), region_name=unit.region.name,
                       contacts=contacts, systems=systems)
-
-
-@dataclass
-class RegionGroup:
-    region: Region
-    depth: int
-    units: list[Unit]
-
-
-def units_by_region(db: Session) -> list[RegionGroup]:
-    """The region tree walked depth-first (the city, then its counties and areas), each with its units."""
-    regions = service.list_regions(db)
-    units = service.list_units(db)
-    children: dict[int | None, list[Region]] = {}
-    for region in regions:
-        children.setdefault(region.parent_id, []).append(region)
-    by_region: dict[int, list[Unit]] = {}
-    for unit in units:
-        by_region.setdefault(unit.region_id, []).append(unit)
-    groups: list[RegionGroup] = []
-
-    def walk(parent: int | None, depth: int) -> None:
-        for region in children.get(parent, []):
-            groups.append(RegionGroup(region, depth, by_region.get(region.id, [])))
-            walk(region.id, depth + 1)
-
-    walk(None, 0)
-    return groups

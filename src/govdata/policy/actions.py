@@ -31,6 +31,7 @@ class Action(StrEnum):
     WORKDAYS_MANAGE = "workdays.manage"
     JOBS_VIEW = "jobs.view"
     JOBS_RUN = "jobs.run"
+    CITY_OVERVIEW = "overview.city"  # the city-wide charts: quality by unit, sharing calls, requests
     NOTIFICATION_READ = "notification.read"
     WORK_VIEW = "work.view"  # a piece of background work: its progress and result
     WORK_DOWNLOAD = "work.download"  # the file an export made in the background
@@ -111,7 +112,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.AUDIT_EXPORT: "导出审计日志", Action.AUDIT_VERIFY: "校验审计链", Action.AUDIT_PURGE: "清理过期审计日志",
     Action.AUDIT_FEED: "读取审计推送", Action.AUDIT_SEAL: "封印审计链", Action.AUDIT_SEAL_VIEW: "查看审计封印",
     Action.AUDIT_SEAL_EXPORT: "导出审计封印", Action.AUDIT_SEAL_ROTATE: "更换审计封印密钥",
-    Action.WORKDAYS_MANAGE: "维护工作日", Action.JOBS_VIEW: "查看定时任务",
+    Action.WORKDAYS_MANAGE: "维护工作日", Action.JOBS_VIEW: "查看定时任务", Action.CITY_OVERVIEW: "查看全市概览",
     Action.JOBS_RUN: "运行定时任务", Action.NOTIFICATION_READ: "阅读通知",
     Action.WORK_VIEW: "查看后台任务进度", Action.WORK_DOWNLOAD: "下载后台导出的文件",
     Action.CATALOG_VIEW: "查看目录", Action.CATALOG_DRAFT: "编制目录", Action.CATALOG_SUBMIT: "提交目录",

@@ -236,6 +236,7 @@ RULES: dict[Action, Rule] = {
     Action.AUDIT_SEAL_ROTATE: _role_only(frozenset({Role.CENTER})),
     Action.WORKDAYS_MANAGE: _role_only(frozenset({Role.CENTER})),
     Action.JOBS_VIEW: _role_only(frozenset({Role.CENTER})),
+    Action.CITY_OVERVIEW: _role_only(frozenset({Role.CENTER, Role.BUREAU, Role.SECURITY})),
     Action.JOBS_RUN: _role_only(frozenset({Role.CENTER})),
     Action.NOTIFICATION_READ: Rule(ALL_SIGNED_IN, units=(), user="user_id", denied="只能阅读发给本人的通知"),
     # Background work is seen by the person who started it and by their unit (whose data it works on).
@@ -301,7 +302,9 @@ RULES: dict[Action, Rule] = {
                                sees_all=SUPERVISORS, units=("provider_unit_id",),
                                denied="只有提供单位、大数据局或安全监管部门可以暂停或撤销"),
     Action.SHARE_LOOKUP: Rule(frozenset({Role.SYSTEM}), units=(), check=_entry_use),
-    Action.USAGE_VIEW: Rule(UNIT_PEOPLE | SUPERVISORS, sees_all=SUPERVISORS, denied="只能查看本单位的使用情况"),
+    # the bureau and security see the whole city's use, a county office its county's, a unit its own
+    Action.USAGE_VIEW: Rule(UNIT_PEOPLE | SUPERVISORS | {Role.COUNTY_OFFICE}, sees_all=SUPERVISORS,
+                            region="unit_region_id", denied="只能查看本单位（县级部门：本县）的使用情况"),
     # vendors (第二十九条): the vendor reads its own agreements (the `user` column), never through its unit
     Action.VENDOR_AGREEMENT_MANAGE: Rule(frozenset({Role.CENTER, Role.UNIT_HEAD}), sees_all=frozenset({Role.CENTER}),
                                          check=_agreement_own),

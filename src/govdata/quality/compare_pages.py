@@ -23,6 +23,7 @@ from govdata.quality.charts import line_chart
 from govdata.quality.models import Comparison
 from govdata.quality.page_errors import form_error, invalid_field, page_error
 from govdata.quality.schemas import ComparisonCreate
+from govdata.timeutil import fmt
 from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 from govdata.web.templating import render
@@ -106,7 +107,7 @@ def _comparison(request: Request, db: Session, actor: Actor, comparison_id: int,
                 status: int = 200) -> Response:
     comparison = compare.get_comparison(db, actor, comparison_id=comparison_id)
     runs = compare.runs_of(db, comparison_id=comparison.id)
-    series = [(f"#{r.id}", r.ratio) for r in reversed(runs)]
+    series = [(fmt(r.created_at), r.ratio) for r in reversed(runs)]
     left, right = db.get(CatalogEntry, comparison.left_entry_id), db.get(CatalogEntry, comparison.right_entry_id)
     return render(request, "quality/comparison.html", {
         "comparison": comparison, "runs": runs, "chart": line_chart(series) if series else None, "error": error,

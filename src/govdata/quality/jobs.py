@@ -17,7 +17,7 @@ from govdata.quality.models import Comparison
 from govdata.quality.reports import run_scan
 
 
-@job("quality.scan", every=timedelta(days=1), description="按规则扫描已注册资源并生成质量报告")
+@job("quality.scan", every=timedelta(days=1), title="质量扫描", description="按规则扫描已注册资源并生成质量报告")
 def scan_resources(ctx: Any) -> str:
     with ctx.database.read() as db:
         ids = list(db.execute(select(CatalogEntry.id).join(Field).where(
@@ -28,7 +28,7 @@ def scan_resources(ctx: Any) -> str:
     return f"扫描 {len(ids)} 个资源"
 
 
-@job("quality.compare", every=timedelta(days=1), description="运行定时比对任务")
+@job("quality.compare", every=timedelta(days=1), title="定时比对", description="运行定时比对任务")
 def scheduled_comparisons(ctx: Any) -> str:
     """Each scheduled comparison runs as the person who set it up: one whose grant has ended (or whose person
     is gone) is skipped, the refusal on the record, and the others go on."""
@@ -49,7 +49,7 @@ def scheduled_comparisons(ctx: Any) -> str:
     return f"比对 {ran} 项，跳过 {len(found) - ran} 项"
 
 
-@job("quality.correction_reminders", every=timedelta(hours=6), description="纠错到期提醒")
+@job("quality.correction_reminders", every=timedelta(hours=6), title="纠错到期提醒")
 def correction_reminders(ctx: Any) -> str:
     with ctx.database.write() as db:
         count = remind_due(db, today=clock.today())

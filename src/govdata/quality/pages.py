@@ -17,17 +17,22 @@ from govdata.orgs.service import list_units
 from govdata.policy import Action, can, require
 from govdata.quality import background, compare_pages, corrections_pages, reports, rule_form, service
 from govdata.quality.charts import line_chart
+from govdata.quality.models import QualityReport
 from govdata.quality.page_errors import invalid_field, page_error
 from govdata.quality.reports import DIMENSION_LABELS
 from govdata.quality.rules import COMPARE_OPS, DATE_TYPES, RULE_LABELS
 from govdata.quality.schemas import CodeTableIn
 from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, requires
+from govdata.web.tables import TableSpec, paged
 from govdata.web.templating import render
 from govdata.work.pages import to_progress
 from govdata.work.runner import of_app
 
 router = APIRouter(include_in_schema=False)
+QUALITY_TABLE = TableSpec(sorts={"name": CatalogEntry.name, "code": CatalogEntry.code, "score": QualityReport.score,
+                                 "checked": QualityReport.created_at},
+                          default="code", filters=(CatalogEntry.name, CatalogEntry.code), tiebreak=(CatalogEntry.id,))
 router.include_router(corrections_pages.router)
 router.include_router(compare_pages.router)
 Text = Annotated[str, Form()]
@@ -38,10 +43,11 @@ def overview(request: Request, db: Db, unit: Id | None = None,
              actor: Actor = requires(Action.QUALITY_VIEW)) -> Response:
     see_all = policy.sees_all(actor, Action.QUALITY_VIEW)
     unit_id = unit if see_all else actor.unit_id
-    rows = reports.latest_by_entry(db, actor, unit_id=unit_id)
+    rows, table = paged(db, reports.latest_query(actor, unit_id=unit_id), request, QUALITY_TABLE, scalars=False,
+                        keep=("unit",))
     trend = reports.unit_trend(db, unit_id=unit_id) if unit_id and (see_all or unit_id == actor.unit_id) else []
     return render(request, "quality/overview.html", {
-        "rows": rows, "units": list_units(db) if see_all else [], "unit_id": unit_id,
+        "rows": rows, "table": table, "units": list_units(db) if see_all else [], "unit_id": unit_id,
         "chart": line_chart(trend) if trend else None, "labels": DIMENSION_LABELS})
 
 
@@ -50,7 +56,7 @@ def entry_page(request: Request, entry_id: Id, db: Db, actor: Actor = requires(A
     entry = reports.get_entry(db, entry_id)
     require(actor, Action.QUALITY_VIEW, entry)
     trend = reports.entry_trend(db, entry_id=entry.id)
-    series = [(f"#{r.id}", r.score) for r in trend]
+    series = reports.trend_series(trend)
     return render(request, "quality/entry.html", {
         "entry": entry, "reports": list(reversed(trend)), "chart": line_chart(series) if series else None,
         "labels": DIMENSION_LABELS, "can_scan": bool(can(actor, Action.QUALITY_SCAN, entry)),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from govdata import clock, policy
@@ -21,6 +21,7 @@ from govdata.policy import Action
 from govdata.quality.corrections import open_from_rules
 from govdata.quality.models import QualityReport, ReportKind
 from govdata.quality.scan import RuleResult, ScanOutcome, scan
+from govdata.timeutil import fmt, local_midnight_utc, to_local
 
 CYCLE_DAYS = {UpdateCycle.REALTIME.value: 1, UpdateCycle.DAILY.value: 1, UpdateCycle.WEEKLY.value: 7,
               UpdateCycle.MONTHLY.value: 31, UpdateCycle.QUARTERLY.value: 92, UpdateCycle.HALF_YEARLY.value: 183,
@@ -135,24 +136,43 @@ def entry_trend(db: Session, *, entry_id: int, limit: int = 30) -> list[QualityR
 
 
 def unit_trend(db: Session, *, unit_id: int, limit: int = 30) -> list[tuple[str, float]]:
-    """Mean score of the unit's reports per day, oldest first."""
-    day = func.date(QualityReport.created_at)
-    query = (select(day, func.avg(QualityReport.score)).where(QualityReport.unit_id == unit_id)
-             .group_by(day).order_by(day.desc()).limit(limit))
-    return [(str(d), round(float(s), 4)) for d, s in reversed(db.execute(query).all())]
+    """Mean score of the unit's reports per local day (北京时间, as people date their checks), oldest first:
+    the last `limit` days with reports in the last year."""
+    since = local_midnight_utc(clock.today() - timedelta(days=366))
+    query = (select(QualityReport.created_at, QualityReport.score)
+             .where(QualityReport.unit_id == unit_id, QualityReport.created_at >= since))
+    by_day: dict[str, list[float]] = {}
+    for at, score in db.execute(query):
+        local = to_local(at)
+        if local is not None:
+            by_day.setdefault(local.date().isoformat(), []).append(float(score))
+    days = sorted(by_day)[-limit:]
+    return [(d, round(sum(by_day[d]) / len(by_day[d]), 4)) for d in days]
 
 
-def latest_by_entry(db: Session, actor: Actor, *, unit_id: int | None) -> list[tuple[CatalogEntry,
-                                                                                   QualityReport | None]]:
-    """Each registered entry `actor` may see the quality of (of one unit, or all) with its newest report."""
-    query = (select(CatalogEntry).where(CatalogEntry.status == EntryStatus.REGISTERED.value,
-                                        policy.where(actor, Action.QUALITY_VIEW, CatalogEntry))
-             .order_by(CatalogEntry.id))
+def score_by_unit(db: Session) -> list[tuple[int, float]]:
+    """Each unit's mean score over its resources' newest reports (the city-wide chart), best first."""
+    newest = select(func.max(QualityReport.id)).group_by(QualityReport.entry_id)
+    query = (select(QualityReport.unit_id, func.avg(QualityReport.score)).where(QualityReport.id.in_(newest))
+             .group_by(QualityReport.unit_id).order_by(func.avg(QualityReport.score).desc()))
+    return [(int(u), round(float(s), 4)) for u, s in db.execute(query).all()]
+
+
+def trend_series(reports: list[QualityReport]) -> list[tuple[str, float]]:
+    """A resource's reports as chart points dated by their local time, oldest first."""
+    return [(fmt(r.created_at), r.score) for r in reports]
+
+
+def latest_query(actor: Actor, *, unit_id: int | None) -> Select[CatalogEntry, QualityReport]:
+    """Each registered entry `actor` may see the quality of (of one unit, or all) with its newest report (or
+    None), as one query a list pages, sorts and filters (web.tables)."""
+    newest = (select(QualityReport.entry_id, func.max(QualityReport.id).label("report_id"))
+              .group_by(QualityReport.entry_id).subquery())
+    query = (select(CatalogEntry, QualityReport)
+             .outerjoin(newest, newest.c.entry_id == CatalogEntry.id)
+             .outerjoin(QualityReport, QualityReport.id == newest.c.report_id)
+             .where(CatalogEntry.status == EntryStatus.REGISTERED.value,
+                    policy.where(actor, Action.QUALITY_VIEW, CatalogEntry)))
     if unit_id is not None:
         query = query.where(CatalogEntry.unit_id == unit_id)
-    entries = list(db.execute(query).scalars())
-    newest = (select(QualityReport.entry_id, func.max(QualityReport.id)).group_by(QualityReport.entry_id))
-    latest_ids = {e: r for e, r in db.execute(newest)}
-    reports = {r.entry_id: r for r in db.execute(
-        select(QualityReport).where(QualityReport.id.in_(list(latest_ids.values()) or [-1]))).scalars()}
-    return [(e, reports.get(e.id)) for e in entries]
+    return query

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from govdata import clock
 from govdata.actor import Actor
 from govdata.auth import credentials
 from govdata.auth.models import ApiToken
 from govdata.errors import GovdataError, NotFound
-from govdata.orgs.models import System
+from govdata.orgs import views as org_views
+from govdata.orgs.service import systems_query
 from govdata.policy import Action
 from govdata.storage.base import row_by_id
 from govdata.types import Id
@@ -22,15 +22,17 @@ from govdata.web import once
 from govdata.web.deps import AppSettings, Db, requires
 from govdata.web.errors import note_refusal
 from govdata.web.forms import FormError, form_dict, from_error
+from govdata.web.tables import paged
 from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 
 def _page(request: Request, db: Db, error: FormError | None = None) -> Response:
-    systems = list(db.execute(select(System).order_by(System.unit_id, System.id)).scalars())
+    systems, table = paged(db, systems_query(), request, org_views.SYSTEM_TABLE)
     return render(request, "sharing/credentials.html", {
-        "systems": systems, "today": clock.today(), "refusal": credentials.refusal_reason, "error": error,
+        "systems": systems, "table": table, "today": clock.today(), "refusal": credentials.refusal_reason,
+        "error": error,
         "live": {s.id: credentials.live_credentials(db, system_id=s.id) for s in systems}},
         status_code=error.status if error else 200)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from govdata import clock, policy
@@ -24,6 +24,14 @@ STATUS_LABELS = {
     GrantStatus.PENDING: "待开通", GrantStatus.ACTIVE: "有效", GrantStatus.SUSPENDED: "已暂停",
     GrantStatus.EXPIRED: "已过期", GrantStatus.REVOKED: "已撤销",
 }
+
+
+def status_label(status: str) -> str:
+    """A grant status's Chinese name by its stored code (an unknown code as it is)."""
+    try:
+        return STATUS_LABELS[GrantStatus(status)]
+    except ValueError:
+        return status
 
 
 def create_grant(db: Session, settings: Settings, req: ShareRequest, agreement: UseAgreement, *,
@@ -59,6 +67,12 @@ def get_grant(db: Session, *, grant_id: int) -> Grant:
 
 def grant_for_request(db: Session, *, request_id: int) -> Grant | None:
     return db.execute(select(Grant).where(Grant.request_id == request_id)).scalar_one_or_none()
+
+
+def grants_query(actor: Actor) -> Select[Grant]:
+    """The grants this person may see (as `list_grants`), their entry joined for a list's filter."""
+    return (select(Grant).join(CatalogEntry, CatalogEntry.id == Grant.entry_id)
+            .where(policy.where(actor, Action.GRANT_VIEW, Grant)))
 
 
 def list_grants(db: Session, actor: Actor) -> list[Grant]:

@@ -52,14 +52,15 @@ def remind_due_requests(db: Session) -> int:
     return sent
 
 
-@job("sharing.reminders", every=timedelta(hours=1), description="共享申请答复期限提醒与逾期清单")
+@job("sharing.reminders", every=timedelta(hours=1), title="共享申请答复提醒",
+     description="共享申请答复期限提醒与逾期清单")
 def reminders_job(ctx: Any) -> str:
     with ctx.database.write() as db:
         sent = remind_due_requests(db)
     return f"{sent} 条提醒"
 
 
-@job("sharing.expire_grants", every=timedelta(hours=1), description="到期的访问权限置为过期")
+@job("sharing.expire_grants", every=timedelta(hours=1), title="访问权限到期处理", description="到期的访问权限置为过期")
 def expire_job(ctx: Any) -> str:
     with ctx.database.write() as db:
         count = grants.expire_grants(db)

@@ -18,18 +18,28 @@ from govdata.errors import GovdataError
 from govdata.masking.rules import rule_for
 from govdata.orgs.models import System
 from govdata.policy import Action
-from govdata.sharing import agreements, credential_pages, grants, service, usage
-from govdata.sharing.models import GrantStatus, RequestStatus
+from govdata.quality.charts import line_chart
+from govdata.sharing import agreements, city, credential_pages, grants, service, usage
+from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest
 from govdata.sharing.schemas import OpinionIn, ReasonIn, ReviewIn, ShareRequestCreate, VersionIn
 from govdata.types import Id, as_id
 from govdata.web.deps import AppSettings, Db, requires
 from govdata.web.errors import note_refusal
 from govdata.web.forms import FormError, form_dict, form_lists, from_error, merge, parse
+from govdata.web.tables import TableSpec, paged
 from govdata.web.templating import render
 
 router = APIRouter(tags=["sharing-pages"], include_in_schema=False)
 router.include_router(credential_pages.router)
 M = TypeVar("M", bound=BaseModel)
+REQUEST_TABLE = TableSpec(sorts={"id": ShareRequest.id, "status": ShareRequest.status, "due": ShareRequest.due_on,
+                                 "entry": CatalogEntry.name},
+                          default="-id", filters=(CatalogEntry.name, ShareRequest.resource_code),
+                          tiebreak=(ShareRequest.id,))
+GRANT_TABLE = TableSpec(sorts={"id": Grant.id, "entry": CatalogEntry.name, "status": Grant.status,
+                               "valid_until": Grant.valid_until},
+                        default="-id", filters=(CatalogEntry.name, Grant.resource_code, Grant.status_reason),
+                        tiebreak=(Grant.id,))
 
 
 def _back(url: str, msg: str) -> RedirectResponse:
@@ -44,8 +54,9 @@ def index(request: Request, db: Db, q: str = "", actor: Actor = requires(Action.
     words = q.strip().lower()
     if words:  # the search box works without script too (picker.js filters the rows as one types)
         entries = [e for e in entries if words in f"{e.code} {e.name} {e.unit.name}".lower()]
+    shown, table = paged(db, service.requests_query(actor), request, REQUEST_TABLE)
     return render(request, "sharing/index.html", {
-        "requests": service.list_requests(db, actor), "entries": entries, "labels": service.STATUS_LABELS,
+        "requests": shown, "table": table, "entries": entries, "labels": service.STATUS_LABELS,
         "can_apply": bool(policy.can(actor, Action.SHARE_REQUEST)), "q": q})
 
 
@@ -207,9 +218,9 @@ def accept(agreement_id: Id, db: Db, actor: Actor = requires(Action.AGREEMENT_AC
 
 def _grants_page(request: Request, db: Db, actor: Actor, error: FormError | None = None,
                  form: dict[str, Any] | None = None, failed_id: int | None = None) -> Response:
-    shown = grants.list_grants(db, actor)
+    shown, table = paged(db, grants.grants_query(actor), request, GRANT_TABLE)
     return render(request, "sharing/grants.html", {
-        "grants": shown, "entries": grants.entry_names(db, shown), "labels": grants.STATUS_LABELS,
+        "grants": shown, "table": table, "entries": grants.entry_names(db, shown), "labels": grants.STATUS_LABELS,
         "GrantStatus": GrantStatus, "error": error, "form": form or {}, "failed_id": failed_id},
         status_code=error.status if error else 200)
 
@@ -253,8 +264,16 @@ async def revoke(grant_id: Id, request: Request, db: Db, actor: Actor = requires
 
 @router.get("/sharing/usage")
 def usage_page(request: Request, db: Db, actor: Actor = requires(Action.USAGE_VIEW)) -> Response:
-    return render(request, "sharing/usage.html", {"provided": usage.provider_usage(db, actor),
-                                                  "consumed": usage.consumer_usage(db, actor)})
+    calls = usage.calls_by_day(db, actor)
+    return render(request, "sharing/usage.html", {
+        "provided": usage.provider_usage(db, actor), "consumed": usage.consumer_usage(db, actor),
+        "scope": usage.scope(actor), "calls": line_chart(calls, counts=True), "calls_total": sum(v for _, v in calls),
+        "grant_labels": grants.STATUS_LABELS})
+
+
+@router.get("/overview")
+def city_overview(request: Request, db: Db, actor: Actor = requires(Action.CITY_OVERVIEW)) -> Response:
+    return render(request, "sharing/city.html", {"charts": city.city_charts(db, actor), "today": clock.today()})
 
 
 @router.get("/sharing/usage.csv")

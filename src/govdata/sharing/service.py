@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from govdata import clock, policy
@@ -55,6 +55,12 @@ def get_request(db: Session, *, request_id: int) -> ShareRequest:
     if req is None:
         raise NotFound("共享申请不存在", field="request_id")
     return req
+
+
+def requests_query(actor: Actor) -> Select[ShareRequest]:
+    """The requests this person may see (as `list_requests`), their entry joined for a list's filter."""
+    return (select(ShareRequest).join(CatalogEntry, CatalogEntry.id == ShareRequest.entry_id)
+            .where(policy.where(actor, Action.REQUEST_VIEW, ShareRequest)))
 
 
 def list_requests(db: Session, actor: Actor, *, status: str | None = None) -> list[ShareRequest]:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from govdata import policy
-from govdata.actor import ROLE_LABELS
+from govdata.actor import role_label
 from govdata.catalog.labels import field_list
 from govdata.timeutil import fmt, to_local
 from govdata.web.forms import posted, posted_all
@@ -21,8 +21,7 @@ templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 templates.env.globals["fmt_time"] = fmt
 templates.env.globals["to_local"] = to_local
 templates.env.globals["field_list"] = field_list
-_LABELS_BY_VALUE = {role.value: label for role, label in ROLE_LABELS.items()}
-templates.env.globals["role_label"] = lambda r: _LABELS_BY_VALUE.get(str(r), str(r))
+templates.env.globals["role_label"] = role_label
 templates.env.filters["dt"] = fmt
 templates.env.globals["posted"] = posted
 templates.env.globals["posted_all"] = posted_all
