@@ -24,7 +24,7 @@ run: $(STAMP)
 TEST_WORKERS ?= $(if $(GOVDATA_DATABASE_URL),4,2)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || \
