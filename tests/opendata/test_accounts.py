@@ -61,6 +61,8 @@ def test_a_visitor_signs_up_and_the_account_is_public_only(client: Any, database
     assert sign_in(client, "zhang_wei", "a-long-password", next="/open/keys").status_code == 303
     assert client.get("/open/keys").status_code == 200
     assert client.get("/catalog").status_code == 403  # staff pages refuse a public account by role
+    home = client.get("/", follow_redirects=False)  # its home is the portal, not the staff's to-do list
+    assert home.status_code == 303 and home.headers["location"] == "/open"
 
 
 @pytest.mark.parametrize("form, field, status", [

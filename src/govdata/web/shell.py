@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from govdata.actor import Actor
+from govdata.actor import Actor, Role
 from govdata.notifications.service import list_for
 from govdata.todo.service import todo_for
 from govdata.web.deps import Db, public
@@ -32,6 +32,8 @@ def favicon() -> Response:
 def home(request: Request, db: Db, actor: Actor | None = public()) -> Response:
     if actor is None:
         return RedirectResponse("/login", status_code=303)
+    if Role.PUBLIC in actor.roles:  # a member of the public's home is the open-data portal
+        return RedirectResponse("/open", status_code=303)
     # The home page is the person's to-do list, from the state of what waits for them; beside it, apart,
     # the notices they have not read yet (which ask for no work).
     if actor.kind != "user":
