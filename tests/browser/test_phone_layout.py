@@ -7,11 +7,8 @@ element that sticks out, all pages first, then one failure listing them."""
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
-
-import pytest
 
 from govdata.opendata.demo import PUBLIC_USERNAME, UNIVERSITY_USERNAME
 from tests.browser.conftest import LiveServer
@@ -95,8 +92,6 @@ def _walk(browser: Any, server: LiveServer, role: str, pages: list[str], problem
     problems.extend(f"{role}: {url} answered 404" for url in missing)
 
 
-@pytest.mark.skipif(bool(os.environ.get("GOVDATA_DATABASE_URL")),
-                    reason="layout does not depend on the database: walked once, on SQLite (two minutes of CI saved)")
 def test_no_page_scrolls_sideways_on_a_phone(browser: Any, live_server: LiveServer) -> None:
     problems: list[str] = []
     reached: list[str] = []
