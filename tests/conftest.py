@@ -142,7 +142,7 @@ class WebUser:
         self.username = username
         response = sign_in(client, username, next="/")
         assert response.status_code == 303, response.text
-        home = client.get("/")
+        home = client.get("/", follow_redirects=True)  # a public account's home is the portal (/open)
         match = CSRF_RE.search(home.text)
         assert match, "no CSRF token on the home page"
         self.csrf = match.group(1)
