@@ -1,0 +1,3 @@
+"""The security domain's scheduled work, gathered from its subjects (each registers with `@job`)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The security domain's tables, gathered from its subjects so that Alembic and tests see them."""
+
+from __future__ import annotations

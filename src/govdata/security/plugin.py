@@ -1,0 +1,3 @@
+"""The security domain's hooks, gathered from its subjects."""
+
+from __future__ import annotations
