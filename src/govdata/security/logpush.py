@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -74,8 +75,6 @@ def unit_ref(unit_id: int) -> TargetRef:
 def destination_problem(settings: Settings, kind: DestinationKind, destination: str) -> str | None:
     """The rules on a destination that depend on the installation's settings (the shape is the schema's)."""
     if kind == DestinationKind.HTTPS:
-        from urllib.parse import urlsplit
-
         parts = urlsplit(destination)
         if parts.scheme == "http" and (not settings.logpush_allow_http_loopback or parts.hostname not in LOOPBACK):
             return "只接受 https:// 地址（日志不能以明文经网络传送）"

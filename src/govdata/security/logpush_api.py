@@ -16,7 +16,7 @@ from govdata.audit.sealkey import current_public
 from govdata.errors import NotFound
 from govdata.policy import Action
 from govdata.security import logpush
-from govdata.security.logpush_models import LogPushTarget
+from govdata.security.logpush_models import DestinationKind, LogPushTarget, Schedule
 from govdata.security.logpush_schemas import (
     LogPushDeliveryRead,
     LogPushSettingIn,
@@ -31,8 +31,8 @@ router = APIRouter(prefix="/api/v1/security/logpush", tags=["security"])
 
 def target_read(db: Session, target: LogPushTarget) -> LogPushTargetRead:
     return LogPushTargetRead(
-        unit_id=target.unit_id, unit_name=target.unit.name, kind=target.kind, destination=target.destination,
-        schedule=target.schedule, enabled=target.enabled, delivered_seq=target.delivered_seq,
+        unit_id=target.unit_id, unit_name=target.unit.name, kind=DestinationKind(target.kind), destination=target.destination,
+        schedule=Schedule(target.schedule), enabled=target.enabled, delivered_seq=target.delivered_seq,
         waiting_events=logpush.waiting_events(db, target), failures=target.failures,
         next_attempt_at=target.next_attempt_at, last_attempt_at=target.last_attempt_at,
         last_delivered_at=target.last_delivered_at, last_error=target.last_error, updated_by=target.updated_by,

@@ -80,7 +80,8 @@ def event_line(row: RowMapping, names: labels.Names) -> dict[str, Any]:
     """One event as the unit reads it: each code followed by its name."""
     return {
         "seq": row["seq"], "at": beijing(row["at"]),
-        "actor_type": row["actor_type"], "actor_type_name": labels.ACTOR_TYPES.get(row["actor_type"], row["actor_type"]),
+        "actor_type": row["actor_type"],
+        "actor_type_name": labels.ACTOR_TYPES.get(row["actor_type"], row["actor_type"]),
         "actor": row["actor_name"],
         "actor_name": names.person(row["actor_name"]) if row["actor_type"] == "user" else row["actor_name"],
         "role": row["role"], "role_name": role_label(row["role"]),
