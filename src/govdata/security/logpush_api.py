@@ -31,7 +31,8 @@ router = APIRouter(prefix="/api/v1/security/logpush", tags=["security"])
 
 def target_read(db: Session, target: LogPushTarget) -> LogPushTargetRead:
     return LogPushTargetRead(
-        unit_id=target.unit_id, unit_name=target.unit.name, kind=DestinationKind(target.kind), destination=target.destination,
+        unit_id=target.unit_id, unit_name=target.unit.name, kind=DestinationKind(target.kind),
+        destination=target.destination,
         schedule=Schedule(target.schedule), enabled=target.enabled, delivered_seq=target.delivered_seq,
         waiting_events=logpush.waiting_events(db, target), failures=target.failures,
         next_attempt_at=target.next_attempt_at, last_attempt_at=target.last_attempt_at,
