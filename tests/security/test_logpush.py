@@ -25,6 +25,7 @@ from govdata.audit.models import AuditEvent
 from govdata.audit.sealkey import load_or_create
 from govdata.auth.service import actor_for_user, find_user_by_name
 from govdata.config import Settings
+from govdata.jobs.runner import run_due
 from govdata.orgs.models import Unit
 from govdata.security import logpush
 from govdata.security.logpush_bundle import verify
@@ -262,6 +263,8 @@ def test_folder_delivery_survives_a_crash_before_acknowledgement(client, token, 
     with database.write() as db:
         delivery_id = logpush.prepare(db, actor, settings, target_id=target_id, key=key)
     assert delivery_id is not None
+    with database.write() as db:  # a second run meanwhile makes no other batch: it would send this one
+        assert logpush.prepare(db, actor, settings, target_id=target_id, key=key) == delivery_id
     with database.read() as db:
         delivery = db.get(LogPushDelivery, delivery_id)
         assert delivery is not None
@@ -285,7 +288,8 @@ def test_folder_delivery_survives_a_crash_before_acknowledgement(client, token, 
 
     # the job run again, even long after: nothing new, nothing written twice
     clock.advance(timedelta(days=2))
-    _push(database, settings)
+    [outcome] = run_due(database, settings, names=["security.logpush"])
+    assert outcome.status == "ok" and "1 个单位到期" in outcome.summary
     assert sorted(p.name for p in folder.iterdir()) == files
 
     # a folder that has gone away is an error in Chinese and a retry, never a skipped batch
