@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,9 @@ from govdata.security.logpush_models import DestinationKind
 
 _OS_ERRORS = {errno.ENOENT: "目录不存在", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限",
               errno.ENOSPC: "磁盘空间不足", errno.EROFS: "目录只读", errno.ENOTDIR: "路径不是目录"}
+
+
+MAX_REPLY = 64 * 1024
 
 
 class DeliveryFailed(Exception):
@@ -91,26 +95,39 @@ def to_endpoint(url: str, bundle: Bundle, *, timeout: float) -> None:
     headers = {"Content-Type": "application/json", "Idempotency-Key": bundle.manifest_sha256,
                "X-Govdata-Batch": bundle.base}
     try:
-        with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False) as client:
-            answer = client.post(url, content=body(bundle), headers=headers)
+        with httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False) as client, \
+                client.stream("POST", url, content=body(bundle), headers=headers) as answer:
+            status, kind, reply = answer.status_code, answer.headers.get("content-type", ""), _head(answer, timeout)
     except httpx.TimeoutException as exc:
         raise DeliveryFailed(f"接收地址在 {timeout:g} 秒内没有答复（超时）") from exc
     except httpx.ConnectError as exc:
         raise DeliveryFailed("无法连接接收地址（连接被拒绝、域名无法解析或网络不通）") from exc
     except httpx.HTTPError as exc:
         raise DeliveryFailed(f"与接收地址通信失败：{type(exc).__name__}") from exc
-    if not 200 <= answer.status_code < 300:
-        raise DeliveryFailed(f"接收方答复 HTTP {answer.status_code}，未确认接收")
-    echoed = _echoed(answer)
+    if not 200 <= status < 300:
+        raise DeliveryFailed(f"接收方答复 HTTP {status}，未确认接收")
+    echoed = _echoed(kind, reply)
     if echoed is not None and echoed != bundle.manifest_sha256:
         raise DeliveryFailed("接收方回执中的 sha256 与清单不符，未确认接收")
 
 
-def _echoed(answer: httpx.Response) -> str | None:
-    if not answer.headers.get("content-type", "").startswith("application/json"):
+def _head(answer: httpx.Response, timeout: float) -> bytes:
+    """The start of the answer (a receipt is short): at most `MAX_REPLY` bytes, read within twice the timeout,
+    so that an endpoint trickling an endless answer cannot hold the job."""
+    deadline = time.monotonic() + 2 * timeout
+    read = b""
+    for chunk in answer.iter_bytes():
+        read += chunk
+        if len(read) >= MAX_REPLY or time.monotonic() > deadline:
+            break
+    return read[:MAX_REPLY]
+
+
+def _echoed(kind: str, reply: bytes) -> str | None:
+    if not kind.startswith("application/json"):
         return None
     try:
-        parsed = orjson.loads(answer.content)
+        parsed = orjson.loads(reply)
     except orjson.JSONDecodeError:
         return None
     value = parsed.get("sha256") if isinstance(parsed, dict) else None
