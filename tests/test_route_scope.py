@@ -106,6 +106,12 @@ def _build(client: Any, token: Any, database: Any, settings: Any) -> World:
         made = record(client, token("admin"), vendor_user_id=vendor.id, unit=uid, unit_ids=(uid,))
         assert made.status_code == 201, made.text
         world.put("vendor_agreement_id", variant, made.json()["id"])
+    admin = token("admin")
+    for variant in ("own", "other"):  # log push settings (security.logpush_api), by the unit they are for
+        uid = entries[variant].unit_id
+        _post(client, "/api/v1/security/logpush/targets", admin,
+              json={"unit_id": uid, "kind": "folder", "destination": f"/srv/exchange/{uid}"})
+        world.put("logpush_unit_id", variant, uid)
     _open_datasets(client, token, database, world)
     _open_requests(client, token, database, settings, world)
     with database.write() as db:

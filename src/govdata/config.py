@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     # message answers rather than the body limit.
     vendor_agreement_max_bytes: int = 8 * 1024 * 1024
     audit_retention_days: int = Field(default=180, ge=180)  # 第二十四条: kept at least six months
+    # Log push to the units (第二十四条, `security.logpush`): a unit's endpoint must be https://; plain http is
+    # taken only for a loopback address (127.0.0.1, ::1, localhost) and only when this is on (tests, a local
+    # relay). A folder destination must lie under `logpush_folder_root` when that is set.
+    logpush_allow_http_loopback: bool = False
+    logpush_folder_root: Path | None = None
+    logpush_timeout_seconds: float = Field(default=10.0, gt=0, le=300)  # each step of one POST
+    logpush_batch_events: int = Field(default=5000, ge=1, le=100_000)  # events in one batch file
 
     # Start the clock at this moment (an ISO date or time) and let it run on; unset: the system's time.
     # For trying deadlines and for tests; production leaves it unset.

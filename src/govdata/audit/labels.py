@@ -49,6 +49,8 @@ TARGETS: dict[str, tuple[str, str | None]] = {
     "open_applicant": ("开放申请人", None),
     "open_licence": ("开放许可", None),
     "api_token": ("接口令牌", None),
+    "logpush_target": ("日志推送设置", "/security/logpush/{id}"),
+    "logpush_delivery": ("日志推送批次", None),
 }
 
 

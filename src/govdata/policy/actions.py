@@ -102,6 +102,10 @@ class Action(StrEnum):
     # commercial development (第二十条)
     OPEN_LICENCE_MANAGE = "open.licence_manage"  # record a selection, create its licence, record revenue
     OPEN_LICENCE_VIEW = "open.licence_view"  # the portal's list of licences
+    # security operations (第二十一至二十四条)
+    LOGPUSH_MANAGE = "logpush.manage"  # set where and how often a unit's audit events are pushed to it
+    LOGPUSH_VIEW = "logpush.view"  # a unit's pushes: what was delivered, what waits
+    LOGPUSH_DELIVER = "logpush.deliver"  # the platform pushes a batch of a unit's events (the job)
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -140,6 +144,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.OPEN_DEMAND_ASSIGN: "指定需求提供单位", Action.OPEN_DEMAND_ANSWER: "答复开放需求",
     Action.OPEN_DEMAND_VIEW: "查看开放需求", Action.OPEN_LICENCE_MANAGE: "管理授权开发许可",
     Action.OPEN_LICENCE_VIEW: "查看授权开发许可",
+    Action.LOGPUSH_MANAGE: "设置日志推送", Action.LOGPUSH_VIEW: "查看日志推送", Action.LOGPUSH_DELIVER: "推送审计日志",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

@@ -342,6 +342,11 @@ RULES: dict[Action, Rule] = {
     Action.OPEN_LICENCE_MANAGE: _role_only(frozenset({Role.BUREAU})),
     Action.OPEN_LICENCE_VIEW: Rule(ANYONE, units=(), public=True, check=_always, list_filter=lambda a, m: true_(),
                                    denied="许可不存在"),
+    # security operations: the center and security set each unit's log push and see all; a unit sees its own
+    Action.LOGPUSH_MANAGE: _role_only(frozenset({Role.CENTER, Role.SECURITY})),
+    Action.LOGPUSH_VIEW: Rule(UNIT_PEOPLE | {Role.CENTER, Role.SECURITY},
+                              sees_all=frozenset({Role.CENTER, Role.SECURITY}), denied="只能查看本单位的日志推送"),
+    Action.LOGPUSH_DELIVER: _role_only(NONE),  # the platform's job alone
 }
 
 

@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from govdata.security import logpush_pages
+
 router = APIRouter()
+router.include_router(logpush_pages.router)
