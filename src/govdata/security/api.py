@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from govdata.security import incident_api
+
 router = APIRouter()
+router.include_router(incident_api.router)
