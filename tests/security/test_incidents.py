@@ -7,7 +7,6 @@ import re
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from govdata import clock

@@ -157,7 +157,7 @@ class ExercisePlan(BaseModel):
 
 class ExerciseDone(BaseModel):
     done_on: IsoDate
-    findings: str = Field(min_length=2, max_length=10000)
+    findings: str = Field(min_length=1, max_length=10000)  # "无" (none found) is a finding
 
     @field_validator("findings", mode="before")
     @classmethod
