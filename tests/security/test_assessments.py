@@ -6,12 +6,15 @@ where people look once it has expired."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, update
 
 from govdata import clock
 from govdata.actor import platform_actor
+from govdata.config import Settings
 from govdata.jobs.registry import load_all
 from govdata.notifications.models import Notification
 from govdata.orgs.models import System
@@ -20,6 +23,13 @@ from govdata.security.incident_models import DengbaoNotice, Exercise
 from govdata.storage.engines import Database
 from tests.conftest import last_audit
 from tests.security.helpers import unit_id
+
+
+@pytest.fixture
+def settings(database: Database, tmp_path: Path) -> Settings:
+    """As conftest's, with sessions that outlast the days these tests move the clock on (one sign-in each)."""
+    return Settings(home=tmp_path / "home", database_url=database.url, demo=True, run_jobs_in_server=False,
+                    secret_key="test-secret", session_hours=24 * 40)
 
 
 def _todo(page: str) -> str:
@@ -35,17 +45,16 @@ def _plan(security: Any, database: Database, due: date, title: str = "2027年度
 
 
 def test_an_overdue_drill_waits_for_its_unit_until_it_is_done(web: Any, database: Database) -> None:
-    """Sessions last hours, so each day the clock moves to is signed into afresh."""
     base = clock.today()
-    exercise_id = _plan(web("security"), database, base + timedelta(days=3))
+    security, head, steward = web("security"), web("head_gaj"), web("steward_gaj")
+    exercise_id = _plan(security, database, base + timedelta(days=3))
     event = last_audit(database, action="exercise.plan")
     assert event is not None and (event.actor_name, event.target_id, event.outcome) == (
         "security", str(exercise_id), "ok")
 
-    todo = _todo(web("head_gaj").get("/").text)  # due in 3 days: in the to-do, not yet overdue
+    todo = _todo(head.get("/").text)  # due in 3 days: in the to-do, not yet overdue
     assert "2027年度网络安全应急演练" in todo and 'data-kind="exercise_due"' in todo and "overdue" not in todo
     with clock.pinned(base + timedelta(days=5)):
-        security, head, steward = web("security"), web("head_gaj"), web("steward_gaj")
         todo = _todo(steward.get("/").text)
         assert 'todo-item overdue" data-kind="exercise_due"' in todo and "2027年度网络安全应急演练" in todo
         dashboard = security.get("/security")
@@ -66,7 +75,6 @@ def test_an_overdue_drill_waits_for_its_unit_until_it_is_done(web: Any, database
             "description": "更新应急联络表", "owner": "张三", "due_on": (base + timedelta(days=6)).isoformat()})
         assert item.status_code == 303, item.text
     with clock.pinned(base + timedelta(days=8)):
-        security, head = web("security"), web("head_gaj")
         todo = _todo(head.get("/").text)
         assert 'todo-item overdue" data-kind="follow_up_due"' in todo and "更新应急联络表" in todo
         assert "逾期整改事项</dt><dd>1</dd>" in security.get("/security").text
@@ -151,6 +159,7 @@ def _told(database: Database, name: str) -> list[int]:
 def test_dengbao_expiry_is_announced_once_and_shown_once_expired(web: Any, database: Database) -> None:
     assert "security.dengbao_expiry" in load_all()
     base = clock.today()
+    admin, security = web("admin"), web("security")
     gaj = unit_id(database, "gaj")
     until = base + timedelta(days=30)
     with database.write() as db:
@@ -177,9 +186,8 @@ def test_dengbao_expiry_is_announced_once_and_shown_once_expired(web: Any, datab
         assert _notices(database, system_id) == [("expiring", until), ("expired", until)]
         assert len(_told(database, name)) == 4
         reason = f"等保测评已于 {until} 过期，凭证已停用"
-        admin = web("admin")  # signed in on the day (a session lasts hours)
         assert reason in admin.get(f"/orgs/systems?q={name}").text
         assert reason in admin.get(f"/sharing/credentials?q={name}").text
         assert reason in admin.get(f"/orgs/units/{gaj}").text
-        dashboard = web("security").get("/security").text
+        dashboard = security.get("/security").text
         assert f"{name}" in dashboard and reason in dashboard
