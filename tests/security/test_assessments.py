@@ -122,6 +122,9 @@ def test_who_may_plan_record_and_see(web: Any, database: Database) -> None:
     wjw = str(unit_id(database, "wjw"))
     head_gaj, steward_wjw, admin, bureau = web("head_gaj"), web("steward_wjw"), web("admin"), web("bureau")
 
+    form = head_gaj.get("/security/exercises/new")  # a unit head picks only its own unit
+    assert form.status_code == 200 and "龙岩市公安局" in form.text and "龙岩市卫生健康委员会" not in form.text
+    assert "龙岩市卫生健康委员会" in security.get("/security/exercises/new").text
     assert head_gaj.post("/security/exercises", {"unit_id": wjw, "kind": "risk_assessment", "title": "评估",
                                                  "due_on": base.isoformat()}).status_code == 403
     assert admin.post("/security/exercises", {"unit_id": wjw, "kind": "risk_assessment", "title": "评估",

@@ -144,6 +144,8 @@ def test_open_from_a_switch_and_bad_sources(web: Any, database: Database) -> Non
                                    ("switch=0", 422, "应急开关编号应为正整数")]:
         page = security.get(f"/security/incidents/new?{query}")
         assert page.status_code == status and message in page.text, query
+    blank = security.get("/security/incidents/new")
+    assert blank.status_code == 200 and 'name="source_kind" value="manual"' in blank.text
     form = security.get("/security/incidents/new?switch=7")
     assert form.status_code == 200 and "应急开关 #7" in form.text
     posted = security.post("/security/incidents", {
