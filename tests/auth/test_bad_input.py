@@ -51,11 +51,12 @@ def test_system_token_works_only_while_assessment_is_valid(client, database):
     secret, system_id = _system_token(database, **_valid())
     headers = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/audit/feed", headers=headers).status_code == 200
+    lapsed = clock.today() - timedelta(days=1)
     with database.write() as db:
-        db.get(System, system_id).assessment_valid_until = clock.today() - timedelta(days=1)
+        db.get(System, system_id).assessment_valid_until = lapsed
     refused = client.get("/api/v1/audit/feed", headers=headers)
     assert refused.status_code == 401
-    assert "等保测评缺失或已过期" in refused.json()["error"]["message"]
+    assert refused.json()["error"]["message"] == f"接入系统的等保测评已于 {lapsed} 过期，凭证已停用"
     missing, _ = _system_token(database)
     response = client.get("/api/v1/audit/feed", headers={"Authorization": f"Bearer {missing}"})
     assert response.status_code == 401 and "等保" in response.json()["error"]["message"]

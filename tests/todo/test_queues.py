@@ -156,9 +156,11 @@ def test_policy_decides_the_queues():
                                                 roles=frozenset(Role(r) for r in roles)))}
 
     assert keys("bureau") == {"share_review", "filing_review", "open_review", "demand_assign"}
-    assert keys("steward") == {"share_opinion", "correction_answer", "open_opinion", "demand_answer"}
+    # a unit's own risk assessments, security tests and drills, and their follow-ups (第二十二条)
+    security_work = {"exercise_due", "follow_up_due"}
+    assert keys("steward") == {"share_opinion", "correction_answer", "open_opinion", "demand_answer", *security_work}
     assert keys("unit_head") == {"share_opinion", "agreement_accept", "catalog_submit", "open_opinion",
-                                 "demand_answer"}
+                                 "demand_answer", *security_work}
     assert keys("center") == {"grant_activate"}
     assert keys("security") == set() and keys("vendor") == set()
     assert queues_for(Actor(kind="system", id=None, name="s", unit_id=1, roles=frozenset())) == []

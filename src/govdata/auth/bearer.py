@@ -77,6 +77,9 @@ def system_actor_from_row(row: Any, *, client_addr: str | None, request_id: str 
     valid = bool(row.assessment_level) and row.assessment_valid_until is not None \
         and row.assessment_valid_until >= clock.today()
     if not valid:
+        if row.assessment_level and row.assessment_valid_until is not None:  # the reason, as the pages say it
+            raise NotAuthenticated(f"接入系统的等保测评已于 {row.assessment_valid_until} 过期，凭证已停用",
+                                   field="Authorization")
         raise NotAuthenticated("接入系统的等保测评缺失或已过期，凭证已停止使用", field="Authorization")
     return Actor(kind="system", id=row.id, name=row.name, roles=frozenset({Role.SYSTEM}), unit_id=row.unit_id,
                  region_id=row.region_id, system_id=row.id, method=Method.API, client_addr=client_addr,

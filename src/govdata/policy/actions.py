@@ -106,6 +106,14 @@ class Action(StrEnum):
     LOGPUSH_MANAGE = "logpush.manage"  # set where and how often a unit's audit events are pushed to it
     LOGPUSH_VIEW = "logpush.view"  # a unit's pushes: what was delivered, what waits
     LOGPUSH_DELIVER = "logpush.deliver"  # the platform pushes a batch of a unit's events (the job)
+    # security operations (第二十一、二十二、二十五条): incidents, assessments, tests and drills, 等保 expiry
+    SECURITY_DASHBOARD = "security.dashboard"  # the /security page: what stands and what needs attention
+    INCIDENT_RECORD = "incident.record"  # report an incident, record what was done, close it
+    INCIDENT_VIEW = "incident.view"
+    EXERCISE_PLAN = "exercise.plan"  # plan a unit's risk assessment, security test or drill with its due date
+    EXERCISE_RECORD = "exercise.record"  # the unit records it done, its findings and follow-ups
+    EXERCISE_VIEW = "exercise.view"
+    DENGBAO_ANNOUNCE = "dengbao.announce"  # the daily job tells a unit its system's 等保 assessment expires
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -145,6 +153,10 @@ ACTION_LABELS: dict[Action, str] = {
     Action.OPEN_DEMAND_VIEW: "查看开放需求", Action.OPEN_LICENCE_MANAGE: "管理授权开发许可",
     Action.OPEN_LICENCE_VIEW: "查看授权开发许可",
     Action.LOGPUSH_MANAGE: "设置日志推送", Action.LOGPUSH_VIEW: "查看日志推送", Action.LOGPUSH_DELIVER: "推送审计日志",
+    Action.SECURITY_DASHBOARD: "查看安全运维概况", Action.INCIDENT_RECORD: "登记或处置安全事件",
+    Action.INCIDENT_VIEW: "查看安全事件", Action.EXERCISE_PLAN: "安排风险评估、检测或演练",
+    Action.EXERCISE_RECORD: "记录风险评估、检测或演练结果", Action.EXERCISE_VIEW: "查看风险评估、检测和演练",
+    Action.DENGBAO_ANNOUNCE: "等保测评到期提醒",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

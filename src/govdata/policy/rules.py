@@ -209,7 +209,19 @@ def _announced(actor: Actor, target: Any) -> Decision:
     return Decision(False, "该申请未获批准，不予公告")
 
 
+def _incident_unit(actor: Actor, target: Any) -> Decision:
+    """A unit head sees the incidents that touch its unit (第二十一条: the units affected are told)."""
+    if actor.unit_id is not None and actor.unit_id in getattr(target, "affected_unit_ids", ()):
+        return ALLOW
+    return Decision(False, "只能查看涉及本单位的安全事件")
+
+
+def _incident_unit_where(actor: Actor, model: Any) -> Any:
+    return model.units.any(unit_id=actor.unit_id if actor.unit_id is not None else -1)
+
+
 ANYONE = ALL_SIGNED_IN | {Role.PUBLIC}
+SECURITY_OPS = frozenset({Role.SECURITY, Role.CENTER})
 PARTIES = ("unit_id", "provider_unit_id")
 
 RULES: dict[Action, Rule] = {
@@ -347,6 +359,19 @@ RULES: dict[Action, Rule] = {
     Action.LOGPUSH_VIEW: Rule(UNIT_PEOPLE | {Role.CENTER, Role.SECURITY},
                               sees_all=frozenset({Role.CENTER, Role.SECURITY}), denied="只能查看本单位的日志推送"),
     Action.LOGPUSH_DELIVER: _role_only(NONE),  # the platform's job alone
+    # security operations (第二十一、二十二条): the security role records incidents and plans assessments, tests
+    # and drills; the center watches; a unit head sees its unit's incidents; a unit records its own exercises
+    Action.SECURITY_DASHBOARD: _role_only(SECURITY_OPS),
+    Action.INCIDENT_RECORD: _role_only(frozenset({Role.SECURITY})),
+    Action.INCIDENT_VIEW: Rule(SECURITY_OPS | {Role.UNIT_HEAD}, sees_all=SECURITY_OPS, check=_incident_unit,
+                               list_filter=lambda a, m: _incident_unit_where(a, m),
+                               denied="只能查看涉及本单位的安全事件"),
+    Action.EXERCISE_PLAN: Rule(frozenset({Role.SECURITY, Role.UNIT_HEAD}), sees_all=frozenset({Role.SECURITY}),
+                               denied="只能为本单位安排评估、检测或演练"),
+    Action.EXERCISE_RECORD: Rule(UNIT_PEOPLE, denied="只能记录本单位的评估、检测和演练"),
+    Action.EXERCISE_VIEW: Rule(UNIT_PEOPLE | SECURITY_OPS, sees_all=SECURITY_OPS,
+                               denied="只能查看本单位的评估、检测和演练"),
+    Action.DENGBAO_ANNOUNCE: _role_only(frozenset({Role.CENTER})),
 }
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from govdata.security import logpush_api
+from govdata.security import incident_api, logpush_api
 
 router = APIRouter()
+router.include_router(incident_api.router)
 router.include_router(logpush_api.router)

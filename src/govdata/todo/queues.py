@@ -10,20 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import defaultload, lazyload
 from sqlalchemy.sql.elements import ColumnElement
 
+from govdata import clock
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry, EntryStatus, Filing, FilingStatus
 from govdata.opendata.models import ApplicationStatus, DemandStatus, OpenApplication, OpenDataset, OpenDemand
 from govdata.policy import Action
 from govdata.quality.models import Correction, CorrectionStatus
+from govdata.security.incident_models import Exercise, FollowUp
 from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest, UseAgreement
 
+EXERCISE_NOTICE_DAYS = 14  # a unit's assessment, test or drill joins its to-do this many calendar days before due
 HANDLING_WORKDAYS = 5  # the platform's own handling time where no article sets one (filings, agreements, grants)
 
 
@@ -148,4 +151,15 @@ QUEUES: tuple[Queue, ...] = (
           lambda a: [OpenDemand.status == DemandStatus.PENDING.value],
           lambda d: f"开放需求“{d.title}”待答复（第十九条）",
           lambda d: f"/open/demands/{d.id}", lambda d: Due(on=d.due_on, since=d.filed_at), OpenDemand.due_on),
+    Queue("exercise_due", "安全评估、检测和演练待完成", Action.EXERCISE_RECORD, "/security/exercises", Exercise,
+          lambda a: [Exercise.done_on.is_(None),
+                     Exercise.due_on <= clock.today() + timedelta(days=EXERCISE_NOTICE_DAYS)],
+          lambda e: f"{e.kind_label}“{e.title}”须于 {e.due_on} 前完成并记录结果（第二十二条）",
+          lambda e: f"/security/exercises/{e.id}", lambda e: Due(on=e.due_on), Exercise.due_on),
+    Queue("follow_up_due", "整改事项待完成", Action.EXERCISE_RECORD, "/security/exercises", FollowUp,
+          lambda a: [FollowUp.done_on.is_(None),
+                     FollowUp.due_on <= clock.today() + timedelta(days=EXERCISE_NOTICE_DAYS)],
+          lambda f: f"整改事项“{f.description[:40]}”（责任人 {f.owner}）须于 {f.due_on} 前完成",
+          lambda f: f"/security/exercises/{f.exercise_id}#follow-up-{f.id}", lambda f: Due(on=f.due_on),
+          FollowUp.due_on),
 )

@@ -40,6 +40,8 @@ NAV: list[NavItem] = [
     NavItem("用户管理", "/admin/users", Action.USER_MANAGE),
     NavItem("工作日", "/admin/workdays", Action.WORKDAYS_MANAGE),
     NavItem("任务", "/admin/jobs", Action.JOBS_VIEW),
+    NavItem("安全运维", "/security", Action.SECURITY_DASHBOARD),
+    NavItem("安全评估与演练", "/security/exercises", Action.EXERCISE_RECORD),
     NavItem("审计日志", "/audit", Action.AUDIT_VIEW),
     NavItem("审计封印", "/audit/seals", Action.AUDIT_SEAL_VIEW),
     NavItem("日志推送", "/security/logpush", Action.LOGPUSH_VIEW),
