@@ -223,3 +223,24 @@ def test_under_concurrent_load_every_call_started_after_the_commit_is_refused(ap
     after = [s for at, s in results if at >= switched_at]
     assert before and 200 in before and len(after) >= 6, (len(before), len(after))
     assert set(after) == {423}, sorted(set(after))
+
+
+def test_a_comparison_with_another_units_data_is_stopped_too(database, client, token):
+    """Another exit of values to a consumer: a steward's comparison through a grant (第十条)."""
+    from tests.quality.factories import grant_fields
+    from tests.quality.factories import make_entry as quality_entry
+
+    left = quality_entry(database, unit="gaj", name="户籍人口")
+    right = quality_entry(database, unit="mz", name="民政对象")
+    grant_fields(database, right, "gaj", ["sfzh"])
+    body = {"name": "核对", "left_code": left.code, "right_code": right.code, "key_pairs": [["sfzh", "sfzh"]],
+            "field_pairs": []}
+    steward = token("steward_gaj")
+    assert client.post("/api/v1/quality/comparisons", headers=steward, json=body).status_code == 201
+    client.post(URL, json={"kind": "provider", "object_id": unit_id(database, "mz"), "reason": "民政数据排查"},
+                headers=token("security"))
+    refused = client.post("/api/v1/quality/comparisons", headers=steward, json=body)
+    assert refused.status_code == 403, refused.text
+    assert "应急处置：提供单位“" in refused.json()["error"]["message"] and "民政数据排查" in refused.text
+    own = {**body, "right_code": quality_entry(database, unit="gaj", name="另一本单位资源").code}
+    assert client.post("/api/v1/quality/comparisons", headers=steward, json=own).status_code == 201  # its own data
