@@ -171,6 +171,7 @@ def test_page_sets_and_lifts_and_every_page_shows_the_banner(database, web):
     switch_id = re.search(r'data-switch-id="(\d+)"', listed).group(1)
     empty = sec.post(f"/security/switches/{switch_id}/lift", {"reason": ""})
     assert empty.status_code == 422 and 'data-testid="lift-error"' in empty.text
+    assert re.search(r'data-field-error="reason">[^<]*解除原因', empty.text), empty.text[-3000:]
     assert sec.post(f"/security/switches/{switch_id}/lift", {"reason": "攻击已阻断"}).status_code == 303
     assert 'data-testid="banner"' not in steward.get("/catalog").text
     assert "攻击已阻断" in sec.get("/security/switches").text  # history

@@ -24,6 +24,7 @@ from govdata.web.templating import render
 router = APIRouter(include_in_schema=False)
 BASE = "/security/switches"
 LABELS = {"kind": "暂停范围", "system_id": "接入系统", "unit_id": "单位", "entry_id": "数据资源", "reason": "原因"}
+LIFT_LABELS = {"reason": "解除原因"}
 # the form's field that names the object, per kind (the API's one `object_id`)
 OBJECT_FIELDS = {"system": "system_id", "provider": "unit_id", "consumer": "unit_id", "resource": "entry_id"}
 
@@ -82,7 +83,7 @@ async def set_switch(request: Request, db: Db, actor: Actor = requires(Action.EM
 async def lift_switch(request: Request, switch_id: Id, db: Db,
                       actor: Actor = requires(Action.EMERGENCY_SWITCH)) -> Response:
     form = await forms.form_dict(request)
-    data = forms.parse(SwitchLift, {"reason": form.get("reason", "")}, LABELS)
+    data = forms.parse(SwitchLift, {"reason": form.get("reason", "")}, LIFT_LABELS)
     if not isinstance(data, forms.FormError):
         try:
             switch = switches.lift_switch(db, actor, switch_id=switch_id, data=data)
@@ -92,5 +93,5 @@ async def lift_switch(request: Request, switch_id: Id, db: Db,
                 raise
             db.rollback()
             note_refusal(request, exc)
-            data = forms.from_error(exc, LABELS)
+            data = forms.from_error(exc, LIFT_LABELS)
     return _page(request, db, actor, lift_error=(switch_id, data))
