@@ -11,6 +11,7 @@ import typer
 from govdata.actor import Method, Role, platform_actor
 from govdata.config import get_settings
 from govdata.masking.exits import use_key
+from govdata.security.switch_cli import app as emergency_app
 from govdata.storage.engines import database_for
 from govdata.storage.migrate import upgrade
 from govdata.terminal import make_console
@@ -24,6 +25,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 audit_app.add_typer(seal_app, name="seal")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(emergency_app, name="emergency")
 console = make_console()
 err = make_console(stderr=True)
 

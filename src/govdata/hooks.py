@@ -19,6 +19,7 @@ from starlette.datastructures import State
 from starlette.types import ASGIApp
 
 from govdata.domains import domain_modules
+from govdata.policy.facts import NO_HALTS, Halts
 
 log = logging.getLogger("govdata.hooks")
 
@@ -118,6 +119,24 @@ class ShutdownStep(Protocol):
         ...
 
 
+class HaltsReader(Protocol):
+    async def __call__(self, reader: Any) -> Halts:
+        """The emergency switches in force, as of this call (`reader`: the hot path's `storage.asyncread.Reader`)."""
+        ...
+
+
+class HaltsLoader(Protocol):
+    def __call__(self, db: Session) -> Halts:
+        """The emergency switches in force, read in `db`'s transaction."""
+        ...
+
+
+class Banner(Protocol):
+    def __call__(self, db: Session) -> list[str]:
+        """Lines (Chinese) every page shows at its top while they hold, e.g. a platform-wide emergency switch."""
+        ...
+
+
 ValidatorFactory = Callable[[Session, Any], RowValidator | None]
 GRANTED_FIELDS: list[GrantedFields] = []
 VENDOR_SCOPES: list[VendorScopeLoader] = []
@@ -129,6 +148,9 @@ BATCH_LISTENERS: list[BatchListener] = []
 MIDDLEWARE: list[Middleware] = []
 ERROR_SHAPES: dict[str, ErrorShape] = {}
 SHUTDOWN_STEPS: list[ShutdownStep] = []
+HALTS_READERS: list[HaltsReader] = []
+HALTS_LOADERS: list[HaltsLoader] = []
+BANNERS: list[Banner] = []
 _loaded = False
 
 
@@ -244,6 +266,41 @@ async def shutdown(state: State) -> None:
             await step(state)
         except Exception:
             log.exception("shutdown step %s failed", getattr(step, "__qualname__", step))
+
+
+def register_halts(reader: HaltsReader, loader: HaltsLoader) -> None:
+    """Security's emergency switches (第二十一条): read by every exit before values leave."""
+    HALTS_READERS.append(reader)
+    HALTS_LOADERS.append(loader)
+
+
+async def halts_now(reader: Any) -> Halts:
+    """The switches in force for one hot-path call (none registered: none in force)."""
+    load_plugins()
+    found: tuple[Any, ...] = ()
+    for read in HALTS_READERS:
+        found += (await read(reader)).items
+    return Halts(found) if found else NO_HALTS
+
+
+def halts_in(db: Session) -> Halts:
+    """The switches in force, read in `db`'s transaction (an exit that runs in a session)."""
+    load_plugins()
+    found: tuple[Any, ...] = ()
+    for load in HALTS_LOADERS:
+        found += load(db).items
+    return Halts(found) if found else NO_HALTS
+
+
+def register_banner(banner: Banner) -> Banner:
+    """A line every page shows while it holds (the base template renders `banners`)."""
+    BANNERS.append(banner)
+    return banner
+
+
+def banners(db: Session) -> list[str]:
+    load_plugins()
+    return [line for banner in BANNERS for line in banner(db)]
 
 
 def load_plugins() -> None:

@@ -44,15 +44,17 @@ def test_a_repeated_call_reads_once_and_answers_the_same(client, granted, statem
     code, tok, _ = granted
     url = f"/api/v1/share/{code}/records?zjhm={A},{B}"
     first = _records(_get(client, url, tok))
-    assert len(statements) == 2  # the checks, then the rows
+    # the checks, the emergency switches' version (and, first read in this process, the switches in force), the rows
+    assert len(statements) == 4
     statements.clear()
     again = _records(_get(client, url, tok))
     assert again == first and [r["xm"] for r in again] == ["张三", "李四"]
-    assert len(statements) == 1
-    statements.clear()  # another number of keys is another plan: two reads, then one
+    assert len(statements) == 2  # the checks with the rows in one statement; the switches' version by its key
+    assert sum("emergency_switch_version" in s for s in statements) == 1
+    statements.clear()  # another number of keys is another plan: two reads, then one (each with the version)
     assert [r["xm"] for r in _records(_get(client, f"/api/v1/share/{code}/records?zjhm={A}", tok))] == ["张三"]
     assert [r["xm"] for r in _records(_get(client, f"/api/v1/share/{code}/records?zjhm={B}", tok))] == ["李四"]
-    assert len(statements) == 3
+    assert len(statements) == 5
     assert _records(_get(client, f"/api/v1/share/{code}/records?zjhm=nobody", tok)) == []
 
 

@@ -19,7 +19,9 @@ from govdata.policy import EntryUse
 
 def entry_use(db: Session, actor: Actor, entry: CatalogEntry, uses: Iterable[str]) -> EntryUse:
     """`entry` as `actor` would use it: the fields in `uses`, and those that `actor`'s active grants cover (not
-    read for the owning unit, which uses every field)."""
+    read for the owning unit, which uses every field), with the emergency switches in force (policy decides
+    whether one stops this use)."""
     owner = actor.unit_id is not None and actor.unit_id == entry.unit_id
     granted = hooks.Granted() if owner else hooks.granted_fields(db, actor, entry=entry)
-    return EntryUse(entry.id, entry.unit_id, entry.code, frozenset(uses), granted.fields, granted.clear)
+    halts = None if owner else hooks.halts_in(db)  # the emergency switches in force (第二十一条)
+    return EntryUse(entry.id, entry.unit_id, entry.code, frozenset(uses), granted.fields, granted.clear, halts)

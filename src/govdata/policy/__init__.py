@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from govdata.actor import Actor, Role
 from govdata.errors import Forbidden
 from govdata.policy.actions import ACTION_LABELS, FORMER_LABELS, Action
-from govdata.policy.facts import Columns, ComparisonUse, EntryUse, Mine
+from govdata.policy.facts import HALT_KINDS, NO_HALTS, Columns, ComparisonUse, EntryUse, Halt, Halts, Mine
 from govdata.policy.rules import (
     ALL_SIGNED_IN,
     ALLOW,
@@ -28,13 +28,16 @@ from govdata.policy.rules import (
     Decision,
     Rule,
     county_review,
+    halt_message,
+    halted,
     open_fields,
 )
 from govdata.targets import TargetRef
 
 __all__ = [
     "ACTION_LABELS", "ALLOW", "ALL_SIGNED_IN", "Action", "Columns", "ComparisonUse", "Decision", "Denied",
-    "EntryUse", "FORMER_LABELS", "LIST", "Mine", "ROLE_ACTIONS", "RULES", "Rule", "SUPERVISORS", "UNIT_PEOPLE",
+    "EntryUse", "FORMER_LABELS", "HALT_KINDS", "Halt", "Halted", "Halts", "NO_HALTS", "halt_message", "halted",
+    "require_flowing", "LIST", "Mine", "ROLE_ACTIONS", "RULES", "Rule", "SUPERVISORS", "UNIT_PEOPLE",
     "can", "county_review", "fields_in_clear", "label", "needs_purpose", "observe", "open_fields", "require",
     "require_role", "role_allows",
     "sees_all", "where", "works",
@@ -182,6 +185,24 @@ class Denied(Forbidden):
         self.actor = actor
         self.action = action
         self.target = TargetRef.of(target)  # a snapshot: the object may be expired once the request rolls back
+
+
+class Halted(Denied):
+    """A use stopped by an emergency switch (第二十一条): 423, the switch named in the message."""
+
+    status = 423
+    code = "emergency_halt"
+
+
+def require_flowing(actor: Actor, action: Action, use: EntryUse, halts: Halts | None) -> None:
+    """Refuse (`Halted`) when an emergency switch in force stops `use` leaving to `actor`; the hot path asks this
+    with the switches it read for the call, before anything of the entry is read."""
+    decision = halted(actor, use, halts)
+    if _observers:
+        for observer in _observers:
+            observer(actor, action, use, decision)
+    if not decision:
+        raise Halted(actor, action, use, decision.reason)
 
 
 def require(actor: Actor, action: Action, target: Any = None) -> None:

@@ -76,6 +76,9 @@ class Action(StrEnum):
     GRANT_SUSPEND = "grant.suspend"
     SHARE_LOOKUP = "share.lookup"
     USAGE_VIEW = "usage.view"
+    # emergency switches (第二十一条 应急处置)
+    EMERGENCY_SWITCH = "emergency.switch"  # set or lift a switch: a system, a unit's sharing, a resource, all
+    EMERGENCY_VIEW = "emergency.view"  # the switches in force and their history
     # vendors (第二十九条)
     VENDOR_AGREEMENT_MANAGE = "vendor_agreement.manage"  # record a confidentiality agreement, end one early
     VENDOR_AGREEMENT_VIEW = "vendor_agreement.view"
@@ -142,6 +145,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.AGREEMENT_VIEW: "查看使用协议", Action.AGREEMENT_ACCEPT: "接受使用协议", Action.GRANT_VIEW: "查看访问权限",
     Action.GRANT_ACTIVATE: "开通访问权限", Action.GRANT_SUSPEND: "暂停或撤销访问权限", Action.SHARE_LOOKUP: "共享调用",
     Action.USAGE_VIEW: "查看使用情况",
+    Action.EMERGENCY_SWITCH: "应急处置（暂停或恢复共享）", Action.EMERGENCY_VIEW: "查看应急处置",
     Action.VENDOR_AGREEMENT_MANAGE: "登记或终止保密协议", Action.VENDOR_AGREEMENT_VIEW: "查看保密协议",
     Action.OPEN_PUBLISH: "发布开放数据集", Action.OPEN_WITHDRAW: "撤回开放数据集", Action.OPEN_VIEW: "查看开放数据集",
     Action.OPEN_DOWNLOAD: "获取开放数据", Action.OPEN_SIGNUP: "注册公众账号", Action.OPEN_KEY: "管理应用密钥",

@@ -21,6 +21,7 @@ class EntryUse:
     uses: frozenset[str]
     granted: frozenset[str] = field(default_factory=frozenset)
     clear: frozenset[str] = field(default_factory=frozenset)  # of the granted, those the provider gave in clear
+    halts: Halts | None = None  # the emergency switches in force, read for a use outside the owning unit
 
     @property
     def entry_id(self) -> int:
@@ -60,3 +61,44 @@ class Columns:
 
     def __init__(self, **columns: object) -> None:
         self.__dict__.update(columns)
+
+
+# The kinds of emergency switch (第二十一条 应急处置), by what they stop.
+HALT_KINDS = ("platform", "system", "provider", "consumer", "resource")
+
+
+@dataclass(frozen=True)
+class Halt:
+    """One emergency switch in force: what it stops (`kind`, and the system, unit or entry it names; nothing for
+    the platform-wide one), that object's name as people read it, and why."""
+
+    id: int
+    kind: str
+    object_id: int | None
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Halts:
+    """The emergency switches in force when a call was checked (read afresh for it, see `hooks.halts_now`)."""
+
+    items: tuple[Halt, ...] = ()
+
+    @property
+    def platform(self) -> Halt | None:
+        return next((h for h in self.items if h.kind == "platform"), None)
+
+    def first(self, *, system_id: int | None, consumer_unit_id: int | None, provider_unit_id: int | None,
+              entry_id: int | None) -> Halt | None:
+        """The first switch that stops data of `entry_id` (owned by `provider_unit_id`) leaving to the unit
+        `consumer_unit_id` (through its system `system_id`, when a system asks)."""
+        named = {"system": system_id, "provider": provider_unit_id, "consumer": consumer_unit_id,
+                 "resource": entry_id}
+        for halt in self.items:
+            if halt.kind == "platform" or (halt.object_id is not None and named.get(halt.kind) == halt.object_id):
+                return halt
+        return None
+
+
+NO_HALTS = Halts()

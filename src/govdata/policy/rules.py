@@ -14,7 +14,7 @@ from typing import Any
 
 from govdata.actor import Actor, Role
 from govdata.policy.actions import Action
-from govdata.policy.facts import ComparisonUse, EntryUse
+from govdata.policy.facts import ComparisonUse, EntryUse, Halt, Halts
 
 
 @dataclass(frozen=True)
@@ -87,12 +87,39 @@ def _entry_use(actor: Actor, target: Any) -> Decision:
     return Decision(False, "只能操作本单位的数据")
 
 
+HALT_OBJECTS = {"platform": "全平台", "system": "接入系统", "provider": "提供单位", "consumer": "使用单位",
+                "resource": "数据资源"}
+
+
+def halt_message(halt: Halt) -> str:
+    """How a refusal names the switch that stopped it: 应急处置：接入系统“…”已暂停共享（原因：…）."""
+    what = HALT_OBJECTS.get(halt.kind, halt.kind)
+    named = what if halt.kind == "platform" else f"{what}“{halt.name}”"
+    return f"应急处置：{named}已暂停共享（原因：{halt.reason}）"
+
+
+def halted(actor: Actor, use: EntryUse, halts: Halts | None) -> Decision:
+    """第二十一条 应急处置: whether an emergency switch stops `use` of an entry's values leaving to `actor`.
+    A system is stopped whatever it asks (every lookup is sharing); a person only outside the owning unit
+    (a unit's own people working on their own data share nothing)."""
+    if halts is None or not halts.items:
+        return ALLOW
+    if actor.kind != "system" and actor.unit_id is not None and actor.unit_id == use.unit_id:
+        return ALLOW
+    halt = halts.first(system_id=actor.system_id if actor.kind == "system" else None,
+                       consumer_unit_id=actor.unit_id, provider_unit_id=use.unit_id, entry_id=use.id)
+    return ALLOW if halt is None else Decision(False, halt_message(halt))
+
+
 def _comparison_use(actor: Actor, target: Any) -> Decision:
-    """Both sides of a comparison: each the comparing unit's own, or granted to it on the fields compared."""
+    """Both sides of a comparison: each the comparing unit's own, or granted to it on the fields compared
+    (and not stopped by an emergency switch)."""
     if not isinstance(target, ComparisonUse):
         return Decision(False, "只能比对本单位或已获共享授权的资源")
     for side, use in (("左侧", target.left), ("右侧", target.right)):
-        decision = _uses_entry(actor, use)
+        decision = halted(actor, use, use.halts)
+        if decision:
+            decision = _uses_entry(actor, use)
         if not decision:
             return Decision(False, f"{side}资源：{decision.reason}")
     return ALLOW
@@ -315,6 +342,9 @@ RULES: dict[Action, Rule] = {
                                denied="只有提供单位、大数据局或安全监管部门可以暂停或撤销"),
     Action.SHARE_LOOKUP: Rule(frozenset({Role.SYSTEM}), units=(), check=_entry_use),
     # the bureau and security see the whole city's use, a county office its county's, a unit its own
+    # emergency switches (第二十一条 应急处置): security, and the center that runs the platform, act at once
+    Action.EMERGENCY_SWITCH: _role_only(frozenset({Role.SECURITY, Role.CENTER})),
+    Action.EMERGENCY_VIEW: _role_only(OVERSIGHT),
     Action.USAGE_VIEW: Rule(UNIT_PEOPLE | SUPERVISORS | {Role.COUNTY_OFFICE}, sees_all=SUPERVISORS,
                             region="unit_region_id", denied="只能查看本单位（县级部门：本县）的使用情况"),
     # vendors (第二十九条): the vendor reads its own agreements (the `user` column), never through its unit

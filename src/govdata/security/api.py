@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from govdata.security import incident_api, logpush_api
+from govdata.security import incident_api, logpush_api, switch_api
 
 router = APIRouter()
 router.include_router(incident_api.router)
 router.include_router(logpush_api.router)
+router.include_router(switch_api.router)

@@ -45,6 +45,7 @@ NAV: list[NavItem] = [
     NavItem("审计日志", "/audit", Action.AUDIT_VIEW),
     NavItem("审计封印", "/audit/seals", Action.AUDIT_SEAL_VIEW),
     NavItem("日志推送", "/security/logpush", Action.LOGPUSH_VIEW),
+    NavItem("应急处置", "/security/switches", Action.EMERGENCY_VIEW),
 ]
 
 

@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from govdata import policy
+from govdata import hooks, policy
 from govdata.actor import role_label
 from govdata.catalog.labels import field_list
 from govdata.timeutil import fmt, to_local
@@ -61,6 +61,16 @@ def header_counts(request: Request, nav: list[NavItem]) -> tuple[int, dict[str, 
         return count(db, user_id=actor.id, informational=True), badge_counts(db, actor, nav)
 
 
+def page_banners(request: Request) -> list[str]:
+    """Lines every page shows at its top while they hold (a platform-wide emergency switch): the domains'
+    `hooks.register_banner`, read on every rendered page, signed in or not (one keyed read when nothing holds)."""
+    hooks.load_plugins()
+    if not hooks.BANNERS:
+        return []
+    with request.app.state.database.read() as db:
+        return hooks.banners(db)
+
+
 def render(request: Request, template: str, context: dict[str, Any] | None = None,
            status_code: int = 200) -> HTMLResponse:
     actor = getattr(request.state, "actor", None)
@@ -76,6 +86,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "nav_counts": waiting,
         "path": request.url.path,
         "flash": request.query_params.get("msg"),
+        "banners": page_banners(request),
     }
     base.update(context or {})
     return templates.TemplateResponse(request, template, base, status_code=status_code)

@@ -1,10 +1,10 @@
 """The sharing API's hot path (第十三条): one key lookup of granted fields, counted and audited.
 
-Lean on purpose: the reads every call pays (the entry and this system's grants on it, then the rows by
-key with bound parameters, so values are taken literally) run on the driver cursor; nothing is written
-here. The group committer (`groupcommit`) then counts the call against the grant's daily quota and
-per-minute rate (`quota`) and appends the AuditEvent, checked by the audit package before it joins a batch
-(`audit.batch`); the call is answered only once that has committed (fail-closed, 503).
+Lean on purpose: the reads every call pays (the entry and this system's grants on it, the emergency switches'
+version by its key, then the rows by key with bound parameters, so values are taken literally) run on the
+driver cursor; nothing is written here. The group committer (`groupcommit`) then counts the call against the
+grant's daily quota and per-minute rate (`quota`) and appends the AuditEvent, checked by the audit package
+before it joins a batch (`audit.batch`); the call is answered only once that has committed (fail-closed, 503).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from govdata import clock, policy
+from govdata import clock, hooks, policy
 from govdata.actor import Actor
 from govdata.audit import batch
 from govdata.audit.batch import CheckedEvent
@@ -154,6 +154,9 @@ async def _find_grant(reader: Reader, actor: Actor, ctx: LookupContext, found: l
     entry = _Entry(first.entry_id, first.entry_version, first.entry_updated_at)
     ctx.entry_id, ctx.owner_unit_id = first.entry_id, first.entry_unit_id
     ctx.shape = (entry.id, entry.version, entry.updated_at)
+    # 第二十一条 应急处置: a switch in force stops the call before any grant or row is looked at (one keyed read)
+    policy.require_flowing(actor, Action.SHARE_LOOKUP, EntryUse(entry.id, first.entry_unit_id, ctx.code, frozenset()),
+                           await hooks.halts_now(reader))
     rows = [GrantTerms(*(getattr(r, f"grant_{name}") for name in _GRANT_FIELDS)) for r in found
             if r.grant_id is not None]
     today = clock.today()
