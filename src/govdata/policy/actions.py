@@ -102,6 +102,10 @@ class Action(StrEnum):
     # commercial development (第二十条)
     OPEN_LICENCE_MANAGE = "open.licence_manage"  # record a selection, create its licence, record revenue
     OPEN_LICENCE_VIEW = "open.licence_view"  # the portal's list of licences
+    # security operations (第二十四条): backups and verified restore
+    BACKUP_CREATE = "backup.create"  # write an archive of the database, the home's files and keys
+    BACKUP_RESTORE = "backup.restore"  # restore an archive into an empty home and database
+    BACKUP_VIEW = "backup.view"  # the record of backup runs (the security dashboard's panel)
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -140,6 +144,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.OPEN_DEMAND_ASSIGN: "指定需求提供单位", Action.OPEN_DEMAND_ANSWER: "答复开放需求",
     Action.OPEN_DEMAND_VIEW: "查看开放需求", Action.OPEN_LICENCE_MANAGE: "管理授权开发许可",
     Action.OPEN_LICENCE_VIEW: "查看授权开发许可",
+    Action.BACKUP_CREATE: "备份平台", Action.BACKUP_RESTORE: "从备份恢复平台", Action.BACKUP_VIEW: "查看备份记录",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

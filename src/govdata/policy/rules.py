@@ -342,6 +342,10 @@ RULES: dict[Action, Rule] = {
     Action.OPEN_LICENCE_MANAGE: _role_only(frozenset({Role.BUREAU})),
     Action.OPEN_LICENCE_VIEW: Rule(ANYONE, units=(), public=True, check=_always, list_filter=lambda a, m: true_(),
                                    denied="许可不存在"),
+    # backups (第二十四条): the center runs the platform and its backups; security watches that they happen
+    Action.BACKUP_CREATE: _role_only(frozenset({Role.CENTER})),
+    Action.BACKUP_RESTORE: _role_only(frozenset({Role.CENTER})),
+    Action.BACKUP_VIEW: _role_only(frozenset({Role.CENTER, Role.SECURITY})),
 }
 
 

@@ -1,3 +1,5 @@
 """The security domain's hooks, gathered from its subjects."""
 
 from __future__ import annotations
+
+from govdata.security import backup_panel  # noqa: F401
