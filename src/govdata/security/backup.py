@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -192,14 +193,19 @@ def backup(database: Database, settings: Settings, actor: Actor, *, path: Path, 
     try:
         manifest, size, sha256 = write_archive(database, settings, path=path, phase=phase)
     except (GovdataError, OSError) as exc:
-        message = exc.message if isinstance(exc, GovdataError) else f"{type(exc).__name__}: {exc}"
-        _record(database, actor, BackupRun(started_at=started, trigger=trigger, status="failed",
-                                           path=str(path), error=message[:2000]))
+        record_failure(database, actor, path=path, trigger=trigger, started=started, error=exc)
         raise
     run = BackupRun(started_at=started, trigger=trigger, status="ok", path=str(path.expanduser().resolve()),
                     size=size, sha256=sha256, database_kind=manifest.database_kind, members=len(manifest.members))
     run_id = _record(database, actor, run)
     return BackupResult(path.expanduser().resolve(), size, sha256, manifest, run_id)
+
+
+def record_failure(database: Database, actor: Actor, *, path: Path, trigger: str, started: datetime,
+                   error: Exception) -> None:
+    message = error.message if isinstance(error, GovdataError) else f"{type(error).__name__}: {error}"
+    _record(database, actor, BackupRun(started_at=started, trigger=trigger, status="failed", path=str(path),
+                                       error=message[:2000]))
 
 
 def _record(database: Database, actor: Actor, run: BackupRun) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from govdata import clock
 from govdata.errors import GovdataError
 from govdata.jobs.registry import job
 from govdata.jobs.runner import JobContext
@@ -16,7 +17,13 @@ from govdata.security import backup as backups
      description="备份数据库、上传文件、密钥与封印到备份目录，并按保留份数清理旧备份")
 def daily_backup(ctx: JobContext) -> str:
     """备份平台并清理旧备份（失败也记入备份记录）。"""
-    path = backups.scheduled_path(ctx.settings)
+    started = clock.now()
+    try:
+        path = backups.scheduled_path(ctx.settings)
+    except OSError as exc:  # the folder cannot be made: a failed run, on record like any other
+        folder = ctx.settings.backup_folder
+        backups.record_failure(ctx.database, ctx.actor, path=folder, trigger="job", started=started, error=exc)
+        raise GovdataError(f"备份失败：无法使用备份目录 {folder}（{exc.strerror or exc}）") from exc
     try:
         done = backups.backup(ctx.database, ctx.settings, ctx.actor, path=path, trigger="job")
     except OSError as exc:

@@ -137,6 +137,7 @@ def restore(settings: Settings, actor: Actor, *, path: Path, force: bool = False
     """Restore the archive at `path` into the configured home and database (see the module's docstring)."""
     policy.require(actor, Action.BACKUP_RESTORE)
     home = settings.home_dir
+    home.mkdir(parents=True, exist_ok=True)  # a home removed since the settings were read
     manifest = check_archive(path, home=home, public_keys=public_keys, progress=progress)
     kind = "sqlite" if settings.is_sqlite else "postgresql"
     if manifest.database_kind != kind:
