@@ -2,8 +2,8 @@
 resource, each beside the plain way — SQLite: the online backup API to a file, and copying that file back;
 PostgreSQL: `pg_dump --format=custom`, and `pg_restore` into an empty database. Target: each under 60 s on SQLite.
 
-Also measured once, to decide whether archives are compressed by default: the same backup as `.tar.gz` (gzip
-level 1), its time and size beside the plain tar's.
+The archive is a `.tar.gz` (gzip level 1), as the daily job and the operator guide write it; the same backup as
+an uncompressed `.tar` is measured beside it, time and size, which is how that choice was made.
 """
 
 from __future__ import annotations
@@ -132,8 +132,8 @@ def run(ctx: BenchContext) -> list[Figure]:
     plain_target, plain_db = _empty_target(ctx, "plain-restored")
     try:
         with timed() as restore_took:
-            result = restore(target, CLI, path=done.path)
-        assert len(result.manifest.members) == len(done.manifest.members)
+            result = restore(target, CLI, path=zipped.path)
+        assert len(result.manifest.members) == len(zipped.manifest.members)
         with timed() as plain_restore:
             _plain_restore(ctx, plain_copy, plain_target)
     finally:
@@ -142,10 +142,9 @@ def run(ctx: BenchContext) -> list[Figure]:
     plain_way = "sqlite3 backup API" if ctx.database.is_sqlite else "pg_dump -Fc"
     plain_back = "file copy" if ctx.database.is_sqlite else "pg_restore"
     return [
-        Figure(f"govdata backup, {label}", took[0], "s", plain_backup[0], plain_way, target="< 60 s"),
-        Figure(f"govdata backup .tar.gz (gzip 1), {label}", zipped_took[0], "s", took[0], "plain .tar"),
-        Figure(f"backup archive size, {label}", done.size / 1e6, "MB", plain_copy.stat().st_size / 1e6,
-               "plain copy"),
-        Figure(f"govdata restore (verify + restore + migrate), {label}", restore_took[0], "s", plain_restore[0],
-               plain_back, target="< 60 s"),
+        Figure(f"govdata backup .tar.gz, {label}", zipped_took[0], "s", plain_backup[0], plain_way, target="< 60 s"),
+        Figure(f"govdata backup .tar (uncompressed), {label}", took[0], "s", zipped_took[0], ".tar.gz"),
+        Figure(f"backup archive size .tar.gz, {label}", zipped.size / 1e6, "MB", done.size / 1e6, ".tar"),
+        Figure(f"govdata restore .tar.gz (verify + restore + migrate), {label}", restore_took[0], "s",
+               plain_restore[0], plain_back, target="< 60 s"),
     ]

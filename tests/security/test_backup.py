@@ -4,6 +4,7 @@ nothing changed. On SQLite and PostgreSQL alike (restore into a fresh empty data
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import shutil
@@ -114,7 +115,7 @@ def test_round_trip_under_writes(database, settings, tmp_path):
     try:
         started.wait(10)
         before = committed[0]
-        done = backup(database, settings, CLI, path=tmp_path / "govdata.tar", trigger="cli")
+        done = backup(database, settings, CLI, path=tmp_path / "govdata.tar.gz", trigger="cli")
         during = committed[0] - before
     finally:
         stop.set()
@@ -205,6 +206,13 @@ def test_bad_archives_are_refused_and_nothing_changes(database, settings, tmp_pa
         assert backup_cli.verify_backup(target, path=altered, public_keys=[], console=Console(file=out),
                                         err=Console(file=out)) == 1
         assert out.getvalue().startswith("备份文件有问题：") and "校验和不符" in out.getvalue()
+
+        zipped = tmp_path / "good.tar.gz"  # compressed: a flipped byte breaks gzip's CRC or a member's sha256
+        zipped.write_bytes(gzip.compress(data, compresslevel=1))
+        _flip(zipped, zipped, len(zipped.read_bytes()) // 2)
+        with pytest.raises(ArchiveError, match="已损坏|被改动"):
+            restore(target, CLI, path=zipped)
+        _untouched(target)
 
         resigned = tmp_path / "resigned.tar"  # the manifest itself changed after signing
         _flip(good, resigned, data.index(b'"app_version"') + 17)

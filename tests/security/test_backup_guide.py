@@ -54,9 +54,9 @@ def _run(steps: list[tuple[dict[str, str], str]], backup_dir: Path) -> list[tupl
 @pytest.mark.skipif(bool(PG_URL), reason="the same commands; the round trip on PostgreSQL is test_backup.py's")
 def test_the_guide_section_as_written(database, settings, tmp_path):
     back_up, restore = _blocks()
-    assert back_up == ["govdata backup /backup/govdata-2026-12-06.tar",
-                       "govdata backup --verify /backup/govdata-2026-12-06.tar"]
-    assert restore == ["govdata restore /backup/govdata-2026-12-06.tar", "govdata audit verify"]
+    assert back_up == ["govdata backup /backup/govdata-2026-12-06.tar.gz",
+                       "govdata backup --verify /backup/govdata-2026-12-06.tar.gz"]
+    assert restore == ["govdata restore /backup/govdata-2026-12-06.tar.gz", "govdata audit verify"]
     (settings.home_dir / "uploads").mkdir()
     (settings.home_dir / "uploads" / "waiting.csv").write_text("a,b\n1,2\n")
     database.dispose()

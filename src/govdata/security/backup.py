@@ -238,13 +238,13 @@ def record_backup_run(db: Session, actor: Actor, *, run: BackupRun) -> int:
 
 
 def scheduled_path(settings: Settings) -> Path:
-    """Where the daily job writes: `<backup folder>/govdata-backup-YYYYMMDD-HHMMSS.tar` (a suffix if taken)."""
+    """Where the daily job writes: `<backup folder>/govdata-backup-YYYYMMDD-HHMMSS.tar.gz` (a suffix if taken)."""
     folder = settings.backup_folder
     folder.mkdir(parents=True, exist_ok=True)
     stamp = clock.now().strftime("%Y%m%d-%H%M%S")
-    path, n = folder / f"govdata-backup-{stamp}.tar", 1
+    path, n = folder / f"govdata-backup-{stamp}.tar.gz", 1
     while path.exists():
-        path, n = folder / f"govdata-backup-{stamp}-{n}.tar", n + 1
+        path, n = folder / f"govdata-backup-{stamp}-{n}.tar.gz", n + 1
     return path
 
 
