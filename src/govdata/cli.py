@@ -205,11 +205,14 @@ def jobs_run(name: Annotated[list[str] | None, typer.Option("--name", help="只�
         raise typer.Exit(1)
 
 
+BACKUP_KEY_HELP = "另行信任的封印公钥（64 位十六进制，可多次给出）；平台目录尚无密钥时，要求备份由其中之一签名"
+
+
 @app.command()
 def backup(path: Annotated[Path, typer.Argument(help="备份文件（.tar；以 .tar.gz 结尾则压缩）")],
            verify: Annotated[bool, typer.Option("--verify", help="只校验已有的备份文件，不备份")] = False,
            public_key: Annotated[list[str] | None, typer.Option(
-               "--public-key", help="校验时另行信任的封印公钥（64 位十六进制，可多次给出）")] = None) -> None:
+               "--public-key", help=BACKUP_KEY_HELP)] = None) -> None:
     """把数据库、上传文件、密钥与封印备份到一个文件（附签名清单）；--verify 校验备份文件而不恢复。"""
     from govdata.security import backup_cli
 
@@ -229,7 +232,7 @@ def backup(path: Annotated[Path, typer.Argument(help="备份文件（.tar；以 
 def restore(path: Annotated[Path, typer.Argument(help="govdata backup 写出的备份文件")],
             force: Annotated[bool, typer.Option("--force", help="目标已有数据时仍然覆盖")] = False,
             public_key: Annotated[list[str] | None, typer.Option(
-                "--public-key", help="要求备份由此封印公钥签名（64 位十六进制，可多次给出）")] = None) -> None:
+                "--public-key", help=BACKUP_KEY_HELP)] = None) -> None:
     """从备份文件恢复到空的平台目录和空数据库（先完整校验，再动手）。"""
     from govdata.security import backup_cli
 

@@ -227,12 +227,26 @@ def test_bad_archives_are_refused_and_nothing_changes(database, settings, tmp_pa
         with pytest.raises(ArchiveError, match="另一个平台的密钥") as refused:
             restore(target, CLI, path=good)
         assert other.public.key_id in refused.value.message
+        out = io.StringIO()  # the command line: exit 1 for the archive, and --public-key insists on a key too
+        assert backup_cli.restore_backup(target, path=good, force=True, public_keys=[], actor=CLI,
+                                         console=Console(file=out), err=Console(file=out)) == 1
+        assert out.getvalue().startswith("拒绝恢复，未做任何改动：备份由另一个平台的密钥")
+        elsewhere = Settings(home=tmp_path / "elsewhere", database_url=settings.url)  # a machine without keys
+        assert backup_cli.verify_backup(elsewhere, path=good, public_keys=[other.public.hex],
+                                        console=Console(file=out), err=Console(file=out)) == 1
+        mine = sealkey.current_public(settings.home_dir).hex
+        assert backup_cli.verify_backup(elsewhere, path=good, public_keys=[mine], console=Console(file=out),
+                                        err=Console(file=out)) == 0
         (target.home_dir / sealkey.KEY_FILE).unlink()
         (target.home_dir / sealkey.PUBLIC_FILE).unlink()
         _untouched(target)
 
         with pytest.raises(TargetRefused, match="--force"):  # the live platform itself
             restore(settings, CLI, path=good)
+        out = io.StringIO()
+        assert backup_cli.restore_backup(settings, path=good, force=False, public_keys=[], actor=CLI,
+                                         console=Console(file=out), err=Console(file=out)) == 2
+        assert "目标不是空的" in out.getvalue() and "--force" in out.getvalue()
 
         with database.engine.begin() as conn:  # a schema revision this code has never heard of
             conn.execute(text("INSERT INTO alembic_version (version_num) VALUES ('z9999')"))
