@@ -209,7 +209,7 @@ BACKUP_KEY_HELP = "另行信任的封印公钥（64 位十六进制，可多次�
 
 
 @app.command()
-def backup(path: Annotated[Path, typer.Argument(help="备份文件（.tar；以 .tar.gz 结尾则压缩）")],
+def backup(path: Annotated[Path, typer.Argument(help="备份文件（.tar.gz 则压缩，推荐；其他名称为 tar）")],
            verify: Annotated[bool, typer.Option("--verify", help="只校验已有的备份文件，不备份")] = False,
            public_key: Annotated[list[str] | None, typer.Option(
                "--public-key", help=BACKUP_KEY_HELP)] = None) -> None:
