@@ -46,6 +46,7 @@ from govdata.security.backup_models import BackupRun
 from govdata.storage.engines import Database
 
 SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+SCRATCH = ".govdata-backup-"  # the database copy's temporary folder, beside the archive (perhaps in the home)
 ARCHIVE_NAME = re.compile(r"^govdata-backup-\d{8}-\d{6}(-\d+)?\.tar(\.gz)?$")
 PhaseStarter = Callable[[str, int | None], Progress]  # a phase's title and total bytes → its advance callback
 
@@ -94,7 +95,7 @@ def run_tool(command: list[str], env: dict[str, str], what: str) -> None:
 def home_files(settings: Settings, *, also_skip: tuple[Path, ...] = ()) -> Iterator[tuple[str, Path]]:
     """Every regular file of the home that belongs in an archive, as (archive name, path), in a stable order:
     all but the SQLite database itself (copied through the backup API), the backup folder, a restore's
-    staging folder and files being written (`.part`, `.partial`, a key's `.new`)."""
+    staging folder, a backup's scratch folder and files being written (`.part`, `.partial`, a key's `.new`)."""
     home = settings.home_dir
     skip_dirs = {settings.backup_folder}
     skip_files = {p.resolve() for p in also_skip}
@@ -103,7 +104,8 @@ def home_files(settings: Settings, *, also_skip: tuple[Path, ...] = ()) -> Itera
         skip_files |= {Path(f"{db_file}{suffix}") for suffix in SQLITE_SIDE_FILES}
     for root, dirs, files in os.walk(home):
         here = Path(root)
-        dirs[:] = sorted(d for d in dirs if (here / d).resolve() not in skip_dirs and not d.startswith(".restore-"))
+        dirs[:] = sorted(d for d in dirs if (here / d).resolve() not in skip_dirs
+                         and not d.startswith((".restore-", SCRATCH)))
         for name in sorted(files):
             path = here / name
             if path.is_symlink() or not path.is_file() or path.resolve() in skip_files:
@@ -148,7 +150,7 @@ def write_archive(database: Database, settings: Settings, *, path: Path,
     key = load_or_create(settings.home_dir)
     kind: Literal["sqlite", "postgresql"] = "sqlite" if database.is_sqlite else "postgresql"
     partial = path.with_name(path.name + ".partial")
-    with tempfile.TemporaryDirectory(prefix=".govdata-backup-", dir=path.parent) as scratch:
+    with tempfile.TemporaryDirectory(prefix=SCRATCH, dir=path.parent) as scratch:
         copy = Path(scratch) / DATABASE_MEMBERS[kind]
         phase("复制数据库", None)(0)
         if kind == "sqlite":
