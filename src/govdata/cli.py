@@ -207,6 +207,41 @@ def jobs_run(name: Annotated[list[str] | None, typer.Option("--name", help="只�
         raise typer.Exit(1)
 
 
+BACKUP_KEY_HELP = "另行信任的封印公钥（64 位十六进制，可多次给出）；平台目录尚无密钥时，要求备份由其中之一签名"
+
+
+@app.command()
+def backup(path: Annotated[Path, typer.Argument(help="备份文件（.tar.gz 则压缩，推荐；其他名称为 tar）")],
+           verify: Annotated[bool, typer.Option("--verify", help="只校验已有的备份文件，不备份")] = False,
+           public_key: Annotated[list[str] | None, typer.Option(
+               "--public-key", help=BACKUP_KEY_HELP)] = None) -> None:
+    """把数据库、上传文件、密钥与封印备份到一个文件（附签名清单）；--verify 校验备份文件而不恢复。"""
+    from govdata.security import backup_cli
+
+    if verify:
+        raise typer.Exit(backup_cli.verify_backup(get_settings(), path=path, public_keys=public_key or [],
+                                                  console=console, err=err))
+    settings = get_settings()
+    database = database_for(settings)  # not migrated: a backup taken before an upgrade copies the schema as it is
+    try:
+        code = backup_cli.make_backup(database, settings, path=path, actor=CLI, console=console, err=err)
+    finally:
+        database.dispose()
+    raise typer.Exit(code)
+
+
+@app.command()
+def restore(path: Annotated[Path, typer.Argument(help="govdata backup 写出的备份文件")],
+            force: Annotated[bool, typer.Option("--force", help="目标已有数据时仍然覆盖")] = False,
+            public_key: Annotated[list[str] | None, typer.Option(
+                "--public-key", help=BACKUP_KEY_HELP)] = None) -> None:
+    """从备份文件恢复到空的平台目录和空数据库（先完整校验，再动手）。"""
+    from govdata.security import backup_cli
+
+    raise typer.Exit(backup_cli.restore_backup(get_settings(), path=path, force=force, public_keys=public_key or [],
+                                               actor=CLI, console=console, err=err))
+
+
 @app.command()
 def ingest(code: Annotated[str, typer.Argument(help="资源代码")],
            file: Annotated[str, typer.Argument(help="CSV（UTF-8/GB18030）或 XLSX 文件")],

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     # For trying deadlines and for tests; production leaves it unset.
     clock: str | None = None
 
+    # Backups (第二十四条): where the daily `security.backup` job writes its archives (unset: <home>/backups)
+    # and how many of them it keeps (older ones are removed after a good run).
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=7, ge=1)
+
     jobs_timer_seconds: int = 60
     # Uploads of this many bytes or more, and scans, comparisons and exports of this many rows or more, run as
     # background work with a progress page (`govdata.work`); `work_threads` of them at once per process.
@@ -78,6 +83,10 @@ class Settings(BaseSettings):
         home = self.home.expanduser().resolve()
         home.mkdir(parents=True, exist_ok=True)
         return home
+
+    @property
+    def backup_folder(self) -> Path:
+        return (self.backup_dir or self.home_dir / "backups").expanduser().resolve()
 
     @cached_property
     def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:

@@ -117,6 +117,10 @@ class Action(StrEnum):
     EXERCISE_RECORD = "exercise.record"  # the unit records it done, its findings and follow-ups
     EXERCISE_VIEW = "exercise.view"
     DENGBAO_ANNOUNCE = "dengbao.announce"  # the daily job tells a unit its system's 等保 assessment expires
+    # security operations (第二十四条): backups and verified restore
+    BACKUP_CREATE = "backup.create"  # write an archive of the database, the home's files and keys
+    BACKUP_RESTORE = "backup.restore"  # restore an archive into an empty home and database
+    BACKUP_VIEW = "backup.view"  # the record of backup runs (the security dashboard's panel)
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -161,6 +165,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.INCIDENT_VIEW: "查看安全事件", Action.EXERCISE_PLAN: "安排风险评估、检测或演练",
     Action.EXERCISE_RECORD: "记录风险评估、检测或演练结果", Action.EXERCISE_VIEW: "查看风险评估、检测和演练",
     Action.DENGBAO_ANNOUNCE: "等保测评到期提醒",
+    Action.BACKUP_CREATE: "备份平台", Action.BACKUP_RESTORE: "从备份恢复平台", Action.BACKUP_VIEW: "查看备份记录",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

@@ -402,6 +402,10 @@ RULES: dict[Action, Rule] = {
     Action.EXERCISE_VIEW: Rule(UNIT_PEOPLE | SECURITY_OPS, sees_all=SECURITY_OPS,
                                denied="只能查看本单位的评估、检测和演练"),
     Action.DENGBAO_ANNOUNCE: _role_only(frozenset({Role.CENTER})),
+    # backups (第二十四条): the center runs the platform and its backups; security watches that they happen
+    Action.BACKUP_CREATE: _role_only(frozenset({Role.CENTER})),
+    Action.BACKUP_RESTORE: _role_only(frozenset({Role.CENTER})),
+    Action.BACKUP_VIEW: _role_only(frozenset({Role.CENTER, Role.SECURITY})),
 }
 
 

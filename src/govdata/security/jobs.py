@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from govdata.security import dengbao_jobs, logpush_jobs  # noqa: F401
+from govdata.security import backup_jobs, dengbao_jobs, logpush_jobs  # noqa: F401

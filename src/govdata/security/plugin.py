@@ -2,4 +2,7 @@
 
 from __future__ import annotations
 
-from govdata.security import switch_reads  # noqa: F401
+from govdata.security import (
+    backup_panel,  # noqa: F401
+    switch_reads,  # noqa: F401
+)
