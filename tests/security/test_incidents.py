@@ -10,9 +10,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from govdata import clock
+from govdata.actor import platform_actor
 from govdata.notifications.models import Notification
 from govdata.security.incident_models import Incident
 from govdata.security.incident_pages import input_moment
+from govdata.security.switch_schemas import SwitchSet
+from govdata.security.switches import set_switch
 from govdata.storage.engines import Database
 from govdata.types import with_offset
 from tests.conftest import last_audit
@@ -146,15 +149,21 @@ def test_open_from_a_switch_and_bad_sources(web: Any, database: Database) -> Non
         assert page.status_code == status and message in page.text, query
     blank = security.get("/security/incidents/new")
     assert blank.status_code == 200 and 'name="source_kind" value="manual"' in blank.text
-    form = security.get("/security/incidents/new?switch=7")
-    assert form.status_code == 200 and "应急开关 #7" in form.text
+    assert security.get("/security/incidents/new?switch=7").status_code == 404  # no such switch
+    with database.write() as db:
+        switch = set_switch(db, platform_actor(), data=SwitchSet(kind="platform", reason="全市网络安全事件"))
+        switch_id = switch.id
+    listed = security.get("/security/switches")
+    assert f'href="/security/incidents/new?switch={switch_id}"' in listed.text
+    form = security.get(f"/security/incidents/new?switch={switch_id}")
+    assert form.status_code == 200 and "应急处置：全平台" in form.text and "全市网络安全事件" in form.text
     posted = security.post("/security/incidents", {
-        "title": "应急开关 #7 触发的安全事件", "description": "暂停全部共享", "severity": "major",
-        "found_at": "2026-01-01T09:30", "source_kind": "switch", "source_id": "7"})
+        "title": "全平台暂停共享触发的安全事件", "description": "暂停全部共享", "severity": "major",
+        "found_at": "2026-01-01T09:30", "source_kind": "switch", "source_id": str(switch_id)})
     assert posted.status_code == 303
     with database.read() as db:
         incident = db.execute(select(Incident).order_by(Incident.id.desc()).limit(1)).scalar_one()
-        assert (incident.source_kind, incident.source_id, incident.severity) == ("switch", "7", "major")
+        assert (incident.source_kind, incident.source_id, incident.severity) == ("switch", str(switch_id), "major")
 
 
 def test_the_page_refuses_to_close_with_nothing_done(web: Any, database: Database, client: Any,

@@ -82,7 +82,7 @@ def _event_prefill(db: Session, seq: int) -> Prefill | None:
     lines += [f"对象：{target}"] if target else []
     lines += [f"资源代码：{event.resource_code}"] if event.resource_code else []
     lines += [f"来源地址：{event.client_addr}"] if event.client_addr else []
-    lines += [f"详情：{orjson.dumps(details).decode()}"] if details else []
+    lines += [f"详情：{'；'.join(f'{k}：{v}' for k, v in details.items())}"] if details else []
     units = list(dict.fromkeys(u for u in (event.owner_unit_id, event.unit_id) if u is not None))
     return Prefill(title=f"审计事件 #{event.seq}：{policy.label(event.action)}"
                          f"（{OUTCOMES.get(event.outcome, event.outcome)}）",

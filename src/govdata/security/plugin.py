@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from govdata.security import (
     backup_panel,  # noqa: F401
+    switch_incidents,  # noqa: F401  (an incident opened from a switch)
     switch_reads,  # noqa: F401
 )

@@ -37,6 +37,7 @@ def _page(request: Request, db: Db, actor: Actor, *, form: dict[str, Any] | None
         "in_force": switches.switches_in_force(db, actor), "history": switches.switch_history(db, actor),
         "kinds": [(k.value, label) for k, label in KIND_LABELS.items()],
         "choices": switches.choices(db) if may_switch else {}, "may_switch": may_switch,
+        "may_report": bool(policy.role_allows(actor, Action.INCIDENT_RECORD)),
         "form": form or {}, "error": error, "lift_error": lift_error}, status_code=status)
 
 
