@@ -137,7 +137,7 @@ def check_second_factor(db: Session, settings: Settings, *, user: User, code: st
         user.failed_logins = 0
         details = {"step": "second_factor", "factor": "totp" if result is CodeCheck.OK else "recovery_code"}
         if result is CodeCheck.RECOVERY:
-            details["recovery_codes_left"] = str(remaining_recovery_codes(db, user_id=user.id) - 1)
+            details["recovery_codes_left"] = str(remaining_recovery_codes(db, user_id=user.id))
         record(db, actor, Action.AUTH_LOGIN, target=user, details=details)
         return result
     user.failed_logins += 1
