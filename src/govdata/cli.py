@@ -96,6 +96,26 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     serving.serve(host, port, workers=workers, access_log=access_log)
 
 
+@user_app.command("totp-reset")
+def user_totp_reset(username: str, reason: Annotated[str, typer.Option(help="重置原因（如何核实了本人）")]) -> None:
+    """重置某人的动态口令（手机与恢复码都已遗失时；须写明原因，记入审计）。"""
+    from govdata.auth import service, totp
+    from govdata.errors import GovdataError
+
+    _settings, database = _database()
+    try:
+        with database.write() as db:
+            user = service.find_user_by_name(db, username=username)
+            if user is None:
+                err.print(f"用户不存在：{username}")
+                raise typer.Exit(2)
+            totp.reset_factor(db, CLI, user_id=user.id, reason=reason)
+    except GovdataError as exc:
+        err.print(f"失败：{exc.message}")
+        raise typer.Exit(2) from exc
+    console.print(f"已重置 {username} 的动态口令；其下次登录时须重新绑定（如其角色要求）")
+
+
 @user_app.command("create")
 def user_create(username: str, role: Annotated[list[Role], typer.Option("--role", help="角色，可多次给出")],
                 display_name: Annotated[str | None, typer.Option()] = None,

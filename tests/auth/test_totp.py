@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -188,3 +190,23 @@ def sign_in_raw(client: TestClient, username: str) -> str:
     response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": csrf,
                                            "next": "/"})
     return response.headers.get("location", "") if response.status_code == 303 else ""
+
+
+def test_cli_resets_a_factor_when_no_center_person_can(settings, database):
+    """The center's only administrator lost the phone: the operator resets it on the command line."""
+    env = {"GOVDATA_HOME": str(settings.home), "GOVDATA_DATABASE_URL": settings.url, "PATH": "/usr/bin:/bin"}
+
+    def cli(*args: str) -> Any:
+        return subprocess.run([sys.executable, "-m", "govdata.cli", "user", "totp-reset", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    refused = cli("admin", "--reason", "丢")
+    assert refused.returncode == 2 and "重置原因" in refused.stderr
+    with database.read() as db:
+        assert db.execute(select(User.totp_enabled_at).where(User.username == "admin")).scalar_one() is not None
+    done = cli("admin", "--reason", "手机遗失，运维当面核实")
+    assert done.returncode == 0, done.stderr
+    with database.read() as db:
+        assert db.execute(select(User.totp_secret).where(User.username == "admin")).scalar_one() is None
+    details = _details(database, action=Action.USER_MANAGE.value, method="cli")
+    assert details["op"] == "totp_reset" and details["reason"] == "手机遗失，运维当面核实"

@@ -141,15 +141,6 @@ def authenticate(db: Session, settings: Settings, *, username: str, password: st
     return LoginResult(user)
 
 
-def start_session(db: Session, settings: Settings, *, user: User, client_addr: str | None) -> tuple[str, WebSession]:
-    token = new_token("gdw")
-    session = WebSession(token_hash=token_hash(token), user_id=user.id, csrf_token=new_token("csrf"),
-                         expires_at=clock.now() + timedelta(hours=settings.session_hours), client_addr=client_addr)
-    db.add(session)
-    db.flush()
-    return token, session
-
-
 def load_session(db: Session, *, token: str) -> tuple[WebSession, User] | None:
     """A signed-in session (not one still in the middle of signing in, `WebSession.stage`) and its person."""
     row = db.execute(select(WebSession).where(WebSession.token_hash == token_hash(token))).scalar_one_or_none()
