@@ -17,12 +17,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select, text, update
 from sqlalchemy.engine import make_url
 
 from govdata import clock
 from govdata.app import create_app
 from govdata.audit.models import AuditEvent
+from govdata.auth import totp
+from govdata.auth.demo import DEMO_TOTP_SECRET
+from govdata.auth.models import User
 from govdata.config import Settings
 from govdata.masking.exits import use_key
 from govdata.storage.engines import Database, normalize_url, open_database
@@ -33,6 +36,7 @@ PG_URL = os.environ.get("GOVDATA_DATABASE_URL")
 clock.configure(os.environ.get("GOVDATA_CLOCK"))
 use_key("test-secret")  # as the app factory does with the settings below (services called without an app)
 DEMO_PASSWORD = "govdata-demo"
+DEMO_TOTP_USERS = {"admin", "security"}  # enrolled by the demo with DEMO_TOTP_SECRET (auth/demo.py)
 TEST_BASE_ROWS = 300
 
 
@@ -130,8 +134,32 @@ def sign_in(client: TestClient, username: str, password: str = DEMO_PASSWORD, **
     page = client.get("/login")
     match = CSRF_RE.search(page.text)
     assert match, "no CSRF token on the sign-in form"
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": match.group(1),
-                                       **form})
+    response = client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": match.group(1), **form})
+    location = response.headers.get("location", "")
+    if response.status_code == 303 and location.startswith("/login/totp") and username in DEMO_TOTP_USERS:
+        response = second_factor(client, username, location)
+    return response
+
+
+def demo_totp_code(database: Database, username: str) -> str:
+    """The demo authenticator's code now, after forgetting the last step `username` used: tests sign in as the
+    same person many times within one 30-second step (a pinned clock stands still), which the replay check
+    refuses, as it should for a person."""
+    with database.write() as db:
+        db.execute(update(User).where(User.username == username).values(totp_last_step=None))
+    return totp.code_for(DEMO_TOTP_SECRET, totp.step_at(clock.now()))
+
+
+def second_factor(client: TestClient, username: str, location: str) -> Any:
+    """The sign-in's second step, as a browser does it, with the demo authenticator's code."""
+    page = client.get(location)
+    match = CSRF_RE.search(page.text)
+    assert match, "no CSRF token on the second-factor form"
+    next_path = re.search(r'name="next" value="([^"]*)"', page.text)
+    code = demo_totp_code(client.app.state.database, username)  # type: ignore[attr-defined]
+    return client.post("/login/totp", data={"code": code, "csrf_token": match.group(1),
+                                            "next": next_path.group(1) if next_path else "/"})
 
 
 class WebUser:
@@ -176,7 +204,10 @@ def token(client: TestClient) -> Any:
     """`token("bureau")` → headers with a bearer token from the password grant."""
 
     def issue(username: str) -> dict[str, str]:
-        response = client.post("/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD})
+        form = {"username": username, "password": DEMO_PASSWORD}
+        if username in DEMO_TOTP_USERS:
+            form["totp"] = demo_totp_code(client.app.state.database, username)  # type: ignore[attr-defined]
+        response = client.post("/api/v1/auth/token", data=form)
         assert response.status_code == 200, response.text
         return {"Authorization": f"Bearer {response.json()['access_token']}"}
 

@@ -37,7 +37,7 @@ def test_every_operation_lists_400_and_422_in_the_error_shape(document):
     ("GET", "/api/v1/units", {"400", "401", "403", "422"}, {"404", "413"}),
     ("POST", "/api/v1/units", {"201", "400", "401", "403", "404", "409", "413", "422"}, {"429"}),
     ("GET", "/api/v1/share/{code}/records", {"401", "403", "404", "422", "429", "503"}, {"413"}),
-    ("POST", "/api/v1/auth/token", {"400", "401", "413", "422", "429"}, {"403"}),
+    ("POST", "/api/v1/auth/token", {"400", "401", "403", "413", "422", "429"}, {"503"}),  # 403: a factor to enrol first
     ("GET", "/healthz", {"200", "400", "422"}, {"403", "404"}),
 ])
 def test_statuses_follow_from_the_route(document, method, path, expected, absent):

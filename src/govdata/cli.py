@@ -46,15 +46,20 @@ def init(username: Annotated[str, typer.Option(help="首个管理员用户名")]
     """建库（迁移）并创建首个大数据中心管理员。"""
     from govdata.auth import service
     from govdata.auth.schemas import UserCreate
+    from govdata.errors import GovdataError
 
-    _settings, database = _database()
+    settings, database = _database()
     with database.write() as db:
         if service.find_user_by_name(db, username=username):
             console.print(f"数据库已就绪；用户 {username} 已存在")
             return
         secret = password or typer.prompt("管理员密码", hide_input=True, confirmation_prompt=True)
-        service.create_user(db, CLI, data=UserCreate(username=username, display_name="平台管理员",
-                                                      password=secret, roles=[Role.CENTER]))
+        try:
+            service.create_user(db, CLI, settings, data=UserCreate(username=username, display_name="平台管理员",
+                                                                   password=secret, roles=[Role.CENTER]))
+        except GovdataError as exc:
+            err.print(f"失败：{exc.message}")
+            raise typer.Exit(2) from exc
     console.print(f"数据库已就绪；已创建管理员 {username}")
 
 
@@ -93,6 +98,26 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     serving.serve(host, port, workers=workers, access_log=access_log)
 
 
+@user_app.command("totp-reset")
+def user_totp_reset(username: str, reason: Annotated[str, typer.Option(help="重置原因（如何核实了本人）")]) -> None:
+    """重置某人的动态口令（手机与恢复码都已遗失时；须写明原因，记入审计）。"""
+    from govdata.auth import service, totp
+    from govdata.errors import GovdataError
+
+    _settings, database = _database()
+    try:
+        with database.write() as db:
+            user = service.find_user_by_name(db, username=username)
+            if user is None:
+                err.print(f"用户不存在：{username}")
+                raise typer.Exit(2)
+            totp.reset_factor(db, CLI, user_id=user.id, reason=reason)
+    except GovdataError as exc:
+        err.print(f"失败：{exc.message}")
+        raise typer.Exit(2) from exc
+    console.print(f"已重置 {username} 的动态口令；其下次登录时须重新绑定（如其角色要求）")
+
+
 @user_app.command("create")
 def user_create(username: str, role: Annotated[list[Role], typer.Option("--role", help="角色，可多次给出")],
                 display_name: Annotated[str | None, typer.Option()] = None,
@@ -104,7 +129,7 @@ def user_create(username: str, role: Annotated[list[Role], typer.Option("--role"
     from govdata.errors import GovdataError
     from govdata.orgs.service import find_unit_by_code
 
-    _settings, database = _database()
+    settings, database = _database()
     secret = password or typer.prompt("密码", hide_input=True, confirmation_prompt=True)
     try:
         with database.write() as db:
@@ -115,7 +140,8 @@ def user_create(username: str, role: Annotated[list[Role], typer.Option("--role"
                     err.print(f"单位代码不存在：{unit}")
                     raise typer.Exit(2)
                 unit_id = found.id
-            service.create_user(db, CLI, data=UserCreate(username=username, display_name=display_name or username,
+            service.create_user(db, CLI, settings, data=UserCreate(username=username,
+                                                                    display_name=display_name or username,
                                                           password=secret, roles=role, unit_id=unit_id))
     except GovdataError as exc:
         err.print(f"失败：{exc.message}")

@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     login_ip_per_minute: int = 30
     api_token_hours: int = 8
     system_token_days: int = 365
+    # 等保 三级 sign-in (auth/passwordpolicy.py, auth/totp.py, auth/session_idle.py). The password rules apply to
+    # every new or changed password; an expired one must be changed at the next sign-in (0 days: never expires).
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    password_min_classes: int = Field(default=3, ge=1, le=4)  # of upper, lower, digit, symbol
+    password_history: int = Field(default=5, ge=0, le=24)  # the last N passwords may not be used again
+    password_expiry_days: int = Field(default=90, ge=0)
+    session_idle_minutes: int = Field(default=30, ge=1)  # a page session unused this long asks to sign in again
+    totp_required_roles: str = "center,security"  # roles that must enrol a second factor, comma separated
+    totp_attempts_per_minute: int = Field(default=5, ge=1)  # second-factor codes one account may try a minute
 
     # Addresses (or networks, 10.0.0.0/24) of reverse proxies whose X-Forwarded-Proto is believed, comma
     # separated: a request they forward as https gets Secure cookies. Default none: only the direct scheme.

@@ -43,7 +43,7 @@ def test_center_lists_and_creates_users(web, client, database):
 
 
 @pytest.mark.parametrize("change,field,message", [
-    ({"password": "short"}, "password", "初始密码不能少于 8 个字符"),
+    ({"password": "short"}, "password", "初始密码：密码至少 12 位（现为 5 位）"),
     ({"roles": []}, "roles", "角色至少选择一项"),
     ({"username": "有 空格"}, "username", "用户名格式不正确"),
     ({"display_name": "   "}, "display_name", "姓名不能为空"),
@@ -65,7 +65,7 @@ def test_all_errors_of_the_user_form_at_once(web, database):
     response = web("admin").post("/admin/users", {"username": "x", "display_name": "", "password": "short",
                                                   "roles": ["steward", "unit_head"]})
     assert response.status_code == 422
-    for message in ("用户名不能少于 2 个字符", "姓名不能为空", "初始密码不能少于 8 个字符"):
+    for message in ("用户名不能少于 2 个字符", "姓名不能为空", "初始密码：密码至少 12 位"):
         assert message in response.text
     assert 'value="unit_head" class="inline-check" checked' in response.text
     assert 'value="steward" class="inline-check" checked' in response.text

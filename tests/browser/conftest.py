@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from govdata.storage.engines import Database
+from tests.browser.helpers import SERVER_DATABASES
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
@@ -134,9 +135,11 @@ def live_server(database: Database, tmp_path: Path) -> Iterator[LiveServer]:
     if not url:
         pytest.fail(f"govdata server did not answer /healthz; its output:\n{log.read_text(errors='replace')[-4000:]}")
     assert process is not None
+    SERVER_DATABASES[url.rstrip("/")] = database  # the sign-in helper's second factor
     try:
         yield LiveServer(url=url, home=home, database=database, log=log)
     finally:
+        SERVER_DATABASES.pop(url.rstrip("/"), None)
         _stop(process)
 
 

@@ -8,9 +8,11 @@ from urllib.parse import quote
 
 from govdata import clock
 from govdata.actor import Method, Role, platform_actor
+from govdata.auth.passwords import hash_password
 from govdata.auth.schemas import UserCreate
 from govdata.auth.service import create_user
 from govdata.catalog.models import CatalogEntry
+from govdata.config import Settings
 from govdata.storage.engines import Database
 from tests.conftest import DEMO_PASSWORD
 from tests.datastore.factories import PERSON_FIELDS, make_entry, system_token, unit_id
@@ -22,11 +24,13 @@ ROW = {"sfzh": "350802199001010011", "xm": "张三", "csrq": "1990-01-01", "nl":
 
 
 def new_vendor(database: Database, username: str = "vendor_b") -> int:
-    """A second vendor account (the demo `vendor` already works under an agreement)."""
+    """A second vendor account (the demo `vendor` already works under an agreement), created under the password
+    rules and then given the demo's password as the demo's own accounts have it, so the helpers sign it in."""
     with database.write() as db:
-        user = create_user(db, platform_actor(Method.CLI), data=UserCreate(
-            username=username, display_name="另一服务商", password=DEMO_PASSWORD, unit_id=None,
+        user = create_user(db, platform_actor(Method.CLI), Settings(), data=UserCreate(
+            username=username, display_name="另一服务商", password="Vendor-pass-2026", unit_id=None,
             roles=[Role.VENDOR]))
+        user.password_hash, user.password_expires = hash_password(DEMO_PASSWORD), False
         return user.id
 
 

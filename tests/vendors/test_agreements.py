@@ -17,7 +17,7 @@ from govdata.config import Settings
 from govdata.storage.engines import Database
 from govdata.vendors.files import FOLDER
 from govdata.vendors.models import VendorAgreement
-from tests.conftest import last_audit
+from tests.conftest import demo_totp_code, last_audit
 from tests.vendors.helpers import PDF, PNG, new_vendor, record, resource, unit_id
 
 
@@ -133,7 +133,8 @@ def test_an_oversize_file_is_refused_and_nothing_kept(database: Database, token:
     app = create_app(settings, database, migrate=False, run_jobs=False)
     with TestClient(app, base_url="http://testserver") as small:
         headers = {"Authorization": "Bearer " + small.post("/api/v1/auth/token", data={
-            "username": "admin", "password": "govdata-demo"}).json()["access_token"]}
+            "username": "admin", "password": "govdata-demo",
+            "totp": demo_totp_code(database, "admin")}).json()["access_token"]}
         vendor_id = new_vendor(database)
         big = PDF + b"0" * (100 * 1024)
         refused = record(small, headers, vendor_user_id=vendor_id, unit=unit_id(database, "wjw"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govdata import clock
@@ -25,6 +25,12 @@ class User(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # False only for the demo's accounts (their shared demo password is documented, not a secret to rotate).
+    password_expires: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # The second factor (auth/totp.py): a secret with no enrolment time is one being enrolled, not yet in use.
+    totp_secret: Mapped[str | None] = mapped_column(String(160))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -59,6 +65,32 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     client_addr: Mapped[str | None] = mapped_column(String(64))
+    # Idle timeout (auth/session_idle.py): when a page last used the session (None: not since it began).
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # "" a signed-in session; otherwise the step of signing in still to do: "totp", "password" or "enrol".
+    stage: Mapped[str] = mapped_column(String(16), default="", server_default="")
+
+
+class PasswordHistory(Base):
+    """A person's earlier passwords (argon2 hashes), so that the last few are not used again."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+
+
+class RecoveryCode(Base):
+    """A one-time recovery code of the second factor, stored as a sha256 hash (shown once at enrolment)."""
+
+    __tablename__ = "totp_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class ApiToken(Base):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from govdata.actor import Actor, Method
-from govdata.auth import service
+from govdata.auth import service, signin
+from govdata.auth.passwordpolicy import PasswordRules
 from govdata.auth.schemas import PasswordChange
 from govdata.auth.tokens import same
 from govdata.errors import GovdataError
@@ -68,8 +70,11 @@ def login(request: Request, db: Db, settings: AppSettings, username: Annotated[s
     if result.user is None:
         db.commit()  # keep the failure count and its audit event
         return _login_page(request, next=next, error=result.message, username=username, status_code=401)
-    token, _session = service.start_session(db, settings, user=result.user, client_addr=client_addr(request))
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    token, session = signin.begin(db, settings, user=result.user, client_addr=client_addr(request))
+    target = _safe_next(next)
+    if session.stage:  # a second factor, an expired password or a required enrolment comes first
+        target = f"{signin.STAGE_PATHS[session.stage]}?next={quote(target)}"
+    response = RedirectResponse(target, status_code=303)
     # Marked Secure by the middleware whenever the request came over HTTPS (web.security).
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
                         max_age=settings.session_hours * 3600, path="/")
@@ -91,26 +96,32 @@ PASSWORD_LABELS = {"current_password": "当前密码", "new_password": "新密�
 
 
 @router.get("/account/password", response_class=HTMLResponse)
-def password_form(request: Request, _: Actor = requires(Action.USER_SELF)) -> Response:
-    return render(request, "password.html", {"error": None})
+def password_form(request: Request, settings: AppSettings, _: Actor = requires(Action.USER_SELF)) -> Response:
+    return render(request, "password.html", {"error": None, "hint": PasswordRules.of(settings).hint()})
 
 
 @router.post("/account/password", response_class=HTMLResponse)
-async def password_change(request: Request, db: Db, actor: Actor = requires(Action.USER_SELF)) -> Response:
+async def password_change(request: Request, db: Db, settings: AppSettings,
+                          actor: Actor = requires(Action.USER_SELF)) -> Response:
     data = parse(PasswordChange, await form_dict(request), PASSWORD_LABELS)
     if not isinstance(data, FormError):
         try:
-            service.change_password(db, actor, data=data)
+            service.change_password(db, actor, settings, data=data)
             response = RedirectResponse("/login?msg=密码已修改，请重新登录", status_code=303)
             response.delete_cookie(SESSION_COOKIE, path="/")
             return response
         except GovdataError as exc:
             db.rollback()
             data = from_error(exc, PASSWORD_LABELS)
-    return render(request, "password.html", {"error": data}, status_code=data.status)
+    return render(request, "password.html", {"error": data, "hint": PasswordRules.of(settings).hint()},
+                  status_code=data.status)
 
 
 # The center's user administration lives in its own module; it is served with these pages.
+from govdata.auth.signin_pages import router as _signin_router  # noqa: E402
+from govdata.auth.totp_pages import router as _totp_router  # noqa: E402
 from govdata.auth.users_pages import router as _users_router  # noqa: E402
 
 router.include_router(_users_router)
+router.include_router(_signin_router)
+router.include_router(_totp_router)

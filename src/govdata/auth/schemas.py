@@ -3,14 +3,13 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, field_validator
 
 from govdata.actor import Role
-from govdata.auth.passwords import MIN_LENGTH
 from govdata.types import Id
 
 
 class UserCreate(BaseModel):
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
     display_name: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=MIN_LENGTH, max_length=128)
+    password: str = Field(min_length=1, max_length=128)  # the rules: auth/passwordpolicy.py (settings)
     unit_id: Id | None = None
     roles: list[Role] = Field(min_length=1)
     phone: str = Field(default="", max_length=32)
@@ -39,7 +38,7 @@ class UserRead(BaseModel):
 
 class PasswordChange(BaseModel):
     current_password: str = Field(min_length=1, max_length=128)
-    new_password: str = Field(min_length=MIN_LENGTH, max_length=128)
+    new_password: str = Field(min_length=1, max_length=128)  # the rules: auth/passwordpolicy.py
 
 
 class TokenOut(BaseModel):

@@ -14,6 +14,7 @@ from govdata.actor import Actor, Method, Role
 from govdata.audit.service import acting, record
 from govdata.auth import passwords
 from govdata.auth.models import ApiToken, User, UserRole, WebSession
+from govdata.auth.passwordpolicy import PasswordRules, check_new_password, store_password
 from govdata.auth.schemas import PasswordChange, UserCreate
 from govdata.auth.tokens import new_token, token_hash
 from govdata.config import Settings
@@ -82,18 +83,20 @@ def people_names(db: Session, usernames: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def create_user(db: Session, actor: Actor, *, data: UserCreate) -> User:
+def create_user(db: Session, actor: Actor, settings: Settings, *, data: UserCreate) -> User:
+    rules = PasswordRules.of(settings)
     with acting(db, actor, Action.USER_MANAGE, target_type="user") as audit:
         if find_user_by_name(db, username=data.username):
             raise Conflict("用户名已存在", field="username")
         if data.unit_id is not None and db.get(Unit, data.unit_id) is None:
             raise RuleViolation("单位不存在", field="unit_id")
+        check_new_password(db, rules, password=data.password, username=data.username)
         user = User(username=data.username, display_name=data.display_name, unit_id=data.unit_id,
-                    phone=data.phone, email=data.email,
-                    password_hash=passwords.hash_password(data.password), password_changed_at=clock.now())
+                    phone=data.phone, email=data.email, password_hash="")
         user.role_rows = [UserRole(role=r.value) for r in data.roles]
         db.add(user)
         db.flush()
+        store_password(db, rules, user=user, password=data.password)
         audit.target = user
         audit.details = {"username": user.username, "roles": user.roles, "unit_id": user.unit_id}
     return user
@@ -132,22 +135,16 @@ def authenticate(db: Session, settings: Settings, *, username: str, password: st
         return LoginResult(None, BAD_LOGIN)
     user.failed_logins = 0
     user.locked_until = None
-    record(db, actor_for_user(user, method, client_addr), Action.AUTH_LOGIN, target=user)
+    # With a second factor the password is only the first step: the event says the code was asked for.
+    details = {"step": "password", "second_factor": "asked"} if user.totp_enabled_at is not None else None
+    record(db, actor_for_user(user, method, client_addr), Action.AUTH_LOGIN, target=user, details=details)
     return LoginResult(user)
 
 
-def start_session(db: Session, settings: Settings, *, user: User, client_addr: str | None) -> tuple[str, WebSession]:
-    token = new_token("gdw")
-    session = WebSession(token_hash=token_hash(token), user_id=user.id, csrf_token=new_token("csrf"),
-                         expires_at=clock.now() + timedelta(hours=settings.session_hours), client_addr=client_addr)
-    db.add(session)
-    db.flush()
-    return token, session
-
-
 def load_session(db: Session, *, token: str) -> tuple[WebSession, User] | None:
+    """A signed-in session (not one still in the middle of signing in, `WebSession.stage`) and its person."""
     row = db.execute(select(WebSession).where(WebSession.token_hash == token_hash(token))).scalar_one_or_none()
-    if row is None or row.expires_at <= clock.now():
+    if row is None or row.expires_at <= clock.now() or row.stage:
         return None
     user = db.get(User, row.user_id)
     if user is None or not user.is_active:
@@ -167,17 +164,39 @@ def view_self(db: Session, actor: Actor) -> User:
     return user
 
 
-def change_password(db: Session, actor: Actor, *, data: PasswordChange) -> None:
+def change_password(db: Session, actor: Actor, settings: Settings, *, data: PasswordChange,
+                    keep_session_id: int | None = None) -> None:
+    """The person's own change (also the forced one of an expired password, which keeps the sign-in going
+    on `keep_session_id`); every other browser of the person is signed out."""
     user = get_user(db, user_id=actor.id or 0)
-    with acting(db, actor, Action.USER_SELF, target=user):
+    rules = PasswordRules.of(settings)
+    with acting(db, actor, Action.USER_SELF, target=user) as audit:
         if not passwords.verify_password(data.current_password, user.password_hash):
             raise RuleViolation("当前密码不正确", field="current_password")
         if data.new_password == data.current_password:
             raise RuleViolation("新密码不能与当前密码相同", field="new_password")
-        user.password_hash = passwords.hash_password(data.new_password)
-        user.password_changed_at = clock.now()
-        # Other signed-in browsers of this person are signed out.
+        check_new_password(db, rules, password=data.new_password, username=user.username, user=user,
+                           field="new_password")
+        store_password(db, rules, user=user, password=data.new_password)
+        audit.details = {"op": "password_change", "username": user.username}
+        db.execute(delete(WebSession).where(WebSession.user_id == user.id, WebSession.id != (keep_session_id or 0)))
+
+
+def reset_password(db: Session, actor: Actor, settings: Settings, *, user_id: int, new_password: str) -> User:
+    """The center sets a new password for a person who forgot theirs (same rules); the person is signed out
+    everywhere and their API tokens stop working."""
+    user = get_user(db, user_id=user_id)
+    rules = PasswordRules.of(settings)
+    with acting(db, actor, Action.USER_MANAGE, target=user) as audit:
+        check_new_password(db, rules, password=new_password, username=user.username, user=user,
+                           field="new_password")
+        store_password(db, rules, user=user, password=new_password)
+        user.failed_logins, user.locked_until = 0, None
+        audit.details = {"op": "password_reset", "username": user.username}
         db.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        db.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                   .values(revoked_at=clock.now()))
+    return user
 
 
 def issue_user_token(db: Session, settings: Settings, *, user: User) -> str:

@@ -11,14 +11,15 @@ from govdata import clock
 from govdata.actor import ROLE_LABELS, Actor, Role
 from govdata.auth import service
 from govdata.auth.models import User
+from govdata.auth.passwordpolicy import PasswordRules, shape_problem
 from govdata.auth.schemas import UserCreate
 from govdata.errors import GovdataError
 from govdata.orgs.models import Unit
 from govdata.orgs.service import list_units
 from govdata.policy import Action
 from govdata.types import Id
-from govdata.web.deps import Db, requires
-from govdata.web.forms import FormError, form_lists, from_error, parse
+from govdata.web.deps import AppSettings, Db, requires
+from govdata.web.forms import FormError, form_lists, from_error, merge, parse
 from govdata.web.tables import TableSpec, paged
 from govdata.web.templating import render
 
@@ -35,7 +36,8 @@ def _page(request: Request, db: Db, actor: Actor, error: FormError | None = None
           form: dict[str, Any] | None = None) -> Response:
     users, table = paged(db, service.users_query(actor), request, USER_TABLE)
     context = {"users": users, "table": table, "units": list_units(db), "error": error, "form": form or {},
-               "roles": [(r.value, ROLE_LABELS[r]) for r in PERSON_ROLES], "now": clock.now()}
+               "roles": [(r.value, ROLE_LABELS[r]) for r in PERSON_ROLES], "now": clock.now(),
+               "password_hint": PasswordRules.of(request.app.state.settings).hint()}
     return render(request, "auth/users.html", context, status_code=error.status if error else 200)
 
 
@@ -45,15 +47,21 @@ def users_page(request: Request, db: Db, actor: Actor = requires(Action.USER_MAN
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
-async def create_user(request: Request, db: Db, actor: Actor = requires(Action.USER_MANAGE)) -> Response:
+async def create_user(request: Request, db: Db, settings: AppSettings,
+                      actor: Actor = requires(Action.USER_MANAGE)) -> Response:
     posted = await form_lists(request)
     form: dict[str, Any] = {k: v[0] for k, v in posted.items() if k not in ("roles", "csrf_token")}
     form["roles"] = posted.get("roles", [])
     data = parse(UserCreate, form, LABELS)
     if isinstance(data, FormError):
+        problem = shape_problem(PasswordRules.of(request.app.state.settings), password=str(form.get("password", "")),
+                                username=str(form.get("username", "")))
+        if problem and "password" not in data.errors:  # shown with the form's other errors, not after them
+            text = f"{LABELS['password']}：{problem}"
+            data = merge(data, FormError(text, "password", 422, {"password": text})) or data
         return _page(request, db, actor, data, form)
     try:
-        user = service.create_user(db, actor, data=data)
+        user = service.create_user(db, actor, settings, data=data)
     except GovdataError as exc:
         db.rollback()
         return _page(request, db, actor, from_error(exc, LABELS), form)

@@ -24,8 +24,9 @@ def switch_prefill(db: Session, switch_id: int) -> Prefill | None:
              f"原因：{switch.reason}"]
     if switch.lifted_at is not None:
         lines.append(f"解除：{fmt(switch.lifted_at)}（北京时间） {switch.lifted_by}：{switch.lift_reason}")
+    codes = [entry.code] if entry is not None and entry.code else []
     return Prefill(title=describe(switch), description="\n".join(lines), found_at=switch.set_at,
-                   unit_ids=affected_units(db, switch), entry_codes=[entry.code] if entry is not None and entry.code else [])
+                   unit_ids=affected_units(db, switch), entry_codes=codes)
 
 
 register_source(SourceKind.SWITCH, switch_prefill)

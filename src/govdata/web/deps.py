@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from govdata import hooks, policy
 from govdata.actor import Actor, Method, Role, public_actor
-from govdata.auth import bearer
+from govdata.auth import bearer, session_idle
 from govdata.auth import service as auth_service
 from govdata.auth.tokens import same
 from govdata.config import Settings
@@ -127,8 +127,11 @@ def resolve_actor(request: Request, conn: Connection | None = None) -> Actor | N
         return None
     with database.read() as db:
         loaded = auth_service.load_session(db, token=cookie)
-        if loaded is not None:
+        if loaded is not None and session_idle.is_idle(loaded[0], request.app.state.settings):
+            request.state.signin_notice = session_idle.IDLE_MESSAGE  # shown by the sign-in page it leads to
+        elif loaded is not None:
             web_session, user = loaded
+            session_idle.touch(database, web_session)
             method = Method.API if request.url.path.startswith("/api/") else Method.WEB
             actor = auth_service.actor_for_user(user, method, client_addr(request), request_id(request))
             actor = _with_scope_and_purpose(request, db, actor)

@@ -82,7 +82,9 @@ def domain_error_response(request: Request, exc: GovdataError) -> Response:
     routing): the refusal recorded, then the JSON shape, a Chinese page or a sign-in redirect."""
     note_refusal(request, exc)
     if isinstance(exc, NotAuthenticated) and not wants_json(request) and request.method == "GET":
-        return RedirectResponse(f"/login?next={quote(str(request.url.path))}", status_code=303)
+        notice = getattr(request.state, "signin_notice", None)  # why a session stopped (web.deps)
+        why = f"&msg={quote(notice)}" if notice else ""
+        return RedirectResponse(f"/login?next={quote(str(request.url.path))}{why}", status_code=303)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
     if isinstance(exc, NotAuthenticated) and wants_json(request):
         headers = {"WWW-Authenticate": "Bearer"}
