@@ -27,9 +27,10 @@ from tests.security.helpers import unit_id
 
 @pytest.fixture
 def settings(database: Database, tmp_path: Path) -> Settings:
-    """As conftest's, with sessions that outlast the days these tests move the clock on (one sign-in each)."""
+    """As conftest's, with sessions that outlast (and are not idle over) the days these tests move the clock on
+    (one sign-in each)."""
     return Settings(home=tmp_path / "home", database_url=database.url, demo=True, run_jobs_in_server=False,
-                    secret_key="test-secret", session_hours=24 * 40)
+                    secret_key="test-secret", session_hours=24 * 40, session_idle_minutes=24 * 60 * 40)
 
 
 def _todo(page: str) -> str:
