@@ -66,6 +66,9 @@ class IngestBatch(Base):
     deleted: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str] = mapped_column(Text, default="")
+    # A file's header as uploaded: JSON {field name: the column's header in the file}, in the file's column
+    # order ("" when not from a file); the rejected-row report is written in these headers.
+    headers: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     entry: Mapped[CatalogEntry] = relationship(lazy="joined")
 

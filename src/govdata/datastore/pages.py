@@ -17,17 +17,23 @@ from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore import background, filings, freshness, owner, returnflow, service, uploads
 from govdata.datastore.export import field_labels, rejects_response
-from govdata.datastore.models import MODE_LABELS, SOURCE_LABELS, STATUS_LABELS, BatchSource, LoadMode, Paging
+from govdata.datastore.models import MODE_LABELS, SOURCE_LABELS, STATUS_LABELS, BatchSource, LoadMode
 from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action
 from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, requires
+from govdata.web.errors import note_refusal
+from govdata.web.forms import FormError, form_dict, from_error, parse
 from govdata.web.templating import render
 from govdata.work import service as work
 from govdata.work.pages import to_progress
 from govdata.work.runner import of_app
 
 router = APIRouter(include_in_schema=False)
+REVIEW_LABELS = {"decision": "审核结果", "note": "审核意见"}
+CONNECTOR_LABELS = {"url": "上游地址", "auth_header": "认证头", "data_format": "格式", "paging": "分页",
+                    "page_size": "每页条数", "records_path": "记录列表键", "cursor_path": "游标键",
+                    "since_param": "增量参数名", "field_mapping": "字段映射"}
 
 
 def _labels() -> dict[str, Any]:
@@ -47,23 +53,43 @@ def index(request: Request, db: Db, actor: Actor = requires(Action.RESOURCE_READ
         "items": items, "ask_purpose": policy.needs_purpose(actor, Action.RESOURCE_READ), **_labels()})
 
 
-@router.get("/resources/supervision", response_class=HTMLResponse)
-def supervision(request: Request, db: Db, actor: Actor = requires(Action.FILING_REVIEW)) -> Response:
+def _supervision(request: Request, db: Any, error: FormError | None = None, form: dict[str, Any] | None = None,
+                 failed_id: int | None = None) -> Response:
     return render(request, "datastore/supervision.html", {
         "overdue": freshness.list_freshness(db, overdue_only=True),
-        "missing": filings.entries_without_filing(db), "pending": filings.pending_filings(db)})
+        "missing": filings.entries_without_filing(db), "pending": filings.pending_filings(db),
+        "error": error, "form": form or {}, "failed_id": failed_id}, status_code=error.status if error else 200)
 
 
-@router.post("/resources/filings/{filing_id}/review")
-def review_filing(filing_id: Id, db: Db, decision: Annotated[str, Form()] = "",
-                  note: Annotated[str, Form(max_length=2000)] = "",
-                  actor: Actor = requires(Action.FILING_REVIEW)) -> Response:
-    filings.review_filing(db, actor, filing_id=filing_id, accept=decision == "accept", note=note)
+@router.get("/resources/supervision", response_class=HTMLResponse)
+def supervision(request: Request, db: Db, actor: Actor = requires(Action.FILING_REVIEW)) -> Response:
+    return _supervision(request, db)
+
+
+@router.post("/resources/filings/{filing_id}/review", response_class=HTMLResponse)
+async def review_filing(request: Request, filing_id: Id, db: Db,
+                        actor: Actor = requires(Action.FILING_REVIEW)) -> Response:
+    """予以备案 / 不予备案 (the button pressed); a refusal is shown beside its field on the filing's own card."""
+    form = await form_dict(request)
+    decision, note = form.get("decision", ""), form.get("note", "")
+    try:
+        if decision not in ("accept", "reject"):
+            raise RuleViolation("请选择予以备案或不予备案", field="decision")
+        if len(note) > 2000:
+            raise RuleViolation("不能超过 2000 个字符", field="note")
+        filings.review_filing(db, actor, filing_id=filing_id, accept=decision == "accept", note=note)
+    except GovdataError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.rollback()
+        note_refusal(request, exc)
+        return _supervision(request, db, from_error(exc, REVIEW_LABELS), form, filing_id)
     return RedirectResponse("/resources/supervision?msg=备案已审核", status_code=303)
 
 
 def _entry_context(db: Any, entry: CatalogEntry) -> dict[str, Any]:
-    return {"entry": entry, "fresh": freshness.freshness_of(db, entry), "rows": service.count_rows(db, entry),
+    return {"form": {}, "error": None, "failed_form": "", "entry": entry, "fresh": freshness.freshness_of(db, entry),
+            "rows": service.count_rows(db, entry),
             "batches": service.list_batches(db, entry_id=entry.id, limit=20),
             "connector": returnflow.get_connector(db, entry_id=entry.id),
             "needs_filing": filings.needs_filing(entry), "filings": filings.filings_of(db, entry_id=entry.id),
@@ -189,33 +215,68 @@ def upload_load(request: Request, entry_id: Id, token: str, db: Db, settings: Ap
     return RedirectResponse(f"/resources/batches/{result.batch_id}{query}", status_code=303)
 
 
-@router.post("/resources/{entry_id}/filing")
-def submit_filing(entry_id: Id, db: Db, reason: Annotated[str, Form(max_length=4000)] = "",
-                  actor: Actor = requires(Action.CATALOG_DRAFT)) -> Response:
+def _entry_refused(request: Request, db: Any, entry: CatalogEntry, which: str, error: FormError,
+                   form: dict[str, Any]) -> Response:
+    """The entry page again with the refused form (`which`: filing | connector) kept and its message beside
+    the field."""
+    return render(request, "datastore/entry.html", {**_entry_context(db, entry), "form": form, "error": error,
+                                                    "failed_form": which}, status_code=error.status)
+
+
+@router.post("/resources/{entry_id}/filing", response_class=HTMLResponse)
+async def submit_filing(request: Request, entry_id: Id, db: Db,
+                        actor: Actor = requires(Action.CATALOG_DRAFT)) -> Response:
     entry = service.get_entry(db, entry_id=entry_id)
-    filings.submit_filing(db, actor, entry=entry, reason=reason)
+    form = await form_dict(request)
+    reason = form.get("reason", "")
+    try:
+        if len(reason) > 4000:
+            raise RuleViolation("不能超过 4000 个字符", field="reason")
+        filings.submit_filing(db, actor, entry=entry, reason=reason)
+    except GovdataError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.rollback()
+        note_refusal(request, exc)
+        return _entry_refused(request, db, entry, "filing", from_error(exc, {"reason": "不能实时汇聚的原因"}), form)
     return RedirectResponse(f"/resources/{entry_id}?msg=备案已提交，等待大数据局审核", status_code=303)
 
 
-@router.post("/resources/{entry_id}/connector")
-def save_connector(entry_id: Id, db: Db, url: Annotated[str, Form()] = "", auth_header: Annotated[str, Form()] = "",
-                   data_format: Annotated[str, Form()] = "json", paging: Annotated[str, Form()] = "none",
-                   page_size: Annotated[int, Form(ge=1, le=100_000)] = 1000,
-                   records_path: Annotated[str, Form()] = "records",
-                   cursor_path: Annotated[str, Form()] = "next_cursor", mapping: Annotated[str, Form()] = "",
-                   since_param: Annotated[str, Form()] = "",
-                   actor: Actor = requires(Action.RETURN_FLOW_MANAGE)) -> Response:
+def _connector_in(form: dict[str, Any]) -> returnflow.ConnectorIn | FormError:
+    lines = [line for line in str(form.get("mapping", "")).splitlines() if line.strip()]
+    if any("=" not in line for line in lines):
+        return FormError("字段映射：每行应为“上游字段=信息项”", "mapping", 422,
+                         {"mapping": "字段映射：每行应为“上游字段=信息项”"})
+    pairs = [line.split("=", 1) for line in lines]
+    data = {k: v for k, v in form.items() if k != "mapping"}
+    data["field_mapping"] = {a.strip(): b.strip() for a, b in pairs}
+    parsed = parse(returnflow.ConnectorIn, data, CONNECTOR_LABELS)
+    if isinstance(parsed, FormError) and "url" in parsed.errors and str(form.get("url", "")).strip():
+        parsed.errors["url"] = "上游地址应为以 http:// 或 https:// 开头的网址"
+        parsed.message = "；".join(parsed.errors.values())
+    return parsed
+
+
+@router.post("/resources/{entry_id}/connector", response_class=HTMLResponse)
+async def save_connector(request: Request, entry_id: Id, db: Db,
+                         actor: Actor = requires(Action.RETURN_FLOW_MANAGE)) -> Response:
     entry = service.get_entry(db, entry_id=entry_id)
-    pairs = [line.split("=", 1) for line in mapping.splitlines() if "=" in line]
-    try:
-        data = returnflow.ConnectorIn(url=url, auth_header=auth_header, data_format=data_format, paging=Paging(paging),
-                                      page_size=page_size, records_path=records_path, cursor_path=cursor_path,
-                                      field_mapping={a.strip(): b.strip() for a, b in pairs},
-                                      since_param=since_param)
-    except ValueError as exc:
-        raise RuleViolation(f"回流配置有误：{exc}", field="url") from exc
-    returnflow.save_connector(db, actor, entry=entry, data=data)
-    return RedirectResponse(f"/resources/{entry_id}?msg=回流配置已保存", status_code=303)
+    form = await form_dict(request)
+    data = _connector_in(form)
+    if not isinstance(data, FormError):
+        try:
+            returnflow.save_connector(db, actor, entry=entry, data=data)
+            return RedirectResponse(f"/resources/{entry_id}?msg=回流配置已保存", status_code=303)
+        except GovdataError as exc:
+            if exc.status in (403, 404):
+                raise
+            db.rollback()
+            note_refusal(request, exc)
+            data = from_error(exc, CONNECTOR_LABELS)
+    if "field_mapping" in data.errors:  # the form's box is called mapping
+        data.errors["mapping"] = data.errors.pop("field_mapping")
+        data.field = "mapping" if data.field == "field_mapping" else data.field
+    return _entry_refused(request, db, entry, "connector", data, form)
 
 
 @router.post("/resources/{entry_id}/connector/run")

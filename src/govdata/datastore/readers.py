@@ -67,6 +67,12 @@ class Header:
     identity: bool = False  # columns exactly in field order: rows pass through untouched
 
 
+def uploaded_names(entry: CatalogEntry, header: Header) -> dict[str, str]:
+    """Each field the file has, by the header its column had in the file, in the file's column order."""
+    found = sorted((col, entry.fields[i].name) for i, col in enumerate(header.positions) if col is not None)
+    return {name: header.columns[col] for col, name in found}
+
+
 def map_header(entry: CatalogEntry, header: list[Any]) -> Header:
     by_name = {f.name: i for i, f in enumerate(entry.fields)}
     by_label = {f.label: i for i, f in enumerate(entry.fields)}
@@ -104,7 +110,8 @@ def _arrange(header: Header, line: int, cells: list[Any]) -> Prepared:
     return line, values, is_delete, problem
 
 
-def _open_csv(entry: CatalogEntry, stream: BinaryIO) -> tuple[Header, Any, io.TextIOWrapper, str]:
+def _open_csv(entry: CatalogEntry, stream: BinaryIO,
+              names: dict[str, str] | None = None) -> tuple[Header, Any, io.TextIOWrapper, str]:
     """Check the start and the header now (errors before anything is loaded)."""
     head = stream.read(SNIFF_BYTES)
     if not head.strip():
@@ -122,6 +129,8 @@ def _open_csv(entry: CatalogEntry, stream: BinaryIO) -> tuple[Header, Any, io.Te
     except (UnicodeDecodeError, csv.Error) as exc:
         raise FileProblem(f"第 1 行：无法读取表头（{type(exc).__name__}）", field="file") from exc
     header = map_header(entry, first)
+    if names is not None:
+        names.update(uploaded_names(entry, header))
     return header, reader, text, encoding
 
 
@@ -130,9 +139,10 @@ def read_csv(entry: CatalogEntry, stream: BinaryIO) -> Iterator[Prepared]:
     return _csv_rows(*_open_csv(entry, stream))
 
 
-def read_csv_blocks(entry: CatalogEntry, stream: BinaryIO) -> Iterator[Block]:
-    """The rows of a CSV file in blocks (the header is checked before this returns)."""
-    return _csv_blocks(*_open_csv(entry, stream))
+def read_csv_blocks(entry: CatalogEntry, stream: BinaryIO, names: dict[str, str] | None = None) -> Iterator[Block]:
+    """The rows of a CSV file in blocks (the header is checked before this returns, and its columns' names
+    put in `names`: field → header as in the file)."""
+    return _csv_blocks(*_open_csv(entry, stream, names))
 
 
 def _csv_blocks(header: Header, reader: Any, text: io.TextIOWrapper, encoding: str) -> Iterator[Block]:
@@ -256,7 +266,8 @@ def _csv_rows(header: Header, reader: Any, text: io.TextIOWrapper, encoding: str
         text.close()
 
 
-def read_xlsx(entry: CatalogEntry, path: Path, *, xlsx_limit: int = xlsx.DEFAULT_MAX_EXPANDED) -> Iterator[Prepared]:
+def read_xlsx(entry: CatalogEntry, path: Path, *, xlsx_limit: int = xlsx.DEFAULT_MAX_EXPANDED,
+              names: dict[str, str] | None = None) -> Iterator[Prepared]:
     """Rows of the first sheet; the header is read now, so that a bad file is refused before any row."""
     book = xlsx.open_workbook(path, limit=xlsx_limit)
     try:
@@ -265,6 +276,8 @@ def read_xlsx(entry: CatalogEntry, path: Path, *, xlsx_limit: int = xlsx.DEFAULT
         if first is None:
             raise FileProblem("工作表为空", field="file")
         header = map_header(entry, first.values)
+        if names is not None:
+            names.update(uploaded_names(entry, header))
     except BaseException:
         book.close()
         raise
@@ -314,8 +327,10 @@ def read_file(entry: CatalogEntry, path: Path, stream: BinaryIO | None = None, *
 
 
 def read_file_blocks(entry: CatalogEntry, path: Path, *, xlsx_rows: int = 10_000,
-                     xlsx_limit: int = xlsx.DEFAULT_MAX_EXPANDED) -> Iterator[Block]:
-    """The rows of a CSV or XLSX file on disk in blocks, for the loader."""
+                     xlsx_limit: int = xlsx.DEFAULT_MAX_EXPANDED,
+                     names: dict[str, str] | None = None) -> Iterator[Block]:
+    """The rows of a CSV or XLSX file on disk in blocks, for the loader; `names` gets the file's header
+    (field → the column's header as uploaded)."""
     if _is_xlsx(path):
-        return blocks(read_xlsx(entry, path, xlsx_limit=xlsx_limit), xlsx_rows, len(entry.fields))
-    return read_csv_blocks(entry, path.open("rb"))  # closed when the blocks are read (or collected)
+        return blocks(read_xlsx(entry, path, xlsx_limit=xlsx_limit, names=names), xlsx_rows, len(entry.fields))
+    return read_csv_blocks(entry, path.open("rb"), names)  # closed when the blocks are read (or collected)

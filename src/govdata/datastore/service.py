@@ -78,8 +78,9 @@ def load_prepared(db: Session, actor: Actor, *, entry: CatalogEntry, rows: Itera
 def load_blocks(db: Session, actor: Actor, *, entry: CatalogEntry, blocks: Iterable[Block],
                 source: BatchSource | str, mode: LoadMode | str = LoadMode.ALL_OR_NOTHING, dry_run: bool = False,
                 file_name: str = "", progress: Progress | None = None, idempotency_key: str | None = None,
-                body_hash: str | None = None) -> BatchResult:
-    """The one loading service behind every way in: rows already cut into blocks, checked and written."""
+                body_hash: str | None = None, headers: Mapping[str, str] | None = None) -> BatchResult:
+    """The one loading service behind every way in: rows already cut into blocks, checked and written.
+    `headers`: a file's columns as uploaded (field → header), kept on the batch for its rejected-row report."""
     source = BatchSource(source)
     load_mode = LoadMode(mode)
     with acting(db, actor, SOURCE_ACTIONS[source], target=entry, resource_code=entry.code) as audit:
@@ -87,7 +88,7 @@ def load_blocks(db: Session, actor: Actor, *, entry: CatalogEntry, blocks: Itera
         batch = IngestBatch(entry_id=entry.id, unit_id=entry.unit_id, source=source.value, mode=load_mode.value,
                             actor_name=actor.name[:128], user_id=actor.id if actor.kind == "user" else None,
                             system_id=actor.system_id, file_name=file_name[:255], idempotency_key=idempotency_key,
-                            body_hash=body_hash)
+                            body_hash=body_hash, headers=orjson.dumps(dict(headers)).decode() if headers else "")
         db.add(batch)
         db.flush()
         result = run_load(db, actor, entry=entry, batch=batch, blocks=blocks, mode=load_mode, dry_run=dry_run,
@@ -109,8 +110,10 @@ def load_file(db: Session, actor: Actor, *, entry: CatalogEntry, path: Path, sou
     source = BatchSource(source)
     policy.require(actor, SOURCE_ACTIONS[source], entry)
     check_loadable(entry)
-    return load_blocks(db, actor, entry=entry, blocks=read_file_blocks(entry, path, xlsx_limit=xlsx_limit),
-                       source=source, mode=mode, dry_run=dry_run, file_name=file_name or path.name, progress=progress)
+    headers: dict[str, str] = {}
+    read = read_file_blocks(entry, path, xlsx_limit=xlsx_limit, names=headers)
+    return load_blocks(db, actor, entry=entry, blocks=read, source=source, mode=mode, dry_run=dry_run,
+                       file_name=file_name or path.name, progress=progress, headers=headers)
 
 
 def find_replay(db: Session, *, entry: CatalogEntry, idempotency_key: str, body_hash: str) -> BatchResult | None:

@@ -94,10 +94,10 @@ def _entry(db: Db, entry_id: int) -> CatalogEntry:
 
 
 def _publish_form(request: Request, db: Db, entry: CatalogEntry, dataset: OpenDataset | None, *,
-                  form: dict[str, Any] | None = None, error: str | None = None, status: int = 200) -> Response:
+                  form: dict[str, Any] | None = None, error: forms.FormError | None = None) -> Response:
     return render(request, "opendata/publish.html", {
         **COMMON, "entry": entry, "dataset": dataset, "form": form or {}, "error": error,
-        "missing": service.unmasked_sensitive(entry)}, status_code=status)
+        "missing": service.unmasked_sensitive(entry)}, status_code=error.status if error else 200)
 
 
 @router.get("/open/manage/entries/{entry_id}/publish")
@@ -115,20 +115,32 @@ async def publish(request: Request, entry_id: Id, db: Db, actor: Actor = require
             raise RuleViolation(parsed.message, field=parsed.field, errors=parsed.errors)
         dataset = service.publish_dataset(db, actor, entry_id=entry_id, data=parsed)
     except GovdataError as exc:
+        if exc.status == 403:
+            raise
         db.rollback()
         note_refusal(request, exc)
         entry = _entry(db, entry_id)
         return _publish_form(request, db, entry, service.find_dataset_of(db, entry_id=entry.id), form=form,
-                             error=exc.message, status=exc.status)
+                             error=_at_field(exc))
     return RedirectResponse(f"/open/manage/datasets/{dataset.id}?msg=数据集已发布到开放门户", status_code=303)
 
 
-def _manage_detail(request: Request, db: Db, actor: Actor, dataset: OpenDataset, *, error: str | None = None,
-                   status: int = 200) -> Response:
+def _at_field(exc: GovdataError) -> forms.FormError:
+    """A refusal as the form shows it: each message beside its field, with the field's Chinese name."""
+    found = forms.as_form_error(exc)
+    assert found is not None
+    if not exc.context.get("errors"):
+        found = forms.from_error(exc, LABELS)
+    return found
+
+
+def _manage_detail(request: Request, db: Db, actor: Actor, dataset: OpenDataset, *,
+                   error: forms.FormError | None = None, form: dict[str, Any] | None = None) -> Response:
     masker = data.public_view(db, dataset.entry)
     return render(request, "opendata/manage_dataset.html", {
         **COMMON, "dataset": dataset, "fields": field_dictionary(dataset, masker), "error": error,
-        "can_withdraw": bool(policy.role_allows(actor, Action.OPEN_WITHDRAW))}, status_code=status)
+        "form": form or {}, "can_withdraw": bool(policy.role_allows(actor, Action.OPEN_WITHDRAW))},
+        status_code=error.status if error else 200)
 
 
 @router.get("/open/manage/datasets/{dataset_id}")
@@ -147,10 +159,12 @@ async def withdraw(request: Request, dataset_id: Id, db: Db,
             raise RuleViolation(parsed.message, field=parsed.field, errors=parsed.errors)
         service.withdraw_dataset(db, actor, dataset_id=dataset_id, data=parsed)
     except GovdataError as exc:
+        if exc.status == 403:
+            raise
         db.rollback()
         note_refusal(request, exc)
         dataset = service.get_dataset(db, dataset_id=dataset_id)
-        return _manage_detail(request, db, actor, dataset, error=exc.message, status=exc.status)
+        return _manage_detail(request, db, actor, dataset, error=_at_field(exc), form=form)
     return RedirectResponse(f"/open/manage/datasets/{dataset_id}?msg=数据集已撤回，门户即时不再显示", status_code=303)
 
 

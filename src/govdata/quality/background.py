@@ -15,6 +15,13 @@ from govdata.work.models import WorkItem, WorkKind
 from govdata.work.runner import Finished, Reporter, WorkRunner
 
 
+def _not_running(db: Session, key: str) -> None:
+    """The same work already queued or running: its page, whatever the table's size is now (never a second)."""
+    running = work.active(db, key=key)
+    if running is not None:
+        raise work.WorkRunning(running.id)
+
+
 def scan_key(entry_id: int) -> str:
     return f"scan:{entry_id}"
 
@@ -28,13 +35,14 @@ def start_scan(db: Session, runner: WorkRunner, actor: Actor, *, entry_id: int, 
     """A scan of a table of `threshold` rows or more as background work; None: small enough to run now."""
     entry = reports.get_entry(db, entry_id)
     policy.require(actor, Action.QUALITY_SCAN, entry)
+    _not_running(db, scan_key(entry_id))
     rows = count_rows(db, entry)
     if rows < threshold:
         return None
 
     def task(reporter: Reporter) -> Finished:
         with runner.database.write() as own:
-            report = reports.run_scan(own, actor, entry_id=entry_id, workdays=workdays)
+            report = reports.run_scan(own, actor, entry_id=entry_id, workdays=workdays, progress=reporter.advance)
             reporter.total = reporter.done = report.rows_checked
             return Finished(f"/quality/reports/{report.id}",
                             f"检测完成：检查 {report.rows_checked:,} 行，综合得分 {report.score * 100:.1f}")
@@ -47,6 +55,7 @@ def start_comparison(db: Session, runner: WorkRunner, actor: Actor, *, compariso
                      threshold: int) -> WorkItem | None:
     """A comparison of `threshold` rows or more (both sides together) as background work; None: run it now."""
     comparison = compare.get_comparison(db, actor, comparison_id=comparison_id)
+    _not_running(db, compare_key(comparison_id))
     left, right = (reports.get_entry(db, entry_id) for entry_id in (comparison.left_entry_id,
                                                                      comparison.right_entry_id))
     rows = count_rows(db, left) + count_rows(db, right)
@@ -55,7 +64,7 @@ def start_comparison(db: Session, runner: WorkRunner, actor: Actor, *, compariso
 
     def task(reporter: Reporter) -> Finished:
         with runner.database.write() as own:
-            run = compare.run_comparison(own, actor, comparison_id=comparison_id)
+            run = compare.run_comparison(own, actor, comparison_id=comparison_id, progress=reporter.advance)
             reporter.total = reporter.done = run.left_rows + run.right_rows
             return Finished(f"/quality/comparison-runs/{run.id}",
                             f"比对完成：两侧共 {run.left_rows + run.right_rows:,} 行，一致率 {run.ratio * 100:.1f}%"

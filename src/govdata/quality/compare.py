@@ -28,6 +28,7 @@ from govdata.policy import Action, ComparisonUse
 from govdata.quality.compare_sql import KEEP, Diff, diffs_csv, diffs_of, execute, runs_of
 from govdata.quality.models import Comparison, ComparisonDiff, ComparisonRun
 from govdata.quality.schemas import ComparisonCreate
+from govdata.quality.slices import Progress
 from govdata.quality.validator import find_registered
 from govdata.storage.engines import Database
 
@@ -127,15 +128,17 @@ def scheduled_actor(db: Session, comparison: Comparison) -> Actor | None:
     return actor_for_user(user, Method.JOB)
 
 
-def run_comparison(db: Session, actor: Actor, *, comparison_id: int) -> ComparisonRun:
-    """Run it now, if `actor` may still use both sides (a grant may have ended since it was set up)."""
+def run_comparison(db: Session, actor: Actor, *, comparison_id: int,
+                   progress: Progress | None = None) -> ComparisonRun:
+    """Run it now, if `actor` may still use both sides (a grant may have ended since it was set up).
+    `progress` is told the rows of both sides read as it goes (background work's bar)."""
     comparison = get_comparison(db, actor, comparison_id=comparison_id)
     left, right = _entries(db, comparison)
     _not_self(left, right)  # one set up before this was refused
     use = _use(db, actor, comparison.id, left, right, _pairs(comparison.key_pairs), _pairs(comparison.field_pairs))
     with acting(db, actor, Action.COMPARISON_RUN, target=use, owner_unit_id=left.unit_id,
                 resource_code=left.code) as audit:
-        run = execute(db, comparison, by=actor.name)
+        run = execute(db, comparison, by=actor.name, progress=progress)
         audit.target = comparison
         audit.row_count = run.left_rows + run.right_rows
         audit.details = {"op": "run", "run_id": run.id, "matched": run.matched, "only_left": run.only_left,

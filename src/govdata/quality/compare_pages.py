@@ -27,6 +27,7 @@ from govdata.timeutil import fmt
 from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 from govdata.web.templating import render
+from govdata.work import service as work
 from govdata.work.pages import to_progress
 from govdata.work.runner import of_app
 
@@ -113,7 +114,8 @@ def _comparison(request: Request, db: Session, actor: Actor, comparison_id: int,
         "comparison": comparison, "runs": runs, "chart": line_chart(series) if series else None, "error": error,
         "keys": orjson.loads(comparison.key_pairs), "fields": orjson.loads(comparison.field_pairs),
         "left": left, "right": right, "left_labels": left.field_labels if left else {},
-        "right_labels": right.field_labels if right else {}}, status_code=status)
+        "right_labels": right.field_labels if right else {},
+        "running": work.active(db, key=background.compare_key(comparison.id))}, status_code=status)
 
 
 @router.get("/quality/comparisons/{comparison_id}", response_class=HTMLResponse)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import String, Table, and_, case, cast, exists, func, insert, literal, or_, select
+from sqlalchemy import String, Table, and_, case, cast, exists, func, insert, literal, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -24,6 +24,7 @@ from govdata.datastore.tables import build_tables, table_exists
 from govdata.errors import RuleViolation
 from govdata.exports import csv_writer
 from govdata.quality.models import Comparison, ComparisonDiff, ComparisonRun
+from govdata.quality.slices import Progress, slices
 from govdata.storage.engines import Database
 
 KEEP = 10_000  # records kept per kind (only left, only right, differing) for download
@@ -49,7 +50,7 @@ def _record_key(table: Table, names: list[str]) -> ColumnElement[str]:
     return parts
 
 
-def execute(db: Session, comparison: Comparison, *, by: str) -> ComparisonRun:
+def execute(db: Session, comparison: Comparison, *, by: str, progress: Progress | None = None) -> ComparisonRun:
     """Run the comparison in SQL and keep its counts and up to KEEP differences of each kind."""
     started = time.perf_counter()
     left_entry = db.get(CatalogEntry, comparison.left_entry_id)
@@ -74,12 +75,21 @@ def execute(db: Session, comparison: Comparison, *, by: str) -> ComparisonRun:
     lalive, ralive = lt.c._deleted.is_(False), rt.c._deleted.is_(False)
     diffs = {a: _differs(lt.c[a], rt.c[b], mixed(a, b)) for a, b in pairs}
     any_diff = or_(*diffs.values()) if diffs else literal(False)
-    row = conn.execute(select(func.count(), func.sum(case((any_diff, 0), else_=1)),
-                              *[func.sum(case((d, 1), else_=0)) for d in diffs.values()])
-                       .select_from(lt.join(rt, on)).where(lalive, ralive)).one()
-    run.matched, run.equal = int(row[0]), int(row[1] or 0)
-    run.field_diffs = orjson.dumps({a: int(v or 0) for a, v in zip(diffs, row[2:], strict=True)}).decode()
-    run.left_rows = int(conn.execute(select(func.count()).select_from(lt).where(lalive)).scalar_one())
+    stats = (select(func.count(), func.sum(case((any_diff, 0), else_=1)),
+                    *[func.sum(case((d, 1), else_=0)) for d in diffs.values()])
+             .select_from(lt.join(rt, on)).where(lalive, ralive))
+    # With `progress` the left side is read in slices (`slices`), its rows told as each slice is done.
+    row: list[int] = []
+    run.left_rows = 0
+    for part in slices(conn, lt) if progress is not None else [true()]:
+        found = [int(v or 0) for v in conn.execute(stats.where(part)).one()]
+        row = [a + b for a, b in zip(row, found, strict=True)] if row else found
+        rows = int(conn.execute(select(func.count()).select_from(lt).where(lalive, part)).scalar_one())
+        run.left_rows += rows
+        if progress is not None:
+            progress(rows)
+    run.matched, run.equal = row[0], row[1]
+    run.field_diffs = orjson.dumps(dict(zip(diffs, row[2:], strict=True))).decode()
     run.right_rows = int(conn.execute(select(func.count()).select_from(rt).where(ralive)).scalar_one())
     no_right = ~exists().where(on, ralive)
     no_left = ~exists().where(on, lalive)
@@ -95,6 +105,8 @@ def execute(db: Session, comparison: Comparison, *, by: str) -> ComparisonRun:
     run.kept = kept_left + kept_right + _keep_field_diffs(db, run, lt, rt, on, keys, pairs, any_diff)
     run.seconds = round(time.perf_counter() - started, 3)
     db.flush()
+    if progress is not None:  # the right side was read by the anti-join and the kept differences
+        progress(run.right_rows)
     return run
 
 

@@ -26,6 +26,7 @@ from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, requires
 from govdata.web.tables import TableSpec, paged
 from govdata.web.templating import render
+from govdata.work import service as work
 from govdata.work.pages import to_progress
 from govdata.work.runner import of_app
 
@@ -61,7 +62,7 @@ def entry_page(request: Request, entry_id: Id, db: Db, actor: Actor = requires(A
         "entry": entry, "reports": list(reversed(trend)), "chart": line_chart(series) if series else None,
         "labels": DIMENSION_LABELS, "can_scan": bool(can(actor, Action.QUALITY_SCAN, entry)),
         "can_edit": bool(can(actor, Action.QUALITY_RULE_MANAGE, entry)), "rules": service.field_rules(entry),
-        "describe": rule_form.describe})
+        "describe": rule_form.describe, "running": work.active(db, key=background.scan_key(entry.id))})
 
 
 @router.post("/quality/entries/{entry_id}/scan")

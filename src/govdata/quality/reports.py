@@ -21,6 +21,7 @@ from govdata.policy import Action
 from govdata.quality.corrections import open_from_rules
 from govdata.quality.models import QualityReport, ReportKind
 from govdata.quality.scan import RuleResult, ScanOutcome, scan
+from govdata.quality.slices import Progress
 from govdata.timeutil import fmt, local_midnight_utc, to_local
 
 CYCLE_DAYS = {UpdateCycle.REALTIME.value: 1, UpdateCycle.DAILY.value: 1, UpdateCycle.WEEKLY.value: 7,
@@ -64,9 +65,10 @@ def scores(entry: CatalogEntry, outcome: ScanOutcome, now: datetime) -> dict[str
 
 
 def build_report(db: Session, entry: CatalogEntry, *, kind: ReportKind, batch_id: int | None = None, rejected: int = 0,
-                 by: str = "", summary: BatchSummary | None = None) -> tuple[QualityReport, ScanOutcome]:
+                 by: str = "", summary: BatchSummary | None = None,
+                 progress: Progress | None = None) -> tuple[QualityReport, ScanOutcome]:
     started = time.perf_counter()
-    outcome = scan(db, entry, batch_id=batch_id, summary=summary)
+    outcome = scan(db, entry, batch_id=batch_id, summary=summary, progress=progress)
     now = clock.now()
     report = QualityReport(entry_id=entry.id, unit_id=entry.unit_id, kind=kind.value, batch_id=batch_id,
                            rows_checked=outcome.rows, rows_rejected=rejected, created_by=by, created_at=now,
@@ -85,11 +87,13 @@ def get_entry(db: Session, entry_id: int) -> CatalogEntry:
     return entry
 
 
-def run_scan(db: Session, actor: Actor, *, entry_id: int, workdays: int) -> QualityReport:
-    """On-demand or scheduled scan of one resource; failed rules may open corrections for its producer."""
+def run_scan(db: Session, actor: Actor, *, entry_id: int, workdays: int,
+             progress: Progress | None = None) -> QualityReport:
+    """On-demand or scheduled scan of one resource; failed rules may open corrections for its producer.
+    `progress` is told the rows read as the scan goes (background work's bar)."""
     entry = get_entry(db, entry_id)
     with acting(db, actor, Action.QUALITY_SCAN, target=entry) as audit:
-        report, outcome = build_report(db, entry, kind=ReportKind.SCAN, by=actor.name)
+        report, outcome = build_report(db, entry, kind=ReportKind.SCAN, by=actor.name, progress=progress)
         opened = open_from_rules(db, entry, outcome.results, workdays=workdays)
         audit.row_count = outcome.rows
         audit.details = {"report_id": report.id, "score": report.score, "corrections_opened": opened}

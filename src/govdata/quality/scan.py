@@ -25,6 +25,7 @@ from govdata.datastore.tables import build_tables, table_exists
 from govdata.hooks import BatchSummary
 from govdata.quality import sqlchecks
 from govdata.quality.rules import TEXT_TYPES, Rule, parse_stored
+from govdata.quality.slices import Progress, slices
 from govdata.quality.validator import VALUE_CHECKS, Check, compile_check, find_registered, load_codes
 
 SAMPLES = 5
@@ -131,8 +132,16 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date | datetime) else value if value is None else str(value)
 
 
+def _add_up(sofar: list[Any], found: list[Any]) -> list[Any]:
+    """One slice's answer added to the others': counts and sums added, the newest change kept."""
+    if not sofar:
+        return found
+    newest = max((v for v in (sofar[1], found[1]) if v is not None), default=None)
+    return [sofar[0] + found[0], newest, *((a or 0) + (b or 0) for a, b in zip(sofar[2:], found[2:], strict=True))]
+
+
 def _sql_pass(db: Session, entry: CatalogEntry, table: Table, rules: list[Rule], batch_id: int | None,
-              results: dict[str, RuleResult]) -> tuple[int, int, datetime | None]:
+              results: dict[str, RuleResult], progress: Progress | None = None) -> tuple[int, int, datetime | None]:
     conn = db.connection()
     scope = _scope(table, batch_id)
     conds = {r.key: c for r in rules if r.type != "unique" and (c := _bad_condition(db, entry, table, r)) is not None}
@@ -140,7 +149,13 @@ def _sql_pass(db: Session, entry: CatalogEntry, table: Table, rules: list[Rule],
     conds |= {key: cond for key, (cond, _check) in udfs.items()}
     filled = [func.sum(case((_empty(table.c[f.name], f.data_type), 0), else_=1)) for f in entry.fields]
     bad = [func.sum(case((c, 1), else_=0)) for c in conds.values()]
-    row = conn.execute(select(func.count(), func.max(table.c._updated_at), *filled, *bad).where(scope)).one()
+    query = select(func.count(), func.max(table.c._updated_at), *filled, *bad)
+    row: list[Any] = []
+    for part in slices(conn, table) if progress is not None else [true()]:
+        found = conn.execute(query.where(scope, part)).one()
+        row = _add_up(row, list(found))
+        if progress is not None:
+            progress(int(found[0]))
     rows, last = int(row[0]), row[1]
     cells = sum(int(v or 0) for v in row[2:2 + len(filled)])
     for (key, cond), count in zip(conds.items(), row[2 + len(filled):], strict=True):
@@ -246,7 +261,7 @@ class _RowView:
 
 
 def _python_pass(db: Session, entry: CatalogEntry, table: Table, rules: list[Rule], batch_id: int | None,
-                 results: dict[str, RuleResult]) -> None:
+                 results: dict[str, RuleResult], progress: Progress | None = None) -> None:
     keys = [f.name for f in entry.key_fields]
     needed = set(keys)
     for r in rules:
@@ -260,6 +275,8 @@ def _python_pass(db: Session, entry: CatalogEntry, table: Table, rules: list[Rul
     query = (select(*[table.c[n] for n in names]).where(_scope(table, batch_id))
              .execution_options(stream_results=True, yield_per=CHUNK))
     for chunk in db.connection().execute(query).partitions(CHUNK):
+        if progress is not None:
+            progress(len(chunk))
         for row in chunk:
             view.row = row
             for i, result, check in plan:
@@ -293,14 +310,17 @@ def _work_mem(db: Session) -> None:
         db.execute(text("SET LOCAL work_mem = '64MB'"))
 
 
-def scan(db: Session, entry: CatalogEntry, *, batch_id: int | None = None,
-         summary: BatchSummary | None = None) -> ScanOutcome:
+def scan(db: Session, entry: CatalogEntry, *, batch_id: int | None = None, summary: BatchSummary | None = None,
+         progress: Progress | None = None) -> ScanOutcome:
     """Check the live rows of `entry` (or only those of one batch) against its stored rules.
 
     `summary`: the loader's account of the batch `batch_id` just wrote. When it says every row passed the
     entry's validator at ingest, the rules the validator applies cannot fail on those rows, so only what
     it cannot know (uniqueness against stored rows, references) is asked of the database, and the counts
     come from the summary: a million-row batch is not read back to learn what the loader already knew.
+
+    `progress` (background work) is told the rows read as the scan goes, each row once: by the streamed pass
+    on PostgreSQL when it has one (the slow part there), else by the aggregate, read in slices (`slices`).
     """
     rules = parse_stored(entry)
     results = {r.key: RuleResult(r.key, r.field, r.type, r.label, r.dimension) for r in rules}
@@ -310,11 +330,12 @@ def scan(db: Session, entry: CatalogEntry, *, batch_id: int | None = None,
     if summary is not None and summary.validated and batch_id is not None:
         return _validated_batch(db, entry, table, rules, batch_id, results, summary)
     _work_mem(db)
-    rows, filled, last = _sql_pass(db, entry, table, rules, batch_id, results)
     dialect = db.get_bind().dialect.name
     python_rules = [r for r in rules if r.type in PYTHON_RULES and not (dialect == "postgresql" and r.type in PG_RULES)]
-    if python_rules and rows and dialect != "sqlite":
-        _python_pass(db, entry, table, python_rules, batch_id, results)
+    streamed = bool(python_rules) and dialect != "sqlite"
+    rows, filled, last = _sql_pass(db, entry, table, rules, batch_id, results, None if streamed else progress)
+    if streamed and rows:
+        _python_pass(db, entry, table, python_rules, batch_id, results, progress)
     if batch_id is not None:
         last = db.connection().execute(select(func.max(table.c._updated_at))).scalar()
     return ScanOutcome(rows, filled, rows * len(entry.fields), list(results.values()), last)

@@ -36,7 +36,8 @@ _RAW_CONTROL = re.compile(rb"[\x00-\x1f]")
 _ESCAPED_CONTROL = re.compile(rb"%[01][0-9a-fA-F]|[\x00-\x1f]")
 # A JSON \u escape of a C0 character, not itself escaped (`\\u0000` is a backslash and the text "u0000").
 _JSON_CONTROL = re.compile(rb"(?<!\\)(?:\\\\)*\\u00[01][0-9a-fA-F]")
-_TEXTAREA = re.compile(r"<textarea\b[^>]*\bname=\"([^\"]+)\"")
+# A `<textarea name="…">`, or the `_forms.html` macro that draws one: `area("…", …)`.
+_TEXTAREA = re.compile(r"<textarea\b[^>]*\bname=\"([^\"]+)\"|\barea\(\s*\"([^\"]+)\"")
 
 MESSAGE = "{field} 含有不允许的控制字符（如 NUL、换行），请删除后重试"
 
@@ -138,7 +139,8 @@ def _textareas() -> tuple[frozenset[str], tuple[str, ...]]:
     prefixes: set[str] = set()
     for folder in getattr(templates.env.loader, "searchpath", []):
         for page in Path(folder).rglob("*.html"):
-            for name in _TEXTAREA.findall(page.read_text(encoding="utf-8")):
+            for tag, macro in _TEXTAREA.findall(page.read_text(encoding="utf-8")):
+                name = tag or macro
                 if "{" in name:
                     prefixes.add(name.split("{", 1)[0])
                 else:
