@@ -98,6 +98,13 @@ class OpenAccessLoader(Protocol):
         ...
 
 
+class ExportGate(Protocol):
+    def __call__(self, db: Session, actor: Any, *, entry: Any, kind: str, target_id: int) -> None:
+        """Raise when `actor` may not yet take this file of `entry`'s values (an L4 export awaiting a second
+        person's approval, 第二十一条); return to let it be made. Called inside the export's transaction."""
+        ...
+
+
 class ErrorShape(Protocol):
     def __call__(self, status: int, code: str, message: str, field: str | None) -> tuple[int, dict[str, Any]]:
         """The status and JSON body an error takes under this shape's paths (a foreign API's own envelope)."""
@@ -123,6 +130,7 @@ GRANTED_FIELDS: list[GrantedFields] = []
 VENDOR_SCOPES: list[VendorScopeLoader] = []
 OPEN_ACCESS: list[OpenAccessLoader] = []
 ENTRY_CHANGE_LISTENERS: list[EntryChangeListener] = []
+EXPORT_GATES: list[ExportGate] = []
 
 VALIDATOR_FACTORIES: list[ValidatorFactory] = []
 BATCH_LISTENERS: list[BatchListener] = []
@@ -199,6 +207,19 @@ def open_access(db: Session, actor: Any) -> Any:
         if found is not None:
             return found
     return None
+
+
+def register_export_gate(gate: ExportGate) -> ExportGate:
+    """Security holds exports of L4 values until a second person approved them."""
+    EXPORT_GATES.append(gate)
+    return gate
+
+
+def check_export(db: Session, actor: Any, *, entry: Any, kind: str, target_id: int) -> None:
+    """Every file that hands over an entry's values asks here before it is made (no gate: it may)."""
+    load_plugins()
+    for gate in EXPORT_GATES:
+        gate(db, actor, entry=entry, kind=kind, target_id=target_id)
 
 
 def register_middleware(middleware: Middleware) -> Middleware:

@@ -102,6 +102,10 @@ class Action(StrEnum):
     # commercial development (第二十条)
     OPEN_LICENCE_MANAGE = "open.licence_manage"  # record a selection, create its licence, record revenue
     OPEN_LICENCE_VIEW = "open.licence_view"  # the portal's list of licences
+    # security: grading that decides (第二十一条)
+    EXPORT_REQUEST = "export.request"  # ask a second person to approve an export holding L4 values
+    EXPORT_APPROVE = "export.approve"  # another person of the owning unit approves or refuses it
+    EXPORT_VIEW = "export.view"  # the export approvals of one's unit (security and the bureau: all)
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -140,6 +144,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.OPEN_DEMAND_ASSIGN: "指定需求提供单位", Action.OPEN_DEMAND_ANSWER: "答复开放需求",
     Action.OPEN_DEMAND_VIEW: "查看开放需求", Action.OPEN_LICENCE_MANAGE: "管理授权开发许可",
     Action.OPEN_LICENCE_VIEW: "查看授权开发许可",
+    Action.EXPORT_REQUEST: "申请导出审批（L4）", Action.EXPORT_APPROVE: "审批导出（L4）",
+    Action.EXPORT_VIEW: "查看导出审批",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

@@ -209,6 +209,15 @@ def _announced(actor: Actor, target: Any) -> Decision:
     return Decision(False, "该申请未获批准，不予公告")
 
 
+def _second_person(actor: Actor, target: Any) -> Decision:
+    """An L4 export is approved by another person of the owning unit, never the one who asked (第二十一条)."""
+    if actor.unit_id is None or actor.unit_id != getattr(target, "unit_id", None):
+        return Decision(False, "只能审批本单位数据的导出")
+    if actor.kind != "user" or actor.id is None or actor.id == getattr(target, "requested_by", None):
+        return Decision(False, "导出须经第二人审批，申请人不能审批自己的申请")
+    return ALLOW
+
+
 ANYONE = ALL_SIGNED_IN | {Role.PUBLIC}
 PARTIES = ("unit_id", "provider_unit_id")
 
@@ -342,6 +351,11 @@ RULES: dict[Action, Rule] = {
     Action.OPEN_LICENCE_MANAGE: _role_only(frozenset({Role.BUREAU})),
     Action.OPEN_LICENCE_VIEW: Rule(ANYONE, units=(), public=True, check=_always, list_filter=lambda a, m: true_(),
                                    denied="许可不存在"),
+    # grading that decides (第二十一条): an export of L4 values waits for a second person of the owning unit
+    Action.EXPORT_REQUEST: Rule(UNIT_PEOPLE, denied="只能为本单位的数据申请导出"),
+    Action.EXPORT_APPROVE: Rule(UNIT_PEOPLE, check=_second_person,
+                                list_filter=lambda a, m: m.unit_id == (a.unit_id if a.unit_id is not None else -1)),
+    Action.EXPORT_VIEW: Rule(UNIT_PEOPLE | SUPERVISORS, sees_all=SUPERVISORS, denied="只能查看本单位的导出审批"),
 }
 
 

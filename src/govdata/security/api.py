@@ -5,3 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 router = APIRouter()
+from govdata.security import grading_api  # noqa: E402
+
+router.include_router(grading_api.router)

@@ -76,7 +76,8 @@ def apply_form(code: str, request: Request, db: Db, renew: Id | None = None,
 APPLY_LABELS = {"code": "目录编码", "fields": "申请的信息项", "duty": "履职需要", "legal_basis": "法律依据",
                 "system_id": "调用系统", "valid_until": "使用期限至", "daily_volume": "预计日调用量",
                 "renewal_of_grant_id": "续期的访问权限"}
-OPINION_LABELS = {"version": "版本", "agree": "是否同意", "opinion": "意见", "clear_fields": "明文提供的信息项"}
+OPINION_LABELS = {"version": "版本", "agree": "是否同意", "opinion": "意见", "clear_fields": "明文提供的信息项",
+                  "clear_reason": "明文提供理由"}
 REVIEW_LABELS = {"version": "版本", "decision": "审核结果", "note": "意见", "fields": "批准的信息项",
                  "valid_until": "批准期限至", "row_limit": "每次调用最多返回记录数"}
 REASON_LABELS = {"reason": "理由"}

@@ -1,0 +1,91 @@
+"""The classified-data guard (第二十三条): 涉密 data never enters the platform. Besides the catalog's refusal of an
+entry declared 涉密, every row pushed or uploaded is scanned for a classification marking as documents carry it
+— 绝密, 机密 or 秘密 followed by the star: "机密★", "秘密★10年", "绝密★长期" — and such a row is refused, naming
+its line and field. The word alone is running text, not a marking ("保守商业秘密的义务", "机密文件管理办法"),
+and passes.
+
+What counts as a marking (decided here): the level, then the star, with any white space (ASCII or the
+full-width U+3000) between and inside ("机 密 ★"), the star solid ★ or outlined ☆ (typed by mistake or by a
+font without the solid one). An ASCII "*" does not count: masked values are full of it ("秘**"). A marking
+quoted inside a sentence ("标有机密★的文件") is refused too: the scan cannot tell a quotation from a
+document's own marking, and a false refusal costs an upload, a missed one a leak.
+
+Cost on the ingest hot path (benched): a block's text column is joined once and searched for the two stars
+(`in`, C speed, ~1 ns a character); the regular expression runs only on a column where a star appears, and then
+only on its values that hold one. Measured in tests/security/test_classified_guard.py
+(`test_the_guard_costs_little`): well under a tenth of the cost of checking the same rows' types.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from govdata import hooks
+
+STARS = ("★", "☆")
+_SPACE = r"[\s\u3000]*"
+MARKING = re.compile(rf"(?:绝{_SPACE}密|机{_SPACE}密|秘{_SPACE}密){_SPACE}[★☆]")
+TEXT_TYPES = frozenset({"C", "M"})  # 字符型, 备注型: the only values that can carry a marking once typed
+
+
+def find_marking(value: object) -> str | None:
+    """The classification marking in `value` ("机密★"), or None (no star: no regular expression at all)."""
+    if value.__class__ is not str:
+        return None
+    text: str = value  # type: ignore[assignment]
+    if "★" not in text and "☆" not in text:
+        return None
+    found = MARKING.search(text)
+    return found.group(0) if found else None
+
+
+def message(marking: str) -> str:
+    return f"含涉密标志“{marking}”：涉密数据不得进入平台（第二十三条），本行已拒收"
+
+
+def _has_star(values: Sequence[Any]) -> bool:
+    try:
+        joined = "\n".join(values)
+    except TypeError:  # None among the texts
+        joined = "\n".join([v for v in values if v.__class__ is str])
+    return "★" in joined or "☆" in joined
+
+
+class ClassifiedGuard:
+    """A row validator (`hooks.BlockValidator`) over an entry's text fields."""
+
+    __slots__ = ("names",)
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = tuple(names)
+
+    def __call__(self, row: Mapping[str, Any]) -> list[tuple[str, str]]:
+        problems = []
+        for name in self.names:
+            marking = find_marking(row.get(name))
+            if marking is not None:
+                problems.append((name, message(marking)))
+        return problems
+
+    def check_columns(self, columns: Mapping[str, Sequence[Any]], size: int) -> dict[int, tuple[str, str]]:
+        first: dict[int, tuple[str, str]] = {}
+        for name in self.names:
+            values = columns[name]
+            if not _has_star(values):  # the usual column: one search, no regular expression
+                continue
+            for i, value in enumerate(values):
+                marking = find_marking(value)
+                if marking is not None and i not in first:
+                    first[i] = (name, message(marking))
+        return first
+
+
+@hooks.register_validator_factory
+def classified_guard(db: Session, entry: Any) -> ClassifiedGuard | None:
+    """Every entry with a text field gets the guard (whatever its quality rules)."""
+    names = [f.name for f in entry.fields if f.data_type in TEXT_TYPES]
+    return ClassifiedGuard(names) if names else None
