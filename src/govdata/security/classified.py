@@ -30,6 +30,7 @@ STARS = ("★", "☆")
 _SPACE = r"[\s\u3000]*"
 MARKING = re.compile(rf"(?:绝{_SPACE}密|机{_SPACE}密|秘{_SPACE}密){_SPACE}[★☆]")
 TEXT_TYPES = frozenset({"C", "M"})  # 字符型, 备注型: the only values that can carry a marking once typed
+MIN_LENGTH = 3  # "秘密★", the shortest marking: a field declared shorter cannot hold one (its length is checked)
 
 
 def find_marking(value: object) -> str | None:
@@ -48,10 +49,12 @@ def message(marking: str) -> str:
 
 
 def _has_star(values: Sequence[Any]) -> bool:
+    """Whether any value of a column holds a star: its texts joined once (a text field's values are texts or
+    None, which the filter drops with the empty ones) and searched twice."""
     try:
-        joined = "\n".join(values)
-    except TypeError:  # None among the texts
-        joined = "\n".join([v for v in values if v.__class__ is str])
+        joined = "".join(filter(None, values))
+    except TypeError:  # a value that is not text (a caller's own validator columns): the texts alone
+        joined = "".join([v for v in values if v.__class__ is str])
     return "★" in joined or "☆" in joined
 
 
@@ -87,5 +90,6 @@ class ClassifiedGuard:
 @hooks.register_validator_factory
 def classified_guard(db: Session, entry: Any) -> ClassifiedGuard | None:
     """Every entry with a text field gets the guard (whatever its quality rules)."""
-    names = [f.name for f in entry.fields if f.data_type in TEXT_TYPES]
+    names = [f.name for f in entry.fields
+             if f.data_type in TEXT_TYPES and (f.length is None or f.length >= MIN_LENGTH)]
     return ClassifiedGuard(names) if names else None
