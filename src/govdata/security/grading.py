@@ -56,8 +56,15 @@ def status_label(status: str) -> str:
         return status
 
 
-def l4_fields(db: Session, actor: Actor, entry: CatalogEntry) -> list[str]:
-    """The L4 fields whose values `actor` would take away in clear from an export of `entry`."""
+# Kinds whose file holds the values as they came, masked for no one (a batch's rejected rows are the uploader's
+# own rows, to be corrected and uploaded again): every L4 field counts, whoever takes the file.
+RAW_KINDS = frozenset({REJECTS_EXPORT})
+
+
+def l4_fields(db: Session, actor: Actor, entry: CatalogEntry, kind: str) -> list[str]:
+    """The L4 fields whose values `actor` would take away in clear from an export of `entry` of this kind."""
+    if kind in RAW_KINDS:
+        return grading.export_l4_fields(entry.fields, None)
     names = [f.name for f in entry.fields]
     clear = policy.fields_in_clear(actor, entry_use(db, actor, entry, names))
     return grading.export_l4_fields(entry.fields, clear)
@@ -73,7 +80,7 @@ def _approved(db: Session, actor: Actor, kind: str, target_id: int) -> ExportApp
 @hooks.register_export_gate
 def l4_export_gate(db: Session, actor: Actor, *, entry: CatalogEntry, kind: str, target_id: int) -> None:
     """The file is made only with an approval of this export for this person, which it uses up."""
-    names = l4_fields(db, actor, entry)
+    names = l4_fields(db, actor, entry, kind)
     if not names:
         return
     approval = _approved(db, actor, kind, target_id) if actor.kind == "user" else None
@@ -104,7 +111,7 @@ def request_export(db: Session, actor: Actor, *, data: ExportRequestIn) -> Expor
                               requested_by_name=actor.name, requested_at=clock.now())
     with acting(db, actor, Action.EXPORT_REQUEST, target=approval, resource_code=entry.code,
                 owner_unit_id=entry.unit_id) as audit:
-        names = l4_fields(db, actor, entry)
+        names = l4_fields(db, actor, entry, data.kind)
         if not names:
             raise RuleViolation("该导出不含明文的 L4 级信息项，无需审批，可直接导出", field="target_id")
         waiting = db.execute(select(ExportApproval.id).where(
