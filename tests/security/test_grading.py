@@ -105,10 +105,13 @@ def test_l3_l4_never_clear_by_their_own_rule(database):
 
 def test_catalog_page_says_why(web, database):
     code = _graded_entry(database, share_type="unconditional", grade="core")
-    page = web("steward_mz").get(f"/catalog/{code}").text
+    consumer = web("steward_mz")
+    page = consumer.get(f"/catalog/{code}").text
     assert "核心数据：每次申请须经大数据局审核（第二十一条）" in page
     assert "L4：默认脱敏；导出须经第二人审批" in page and "L3：默认脱敏；明文提供须说明理由" in page
     assert "每日调用上限默认 1,000 次" in page
+    apply = consumer.get(f"/sharing/apply/{code}").text
+    assert "无条件共享，但为核心数据：每次申请须经提供单位意见和大数据局审核" in apply
 
 
 L4_FIELDS = [

@@ -144,6 +144,9 @@ def test_the_opinion_page_offers_the_choice(web, database):
     page = provider.get(location).text
     assert 'name="clear_fields" value="xm"' in page and "姓名（保留姓氏）" in page
     r = provider.post(f"{location}/opinion", {"version": 1, "agree": "yes", "opinion": "同意",
+                                              "clear_fields": ["sfzh"]})
+    assert r.status_code == 422 and "明文提供理由" in r.text and "L3/L4" in r.text  # sfzh is L4: say why
+    r = provider.post(f"{location}/opinion", {"version": 1, "agree": "yes", "opinion": "同意",
                                               "clear_fields": ["sfzh"], "clear_reason": "核验身份须用原值"})
     assert r.status_code == 303
     assert "明文提供 公民身份号码（sfzh）" in provider.get(location).text

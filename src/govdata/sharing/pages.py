@@ -17,7 +17,7 @@ from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.errors import GovdataError
 from govdata.masking.rules import rule_for
 from govdata.orgs.models import System
-from govdata.policy import Action
+from govdata.policy import Action, grading
 from govdata.quality.charts import line_chart
 from govdata.sharing import agreements, city, credential_pages, grants, service, usage
 from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest
@@ -27,7 +27,9 @@ from govdata.web.deps import AppSettings, Db, requires
 from govdata.web.errors import note_refusal
 from govdata.web.forms import FormError, form_dict, form_lists, from_error, merge, parse
 from govdata.web.tables import TableSpec, paged
-from govdata.web.templating import render
+from govdata.web.templating import render, templates
+
+templates.env.globals["needs_review"] = grading.needs_review  # core data: reviewed whatever its share type
 
 router = APIRouter(tags=["sharing-pages"], include_in_schema=False)
 router.include_router(credential_pages.router)
