@@ -56,6 +56,13 @@ class BatchSummary:
     changed_at: datetime | None
 
 
+class RejectScrubber(Protocol):
+    def __call__(self, raw: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A refused row's values as they may be kept with its batch (None: as they came). Called for refused rows
+        only, never on the good rows' path."""
+        ...
+
+
 class BatchListener(Protocol):
     def __call__(self, db: Session, *, entry: Any, batch_id: int, rejected: int, loaded: int,
                  summary: BatchSummary | None = None) -> None:
@@ -131,6 +138,7 @@ VENDOR_SCOPES: list[VendorScopeLoader] = []
 OPEN_ACCESS: list[OpenAccessLoader] = []
 ENTRY_CHANGE_LISTENERS: list[EntryChangeListener] = []
 EXPORT_GATES: list[ExportGate] = []
+REJECT_SCRUBBERS: list[RejectScrubber] = []
 
 VALIDATOR_FACTORIES: list[ValidatorFactory] = []
 BATCH_LISTENERS: list[BatchListener] = []
@@ -144,6 +152,20 @@ def register_validator_factory(factory: ValidatorFactory) -> ValidatorFactory:
     """`factory(db, entry)` returns a validator for that entry's rows, or None when it has no rules."""
     VALIDATOR_FACTORIES.append(factory)
     return factory
+
+
+def register_reject_scrubber(scrubber: RejectScrubber) -> RejectScrubber:
+    """Security keeps no classified value of a refused row (第二十三条)."""
+    REJECT_SCRUBBERS.append(scrubber)
+    return scrubber
+
+
+def scrub_reject(raw: dict[str, Any]) -> dict[str, Any]:
+    """A refused row's values as every registered scrubber lets them be kept."""
+    load_plugins()
+    for scrubber in REJECT_SCRUBBERS:
+        raw = scrubber(raw) or raw
+    return raw
 
 
 def register_batch_listener(listener: BatchListener) -> BatchListener:

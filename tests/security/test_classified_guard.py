@@ -50,6 +50,18 @@ def test_a_marked_row_is_refused_with_line_and_field(client, database):
     assert (partial.json()["inserted"], partial.json()["rejected"]) == (2, 3)  # running text passes
     event = last_audit(database, action="resource.push")
     assert event is not None and event.row_count == 2
+    assert "正文……" not in refused.text and "正文……" not in partial.text  # the marked value is not echoed
+    rejects = client.get(f"/api/v1/batches/{partial.json()['batch_id']}/rejects.csv",
+                         headers=_steward(client))
+    assert rejects.status_code == 200
+    kept = rejects.content.decode("utf-8-sig")
+    assert "正文……" not in kept and "绝密★长期" not in kept and kept.count("原值未保存") == 3
+    assert "秘密事项不得外传" not in kept  # a row that was loaded is no reject
+
+
+def _steward(client: Any) -> dict[str, str]:
+    token = client.post("/api/v1/auth/token", data={"username": "steward_gaj", "password": "govdata-demo"})
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
 def test_an_upload_is_scanned_too(web, database):

@@ -92,6 +92,18 @@ class ClassifiedGuard:
         return first
 
 
+WITHHELD = "（含涉密标志，原值未保存）"
+
+
+@hooks.register_reject_scrubber
+def withhold_marked(raw: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A refused row keeps no value that carries a marking: 涉密 data does not stay on the platform even as a
+    rejected row (its report names the line, the field and the marking)."""
+    if not any(find_marking(value) for value in raw.values()):
+        return None
+    return {name: WITHHELD if find_marking(value) else value for name, value in raw.items()}
+
+
 @hooks.register_validator_factory
 def classified_guard(db: Session, entry: Any) -> ClassifiedGuard | None:
     """Every entry with a text field gets the guard (whatever its quality rules)."""
