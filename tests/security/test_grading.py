@@ -210,6 +210,8 @@ def test_the_approval_page(web, client, database):
     refused = steward.post(f"/security/exports/{approval_id}/decision", {"approve": "yes"})
     assert refused.status_code == 403
     assert f"/security/exports/{approval_id}/decision" in head.get("/security/exports").text
+    assert f"/security/exports#approval-{approval_id}" in head.get("/").text  # in the other person's to-do
+    assert f"/security/exports#approval-{approval_id}" not in steward.get("/").text  # not the requester's
     done = head.post(f"/security/exports/{approval_id}/decision", {"approve": "yes", "note": "同意"})
     assert done.status_code == 303
     assert steward.get(f"/resources/batches/{batch_id}/rejects.csv").status_code == 200

@@ -156,9 +156,10 @@ def test_policy_decides_the_queues():
                                                 roles=frozenset(Role(r) for r in roles)))}
 
     assert keys("bureau") == {"share_review", "filing_review", "open_review", "demand_assign"}
-    assert keys("steward") == {"share_opinion", "correction_answer", "open_opinion", "demand_answer"}
+    assert keys("steward") == {"share_opinion", "correction_answer", "open_opinion", "demand_answer",
+                               "export_approve"}
     assert keys("unit_head") == {"share_opinion", "agreement_accept", "catalog_submit", "open_opinion",
-                                 "demand_answer"}
+                                 "demand_answer", "export_approve"}
     assert keys("center") == {"grant_activate"}
     assert keys("security") == set() and keys("vendor") == set()
     assert queues_for(Actor(kind="system", id=None, name="s", unit_id=1, roles=frozenset())) == []

@@ -22,6 +22,7 @@ from govdata.catalog.models import CatalogEntry, EntryStatus, Filing, FilingStat
 from govdata.opendata.models import ApplicationStatus, DemandStatus, OpenApplication, OpenDataset, OpenDemand
 from govdata.policy import Action
 from govdata.quality.models import Correction, CorrectionStatus
+from govdata.security.grading_models import ApprovalStatus, ExportApproval
 from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest, UseAgreement
 
 HANDLING_WORKDAYS = 5  # the platform's own handling time where no article sets one (filings, agreements, grants)
@@ -148,4 +149,11 @@ QUEUES: tuple[Queue, ...] = (
           lambda a: [OpenDemand.status == DemandStatus.PENDING.value],
           lambda d: f"开放需求“{d.title}”待答复（第十九条）",
           lambda d: f"/open/demands/{d.id}", lambda d: Due(on=d.due_on, since=d.filed_at), OpenDemand.due_on),
+    # 第二十一条: an export of L4 values waits for another person of the unit (never the one who asked)
+    Queue("export_approve", "导出待第二人审批", Action.EXPORT_APPROVE, "/security/exports", ExportApproval,
+          lambda a: [ExportApproval.status == ApprovalStatus.PENDING.value,
+                     ExportApproval.requested_by != (a.id if a.id is not None else -1)],
+          lambda e: f"{e.requested_by_name} 申请导出 {e.resource_code} 的 L4 级信息项，待审批",
+          lambda e: f"/security/exports#approval-{e.id}", lambda e: Due(since=e.requested_at),
+          ExportApproval.requested_at),
 )
