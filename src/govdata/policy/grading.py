@@ -14,7 +14,7 @@ values); an unknown grade counts as core and an unknown level as L4 (fail closed
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -128,7 +128,3 @@ def caps_from(settings: Any) -> QuotaCaps:
     """The caps a `Settings` holds (its `grade_quota_*`)."""
     return QuotaCaps(core=settings.grade_quota_core, important=settings.grade_quota_important,
                      general=settings.grade_quota_general)
-
-
-def levels(fields: Iterable[Leveled]) -> Mapping[str, str]:
-    return {f.name: level_of(f) for f in fields}
