@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     open_key_days: int = 365  # how long a public app key lives
     open_keys_per_account: int = 10  # live app keys one public account may hold
     share_rate_per_minute: int = 6000  # default per-grant rate limit of the sharing API
+    # Calls a day one grant may make, by its entry's grade (第二十一条; policy.grading): the consumer's stated
+    # daily volume, capped. Core data answers a case at a time (a service window handles a few hundred cases a
+    # day), important data serves a business system's daily load, general data a bulk reconciliation.
+    grade_quota_core: int = Field(default=1_000, ge=1)
+    grade_quota_important: int = Field(default=10_000, ge=1)
+    grade_quota_general: int = Field(default=100_000, ge=1)
     correction_workdays: int = 5
     # A confidentiality agreement's scanned or PDF file (第二十九条); under max_body_bytes, so the form's own
     # message answers rather than the body limit.

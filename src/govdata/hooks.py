@@ -57,6 +57,13 @@ class BatchSummary:
     changed_at: datetime | None
 
 
+class RejectScrubber(Protocol):
+    def __call__(self, raw: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A refused row's values as they may be kept with its batch (None: as they came). Called for refused rows
+        only, never on the good rows' path."""
+        ...
+
+
 class BatchListener(Protocol):
     def __call__(self, db: Session, *, entry: Any, batch_id: int, rejected: int, loaded: int,
                  summary: BatchSummary | None = None) -> None:
@@ -96,6 +103,13 @@ class VendorScopeLoader(Protocol):
 class OpenAccessLoader(Protocol):
     def __call__(self, db: Session, actor: Any) -> Any:
         """The `OpenAccess` of a public account's authorisations in force today (第十八条), or None."""
+        ...
+
+
+class ExportGate(Protocol):
+    def __call__(self, db: Session, actor: Any, *, entry: Any, kind: str, target_id: int) -> None:
+        """Raise when `actor` may not yet take this file of `entry`'s values (an L4 export awaiting a second
+        person's approval, 第二十一条); return to let it be made. Called inside the export's transaction."""
         ...
 
 
@@ -142,6 +156,8 @@ GRANTED_FIELDS: list[GrantedFields] = []
 VENDOR_SCOPES: list[VendorScopeLoader] = []
 OPEN_ACCESS: list[OpenAccessLoader] = []
 ENTRY_CHANGE_LISTENERS: list[EntryChangeListener] = []
+EXPORT_GATES: list[ExportGate] = []
+REJECT_SCRUBBERS: list[RejectScrubber] = []
 
 VALIDATOR_FACTORIES: list[ValidatorFactory] = []
 BATCH_LISTENERS: list[BatchListener] = []
@@ -158,6 +174,20 @@ def register_validator_factory(factory: ValidatorFactory) -> ValidatorFactory:
     """`factory(db, entry)` returns a validator for that entry's rows, or None when it has no rules."""
     VALIDATOR_FACTORIES.append(factory)
     return factory
+
+
+def register_reject_scrubber(scrubber: RejectScrubber) -> RejectScrubber:
+    """Security keeps no classified value of a refused row (第二十三条)."""
+    REJECT_SCRUBBERS.append(scrubber)
+    return scrubber
+
+
+def scrub_reject(raw: dict[str, Any]) -> dict[str, Any]:
+    """A refused row's values as every registered scrubber lets them be kept."""
+    load_plugins()
+    for scrubber in REJECT_SCRUBBERS:
+        raw = scrubber(raw) or raw
+    return raw
 
 
 def register_batch_listener(listener: BatchListener) -> BatchListener:
@@ -221,6 +251,19 @@ def open_access(db: Session, actor: Any) -> Any:
         if found is not None:
             return found
     return None
+
+
+def register_export_gate(gate: ExportGate) -> ExportGate:
+    """Security holds exports of L4 values until a second person approved them."""
+    EXPORT_GATES.append(gate)
+    return gate
+
+
+def check_export(db: Session, actor: Any, *, entry: Any, kind: str, target_id: int) -> None:
+    """Every file that hands over an entry's values asks here before it is made (no gate: it may)."""
+    load_plugins()
+    for gate in EXPORT_GATES:
+        gate(db, actor, entry=entry, kind=kind, target_id=target_id)
 
 
 def register_middleware(middleware: Middleware) -> Middleware:

@@ -52,7 +52,9 @@ def test_a_field_with_no_rule_is_clear_only_when_not_sensitive_and_l1_or_l2(sens
 @pytest.mark.parametrize(("field", "expected"), [
     (F("xm", "name", "personal", "L3"), Rule(MaskingRule.NAME)),
     (F("xm", " NAME ", "personal", "L3"), Rule(MaskingRule.NAME)),
-    (F("zjhm", "clear", "personal", "L4"), Rule(MaskingRule.CLEAR)),  # the catalog said so
+    (F("zjhm", "clear", "personal", "L2"), Rule(MaskingRule.CLEAR)),  # the catalog said so
+    # L3/L4 never clear by the field's own rule (第二十一条: only a grant, with a reason)
+    (F("zjhm", "clear", "personal", "L4"), Rule(MaskingRule.SUPPRESS, source=RuleSource.DEFAULT)),
     (F("srje", "number_band:10000", "personal", "L3", "Y"), Rule(MaskingRule.NUMBER_BAND, 10000)),
     (F("nl", "number_band", data_type="I"), Rule(MaskingRule.NUMBER_BAND, 10)),
     (F("sfzh", "pseudonym", "personal", "L4"), Rule(MaskingRule.PSEUDONYM, 16)),

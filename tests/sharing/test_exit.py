@@ -55,6 +55,9 @@ def shared(database, settings, client, token):
     bad = client.post(f"/api/v1/share/requests/{rid}/opinion", json=opinion, headers=token("head_gaj"))
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "clear_fields"
     opinion["clear_fields"] = ["sfzh", "csrq"]
+    no_reason = client.post(f"/api/v1/share/requests/{rid}/opinion", json=opinion, headers=token("head_gaj"))
+    assert no_reason.status_code == 422 and no_reason.json()["error"]["field"] == "clear_reason"  # sfzh is L4
+    opinion["clear_reason"] = "低保审核须核对身份证号原值"
     r = client.post(f"/api/v1/share/requests/{rid}/opinion", json=opinion, headers=token("head_gaj"))
     assert r.status_code == 200 and r.json()["clear_field_names"] == ["sfzh", "csrq"]
     too_wide = client.post(f"/api/v1/share/requests/{rid}/review", json={"version": 2, "approve": True,
@@ -142,6 +145,9 @@ def test_the_opinion_page_offers_the_choice(web, database):
     assert 'name="clear_fields" value="xm"' in page and "姓名（保留姓氏）" in page
     r = provider.post(f"{location}/opinion", {"version": 1, "agree": "yes", "opinion": "同意",
                                               "clear_fields": ["sfzh"]})
+    assert r.status_code == 422 and "明文提供理由" in r.text and "L3/L4" in r.text  # sfzh is L4: say why
+    r = provider.post(f"{location}/opinion", {"version": 1, "agree": "yes", "opinion": "同意",
+                                              "clear_fields": ["sfzh"], "clear_reason": "核验身份须用原值"})
     assert r.status_code == 303
     assert "明文提供 公民身份号码（sfzh）" in provider.get(location).text
     bureau = web("bureau")

@@ -156,8 +156,8 @@ def test_policy_decides_the_queues():
                                                 roles=frozenset(Role(r) for r in roles)))}
 
     assert keys("bureau") == {"share_review", "filing_review", "open_review", "demand_assign"}
-    # a unit's own risk assessments, security tests and drills, and their follow-ups (第二十二条)
-    security_work = {"exercise_due", "follow_up_due"}
+    # a unit's own risk assessments, security tests and drills, and their follow-ups (第二十二条); L4 exports to approve
+    security_work = {"exercise_due", "follow_up_due", "export_approve"}
     assert keys("steward") == {"share_opinion", "correction_answer", "open_opinion", "demand_answer", *security_work}
     assert keys("unit_head") == {"share_opinion", "agreement_accept", "catalog_submit", "open_opinion",
                                  "demand_answer", *security_work}

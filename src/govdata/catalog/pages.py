@@ -18,7 +18,7 @@ from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.catalog.schemas import FilingDecision, RetireIn
 from govdata.errors import BadRequest, GovdataError, NotFound
 from govdata.orgs.service import find_unit_by_code
-from govdata.policy import Action, can
+from govdata.policy import Action, can, grading
 from govdata.types import Id, as_id
 from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
 from govdata.web.errors import note_refusal
@@ -30,6 +30,7 @@ templates.env.globals["catalog_label"] = labels.label_of
 templates.env.globals["catalog_choices"] = {name: labels.choices(enum) for name, enum in labels.BY_FIELD.items()}
 templates.env.globals["masking_choices"] = masking_rules.choices
 templates.env.globals["masking_label"] = masking_rules.label
+templates.env.globals["field_grading"] = grading.field_reason
 templates.env.globals["describe_diff"] = versions.describe
 templates.env.globals["catalog_attr"] = lambda attr: versions.ATTR_LABELS.get(attr, attr)
 
@@ -265,4 +266,5 @@ def _detail_page(request: Request, db: Session, actor: Actor, entry: CatalogEntr
         "may_retire": policy.can(actor, Action.CATALOG_RETIRE, entry) and entry.status != "retired",
         "submitters": lifecycle.submitters(db, entry) if entry.status == "draft" or entry.pending_change else [],
         "error": error, "form": form or {},
+        "grading_reasons": grading.entry_reasons(entry, grading.caps_from(request.app.state.settings)),
     }, status_code=error.status if error else 200)

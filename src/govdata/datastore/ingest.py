@@ -110,6 +110,7 @@ class _Loader:
 
     def reject(self, problem: Problem) -> None:
         self.counts.rejected += 1
+        problem.raw = hooks.scrub_reject(problem.raw)  # e.g. no classified value is kept (第二十三条)
         if len(self.kept) < KEEP_PROBLEMS:
             self.kept.append(problem)
         self.spool.write(orjson.dumps([problem.line, problem.field, problem.reason, problem.raw],

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from govdata import policy, xlsx
+from govdata import hooks, policy, xlsx
 from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus
@@ -25,6 +25,7 @@ from govdata.datastore.readers import read_file_blocks
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.policy import Action
 
+REJECTS_EXPORT = "batch_rejects"  # the export kind of a batch's rejected rows (hooks.check_export)
 SOURCE_ACTIONS = {
     BatchSource.PUSH: Action.RESOURCE_PUSH,
     BatchSource.UPLOAD: Action.RESOURCE_UPLOAD,
@@ -167,6 +168,8 @@ def get_batch(db: Session, actor: Actor, *, batch_id: int, action: Action = Acti
     policy.require(actor, action, batch)
     with acting(db, actor, action, target=batch) as audit:
         audit.details = {"view": "batch" if action is Action.BATCH_VIEW else "rejects"}
+        if action is not Action.BATCH_VIEW and batch.rejected:  # the rejected rows' values leave as a file
+            hooks.check_export(db, actor, entry=batch.entry, kind=REJECTS_EXPORT, target_id=batch.id)
     return batch
 
 

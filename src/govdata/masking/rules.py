@@ -3,7 +3,9 @@
 The field's own `masking_rule` decides when it names a rule. When it names none, the field's sensitivity and
 level decide (`default_rule`): personal or commercial data, and anything at L3 or L4, is suppressed; only L1 and
 L2 data that is neither goes in clear. A text that names no rule (kept from before the catalog checked it) is
-suppressed: nothing unknown ever means "clear".
+suppressed: nothing unknown ever means "clear". An L3 or L4 field is never in clear by its own rule: a field
+that states `clear` at those levels is suppressed (第二十一条: only a grant, with a reason, gives them in clear —
+`policy.grading`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any, Protocol
 from govdata.catalog import masking_rules
 from govdata.catalog.models import MaskingRule, SecurityLevel, Sensitivity
 from govdata.masking import identifiers, people, values
+from govdata.policy.grading import is_masked_by_default
 
 Mask = Callable[[Any], Any]
 
@@ -118,4 +121,6 @@ def rule_for(field: FieldLike) -> Rule:
         parsed = masking_rules.parse(text, data_type=field.data_type)
     except ValueError:
         return Rule(MaskingRule.SUPPRESS, source=RuleSource.INVALID)
+    if parsed.rule is MaskingRule.CLEAR and is_masked_by_default(field.security_level):
+        return SUPPRESSED
     return Rule(parsed.rule, parsed.param if parsed.rule in masking_rules.PARAMS else None)

@@ -121,6 +121,10 @@ class Action(StrEnum):
     BACKUP_CREATE = "backup.create"  # write an archive of the database, the home's files and keys
     BACKUP_RESTORE = "backup.restore"  # restore an archive into an empty home and database
     BACKUP_VIEW = "backup.view"  # the record of backup runs (the security dashboard's panel)
+    # security: grading that decides (第二十一条)
+    EXPORT_REQUEST = "export.request"  # ask a second person to approve an export holding L4 values
+    EXPORT_APPROVE = "export.approve"  # another person of the owning unit approves or refuses it
+    EXPORT_VIEW = "export.view"  # the export approvals of one's unit (security and the bureau: all)
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -166,6 +170,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.EXERCISE_RECORD: "记录风险评估、检测或演练结果", Action.EXERCISE_VIEW: "查看风险评估、检测和演练",
     Action.DENGBAO_ANNOUNCE: "等保测评到期提醒",
     Action.BACKUP_CREATE: "备份平台", Action.BACKUP_RESTORE: "从备份恢复平台", Action.BACKUP_VIEW: "查看备份记录",
+    Action.EXPORT_REQUEST: "申请导出审批（L4）", Action.EXPORT_APPROVE: "审批导出（L4）",
+    Action.EXPORT_VIEW: "查看导出审批",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

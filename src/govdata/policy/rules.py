@@ -245,6 +245,13 @@ def _incident_unit(actor: Actor, target: Any) -> Decision:
 
 def _incident_unit_where(actor: Actor, model: Any) -> Any:
     return model.units.any(unit_id=actor.unit_id if actor.unit_id is not None else -1)
+def _second_person(actor: Actor, target: Any) -> Decision:
+    """An L4 export is approved by another person of the owning unit, never the one who asked (第二十一条)."""
+    if actor.unit_id is None or actor.unit_id != getattr(target, "unit_id", None):
+        return Decision(False, "只能审批本单位数据的导出")
+    if actor.kind != "user" or actor.id is None or actor.id == getattr(target, "requested_by", None):
+        return Decision(False, "导出须经第二人审批，申请人不能审批自己的申请")
+    return ALLOW
 
 
 ANYONE = ALL_SIGNED_IN | {Role.PUBLIC}
@@ -406,6 +413,11 @@ RULES: dict[Action, Rule] = {
     Action.BACKUP_CREATE: _role_only(frozenset({Role.CENTER})),
     Action.BACKUP_RESTORE: _role_only(frozenset({Role.CENTER})),
     Action.BACKUP_VIEW: _role_only(frozenset({Role.CENTER, Role.SECURITY})),
+    # grading that decides (第二十一条): an export of L4 values waits for a second person of the owning unit
+    Action.EXPORT_REQUEST: Rule(UNIT_PEOPLE, denied="只能为本单位的数据申请导出"),
+    Action.EXPORT_APPROVE: Rule(UNIT_PEOPLE, check=_second_person,
+                                list_filter=lambda a, m: m.unit_id == (a.unit_id if a.unit_id is not None else -1)),
+    Action.EXPORT_VIEW: Rule(UNIT_PEOPLE | SUPERVISORS, sees_all=SUPERVISORS, denied="只能查看本单位的导出审批"),
 }
 
 

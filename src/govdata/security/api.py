@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from govdata.security import incident_api, logpush_api, switch_api
+from govdata.security import grading_api, incident_api, logpush_api, switch_api
 
 router = APIRouter()
+router.include_router(grading_api.router)
 router.include_router(incident_api.router)
 router.include_router(logpush_api.router)
 router.include_router(switch_api.router)

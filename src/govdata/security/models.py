@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from govdata.security import backup_models, incident_models, logpush_models, switch_models  # noqa: F401
+from govdata.security import backup_models, grading_models, incident_models, logpush_models, switch_models  # noqa: F401

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from govdata.security import (
     backup_panel,  # noqa: F401
+    classified,  # noqa: F401
+    grading,  # noqa: F401
     switch_incidents,  # noqa: F401  (an incident opened from a switch)
     switch_reads,  # noqa: F401
 )

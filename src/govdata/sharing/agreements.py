@@ -66,6 +66,8 @@ def _masking_terms(req: ShareRequest, names: list[str]) -> list[str]:
     clear = [n for n, rule in rules.items() if n in req.clear_field_names or rule.is_clear]
     masked = [f"{by_name[n].label}（{n}）：{rule.label}" for n, rule in rules.items() if n not in clear]
     lines = ["明文提供：" + (field_list({n: by_name[n].label for n in clear if n in by_name}, clear) or "无")]
+    if req.clear_reason:
+        lines.append(f"明文提供 L3/L4 级信息项的理由：{req.clear_reason}")
     if masked:
         lines.append("脱敏提供：" + "；".join(masked))
     if req.row_limit:

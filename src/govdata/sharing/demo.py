@@ -97,7 +97,8 @@ def _carry_through(db: Session, ctx: Any, req: ShareRequest, consumer: str, *, a
     if req.status == RequestStatus.PENDING_OPINION:
         service.give_opinion(db, _actor(db, f"head_{provider_people}"), request_id=req.id,
                              data=OpinionIn(version=req.version, agree=approve, opinion="同意按最小必要原则共享"
-                                            if approve else "申请用途与信息项不匹配", clear_fields=list(clear)))
+                                            if approve else "申请用途与信息项不匹配", clear_fields=list(clear),
+                                            clear_reason="核验办事人身份须比对原值" if clear else ""))
     if req.status == RequestStatus.PENDING_REVIEW:
         reviewer = "county_xinluo" if req.review_region_id else "bureau"
         note = "同意" if approve else "用途不明确，申请的信息项超出履职需要"

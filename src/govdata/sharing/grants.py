@@ -16,7 +16,7 @@ from govdata.catalog.models import CatalogEntry, Field
 from govdata.config import Settings
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.notifications.service import notify_unit
-from govdata.policy import Action
+from govdata.policy import Action, grading
 from govdata.sharing.models import Grant, GrantStatus, ShareRequest, UseAgreement
 from govdata.storage.engines import rowcount
 
@@ -41,12 +41,13 @@ def create_grant(db: Session, settings: Settings, req: ShareRequest, agreement: 
     # A system may look up only by key or lookup fields it was granted (it must not probe by a value it
     # was never allowed to see).
     keys = [f.name for f in entry.fields if (f.is_key or f.is_lookup) and f.name in granted]
+    quota = grading.daily_quota(entry, req.daily_volume, grading.caps_from(settings))  # capped by grade
     grant = Grant(request_id=req.id, agreement_id=agreement.id, entry_id=entry.id, resource_code=req.resource_code,
                   system_id=req.system_id, unit_id=req.unit_id, provider_unit_id=req.provider_unit_id,
                   fields=req.approved_fields or req.fields, key_fields=",".join(keys),
                   clear_fields=",".join(n for n in req.clear_field_names if n in granted),
                   row_limit=req.row_limit or settings.share_row_limit,
-                  daily_quota=req.daily_volume, per_minute=settings.share_rate_per_minute, purpose=req.duty,
+                  daily_quota=quota, per_minute=settings.share_rate_per_minute, purpose=req.duty,
                   approver=req.decided_by, agreement_hash=agreement.content_hash, valid_from=clock.today(),
                   valid_until=req.approved_until or req.valid_until,
                   status=(GrantStatus.ACTIVE if active else GrantStatus.PENDING).value,

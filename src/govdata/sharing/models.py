@@ -73,6 +73,8 @@ class ShareRequest(Base):
     approved_until: Mapped[date | None] = mapped_column(Date)
     # The provider's opinion chooses the fields given in clear; every other field leaves masked by its rule.
     clear_fields: Mapped[str] = mapped_column(Text, default="")
+    # Why L3/L4 fields among them are needed in clear (第二十一条: policy.grading asks for it).
+    clear_reason: Mapped[str] = mapped_column(Text, default="")
     row_limit: Mapped[int | None] = mapped_column(Integer)  # set on approval: rows one call may return
 
     entry: Mapped[CatalogEntry] = relationship(lazy="joined")

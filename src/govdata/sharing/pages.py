@@ -17,7 +17,7 @@ from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.errors import GovdataError
 from govdata.masking.rules import rule_for
 from govdata.orgs.models import System
-from govdata.policy import Action
+from govdata.policy import Action, grading
 from govdata.quality.charts import line_chart
 from govdata.sharing import agreements, city, credential_pages, grants, service, usage
 from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest
@@ -27,7 +27,9 @@ from govdata.web.deps import AppSettings, Db, requires
 from govdata.web.errors import note_refusal
 from govdata.web.forms import FormError, form_dict, form_lists, from_error, merge, parse
 from govdata.web.tables import TableSpec, paged
-from govdata.web.templating import render
+from govdata.web.templating import render, templates
+
+templates.env.globals["needs_review"] = grading.needs_review  # core data: reviewed whatever its share type
 
 router = APIRouter(tags=["sharing-pages"], include_in_schema=False)
 router.include_router(credential_pages.router)
@@ -76,7 +78,8 @@ def apply_form(code: str, request: Request, db: Db, renew: Id | None = None,
 APPLY_LABELS = {"code": "目录编码", "fields": "申请的信息项", "duty": "履职需要", "legal_basis": "法律依据",
                 "system_id": "调用系统", "valid_until": "使用期限至", "daily_volume": "预计日调用量",
                 "renewal_of_grant_id": "续期的访问权限"}
-OPINION_LABELS = {"version": "版本", "agree": "是否同意", "opinion": "意见", "clear_fields": "明文提供的信息项"}
+OPINION_LABELS = {"version": "版本", "agree": "是否同意", "opinion": "意见", "clear_fields": "明文提供的信息项",
+                  "clear_reason": "明文提供理由"}
 REVIEW_LABELS = {"version": "版本", "decision": "审核结果", "note": "意见", "fields": "批准的信息项",
                  "valid_until": "批准期限至", "row_limit": "每次调用最多返回记录数"}
 REASON_LABELS = {"reason": "理由"}

@@ -31,6 +31,8 @@ class OpinionIn(BaseModel):
     opinion: str = Field(min_length=2, max_length=2000)
     clear_fields: list[str] = Field(default=[], max_length=500,
                                     description="明文提供的信息项；其余信息项按各自的脱敏规则提供（第十七条）")
+    clear_reason: str = Field(default="", max_length=2000,
+                              description="明文提供 L3/L4 级信息项的理由（第二十一条；选了 L3/L4 级信息项时必填）")
 
 
 class ReviewIn(BaseModel):
@@ -81,6 +83,7 @@ class ShareRequestRead(BaseModel):
     approved_field_names: list[str]
     approved_until: date | None
     clear_field_names: list[str]
+    clear_reason: str
     row_limit: int | None
 
 

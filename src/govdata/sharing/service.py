@@ -22,7 +22,7 @@ from govdata.config import Settings
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.notifications.service import notify, notify_unit
 from govdata.orgs.models import System, Unit
-from govdata.policy import Action
+from govdata.policy import Action, grading
 from govdata.sharing import agreements, grants
 from govdata.sharing.models import Grant, RequestStatus, ShareRequest
 from govdata.sharing.schemas import OpinionIn, ReviewIn, ShareRequestCreate
@@ -126,7 +126,7 @@ def submit_request(db: Session, actor: Actor, settings: Settings, *, data: Share
             renewal_of_grant_id=data.renewal_of_grant_id, submitted_by=actor.id, submitted_at=clock.now(),
             review_region_id=_county_of(db, consumer, entry.unit),
             status=RequestStatus.PENDING_OPINION.value, version=1)
-        if entry.share_type == ShareType.UNCONDITIONAL:
+        if not grading.needs_review(entry):  # 无条件共享 of data that is not core (第十二、二十一条)
             _grant_at_once(db, actor, settings, req)
         else:
             due = deadline_for(db, clock.today(), settings.share_review_workdays)
@@ -140,7 +140,8 @@ def submit_request(db: Session, actor: Actor, settings: Settings, *, data: Share
         audit.details = {"fields": data.fields, "system_id": system.id, "share_type": entry.share_type,
                          "valid_until": str(data.valid_until), "daily_volume": data.daily_volume,
                          "due_on": str(req.due_on) if req.due_on else None,
-                         "review_region_id": req.review_region_id}
+                         "review_region_id": req.review_region_id,
+                         "review_required": grading.needs_review(entry), "security_class": entry.security_class}
     return req
 
 
@@ -193,11 +194,13 @@ def give_opinion(db: Session, actor: Actor, *, request_id: int, data: OpinionIn)
         clear = _clear_choice(req, data)
         _transition(db, req, expected={RequestStatus.PENDING_OPINION.value}, version=data.version,
                     status=RequestStatus.PENDING_REVIEW.value, opinion_agree=data.agree, opinion=data.opinion,
-                    opinion_by=actor.name, opinion_at=clock.now(), clear_fields=",".join(clear))
+                    opinion_by=actor.name, opinion_at=clock.now(), clear_fields=",".join(clear),
+                    clear_reason=data.clear_reason if clear else "")
         notify(db, user_ids=reviewers_of(db, req), kind="share.review", due_on=req.due_on,
                message=f"共享申请 #{req.id}（{req.entry.name}）待审核，答复期限 {req.due_on}",
                link=f"/sharing/requests/{req.id}")
-        audit.details = {"agree": data.agree, "opinion": data.opinion, "clear_fields": clear}
+        audit.details = {"agree": data.agree, "opinion": data.opinion, "clear_fields": clear,
+                         "clear_reason": data.clear_reason if clear else ""}
     return req
 
 
@@ -207,7 +210,12 @@ def _clear_choice(req: ShareRequest, data: OpinionIn) -> list[str]:
     if unknown:
         raise RuleViolation(f"只能对申请的信息项选择明文提供，{unknown[0]} 未申请", field="clear_fields")
     chosen = set(data.clear_fields) if data.agree else set()
-    return [name for name in req.field_names if name in chosen]
+    clear = [name for name in req.field_names if name in chosen]
+    # L3/L4 values leave masked unless the opinion says why they are needed in clear (第二十一条).
+    problem = grading.check_clear_reason(req.entry.fields, clear, data.clear_reason)
+    if problem:
+        raise RuleViolation(problem, field="clear_reason")
+    return clear
 
 
 def _check_decision(req: ShareRequest, data: ReviewIn) -> tuple[list[str], date]:

@@ -23,6 +23,7 @@ from govdata.catalog.models import CatalogEntry, EntryStatus, Filing, FilingStat
 from govdata.opendata.models import ApplicationStatus, DemandStatus, OpenApplication, OpenDataset, OpenDemand
 from govdata.policy import Action
 from govdata.quality.models import Correction, CorrectionStatus
+from govdata.security.grading_models import ApprovalStatus, ExportApproval
 from govdata.security.incident_models import Exercise, FollowUp
 from govdata.sharing.models import Grant, GrantStatus, RequestStatus, ShareRequest, UseAgreement
 
@@ -162,4 +163,11 @@ QUEUES: tuple[Queue, ...] = (
           lambda f: f"整改事项“{f.description[:40]}”（责任人 {f.owner}）须于 {f.due_on} 前完成",
           lambda f: f"/security/exercises/{f.exercise_id}#follow-up-{f.id}", lambda f: Due(on=f.due_on),
           FollowUp.due_on),
+    # 第二十一条: an export of L4 values waits for another person of the unit (never the one who asked)
+    Queue("export_approve", "导出待第二人审批", Action.EXPORT_APPROVE, "/security/exports", ExportApproval,
+          lambda a: [ExportApproval.status == ApprovalStatus.PENDING.value,
+                     ExportApproval.requested_by != (a.id if a.id is not None else -1)],
+          lambda e: f"{e.requested_by_name} 申请导出 {e.resource_code} 的 L4 级信息项，待审批",
+          lambda e: f"/security/exports#approval-{e.id}", lambda e: Due(since=e.requested_at),
+          ExportApproval.requested_at),
 )

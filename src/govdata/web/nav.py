@@ -31,6 +31,7 @@ NAV: list[NavItem] = [
     NavItem("使用情况", "/sharing/usage", Action.USAGE_VIEW),
     NavItem("全市概览", "/overview", Action.CITY_OVERVIEW),
     NavItem("保密协议", "/vendors/agreements", Action.VENDOR_AGREEMENT_VIEW),
+    NavItem("导出审批", "/security/exports", Action.EXPORT_VIEW),
     NavItem("开放目录", "/open/manage", Action.OPEN_PUBLISH),
     NavItem("授权开放申请", "/open/applications", Action.OPEN_APPLICATION_VIEW),
     NavItem("开放需求", "/open/demands", Action.OPEN_DEMAND_VIEW),
