@@ -70,6 +70,8 @@ def _opinion_and_review(page, request_path: str) -> None:
     opinion.get_by_label("意见", exact=True).fill("同意，按最小必要原则提供")
     opinion.get_by_label("公民身份号码").check()  # the provider gives these in clear; the rest leave masked
     opinion.get_by_label("姓名").check()
+    # both are L3/L4: giving them in clear needs a stated reason (第二十一条)
+    opinion.get_by_label("明文提供理由（勾选 L3/L4 级信息项时必填，第二十一条）").fill("办理婚育登记须核对身份")
     opinion.get_by_role("button", name="提交意见").click()
     assert flash(page) == "意见已提交"
     expect(page.get_by_test_id("status")).to_have_text("待审核")
