@@ -102,6 +102,9 @@ class Action(StrEnum):
     # commercial development (第二十条)
     OPEN_LICENCE_MANAGE = "open.licence_manage"  # record a selection, create its licence, record revenue
     OPEN_LICENCE_VIEW = "open.licence_view"  # the portal's list of licences
+    # supervision (第二十六、二十七条): indicators, dashboards and monthly reports
+    SUPERVISION_VIEW = "supervision.view"  # the city's (bureau), a county's (its office) or a unit's (itself)
+    SUPERVISION_COMPUTE = "supervision.compute"  # the bureau recomputes a month's stored figures
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -140,6 +143,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.OPEN_DEMAND_ASSIGN: "指定需求提供单位", Action.OPEN_DEMAND_ANSWER: "答复开放需求",
     Action.OPEN_DEMAND_VIEW: "查看开放需求", Action.OPEN_LICENCE_MANAGE: "管理授权开发许可",
     Action.OPEN_LICENCE_VIEW: "查看授权开发许可",
+    Action.SUPERVISION_VIEW: "查看监督检查指标", Action.SUPERVISION_COMPUTE: "计算监督检查指标",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

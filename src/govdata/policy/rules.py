@@ -342,6 +342,11 @@ RULES: dict[Action, Rule] = {
     Action.OPEN_LICENCE_MANAGE: _role_only(frozenset({Role.BUREAU})),
     Action.OPEN_LICENCE_VIEW: Rule(ANYONE, units=(), public=True, check=_always, list_filter=lambda a, m: true_(),
                                    denied="许可不存在"),
+    # supervision (第二十六、二十七条): the bureau sees the city, a county office its county (the target's
+    # `region_id`), a unit's people their own unit; the targets are `supervision.service.Area`s
+    Action.SUPERVISION_VIEW: Rule(UNIT_PEOPLE | {Role.BUREAU, Role.COUNTY_OFFICE}, sees_all=frozenset({Role.BUREAU}),
+                                  region="region_id", denied="只能查看本单位（县级部门：本县）的监督检查指标"),
+    Action.SUPERVISION_COMPUTE: _role_only(frozenset({Role.BUREAU})),
 }
 
 
