@@ -97,7 +97,8 @@ def build(database: Database, *, name: str = "监督测试局") -> Built:
         head = User(username="jdcs_head", display_name="测试科长", unit_id=unit.id, password_hash="x")
         head.role_rows = [UserRole(role=Role.UNIT_HEAD.value)]
         db.add_all([steward, head])
-        for system_name, valid_until in (("测试系统一", today + timedelta(days=100)), ("测试系统二", today - timedelta(days=1))):
+        systems = (("测试系统一", today + timedelta(days=100)), ("测试系统二", today - timedelta(days=1)))
+        for system_name, valid_until in systems:
             db.add(System(unit_id=unit.id, name=system_name, assessment_level=3, assessment_report_no="X-1",
                           assessment_date=today - timedelta(days=300), assessment_valid_until=valid_until,
                           created_at=NOW - timedelta(days=60)))

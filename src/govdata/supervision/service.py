@@ -132,9 +132,13 @@ def _figures(db: Session, month: Month, unit_ids: list[int]) -> tuple[dict[int, 
     """The stored figures of these units for `month`; none stored: computed now (not stored)."""
     rows = db.execute(select(MonthlyFigures).where(MonthlyFigures.month == month.code,
                                                    MonthlyFigures.unit_id.in_(unit_ids))).scalars().all()
-    if rows:
-        return {r.unit_id: _from_row(r) for r in rows}, min(r.computed_at for r in rows), False
-    return indicators.compute(db, month, unit_ids=unit_ids), None, True
+    if not rows:
+        return indicators.compute(db, month, unit_ids=unit_ids), None, True
+    found = {r.unit_id: _from_row(r) for r in rows}
+    missing = [u for u in unit_ids if u not in found]  # a unit added since: computed now, until stored
+    if missing:
+        found.update(indicators.compute(db, month, unit_ids=missing))
+    return found, min(r.computed_at for r in rows), False
 
 
 def _rank(rows: list[UnitRow]) -> list[UnitRow]:
