@@ -83,3 +83,25 @@ def test_the_current_month_is_taken_as_of_now():
         month = parse_month("")
         assert month.code == MONTH and month.as_of() == NOW and month.is_running()
         assert parse_month("2026-10").as_of() == datetime(2026, 10, 31, 16, 0)  # 11-01 00:00 in Beijing
+
+
+def test_the_policy_scopes_supervision_views():
+    from govdata import policy
+    from govdata.actor import Actor, Role
+    from govdata.policy import Action
+
+    def actor(role: Role, unit_id: int, region_id: int) -> Actor:
+        return Actor(kind="user", id=1, name="x", roles=frozenset({role}), unit_id=unit_id, region_id=region_id)
+
+    city, county, unit = Area("city", "全市"), Area("region", "新罗区", region_id=5), \
+        Area("unit", "某局", region_id=5, unit_id=7)
+    bureau, office = actor(Role.BUREAU, 1, 1), actor(Role.COUNTY_OFFICE, 9, 5)
+    steward, other_office = actor(Role.STEWARD, 7, 5), actor(Role.COUNTY_OFFICE, 10, 6)
+    assert all(policy.can(bureau, Action.SUPERVISION_VIEW, a) for a in (city, county, unit))
+    assert [bool(policy.can(office, Action.SUPERVISION_VIEW, a)) for a in (city, county, unit)] == [False, True, True]
+    assert [bool(policy.can(other_office, Action.SUPERVISION_VIEW, a)) for a in (city, county, unit)] == \
+        [False, False, False]
+    assert [bool(policy.can(steward, Action.SUPERVISION_VIEW, a)) for a in (city, county, unit)] == \
+        [False, False, True]
+    assert not policy.can(actor(Role.CENTER, 1, 1), Action.SUPERVISION_VIEW, unit)
+    assert not policy.can(steward, Action.SUPERVISION_COMPUTE)
