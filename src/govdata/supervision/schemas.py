@@ -68,8 +68,8 @@ class IndicatorsRead(BaseModel):
     @classmethod
     def of(cls, view: View) -> IndicatorsRead:
         return cls(month=view.month.code, area=view.area.kind, area_name=view.area.name,
-                   as_of=view.month.as_of(), computed_at=view.computed_at, total=FiguresRead.of(view.total),
-                   units=[UnitFiguresRead.of(r) for r in view.rows])
+                   as_of=view.as_of or view.month.as_of(), computed_at=view.computed_at,
+                   total=FiguresRead.of(view.total), units=[UnitFiguresRead.of(r) for r in view.rows])
 
 
 class LateItemRead(BaseModel):

@@ -59,6 +59,7 @@ class View:
     trend: list[tuple[Month, Figures | None]] = field(default_factory=list)
     computed_at: datetime | None = None  # None: computed now, not stored
     is_live: bool = False
+    as_of: datetime | None = None  # when the figures were taken (the stored rows' earliest)
 
 
 CITY = Area("city", "全市")
@@ -128,17 +129,24 @@ def _units_of(db: Session, area: Area) -> list[tuple[int, str, str]]:
     return [(u, n, r) for u, n, r in db.execute(query.order_by(Unit.id))]
 
 
-def _figures(db: Session, month: Month, unit_ids: list[int]) -> tuple[dict[int, Figures], datetime | None, bool]:
+@dataclass
+class _Found:
+    figures: dict[int, Figures]
+    computed_at: datetime | None
+    as_of: datetime
+
+
+def _figures(db: Session, month: Month, unit_ids: list[int]) -> _Found:
     """The stored figures of these units for `month`; none stored: computed now (not stored)."""
     rows = db.execute(select(MonthlyFigures).where(MonthlyFigures.month == month.code,
                                                    MonthlyFigures.unit_id.in_(unit_ids))).scalars().all()
     if not rows:
-        return indicators.compute(db, month, unit_ids=unit_ids), None, True
+        return _Found(indicators.compute(db, month, unit_ids=unit_ids), None, month.as_of())
     found = {r.unit_id: _from_row(r) for r in rows}
     missing = [u for u in unit_ids if u not in found]  # a unit added since: computed now, until stored
     if missing:
         found.update(indicators.compute(db, month, unit_ids=missing))
-    return found, min(r.computed_at for r in rows), False
+    return _Found(found, min(r.computed_at for r in rows), min(r.as_of for r in rows))
 
 
 def _rank(rows: list[UnitRow]) -> list[UnitRow]:
@@ -163,12 +171,14 @@ def view(db: Session, actor: Actor, *, area: Area, month: Month, trend: bool = T
     policy.require(actor, Action.SUPERVISION_VIEW, area)
     units = _units_of(db, area)
     ids = [u for u, _, _ in units]
-    figures, computed_at, live = _figures(db, month, ids)
+    found = _figures(db, month, ids)
+    figures = found.figures
     rows = _rank([UnitRow(u, name, region, figures[u]) for u, name, region in units if u in figures])
     total = indicators.empty_rollup()
     for row in rows:
         total.add(row.figures)
-    result = View(area, month, rows, total, computed_at=computed_at, is_live=live)
+    result = View(area, month, rows, total, computed_at=found.computed_at, is_live=found.computed_at is None,
+                  as_of=found.as_of)
     if area.kind == "city":
         result.regions = _regions(db, rows)
     if trend:

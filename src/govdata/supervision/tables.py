@@ -88,7 +88,7 @@ def late(items: list[LateItem]) -> Table:
 def summary(view: View) -> Table:
     """The report's first sheet: the area's roll-up, one indicator a row."""
     rows: list[list[Any]] = [["范围", view.area.name], ["月份", view.month.label],
-            ["数据截至（北京时间）", fmt(view.month.as_of())],
+            ["数据截至（北京时间）", fmt(view.as_of)],
             ["计算时间（北京时间）", fmt(view.computed_at) if view.computed_at else "即时计算"],
             ["单位数", view.total.units]]
     rows += [[h, value(view.total)] for h, value in INDICATORS]
