@@ -67,7 +67,8 @@ def test_stored_figures_roll_up_to_the_county_and_the_city(database):
     scores = [r.figures.score for r in city.rows if r.figures.score is not None]
     assert scores == sorted(scores, reverse=True)
     trend = dict((m.code, f) for m, f in city.trend)
-    assert trend[MONTH] is not None and trend["2026-10"] is None  # only November stored in this test
+    assert trend[MONTH] is not None and trend[MONTH].units == stored
+    assert trend[MONTH].corrections_due == city.total.corrections_due
 
 
 @pytest.mark.parametrize("text, message", [("2026-12", "尚未开始"), ("2027-01", "尚未开始"), ("2026-13", "格式"),
@@ -105,3 +106,27 @@ def test_the_policy_scopes_supervision_views():
         [False, False, True]
     assert not policy.can(actor(Role.CENTER, 1, 1), Action.SUPERVISION_VIEW, unit)
     assert not policy.can(steward, Action.SUPERVISION_COMPUTE)
+
+
+def test_the_demo_has_late_and_on_time_items_and_seeds_once(database, settings):
+    from rich.console import Console
+    from sqlalchemy import func, select
+
+    from govdata.demo import DemoContext
+    from govdata.quality.models import Correction
+    from govdata.supervision import demo
+    from govdata.supervision.models import MonthlyFigures
+
+    with database.read() as db:
+        stored = db.execute(select(func.count(func.distinct(MonthlyFigures.month)))).scalar()
+        marked = db.execute(select(func.count()).select_from(Correction)
+                            .where(Correction.reporter_name == demo.MARK)).scalar()
+        city = service.view(db, platform_actor(), area=service.CITY, month=parse_month(""))
+    assert stored == demo.MONTHS and marked
+    late = sum(f.corrections_due - f.corrections_on_time + f.share_due - f.share_on_time for _, f in city.trend if f)
+    on_time = sum(f.corrections_on_time + f.share_on_time for _, f in city.trend if f)
+    assert late > 0 and on_time > 0
+    demo.seed(DemoContext(settings, database, Console(quiet=True)))
+    with database.read() as db:
+        assert db.execute(select(func.count()).select_from(Correction)
+                          .where(Correction.reporter_name == demo.MARK)).scalar() == marked

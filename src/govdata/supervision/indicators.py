@@ -228,7 +228,7 @@ def _systems(db: Session, as_of: datetime) -> dict[int, tuple[int, int]]:
 def compute(db: Session, month: Month, *, unit_ids: list[int] | None = None) -> dict[int, Figures]:
     """Every unit's figures for `month` (or only `unit_ids`'), keyed by unit id; the unit's region in `extra`."""
     as_of = month.as_of()
-    query = select(Unit.id, Unit.region_id, Unit.data_office).where(Unit.created_at <= as_of)
+    query = select(Unit.id, Unit.region_id, Unit.data_office)  # every unit, in every month: the report's frame
     if unit_ids is not None:
         query = query.where(Unit.id.in_(unit_ids))
     units = db.execute(query.order_by(Unit.id)).all()
