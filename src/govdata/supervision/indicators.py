@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, exists, func, literal, or_, select, text
+from sqlalchemy import Date, and_, case, cast, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -155,16 +155,17 @@ def _entries(db: Session, as_of: datetime) -> dict[int, dict[str, int]]:
     since = func.coalesce(last.c.last, CatalogEntry.registered_at)
     regular = CatalogEntry.update_cycle.in_(list(ALLOWED_AGE))
     manual = CatalogEntry.ingest_mode == IngestMode.MANUAL.value
-    accepted = exists().where(Filing.entry_id == CatalogEntry.id, Filing.kind == NON_REALTIME,
-                              Filing.status == FilingStatus.ACCEPTED.value,
-                              or_(Filing.decided_at.is_(None), Filing.decided_at <= as_of))
+    accepted = (select(Filing.entry_id).where(Filing.kind == NON_REALTIME, Filing.status == FilingStatus.ACCEPTED.value,
+                                              or_(Filing.decided_at.is_(None), Filing.decided_at <= as_of))
+                .group_by(Filing.entry_id).subquery())
     query = (select(CatalogEntry.unit_id, func.count(),
                     func.count(last.c.last),
                     func.sum(case((regular, 1), else_=0)),
                     func.sum(case((and_(regular, since >= cutoff), 1), else_=0)),
                     func.sum(case((manual, 1), else_=0)),
-                    func.sum(case((and_(manual, ~accepted), 1), else_=0)))
+                    func.sum(case((and_(manual, accepted.c.entry_id.is_(None)), 1), else_=0)))
              .select_from(CatalogEntry).outerjoin(last, last.c.entry_id == CatalogEntry.id)
+             .outerjoin(accepted, accepted.c.entry_id == CatalogEntry.id)
              .where(_current_entries(as_of)).group_by(CatalogEntry.unit_id))
     names = ("entries_registered", "entries_with_data", "load_due", "load_on_time", "filings_needed",
              "filings_missing")
