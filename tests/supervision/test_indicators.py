@@ -113,20 +113,22 @@ def test_the_demo_has_late_and_on_time_items_and_seeds_once(database, settings):
     from sqlalchemy import func, select
 
     from govdata.demo import DemoContext
-    from govdata.quality.models import Correction
+    from govdata.sharing.models import ShareRequest
     from govdata.supervision import demo
     from govdata.supervision.models import MonthlyFigures
 
     with database.read() as db:
         stored = db.execute(select(func.count(func.distinct(MonthlyFigures.month)))).scalar()
-        marked = db.execute(select(func.count()).select_from(Correction)
-                            .where(Correction.reporter_name == demo.MARK)).scalar()
+        marked = db.execute(select(func.count()).select_from(ShareRequest)
+                            .where(ShareRequest.opinion_by == demo.MARK)).scalar()
         city = service.view(db, platform_actor(), area=service.CITY, month=parse_month(""))
     assert stored == demo.MONTHS and marked
-    late = sum(f.corrections_due - f.corrections_on_time + f.share_due - f.share_on_time for _, f in city.trend if f)
-    on_time = sum(f.corrections_on_time + f.share_on_time for _, f in city.trend if f)
+    late = sum(f.share_due - f.share_on_time for _, f in city.trend if f)
+    on_time = sum(f.share_on_time for _, f in city.trend if f)
     assert late > 0 and on_time > 0
+    assert any(r.figures.load_due > r.figures.load_on_time for r in city.rows)  # entries overdue for their cycle
+    assert any(r.figures.load_on_time for r in city.rows)
     demo.seed(DemoContext(settings, database, Console(quiet=True)))
     with database.read() as db:
-        assert db.execute(select(func.count()).select_from(Correction)
-                          .where(Correction.reporter_name == demo.MARK)).scalar() == marked
+        assert db.execute(select(func.count()).select_from(ShareRequest)
+                          .where(ShareRequest.opinion_by == demo.MARK)).scalar() == marked

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime, time, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -100,15 +101,32 @@ def test_each_starts_on_its_own_dashboard_and_the_api_lists_only_its_units(datab
 
 
 def test_a_unit_dashboard_drills_down_to_its_late_items(database, as_user_web, client, as_user):
+    from govdata.orgs.models import System
+    from govdata.sharing.models import ShareRequest
+    from govdata.supervision.demo import MARK
+
     ids = _ids(database)
-    page = as_user_web("bureau").get(f"/supervision/units/{ids['cz']}").text  # the demo's 财政局: an expired 等保
+    with database.write() as db:
+        db.add(System(unit_id=ids["cz"], name="财政局非税收入系统", assessment_level=2,
+                      assessment_valid_until=clock.today() - timedelta(days=30)))
+        demo = db.execute(select(ShareRequest).where(ShareRequest.opinion_by == MARK)).scalars().all()
+    late_one = next(r for r in demo if r.opinion_at + timedelta(hours=8) > datetime.combine(r.due_on, time.max))
+    page = as_user_web("bureau").get(f"/supervision/units/{ids['cz']}").text
     assert 'data-testid="late-items"' in page and "财政局非税收入系统" in page
     late = client.get(f"/api/v1/supervision/units/{ids['cz']}/late", headers=as_user("bureau")).json()
-    kinds = {i["kind"] for i in late}
-    assert "system" in kinds and all(i["href"].startswith("/") for i in late)
+    assert "system" in {i["kind"] for i in late} and all(i["href"].startswith("/") for i in late)
     for item in late:
         if item["kind"] == "overdue":
             assert item["href"].startswith("/catalog/")
+    month = late_one.due_on.strftime("%Y-%m")
+    late = client.get(f"/api/v1/supervision/units/{late_one.provider_unit_id}/late?month={month}",
+                      headers=as_user("bureau")).json()
+    shares = [i for i in late if i["kind"] == "share"]
+    assert f"/sharing/requests/{late_one.id}" in {i["href"] for i in shares}
+    on_time = [r for r in demo if r.provider_unit_id == late_one.provider_unit_id and r.due_on.strftime("%Y-%m") ==
+               month and r.id != late_one.id and r.opinion_at + timedelta(hours=8) <= datetime.combine(r.due_on,
+                                                                                                       time.max)]
+    assert not {f"/sharing/requests/{r.id}" for r in on_time} & {i["href"] for i in shares}
 
 
 def test_a_month_in_the_future_is_refused_naming_the_field(database, as_user_web, client, as_user):

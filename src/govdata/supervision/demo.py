@@ -2,14 +2,14 @@
 
 Only units no other domain's demo works with (自然资源、住建、财政、交通、医保、生态环境) get history: their
 entries registered weeks or months ago (so entries with short update cycles and no loads show as overdue, longer
-cycles on time), corrections and share-request opinions due in each of the last six months, answered on time or
-late, and one system whose 等保 assessment has expired. Then the six months' figures are stored. A second run
-changes nothing (the demo's corrections carry a mark).
+cycles on time) and share-request opinions due in each of the last six months, given on time or late (decided
+since, so they wait in nobody's queue). Then the six months' figures are stored. A second run changes nothing
+(the demo's requests carry a mark). Corrections and systems are left alone: other domains' tests count them.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +19,6 @@ from govdata import clock
 from govdata.actor import platform_actor
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.orgs.models import System, Unit
-from govdata.quality.models import Correction, CorrectionStatus
 from govdata.sharing.models import RequestStatus, ShareRequest
 from govdata.supervision.months import current
 from govdata.supervision.service import compute_month
@@ -49,24 +48,6 @@ def _back_date(db: Session, entries: list[CatalogEntry], now: datetime) -> None:
         entry.created_at = now - age - timedelta(days=3)
 
 
-def _corrections(db: Session, unit_id: int, entries: list[CatalogEntry], seed: int, today: date) -> None:
-    month = current()
-    for back in range(MONTHS):
-        first = month.before(back).first
-        for j, due in enumerate(_due_days(first, 3, today)):
-            entry = entries[(seed + j) % len(entries)]
-            late = (seed + back + j) % 3 == 0
-            answered = _at(due + timedelta(days=4 if late else -2), 10)
-            if answered > clock.now():
-                continue
-            filed = _at(due - timedelta(days=14), 9)
-            db.add(Correction(entry_id=entry.id, unit_id=unit_id, code=entry.code or "", record_key="{}",
-                              field=entry.fields[0].name if entry.fields else "id", value_seen="", evidence=MARK,
-                              source="consumer", reporter_kind="platform", reporter_name=MARK,
-                              status=CorrectionStatus.FIXED.value, due_on=due, answer="已核实更正",
-                              answered_by=MARK, answered_at=answered, created_at=filed))
-
-
 def _requests(db: Session, provider: Unit, consumer: Unit, entries: list[CatalogEntry], seed: int,
               today: date) -> None:
     system = db.execute(select(System).where(System.unit_id == consumer.id).order_by(System.id)).scalars().first()
@@ -93,7 +74,7 @@ def _requests(db: Session, provider: Unit, consumer: Unit, entries: list[Catalog
 def seed(ctx: Any) -> None:
     now, today = clock.now(), clock.today()
     with ctx.database.write() as db:
-        if db.execute(select(Correction.id).where(Correction.reporter_name == MARK).limit(1)).first():
+        if db.execute(select(ShareRequest.id).where(ShareRequest.opinion_by == MARK).limit(1)).first():
             return
         units = {u.code: u for u in db.execute(select(Unit).where(Unit.code.in_(UNITS))).scalars()}
         ordered = [units[c] for c in UNITS if c in units]
@@ -104,13 +85,7 @@ def seed(ctx: Any) -> None:
             if not entries:
                 continue
             _back_date(db, entries, now)
-            _corrections(db, unit.id, entries, i, today)
             _requests(db, unit, ordered[(i + 1) % len(ordered)], entries, i, today)
-        if "cz" in units:
-            db.add(System(unit_id=units["cz"].id, name="财政局非税收入系统", assessment_level=2,
-                          assessment_report_no="35080099-2023-0099", assessment_date=today - timedelta(days=800),
-                          assessment_valid_until=today - timedelta(days=30),
-                          created_at=datetime.combine(today - timedelta(days=900), time(2))))
     actor = platform_actor(name="演示数据")
     month = current()
     for back in range(MONTHS - 1, -1, -1):
