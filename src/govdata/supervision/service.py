@@ -194,8 +194,3 @@ def _regions(db: Session, rows: list[UnitRow]) -> list[tuple[Area, Figures]]:
     return [(Area("region" if r.parent_id else "city", r.name if r.parent_id else f"{r.name}（市直）",
                   region_id=r.id), rolled[r.id]) for r in regions if r.id in rolled]
 
-
-def visible_units(db: Session, actor: Actor) -> list[tuple[int, str]]:
-    """The units whose dashboards `actor` may open (the bureau: all; a county office: its county's)."""
-    where = policy.where(actor, Action.SUPERVISION_VIEW, policy.Columns(unit_id=Unit.id, region_id=Unit.region_id))
-    return [(u, n) for u, n in db.execute(select(Unit.id, Unit.name).where(where).order_by(Unit.id))]
