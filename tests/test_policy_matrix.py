@@ -28,6 +28,7 @@ class _Thing:
     right_unit_id: int | None = None
     review_region_id: int | None = None
     unit_region_id: int | None = None  # the county of the unit (usage: the providing unit's)
+    region_id: int | None = None  # the county a supervision view covers
     system_id: int | None = None
     reporter_system_id: int | None = None
     user_id: int | None = None

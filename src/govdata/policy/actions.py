@@ -125,6 +125,9 @@ class Action(StrEnum):
     EXPORT_REQUEST = "export.request"  # ask a second person to approve an export holding L4 values
     EXPORT_APPROVE = "export.approve"  # another person of the owning unit approves or refuses it
     EXPORT_VIEW = "export.view"  # the export approvals of one's unit (security and the bureau: all)
+    # supervision (第二十六、二十七条): indicators, dashboards and monthly reports
+    SUPERVISION_VIEW = "supervision.view"  # the city's (bureau), a county's (its office) or a unit's (itself)
+    SUPERVISION_COMPUTE = "supervision.compute"  # the bureau recomputes a month's stored figures
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -172,6 +175,7 @@ ACTION_LABELS: dict[Action, str] = {
     Action.BACKUP_CREATE: "备份平台", Action.BACKUP_RESTORE: "从备份恢复平台", Action.BACKUP_VIEW: "查看备份记录",
     Action.EXPORT_REQUEST: "申请导出审批（L4）", Action.EXPORT_APPROVE: "审批导出（L4）",
     Action.EXPORT_VIEW: "查看导出审批",
+    Action.SUPERVISION_VIEW: "查看监督检查指标", Action.SUPERVISION_COMPUTE: "计算监督检查指标",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

@@ -418,6 +418,11 @@ RULES: dict[Action, Rule] = {
     Action.EXPORT_APPROVE: Rule(UNIT_PEOPLE, check=_second_person,
                                 list_filter=lambda a, m: m.unit_id == (a.unit_id if a.unit_id is not None else -1)),
     Action.EXPORT_VIEW: Rule(UNIT_PEOPLE | SUPERVISORS, sees_all=SUPERVISORS, denied="只能查看本单位的导出审批"),
+    # supervision (第二十六、二十七条): the bureau sees the city, a county office its county (the target's
+    # `region_id`), a unit's people their own unit; the targets are `supervision.service.Area`s
+    Action.SUPERVISION_VIEW: Rule(UNIT_PEOPLE | {Role.BUREAU, Role.COUNTY_OFFICE}, sees_all=frozenset({Role.BUREAU}),
+                                  region="region_id", denied="只能查看本单位（县级部门：本县）的监督检查指标"),
+    Action.SUPERVISION_COMPUTE: _role_only(frozenset({Role.BUREAU})),
 }
 
 
