@@ -28,7 +28,7 @@ def _area(db: Db, actor: Actor, region_id: int | None, unit_id: int | None) -> A
     return service.home_area(db, actor)
 
 
-@router.get("/indicators", response_model=IndicatorsRead)
+@router.get("/indicators", response_model=IndicatorsRead, responses={404: {"description": "没有这个区县或单位"}})
 def indicators(db: Db, month: MonthText = None, region_id: Id | None = None, unit_id: Id | None = None,
                actor: Actor = requires(Action.SUPERVISION_VIEW)) -> IndicatorsRead:
     """The area's units ranked with their figures and the roll-up; without `region_id`/`unit_id`, the caller's

@@ -24,6 +24,7 @@ from govdata.supervision import indicators
 from govdata.supervision.indicators import Figures
 from govdata.supervision.models import COUNTS, MonthlyFigures
 from govdata.supervision.months import Month, recent
+from govdata.types import with_offset
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def compute_month(db: Session, actor: Actor, *, month: Month) -> int:
                  **{name: getattr(f, name) for name in COUNTS}} for unit_id, f in figures.items()]
         if rows:
             db.execute(insert(MonthlyFigures), rows)
-        audit.details = {"month": month.code, "units": len(rows), "as_of": as_of.isoformat()}
+        audit.details = {"month": month.code, "units": len(rows), "as_of": with_offset(as_of)}
     return len(rows)
 
 
