@@ -22,7 +22,7 @@ from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action
 from govdata.types import Id
 from govdata.web.deps import AppSettings, Db, WriteDb, requires
-from govdata.web.errors import note_refusal
+from govdata.web.errors import attempt, note_refusal
 from govdata.web.forms import FormError, form_dict, from_error, parse
 from govdata.web.templating import render
 from govdata.work import service as work
@@ -264,15 +264,12 @@ async def save_connector(request: Request, entry_id: Id, db: Db,
     form = await form_dict(request)
     data = _connector_in(form)
     if not isinstance(data, FormError):
-        try:
-            returnflow.save_connector(db, actor, entry=entry, data=data)
+        entered = data
+        refused = attempt(request, db, lambda: returnflow.save_connector(db, actor, entry=entry, data=entered),
+                          CONNECTOR_LABELS)
+        if refused is None:
             return RedirectResponse(f"/resources/{entry_id}?msg=回流配置已保存", status_code=303)
-        except GovdataError as exc:
-            if exc.status in (403, 404):
-                raise
-            db.rollback()
-            note_refusal(request, exc)
-            data = from_error(exc, CONNECTOR_LABELS)
+        data = refused
     if "field_mapping" in data.errors:  # the form's box is called mapping
         data.errors["mapping"] = data.errors.pop("field_mapping")
         data.field = "mapping" if data.field == "field_mapping" else data.field

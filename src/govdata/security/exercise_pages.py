@@ -18,7 +18,7 @@ from govdata.security.incident_schemas import ExerciseDone, ExercisePlan, Follow
 from govdata.types import Id
 from govdata.web import forms
 from govdata.web.deps import Db, requires
-from govdata.web.errors import note_refusal
+from govdata.web.errors import attempt, note_refusal
 from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -87,15 +87,11 @@ async def _record(request: Request, db: Db, actor: Actor, exercise_id: int, part
     form = await forms.form_dict(request)
     data = forms.parse(model, form, LABELS)
     if not isinstance(data, forms.FormError):
-        try:
-            work(data)
+        entered = data
+        refused = attempt(request, db, lambda: work(entered), LABELS)
+        if refused is None:
             return RedirectResponse(f"{BASE}/{exercise_id}?msg={done}", status_code=303)
-        except GovdataError as exc:
-            if exc.status in (403, 404):
-                raise
-            db.rollback()
-            note_refusal(request, exc)
-            data = forms.from_error(exc, LABELS)
+        data = refused
     exercise = exercises.view_exercise(db, actor, exercise_id=exercise_id)
     return _detail(request, actor, exercise, error=data, form=form, part=part)
 

@@ -22,7 +22,7 @@ from govdata.timeutil import to_local
 from govdata.types import MAX_BIGINT, Id, as_id
 from govdata.web import forms
 from govdata.web.deps import Db, requires
-from govdata.web.errors import note_refusal
+from govdata.web.errors import attempt, note_refusal
 from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -148,15 +148,12 @@ async def record_action(request: Request, incident_id: Id, db: Db,
     form = await forms.form_dict(request)
     data = forms.parse(IncidentActionCreate, {**form, "at": local_moment(form.get("at"))}, LABELS)
     if not isinstance(data, forms.FormError):
-        try:
-            incidents.record_action(db, actor, incident_id=incident_id, data=data)
+        entered = data
+        refused = attempt(request, db,
+                          lambda: incidents.record_action(db, actor, incident_id=incident_id, data=entered), LABELS)
+        if refused is None:
             return RedirectResponse(f"{BASE}/{incident_id}?msg=处置措施已记录#actions", status_code=303)
-        except GovdataError as exc:
-            if exc.status in (403, 404):
-                raise
-            db.rollback()
-            note_refusal(request, exc)
-            data = forms.from_error(exc, LABELS)
+        data = refused
     incident = incidents.view_incident(db, actor, incident_id=incident_id)
     return _detail(request, actor, incident, error=data, form=form, part="action")
 
@@ -167,14 +164,11 @@ async def close_incident(request: Request, incident_id: Id, db: Db,
     form = await forms.form_dict(request)
     data = forms.parse(IncidentClose, {**form, "closed_at": local_moment(form.get("closed_at"))}, LABELS)
     if not isinstance(data, forms.FormError):
-        try:
-            incidents.close_incident(db, actor, incident_id=incident_id, data=data)
+        entered = data
+        refused = attempt(request, db,
+                          lambda: incidents.close_incident(db, actor, incident_id=incident_id, data=entered), LABELS)
+        if refused is None:
             return RedirectResponse(f"{BASE}/{incident_id}?msg=安全事件已结案", status_code=303)
-        except GovdataError as exc:
-            if exc.status in (403, 404):
-                raise
-            db.rollback()
-            note_refusal(request, exc)
-            data = forms.from_error(exc, LABELS)
+        data = refused
     incident = incidents.view_incident(db, actor, incident_id=incident_id)
     return _detail(request, actor, incident, error=data, form=form, part="close")

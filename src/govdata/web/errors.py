@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -14,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from govdata import hooks, policy
 from govdata.audit.service import Refused, record_refusal, record_refused_rule
 from govdata.errors import FieldProblem, GovdataError, NotAuthenticated, TooManyRequests
-from govdata.web.forms import field_of, reason
+from govdata.web.forms import FormError, field_of, from_error, reason
 from govdata.web.methods import allowed_methods
 from govdata.web.templating import render
 
@@ -75,6 +76,22 @@ def note_refusal(request: Request, exc: GovdataError) -> None:
             record_refused_rule(request.app.state.database, exc)
     except Exception:  # the refusal still stands even if it cannot be recorded
         log.exception("could not record a refused attempt")
+
+
+def attempt(request: Request, db: Any, change: Callable[[], Any],
+            labels: Mapping[str, str] | None = None) -> FormError | None:
+    """A page's one service call: None when it went through; a refusal the person can put right (not a 403 or a
+    404, which stay the error pages they are) comes back as the form's error, with the transaction rolled back
+    and the refusal kept on the record."""
+    try:
+        change()
+        return None
+    except GovdataError as exc:
+        if exc.status in (403, 404):
+            raise
+        db.rollback()
+        note_refusal(request, exc)
+        return from_error(exc, labels)
 
 
 def domain_error_response(request: Request, exc: GovdataError) -> Response:
