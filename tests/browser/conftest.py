@@ -45,6 +45,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.browser)
             if on_postgres and Path(item.path).name not in ON_POSTGRES_TOO:
                 item.add_marker(pytest.mark.skip(reason="browser journey walked on SQLite; see ON_POSTGRES_TOO"))
+            elif on_postgres and "[phone]" in item.name:  # the layout does not depend on the database
+                item.add_marker(pytest.mark.skip(reason="phone-size walk of the journey runs on SQLite"))
 
 
 @pytest.hookimpl(wrapper=True)

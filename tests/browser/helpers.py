@@ -80,7 +80,8 @@ def nav_label(link: Any) -> str:
 
 
 def nav_count(page: Any, label: str) -> int:
-    """The number beside a navigation item (0 when nothing waits behind it)."""
+    """The number beside a navigation item (0 when nothing waits behind it); on a phone, with the menu unfolded."""
+    open_menu(page)
     link = page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True)
     badge = link.get_by_test_id("nav-count")
     return int(badge.inner_text()) if badge.count() else 0
@@ -115,7 +116,8 @@ def keep_screenshot(page: Any, config: Any, name: str) -> Path:
     """A full-page screenshot of a journey's key page, kept under `test-output/journeys/` for people to look at."""
     folder = Path(config.rootpath) / "test-output" / "journeys"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
+    phone = (page.viewport_size or {}).get("width", 1366) < 600
+    path = folder / f"{name}{'-phone' if phone else ''}.png"
     # A picture for people, not an assertion: chromium under load sometimes cannot capture a full page
     # ("Unable to capture screenshot"); the visible part is then kept instead, and the journey goes on.
     try:
@@ -124,3 +126,14 @@ def keep_screenshot(page: Any, config: Any, name: str) -> Path:
         with contextlib.suppress(Exception):
             page.screenshot(path=str(path))
     return path
+
+
+SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
+WIDTHS_JS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+
+
+def fits(page: Any) -> None:
+    """The page does not scroll sideways (on a phone: the header, menu, tables and forms all fold)."""
+    page.wait_for_load_state()
+    scroll, width = page.evaluate(WIDTHS_JS)
+    assert scroll <= width, f"{page.url}: {scroll} px wide on a {width} px screen"

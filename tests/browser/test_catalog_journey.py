@@ -15,18 +15,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from govdata.catalog.models import CatalogEntry, Filing
-from tests.browser.helpers import flash, keep_screenshot, main_nav, sign_in, sign_out
+from tests.browser.helpers import SIZES, fits, flash, keep_screenshot, main_nav, sign_in, sign_out
 
 NAME = "犬只登记信息"
-SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
-WIDTHS_JS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
-
-
-def fits(page: Any) -> None:
-    """The page does not scroll sideways (on a phone: the header, menu, tables and forms all fold)."""
-    page.wait_for_load_state()
-    scroll, width = page.evaluate(WIDTHS_JS)
-    assert scroll <= width, f"{page.url}: {scroll} px wide on a {width} px screen"
 
 
 def todo_of(page: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from govdata.catalog.models import CatalogEntry
 from govdata.datastore.records import get_record
 from govdata.datastore.tables import resource_table
 from govdata.quality.models import Correction
-from tests.browser.helpers import flash, keep_screenshot, main_nav, nav_count, sign_in, sign_out
+from tests.browser.helpers import SIZES, fits, flash, keep_screenshot, main_nav, nav_count, sign_in, sign_out
 
 RESOURCE = "法人基础信息"  # the center's (dsjzx) base database, with demo rows
 WRONG, RIGHT = "住所", "福建省龙岩市新罗区九一北路88号"
@@ -30,7 +31,9 @@ def _record(live_server) -> tuple[str, str, str]:
         return entry.code, key, address
 
 
-def test_consumer_reports_producer_fixes_consumer_sees_fix_and_answer(page, live_server, request):
+@pytest.mark.parametrize("size", list(SIZES))
+def test_consumer_reports_producer_fixes_consumer_sees_fix_and_answer(page, live_server, request, size):
+    page.set_viewport_size(SIZES[size])
     code, key, seen = _record(live_server)
     assert seen != RIGHT
 
@@ -89,6 +92,7 @@ def test_consumer_reports_producer_fixes_consumer_sees_fix_and_answer(page, live
     expect(page.get_by_test_id("answer")).to_have_text("已核实营业执照变更登记，住所已更正")
     expect(page.locator("main")).to_contain_text(f"{RESOURCE}（{code}）")
     expect(page.locator("main")).to_contain_text(f"信息项 {WRONG}（zs）")
+    fits(page)
     keep_screenshot(page, request.config, "correction-answered")
 
     with live_server.database.read() as db:

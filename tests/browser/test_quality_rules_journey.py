@@ -4,14 +4,17 @@ code-table list as they type."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import flash, keep_screenshot, main_nav, sign_in
+from tests.browser.helpers import SIZES, fits, flash, keep_screenshot, main_nav, sign_in
 
 RESOURCE = "法人基础信息"  # the center's base database, with demo rows and demo rules
 
 
-def test_build_a_rule_then_see_it_applied_in_a_scan(page, live_server, request):
+@pytest.mark.parametrize("size", list(SIZES))
+def test_build_a_rule_then_see_it_applied_in_a_scan(page, live_server, request, size):
+    page.set_viewport_size(SIZES[size])
     sign_in(page, "steward_center")
     main_nav(page, "数据质量")
     page.get_by_role("link", name=RESOURCE, exact=True).first.click()
@@ -54,4 +57,5 @@ def test_build_a_rule_then_see_it_applied_in_a_scan(page, live_server, request):
     expect(samples.locator("th").filter(has_text="统一社会信用代码")).to_have_count(1)
     expect(samples.locator("th").filter(has_text="住所")).to_have_count(1)
     expect(page.locator("main")).not_to_contain_text("\\u")
+    fits(page)
     keep_screenshot(page, request.config, "quality-rule-applied")

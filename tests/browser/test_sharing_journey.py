@@ -8,6 +8,7 @@ from datetime import timedelta
 from urllib.parse import quote, urlparse
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ from govdata.audit.models import AuditEvent
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.tables import resource_table
 from govdata.sharing.models import Grant
-from tests.browser.helpers import flash, keep_screenshot, main_nav, sign_in, sign_out
+from tests.browser.helpers import SIZES, fits, flash, keep_screenshot, main_nav, sign_in, sign_out
 
 RESOURCE = "人口基础信息"  # the center's population base database (provider: 大数据中心)
 SYSTEM = "卫生健康委员会业务系统"  # the consumer's system: no grant and no credential in the demo
@@ -103,6 +104,7 @@ def _accept_agreement(page, request_path: str, config) -> None:
         assert flash(page) == "已接受协议"
         expect(page.get_by_role("button", name="代表本单位接受协议")).to_have_count(0)
         if head == "head_center":
+            fits(page)
             keep_screenshot(page, config, "sharing-agreement")
         sign_out(page)
 
@@ -135,7 +137,9 @@ def _activate_and_issue(page, request_path: str) -> str:
     return token
 
 
-def test_conditional_request_to_working_api_call(page, live_server, request):
+@pytest.mark.parametrize("size", list(SIZES))
+def test_conditional_request_to_working_api_call(page, live_server, request, size):
+    page.set_viewport_size(SIZES[size])
     code, record = _population(live_server)
     request_path = _apply(page, code)
     _opinion_and_review(page, request_path)

@@ -8,9 +8,10 @@ import csv
 import re
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import keep_screenshot, sign_in
+from tests.browser.helpers import SIZES, fits, keep_screenshot, sign_in
 from tests.datastore.factories import make_entry
 
 ROWS = 200_000
@@ -36,8 +37,10 @@ def _done(page) -> int:
     return int(match.group(1).replace(",", ""))
 
 
+@pytest.mark.parametrize("size", list(SIZES))
 def test_large_upload_shows_progress_disables_button_and_shows_result(page, context, live_server, tmp_path,
-                                                                       request):
+                                                                       request, size):
+    page.set_viewport_size(SIZES[size])
     entry = make_entry(live_server.database, ingest_mode="manual", fields=FIELDS)
     sign_in(page, "steward_gaj")
     page.goto(f"/resources/{entry.id}/upload")
@@ -54,6 +57,7 @@ def test_large_upload_shows_progress_disables_button_and_shows_result(page, cont
     expect(page.get_by_test_id("work-state")).to_have_text(re.compile("排队中|进行中"))
     expect(page.get_by_test_id("work-counts")).to_contain_text("/ 200,000 行")
     expect(page.get_by_test_id("work-eta")).to_contain_text("剩余时间")
+    fits(page)
     keep_screenshot(page, request.config, "upload-progress-running")
 
     # The same upload's page, opened again while the load runs: its buttons are disabled, with a link here.
@@ -81,6 +85,7 @@ def test_large_upload_shows_progress_disables_button_and_shows_result(page, cont
     expect(page.get_by_test_id("work-counts")).to_contain_text("已处理 200,000 / 200,000 行")
     expect(bar).to_have_attribute("max", str(ROWS))
     expect(page.get_by_test_id("work-eta")).to_be_hidden()
+    fits(page)
     keep_screenshot(page, request.config, "upload-progress-done")
     result.get_by_role("link", name="查看结果").click()
     expect(page.get_by_text("已写入").first).to_be_visible()

@@ -216,7 +216,14 @@ def test_under_concurrent_load_every_call_started_after_the_commit_is_refused(ap
             switches.set_switch(db, SECURITY, data=SwitchSet(kind="consumer", object_id=unit_id(database, "mz"),
                                                              reason="压力下暂停"))
         switched_at = time.monotonic()  # the commit has returned
-        time.sleep(0.7)
+        # Wait for calls started since (a loaded machine answers slower; 10 s bound it): the calls already in
+        # flight finish, then every new one must be refused.
+        while time.monotonic() < switched_at + 10:
+            with lock:
+                started_after = sum(1 for at, _ in results if at >= switched_at)
+            if started_after >= 12:
+                break
+            time.sleep(0.05)
     finally:
         stop.set()
         for t in threads:
