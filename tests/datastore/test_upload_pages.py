@@ -121,6 +121,8 @@ def test_bad_files_are_refused_with_reason(web: Any, database: Database, tmp_pat
     entry = make_entry(database, ingest_mode="manual")
     steward = web("steward_gaj")
     response = upload(steward, entry.id, name, make(tmp_path))
+    if response.status_code == 422:  # refused on the upload form itself: the reason sits at the file field
+        assert re.search(r'data-field-error="file"[^>]*>[^<]*' + re.escape(message), response.text), response.text
     if response.status_code == 303:
         preview = steward.get(response.headers["location"])
         if preview.status_code == 200:  # found only when the rows are read
