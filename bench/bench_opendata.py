@@ -11,17 +11,14 @@ import csv
 import io
 import os
 import resource
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import insert
 
-from bench.harness import BenchContext, Figure
+from bench.harness import BenchContext, Figure, serve
 from govdata import clock
 from govdata.actor import platform_actor
 from govdata.catalog.models import CatalogEntry, EntryStatus, Field
@@ -104,28 +101,6 @@ def _resident_mb(pid: int) -> float:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def _serve(ctx: BenchContext) -> tuple[subprocess.Popen[bytes], str]:
-    """The real server, as users run it (`govdata serve`, one process), on a free loopback port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    env = {**os.environ, "GOVDATA_DATABASE_URL": ctx.database.url, "GOVDATA_HOME": str(ctx.settings.home),
-           "GOVDATA_RUN_JOBS_IN_SERVER": "false", "GOVDATA_SECRET_KEY": "bench"}
-    log = open(ctx.workdir / f"uvicorn-{port}.log", "wb")  # noqa: SIM115 (closed with the process)
-    govdata = str(Path(sys.executable).with_name("govdata"))
-    proc = subprocess.Popen([govdata, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-                            env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("uvicorn did not start")
-
-
 def _download(server: subprocess.Popen[bytes], url: str, target: Path, rows: int) -> tuple[float, float, float]:
     """One download by curl (a client of its own, in C, as a harvester would fetch the file): its wall seconds,
     and the server's resident size before it and the highest seen while it ran."""
@@ -151,7 +126,7 @@ def run(ctx: BenchContext) -> list[Figure]:
     plain_walls: list[float] = []
     plain_cpus: list[float] = []
     grown, resident = 0.0, 0.0
-    server, base = _serve(ctx)
+    server, base = serve(ctx)
     shm = Path("/dev/shm")
     target = (shm if shm.is_dir() else ctx.workdir) / f"govdata-bench-{os.getpid()}.csv"
     try:

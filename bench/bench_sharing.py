@@ -8,18 +8,12 @@ and answered fewer calls a second than the audited lookups did.)
 
 from __future__ import annotations
 
-import os
 import random
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import httpx
 from sqlalchemy import insert, select, update
 
-from bench.harness import BenchContext, Figure
+from bench.harness import BenchContext, Figure, serve
 from bench.httpload import LoadResult, run_load, run_wrk, wrk_available
 from govdata import clock
 from govdata.actor import Method
@@ -88,31 +82,6 @@ def _settle(ctx: BenchContext, table: str) -> None:
         conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(ctx: BenchContext, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    env = {**os.environ, "GOVDATA_DATABASE_URL": ctx.database.url, "GOVDATA_HOME": str(ctx.workdir / "home"),
-           "GOVDATA_RUN_JOBS_IN_SERVER": "false", "GOVDATA_SECRET_KEY": "bench"}
-    log = open(Path(ctx.workdir) / f"uvicorn-{port}.log", "wb")  # noqa: SIM115 (closed with the process)
-    govdata = str(Path(sys.executable).with_name("govdata"))  # the real server: `govdata serve --workers N`
-    proc = subprocess.Popen([govdata, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-                             "--no-access-log"], env=env, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("uvicorn did not start")
-
-
 def _load(base: str, paths: list[str], headers: dict[str, str], seconds: float) -> LoadResult:
     if wrk_available():
         run_wrk(base, paths, headers, clients=CLIENTS, seconds=1)  # warm up connections and caches
@@ -126,7 +95,7 @@ def _load(base: str, paths: list[str], headers: dict[str, str], seconds: float) 
 
 
 def _http_run(ctx: BenchContext, code: str, token: str, keys: list[str], seconds: float) -> LoadResult:
-    proc, base = _serve(ctx, workers=2)
+    proc, base = serve(ctx, workers=2)
     try:
         headers = {"Authorization": f"Bearer {token}", "X-Operator": "bench"}
         return _load(base, [f"/api/v1/share/{code}/records?sfzh={key}" for key in keys], headers, seconds)

@@ -8,12 +8,17 @@ GOVDATA_DATABASE_URL is set (or both with --both).
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import httpx
 
 from govdata.config import Settings
 from govdata.storage.engines import Database, open_database
@@ -88,3 +93,30 @@ def bench_database(backend: str) -> Iterator[tuple[Database, Settings, Path]]:
             database.dispose()
             if cleanup:
                 cleanup()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(ctx: BenchContext, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
+    """The real server as users run it (`govdata serve --workers N`) over the bench's database, on a free loopback
+    port; its base URL once `/healthz` answers."""
+    port = _free_port()
+    env = {**os.environ, "GOVDATA_DATABASE_URL": ctx.database.url, "GOVDATA_HOME": str(ctx.workdir / "home"),
+           "GOVDATA_RUN_JOBS_IN_SERVER": "false", "GOVDATA_SECRET_KEY": "bench"}
+    log = open(Path(ctx.workdir) / f"uvicorn-{port}.log", "wb")  # noqa: SIM115 (closed with the process)
+    govdata = str(Path(sys.executable).with_name("govdata"))
+    proc = subprocess.Popen([govdata, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                             "--no-access-log"], env=env, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("uvicorn did not start")
