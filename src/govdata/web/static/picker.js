@@ -79,7 +79,7 @@
     if (!target) {
       return;
     }
-    input.addEventListener("input", function () {
+    function apply() {
       var q = norm(input.value);
       Array.prototype.forEach.call(target.querySelectorAll("tbody tr, li"), function (row) {
         if (row.querySelector("th")) {
@@ -87,7 +87,11 @@
         }
         row.hidden = !!q && norm(row.textContent).indexOf(q) === -1;
       });
-    });
+    }
+    input.addEventListener("input", apply);
+    // What was typed before this script ran (a fast typist, or the value a browser restores on "back")
+    // filters at once rather than waiting for the next keystroke.
+    apply();
   }
 
   function init() {
