@@ -18,6 +18,11 @@ class Settings(BaseSettings):
 
     home: Path = Path("./var")
     database_url: str | None = None
+    # A PostgreSQL streaming replica (`pg_basebackup -R`) for reads that may lag: catalog lists and search, the
+    # public portal, the rows of downloads (storage.replica). It is set aside while it is further behind than
+    # `replica_max_lag_seconds` or does not answer; the primary answers those reads meanwhile.
+    database_replica_url: str | None = None
+    replica_max_lag_seconds: float = Field(default=5.0, ge=0)
     secret_key: str | None = None
     # Demo mode seeds the demo data and enables the demo password; never on in production.
     demo: bool = False

@@ -25,7 +25,7 @@ from govdata.catalog.schemas import (
 from govdata.errors import PayloadTooLarge
 from govdata.policy import Action
 from govdata.types import Count, Id
-from govdata.web.deps import AppSettings, Db, WriteDb, requires
+from govdata.web.deps import AppSettings, Db, ReadDb, WriteDb, requires
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,7 +39,7 @@ def filing_read(filing: Filing) -> FilingRead:
 
 
 @router.get("", response_model=EntryPage)
-def list_entries(db: Db, query: Annotated[EntryQuery, Query()], actor: Actor = requires(Action.CATALOG_VIEW)
+def list_entries(db: ReadDb, query: Annotated[EntryQuery, Query()], actor: Actor = requires(Action.CATALOG_VIEW)
                  ) -> EntryPage:
     return browse.list_entries(db, actor, query=query)
 

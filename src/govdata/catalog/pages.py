@@ -20,7 +20,7 @@ from govdata.errors import BadRequest, GovdataError, NotFound
 from govdata.orgs.service import find_unit_by_code
 from govdata.policy import Action, can, grading
 from govdata.types import Id, as_id
-from govdata.web.deps import AppSettings, Db, WriteDb, get_database, requires
+from govdata.web.deps import AppSettings, Db, ReadDb, WriteDb, get_database, requires
 from govdata.web.errors import note_refusal
 from govdata.web.forms import FormError, form_dict, from_error, parse
 from govdata.web.templating import render, templates
@@ -62,14 +62,14 @@ def _listing(request: Request, db: Session, actor: Actor, query: EntryQuery, *, 
 
 
 @router.get("/catalog", response_class=HTMLResponse)
-def catalog_home(request: Request, db: Db, query: Annotated[EntryQuery, Query()],
+def catalog_home(request: Request, db: ReadDb, query: Annotated[EntryQuery, Query()],
                  actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
     own = actor.unit_id is not None and query.unit_id == actor.unit_id  # the 本单位目录 button's list
     return _listing(request, db, actor, query, heading="本单位数据目录" if own else "全市政务数据目录")
 
 
 @router.get("/catalog/unit/{unit_code}", response_class=HTMLResponse)
-def unit_home(request: Request, db: Db, unit_code: str, query: Annotated[EntryQuery, Query()],
+def unit_home(request: Request, db: ReadDb, unit_code: str, query: Annotated[EntryQuery, Query()],
               actor: Actor = requires(Action.CATALOG_VIEW)) -> Response:
     unit = find_unit_by_code(db, code=unit_code)
     if unit is None:

@@ -22,7 +22,7 @@ from govdata.opendata.schemas import (
 from govdata.policy import Action
 from govdata.storage.engines import Database
 from govdata.types import Id
-from govdata.web.deps import AppSettings, Db, WriteDb, get_database, open_to, requires
+from govdata.web.deps import AppSettings, Db, ReadDb, WriteDb, get_database, open_to, requires
 
 portal_router = APIRouter(prefix="/api/v1/open", tags=["opendata"])
 DatabaseDep = Annotated[Database, Depends(get_database)]
@@ -30,7 +30,7 @@ FILE = {"description": "文件（流式传输）"}
 
 
 @portal_router.get("/datasets", response_model=OpenSearchPage)
-def search_datasets(db: Db, query: Annotated[OpenSearchQuery, Query()],
+def search_datasets(db: ReadDb, query: Annotated[OpenSearchQuery, Query()],
                     actor: Actor = open_to(Action.OPEN_VIEW)) -> OpenSearchPage:
     return service.search_datasets(db, actor, query=query)
 
@@ -51,7 +51,7 @@ def read_records(dataset_id: Id, db: WriteDb, settings: AppSettings, query: Anno
 def _download(request: Request, db: WriteDb, settings: AppSettings, database: Database, dataset_id: int,
               medium: str, actor: Actor) -> StreamingResponse:
     download = data.start_download(db, actor, settings, dataset_id=dataset_id, medium=medium)
-    return data.download_response(database, download)
+    return data.download_response(database.reads(), download)  # the rows may come from the replica
 
 
 @portal_router.get("/datasets/{dataset_id}/data.csv", response_class=StreamingResponse, responses={200: FILE})

@@ -25,7 +25,7 @@ from govdata.policy import Action
 from govdata.storage.engines import Database
 from govdata.types import Id
 from govdata.web import forms
-from govdata.web.deps import AppSettings, Db, WriteDb, get_database, open_to, public, requires
+from govdata.web.deps import AppSettings, Db, ReadDb, WriteDb, get_database, open_to, public, requires
 from govdata.web.errors import note_refusal
 from govdata.web.templating import render
 
@@ -44,7 +44,7 @@ def _search_query(request: Request) -> OpenSearchQuery | forms.FormError:
 
 
 @router.get("/open")
-def portal_home(request: Request, db: Db, actor: Actor = open_to(Action.OPEN_VIEW)) -> Response:
+def portal_home(request: Request, db: ReadDb, actor: Actor = open_to(Action.OPEN_VIEW)) -> Response:
     parsed = _search_query(request)
     error, status = None, 200
     if isinstance(parsed, forms.FormError):
@@ -78,7 +78,7 @@ def dataset_page(request: Request, dataset_id: Id, db: WriteDb,
 def download(dataset_id: Id, medium: Literal["csv", "json", "xlsx"], db: WriteDb, settings: AppSettings,
              database: DatabaseDep, actor: Actor = open_to(Action.OPEN_DOWNLOAD)) -> Response:
     started = data.start_download(db, actor, settings, dataset_id=dataset_id, medium=medium)
-    return data.download_response(database, started)
+    return data.download_response(database.reads(), started)  # the rows may come from the replica
 
 
 @router.get("/open/manage")

@@ -19,10 +19,12 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from govdata.config import Settings
 from govdata.storage.checkpoint import AUTOCHECKPOINT_PAGES, Checkpointer
+from govdata.storage.replica import ReplicaRouter
 from govdata.storage.shelf import SHELF_SIZE, Shelf, ShelfSession
 from govdata.storage.unit_of_work import UnitOfWork
 
@@ -89,6 +91,7 @@ class Database:
     write_engine: Engine
     _shelf: Shelf | None = None  # SQLite: write connections kept between units of work
     checkpointer: Checkpointer | None = None  # SQLite files: WAL checkpoints in the background
+    replica: ReplicaRouter | None = None  # PostgreSQL: a streaming replica for reads that may lag (storage.replica)
 
     @property
     def is_sqlite(self) -> bool:
@@ -114,7 +117,33 @@ class Database:
         finally:
             session.close()  # objects stay readable (detached), nothing is written
 
+    def reads(self) -> Database:
+        """This database as seen by a read that need not see its own writes (a list, a search, the rows of a
+        streamed download): on the replica while it is usable, otherwise the database itself."""
+        if self.replica is None:
+            return self
+        return Database(self.url, self.replica.engine_for_reads(), self.write_engine)
+
+    def replica_reader(self) -> Session:
+        """A reading session on the replica when it answers, else on the primary (see `reads`). The connection
+        is taken now, so a replica that went away falls back here rather than failing the request later."""
+        if self.replica is None:
+            return self.reader()
+        engine = self.replica.engine_for_reads()
+        if engine is self.engine:
+            return self.reader()
+        session = Session(engine, expire_on_commit=False)
+        try:
+            session.connection()
+        except OperationalError as exc:
+            session.close()
+            self.replica.mark_down(f"unreachable: {type(exc.orig).__name__}")
+            return self.reader()
+        return session
+
     def dispose(self) -> None:
+        if self.replica is not None:
+            self.replica.dispose()
         if self.checkpointer is not None:
             self.checkpointer.stop()
         if self._shelf is not None:
@@ -139,7 +168,11 @@ def open_database(url: str) -> Database:
 
 
 def database_for(settings: Settings) -> Database:
-    return open_database(settings.url)
+    database = open_database(settings.url)
+    if settings.database_replica_url and not database.is_sqlite:
+        database.replica = ReplicaRouter(normalize_url(settings.database_replica_url), database.engine,
+                                         max_lag_seconds=settings.replica_max_lag_seconds)
+    return database
 
 
 def rowcount(result: Any) -> int:

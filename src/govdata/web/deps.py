@@ -54,10 +54,26 @@ def write_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def replica_session(request: Request) -> Iterator[Session]:
+    """For read-only routes whose answer may be a moment old (lists, search, the public portal): a session on
+    the read replica when one is configured and usable, else as `db_session` reads (storage.replica). It still
+    ends with a commit, so that a route that wrongly wrote would fail on the replica rather than lose it."""
+    session = get_database(request).replica_reader()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 # scope="function": commit happens before the response is sent, so a client never sees success for
 # work that then failed to commit.
 Db = Annotated[Session, Depends(db_session, scope="function")]
 WriteDb = Annotated[Session, Depends(write_session, scope="function")]
+ReadDb = Annotated[Session, Depends(replica_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 
 
