@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from govdata import hooks, policy
@@ -139,6 +140,14 @@ def install(app: FastAPI) -> None:
                 return Response(status_code=204, headers=headers)
             message = f"不支持的请求方式 {request.method}，此地址支持：{headers['Allow']}"
         return error_response(request, exc.status_code, code, message, None, headers)
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(request: Request, exc: OperationalError) -> Response:
+        # The database went away (a restart, a failover, a network cut) or stayed busy past its timeout: its
+        # transaction rolled back, and asking again shortly is the right answer (503, not a 500 of ours).
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        return error_response(request, 503, "database_unavailable", "数据库暂时无法访问，请稍后再试",
+                              None, {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

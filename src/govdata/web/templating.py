@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import OperationalError
 
 from govdata import hooks, policy
 from govdata.actor import role_label
@@ -75,7 +76,11 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
            status_code: int = 200) -> HTMLResponse:
     actor = getattr(request.state, "actor", None)
     nav = nav_for(actor)
-    unread, waiting = header_counts(request, nav)
+    try:
+        unread, waiting = header_counts(request, nav)
+        banners = page_banners(request)
+    except OperationalError:  # the database is gone: the page (often the page saying so) still renders
+        unread, waiting, banners = 0, {}, []
     base = {
         "actor": actor,
         "nav": nav,
@@ -86,7 +91,7 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
         "nav_counts": waiting,
         "path": request.url.path,
         "flash": request.query_params.get("msg"),
-        "banners": page_banners(request),
+        "banners": banners,
     }
     base.update(context or {})
     return templates.TemplateResponse(request, template, base, status_code=status_code)
