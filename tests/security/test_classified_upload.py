@@ -5,7 +5,9 @@ workbook, GB18030 files and markings far into a big file are caught."""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +96,24 @@ def test_a_marked_workbook_is_refused_on_any_sheet(web: Any, database: Database,
     response = _upload(steward, entry.id, "公文.xlsx", hidden)
     _refused_at_file_field(response, "工作表“附件”第 2 行“说明”列", "绝密★")
     assert "正文一" not in response.text
+    referenced = _rewrite(first, "★".encode(), b"&#x2605;")  # the star as an XML character reference
+    assert "★".encode() not in _inflated(referenced)
+    _refused_at_file_field(_upload(steward, entry.id, "公文.xlsx", referenced), "工作表“公文”第 2 行“内容”列",
+                           "秘密★")
     assert _spool(settings.home_dir) == []
+
+
+def _rewrite(book: bytes, old: bytes, new: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(book)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info).replace(old, new))
+    return out.getvalue()
+
+
+def _inflated(book: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(book)) as source:
+        return b"".join(source.read(info) for info in source.infolist())
 
 
 def test_running_text_and_stars_pass_to_the_preview(web: Any, database: Database, settings: Any,
