@@ -240,7 +240,10 @@ BACKUP_KEY_HELP = "另行信任的封印公钥（64 位十六进制，可多次�
 def backup(path: Annotated[Path, typer.Argument(help="备份文件（.tar.gz 则压缩，推荐；其他名称为 tar）")],
            verify: Annotated[bool, typer.Option("--verify", help="只校验已有的备份文件，不备份")] = False,
            public_key: Annotated[list[str] | None, typer.Option(
-               "--public-key", help=BACKUP_KEY_HELP)] = None) -> None:
+               "--public-key", help=BACKUP_KEY_HELP)] = None,
+           without_private_keys: Annotated[bool, typer.Option(
+               "--without-private-keys", help="不把封印私钥放进备份（异地保存的备份因此无法伪造封印；恢复时须用 "
+                                              "--seal-key 提供）")] = False) -> None:
     """把数据库、上传文件、密钥与封印备份到一个文件（附签名清单）；--verify 校验备份文件而不恢复。"""
     from govdata.security import backup_cli
 
@@ -250,7 +253,8 @@ def backup(path: Annotated[Path, typer.Argument(help="备份文件（.tar.gz 则
     settings = get_settings()
     database = database_for(settings)  # not migrated: a backup taken before an upgrade copies the schema as it is
     try:
-        code = backup_cli.make_backup(database, settings, path=path, actor=CLI, console=console, err=err)
+        code = backup_cli.make_backup(database, settings, path=path, actor=CLI, console=console, err=err,
+                                      without_private_keys=without_private_keys)
     finally:
         database.dispose()
     raise typer.Exit(code)
@@ -260,12 +264,15 @@ def backup(path: Annotated[Path, typer.Argument(help="备份文件（.tar.gz 则
 def restore(path: Annotated[Path, typer.Argument(help="govdata backup 写出的备份文件")],
             force: Annotated[bool, typer.Option("--force", help="目标已有数据时仍然覆盖")] = False,
             public_key: Annotated[list[str] | None, typer.Option(
-                "--public-key", help=BACKUP_KEY_HELP)] = None) -> None:
+                "--public-key", help=BACKUP_KEY_HELP)] = None,
+            seal_key: Annotated[Path | None, typer.Option(
+                "--seal-key", help="封印私钥文件：恢复不含私钥的备份（--without-private-keys）时必须提供")] = None
+            ) -> None:
     """从备份文件恢复到空的平台目录和空数据库（先完整校验，再动手）。"""
     from govdata.security import backup_cli
 
     raise typer.Exit(backup_cli.restore_backup(get_settings(), path=path, force=force, public_keys=public_key or [],
-                                               actor=CLI, console=console, err=err))
+                                               actor=CLI, console=console, err=err, seal_key=seal_key))
 
 
 @app.command()

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # and how many of them it keeps (older ones are removed after a good run).
     backup_dir: Path | None = None
     backup_keep: int = Field(default=7, ge=1)
+    # True: the daily job's archives leave the private audit seal key out (`govdata backup --without-private-keys`),
+    # for archives copied off-site, which then cannot forge seals; a restore needs the key given (`--seal-key`).
+    backup_without_private_keys: bool = False
 
     jobs_timer_seconds: int = 60
     # Uploads of this many bytes or more, and scans, comparisons and exports of this many rows or more, run as

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 from sqlalchemy.orm import Session
 from starlette.datastructures import State
@@ -113,6 +113,13 @@ class ExportGate(Protocol):
         ...
 
 
+class UploadScreen(Protocol):
+    def __call__(self, entry: Any, stream: BinaryIO, *, xlsx_limit: int) -> None:
+        """Raise (a 4xx naming the field `file`) when an uploaded file must not be kept at all, before any of it is
+        stored or shown (a classification marking, 第二十三条); `stream` is the whole upload, seekable."""
+        ...
+
+
 class ErrorShape(Protocol):
     def __call__(self, status: int, code: str, message: str, field: str | None) -> tuple[int, dict[str, Any]]:
         """The status and JSON body an error takes under this shape's paths (a foreign API's own envelope)."""
@@ -158,6 +165,7 @@ OPEN_ACCESS: list[OpenAccessLoader] = []
 ENTRY_CHANGE_LISTENERS: list[EntryChangeListener] = []
 EXPORT_GATES: list[ExportGate] = []
 REJECT_SCRUBBERS: list[RejectScrubber] = []
+UPLOAD_SCREENS: list[UploadScreen] = []
 
 VALIDATOR_FACTORIES: list[ValidatorFactory] = []
 BATCH_LISTENERS: list[BatchListener] = []
@@ -264,6 +272,21 @@ def check_export(db: Session, actor: Any, *, entry: Any, kind: str, target_id: i
     load_plugins()
     for gate in EXPORT_GATES:
         gate(db, actor, entry=entry, kind=kind, target_id=target_id)
+
+
+def register_upload_screen(screen: UploadScreen) -> UploadScreen:
+    """Security refuses a file carrying a classification marking before it reaches the upload folder."""
+    UPLOAD_SCREENS.append(screen)
+    return screen
+
+
+def screen_upload(entry: Any, stream: BinaryIO, *, xlsx_limit: int) -> None:
+    """Every registered screen looks at the upload (from its start; left at its start again)."""
+    load_plugins()
+    for screen in UPLOAD_SCREENS:
+        stream.seek(0)
+        screen(entry, stream, xlsx_limit=xlsx_limit)
+    stream.seek(0)
 
 
 def register_middleware(middleware: Middleware) -> Middleware:

@@ -378,10 +378,10 @@ def _int(text: str | None, default: int = 0) -> int:
         return default
 
 
-def open_workbook(source: Path | bytes, *, limit: int = DEFAULT_MAX_EXPANDED) -> Workbook:
-    """Open an .xlsx (a path or its bytes), refusing a zip bomb before anything is parsed."""
+def open_workbook(source: Path | bytes | IO[bytes], *, limit: int = DEFAULT_MAX_EXPANDED) -> Workbook:
+    """Open an .xlsx (a path, its bytes or a seekable file), refusing a zip bomb before anything is parsed."""
     try:
-        archive = zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source))
+        archive = zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnreadableWorkbook(_BROKEN, field="file") from exc
     try:

@@ -40,9 +40,12 @@ for env, args in json.loads(sys.argv[1]):
 """
 
 
-def _run(steps: list[tuple[dict[str, str], str]], backup_dir: Path) -> list[tuple[str, int]]:
-    """Each (environment, guide line) through `govdata`'s command line; each command's output and exit code."""
-    plan = [(env, line.replace("/backup/", f"{backup_dir}/").split()[1:]) for env, line in steps]
+def _run(steps: list[tuple[dict[str, str], str]], backup_dir: Path,
+         secure_dir: Path | None = None) -> list[tuple[str, int]]:
+    """Each (environment, guide line) through `govdata`'s command line; each command's output and exit code.
+    The guide's `/backup/` is `backup_dir`, its `/secure/` (the secret store) `secure_dir`."""
+    plan = [(env, line.replace("/backup/", f"{backup_dir}/").replace("/secure/", f"{secure_dir or backup_dir}/")
+             .split()[1:]) for env, line in steps]
     done = subprocess.run([sys.executable, "-c", DRIVER, json.dumps(plan)], capture_output=True, text=True,
                           timeout=300, check=False, env={k: v for k, v in os.environ.items()
                                                          if not k.startswith("GOVDATA_")})
@@ -53,7 +56,7 @@ def _run(steps: list[tuple[dict[str, str], str]], backup_dir: Path) -> list[tupl
 
 @pytest.mark.skipif(bool(PG_URL), reason="the same commands; the round trip on PostgreSQL is test_backup.py's")
 def test_the_guide_section_as_written(database, settings, tmp_path):
-    back_up, restore = _blocks()
+    back_up, restore, _offsite, _offsite_restore = _blocks()
     assert back_up == ["govdata backup /backup/govdata-2026-12-06.tar.gz",
                        "govdata backup --verify /backup/govdata-2026-12-06.tar.gz"]
     assert restore == ["govdata restore /backup/govdata-2026-12-06.tar.gz", "govdata audit verify"]
@@ -69,3 +72,29 @@ def test_the_guide_section_as_written(database, settings, tmp_path):
     assert outputs[2].startswith("已恢复 ") and re.match(r"\d+ events verified\n", outputs[3])
     assert (tmp_path / "spare" / "uploads" / "waiting.csv").read_text() == "a,b\n1,2\n"
     assert (tmp_path / "spare" / "govdata.db").exists()
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="the same commands; the round trip on PostgreSQL is test_backup_offsite.py's")
+def test_the_off_site_commands_as_written(database, settings, tmp_path):
+    _back_up, _restore, offsite, offsite_restore = _blocks()
+    assert offsite == ["govdata backup --without-private-keys /backup/govdata-offsite-2026-12-06.tar.gz",
+                       "govdata backup --verify /backup/govdata-offsite-2026-12-06.tar.gz"]
+    assert offsite_restore == [
+        "govdata restore --seal-key /secure/audit_seal_key /backup/govdata-offsite-2026-12-06.tar.gz",
+        "govdata audit verify"]
+    database.dispose()
+    running = {"GOVDATA_HOME": str(settings.home_dir), "GOVDATA_DATABASE_URL": database.url}
+    spare = {"GOVDATA_HOME": str(tmp_path / "spare")}
+    secure = tmp_path / "secure"
+    results = _run([(running, line) for line in offsite], tmp_path, secure)
+    assert [code for _out, code in results] == [0, 0], results
+    assert "未包含封印私钥" in results[0][0] and "未包含封印私钥" in results[1][0]
+    refused = _run([(spare, offsite_restore[0])], tmp_path, secure)  # the key not yet in the secret store
+    assert refused[0][1] == 2 and not (tmp_path / "spare" / "govdata.db").exists()
+    secure.mkdir()  # the operator's copy of the key, as the guide asks
+    (secure / "audit_seal_key").write_bytes((settings.home_dir / "audit_seal_key").read_bytes())
+    results = _run([(spare, line) for line in offsite_restore], tmp_path, secure)
+    assert [code for _out, code in results] == [0, 0], results
+    assert results[0][0].startswith("已恢复 ") and re.match(r"\d+ events verified\n", results[1][0])
+    restored_key = tmp_path / "spare" / "audit_seal_key"
+    assert restored_key.read_bytes() == (secure / "audit_seal_key").read_bytes()

@@ -9,7 +9,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from govdata import xlsx
+from govdata import hooks, xlsx
 from govdata.catalog.models import CatalogEntry
 from govdata.config import Settings
 from govdata.datastore.convert import display
@@ -36,10 +36,13 @@ def upload_dir(settings: Settings) -> Path:
 
 
 def save_upload(settings: Settings, *, entry: CatalogEntry, name: str, stream: BinaryIO) -> StoredUpload:
-    """Copy the uploaded stream to disk in 1 MB chunks (memory stays flat whatever the size)."""
+    """Copy the uploaded stream to disk in 1 MB chunks (memory stays flat whatever the size), once every
+    screen (`hooks.screen_upload`: a classification marking, 第二十三条) has let it through: a refused file
+    leaves nothing in the upload folder. `stream` must be seekable (an uploaded form file is)."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise RuleViolation("只接受 .csv 或 .xlsx 文件", field="file")
+    hooks.screen_upload(entry, stream, xlsx_limit=settings.max_xlsx_expanded_bytes)
     token = secrets.token_hex(16)
     path = upload_dir(settings) / f"{entry.id}-{token}{suffix}"
     size = 0

@@ -10,12 +10,13 @@ The SQL that does the comparing is in `quality.compare_sql`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govdata import policy
+from govdata import hooks, policy
 from govdata.actor import Actor, Method
 from govdata.audit.service import acting, record
 from govdata.auth.service import actor_for_user, find_user_by_name
@@ -32,10 +33,11 @@ from govdata.quality.slices import Progress
 from govdata.quality.validator import find_registered
 from govdata.storage.engines import Database
 
-__all__ = ["KEEP", "Diff", "DiffMask", "create_comparison", "diffs_of", "download_diffs", "get_comparison", "get_run",
-           "list_comparisons", "run_comparison", "runs_of", "view_diffs"]
+__all__ = ["DIFFS_EXPORT", "KEEP", "Diff", "DiffMask", "Side", "create_comparison", "diffs_of", "download_diffs",
+           "get_comparison", "get_run", "list_comparisons", "run_comparison", "runs_of", "sides", "view_diffs"]
 
 Pairs = list[tuple[str, str]]
+DIFFS_EXPORT = "comparison_diffs"  # the export kind of a run's kept differences (hooks.check_export)
 
 
 def _resource(db: Session, code: str, side: str) -> CatalogEntry:
@@ -156,16 +158,32 @@ def get_run(db: Session, actor: Actor, *, run_id: int) -> ComparisonRun:
     return run
 
 
+@dataclass(frozen=True)
+class Side:
+    """One resource of a comparison and the fields of it that its differences show (keys and compared fields)."""
+
+    entry: CatalogEntry
+    names: list[str]
+
+
+def sides(db: Session, comparison: Comparison) -> tuple[Side, Side]:
+    """The left and right resources as a run's differences show them (what a download of them hands over)."""
+    left, right = _entries(db, comparison)
+    pairs = _pairs(comparison.key_pairs) + _pairs(comparison.field_pairs)
+    return (Side(left, sorted({a for a, _ in pairs} & _names(left))),
+            Side(right, sorted({b for _, b in pairs} & _names(right))))
+
+
 class DiffMask:
     """Shows a kept difference as one reader may see it: each side's values and record keys through that side's
     masker (`masking.exits.view_for`: in clear for its own unit, masked for anyone else unless granted in clear)."""
 
     def __init__(self, db: Session, actor: Actor, comparison: Comparison) -> None:
-        left, right = _entries(db, comparison)
-        self.keys, pairs = _pairs(comparison.key_pairs), _pairs(comparison.field_pairs)
-        self.right_of = dict(pairs)
-        self.left = exits.view_for(db, actor, left, sorted({a for a, _ in self.keys + pairs} & _names(left)))
-        self.right = exits.view_for(db, actor, right, sorted({b for _, b in self.keys + pairs} & _names(right)))
+        left, right = sides(db, comparison)
+        self.keys = _pairs(comparison.key_pairs)
+        self.right_of = dict(_pairs(comparison.field_pairs))
+        self.left = exits.view_for(db, actor, left.entry, left.names)
+        self.right = exits.view_for(db, actor, right.entry, right.names)
 
     def __call__(self, diff: ComparisonDiff) -> Diff:
         if diff.kind == "only_right":
@@ -215,7 +233,12 @@ def view_diffs(db: Session, actor: Actor, *, run_id: int, limit: int = 200) -> t
 
 def download_diffs(db: Session, actor: Actor, database: Database, *, run_id: int) -> Iterator[str]:
     """The kept differences as CSV, masked for the reader; recorded for both units in the request's transaction,
-    which commits before the file streams from a session of its own."""
+    which commits before the file streams from a session of its own. A file that would hold L4 values in clear
+    is made only with a second person's approval in hand (`hooks.check_export`, 第二十一条), which it uses up."""
     run = get_run(db, actor, run_id=run_id)
+    if run.kept:
+        comparison = db.get(Comparison, run.comparison_id)
+        assert comparison is not None
+        hooks.check_export(db, actor, entry=_entries(db, comparison)[0], kind=DIFFS_EXPORT, target_id=run.id)
     comparison = _audited_read(db, actor, run, "download", run.kept)
     return diffs_csv(database, run_id=run.id, shown=DiffMask(db, actor, comparison))

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 import govdata
 from govdata import clock, policy
 from govdata.actor import Actor
-from govdata.audit.sealkey import load_or_create
+from govdata.audit.sealkey import KEY_FILE, load_or_create
 from govdata.audit.service import acting
 from govdata.config import Settings
 from govdata.errors import GovdataError
@@ -48,6 +48,10 @@ from govdata.storage.engines import Database
 SQLITE_SIDE_FILES = ("", "-wal", "-shm", "-journal")
 SCRATCH = ".govdata-backup-"  # the database copy's temporary folder, beside the archive (perhaps in the home)
 ARCHIVE_NAME = re.compile(r"^govdata-backup-\d{8}-\d{6}(-\d+)?\.tar(\.gz)?$")
+# The home's private keys, left out by `--without-private-keys` (an off-site archive cannot forge seals). The
+# installation's `secret_key` stays in: it signs nothing a verifier trusts, and without it every pseudonym the
+# platform handed out would change on restore.
+PRIVATE_KEY_FILES = (f"home/{KEY_FILE}",)
 PhaseStarter = Callable[[str, int | None], Progress]  # a phase's title and total bytes → its advance callback
 
 
@@ -138,10 +142,11 @@ def _snapshot_postgresql(database: Database, target: Path) -> list[str]:
     return revisions
 
 
-def write_archive(database: Database, settings: Settings, *, path: Path,
+def write_archive(database: Database, settings: Settings, *, path: Path, without_private_keys: bool = False,
                   phase: PhaseStarter = _no_progress) -> tuple[Manifest, int, str]:
     """Write the archive to `path` (through `<path>.partial`, renamed only when whole). Returns the manifest,
-    the archive's size and sha256. Nothing is left behind on failure."""
+    the archive's size and sha256. Nothing is left behind on failure. `without_private_keys`: the private seal
+    key stays out, and the manifest says so (`withheld`)."""
     path = path.expanduser().resolve()
     if path.is_dir():
         raise ArchiveError(f"{path} 是一个目录：请给出备份文件的路径，如 {path / 'govdata.tar'}", field="path")
@@ -161,6 +166,8 @@ def write_archive(database: Database, settings: Settings, *, path: Path,
         else:
             revisions = _snapshot_postgresql(database, copy)
         files = list(home_files(settings, also_skip=(path, partial)))
+        withheld = sorted(n for n, _p in files if n in PRIVATE_KEY_FILES) if without_private_keys else []
+        files = [(n, p) for n, p in files if n not in withheld]
         total = copy.stat().st_size + sum(_size(p) for _n, p in files)
         advance = phase("写入备份文件", total)
         try:
@@ -171,7 +178,8 @@ def write_archive(database: Database, settings: Settings, *, path: Path,
                 manifest = Manifest(
                     format="govdata-backup/1", app_version=govdata.__version__, schema_revisions=revisions,
                     database_kind=kind, created_at=clock.now(), members=archive.members,
-                    signer=Signer(algorithm="ed25519", public_key=key.public.hex, key_id=key.public.key_id))
+                    signer=Signer(algorithm="ed25519", public_key=key.public.hex, key_id=key.public.key_id),
+                    withheld=withheld)
                 archive.finish(manifest, key)
             os.replace(partial, path)
         finally:
@@ -187,19 +195,20 @@ def _size(path: Path) -> int:
 
 
 def backup(database: Database, settings: Settings, actor: Actor, *, path: Path, trigger: str,
-           phase: PhaseStarter = _no_progress) -> BackupResult:
+           without_private_keys: bool = False, phase: PhaseStarter = _no_progress) -> BackupResult:
     """Write an archive and put the run on record (with its audit event); a failed run is on record too, and
     its error raised again."""
     policy.require(actor, Action.BACKUP_CREATE)  # refused before any work
     started = clock.now()
     try:
-        manifest, size, sha256 = write_archive(database, settings, path=path, phase=phase)
+        manifest, size, sha256 = write_archive(database, settings, path=path,
+                                               without_private_keys=without_private_keys, phase=phase)
     except (GovdataError, OSError) as exc:
         record_failure(database, actor, path=path, trigger=trigger, started=started, error=exc)
         raise
     run = BackupRun(started_at=started, trigger=trigger, status="ok", path=str(path.expanduser().resolve()),
                     size=size, sha256=sha256, database_kind=manifest.database_kind, members=len(manifest.members))
-    run_id = _record(database, actor, run)
+    run_id = _record(database, actor, run, withheld=manifest.withheld)
     return BackupResult(path.expanduser().resolve(), size, sha256, manifest, run_id)
 
 
@@ -210,12 +219,12 @@ def record_failure(database: Database, actor: Actor, *, path: Path, trigger: str
                                        error=message[:2000]))
 
 
-def _record(database: Database, actor: Actor, run: BackupRun) -> int:
+def _record(database: Database, actor: Actor, run: BackupRun, *, withheld: list[str] | None = None) -> int:
     """The run on record; 0 when the database has no record table yet (a backup taken before upgrading
     govdata, as the operator guide asks, must not migrate the database it copies)."""
     try:
         with database.write() as db:
-            return record_backup_run(db, actor, run=run)
+            return record_backup_run(db, actor, run=run, withheld=withheld or [])
     except (OperationalError, ProgrammingError):
         if database_has_runs_table(database):
             raise
@@ -227,7 +236,7 @@ def database_has_runs_table(database: Database) -> bool:
         return inspect(conn).has_table(BackupRun.__tablename__)
 
 
-def record_backup_run(db: Session, actor: Actor, *, run: BackupRun) -> int:
+def record_backup_run(db: Session, actor: Actor, *, run: BackupRun, withheld: list[str] | None = None) -> int:
     """Put one run on record, with its audit event in the same transaction."""
     with acting(db, actor, Action.BACKUP_CREATE, target=run, target_type="backup", medium="file",
                 outcome="ok" if run.status == "ok" else "failed") as audit:
@@ -235,7 +244,7 @@ def record_backup_run(db: Session, actor: Actor, *, run: BackupRun) -> int:
         db.add(run)
         db.flush()
         audit.details = {"path": run.path, "size": run.size, "sha256": run.sha256, "trigger": run.trigger,
-                         "members": run.members, "error": run.error}
+                         "members": run.members, "error": run.error, "withheld": withheld or []}
     return run.id
 
 

@@ -9,7 +9,9 @@ Why Ed25519 with the seal key rather than HMAC with the installation key: an HMA
 the secret, and the secret travels inside the archive; a public key is checked by anyone holding
 `audit_seal_key.pub` or a seal export (kept off the machine, see the operator guide), and it is the same key
 whose public half tells one platform's archive from another's. The archive holds the private keys too (a
-restore needs them), so it is written 0600 and must be kept as carefully as the home itself.
+restore needs them), so it is written 0600 and must be kept as carefully as the home itself — unless written
+`--without-private-keys` (for off-site copies): then the private seal key stays out, the manifest lists it under
+`withheld`, checking still needs only the public key, and a restore must be handed the key.
 
 Streamed both ways (`w|` / `r|*`): memory stays flat whatever the size; reading checks every member's sha256 as
 it passes. Compression follows the name: a PATH ending in `.tar.gz` or `.tgz` is gzipped (level 1), any other is a
@@ -71,10 +73,15 @@ class Manifest(BaseModel):
     created_at: datetime
     members: list[Member] = Field(min_length=1)
     signer: Signer
+    # Home files deliberately left out (`govdata backup --without-private-keys`): the private seal key, which a
+    # restore must be given. Absent from archives that hold everything, so their signed bytes stay as they were.
+    withheld: list[str] = Field(default_factory=list)
 
     def canonical(self) -> bytes:
-        """The bytes signed: sorted keys, no spaces, so the writer and any reader agree."""
-        return orjson.dumps(self.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+        """The bytes signed: sorted keys, no spaces, so the writer and any reader agree (`withheld` only when
+        something was withheld: archives written before it existed still verify)."""
+        data = self.model_dump(mode="json", exclude=None if self.withheld else {"withheld"})
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
 
     @property
     def database_member(self) -> str:
@@ -153,8 +160,9 @@ class ArchiveWriter:
         return member
 
     def finish(self, manifest: Manifest, key: SealKey) -> None:
-        signed = SignedManifest(manifest=manifest, signature=key.sign(manifest.canonical()).hex())
-        data = orjson.dumps(signed.model_dump(mode="json"), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+        canonical = manifest.canonical()  # what is signed is what is written (no empty `withheld`)
+        signed = {"manifest": orjson.loads(canonical), "signature": key.sign(canonical).hex()}
+        data = orjson.dumps(signed, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
         info = tarfile.TarInfo(MANIFEST)
         info.size, info.mode = len(data), 0o600
         self.tar.addfile(info, _BytesReader(data))  # type: ignore[arg-type]
@@ -275,6 +283,9 @@ def _check_members(manifest: Manifest, seen: dict[str, tuple[int, str]]) -> None
         raise ArchiveError("清单中有重复的条目", field="manifest")
     if manifest.database_member not in listed:
         raise ArchiveError(f"清单中没有数据库（{manifest.database_member}）", field="manifest")
+    for name in manifest.withheld:
+        if name in listed or not _safe_name(name) or not name.startswith("home/"):
+            raise ArchiveError(f"清单的未包含项不对：{name[:200]}", field="manifest")
     for name in listed:
         if not _safe_name(name) or not (name == manifest.database_member or name.startswith("home/")):
             raise ArchiveError(f"清单含有不应有的条目：{name[:200]}", field="manifest")

@@ -66,11 +66,15 @@ def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n} 字节"
 
 
+WITHHELD_NOTE = "未包含封印私钥（--without-private-keys）：恢复时须用 --seal-key 提供该私钥"
+
+
 def make_backup(database: Database, settings: Settings, *, path: Path, actor: Actor, console: Console,
-                err: Console) -> int:
+                err: Console, without_private_keys: bool = False) -> int:
     try:
         with _bar(err) as bar:
-            done = backups.backup(database, settings, actor, path=path, trigger="cli", phase=bar.phase)
+            done = backups.backup(database, settings, actor, path=path, trigger="cli",
+                                  without_private_keys=without_private_keys, phase=bar.phase)
     except GovdataError as exc:
         _say(err, f"备份失败：{exc.message}")
         return 2
@@ -81,6 +85,8 @@ def make_backup(database: Database, settings: Settings, *, path: Path, actor: Ac
     _say(console, f"已备份到 {done.path}（{_size(done.size)}，{len(manifest.members)} 项，sha256 {done.sha256}）")
     _say(console, f"数据库 {manifest.database_kind}，结构修订 {'、'.join(manifest.schema_revisions)}，"
                   f"签名密钥 {manifest.signer.key_id}")
+    if manifest.withheld:
+        _say(console, WITHHELD_NOTE)
     if not done.run_id:
         _say(console, "注意：数据库尚未升级到本版本，本次备份没有记入备份记录")
     return 0
@@ -108,17 +114,19 @@ def verify_backup(settings: Settings, *, path: Path, public_keys: list[str], con
     _say(console, f"备份文件完好：{len(manifest.members)} 项校验和一致，签名成立（密钥 {manifest.signer.key_id}）")
     _say(console, f"写于 {fmt(manifest.created_at)}，govdata {manifest.app_version}，"
                   f"数据库 {manifest.database_kind}，结构修订 {'、'.join(manifest.schema_revisions)}")
+    if manifest.withheld:
+        _say(console, WITHHELD_NOTE)
     return 0
 
 
 def restore_backup(settings: Settings, *, path: Path, force: bool, public_keys: list[str], actor: Actor,
-                   console: Console, err: Console) -> int:
+                   console: Console, err: Console, seal_key: Path | None = None) -> int:
     keys = _keys(public_keys, err)
     if keys is None:
         return 2
     try:
         with _bar(err) as bar:
-            done = restore(settings, actor, path=path, force=force, public_keys=keys,
+            done = restore(settings, actor, path=path, force=force, public_keys=keys, seal_key=seal_key,
                            progress=bar.phase("校验并恢复", 2 * (_file_size(path) or 0) or None))
     except ArchiveError as exc:
         _say(err, f"拒绝恢复，未做任何改动：{exc.message}")

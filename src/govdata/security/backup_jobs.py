@@ -1,6 +1,7 @@
 """The daily backup (第二十四条): an archive into the backup folder (`GOVDATA_BACKUP_DIR`, default
-`<home>/backups`), the newest `GOVDATA_BACKUP_KEEP` kept; every run, good or failed, on record (`BackupRun`) and
-shown on the security dashboard ("最近一次备份")."""
+`<home>/backups`), the newest `GOVDATA_BACKUP_KEEP` kept, without the private seal key when
+`GOVDATA_BACKUP_WITHOUT_PRIVATE_KEYS` is set (archives copied off-site); every run, good or failed, on record
+(`BackupRun`) and shown on the security dashboard ("最近一次备份")."""
 
 from __future__ import annotations
 
@@ -25,9 +26,11 @@ def daily_backup(ctx: JobContext) -> str:
         backups.record_failure(ctx.database, ctx.actor, path=folder, trigger="job", started=started, error=exc)
         raise GovdataError(f"备份失败：无法使用备份目录 {folder}（{exc.strerror or exc}）") from exc
     try:
-        done = backups.backup(ctx.database, ctx.settings, ctx.actor, path=path, trigger="job")
+        done = backups.backup(ctx.database, ctx.settings, ctx.actor, path=path, trigger="job",
+                              without_private_keys=ctx.settings.backup_without_private_keys)
     except OSError as exc:
         raise GovdataError(f"备份失败：无法写入 {path}（{exc.strerror or exc}）") from exc
     removed = backups.prune(ctx.settings)
     kept = f"，清理旧备份 {len(removed)} 份" if removed else ""
-    return f"已备份到 {done.path.name}（{done.size} 字节）{kept}"
+    withheld = "，未含封印私钥" if done.manifest.withheld else ""
+    return f"已备份到 {done.path.name}（{done.size} 字节{withheld}）{kept}"

@@ -6,8 +6,9 @@ home already holds seal keys, the archive must be signed by one of them: another
 `restore` then refuses a target that holds data unless forced, reads the archive a second time into a staging
 folder inside the home (checking every member again as it lands), and only then puts the database and the files
 in place: SQLite by renaming the file in, PostgreSQL by running the dump's SQL in one transaction (`psql -1`, so
-a failure leaves the database as it was). Last, migrations bring the schema up to this code's heads and the
-restore's own audit event is appended to the restored chain.
+a failure leaves the database as it was). An archive written without the private seal key is restored only with
+that key given (`seal_key`), checked against the archive's signer before anything is touched. Last, migrations
+bring the schema up to this code's heads and the restore's own audit event is appended to the restored chain.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ from govdata.storage.engines import normalize_url, open_database
 from govdata.storage.migrate import MIGRATIONS, upgrade
 
 KEY_FILES = ("home/secret_key", f"home/{sealkey.KEY_FILE}", f"home/{sealkey.PUBLIC_FILE}")
+
+
+class SealKeyNeeded(GovdataError):
+    """An archive written without the private seal key, restored without it (or with another key)."""
+
+    status = 422
 
 
 class TargetRefused(GovdataError):
@@ -132,13 +139,44 @@ class _Stager:
         self.files += 1
 
 
+def supplied_seal_key(manifest: Manifest, seal_key: Path | None) -> bytes | None:
+    """The private seal key file given for an archive that withheld it (its PEM bytes), once it is shown to be
+    the key that signed the archive; None when the archive holds its key and none was given."""
+    withheld = f"home/{sealkey.KEY_FILE}" in manifest.withheld
+    key_id = manifest.signer.key_id
+    if seal_key is None:
+        if withheld:
+            raise SealKeyNeeded(f"该备份未包含封印私钥（备份时用了 --without-private-keys）：请用 --seal-key FILE "
+                                f"提供签名密钥 {key_id} 的私钥文件（原平台目录下的 {sealkey.KEY_FILE}）",
+                                field="seal_key")
+        return None
+    try:
+        pem = seal_key.expanduser().read_bytes()
+    except OSError as exc:
+        raise SealKeyNeeded(f"无法读取封印私钥文件 {seal_key}（{exc.strerror or exc}）", field="seal_key") from exc
+    try:
+        private = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as exc:
+        raise SealKeyNeeded(f"{seal_key} 不是 PEM 格式的 Ed25519 私钥", field="seal_key") from exc
+    if not isinstance(private, Ed25519PrivateKey):
+        raise SealKeyNeeded(f"{seal_key} 不是 Ed25519 私钥", field="seal_key")
+    raw = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    if raw != manifest.public_key.raw:
+        raise SealKeyNeeded(f"{seal_key} 不是签名该备份的封印私钥（备份的签名密钥是 {key_id}，该文件是 "
+                            f"{sealkey.PublicKey(raw).key_id}）", field="seal_key")
+    return pem if withheld else None
+
+
 def restore(settings: Settings, actor: Actor, *, path: Path, force: bool = False,
-            public_keys: Sequence[sealkey.PublicKey] = (), progress: Progress | None = None) -> RestoreResult:
-    """Restore the archive at `path` into the configured home and database (see the module's docstring)."""
+            public_keys: Sequence[sealkey.PublicKey] = (), seal_key: Path | None = None,
+            progress: Progress | None = None) -> RestoreResult:
+    """Restore the archive at `path` into the configured home and database (see the module's docstring);
+    `seal_key`: the private seal key file, required when the archive was written without it."""
     policy.require(actor, Action.BACKUP_RESTORE)
     home = settings.home_dir
     home.mkdir(parents=True, exist_ok=True)  # a home removed since the settings were read
     manifest = check_archive(path, home=home, public_keys=public_keys, progress=progress)
+    pem = supplied_seal_key(manifest, seal_key)
     kind = "sqlite" if settings.is_sqlite else "postgresql"
     if manifest.database_kind != kind:
         raise TargetRefused(f"备份中的数据库是 {manifest.database_kind}，本平台配置的是 {kind}：不能直接恢复",
@@ -154,13 +192,24 @@ def restore(settings: Settings, actor: Actor, *, path: Path, force: bool = False
         again = read_archive(path, sink=stager, progress=progress)  # checked again as it lands
         if again.canonical() != manifest.canonical():
             raise ArchiveError("备份文件在校验期间被改动过", field="path")
+        if pem is not None:
+            _stage_key(staging, pem)
         _check_staged_key(staging, manifest)
         _put_database(settings, staging / manifest.database_member, force=force)
         _put_files(settings, staging / "home", force=force)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    _record(settings, actor, manifest, path=path, force=force, replaced=found)
+    _record(settings, actor, manifest, path=path, force=force, replaced=found, key_supplied=pem is not None)
     return RestoreResult(manifest, len(manifest.home_members), found)
+
+
+def _stage_key(staging: Path, pem: bytes) -> None:
+    """The supplied private seal key into the staging folder, 0600 from its first byte, to land with the rest."""
+    target = staging / "home" / sealkey.KEY_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as out:
+        out.write(pem)
 
 
 def _check_staged_key(staging: Path, manifest: Manifest) -> None:
@@ -210,7 +259,7 @@ def _put_files(settings: Settings, staged_home: Path, *, force: bool) -> None:
 
 
 def _record(settings: Settings, actor: Actor, manifest: Manifest, *, path: Path, force: bool,
-            replaced: list[str]) -> None:
+            replaced: list[str], key_supplied: bool = False) -> None:
     database = open_database(settings.url)
     try:
         upgrade(database)  # an archive of an older schema is brought up to this code's
@@ -218,6 +267,7 @@ def _record(settings: Settings, actor: Actor, manifest: Manifest, *, path: Path,
                                             medium="file") as audit:
             audit.details = {"path": str(path), "created_at": manifest.created_at.isoformat(),
                              "app_version": manifest.app_version, "schema_revisions": manifest.schema_revisions,
-                             "key_id": manifest.signer.key_id, "force": force, "replaced": replaced}
+                             "key_id": manifest.signer.key_id, "force": force, "replaced": replaced,
+                             "withheld": manifest.withheld, "seal_key_supplied": key_supplied}
     finally:
         database.dispose()

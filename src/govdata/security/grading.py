@@ -1,15 +1,13 @@
 """Exports of L4 values wait for a second person (第二十一条 分类分级): the gate every export asks
 (`hooks.check_export`), and the approvals it reads — asked for by the exporter, decided by another authorised
-person of the owning unit (`policy` refuses the requester), used up by the one file they allow. Which fields
-count is `policy.grading`'s answer; this module only keeps the record.
+person of the unit the export kind names (`policy` refuses the requester), used up by the one file they allow.
+Which fields count is `policy.grading`'s answer; this module only keeps the record.
 
-An export kind names what is exported and how to find its entry: today a batch's rejected rows
-(`datastore.service.REJECTS_EXPORT`), which hold the values exactly as they were uploaded.
+The export kinds (a batch's rejected rows, a comparison run's differences) are described in
+`security.export_kinds`: what each holds, whose person approves it, where its file is fetched.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
@@ -17,29 +15,18 @@ from sqlalchemy.orm import Session
 from govdata import clock, hooks, policy
 from govdata.actor import Actor, Role
 from govdata.audit.service import Refused, acting
-from govdata.catalog.access import entry_use
 from govdata.catalog.models import CatalogEntry
-from govdata.datastore.models import IngestBatch
-from govdata.datastore.service import REJECTS_EXPORT
 from govdata.errors import Conflict, NotFound, RuleViolation
 from govdata.notifications.service import notify_unit
-from govdata.policy import Action, grading
+from govdata.policy import Action
+from govdata.security.export_kinds import EXPORT_KINDS, ExportKind
 from govdata.security.grading_models import ApprovalStatus, ExportApproval
 from govdata.security.grading_schemas import ExportDecisionIn, ExportRequestIn
 from govdata.storage.engines import rowcount
 
 STATUS_LABELS = {ApprovalStatus.PENDING: "待审批", ApprovalStatus.APPROVED: "已批准，待导出",
                  ApprovalStatus.REJECTED: "未批准", ApprovalStatus.USED: "已导出"}
-KIND_LABELS = {REJECTS_EXPORT: "汇聚批次未通过行"}
-
-
-def _batch_entry(db: Session, target_id: int) -> CatalogEntry | None:
-    batch = db.get(IngestBatch, target_id)
-    return batch.entry if batch is not None else None
-
-
-# kind → the entry whose values that export holds (None: no such object)
-EXPORT_KINDS: dict[str, Callable[[Session, int], CatalogEntry | None]] = {REJECTS_EXPORT: _batch_entry}
+KIND_LABELS = {kind: k.label for kind, k in EXPORT_KINDS.items()}
 
 
 class ExportNeedsApproval(Refused):
@@ -56,18 +43,22 @@ def status_label(status: str) -> str:
         return status
 
 
-# Kinds whose file holds the values as they came, masked for no one (a batch's rejected rows are the uploader's
-# own rows, to be corrected and uploaded again): every L4 field counts, whoever takes the file.
-RAW_KINDS = frozenset({REJECTS_EXPORT})
+def _kind(kind: str) -> ExportKind:
+    found = EXPORT_KINDS.get(kind)
+    if found is None:
+        raise RuleViolation(f"不支持的导出类型 {kind}", field="kind")
+    return found
 
 
-def l4_fields(db: Session, actor: Actor, entry: CatalogEntry, kind: str) -> list[str]:
-    """The L4 fields whose values `actor` would take away in clear from an export of `entry` of this kind."""
-    if kind in RAW_KINDS:
-        return grading.export_l4_fields(entry.fields, None)
-    names = [f.name for f in entry.fields]
-    clear = policy.fields_in_clear(actor, entry_use(db, actor, entry, names))
-    return grading.export_l4_fields(entry.fields, clear)
+def l4_fields(db: Session, actor: Actor, entry: CatalogEntry, kind: str, target_id: int) -> list[str]:
+    """The L4 fields (names) whose values `actor` would take away in clear from this export."""
+    return [name for name, _label in _kind(kind).l4_fields(db, actor, entry, target_id)]
+
+
+def file_link(kind: str, target_id: int) -> str:
+    """Where the file of an approved export is fetched ("" for a kind no longer known)."""
+    found = EXPORT_KINDS.get(kind)
+    return found.link.format(id=target_id) if found is not None else ""
 
 
 def _approved(db: Session, actor: Actor, kind: str, target_id: int) -> ExportApproval | None:
@@ -80,16 +71,15 @@ def _approved(db: Session, actor: Actor, kind: str, target_id: int) -> ExportApp
 @hooks.register_export_gate
 def l4_export_gate(db: Session, actor: Actor, *, entry: CatalogEntry, kind: str, target_id: int) -> None:
     """The file is made only with an approval of this export for this person, which it uses up."""
-    names = l4_fields(db, actor, entry, kind)
-    if not names:
+    fields = _kind(kind).l4_fields(db, actor, entry, target_id)
+    if not fields:
         return
     approval = _approved(db, actor, kind, target_id) if actor.kind == "user" else None
     if approval is None:
-        labels = entry.field_labels
         raise ExportNeedsApproval(
-            f"导出内容含 L4 级信息项（{'、'.join(labels.get(n, n) for n in names)}），须经本单位另一名人员审批后"
-            f"才能导出（第二十一条）：请在“导出审批”（/security/exports）提交申请", field="fields",
-            actor=actor, action=Action.RESOURCE_READ, target=entry)
+            f"导出内容含 L4 级信息项（{'、'.join(label for _n, label in fields)}），须经本单位另一名人员审批后"
+            f"才能导出（第二十一条）：请在“导出审批”（/security/exports?kind={kind}&target_id={target_id}）提交申请",
+            field="fields", actor=actor, action=Action.RESOURCE_READ, target=entry)
     result = db.execute(update(ExportApproval).where(
         ExportApproval.id == approval.id, ExportApproval.status == ApprovalStatus.APPROVED.value)
         .values(status=ApprovalStatus.USED.value, used_at=clock.now()).execution_options(synchronize_session=False))
@@ -99,19 +89,18 @@ def l4_export_gate(db: Session, actor: Actor, *, entry: CatalogEntry, kind: str,
 
 def request_export(db: Session, actor: Actor, *, data: ExportRequestIn) -> ExportApproval:
     """Ask for a second person's approval of one export holding L4 values."""
-    finder = EXPORT_KINDS.get(data.kind)
-    if finder is None:
-        raise RuleViolation(f"不支持的导出类型 {data.kind}", field="kind")
-    entry = finder(db, data.target_id)
-    if entry is None:
-        raise NotFound("要导出的对象不存在", field="target_id")
-    approval = ExportApproval(unit_id=entry.unit_id, entry_id=entry.id, resource_code=entry.code or "",
+    kind = _kind(data.kind)
+    subject = kind.subject(db, actor, data.target_id)
+    if subject is None:
+        raise NotFound(f"要导出的对象不存在（{kind.target_label} {data.target_id}）", field="target_id")
+    entry = subject.entry
+    approval = ExportApproval(unit_id=subject.unit_id, entry_id=entry.id, resource_code=entry.code or "",
                               kind=data.kind, target_id=data.target_id, purpose=data.purpose,
                               status=ApprovalStatus.PENDING.value, requested_by=actor.id,
                               requested_by_name=actor.name, requested_at=clock.now())
     with acting(db, actor, Action.EXPORT_REQUEST, target=approval, resource_code=entry.code,
                 owner_unit_id=entry.unit_id) as audit:
-        names = l4_fields(db, actor, entry, data.kind)
+        names = l4_fields(db, actor, entry, data.kind, data.target_id)
         if not names:
             raise RuleViolation("该导出不含明文的 L4 级信息项，无需审批，可直接导出", field="target_id")
         waiting = db.execute(select(ExportApproval.id).where(
@@ -123,8 +112,8 @@ def request_export(db: Session, actor: Actor, *, data: ExportRequestIn) -> Expor
         approval.fields = ",".join(names)
         db.add(approval)
         db.flush()
-        notify_unit(db, unit_id=entry.unit_id, kind="export.approval", roles=(Role.UNIT_HEAD, Role.STEWARD),
-                    message=f"{actor.name} 申请导出 {entry.name} 的{KIND_LABELS.get(data.kind, data.kind)}"
+        notify_unit(db, unit_id=subject.unit_id, kind="export.approval", roles=(Role.UNIT_HEAD, Role.STEWARD),
+                    message=f"{actor.name} 申请导出 {entry.name} 的{kind.label} #{data.target_id}"
                             f"（含 L4 级信息项），请另一名人员审批", link="/security/exports")
         audit.details = {"kind": data.kind, "target_id": data.target_id, "fields": names, "purpose": data.purpose}
     return approval

@@ -1,5 +1,5 @@
 """JSON routes of export approvals (第二十一条): ask, list, decide. The export itself stays where it is (a batch's
-`rejects.csv`); it is made once an approval of this person's export is in hand."""
+`rejects.csv`, a comparison run's `diffs.csv`); it is made once an approval of this person's export is in hand."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Export approvals (第二十一条): a file that would hand over L4 values in clear is made only after another
-authorised person of the owning unit approved it; one approval, one file."""
+authorised person of the approving unit (`security.export_kinds` says whose) approved it; one approval, one file."""
 
 from __future__ import annotations
 
@@ -25,11 +25,12 @@ class ExportApproval(Base):
     __table_args__ = (Index("ix_security_export_approvals_target", "kind", "target_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)  # the unit owning the values
+    # the approving unit: the entry's (batch_rejects), the downloader's own (comparison_diffs)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("catalog_entries.id"))
     resource_code: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(32))  # what is exported: batch_rejects
-    target_id: Mapped[int] = mapped_column(Integer)  # of that kind (a batch's id)
+    kind: Mapped[str] = mapped_column(String(32))  # what is exported: batch_rejects, comparison_diffs
+    target_id: Mapped[int] = mapped_column(Integer)  # of that kind (a batch's id, a comparison run's id)
     fields: Mapped[str] = mapped_column(Text)  # the L4 fields (names) the file would hold in clear
     purpose: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=ApprovalStatus.PENDING.value)

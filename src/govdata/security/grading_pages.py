@@ -1,5 +1,5 @@
-"""The export approvals page (第二十一条): the approvals of one's unit, a form to ask for one (the batch page's
-refusal names this page), and for another person of the unit the buttons to approve or refuse."""
+"""The export approvals page (第二十一条): the approvals of one's unit, a form to ask for one (an export's
+refusal links here with the form filled in), and for another person of the unit the buttons to approve or refuse."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from govdata.actor import Actor
 from govdata.errors import GovdataError
 from govdata.policy import Action
 from govdata.security import grading
+from govdata.security.export_kinds import EXPORT_KINDS
 from govdata.security.grading_schemas import ExportDecisionIn, ExportRequestIn
 from govdata.types import Id
 from govdata.web import forms
@@ -22,7 +23,7 @@ from govdata.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 BASE = "/security/exports"
-LABELS = {"kind": "导出类型", "target_id": "批次编号", "purpose": "导出用途", "approve": "审批结论",
+LABELS = {"kind": "导出内容", "target_id": "编号", "purpose": "导出用途", "approve": "审批结论",
           "note": "审批意见"}
 
 
@@ -30,7 +31,8 @@ def _page(request: Request, db: Db, actor: Actor, *, form: dict[str, Any] | None
           error: forms.FormError | None = None) -> Response:
     return render(request, "security/exports.html", {
         "approvals": grading.list_approvals(db, actor), "status_label": grading.status_label,
-        "kinds": grading.KIND_LABELS, "form": form or dict(request.query_params), "error": error,
+        "kinds": EXPORT_KINDS, "kind_options": list(grading.KIND_LABELS.items()), "file_link": grading.file_link,
+        "form": form or dict(request.query_params), "error": error,
         "may_request": bool(policy.role_allows(actor, Action.EXPORT_REQUEST))},
         status_code=error.status if error else 200)
 

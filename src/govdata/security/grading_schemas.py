@@ -10,8 +10,9 @@ from govdata.types import Id, Timestamp
 class ExportRequestIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    kind: str = Field(min_length=1, max_length=32, description="导出类型：batch_rejects（汇聚批次未通过行）")
-    target_id: Id = Field(description="导出对象的编号（批次编号）")
+    kind: str = Field(min_length=1, max_length=32,
+                      description="导出类型：batch_rejects（汇聚批次未通过行）或 comparison_diffs（比对结果差异明细）")
+    target_id: Id = Field(description="导出对象的编号（批次编号或比对结果编号）")
     purpose: str = Field(min_length=4, max_length=2000, description="导出用途")
 
 
