@@ -81,7 +81,8 @@ def test_a_name_taken_in_the_unit_is_a_conflict(client, token):
     ([], "feasibility", "项目已处于可研/初设阶段"),
     (["construction"], "feasibility", "项目阶段不能后退（当前：建设，不能退回可研/初设）"),
     (["construction", "acceptance"], "construction", "项目阶段不能后退（当前：验收，不能退回建设）"),
-    (["construction", "acceptance"], "operation", "验收检查尚未通过，不能转入运维：请补齐数据资产的登记和汇聚后重新检查"),
+    (["construction", "acceptance"], "operation",
+     "验收检查尚未通过，不能转入运维：请补齐数据资产的登记和汇聚后重新检查"),
 ])
 def test_stage_moves_only_forward_one_step(client, token, database, moves, wanted, message):
     steward = token("steward_scjg")
