@@ -33,6 +33,7 @@ def test_finance_sees_every_project_and_its_eligibility_read_only(web, database)
         assert name in page.text
     assert "不具备运维经费条件" in page.text and "具备运维经费条件" in page.text
     assert "登记项目" not in page.text and "不能修改" in page.text
+    assert "共 3 个项目，其中 1 个不具备运维经费条件（预算合计 4,350,000.00 元）" in page.text
     only_bad = finance.get(BASE + "?funds=ineligible")
     assert "市场主体信用监管平台" in only_bad.text and "智慧民政服务平台" not in only_bad.text
     detail = finance.get(f"{BASE}/{_ids(database)['市场主体信用监管平台']}")
