@@ -26,6 +26,7 @@ from govdata.web.deps import route_marker
 ACCOUNTS = {
     "admin": Role.CENTER, "bureau": Role.BUREAU, "security": Role.SECURITY, "county_xinluo": Role.COUNTY_OFFICE,
     "steward_gaj": Role.STEWARD, "head_gaj": Role.UNIT_HEAD, "vendor": Role.VENDOR, "citizen": Role.PUBLIC,
+    "finance": Role.FINANCE,
 }
 # Where routes open to anyone live: the portal, its API, the CKAN Action API and the DCAT feeds.
 OPEN_PREFIXES = ("/open", "/api/v1/open", "/api/3/action/", "/api/action/", "/catalog.")

@@ -14,6 +14,7 @@ class Role(StrEnum):
     STEWARD = "steward"  # 政务数据专管员 of a unit
     UNIT_HEAD = "unit_head"  # the unit's data office lead
     VENDOR = "vendor"  # third-party governance contractor
+    FINANCE = "finance"  # 市财政局: reads the IT projects' eligibility for operating funds (第二十八条)
     PUBLIC = "public"  # citizens and companies
     SYSTEM = "system"  # a unit's connected information system
     PLATFORM = "platform"  # the platform itself: jobs, demo seeding, migrations
@@ -27,6 +28,7 @@ ROLE_LABELS = {
     Role.STEWARD: "数据专管员",
     Role.UNIT_HEAD: "单位数据管理科室负责人",
     Role.VENDOR: "第三方治理单位",
+    Role.FINANCE: "财政部门",
     Role.PUBLIC: "公众",
     Role.SYSTEM: "接入系统",
     Role.PLATFORM: "平台",

@@ -9,7 +9,7 @@ from govdata.auth.service import BAD_LOGIN
 from govdata.web.nav import NAV
 from tests.browser.helpers import DEMO_PEOPLE, expected_nav, nav_entries, sign_in, sign_out
 
-ROLE_ACCOUNTS = ["admin", "bureau", "security", "county_xinluo", "steward_gaj", "head_gaj", "vendor"]
+ROLE_ACCOUNTS = ["admin", "bureau", "security", "county_xinluo", "steward_gaj", "head_gaj", "vendor", "finance"]
 
 
 @pytest.mark.parametrize("username", ROLE_ACCOUNTS)

@@ -57,6 +57,7 @@ PEOPLE = [
     ("steward_xl_mz", "新罗区民政局专管员", "xl_mz", [Role.STEWARD]),
     ("head_xl_mz", "新罗区民政局负责人", "xl_mz", [Role.UNIT_HEAD]),
     ("vendor", "数据治理服务商", "dsjzx", [Role.VENDOR]),
+    ("finance", "财政局经费审核员", "cz", [Role.FINANCE]),
 ]
 
 

@@ -128,6 +128,13 @@ class Action(StrEnum):
     # supervision (第二十六、二十七条): indicators, dashboards and monthly reports
     SUPERVISION_VIEW = "supervision.view"  # the city's (bureau), a county's (its office) or a unit's (itself)
     SUPERVISION_COMPUTE = "supervision.compute"  # the bureau recomputes a month's stored figures
+    # IT projects (第六、二十八条): the register, declared data assets, the acceptance check, the finance view
+    PROJECT_VIEW = "project.view"  # the bureau and finance all, a county office its county, a unit its own
+    PROJECT_REGISTER = "project.register"  # a unit registers its IT project (at 可研/初设)
+    PROJECT_DECLARE = "project.declare"  # the unit declares a data asset the project will make (可研/初设 only)
+    PROJECT_LINK = "project.link"  # the unit links a declared asset to a catalog entry of its own
+    PROJECT_ADVANCE = "project.advance"  # the unit moves the project one stage forward
+    PROJECT_CHECK = "project.check"  # the acceptance check, on moving to 验收 or on demand
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -176,6 +183,9 @@ ACTION_LABELS: dict[Action, str] = {
     Action.EXPORT_REQUEST: "申请导出审批（L4）", Action.EXPORT_APPROVE: "审批导出（L4）",
     Action.EXPORT_VIEW: "查看导出审批",
     Action.SUPERVISION_VIEW: "查看监督检查指标", Action.SUPERVISION_COMPUTE: "计算监督检查指标",
+    Action.PROJECT_VIEW: "查看信息化项目", Action.PROJECT_REGISTER: "登记信息化项目",
+    Action.PROJECT_DECLARE: "申报项目数据资产", Action.PROJECT_LINK: "关联数据资产与目录",
+    Action.PROJECT_ADVANCE: "推进项目阶段", Action.PROJECT_CHECK: "项目验收检查",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

@@ -30,7 +30,8 @@ ALLOW = Decision(True)
 Check = Callable[[Actor, Any], Decision]
 
 ALL_SIGNED_IN = frozenset(
-    {Role.CENTER, Role.BUREAU, Role.COUNTY_OFFICE, Role.SECURITY, Role.STEWARD, Role.UNIT_HEAD, Role.VENDOR}
+    {Role.CENTER, Role.BUREAU, Role.COUNTY_OFFICE, Role.SECURITY, Role.STEWARD, Role.UNIT_HEAD, Role.VENDOR,
+     Role.FINANCE}
 )
 UNIT_PEOPLE = frozenset({Role.STEWARD, Role.UNIT_HEAD})
 SUPERVISORS = frozenset({Role.BUREAU, Role.SECURITY})
@@ -423,6 +424,18 @@ RULES: dict[Action, Rule] = {
     Action.SUPERVISION_VIEW: Rule(UNIT_PEOPLE | {Role.BUREAU, Role.COUNTY_OFFICE}, sees_all=frozenset({Role.BUREAU}),
                                   region="region_id", denied="只能查看本单位（县级部门：本县）的监督检查指标"),
     Action.SUPERVISION_COMPUTE: _role_only(frozenset({Role.BUREAU})),
+    # IT projects (第六、二十八条): a unit's people manage their own unit's projects; the bureau sees and checks
+    # every project, a county office its county's (the project's `region_id`); finance (市财政局) reads every
+    # project's eligibility for operating funds and changes nothing
+    Action.PROJECT_VIEW: Rule(UNIT_PEOPLE | {Role.BUREAU, Role.COUNTY_OFFICE, Role.FINANCE},
+                              sees_all=frozenset({Role.BUREAU, Role.FINANCE}), region="region_id",
+                              denied="只能查看本单位（县级部门：本县）的信息化项目"),
+    Action.PROJECT_REGISTER: Rule(UNIT_PEOPLE, denied="只能登记本单位的信息化项目"),
+    Action.PROJECT_DECLARE: Rule(UNIT_PEOPLE, denied="只能为本单位的项目申报数据资产"),
+    Action.PROJECT_LINK: Rule(UNIT_PEOPLE, denied="只能关联本单位项目的数据资产"),
+    Action.PROJECT_ADVANCE: Rule(UNIT_PEOPLE, denied="只能推进本单位的信息化项目"),
+    Action.PROJECT_CHECK: Rule(UNIT_PEOPLE | {Role.BUREAU, Role.COUNTY_OFFICE}, sees_all=frozenset({Role.BUREAU}),
+                               region="region_id", denied="只能检查本单位（县级部门：本县）的信息化项目"),
 }
 
 

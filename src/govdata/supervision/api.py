@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from govdata.actor import Actor
 from govdata.policy import Action
-from govdata.supervision import late, service
+from govdata.supervision import late, projects_api, service
 from govdata.supervision.months import parse_month
 from govdata.supervision.schemas import ComputedRead, IndicatorsRead, LateItemRead
 from govdata.supervision.service import Area
@@ -49,3 +49,6 @@ def compute(month: Annotated[str, Path(max_length=20)], db: WriteDb,
             actor: Actor = requires(Action.SUPERVISION_COMPUTE)) -> ComputedRead:
     chosen = parse_month(month)
     return ComputedRead(month=chosen.code, units=service.compute_month(db, actor, month=chosen))
+
+
+router.include_router(projects_api.router)  # IT projects (第六、二十八条): /api/v1/supervision/projects

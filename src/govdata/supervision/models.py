@@ -55,3 +55,6 @@ class MonthlyFigures(Base):
     filings_needed: Mapped[int] = mapped_column(Integer, default=0)  # manual-upload entries (第九条)
     filings_missing: Mapped[int] = mapped_column(Integer, default=0)
     score: Mapped[float | None] = mapped_column(Float)  # the overall mark the ranking sorts by (0..1)
+
+
+from govdata.supervision import projects_models  # noqa: E402,F401  (IT projects: their tables join the metadata)

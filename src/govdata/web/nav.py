@@ -31,6 +31,7 @@ NAV: list[NavItem] = [
     NavItem("使用情况", "/sharing/usage", Action.USAGE_VIEW),
     NavItem("全市概览", "/overview", Action.CITY_OVERVIEW),
     NavItem("监督检查", "/supervision", Action.SUPERVISION_VIEW),
+    NavItem("信息化项目", "/supervision/projects", Action.PROJECT_VIEW),
     NavItem("保密协议", "/vendors/agreements", Action.VENDOR_AGREEMENT_VIEW),
     NavItem("导出审批", "/security/exports", Action.EXPORT_VIEW),
     NavItem("开放目录", "/open/manage", Action.OPEN_PUBLISH),
