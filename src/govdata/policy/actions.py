@@ -128,6 +128,12 @@ class Action(StrEnum):
     # supervision (第二十六、二十七条): indicators, dashboards and monthly reports
     SUPERVISION_VIEW = "supervision.view"  # the city's (bureau), a county's (its office) or a unit's (itself)
     SUPERVISION_COMPUTE = "supervision.compute"  # the bureau recomputes a month's stored figures
+    # return-flow applications (第九条): entries whose data comes from upper-level systems
+    RETURN_FLOW_APPLY = "return_flow.apply"  # a unit records its 回流 application, the answer, links the connector
+    RETURN_FLOW_APPLICATION_VIEW = "return_flow.application_view"  # applications and the entries lacking one
+    # vendor evaluation (第二十七、二十九条)
+    VENDOR_SCORE = "vendor.score"  # the bureau's periodic score of a technical-service vendor
+    VENDOR_RATING_VIEW = "vendor.rating_view"  # a vendor's rating (the bureau: every vendor, ranked)
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -176,6 +182,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.EXPORT_REQUEST: "申请导出审批（L4）", Action.EXPORT_APPROVE: "审批导出（L4）",
     Action.EXPORT_VIEW: "查看导出审批",
     Action.SUPERVISION_VIEW: "查看监督检查指标", Action.SUPERVISION_COMPUTE: "计算监督检查指标",
+    Action.RETURN_FLOW_APPLY: "登记回流申请", Action.RETURN_FLOW_APPLICATION_VIEW: "查看回流申请",
+    Action.VENDOR_SCORE: "评价技术服务单位", Action.VENDOR_RATING_VIEW: "查看技术服务单位评价",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

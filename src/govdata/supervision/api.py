@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from govdata.actor import Actor
 from govdata.policy import Action
-from govdata.supervision import late, service
+from govdata.supervision import late, returnflow_api, service, vendor_rating_api
 from govdata.supervision.months import parse_month
 from govdata.supervision.schemas import ComputedRead, IndicatorsRead, LateItemRead
 from govdata.supervision.service import Area
@@ -49,3 +49,6 @@ def compute(month: Annotated[str, Path(max_length=20)], db: WriteDb,
             actor: Actor = requires(Action.SUPERVISION_COMPUTE)) -> ComputedRead:
     chosen = parse_month(month)
     return ComputedRead(month=chosen.code, units=service.compute_month(db, actor, month=chosen))
+
+router.include_router(returnflow_api.router)
+router.include_router(vendor_rating_api.router)

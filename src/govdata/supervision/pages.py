@@ -13,7 +13,7 @@ from govdata import policy
 from govdata.actor import Actor
 from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action
-from govdata.supervision import export, late, service, tables
+from govdata.supervision import export, late, returnflow_pages, service, tables, vendor_rating_pages
 from govdata.supervision.charts import charts_of
 from govdata.supervision.months import Month, current, parse_month, recent
 from govdata.supervision.service import Area
@@ -163,3 +163,6 @@ def compute(request: Request, db: WriteDb, month: Annotated[str, Form(max_length
                             status_code=303)
 
 
+
+router.include_router(returnflow_pages.router)
+router.include_router(vendor_rating_pages.router)
