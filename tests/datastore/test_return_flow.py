@@ -65,7 +65,8 @@ def test_pages_retries_and_incremental_changes(database: Database, settings: Set
     with database.read() as db:
         got = records.get_record(db.connection(), get_entry(db, entry_id=entry.id), {"bh": "B0001"})
         assert got is not None and got["mc"] == "改过"
-        connector = db.execute(select(ReturnFlowConnector)).scalars().first()
+        connector = db.execute(select(ReturnFlowConnector).where(
+            ReturnFlowConnector.entry_id == entry.id)).scalars().first()
         assert connector is not None and connector.failures == 0 and connector.last_success_at is not None
 
 
@@ -82,7 +83,8 @@ def test_failures_are_recorded_and_leave_data_alone(database: Database) -> None:
         assert run_connector(database, platform_actor(), entry_id=entry.id) is None
         assert len(up.requests) == 2  # tried max_attempts times
     with database.read() as db:
-        connector = db.execute(select(ReturnFlowConnector)).scalars().one()
+        connector = db.execute(select(ReturnFlowConnector).where(
+            ReturnFlowConnector.entry_id == entry.id)).scalars().one()
         assert connector.failures == 1 and "500" in connector.last_error
         assert connector.next_run_at is not None
         got = records.get_record(db.connection(), get_entry(db, entry_id=entry.id), {"bh": "B0001"})

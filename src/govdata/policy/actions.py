@@ -135,6 +135,12 @@ class Action(StrEnum):
     PROJECT_LINK = "project.link"  # the unit links a declared asset to a catalog entry of its own
     PROJECT_ADVANCE = "project.advance"  # the unit moves the project one stage forward
     PROJECT_CHECK = "project.check"  # the acceptance check, on moving to 验收 or on demand
+    # return-flow applications (第九条): entries whose data comes from upper-level systems
+    RETURN_FLOW_APPLY = "return_flow.apply"  # a unit records its 回流 application, the answer, links the connector
+    RETURN_FLOW_APPLICATION_VIEW = "return_flow.application_view"  # applications and the entries lacking one
+    # vendor evaluation (第二十七、二十九条)
+    VENDOR_SCORE = "vendor.score"  # the bureau's periodic score of a technical-service vendor
+    VENDOR_RATING_VIEW = "vendor.rating_view"  # a vendor's rating (the bureau: every vendor, ranked)
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -186,6 +192,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.PROJECT_VIEW: "查看信息化项目", Action.PROJECT_REGISTER: "登记信息化项目",
     Action.PROJECT_DECLARE: "申报项目数据资产", Action.PROJECT_LINK: "关联数据资产与目录",
     Action.PROJECT_ADVANCE: "推进项目阶段", Action.PROJECT_CHECK: "项目验收检查",
+    Action.RETURN_FLOW_APPLY: "登记回流申请", Action.RETURN_FLOW_APPLICATION_VIEW: "查看回流申请",
+    Action.VENDOR_SCORE: "评价技术服务单位", Action.VENDOR_RATING_VIEW: "查看技术服务单位评价",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

@@ -436,6 +436,16 @@ RULES: dict[Action, Rule] = {
     Action.PROJECT_ADVANCE: Rule(UNIT_PEOPLE, denied="只能推进本单位的信息化项目"),
     Action.PROJECT_CHECK: Rule(UNIT_PEOPLE | {Role.BUREAU, Role.COUNTY_OFFICE}, sees_all=frozenset({Role.BUREAU}),
                                region="region_id", denied="只能检查本单位（县级部门：本县）的信息化项目"),
+    # return flow (第九条): a unit applies for its own entries; the bureau sees the city, a county office its
+    # county (the target's `region_id`), a unit itself; targets are applications or `supervision.service.Area`s
+    Action.RETURN_FLOW_APPLY: Rule(UNIT_PEOPLE, denied="只能为本单位的资源登记回流申请"),
+    Action.RETURN_FLOW_APPLICATION_VIEW: Rule(UNIT_PEOPLE | {Role.BUREAU, Role.COUNTY_OFFICE},
+                                              sees_all=frozenset({Role.BUREAU}), region="region_id",
+                                              denied="只能查看本单位（县级部门：本县）的回流申请"),
+    # vendor evaluation (第二十七条): the bureau scores; oversight sees every vendor, a vendor its own rating
+    Action.VENDOR_SCORE: _role_only(frozenset({Role.BUREAU})),
+    Action.VENDOR_RATING_VIEW: Rule(OVERSIGHT | {Role.VENDOR}, sees_all=OVERSIGHT, units=(), user="vendor_user_id",
+                                    denied="只能查看本服务商的评价"),
 }
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from govdata.actor import Actor
 from govdata.policy import Action
-from govdata.supervision import late, projects_api, service
+from govdata.supervision import late, projects_api, returnflow_api, service, vendor_rating_api
 from govdata.supervision.months import parse_month
 from govdata.supervision.schemas import ComputedRead, IndicatorsRead, LateItemRead
 from govdata.supervision.service import Area
@@ -52,3 +52,5 @@ def compute(month: Annotated[str, Path(max_length=20)], db: WriteDb,
 
 
 router.include_router(projects_api.router)  # IT projects (第六、二十八条): /api/v1/supervision/projects
+router.include_router(returnflow_api.router)
+router.include_router(vendor_rating_api.router)

@@ -20,7 +20,7 @@ from govdata.actor import platform_actor
 from govdata.catalog.models import CatalogEntry, EntryStatus
 from govdata.orgs.models import System, Unit
 from govdata.sharing.models import RequestStatus, ShareRequest
-from govdata.supervision import projects_demo
+from govdata.supervision import projects_demo, returnflow_demo, vendor_rating_demo
 from govdata.supervision.months import current
 from govdata.supervision.service import compute_month
 from govdata.timeutil import local_midnight_utc
@@ -74,6 +74,8 @@ def _requests(db: Session, provider: Unit, consumer: Unit, entries: list[Catalog
 
 def seed(ctx: Any) -> None:
     projects_demo.seed(ctx)  # IT projects: one passing acceptance, one failing (第二十八条)
+    returnflow_demo.seed(ctx)
+    vendor_rating_demo.seed(ctx)
     now, today = clock.now(), clock.today()
     with ctx.database.write() as db:
         if db.execute(select(ShareRequest.id).where(ShareRequest.opinion_by == MARK).limit(1)).first():

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from govdata import clock
 from govdata.storage.base import Base
+from govdata.supervision import returnflow_models, vendor_rating_models  # noqa: F401  (their tables)
 
 # The counted figures, in the order tables and exports show them (the ratios are derived from these).
 COUNTS = ("entries_registered", "entries_with_data", "load_due", "load_on_time", "quality_entries",

@@ -13,7 +13,7 @@ from govdata import policy
 from govdata.actor import Actor
 from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action
-from govdata.supervision import export, late, projects_pages, service, tables
+from govdata.supervision import export, late, projects_pages, returnflow_pages, service, tables, vendor_rating_pages
 from govdata.supervision.charts import charts_of
 from govdata.supervision.months import Month, current, parse_month, recent
 from govdata.supervision.service import Area
@@ -164,3 +164,6 @@ def compute(request: Request, db: WriteDb, month: Annotated[str, Form(max_length
 
 
 router.include_router(projects_pages.router)  # IT projects (第六、二十八条): /supervision/projects
+
+router.include_router(returnflow_pages.router)
+router.include_router(vendor_rating_pages.router)
