@@ -19,7 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,10 +122,20 @@ class _Target:
     base: str
     paths: list[str]
     headers: dict[str, str]
+    pids: Callable[[], list[int]]  # the server's processes (CPU time counted while it is driven)
     rounds: list[LoadResult] = field(default_factory=list)
+    cpu_seconds: float = 0.0
 
     def drive(self, seconds: float) -> None:
+        pids = self.pids()
+        before = _cpu_seconds(pids)
         self.rounds.append(_load(self.base, self.paths, self.headers, seconds))
+        self.cpu_seconds += _cpu_seconds(pids) - before
+
+    def cpu_per_call(self) -> float:
+        """CPU microseconds the server spent per answered call: unlike calls a second, it does not depend on
+        what else the machine runs meanwhile."""
+        return self.cpu_seconds / max(1, sum(r.ok for r in self.rounds)) * 1e6
 
     def merged(self) -> LoadResult:
         """The rounds as one run: calls over time; p99 the median of the rounds' p99."""
@@ -139,12 +149,30 @@ class _Target:
                           generator=self.rounds[0].generator, fixed={0.99: p99s[len(p99s) // 2]})
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU seconds of these processes so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False)
+    return [int(p) for p in out.stdout.split()]
+
+
 @contextmanager
 def _platform(ctx: BenchContext, code: str, token: str, keys: list[str]) -> Iterator[_Target]:
     proc, base = serve(ctx, workers=WORKERS)
     try:
         yield _Target(base, [f"/api/v1/share/{code}/records?sfzh={key}" for key in keys],
-                      {"Authorization": f"Bearer {token}", "X-Operator": "bench"})
+                      {"Authorization": f"Bearer {token}", "X-Operator": "bench"},
+                      lambda: [proc.pid, *_children(proc.pid)])
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -250,7 +278,7 @@ def _bare_app(ctx: BenchContext, code: str, table: str, keys: list[str]) -> Iter
         else:
             raise RuntimeError("the bare lookup app did not start")
         yield _Target(base, [f"/api/v1/share/{code}/records?sfzh={key}" for key in keys],
-                      {"Authorization": "Bearer none", "X-Operator": "bench"})
+                      {"Authorization": "Bearer none", "X-Operator": "bench"}, lambda: [proc.pid for proc in procs])
     finally:
         for proc in procs:
             proc.terminate()
@@ -260,7 +288,7 @@ def _bare_app(ctx: BenchContext, code: str, table: str, keys: list[str]) -> Iter
 
 
 def _measure(ctx: BenchContext, code: str, token: str, table: str, keys: list[str],
-             seconds: float) -> tuple[LoadResult, LoadResult]:
+             seconds: float) -> tuple[_Target, _Target]:
     """Both servers up at once, driven in turns (ROUNDS each, after a warm-up), so that whatever else the
     machine does weighs on both alike; the platform's figures and the bare app's."""
     with _platform(ctx, code, token, keys) as platform, _bare_app(ctx, code, table, keys) as bare:
@@ -269,7 +297,7 @@ def _measure(ctx: BenchContext, code: str, token: str, table: str, keys: list[st
         for _ in range(ROUNDS):
             platform.drive(seconds / ROUNDS)
             bare.drive(seconds / ROUNDS)
-        return platform.merged(), bare.merged()
+        return platform, bare
 
 
 def run(ctx: BenchContext) -> list[Figure]:
@@ -278,7 +306,8 @@ def run(ctx: BenchContext) -> list[Figure]:
     code, token, keys, table = _setup(ctx, rows)
     _settle(ctx, table)
     driver = _bare(ctx, table, keys, min(seconds, 5.0))
-    lookups, bare = _measure(ctx, code, token, table, keys, seconds)
+    platform, bare_app = _measure(ctx, code, token, table, keys, seconds)
+    lookups, bare = platform.merged(), bare_app.merged()
     driver_name = "sqlite3" if ctx.database.is_sqlite else "async psycopg"
     label = f"bare ASGI + {driver_name} lookup app, uvicorn x{WORKERS}, same client, same run"
     ctx.notes.append(f"sharing: load generator {lookups.generator} ({CLIENTS} connections, {seconds:.0f} s); "
@@ -290,6 +319,8 @@ def run(ctx: BenchContext) -> list[Figure]:
                plain=bare.per_second, plain_label=label, target=f">= {TARGET_RATIO[ctx.backend]}x bare app"),
         Figure(f"share lookup p99, audited ({CLIENTS} clients)", lookups.percentile(0.99) * 1000, "ms",
                plain=bare.percentile(0.99) * 1000, plain_label="bare app's p99", target="<= 20"),
+        Figure("share lookup, server CPU per answered call", platform.cpu_per_call(), "us",
+               plain=bare_app.cpu_per_call(), plain_label="bare app's CPU per call"),
     ]
 
 

@@ -174,7 +174,7 @@ class LoopCommitter(GroupCommitter):
     seconds fails closed (503, nothing answered), as the busy timeout did before."""
 
     FIRST_PAUSE = 0.0005
-    LONGEST_PAUSE = 0.02
+    LONGEST_PAUSE = 0.005
 
     def __init__(self, database: Database, give_up_after: float = 30.0) -> None:
         super().__init__(database)
