@@ -10,7 +10,8 @@ Both committers write on the event loop itself, with no committer thread: a thre
 every driver call while the loop serves requests, and the hand-offs cost more CPU than the writes (measured:
 on PostgreSQL a committer thread took 1.42 ms of Python per call against 1.24 ms on the loop).
 - SQLite (`LoopCommitter`): the batch is written synchronously once per loop pass (a commit takes about a
-  millisecond and waits for no network); the server processes take turns through the queued-writer file lock.
+  millisecond and waits for no network) when the write lock is free; when another writer holds it, the
+  batch waits on a timer (the loop goes on serving every other request) and tries again.
 - PostgreSQL (`PgCommitter`): one task per event loop writes batch after batch on its own async psycopg
   connection while the loop goes on serving; the calls that arrive meanwhile make the next batch.
 
@@ -38,7 +39,7 @@ from govdata.audit.batch import CheckedEvent, append_batch, append_batch_and_com
 from govdata.errors import GovdataError, TooManyRequests, Unavailable
 from govdata.sharing.lookup import quota
 from govdata.sharing.lookup.service import LookupContext
-from govdata.sharing.lookup.writer_queue import queued_writer
+from govdata.sharing.lookup.writer_queue import begin_now, try_queued_writer
 from govdata.storage import asyncread
 from govdata.storage.engines import Database
 
@@ -146,36 +147,93 @@ def _grant(calls: list[_Call]) -> Any:
     return calls[0].ctx.grant
 
 
+class _Locked(Exception):
+    """Another connection holds the SQLite write lock (nothing was begun)."""
+
+
+@dataclass
+class _Retry:
+    """A loop's batch waiting for the SQLite write lock: since when (loop time), and the next pause."""
+
+    since: float
+    pause: float
+
+
 class LoopCommitter(GroupCommitter):
-    """SQLite: the batch is written on the event loop itself, once per loop iteration.
+    """SQLite: the batch is written on the event loop itself, once per loop iteration, and never waits there.
 
     A commit there takes about a millisecond and never waits for a network, while a committer thread
     would wait for the GIL after every driver call (the loop holds it while it serves requests), which
     showed as a long latency tail. Every call that reached this point during one pass of the loop is
-    written together in the next."""
+    written together in the next.
 
-    def __init__(self, database: Database) -> None:
+    Another writer (an upload, a review, another server process) may hold the database for a while: the
+    batch then takes the lock only if it is free (`try_queued_writer`, `begin_now`, no busy timeout) and
+    otherwise waits on a timer, pauses doubling from `FIRST_PAUSE` to `LONGEST_PAUSE`, while the loop goes
+    on serving; calls that arrive meanwhile join it. A batch that finds the lock taken for `give_up_after`
+    seconds fails closed (503, nothing answered), as the busy timeout did before."""
+
+    FIRST_PAUSE = 0.0005
+    LONGEST_PAUSE = 0.005
+
+    def __init__(self, database: Database, give_up_after: float = 30.0) -> None:
         super().__init__(database)
+        self.give_up_after = give_up_after
         self._pending: dict[asyncio.AbstractEventLoop, list[_Call]] = {}
+        self._retrying: dict[asyncio.AbstractEventLoop, _Retry] = {}
 
     def _queue(self, call: _Call) -> None:
         loop = call.future.get_loop()
         pending = self._pending.setdefault(loop, [])
-        if not pending:
+        if not pending and loop not in self._retrying:
             loop.call_soon(self._flush, loop)
         pending.append(call)
 
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         batch = self._pending.pop(loop, [])
+        retry = self._retrying.pop(loop, None)
         for start in range(0, len(batch), MAX_BATCH):
             part = batch[start:start + MAX_BATCH]
             try:
-                with queued_writer(self.database), self.database.write() as db:
-                    _write_batch(db.connection(), part)
+                written = self._write_now(part)
             except Exception:
                 self._fail(part)
+                written = True
+            if not written:
+                self._wait(loop, batch[start:], retry)
+                return
+            retry = None
             for call in part:
                 _set_done(call.future)
+
+    def _write_now(self, part: list[_Call]) -> bool:
+        """Count and append `part` in one transaction if the write lock is free; False (nothing done) if not."""
+        with try_queued_writer(self.database) as free:
+            if not free:
+                return False
+            try:
+                with self.database.write() as db:
+                    if not begin_now(db):
+                        raise _Locked  # the unit of work ends without a commit
+                    _write_batch(db.connection(), part)
+            except _Locked:
+                return False
+        return True
+
+    def _wait(self, loop: asyncio.AbstractEventLoop, batch: list[_Call], retry: _Retry | None) -> None:
+        """The lock is taken: keep the batch (first in the loop's next one) and try again after a pause."""
+        now = loop.time()
+        if retry is not None and now - retry.since >= self.give_up_after:
+            log.error("sharing group commit: the SQLite write lock stayed taken for %.1f s", now - retry.since)
+            for call in batch:
+                call.error = call.error or Unavailable(_UNAVAILABLE)
+                _set_done(call.future)
+            return
+        retry = _Retry(now, self.FIRST_PAUSE) if retry is None else _Retry(
+            retry.since, min(retry.pause * 2, self.LONGEST_PAUSE))
+        self._pending[loop] = batch + self._pending.get(loop, [])
+        self._retrying[loop] = retry
+        loop.call_later(retry.pause, self._flush, loop)
 
 
 @dataclass
