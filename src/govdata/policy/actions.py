@@ -128,6 +128,11 @@ class Action(StrEnum):
     # supervision (第二十六、二十七条): indicators, dashboards and monthly reports
     SUPERVISION_VIEW = "supervision.view"  # the city's (bureau), a county's (its office) or a unit's (itself)
     SUPERVISION_COMPUTE = "supervision.compute"  # the bureau recomputes a month's stored figures
+    # e-mail reminders (the to-do by e-mail, `govdata.mail`)
+    MAIL_SETTINGS = "mail.settings"  # a person's address and reminders on/off (their own; the center: anyone's)
+    MAIL_OUTBOX_VIEW = "mail.outbox_view"  # the outbox: what is queued, sent, failing and why
+    MAIL_REMIND = "mail.remind"  # the platform queues a person's digest or due-today message (the job)
+    MAIL_DELIVER = "mail.deliver"  # the platform hands a queued message to the SMTP server (the job)
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -176,6 +181,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.EXPORT_REQUEST: "申请导出审批（L4）", Action.EXPORT_APPROVE: "审批导出（L4）",
     Action.EXPORT_VIEW: "查看导出审批",
     Action.SUPERVISION_VIEW: "查看监督检查指标", Action.SUPERVISION_COMPUTE: "计算监督检查指标",
+    Action.MAIL_SETTINGS: "设置邮件提醒", Action.MAIL_OUTBOX_VIEW: "查看邮件发送队列",
+    Action.MAIL_REMIND: "生成邮件提醒", Action.MAIL_DELIVER: "发送提醒邮件",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

@@ -423,6 +423,12 @@ RULES: dict[Action, Rule] = {
     Action.SUPERVISION_VIEW: Rule(UNIT_PEOPLE | {Role.BUREAU, Role.COUNTY_OFFICE}, sees_all=frozenset({Role.BUREAU}),
                                   region="region_id", denied="只能查看本单位（县级部门：本县）的监督检查指标"),
     Action.SUPERVISION_COMPUTE: _role_only(frozenset({Role.BUREAU})),
+    # e-mail reminders: a person sets their own address and switch; the center, who administers accounts, anyone's
+    Action.MAIL_SETTINGS: Rule(ALL_SIGNED_IN, sees_all=frozenset({Role.CENTER}), units=(), user="user_id",
+                               denied="只能修改本人的邮件提醒设置"),
+    Action.MAIL_OUTBOX_VIEW: _role_only(frozenset({Role.CENTER})),
+    Action.MAIL_REMIND: _role_only(NONE),  # the platform's job alone
+    Action.MAIL_DELIVER: _role_only(NONE),  # the platform's job alone
 }
 
 
