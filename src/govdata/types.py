@@ -113,7 +113,8 @@ def plain_text(value: Any) -> Any:
 
 # An e-mail address a person is reached at (reminders go there): one ASCII local part, one domain with a dot, no
 # spaces or line breaks (a header can never be injected through it), at most 128 characters; "" means none.
-EMAIL_PATTERN = r"^$|^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = r"^$|^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@" + _LABEL + r"(?:\." + _LABEL + r")+$"
 
 
 def _email(value: Any) -> Any:

@@ -63,7 +63,7 @@ def test_refused_then_hanging_then_working_server_delivers_exactly_once(web, dat
         assert held and took < 10  # one timeout (1 s), not one per message
         tried = [m for m in outbox(database) if m.attempts != before[m.id]]
         assert len(tried) == 1 and tried[0].status == "queued" and tried[0].last_error == (
-            "邮件服务器 127.0.0.1:%d 在 1 秒内没有响应（超时）" % port)
+            f"邮件服务器 127.0.0.1:{port} 在 1 秒内没有响应（超时）")
 
     with clock.pinned(at(day, 9, 30), frozen=True), smtp_server() as (port, inbox):
         mailing = with_smtp(settings, port)

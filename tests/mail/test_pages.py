@@ -104,7 +104,7 @@ def test_outbox_page_shows_queued_failing_with_the_error_and_sent(web, database,
         _run(database, mailing, "mail.reminders")
         admin = web("admin")
         page = admin.get("/admin/mail")
-        assert page.status_code == 200 and "127.0.0.1:%d" % port in page.text
+        assert page.status_code == 200 and f"127.0.0.1:{port}" in page.text
         assert 'data-status="queued"' in page.text and "待发送" in page.text
         run = deliver_due(database, mailing, JOB)
         assert run.failed >= 1

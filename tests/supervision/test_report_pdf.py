@@ -5,10 +5,29 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from pypdf import PdfReader
 
+from govdata.auth.service import find_user_by_name, issue_user_token
 from govdata.supervision.months import current
-from tests.supervision.test_pages import _ids, as_user, as_user_web  # noqa: F401  (fixtures)
+from tests.supervision.test_pages import _ids
+
+
+@pytest.fixture
+def as_user_web(client, database, settings):
+    """`as_user_web("bureau").get(url)`: GET as that demo account (a bearer token, no slow password check)."""
+
+    class _Pages:
+        def __init__(self, username: str) -> None:
+            with database.write() as db:
+                user = find_user_by_name(db, username=username)
+                assert user is not None
+                self.headers = {"Authorization": f"Bearer {issue_user_token(db, settings, user=user)}"}
+
+        def get(self, url: str):
+            return client.get(url, headers=self.headers)
+
+    return _Pages
 
 
 def _text(response) -> str:
