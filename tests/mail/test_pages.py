@@ -72,6 +72,9 @@ def test_the_center_edits_anyones_settings_others_cannot(web, database):
     assert other.get(f"/admin/users/{uid}/mail").status_code == 403
     refused = other.post(f"/admin/users/{uid}/mail", {"email": "me@evil.example.cn", "enabled": "on"})
     assert refused.status_code == 403 and _person(database, "steward_wjw")[1] == "wjw@longyan.gov.example"
+    denied = last_audit(database, action="mail.settings")
+    assert denied.actor_name == "steward_gaj" and denied.outcome != "ok"
+    assert (denied.target_type, denied.target_id) == ("mail_settings", str(uid))
     assert admin.get("/admin/users/999999/mail").status_code == 404
 
 

@@ -123,3 +123,23 @@ def test_a_person_who_turned_mail_off_gets_none_and_their_queue_is_cancelled(web
         later = request_due(web, database, day - timedelta(days=1))
         _run(database, mailing, "mail.reminders", "mail.deliver")
         assert inbox.to(head) == [] and any(later in body(m) for m in inbox.to(steward))
+
+
+def test_what_was_told_is_forgotten_after_a_week_and_the_messages_stay(web, database, settings):
+    day = next_day(database, working=True)
+    with smtp_server() as (port, _):
+        mailing = with_smtp(settings, port)
+        with clock.pinned(at(day, 9)):
+            request_due(web, database, day)
+            _run(database, mailing, "mail.reminders")
+        queued = len(outbox(database))
+        with database.read() as db:
+            assert db.execute(select(func.count()).select_from(MailReminder)
+                              .where(MailReminder.day == day)).scalar_one() >= queued > 0
+        later = next_day(database, working=True, start=day + timedelta(days=8))
+        with clock.pinned(at(later, 9)):
+            _run(database, mailing, "mail.reminders")
+        with database.read() as db:
+            assert db.execute(select(func.count()).select_from(MailReminder)
+                              .where(MailReminder.day == day)).scalar_one() == 0
+        assert len([m for m in outbox(database) if m.day == day]) == queued  # the messages themselves stay

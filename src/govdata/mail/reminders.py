@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,7 @@ from govdata.workdays.calendar import is_workday
 from govdata.workdays.service import load_overrides
 
 log = logging.getLogger("govdata.mail")
+TOLD_KEPT_DAYS = 7
 
 
 @dataclass
@@ -95,9 +97,16 @@ def remind_person(db: Session, actor: Actor, settings: Settings, *, user_id: int
     return MessageKind.DUE
 
 
+def forget_old(db: Session, *, keep_days: int = TOLD_KEPT_DAYS) -> None:
+    """What people were told matters only on its day; a week is kept to see what went (the messages stay)."""
+    db.execute(delete(MailReminder).where(MailReminder.day < clock.today() - timedelta(days=keep_days)))
+
+
 def remind_all(database: Database, settings: Settings, actor: Actor) -> RemindRun:
     """Every recipient, each in a transaction of their own (the decision and its message commit together)."""
     run = RemindRun()
+    with database.write() as db:
+        forget_old(db)
     with database.read() as db:
         run.skipped = why_not_today(db, settings)
         people = [] if run.skipped else recipients(db)

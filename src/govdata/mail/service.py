@@ -30,8 +30,8 @@ STATUS_FILTERS = ("queued", "failing", "sent", "cancelled")
 
 
 @dataclass(frozen=True)
-class MailOwner:
-    """What the policy decides on and the audit names: one person's e-mail settings."""
+class MailSettings:
+    """What the policy decides on and the audit names (`mail_settings`, refused or not): one person's settings."""
 
     user_id: int
     unit_id: int | None
@@ -63,7 +63,7 @@ def view_mail_settings(db: Session, actor: Actor, settings: Settings, *, user_id
     """A person's e-mail settings: their own, or (the center) anyone's."""
     policy.require_role(actor, Action.MAIL_SETTINGS)
     user = _load(db, user_id)
-    policy.require(actor, Action.MAIL_SETTINGS, MailOwner(user.id, user.unit_id))
+    policy.require(actor, Action.MAIL_SETTINGS, MailSettings(user.id, user.unit_id))
     return _read(db, settings, user)
 
 
@@ -75,8 +75,7 @@ def update_mail_settings(db: Session, actor: Actor, settings: Settings, *, user_
     if data.enabled and not data.email:
         raise RuleViolation("开启邮件提醒须填写电子邮箱", field="email")
     before = {"email": user.email, "enabled": is_enabled(db, user_id=user.id)}
-    with acting(db, actor, Action.MAIL_SETTINGS, target=MailOwner(user.id, user.unit_id),
-                target_type="mail_settings") as audit:
+    with acting(db, actor, Action.MAIL_SETTINGS, target=MailSettings(user.id, user.unit_id)) as audit:
         user.email = data.email
         preference = db.get(MailPreference, user.id)
         if preference is None:
