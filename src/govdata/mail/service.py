@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from govdata import clock, policy
@@ -97,14 +97,14 @@ def update_mail_settings(db: Session, actor: Actor, settings: Settings, *, user_
 
 
 def outbox_counts(db: Session) -> OutboxCounts:
-    rows = db.execute(select(OutboxMessage.status, OutboxMessage.attempts > 0, func.count())
-                      .group_by(OutboxMessage.status, OutboxMessage.attempts > 0)).all()
+    tried = func.coalesce(func.sum(case((OutboxMessage.attempts > 0, 1), else_=0)), 0)
+    rows = db.execute(select(OutboxMessage.status, func.count(), tried).group_by(OutboxMessage.status)).all()
     by = {MessageStatus.QUEUED.value: 0, MessageStatus.SENT.value: 0, MessageStatus.CANCELLED.value: 0}
     failing = 0
-    for status, tried, count in rows:
+    for status, count, attempted in rows:
         by[status] = by.get(status, 0) + int(count)
-        if status == MessageStatus.QUEUED.value and tried:
-            failing += int(count)
+        if status == MessageStatus.QUEUED.value:
+            failing = int(attempted)
     return OutboxCounts(queued=by[MessageStatus.QUEUED.value], failing=failing, sent=by[MessageStatus.SENT.value],
                         cancelled=by[MessageStatus.CANCELLED.value])
 
