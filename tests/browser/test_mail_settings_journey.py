@@ -18,7 +18,8 @@ def test_steward_sets_their_address_on_a_phone_and_the_outbox_fits(page, live_se
     fits(page)
     box = page.get_by_label("电子邮箱")
     box.fill("zhang san@example")
-    page.evaluate("() => document.querySelector('form.form').noValidate = true")  # the server's check, not the browser's
+    # The server's check, not the browser's own (type="email") that would stop the form before it is sent.
+    page.evaluate("() => document.querySelector('form.form').noValidate = true")
     page.get_by_role("button", name="保存").click()
     error = page.locator('[data-field-error="email"]')
     assert error.inner_text() == "电子邮箱格式不正确（例如 zhangsan@example.gov.cn）"
