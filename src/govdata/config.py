@@ -93,6 +93,22 @@ class Settings(BaseSettings):
     # for archives copied off-site, which then cannot forge seals; a restore needs the key given (`--seal-key`).
     backup_without_private_keys: bool = False
 
+    # E-mail reminders (`govdata.mail`): the to-do as a daily digest and a message for what is due today or
+    # overdue. Without `smtp_host` reminders stay in-app and nothing is queued. `smtp_starttls` upgrades a plain
+    # connection (port 587); `smtp_ssl` speaks TLS from the start (port 465). Each step of a delivery waits at
+    # most `smtp_timeout_seconds`: a server that hangs costs the delivery job that long, never a page.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_from: str = "noreply@govdata.localdomain"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    mail_digest_hour: int = Field(default=8, ge=0, le=23)  # 北京时间: the digest goes out from this hour on
+    mail_site_url: str = ""  # the platform's address as people open it (links in e-mails); unset: paths only
+    mail_batch: int = Field(default=50, ge=1, le=1000)  # messages one delivery run hands to the server
+
     jobs_timer_seconds: int = 60
     # Uploads of this many bytes or more, and scans, comparisons and exports of this many rows or more, run as
     # background work with a progress page (`govdata.work`); `work_threads` of them at once per process.
@@ -120,6 +136,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.home_dir / 'govdata.db'}"
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Whether reminders also go out by e-mail (an SMTP server is configured)."""
+        return bool(self.smtp_host.strip())
 
     @property
     def is_sqlite(self) -> bool:

@@ -7,7 +7,7 @@ from types import ModuleType
 
 DOMAINS = [
     "auth", "orgs", "audit", "notifications", "jobs", "work", "workdays",
-    "catalog", "vendors", "datastore", "quality", "sharing", "opendata", "security", "supervision",
+    "catalog", "vendors", "datastore", "quality", "sharing", "opendata", "security", "supervision", "mail",
 ]
 
 

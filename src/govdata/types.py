@@ -109,3 +109,28 @@ def plain_text(value: Any) -> Any:
     if CONTROL.search(value):
         raise ValueError("不能包含控制字符")
     return value.strip()
+
+
+# An e-mail address a person is reached at (reminders go there): one ASCII local part, one domain with a dot, no
+# spaces or line breaks (a header can never be injected through it), at most 128 characters; "" means none.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = r"^$|^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@" + _LABEL + r"(?:\." + _LABEL + r")+$"
+
+
+def _email(value: Any) -> Any:
+    if not isinstance(value, str):
+        raise PydanticCustomError("email", "应为文字")
+    text = value.strip()
+    if len(text) > 128:
+        raise PydanticCustomError("email", "电子邮箱不能超过 128 个字符")
+    if not re.fullmatch(EMAIL_PATTERN, text) or ".." in text:
+        raise PydanticCustomError("email", "电子邮箱格式不正确（例如 zhangsan@example.gov.cn）")
+    return text
+
+
+EmailText = Annotated[
+    str,
+    BeforeValidator(_email),
+    WithJsonSchema({"type": "string", "maxLength": 128, "pattern": EMAIL_PATTERN,
+                    "examples": ["zhangsan@example.gov.cn"]}),
+]

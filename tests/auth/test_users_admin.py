@@ -47,6 +47,8 @@ def test_center_lists_and_creates_users(web, client, database):
     ({"roles": []}, "roles", "角色至少选择一项"),
     ({"username": "有 空格"}, "username", "用户名格式不正确"),
     ({"display_name": "   "}, "display_name", "姓名不能为空"),
+    ({"email": "jyj@longyan"}, "email", "电子邮箱格式不正确（例如 zhangsan@example.gov.cn）"),
+    ({"email": "a@b..cn"}, "email", "电子邮箱格式不正确（例如 zhangsan@example.gov.cn）"),
 ])
 def test_create_user_bad_input_names_the_field(web, database, change, field, message):
     before = _count(database)

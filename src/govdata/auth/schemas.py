@@ -3,7 +3,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field, field_validator
 
 from govdata.actor import Role
-from govdata.types import Id
+from govdata.types import EmailText, Id
 
 
 class UserCreate(BaseModel):
@@ -13,7 +13,7 @@ class UserCreate(BaseModel):
     unit_id: Id | None = None
     roles: list[Role] = Field(min_length=1)
     phone: str = Field(default="", max_length=32)
-    email: str = Field(default="", max_length=128)
+    email: EmailText = ""  # where reminders go (govdata.mail); checked, "" for none
 
     @field_validator("roles")
     @classmethod

@@ -1,1 +1,1 @@
-"""Telling people things: in-app now, e-mail later through the same call."""
+"""Telling people things in the platform; what waits for them (the to-do) also goes out by e-mail (`govdata.mail`)."""

@@ -1,7 +1,9 @@
-"""The one call every domain uses to tell people something (in-app now; e-mail later on the same call).
+"""The one call every domain uses to tell people something in the platform.
 
 Rows are written in the transaction of the change that causes them, so a rolled-back change never
-notifies anyone; delivery over other channels happens after commit (marked by `delivered_at`).
+notifies anyone. E-mail is not sent per notice: the work a notice announces is in the person's to-do, and
+`govdata.mail` mails the to-do itself (a daily digest, and a message for what is due today or overdue) through
+its outbox, written in the transaction that decides to send and delivered by a job after commit.
 """
 
 from __future__ import annotations

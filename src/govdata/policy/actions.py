@@ -141,6 +141,11 @@ class Action(StrEnum):
     # vendor evaluation (第二十七、二十九条)
     VENDOR_SCORE = "vendor.score"  # the bureau's periodic score of a technical-service vendor
     VENDOR_RATING_VIEW = "vendor.rating_view"  # a vendor's rating (the bureau: every vendor, ranked)
+    # e-mail reminders (the to-do by e-mail, `govdata.mail`)
+    MAIL_SETTINGS = "mail.settings"  # a person's address and reminders on/off (their own; the center: anyone's)
+    MAIL_OUTBOX_VIEW = "mail.outbox_view"  # the outbox: what is queued, sent, failing and why
+    MAIL_REMIND = "mail.remind"  # the platform queues a person's digest or due-today message (the job)
+    MAIL_DELIVER = "mail.deliver"  # the platform hands a queued message to the SMTP server (the job)
 
 
 # How pages name each action (the audit log, its filter); the code stays beside it, as it is stored.
@@ -194,6 +199,8 @@ ACTION_LABELS: dict[Action, str] = {
     Action.PROJECT_ADVANCE: "推进项目阶段", Action.PROJECT_CHECK: "项目验收检查",
     Action.RETURN_FLOW_APPLY: "登记回流申请", Action.RETURN_FLOW_APPLICATION_VIEW: "查看回流申请",
     Action.VENDOR_SCORE: "评价技术服务单位", Action.VENDOR_RATING_VIEW: "查看技术服务单位评价",
+    Action.MAIL_SETTINGS: "设置邮件提醒", Action.MAIL_OUTBOX_VIEW: "查看邮件发送队列",
+    Action.MAIL_REMIND: "生成邮件提醒", Action.MAIL_DELIVER: "发送提醒邮件",
 }
 
 # Codes stored by earlier versions, still named on the audit pages.

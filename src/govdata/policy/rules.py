@@ -446,6 +446,12 @@ RULES: dict[Action, Rule] = {
     Action.VENDOR_SCORE: _role_only(frozenset({Role.BUREAU})),
     Action.VENDOR_RATING_VIEW: Rule(OVERSIGHT | {Role.VENDOR}, sees_all=OVERSIGHT, units=(), user="vendor_user_id",
                                     denied="只能查看本服务商的评价"),
+    # e-mail reminders: a person sets their own address and switch; the center, who administers accounts, anyone's
+    Action.MAIL_SETTINGS: Rule(ALL_SIGNED_IN, sees_all=frozenset({Role.CENTER}), units=(), user="user_id",
+                               denied="只能修改本人的邮件提醒设置"),
+    Action.MAIL_OUTBOX_VIEW: _role_only(frozenset({Role.CENTER})),
+    Action.MAIL_REMIND: _role_only(NONE),  # the platform's job alone
+    Action.MAIL_DELIVER: _role_only(NONE),  # the platform's job alone
 }
 
 

@@ -13,7 +13,16 @@ from govdata import policy
 from govdata.actor import Actor
 from govdata.errors import GovdataError, RuleViolation
 from govdata.policy import Action
-from govdata.supervision import export, late, projects_pages, returnflow_pages, service, tables, vendor_rating_pages
+from govdata.supervision import (
+    export,
+    late,
+    projects_pages,
+    report_pdf,
+    returnflow_pages,
+    service,
+    tables,
+    vendor_rating_pages,
+)
 from govdata.supervision.charts import charts_of
 from govdata.supervision.months import Month, current, parse_month, recent
 from govdata.supervision.service import Area
@@ -126,6 +135,17 @@ def report_xlsx(db: Db, month: MonthText = None, region_id: Id | None = None, un
     chosen = parse_month(month)
     return export.xlsx_response(_report_tables(db, actor, area, chosen),
                                 f"监督检查月报-{area.name}-{chosen.code}.xlsx")
+
+
+@router.get("/supervision/report.pdf")
+def report_as_pdf(db: Db, month: MonthText = None, region_id: Id | None = None, unit_id: Id | None = None,
+                  actor: Actor = requires(Action.SUPERVISION_VIEW)) -> Response:
+    """The same report as PDF (the page's tables, names not codes, times in 北京时间)."""
+    area = _area(db, actor, region_id, unit_id)
+    chosen = parse_month(month)
+    title = f"监督检查月报 · {area.name} · {chosen.label}"
+    return report_pdf.pdf_response(_report_tables(db, actor, area, chosen), title=title,
+                                   filename=f"监督检查月报-{area.name}-{chosen.code}.pdf")
 
 
 @router.get("/supervision/export.xlsx")

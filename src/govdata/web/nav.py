@@ -45,6 +45,7 @@ NAV: list[NavItem] = [
     NavItem("用户管理", "/admin/users", Action.USER_MANAGE),
     NavItem("工作日", "/admin/workdays", Action.WORKDAYS_MANAGE),
     NavItem("任务", "/admin/jobs", Action.JOBS_VIEW),
+    NavItem("邮件队列", "/admin/mail", Action.MAIL_OUTBOX_VIEW),
     NavItem("安全运维", "/security", Action.SECURITY_DASHBOARD),
     NavItem("安全评估与演练", "/security/exercises", Action.EXERCISE_RECORD),
     NavItem("审计日志", "/audit", Action.AUDIT_VIEW),
