@@ -95,7 +95,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
         seed(database, settings, console=console, base_rows=base_rows)
     database.dispose()
     console.print(f"govdata 正在 http://{host}:{port} 提供服务（{workers} 个进程）")
-    serving.serve(host, port, workers=workers, access_log=access_log)
+    serving.serve(host, port, workers=workers, access_log=access_log, home=settings.home_dir)
 
 
 @user_app.command("totp-reset")
