@@ -7,6 +7,7 @@ server processes adding up) is in `test_serving.py`."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
+from govdata import metrics
 from govdata.app import create_app
 from govdata.audit.models import AuditEvent
 from govdata.jobs.registry import Job
@@ -175,3 +177,16 @@ def test_the_audit_trail_and_rate_limits_see_the_client_a_trusted_proxy_forwards
         # Another client behind the same proxy has its own count (when the proxy is trusted).
         other = c.post("/api/v1/auth/token", data=wrong, headers={"X-Forwarded-For": "192.0.2.44"})
         assert other.status_code == (401 if separate else 429)
+
+
+def test_backups_leave_the_server_processes_metrics_files_out(settings):
+    from govdata.security.backup import home_files
+
+    folder = metrics.fresh_multiprocess_dir(settings.home_dir)
+    try:
+        (folder / "histogram_123.db").write_bytes(b"\0" * 64)  # rewritten on every request: never archived
+        (settings.home_dir / "uploads").mkdir()
+        (settings.home_dir / "uploads" / "1-waiting.csv").write_text("a,b\n")
+        assert [name for name, _path in home_files(settings)] == ["home/uploads/1-waiting.csv"]
+    finally:
+        os.environ.pop(metrics.MULTIPROC_ENV, None)

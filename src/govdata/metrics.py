@@ -36,6 +36,7 @@ from prometheus_client import (
 )
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+FOLDER = "metrics"  # under the home; left out of backups (security/backup.py)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 ROUTE_KEY = "govdata.route"  # a route template set by an answer given before routing (the lookup gateway)
 UNMATCHED = "<unmatched>"  # a request no route took (404, 405 on no route): one label for all of them
@@ -127,7 +128,7 @@ def exposition() -> bytes:
 def fresh_multiprocess_dir(home: Path) -> Path:
     """Empty `<home>/metrics` (values of processes from an earlier start would be added in) and name it in the
     environment, which the server processes started after this inherit."""
-    folder = home / "metrics"
+    folder = home / FOLDER
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(mode=0o700, parents=True)
     os.environ[MULTIPROC_ENV] = str(folder)
