@@ -86,15 +86,27 @@ def route_of(scope: MutableMapping[str, Any]) -> str:
     return path if isinstance(path, str) and path else UNMATCHED
 
 
+# Labelled children by their labels: `labels()` costs as much as `observe()` (a lock and a tuple per call), and
+# both run on every request. The label sets are bounded, so these stay small.
+_REQUEST_CHILDREN: dict[tuple[str, str, int], Any] = {}
+_LOOKUP_CHILDREN: dict[int, Any] = {}
+
+
 def request_answered(scope: MutableMapping[str, Any], status: int, started: float) -> None:
-    HTTP_REQUESTS.labels(route_of(scope), scope.get("method", ""), status_class(status)).observe(
-        time.perf_counter() - started)
+    key = (route_of(scope), scope.get("method", ""), status // 100)
+    child = _REQUEST_CHILDREN.get(key)
+    if child is None:
+        child = _REQUEST_CHILDREN[key] = HTTP_REQUESTS.labels(key[0], key[1], status_class(status))
+    child.observe(time.perf_counter() - started)
 
 
 def lookup_answered(scope: MutableMapping[str, Any], status: int, started: float) -> None:
     """A sharing lookup answered by the gateway, before routing: counted, and named for the request metric."""
     scope[ROUTE_KEY] = LOOKUP_ROUTE
-    LOOKUPS.labels(str(status)).observe(time.perf_counter() - started)
+    child = _LOOKUP_CHILDREN.get(status)
+    if child is None:
+        child = _LOOKUP_CHILDREN[status] = LOOKUPS.labels(str(status))
+    child.observe(time.perf_counter() - started)
 
 
 def ingest_finished(status: str, *, rows: int, rejected: int, seconds: float) -> None:
