@@ -12,6 +12,11 @@ OpenAPI document). It is not public. It is given to:
 3. a request with `Authorization: Bearer <GOVDATA_METRICS_TOKEN>`, when that setting is given.
 
 Anyone else gets 403 with the platform's JSON error body. Scrapes are not audited: they read no one's data.
+
+The middleware sits just inside `web.middleware.LimitsAndHeaders` (which resolves the client address and adds
+the security headers to these answers too), so the few answers that one gives by itself — 413 for a body over
+the limit, 400 for a control character — are not timed; everything past it is, the sharing gateway's lookups
+included (named by the gateway, which answers before routing).
 """
 
 from __future__ import annotations
