@@ -18,6 +18,7 @@ from govdata.storage import asyncread
 from govdata.storage.engines import Database, database_for
 from govdata.storage.migrate import upgrade
 from govdata.web import errors, openapi
+from govdata.web.metrics import MetricsMiddleware
 from govdata.web.middleware import LimitsAndHeaders
 from govdata.work.runner import WorkRunner
 
@@ -71,6 +72,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     errors.install(app)
     for middleware in reversed(hooks.middleware()):  # the first domain's is the outermost of them
         app.add_middleware(middleware)
+    # Times every request (the gateway's lookups too) and answers /metrics, with the client address resolved.
+    app.add_middleware(MetricsMiddleware, allowed=settings.metrics_allowed_networks, token=settings.metrics_token)
     # Outermost: the domains' middleware (the sharing lookup's gateway) gets the same limits and headers.
     app.add_middleware(LimitsAndHeaders, max_body=settings.max_body_bytes, max_upload=settings.max_upload_bytes,
                        trusted_proxies=settings.trusted_proxy_networks)

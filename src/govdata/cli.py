@@ -64,6 +64,17 @@ def init(username: Annotated[str, typer.Option(help="首个管理员用户名")]
 
 
 @app.command()
+def migrate() -> None:
+    """应用数据库迁移（升级软件包之后、启动服务之前运行；可重复运行）。"""
+    from govdata.storage.migrate import current_heads
+
+    _settings, database = _database()
+    heads = current_heads(database)
+    database.dispose()
+    console.print(f"数据库已是最新版本（修订 {', '.join(heads)}）")
+
+
+@app.command()
 def demo(base_rows: Annotated[int, typer.Option(help="每个基础库的演示行数")] = 100_000) -> None:
     """写入演示数据（可重复执行）。"""
     from govdata.demo import seed
@@ -95,7 +106,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
         seed(database, settings, console=console, base_rows=base_rows)
     database.dispose()
     console.print(f"govdata 正在 http://{host}:{port} 提供服务（{workers} 个进程）")
-    serving.serve(host, port, workers=workers, access_log=access_log)
+    serving.serve(host, port, workers=workers, access_log=access_log, home=settings.home_dir)
 
 
 @user_app.command("totp-reset")

@@ -44,9 +44,14 @@ class Settings(BaseSettings):
     totp_required_roles: str = "center,security"  # roles that must enrol a second factor, comma separated
     totp_attempts_per_minute: int = Field(default=5, ge=1)  # second-factor codes one account may try a minute
 
-    # Addresses (or networks, 10.0.0.0/24) of reverse proxies whose X-Forwarded-Proto is believed, comma
-    # separated: a request they forward as https gets Secure cookies. Default none: only the direct scheme.
+    # Addresses (or networks, 10.0.0.0/24) of reverse proxies whose X-Forwarded-Proto and X-Forwarded-For are
+    # believed, comma separated: a request they forward as https gets Secure cookies, and the client address they
+    # forward is the one rate limits, the audit trail and /metrics use. Default none: the direct peer only.
     trusted_proxies: str = ""
+    # Who may read /metrics besides the machine itself (web/metrics.py): networks, comma separated, judged by the
+    # client address resolved as above; and a bearer token for a Prometheus elsewhere (unset: none).
+    metrics_allow: str = ""
+    metrics_token: str | None = None
 
     max_body_bytes: int = 10 * 1024 * 1024
     max_upload_bytes: int = 4 * 1024 * 1024 * 1024
@@ -130,6 +135,10 @@ class Settings(BaseSettings):
     @cached_property
     def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
         return [ip_network(part.strip(), strict=False) for part in self.trusted_proxies.split(",") if part.strip()]
+
+    @cached_property
+    def metrics_allowed_networks(self) -> list[IPv4Network | IPv6Network]:
+        return [ip_network(part.strip(), strict=False) for part in self.metrics_allow.split(",") if part.strip()]
 
     @property
     def url(self) -> str:

@@ -6,6 +6,10 @@ good: measured with 32 connections, one process got twice the calls of the other
 with them while the other core idled. With SO_REUSEPORT every process listens on its own socket and the
 kernel spreads new connections across them evenly. The parent only supervises: it restarts a process that
 dies and stops them all on SIGTERM or SIGINT. Where SO_REUSEPORT is missing, uvicorn's way is used.
+
+Metrics (`govdata.metrics`): before it starts the processes, the parent empties `<home>/metrics` and names it
+in `PROMETHEUS_MULTIPROC_DIR`, which they inherit, so each keeps its counts in files there and a scrape of any
+of them adds up all; a process that exits is marked dead there.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ import signal
 import socket
 import time
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
+
+from govdata import metrics
 
 log = logging.getLogger("govdata.serve")
 APP = "govdata.asgi:app"
@@ -27,7 +34,9 @@ FAILED_START_LIMIT = 5  # processes that die within STARTUP_SECONDS in a row: gi
 STARTUP_SECONDS = 5.0
 
 
-def serve(host: str, port: int, *, workers: int, access_log: bool) -> None:
+def serve(host: str, port: int, *, workers: int, access_log: bool, home: Path | None = None) -> None:
+    if workers > 1 and home is not None:
+        metrics.fresh_multiprocess_dir(home)
     if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
         # uvicorn picks httptools and uvloop by itself when they are installed (they are dependencies).
         uvicorn.run(APP, host=host, port=port, workers=workers, log_level="info", proxy_headers=False,
@@ -78,6 +87,7 @@ class Supervisor:
                     self.stopping = True
                     break
                 log.warning("server process %s exited (%s); starting another", process.pid, process.exitcode)
+                metrics.process_exited(process.pid)
                 time.sleep(RESTART_PAUSE)
                 self.processes[i] = self._start()
         for process, _ in self.processes:
@@ -87,6 +97,8 @@ class Supervisor:
             process.join(timeout=30)
             if process.is_alive():
                 process.kill()
+                process.join(timeout=5)
+            metrics.process_exited(process.pid)
 
     def _start(self) -> tuple[BaseProcess, float]:
         process = self.context.Process(target=_worker, args=self.args, name="govdata-server")

@@ -27,6 +27,7 @@ import orjson
 from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Connection
 
+from govdata import metrics
 from govdata.audit.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
@@ -145,6 +146,7 @@ def append(conn: Connection, rows: list[dict[str, Any]], head: Head | None = Non
         else:
             seq, prev = head.seq, head.hash
         params, seq, prev = chained(sql, rows, seq, prev)
+        metrics.audit_appended(len(params))
         if not sql.many_and_move:
             cursor.executemany(sql.insert, params)
             cursor.execute(sql.move, (seq, prev))

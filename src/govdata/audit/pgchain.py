@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 
+from govdata import metrics
 from govdata.audit.chain import GENESIS, Head, chained, insert_and_move_parts, sql_for
 
 _NEW_HEAD = ("INSERT INTO audit_head (id, seq, hash, anchor_seq, anchor_hash) VALUES (1, 0, %s, 0, %s) "
@@ -51,3 +52,4 @@ async def append_and_commit(conn: psycopg.AsyncConnection[Any], rows: list[dict[
         for statement, values in insert_and_move_parts(params):
             await cursor.execute(statement, values)
         await conn.commit()
+    metrics.audit_appended(len(params))

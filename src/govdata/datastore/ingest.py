@@ -26,7 +26,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from govdata import clock, hooks
+from govdata import clock, hooks, metrics
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.checking import Block, CheckedChunk, Problem, RowChecker
@@ -293,6 +293,8 @@ def run_load(db: Session, actor: Actor, *, entry: CatalogEntry, batch: IngestBat
         status, message = BatchStatus.FAILED, f"写入失败，已回滚：{exc}"[:500]
     loader.store_rejects()
     result = _finish(batch, loader, status, message, started)
+    metrics.ingest_finished(result.status, rows=result.total, rejected=result.rejected,
+                            seconds=time.perf_counter() - started)
     if status in (BatchStatus.LOADED, BatchStatus.PARTIAL):
         hooks.batch_loaded(db, entry=entry, batch_id=batch.id, rejected=result.rejected, loaded=result.loaded,
                            summary=loader.summary())

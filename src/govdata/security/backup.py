@@ -26,7 +26,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 import govdata
-from govdata import clock, policy
+from govdata import clock, metrics, policy
 from govdata.actor import Actor
 from govdata.audit.sealkey import KEY_FILE, load_or_create
 from govdata.audit.service import acting
@@ -98,10 +98,11 @@ def run_tool(command: list[str], env: dict[str, str], what: str) -> None:
 
 def home_files(settings: Settings, *, also_skip: tuple[Path, ...] = ()) -> Iterator[tuple[str, Path]]:
     """Every regular file of the home that belongs in an archive, as (archive name, path), in a stable order:
-    all but the SQLite database itself (copied through the backup API), the backup folder, a restore's
-    staging folder, a backup's scratch folder and files being written (`.part`, `.partial`, a key's `.new`)."""
+    all but the SQLite database itself (copied through the backup API), the backup folder, the server processes'
+    metrics files (rewritten on every request, emptied at every start), a restore's staging folder, a backup's
+    scratch folder and files being written (`.part`, `.partial`, a key's `.new`)."""
     home = settings.home_dir
-    skip_dirs = {settings.backup_folder}
+    skip_dirs = {settings.backup_folder, home / metrics.FOLDER}
     skip_files = {p.resolve() for p in also_skip}
     db_file = sqlite_path(settings.url)
     if db_file is not None:

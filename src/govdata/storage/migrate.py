@@ -10,6 +10,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 
 from govdata.storage.engines import Database
 
@@ -26,3 +27,9 @@ def alembic_config(database: Database) -> Config:
 
 def upgrade(database: Database) -> None:
     command.upgrade(alembic_config(database), "heads")
+
+
+def current_heads(database: Database) -> list[str]:
+    """The revisions the database is at, one per domain branch, sorted."""
+    with database.engine.connect() as conn:
+        return sorted(MigrationContext.configure(conn).get_current_heads())

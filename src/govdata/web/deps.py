@@ -78,6 +78,10 @@ AppSettings = Annotated[Settings, Depends(get_settings_dep)]
 
 
 def client_addr(request: Request) -> str | None:
+    """The client's address as `web.middleware` resolved it (through trusted proxies), else the peer's."""
+    resolved = request.scope.get("state", {}).get("client_addr")
+    if resolved:
+        return str(resolved)
     return request.client.host if request.client else None
 
 

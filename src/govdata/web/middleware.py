@@ -56,6 +56,7 @@ class LimitsAndHeaders:
         state = scope.setdefault("state", {})
         state["request_id"] = os.urandom(8).hex()
         state["is_https"] = self._is_https(scope)
+        state["client_addr"] = self._client_addr(scope)
         started = False
         overflowed = False
 
@@ -114,6 +115,22 @@ class LimitsAndHeaders:
             return forwarded.split(b",")[0].strip().lower() == b"https"
         return False
 
+    def _client_addr(self, scope: Scope) -> str | None:
+        """The client's address: the peer's, or behind a trusted proxy the last address `X-Forwarded-For` names
+        that is not itself a trusted proxy (each proxy appends the address it saw; the right end is the one the
+        trusted proxy vouches for, anything left of the first untrusted address is the client's own say).
+        Rate limits, the audit trail and the `/metrics` allow-list all use this one address."""
+        client = scope.get("client")
+        peer = client[0] if client else None
+        if peer is None or not self.trusted_proxies or not _is_in(peer, self.trusted_proxies):
+            return peer
+        listed = b",".join(v for n, v in scope.get("headers") or () if n == b"x-forwarded-for").decode("latin-1")
+        hops = [hop.strip() for hop in listed.split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if not _is_in(hop, self.trusted_proxies):
+                return hop if _is_address(hop) else peer
+        return hops[0] if hops else peer
+
     async def _checked_body(self, scope: Scope, receive: Receive, limit: int, is_large: bool) -> Receive:
         """A form or JSON body read whole (it is small: uploads and pushes stream past), checked, and
         handed on to the app as if unread."""
@@ -157,6 +174,14 @@ def _is_in(address: str, networks: Sequence[IPv4Network | IPv6Network]) -> bool:
     except ValueError:  # a test client's "testclient", a unix socket
         return False
     return any(ip in network for network in networks)
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _content_type(scope: Scope) -> str:

@@ -3,8 +3,10 @@
 A task gets a `Reporter` and calls `advance(n)` as its loop finishes blocks of rows: an integer add, no
 database write, so a load's hot path pays nothing measurable and SQLite's single writer (the load itself)
 is never waited for. The progress endpoint reads the reporter of a running item; the table holds the item's
-state, and its counts once it ends. On PostgreSQL the counts are also written to the table every few seconds
-(a short transaction of its own), so another process or machine serving the progress page shows them too.
+state, and its counts once it ends. Every few seconds the counts are also shared with the other server
+processes: on PostgreSQL written to the table (a short transaction of its own), so any process or machine serving
+the progress page shows them; on SQLite (one machine; the load holds the one write lock) written to a small file
+per item in a folder named for the database file (`shared_counts`), which every process of that machine reads.
 
 An item left queued or running by a process that is gone (a restart) is failed with a message that says so;
 the work it did was inside one transaction and was not kept.
@@ -12,13 +14,16 @@ the work it did was inside one transaction and was not kept.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
+import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -64,6 +69,21 @@ def of_app(request: Any) -> WorkRunner:
     return request.app.state.work  # type: ignore[no-any-return]
 
 
+def _counts_folder(url: str) -> Path:
+    """Where a SQLite installation's processes share progress counts: a folder in the machine's temporary
+    directory named for the database file (no file beside the database, so backups never see one)."""
+    name = hashlib.sha256(url.encode()).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / f"govdata-work-{name}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def _write_counts(path: Path, reporter: Reporter) -> None:
+    partial = path.with_suffix(".part")
+    partial.write_text(f"{reporter.done} {'' if reporter.total is None else reporter.total}")
+    os.replace(partial, path)  # a reader sees the old counts or the new ones, never half a line
+
+
 def runner_name() -> str:
     return f"{socket.gethostname()[:80]}:{os.getpid()}"
 
@@ -103,11 +123,10 @@ class WorkRunner:
         reporter = Reporter(work_id)
         self.live[work_id] = reporter
         self._executor().submit(self._run, work_id, task, reporter)
-        if not self.database.is_sqlite:  # SQLite: the load holds the one write lock; the counts stay in memory
-            with self._lock:
-                if self._flusher is None:
-                    self._flusher = threading.Thread(target=self._flush_loop, name="govdata-work-flush", daemon=True)
-                    self._flusher.start()
+        with self._lock:
+            if self._flusher is None:
+                self._flusher = threading.Thread(target=self._flush_loop, name="govdata-work-flush", daemon=True)
+                self._flusher.start()
 
     def _flush_loop(self) -> None:
         while not self._stop.wait(FLUSH_SECONDS):
@@ -116,6 +135,9 @@ class WorkRunner:
                 if reporter.total is not None:
                     counts["total"] = reporter.total
                 try:
+                    if self.database.is_sqlite:
+                        _write_counts(self._counts_file(work_id), reporter)
+                        continue
                     with self.database.write() as db:
                         db.execute(update(WorkItem).where(WorkItem.id == work_id,
                                                           WorkItem.state == WorkState.RUNNING.value).values(**counts))
@@ -142,6 +164,21 @@ class WorkRunner:
             log.exception("background work %s: its end could not be recorded", work_id)
         finally:
             self.live.pop(work_id, None)
+            if self.database.is_sqlite:
+                self._counts_file(work_id).unlink(missing_ok=True)
+
+    def _counts_file(self, work_id: int) -> Path:
+        return _counts_folder(self.database.url) / str(work_id)
+
+    def shared_counts(self, work_id: int) -> tuple[int, int | None] | None:
+        """SQLite: the counts another process of this machine last shared for a running item (done, total)."""
+        if not self.database.is_sqlite:
+            return None
+        try:
+            done, _, total = self._counts_file(work_id).read_text().partition(" ")
+            return int(done), int(total) if total.strip() else None
+        except (OSError, ValueError):
+            return None
 
     def _set(self, work_id: int, **values: object) -> None:
         with self.database.write() as db:

@@ -90,6 +90,9 @@ def progress_of(item: WorkItem, runner: WorkRunner) -> WorkRead:
     (its total known, nothing done yet) has no percentage, and its bar shows only that it is busy."""
     live = runner.live.get(item.id) if item.state in ACTIVE else None
     done, total = (live.done, live.total if live.total is not None else item.total) if live else (item.done, item.total)
+    shared = runner.shared_counts(item.id) if live is None and item.state in ACTIVE else None
+    if shared is not None:  # SQLite: running in another process of this machine
+        done, total = shared[0], shared[1] if shared[1] is not None else item.total
     reporting = item.state not in ACTIVE or done > 0 or (live is not None and live.total is not None)
     percent = min(100, done * 100 // total) if total and reporting else None
     seconds: int | None = None

@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from govdata import policy
+from govdata import metrics, policy
 from govdata.actor import Actor
 from govdata.auth import bearer
 from govdata.auth.tokens import token_hash
@@ -70,8 +70,10 @@ class LookupGateway:
         if scope["type"] == "http" and scope["method"] == "GET":
             match = LOOKUP_PATH.match(scope["path"])
             if match is not None:
+                started = metrics.timer()
                 response = await answer(Request(scope, receive), match["code"])
                 await response(scope, receive, send)
+                metrics.lookup_answered(scope, response.status_code, started)
                 return
         await self.app(scope, receive, send)
 
