@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from govdata import clock
+from govdata.audit import partitions
 from govdata.audit.sealing import seal_chain
 from govdata.audit.sealkey import load_or_create
 from govdata.jobs.registry import job
@@ -21,3 +23,14 @@ def seal(ctx: JobContext) -> str:
         if made is None:
             return "没有新的审计事件，未封印"
         return f"已封印至序号 {made.seq}（密钥 {made.key_id}）"
+
+
+@job("audit.partitions", every=timedelta(days=1), title="审计日志分区",
+     description="PostgreSQL：提前建立本月及之后三个月的审计日志分区（按月分区，便于按月清理）")
+def make_partitions(ctx: JobContext) -> str:
+    """建立本月及之后三个月的审计日志分区（SQLite 无需分区）。"""
+    with ctx.database.write() as db:
+        if not partitions.is_partitioned(db.connection()):
+            return "数据库未分区（SQLite），无需处理"
+        made = partitions.ensure_months(db.connection(), clock.today())
+    return f"已建立分区：{'、'.join(made)}" if made else "所需分区均已存在"
