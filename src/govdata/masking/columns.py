@@ -117,8 +117,20 @@ class ColumnMasker:
         self.columns = masker.columns
         self._plans = [_plan(masker.rules[name].name, mask, finish)
                        for name, mask in zip(masker.columns, masker.masks, strict=True)]
+        # What a flat batch needs done: a column in clear that nothing finishes is left where it lies.
+        self._work = [(i, plan) for i, plan in enumerate(self._plans) if plan is not _same]
 
     def mask_columns(self, columns: Sequence[Column]) -> list[Column]:
         if len(columns) != len(self._plans):
             raise ValueError(f"batch has {len(columns)} columns, the masker {len(self._plans)}")
         return [plan(values) for plan, values in zip(self._plans, columns, strict=True)]
+
+    def mask_flat(self, values: list[Any]) -> list[Any]:
+        """A batch given as one list, row after row (`driversql.stream_flat`), masked in place and returned: each
+        column (`values[i::width]`) masked as `mask_columns` masks it; a column in clear is not touched at all."""
+        width = len(self._plans)
+        if (len(values) % width) if width else values:
+            raise ValueError(f"batch of {len(values)} values is not rows of the masker's {width} columns")
+        for i, plan in self._work:
+            values[i::width] = plan(values[i::width])
+        return values
