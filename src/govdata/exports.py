@@ -18,7 +18,6 @@ number and no formula can hide in it.
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import math
 import re
@@ -85,43 +84,53 @@ def _csv_cells(values: Sequence[Any]) -> Sequence[str]:
     return [_csv_cell(v) for v in values]
 
 
-def csv_rows(values: list[Any], width: int) -> str:
+class CsvRows:
     """Rows given as one list, row after row (`width` cells each), as the text `CsvWriter.writerows` writes for
-    them: each cell neutralised, csv's QUOTE_MINIMAL, "\r\n" after each row.
+    them: each cell neutralised, csv's QUOTE_MINIMAL, "\r\n" after each row. One per stream: it keeps the list
+    its batches are joined through (cells and separators in turn), so that each batch of the same size only
+    puts its cells in.
 
     The usual batch of a download is text that needs neither an apostrophe nor quotes: its cells are joined with
     their separators at once (no work per row or per cell), and the joined text shows whether that held: no quote
     character, no more commas and line ends than the separators put there, no trigger after a separator. Any
     other batch is made column by column (`neutral_column`, then csv's quoting) and joined the same way."""
-    if not values:
-        return ""
-    if width < 2:  # csv's own rules for a lone empty cell ('""', not a blank line)
-        out = io.StringIO()
-        csv.writer(out).writerows(zip(neutral_column(values)))
-        return out.getvalue()
-    rows = len(values) // width
-    joined: list[Any] = [None] * (2 * len(values))
-    joined[1::2] = _separators(width, rows)
-    joined[0::2] = values
-    try:
-        text = "".join(joined)
-    except TypeError:  # not all text: made cell by cell below
-        pass
-    else:
-        if _as_written(text, width, rows):
-            return text
-    for i in range(width):
-        column = values[i::width]
-        cells = _csv_cells(neutral_column(column))
-        if cells is not column:
-            joined[2 * i::2 * width] = cells
-    return "".join(joined)
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._joined: list[Any] = []
+
+    def __call__(self, values: list[Any]) -> str:
+        width = self.width
+        if not values:
+            return ""
+        if width < 2:  # csv's own rules for a lone empty cell ('""', not a blank line)
+            out = io.StringIO()
+            csv.writer(out).writerows(zip(neutral_column(values)))
+            return out.getvalue()
+        rows = len(values) // width
+        joined = self._joined
+        if len(joined) != 2 * len(values):
+            joined = self._joined = [None] * (2 * len(values))
+            joined[1::2] = (*([","] * (width - 1)), "\r\n") * rows
+        joined[0::2] = values
+        try:
+            text = "".join(joined)
+        except TypeError:  # not all text: made cell by cell below
+            pass
+        else:
+            if _as_written(text, width, rows):
+                return text
+        for i in range(width):
+            column = values[i::width]
+            cells = _csv_cells(neutral_column(column))
+            if cells is not column:
+                joined[2 * i::2 * width] = cells
+        return "".join(joined)
 
 
-@functools.lru_cache(maxsize=8)
-def _separators(width: int, rows: int) -> tuple[str, ...]:
-    """What follows each cell of `rows` rows of `width` cells (kept: every full batch has the same)."""
-    return (*([","] * (width - 1)), "\r\n") * rows
+def csv_rows(values: list[Any], width: int) -> str:
+    """`CsvRows` of one batch."""
+    return CsvRows(width)(values)
 
 
 # A trigger that would start a cell of the joined text: at its start, or after a separator. (A CR cannot: a text

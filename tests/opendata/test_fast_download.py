@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govdata.catalog.models import CatalogEntry, MaskingRule
-from govdata.exports import csv_rows, csv_writer, neutral, neutral_column
+from govdata.exports import CsvRows, csv_rows, csv_writer, neutral, neutral_column
 from govdata.masking import columns as masking_columns
 from govdata.masking.columns import NOTHING, ColumnMasker, Finish
 from govdata.masking.masker import Masker
@@ -174,3 +174,8 @@ def test_a_batch_of_plain_text_is_joined_at_once_and_any_other_is_made_cell_by_c
         csv_writer(expected).writerows([["ok", "ok"], [first, second]])
         assert csv_rows(["ok", "ok", first, second], 2) == expected.getvalue()
     assert csv_rows([], 3) == ""
+    rows_text = CsvRows(2)  # one per stream: a batch made cell by cell leaves nothing for the next
+    for batch in (["a", "b"] * 3, ["=x", "y,z"] * 3, ["c", "d"] * 3, ["e", "f"], [None, "g"], ["h", "i"]):
+        expected = io.StringIO()
+        csv_writer(expected).writerows([batch[i:i + 2] for i in range(0, len(batch), 2)])
+        assert rows_text(batch) == expected.getvalue()

@@ -31,7 +31,7 @@ from govdata.datastore.convert import ConvertError, converter
 from govdata.datastore.owner import jsonable
 from govdata.datastore.tables import resource_table, table_seen
 from govdata.errors import NotFound, RuleViolation
-from govdata.exports import csv_line, csv_rows, xlsx_stream
+from govdata.exports import CsvRows, csv_line, xlsx_stream
 from govdata.masking import exits
 from govdata.masking.columns import ColumnMasker
 from govdata.masking.masker import Masker
@@ -283,13 +283,13 @@ def _batches(database: Database, download: Download) -> Iterator[Sequence[Any]]:
 
 def _csv(database: Database, download: Download) -> Iterator[bytes]:
     """The header, then the rows' text gathered into chunks of about CHUNK_CHARS, each encoded once: a batch's
-    text is made at once by `csv_rows` (no buffer between)."""
+    text is made at once by `CsvRows` (no buffer between)."""
     yield codecs.BOM_UTF8 + csv_line(download.labels).encode()
-    width = len(download.names)
+    rows_text = CsvRows(len(download.names))
     texts: list[str] = []
     size = 0
     for values in _flat(database, download):
-        text = csv_rows(values, width)
+        text = rows_text(values)
         texts.append(text)
         size += len(text)
         if size >= CHUNK_CHARS:
