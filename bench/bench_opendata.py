@@ -10,10 +10,10 @@ Beside the wall figure, the same download in rows per CPU-second of the server p
 scheduler (the download needs the server and curl running, the plain way one process), the CPU ratio only the
 code. Issue 14's target stays on the wall figure.
 
-Before and after the download path read batches as one flat list and joined each batch's CSV at once (1,000,000
-rows, best of 3, on a 2-core machine shared with other work; the plain way measured in the same runs):
-  - brief's figures before: SQLite 323,321 rows/s = 0.69x, PostgreSQL 285,438 rows/s = 0.66x
-  - see the commit message and the report for the figures after (they move with the machine's load)."""
+Figures (1,000,000 rows, best of 3, 2 cores shared with other sessions' work at load 8-20, so walls are low):
+before the download read each batch as one flat list and joined its CSV at once, 0.69x (SQLite) and 0.66x
+(PostgreSQL) on a quieter machine, 0.76x (SQLite) on the busy one; after, 0.72x-0.76x wall and 0.86x CPU
+(SQLite), 0.75x wall and 0.81x CPU (PostgreSQL)."""
 
 from __future__ import annotations
 
