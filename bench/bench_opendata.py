@@ -10,10 +10,10 @@ Beside the wall figure, the same download in rows per CPU-second of the server p
 scheduler (the download needs the server and curl running, the plain way one process), the CPU ratio only the
 code. Issue 14's target stays on the wall figure.
 
-Figures (1,000,000 rows, best of 3, 2 cores shared with other sessions' work at load 8-20, so walls are low):
+Figures (1,000,000 rows, best of 3, 2 cores shared with other sessions' work, so they move with its load):
 before the download read each batch as one flat list and joined its CSV at once, 0.69x (SQLite) and 0.66x
-(PostgreSQL) on a quieter machine, 0.76x (SQLite) on the busy one; after, 0.72x-0.76x wall and 0.86x CPU
-(SQLite), 0.75x wall and 0.81x CPU (PostgreSQL)."""
+(PostgreSQL) on a quieter machine, 0.76x (SQLite) at load 8; after, at loads 5-20, 0.72x-1.10x wall and
+0.86x-0.90x CPU on SQLite, 0.75x-0.81x wall and 0.81x-0.95x CPU on PostgreSQL."""
 
 from __future__ import annotations
 

@@ -6,9 +6,10 @@ A column in clear is handed on as it came; a suppressed one is a column of None;
 path (`identifiers.mask_id_card_column`). Every other rule is a pure function of the value, and values repeat
 (names, addresses, phone numbers, dates): each distinct value is masked once per download and remembered, up to
 `MEMO_MAX` values per column. A column whose values hardly repeat stops being remembered. A caller that does
-one more thing to every value as it leaves (a CSV's formula neutralisation, `exports.neutral`) hands it over as
+one more thing to every value as it leaves (e.g. a formula neutralisation, `exports.neutral`) hands it over as
 a `Finish`: remembered values are remembered finished, so that a repeated value is neither masked nor finished
-twice.
+twice. A batch may also come as one flat list, row after row (`mask_flat`): columns in clear stay where they
+lie, the others are masked as slices of it.
 """
 
 from __future__ import annotations
