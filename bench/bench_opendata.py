@@ -12,8 +12,9 @@ code. Issue 14's target stays on the wall figure.
 
 Figures (1,000,000 rows, best of 3, 2 cores shared with other sessions' work, so they move with its load):
 before the download read each batch as one flat list and joined its CSV at once, 0.69x (SQLite) and 0.66x
-(PostgreSQL) on a quieter machine, 0.76x (SQLite) at load 8; after, at loads 5-20, 0.72x-1.10x wall and
-0.86x-0.90x CPU on SQLite, 0.75x-0.81x wall and 0.81x-0.95x CPU on PostgreSQL."""
+(PostgreSQL) on a quieter machine, 0.76x (SQLite) at load 8; after, over four runs at loads 5-20, SQLite
+0.72x-1.10x wall (218,625 rows/s = 0.84x in the quietest) and 0.81x-0.90x CPU, PostgreSQL 0.75x-1.08x wall
+(258,496 rows/s = 1.08x in the quietest) and 0.81x-1.18x CPU (the plain way's runs vary as much)."""
 
 from __future__ import annotations
 
