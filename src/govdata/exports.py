@@ -64,24 +64,6 @@ class CsvWriter:
              neutral(v) for v in values] for values in rows)
 
 
-    def writecolumns(self, columns: Sequence[Sequence[Any]], *, neutralised: bool = False) -> None:
-        """A batch given column by column (equal lengths), written as its rows: each column is neutralised as a
-        whole (`neutral_column`), which on the usual column costs one look at its text, not one call per cell.
-        `neutralised`: the caller already made every cell through `neutral` or `neutral_column` (an open data
-        download does, as it masks), so they are written as they are."""
-        if not neutralised:
-            columns = [neutral_column(c) for c in columns]
-        if len(columns) < 2:  # csv's own rules for a lone empty cell ('""', not a blank line)
-            self._writer.writerows(zip(*columns, strict=True))
-            return
-        # Each column made CSV cells as a whole (most need no quotes: one look at their joined text), then the
-        # lines joined: the same text csv.writer writes (QUOTE_MINIMAL, "\r\n"), at about half its cost.
-        lines = map(",".join, zip(*map(_csv_cells, columns), strict=True))
-        self._out.write("\r\n".join(lines))
-        if columns[0]:
-            self._out.write("\r\n")
-
-
 _CSV_SPECIAL = re.compile(r'[,"\r\n]')
 _CSV_SPECIALS = (",", '"', "\r", "\n")
 _STR = {str}
@@ -100,6 +82,69 @@ def _csv_cells(values: Sequence[Any]) -> Sequence[str]:
     if not any(special in joined for special in _CSV_SPECIALS):  # one substring search each: far quicker than
         return values                                            # a character class over the whole text
     return [_csv_cell(v) for v in values]
+
+
+class CsvRows:
+    """Rows given as one list, row after row (`width` cells each), as the text `CsvWriter.writerows` writes for
+    them: each cell neutralised, csv's QUOTE_MINIMAL, "\r\n" after each row. One per stream: it keeps the list
+    its batches are joined through (cells and separators in turn), so that each batch of the same size only
+    puts its cells in.
+
+    The usual batch of a download is text that needs neither an apostrophe nor quotes: its cells are joined with
+    their separators at once (no work per row or per cell), and the joined text shows whether that held: no quote
+    character, no more commas and line ends than the separators put there, no trigger after a separator. Any
+    other batch is made column by column (`neutral_column`, then csv's quoting) and joined the same way."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._joined: list[Any] = []
+
+    def __call__(self, values: list[Any]) -> str:
+        width = self.width
+        if not values:
+            return ""
+        if width < 2:  # csv's own rules for a lone empty cell ('""', not a blank line)
+            out = io.StringIO()
+            csv.writer(out).writerows(zip(neutral_column(values)))
+            return out.getvalue()
+        rows = len(values) // width
+        joined = self._joined
+        if len(joined) != 2 * len(values):
+            joined = self._joined = [None] * (2 * len(values))
+            joined[1::2] = (*([","] * (width - 1)), "\r\n") * rows
+        joined[0::2] = values
+        try:
+            text = "".join(joined)
+        except TypeError:  # not all text: made cell by cell below
+            pass
+        else:
+            if _as_written(text, width, rows):
+                return text
+        for i in range(width):
+            column = values[i::width]
+            cells = _csv_cells(neutral_column(column))
+            if cells is not column:
+                joined[2 * i::2 * width] = cells
+        return "".join(joined)
+
+
+def csv_rows(values: list[Any], width: int) -> str:
+    """`CsvRows` of one batch."""
+    return CsvRows(width)(values)
+
+
+# A trigger that would start a cell of the joined text: at its start, or after a separator. (A CR cannot: a text
+# with one CR per row has them all in its line ends.)
+_CELL_STARTS = tuple((trigger, "," + trigger, "\n" + trigger) for trigger in TRIGGERS if trigger != "\r")
+
+
+def _as_written(text: str, width: int, rows: int) -> bool:
+    """Whether `text`, the cells of `rows` rows joined with their separators, is what csv.writer writes for the
+    neutralised cells: no cell holds a quote, comma or line break, none starts with a trigger."""
+    if '"' in text or text.count(",") != (width - 1) * rows or text.count("\n") != rows or text.count("\r") != rows:
+        return False
+    return not any(trigger in text and (text.startswith(trigger) or after_comma in text or after_line in text)
+                   for trigger, after_comma, after_line in _CELL_STARTS)
 
 
 def neutral_column(values: Sequence[Any]) -> Sequence[Any]:

@@ -1,6 +1,7 @@
-"""The streamed download's fast path (raw cursor, columns masked a batch at a time, values remembered, CSV
-neutralised column by column) gives byte for byte what masking row by row gives: the same rows through
-`Masker.mask_tuple` and a neutralised `csv.writer`, over more than one batch and through awkward values."""
+"""The streamed download's fast path (raw cursor, a batch as one flat list, columns masked a batch at a time,
+values remembered, a batch's CSV text joined at once and checked as a whole) gives byte for byte what masking row
+by row gives: the same rows through `Masker.mask_tuple` and a neutralised `csv.writer`, over more than one batch
+and through awkward values."""
 
 from __future__ import annotations
 
@@ -17,12 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govdata.catalog.models import CatalogEntry, MaskingRule
-from govdata.exports import csv_writer, neutral, neutral_column
+from govdata.exports import CsvRows, csv_rows, csv_writer, neutral, neutral_column
 from govdata.masking import columns as masking_columns
 from govdata.masking.columns import NOTHING, ColumnMasker, Finish
 from govdata.masking.masker import Masker
 from govdata.masking.rules import Rule
-from govdata.opendata.data import BATCH, CELLS, public_view, records_query
+from govdata.opendata.data import BATCH, public_view, records_query
 from tests.opendata.helpers import openable, publish
 
 # name, label, type, length, key, sensitivity, level, rule
@@ -38,6 +39,7 @@ FIELDS = [
     ("yhk", "银行卡号", "C", 30, False, "personal", "L4", "pseudonym"),
     ("mm", "密码提示", "C", 50, False, "personal", "L4", "suppress"),
 ]
+CELLS = Finish(value=neutral, column=neutral_column)  # a value made a CSV cell, remembered so
 ODD_IDS = ["35080219850312123X\n350802198503121234",
            "３５０８０２１９８５０３１２１２３４", " 350802198503121234 ", "35080219850312123x", "350802850312123",
            "3508 0219 8503 1212 34", "不详", "", "=1+2", "35080219850312123X"]
@@ -126,17 +128,54 @@ def test_a_column_is_neutralised_as_each_cell() -> None:
         assert list(neutral_column(values)) == [neutral(v) for v in values]
 
 
+def test_a_flat_batch_is_masked_as_its_columns_and_clear_columns_are_left_as_they_lie() -> None:
+    rows = [tuple(row.values()) for row in _rows(300)]
+    masker = Masker([(name, Rule(rule)) for name, rule in zip(
+        [f[0] for f in FIELDS], [MaskingRule.ID_CARD, MaskingRule.NAME, MaskingRule.CLEAR, MaskingRule.DATE_MONTH,
+                                 MaskingRule.ADDRESS, MaskingRule.PHONE, MaskingRule.NUMBER_BAND, MaskingRule.CLEAR,
+                                 MaskingRule.PSEUDONYM, MaskingRule.SUPPRESS], strict=True)], key="test-key")
+    flat: list[Any] = [v for row in rows for v in row]
+    clear_before = flat[7::len(FIELDS)]
+    masked = ColumnMasker(masker).mask_flat(flat)
+    assert masked is flat
+    assert [tuple(flat[i:i + len(FIELDS)]) for i in range(0, len(flat), len(FIELDS))] == \
+        [masker.mask_tuple(row) for row in rows]
+    assert all(a is b for a, b in zip(flat[7::len(FIELDS)], clear_before, strict=True))  # not even copied
+    with pytest.raises(ValueError):
+        ColumnMasker(masker).mask_flat(flat[:-1])
+
+
 _CELL = st.one_of(st.none(), st.text(alphabet=st.sampled_from(list('ab,"\r\n 中=-1.')), max_size=6),
                   st.integers(-5, 5), st.floats(allow_nan=False), st.booleans(), st.dates(),
                   st.decimals(allow_nan=False, allow_infinity=False, places=2))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(1, 4).flatmap(lambda width: st.lists(st.lists(_CELL, min_size=width, max_size=width),
-                                                       max_size=6)))
-def test_columns_are_written_as_csv_writer_writes_their_rows(rows: list[list[Any]]) -> None:
-    columns = [list(column) for column in zip(*rows, strict=True)] if rows else []
-    ours, theirs = io.StringIO(), io.StringIO()
-    csv_writer(ours).writecolumns(columns, neutralised=True)
-    csv.writer(theirs).writerows(rows)
-    assert ours.getvalue() == theirs.getvalue()
+_TEXT = st.text(alphabet=st.sampled_from(list('ab,"\r\n 中=+-@\t1.\'')), max_size=4)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 4).flatmap(lambda width: st.lists(st.lists(st.one_of(_CELL, _TEXT) if width % 2 else _TEXT,
+                                                                 min_size=width, max_size=width), max_size=6)
+                                 .map(lambda rows: (width, rows))))
+def test_rows_are_written_as_a_neutralising_csv_writer_writes_them(case: tuple[int, list[list[Any]]]) -> None:
+    width, rows = case
+    ours = csv_rows([v for row in rows for v in row], width)
+    theirs = io.StringIO()
+    csv.writer(theirs).writerows([[neutral(v) for v in row] for row in rows])
+    assert ours == theirs.getvalue()
+
+
+def test_a_batch_of_plain_text_is_joined_at_once_and_any_other_is_made_cell_by_cell() -> None:
+    plain = ["350802********1234", "张*", "2", "1985-03-12", "福建省龙岩市新罗区****", ""]
+    assert csv_rows(plain * 3, 6) == "350802********1234,张*,2,1985-03-12,福建省龙岩市新罗区****,\r\n" * 3
+    odd = [["a", "=1+2"], ["-12.5", "b,c"], ["x\ny", '"q"'], [None, 3], ["\t", "@x"], ["1985-03", "-x"], ["-", ""]]
+    for first, second in odd:
+        expected = io.StringIO()
+        csv_writer(expected).writerows([["ok", "ok"], [first, second]])
+        assert csv_rows(["ok", "ok", first, second], 2) == expected.getvalue()
+    assert csv_rows([], 3) == ""
+    rows_text = CsvRows(2)  # one per stream: a batch made cell by cell leaves nothing for the next
+    for batch in (["a", "b"] * 3, ["=x", "y,z"] * 3, ["c", "d"] * 3, ["e", "f"], [None, "g"], ["h", "i"]):
+        expected = io.StringIO()
+        csv_writer(expected).writerows([batch[i:i + 2] for i in range(0, len(batch), 2)])
+        assert rows_text(batch) == expected.getvalue()

@@ -6,9 +6,10 @@ A column in clear is handed on as it came; a suppressed one is a column of None;
 path (`identifiers.mask_id_card_column`). Every other rule is a pure function of the value, and values repeat
 (names, addresses, phone numbers, dates): each distinct value is masked once per download and remembered, up to
 `MEMO_MAX` values per column. A column whose values hardly repeat stops being remembered. A caller that does
-one more thing to every value as it leaves (a CSV's formula neutralisation, `exports.neutral`) hands it over as
+one more thing to every value as it leaves (e.g. a formula neutralisation, `exports.neutral`) hands it over as
 a `Finish`: remembered values are remembered finished, so that a repeated value is neither masked nor finished
-twice.
+twice. A batch may also come as one flat list, row after row (`mask_flat`): columns in clear stay where they
+lie, the others are masked as slices of it.
 """
 
 from __future__ import annotations
@@ -117,8 +118,20 @@ class ColumnMasker:
         self.columns = masker.columns
         self._plans = [_plan(masker.rules[name].name, mask, finish)
                        for name, mask in zip(masker.columns, masker.masks, strict=True)]
+        # What a flat batch needs done: a column in clear that nothing finishes is left where it lies.
+        self._work = [(i, plan) for i, plan in enumerate(self._plans) if plan is not _same]
 
     def mask_columns(self, columns: Sequence[Column]) -> list[Column]:
         if len(columns) != len(self._plans):
             raise ValueError(f"batch has {len(columns)} columns, the masker {len(self._plans)}")
         return [plan(values) for plan, values in zip(self._plans, columns, strict=True)]
+
+    def mask_flat(self, values: list[Any]) -> list[Any]:
+        """A batch given as one list, row after row (`driversql.stream_flat`), masked in place and returned: each
+        column (`values[i::width]`) masked as `mask_columns` masks it; a column in clear is not touched at all."""
+        width = len(self._plans)
+        if (len(values) % width) if width else values:
+            raise ValueError(f"batch of {len(values)} values is not rows of the masker's {width} columns")
+        for i, plan in self._work:
+            values[i::width] = plan(values[i::width])
+        return values

@@ -12,7 +12,6 @@ counted before it streams (a named commit: the download is on the record even if
 from __future__ import annotations
 
 import codecs
-import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,9 +31,9 @@ from govdata.datastore.convert import ConvertError, converter
 from govdata.datastore.owner import jsonable
 from govdata.datastore.tables import resource_table, table_seen
 from govdata.errors import NotFound, RuleViolation
-from govdata.exports import csv_writer, neutral, neutral_column, xlsx_stream
+from govdata.exports import CsvRows, csv_line, xlsx_stream
 from govdata.masking import exits
-from govdata.masking.columns import NOTHING, ColumnMasker, Finish
+from govdata.masking.columns import ColumnMasker
 from govdata.masking.masker import Masker
 from govdata.opendata.models import OpenDataset
 from govdata.opendata.schemas import RecordSearch, RecordsPage, RecordsQuery
@@ -49,7 +48,6 @@ PREVIEW_ROWS = 20
 MEDIA = {"csv": "text/csv; charset=utf-8", "json": "application/json",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 RATE_WINDOW_SECONDS = 60
-CELLS = Finish(value=neutral, column=neutral_column)  # a value made a CSV cell (masked values remembered so)
 TEXT_TYPES = ("C", "M")  # 字符型, 备注型: what a text query looks in
 
 
@@ -263,40 +261,43 @@ def start_download(db: Session, actor: Actor, settings: Settings, *, dataset_id:
                     tuple(labels[name] for name in masker.columns), masker, statement, rows)
 
 
-def _columns(database: Database, download: Download, finish: Finish = NOTHING) -> Iterator[list[Sequence[Any]]]:
-    """The rows in batches of BATCH, each batch as its columns, masked column by column: read on the driver's
-    cursor (server-side on PostgreSQL, a stepping statement on SQLite) in its own connection (the request's unit
-    of work has committed); each value then finished by `finish`. (Reading the next batch ahead in a thread of
-    its own was measured slower on both databases: the two threads contend for the interpreter.)"""
+def _flat(database: Database, download: Download) -> Iterator[list[Any]]:
+    """The rows in batches of BATCH, each batch one list of its values row after row, masked column by column:
+    read on the driver's cursor (server-side on PostgreSQL, a stepping statement on SQLite) in its own connection
+    (the request's unit of work has committed). (Reading the next batch ahead in a thread of its own was measured
+    slower on both databases: the two threads contend for the interpreter.)"""
     if download.statement is None:
         return
-    masker = ColumnMasker(download.masker, finish)
+    masker = ColumnMasker(download.masker)
     with database.engine.connect() as conn:
-        for columns in driversql.stream_columns(conn, download.statement, BATCH):
-            yield masker.mask_columns(columns)
+        for values in driversql.stream_flat(conn, download.statement, BATCH):
+            yield masker.mask_flat(values)
 
 
 def _batches(database: Database, download: Download) -> Iterator[Sequence[Any]]:
     """The same batches as rows (tuples in field order)."""
-    for columns in _columns(database, download):
-        yield list(zip(*columns, strict=True))
+    width = len(download.names)
+    for values in _flat(database, download):
+        yield list(zip(*[iter(values)] * width, strict=True))
 
 
 def _csv(database: Database, download: Download) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv_writer(buffer)
-    writer.writerow(download.labels)
-    yield codecs.BOM_UTF8 + buffer.getvalue().encode()
-    buffer.seek(0)
-    buffer.truncate()
-    for columns in _columns(database, download, CELLS):
-        writer.writecolumns(columns, neutralised=True)
-        if buffer.tell() >= CHUNK_CHARS:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue().encode()
+    """The header, then the rows' text gathered into chunks of about CHUNK_CHARS, each encoded once: a batch's
+    text is made at once by `CsvRows` (no buffer between)."""
+    yield codecs.BOM_UTF8 + csv_line(download.labels).encode()
+    rows_text = CsvRows(len(download.names))
+    texts: list[str] = []
+    size = 0
+    for values in _flat(database, download):
+        text = rows_text(values)
+        texts.append(text)
+        size += len(text)
+        if size >= CHUNK_CHARS:
+            yield "".join(texts).encode()
+            texts.clear()
+            size = 0
+    if texts:
+        yield "".join(texts).encode()
 
 
 def _json(database: Database, download: Download) -> Iterator[bytes]:
