@@ -67,7 +67,12 @@ def child_load(url: str, code: str, path: str, mode: str = "direct", profile: st
     from govdata.actor import Method, platform_actor
     from govdata.storage.engines import open_database
 
+    from govdata import hooks
+
     database = open_database(url)
+    started = time.perf_counter()
+    hooks.load_plugins()  # the platform's modules, as a server or `govdata ingest` has them before it loads
+    imports = time.perf_counter() - started
     if mode == "work":
         return work_load(database, code, Path(path))
     profiler = None
@@ -87,7 +92,8 @@ def child_load(url: str, code: str, path: str, mode: str = "direct", profile: st
     database.dispose()
     return {"seconds": seconds, "rows": result.inserted + result.updated + result.unchanged,
             "inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged,
-            "rejected": result.rejected, "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "rejected": result.rejected, "imports_s": round(imports, 2),
+            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def work_load(database: Any, code: str, path: Path) -> dict[str, float]:

@@ -92,6 +92,8 @@ class _Loader:
         self.pending: list[CheckedChunk] = []  # blocks begun together (one savepoint), not finished yet
         self.new_rows = 0  # rows that went into the empty table so far
         self.rebuild: list[str] | None = None  # lookup indexes dropped for this load, made again at the end
+        self.direct = True  # SQLite, a table holding rows: the last block had no stored key (try inserting)
+        self.held: int | None = None  # rows the table held when the batch began, once counted
 
     def start(self) -> None:
         """Take the entry's load lock, then the batch's time, and see whether the table is empty."""
@@ -128,8 +130,16 @@ class _Loader:
         self.flush()
         for problem in checked.problems:
             self.reject(problem)
-        if checked.lines:
-            self._upsert(checked)
+        if not checked.lines:
+            return
+        if self.direct and checked.deletes is None and self.writer.sqlite:
+            # The last block's keys were all new: try this one as plain inserts (no lookup of its keys), and
+            # look them up only when one is already stored.
+            self.writer.begin_new([checked], self.now)
+            if self.writer.end_new():
+                self._inserted(checked)
+                return
+        self.direct = not self._upsert(checked)
 
     def _begin_gathered(self) -> None:
         """Finish the blocks in flight, then begin the gathered ones (PostgreSQL: one COPY left running)."""
@@ -158,12 +168,30 @@ class _Loader:
             for problem in checked.problems:
                 self.reject(problem)
             if went_in:
-                self.counts.inserted += len(checked.lines)
-                self.new_rows += len(checked.lines)
-                self.changed_at = self.now
-                self._count_filled(checked.columns, checked.nulls)
+                self._inserted(checked)
             elif checked.lines:  # a key repeated from an earlier block of this batch: found row by row
                 self._upsert(checked)
+
+    def _inserted(self, checked: CheckedChunk) -> None:
+        """A block that went in whole as new rows, counted."""
+        self.counts.inserted += len(checked.lines)
+        self.new_rows += len(checked.lines)
+        self.changed_at = self.now
+        self._count_filled(checked.columns, checked.nulls)
+        if not self.fresh:
+            self._maybe_rebuild()
+
+    def _maybe_rebuild(self) -> None:
+        """SQLite, a table that held rows: once the batch has added a third as many rows as it held, its lookup
+        indexes are dropped and made again at the end (a sort of the whole table costs less than that many
+        B-tree inserts in random order; measured: 40 µs against 8 µs a row). Readers keep their snapshot (WAL).
+        Not on PostgreSQL: there the drop would lock out the table's readers until the batch commits."""
+        if self.rebuild is not None or not self.writer.sqlite or self.new_rows < REBUILD_ROWS:
+            return
+        if self.held is None:
+            self.held = self.writer.count() - self.new_rows
+        if self.new_rows * 3 >= self.held:
+            self.rebuild = self.writer.drop_lookup_indexes()
 
     def flush(self) -> None:
         """Everything received so far written and finished."""
@@ -183,7 +211,8 @@ class _Loader:
         self.gathered, self.pending = [], []
         self.writer.abandon()
 
-    def _upsert(self, checked: CheckedChunk) -> None:
+    def _upsert(self, checked: CheckedChunk) -> bool:
+        """Write a block by its keys; whether any of them was stored already."""
         now = self.now
         received = checked.by_key()
         existing = self.writer.fetch(list(received))
@@ -230,6 +259,10 @@ class _Loader:
         for written in (inserts, updates, unchanged):
             if written:
                 self._count_filled([list(c) for c in zip(*written, strict=True)])
+        self.new_rows += len(inserts)
+        if inserts and not self.fresh:
+            self._maybe_rebuild()
+        return bool(existing)
 
     def _count_filled(self, columns: list[list[Any]], nulls: list[int] | None = None) -> None:
         for j, column in enumerate(columns):
