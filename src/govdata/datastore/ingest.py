@@ -92,7 +92,9 @@ class _Loader:
         self.pending: list[CheckedChunk] = []  # blocks begun together (one savepoint), not finished yet
         self.new_rows = 0  # rows that went into the empty table so far
         self.rebuild: list[str] | None = None  # lookup indexes dropped for this load, made again at the end
-        self.direct = True  # SQLite, a table holding rows: the last block had no stored key (try inserting)
+        # A table that held rows: the last block written had no stored key, so the next are tried as new rows
+        # the way they go into an empty table (gathered, one COPY on PostgreSQL), looked up only on a conflict.
+        self.direct = True
         self.held: int | None = None  # rows the table held when the batch began, once counted
 
     def start(self) -> None:
@@ -106,7 +108,7 @@ class _Loader:
         """Check a block and, when it will go into the empty table whole, make its COPY text (while its
         values are still in the CPU's cache)."""
         checked = self.checker.check(block)
-        if self.fresh and checked.deletes is None and checked.lines and not self.writer.sqlite:
+        if (self.fresh or self.direct) and checked.deletes is None and checked.lines and not self.writer.sqlite:
             checked.payload = self.writer.copy_payload(checked.columns, self.now, stamped=self.writer.stamping)
         return checked
 
@@ -121,7 +123,7 @@ class _Loader:
     def write(self, checked: CheckedChunk) -> None:
         """Write a checked block; rejected rows are spooled in line order as their blocks are settled."""
         self.counts.total += checked.total
-        if self.fresh and checked.deletes is None:
+        if (self.fresh or self.direct) and checked.deletes is None:
             self.gathered.append(checked)
             self.gathered_rows += len(checked.lines)
             if self.writer.sqlite or self.gathered_rows >= COPY_ROWS:
@@ -130,16 +132,8 @@ class _Loader:
         self.flush()
         for problem in checked.problems:
             self.reject(problem)
-        if not checked.lines:
-            return
-        if self.direct and checked.deletes is None and self.writer.sqlite:
-            # The last block's keys were all new: try this one as plain inserts (no lookup of its keys), and
-            # look them up only when one is already stored.
-            self.writer.begin_new([checked], self.now)
-            if self.writer.end_new():
-                self._inserted(checked)
-                return
-        self.direct = not self._upsert(checked)
+        if checked.lines:
+            self.direct = not self._upsert(checked)
 
     def _begin_gathered(self) -> None:
         """Finish the blocks in flight, then begin the gathered ones (PostgreSQL: one COPY left running)."""
@@ -151,7 +145,7 @@ class _Loader:
                 for problem in checked.problems:
                     self.reject(problem)
             return
-        if self.rebuild is None and self.new_rows + rows >= REBUILD_ROWS:
+        if self.fresh and self.rebuild is None and self.new_rows + rows >= REBUILD_ROWS:
             # A large load into an empty table: B-tree inserts in random order into each lookup index
             # cost more than building the index once from the finished table (a sort).
             self.rebuild = self.writer.drop_lookup_indexes()
@@ -164,13 +158,16 @@ class _Loader:
         if not group:
             return
         went_in = self.writer.end_new()
+        stored = False
         for checked in group:
             for problem in checked.problems:
                 self.reject(problem)
             if went_in:
                 self._inserted(checked)
-            elif checked.lines:  # a key repeated from an earlier block of this batch: found row by row
-                self._upsert(checked)
+            elif checked.lines:  # a key stored already, or repeated from an earlier block: found row by row
+                stored = self._upsert(checked)
+        if not went_in and not self.fresh:
+            self.direct = not stored  # the last block decides, as on the way by blocks
 
     def _inserted(self, checked: CheckedChunk) -> None:
         """A block that went in whole as new rows, counted."""
