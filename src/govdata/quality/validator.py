@@ -203,12 +203,26 @@ def compile_check(db: Session, entry: CatalogEntry, rule: Rule) -> Check | None:
     return builder() if builder else None
 
 
-def _present(values: Sequence[Any]) -> tuple[Sequence[Any], list[int] | None]:
+Present = tuple[Sequence[Any], list[int] | None]
+# The last column `_present` was asked about, and its answer: a field's rules ask one after another about the same
+# column of a block. One tuple, rebound whole, so that threads checking other blocks never see a mixed pair; it
+# holds the column itself, so an identity match cannot be a new list at a reused address.
+_LAST_PRESENT: tuple[Sequence[Any] | None, Present] = (None, ((), None))
+
+
+def _present(values: Sequence[Any]) -> Present:
     """The non-empty values of a column, and their positions (None when every value is present)."""
+    global _LAST_PRESENT
+    last = _LAST_PRESENT
+    if last[0] is values:
+        return last[1]
     if None not in values and "" not in values:
-        return values, None
-    positions = [i for i, v in enumerate(values) if v is not None and v != ""]
-    return [values[i] for i in positions], positions
+        found: Present = (values, None)
+    else:
+        positions = [i for i, v in enumerate(values) if v is not None and v != ""]
+        found = ([values[i] for i in positions], positions)
+    _LAST_PRESENT = (values, found)
+    return found
 
 
 def _screened(failures: Callable[[Sequence[Any]], list[int]], message: str) -> ColumnCheck:
@@ -359,7 +373,7 @@ class EntryValidator:
         first: dict[int, tuple[str, str]] = {}
         for name in self.required:
             values = columns[name]
-            if None in values or "" in values:
+            if _present(values)[1] is not None:
                 for i, value in enumerate(values):
                     if value is None or value == "":
                         first.setdefault(i, (name, "必填项为空"))
