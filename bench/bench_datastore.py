@@ -64,10 +64,9 @@ def demo_rule_set(ctx: BenchContext, entries: list[Any]) -> dict[str, list[dict[
 def child_load(url: str, code: str, path: str, mode: str = "direct", profile: str = "") -> dict[str, float]:
     import resource
 
+    from govdata import hooks
     from govdata.actor import Method, platform_actor
     from govdata.storage.engines import open_database
-
-    from govdata import hooks
 
     database = open_database(url)
     started = time.perf_counter()

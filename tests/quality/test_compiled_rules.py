@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
@@ -68,25 +69,26 @@ def _checker(database: Database, entry: CatalogEntry) -> RowChecker:
 
 
 def _outcome(checked: Any) -> tuple[Any, ...]:
-    return (checked.total, checked.lines, checked.rows(), [(p.line, p.field, p.reason, p.raw) for p in checked.problems])
+    problems = [(p.line, p.field, p.reason, p.raw) for p in checked.problems]
+    return (checked.total, checked.lines, checked.rows(), problems)
 
 
-def test_demo_rules_by_column_agree_with_rows(database: Database) -> None:
+@pytest.mark.parametrize("text_only", [True, False], ids=["csv", "json"])
+def test_demo_rules_by_column_agree_with_rows(database: Database, text_only: bool) -> None:
     entry = _entry(database)
-    for text_only in (True, False):
 
-        @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-        @given(st.lists(st.lists(person(text_only=text_only), max_size=40), min_size=1, max_size=4))
-        def check(blocks: list[list[list[Any]]]) -> None:
-            by_column, by_row = _checker(database, entry), _checker(database, entry)
-            line = 1
-            for rows in blocks:
-                lines = list(range(line + 1, line + 1 + len(rows)))
-                line += len(rows)
-                block = Block.of_rows(rows, lines, len(FIELDS), text=text_only)
-                assert _outcome(by_column.check(block)) == _outcome(by_row.check_rows(block))
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.lists(person(text_only=text_only), max_size=40), min_size=1, max_size=4))
+    def check(blocks: list[list[list[Any]]]) -> None:
+        by_column, by_row = _checker(database, entry), _checker(database, entry)
+        line = 1
+        for rows in blocks:
+            lines = list(range(line + 1, line + 1 + len(rows)))
+            line += len(rows)
+            block = Block.of_rows(rows, lines, len(FIELDS), text=text_only)
+            assert _outcome(by_column.check(block)) == _outcome(by_row.check_rows(block))
 
-        check()
+    check()
 
 
 def test_demo_rules_refuse_what_they_should(database: Database) -> None:

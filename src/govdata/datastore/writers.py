@@ -1,11 +1,12 @@
 """Bulk statements on a resource table through the raw driver cursor (the ingest hot path).
 
 One writer per load, on the session's own connection, so everything it does is inside the load's
-transaction. SQLite gets `executemany`; PostgreSQL gets COPY for new rows and pipelined
-`executemany` for the rest. The COPY text is made column by column (each column escaped only if it
-holds a tab, line end or backslash; dates and numbers written once per distinct value) and joined in
-C, not dumped value by value. Identifiers are double-quoted (field names are `^[a-z][a-z0-9_]*$`,
-but may be reserved words).
+transaction. SQLite gets `executemany`; PostgreSQL gets COPY for new rows and for history, a block's
+updates through a staging table and one `UPDATE … FROM`, the batch stamp on unchanged rows in one
+statement, and pipelined `executemany` for the rest. The COPY text is made column by column (each
+column escaped only if it holds a tab, line end or backslash; dates and numbers written once per
+distinct value) and joined in C, not dumped value by value. Identifiers are double-quoted (field
+names are `^[a-z][a-z0-9_]*$`, but may be reserved words).
 """
 
 from __future__ import annotations
