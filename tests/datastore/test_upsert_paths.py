@@ -110,9 +110,8 @@ def _indexes(database: Database, entry: Any) -> list[tuple[str, list[str]]]:
 @pytest.mark.parametrize("mode", ["load_valid", "all_or_nothing"])
 def test_a_large_load_into_a_small_table_keeps_its_lookup_indexes(
         database: Database, monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
-    """SQLite drops a table's lookup indexes when a batch adds a third of its rows and builds them again before
-    committing (PostgreSQL keeps them: dropping would lock readers out); either way they are there after, and
-    a rolled-back batch leaves them as they were."""
+    """A table holding rows keeps its lookup indexes through a large load (only an empty table's are dropped and
+    built again), whether the batch commits or is rolled back, and lookups find the new rows."""
     monkeypatch.setattr(ingest, "REBUILD_ROWS", 3)
     entry = make_entry(database, fields=FIELDS)
     assert _load(database, entry, _blocks([_row(f"K{i}", f"名{i % 3}") for i in range(6)])).inserted == 6

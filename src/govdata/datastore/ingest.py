@@ -101,7 +101,6 @@ class _Loader:
         # A table that held rows: the last block written had no stored key, so the next are tried as new rows
         # the way they go into an empty table (gathered, one COPY on PostgreSQL), looked up only on a conflict.
         self.direct = True
-        self.held: int | None = None  # rows the table held when the batch began, once counted
 
     def start(self) -> None:
         """Take the entry's load lock, then the batch's time, and see whether the table is empty."""
@@ -181,20 +180,6 @@ class _Loader:
         self.new_rows += len(checked.lines)
         self.changed_at = self.now
         self._count_filled(checked.columns, checked.nulls)
-        if not self.fresh:
-            self._maybe_rebuild()
-
-    def _maybe_rebuild(self) -> None:
-        """SQLite, a table that held rows: once the batch has added a third as many rows as it held, its lookup
-        indexes are dropped and made again at the end (a sort of the whole table costs less than that many
-        B-tree inserts in random order; measured: 40 µs against 8 µs a row). Readers keep their snapshot (WAL).
-        Not on PostgreSQL: there the drop would lock out the table's readers until the batch commits."""
-        if self.rebuild is not None or not self.writer.sqlite or self.new_rows < REBUILD_ROWS:
-            return
-        if self.held is None:
-            self.held = self.writer.count() - self.new_rows
-        if self.new_rows * 3 >= self.held:
-            self.rebuild = self.writer.drop_lookup_indexes()
 
     def flush(self) -> None:
         """Everything received so far written and finished."""
@@ -263,8 +248,6 @@ class _Loader:
             if written:
                 self._count_filled([list(c) for c in zip(*written, strict=True)])
         self.new_rows += len(inserts)
-        if inserts and not self.fresh:
-            self._maybe_rebuild()
         return bool(existing)
 
     def _count_filled(self, columns: list[list[Any]], nulls: list[int] | None = None) -> None:

@@ -164,14 +164,6 @@ class TableWriter:
         finally:
             cur.close()
 
-    def count(self) -> int:
-        cur = self.dbapi.cursor()
-        try:
-            cur.execute(f"SELECT count(*) FROM {self.table}")
-            return int(cur.fetchone()[0])
-        finally:
-            cur.close()
-
     def fetch(self, keys: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], Existing]:
         found: dict[tuple[Any, ...], Existing] = {}
         width = len(self.names)
