@@ -11,9 +11,9 @@ the checking thread's switch interval to get it back. Instead, on PostgreSQL, a 
 an empty table leaves its COPY running on the server while the next block is read and checked, so
 the database and Python work at the same time, and its COPY text is made column by column.
 
-A table that already holds rows takes new rows the same way while the blocks bring only new keys (the
-usual refresh adds far more rows than it changes): no key is looked up until a group of blocks meets a
-stored one, which rolls that group back to its savepoint and writes it by key (fetch, compare, update,
+On PostgreSQL a table that already holds rows takes new rows the same way while the blocks bring only
+new keys (a refresh often adds more rows than it changes): no key is looked up until a group of blocks
+meets a stored one, which rolls that group back to its savepoint and writes it by key (fetch, compare, update,
 history); the next blocks are looked up by key until one brings no stored key again. Measured with the
 demo's rule set (bench_datastore): the key lookups and per-row statements were most of an upsert's time.
 """
@@ -98,8 +98,10 @@ class _Loader:
         self.pending: list[CheckedChunk] = []  # blocks begun together (one savepoint), not finished yet
         self.new_rows = 0  # rows that went into the empty table so far
         self.rebuild: list[str] | None = None  # lookup indexes dropped for this load, made again at the end
-        # A table that held rows: the last block written had no stored key, so the next are tried as new rows
-        # the way they go into an empty table (gathered, one COPY on PostgreSQL), looked up only on a conflict.
+        # PostgreSQL, a table that held rows: the last block written had no stored key, so the next are tried as
+        # new rows the way they go into an empty table (gathered, one COPY), looked up only on a conflict. Not on
+        # SQLite: a savepoint per block there journals again, in memory, every stored page the block touches
+        # (the batch's own savepoint stays open): 5 GB for a million rows into a table holding a million.
         self.direct = True
 
     def start(self) -> None:
@@ -128,7 +130,7 @@ class _Loader:
     def write(self, checked: CheckedChunk) -> None:
         """Write a checked block; rejected rows are spooled in line order as their blocks are settled."""
         self.counts.total += checked.total
-        if (self.fresh or self.direct) and checked.deletes is None:
+        if (self.fresh or (self.direct and not self.writer.sqlite)) and checked.deletes is None:
             self.gathered.append(checked)
             self.gathered_rows += len(checked.lines)
             if self.writer.sqlite or self.gathered_rows >= COPY_ROWS:
