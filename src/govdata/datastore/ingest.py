@@ -10,6 +10,12 @@ the writer gives up the GIL for every row (SQLite) or network wait (PostgreSQL) 
 the checking thread's switch interval to get it back. Instead, on PostgreSQL, a block that goes into
 an empty table leaves its COPY running on the server while the next block is read and checked, so
 the database and Python work at the same time, and its COPY text is made column by column.
+
+On PostgreSQL a table that already holds rows takes new rows the same way while the blocks bring only
+new keys (a refresh often adds more rows than it changes): no key is looked up until a group of blocks
+meets a stored one, which rolls that group back to its savepoint and writes it by key (fetch, compare, update,
+history); the next blocks are looked up by key until one brings no stored key again. Measured with the
+demo's rule set (bench_datastore): the key lookups and per-row statements were most of an upsert's time.
 """
 
 from __future__ import annotations
@@ -92,6 +98,11 @@ class _Loader:
         self.pending: list[CheckedChunk] = []  # blocks begun together (one savepoint), not finished yet
         self.new_rows = 0  # rows that went into the empty table so far
         self.rebuild: list[str] | None = None  # lookup indexes dropped for this load, made again at the end
+        # PostgreSQL, a table that held rows: the last block written had no stored key, so the next are tried as
+        # new rows the way they go into an empty table (gathered, one COPY), looked up only on a conflict. Not on
+        # SQLite: a savepoint per block there journals again, in memory, every stored page the block touches
+        # (the batch's own savepoint stays open): 5 GB for a million rows into a table holding a million.
+        self.direct = True
 
     def start(self) -> None:
         """Take the entry's load lock, then the batch's time, and see whether the table is empty."""
@@ -104,7 +115,7 @@ class _Loader:
         """Check a block and, when it will go into the empty table whole, make its COPY text (while its
         values are still in the CPU's cache)."""
         checked = self.checker.check(block)
-        if self.fresh and checked.deletes is None and checked.lines and not self.writer.sqlite:
+        if (self.fresh or self.direct) and checked.deletes is None and checked.lines and not self.writer.sqlite:
             checked.payload = self.writer.copy_payload(checked.columns, self.now, stamped=self.writer.stamping)
         return checked
 
@@ -119,7 +130,7 @@ class _Loader:
     def write(self, checked: CheckedChunk) -> None:
         """Write a checked block; rejected rows are spooled in line order as their blocks are settled."""
         self.counts.total += checked.total
-        if self.fresh and checked.deletes is None:
+        if (self.fresh or (self.direct and not self.writer.sqlite)) and checked.deletes is None:
             self.gathered.append(checked)
             self.gathered_rows += len(checked.lines)
             if self.writer.sqlite or self.gathered_rows >= COPY_ROWS:
@@ -129,7 +140,7 @@ class _Loader:
         for problem in checked.problems:
             self.reject(problem)
         if checked.lines:
-            self._upsert(checked)
+            self.direct = not self._upsert(checked)
 
     def _begin_gathered(self) -> None:
         """Finish the blocks in flight, then begin the gathered ones (PostgreSQL: one COPY left running)."""
@@ -141,7 +152,7 @@ class _Loader:
                 for problem in checked.problems:
                     self.reject(problem)
             return
-        if self.rebuild is None and self.new_rows + rows >= REBUILD_ROWS:
+        if self.fresh and self.rebuild is None and self.new_rows + rows >= REBUILD_ROWS:
             # A large load into an empty table: B-tree inserts in random order into each lookup index
             # cost more than building the index once from the finished table (a sort).
             self.rebuild = self.writer.drop_lookup_indexes()
@@ -154,16 +165,23 @@ class _Loader:
         if not group:
             return
         went_in = self.writer.end_new()
+        stored = False
         for checked in group:
             for problem in checked.problems:
                 self.reject(problem)
             if went_in:
-                self.counts.inserted += len(checked.lines)
-                self.new_rows += len(checked.lines)
-                self.changed_at = self.now
-                self._count_filled(checked.columns, checked.nulls)
-            elif checked.lines:  # a key repeated from an earlier block of this batch: found row by row
-                self._upsert(checked)
+                self._inserted(checked)
+            elif checked.lines:  # a key stored already, or repeated from an earlier block: found row by row
+                stored = self._upsert(checked)
+        if not went_in and not self.fresh:
+            self.direct = not stored  # the last block decides, as on the way by blocks
+
+    def _inserted(self, checked: CheckedChunk) -> None:
+        """A block that went in whole as new rows, counted."""
+        self.counts.inserted += len(checked.lines)
+        self.new_rows += len(checked.lines)
+        self.changed_at = self.now
+        self._count_filled(checked.columns, checked.nulls)
 
     def flush(self) -> None:
         """Everything received so far written and finished."""
@@ -183,7 +201,8 @@ class _Loader:
         self.gathered, self.pending = [], []
         self.writer.abandon()
 
-    def _upsert(self, checked: CheckedChunk) -> None:
+    def _upsert(self, checked: CheckedChunk) -> bool:
+        """Write a block by its keys; whether any of them was stored already."""
         now = self.now
         received = checked.by_key()
         existing = self.writer.fetch(list(received))
@@ -230,6 +249,8 @@ class _Loader:
         for written in (inserts, updates, unchanged):
             if written:
                 self._count_filled([list(c) for c in zip(*written, strict=True)])
+        self.new_rows += len(inserts)
+        return bool(existing)
 
     def _count_filled(self, columns: list[list[Any]], nulls: list[int] | None = None) -> None:
         for j, column in enumerate(columns):

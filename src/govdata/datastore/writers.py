@@ -1,11 +1,12 @@
 """Bulk statements on a resource table through the raw driver cursor (the ingest hot path).
 
 One writer per load, on the session's own connection, so everything it does is inside the load's
-transaction. SQLite gets `executemany`; PostgreSQL gets COPY for new rows and pipelined
-`executemany` for the rest. The COPY text is made column by column (each column escaped only if it
-holds a tab, line end or backslash; dates and numbers written once per distinct value) and joined in
-C, not dumped value by value. Identifiers are double-quoted (field names are `^[a-z][a-z0-9_]*$`,
-but may be reserved words).
+transaction. SQLite gets `executemany`; PostgreSQL gets COPY for new rows and for history, a block's
+updates through a staging table and one `UPDATE … FROM`, the batch stamp on unchanged rows in one
+statement, and pipelined `executemany` for the rest. The COPY text is made column by column (each
+column escaped only if it holds a tab, line end or backslash; dates and numbers written once per
+distinct value) and joined in C, not dumped value by value. Identifiers are double-quoted (field
+names are `^[a-z][a-z0-9_]*$`, but may be reserved words).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from govdata.datastore.checking import CheckedChunk
 from govdata.datastore.convert import sqlite_datetime
 from govdata.datastore.tables import history_name, table_name
 
+STAGE_ROWS = 200  # PostgreSQL: updates of a block at least this many go through a staging table
 KEY_CHUNK = 5000  # keys per existence query (well under SQLite's and PostgreSQL's parameter limits)
 NULL = "\\N"  # COPY text format
 ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -334,6 +336,13 @@ class TableWriter:
         for sql in statements:
             self._exec(sql)
 
+    def _exec_params(self, sql: str, params: Sequence[Any]) -> None:
+        cur = self.dbapi.cursor()
+        try:
+            cur.execute(sql, params)
+        finally:
+            cur.close()
+
     def _exec(self, sql: str) -> None:
         cur = self.dbapi.cursor()
         try:
@@ -342,13 +351,36 @@ class TableWriter:
             cur.close()
 
     def update(self, rows: list[tuple[Any, ...]], now: datetime) -> None:
+        if len(rows) >= STAGE_ROWS and not self.sqlite:
+            self._update_staged(rows, now)
+            return
         key_pos = set(self.key_pos)
         tail = (self.batch_id, self.stamp(now), self.flag(False))
         params = [tuple(v for i, v in enumerate(row) if i not in key_pos) + tail
                   + tuple(row[i] for i in self.key_pos) for row in rows]
         self._many(self._sql["update"], params)
 
+    def _update_staged(self, rows: list[tuple[Any, ...]], now: datetime) -> None:
+        """PostgreSQL: the new values COPYed into a temporary table of the same shape, then one UPDATE … FROM
+        it (a statement per row costs a round of the pipeline each). The table lives until the transaction
+        ends; a rolled-back savepoint takes it away with everything else."""
+        stage = q(f"govdata_stage_{self.table.strip(chr(34))}")
+        self._exec(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {self.table}) ON COMMIT DROP")
+        cols = ", ".join(q(n) for n in self.names)
+        with self.dbapi.cursor() as cur, cur.copy(f'COPY {stage} ({cols}, "_batch", "_updated_at", "_deleted") '
+                                                  "FROM STDIN") as copy:
+            copy.write(self.copy_payload([list(c) for c in zip(*rows, strict=True)], now))
+        sets = ", ".join(f"{q(n)} = s.{q(n)}" for n in [*self.names, "_batch", "_updated_at", "_deleted"]
+                         if n not in self.keys)
+        match = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in self.keys)
+        self._exec(f"UPDATE {self.table} AS t SET {sets} FROM {stage} AS s WHERE {match}")
+        self._exec(f"TRUNCATE {stage}")
+
     def touch(self, keys: list[tuple[Any, ...]]) -> None:
+        if keys and len(self.keys) == 1 and not self.sqlite:  # one statement: the keys as one array parameter
+            self._exec_params(f'UPDATE {self.table} SET "_batch" = %s WHERE {q(self.keys[0])} = ANY(%s)',
+                              (self.batch_id, key_array([k[0] for k in keys])))
+            return
         self._many(self._sql["touch"], [(self.batch_id, *k) for k in keys])
 
     def delete(self, keys: list[tuple[Any, ...]], now: datetime) -> None:
@@ -357,5 +389,15 @@ class TableWriter:
 
     def keep_history(self, previous: list[tuple[tuple[Any, ...], str]], now: datetime) -> None:
         """Previous values of updated or deleted rows, with the operation, batch, time and who."""
+        if previous and not self.sqlite:  # one COPY, its text made column by column as for new rows
+            columns = [list(c) for c in zip(*(values for values, _op in previous), strict=True)]
+            text = [cells(values) for cells, values in zip(self.cells, columns, strict=True)]
+            text.append([op for _values, op in previous])
+            end = f"\t{int(self.batch_id)}\t{now.isoformat(sep=' ')}\t{text_cells([self.changed_by])[0]}\n"
+            cols = ", ".join(q(n) for n in self.names)
+            with self.dbapi.cursor() as cur, cur.copy(f'COPY {self.history} ({cols}, "_op", "_batch", "_changed_at", '
+                                                      '"_changed_by") FROM STDIN') as copy:
+                copy.write((end.join(map("\t".join, zip(*text, strict=True))) + end).encode())
+            return
         tail = (self.batch_id, self.stamp(now), self.changed_by)
         self._many(self._sql["history"], [values + (op,) + tail for values, op in previous])

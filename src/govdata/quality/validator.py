@@ -29,6 +29,8 @@ from govdata.quality.models import CodeTable, CodeValue
 from govdata.quality.rules import COMPARE_OPS, REGEX_TIMEOUT, Rule, parse_stored
 
 REFERENCE_CACHE_LIMIT = 500_000
+MEMO_LIMIT = 200_000  # distinct values whose verdict a batch's column checks keep, per rule
+_BIRTH_DIGITS = operator.itemgetter(slice(6, 14))
 OPS: dict[str, Callable[[Any, Any], bool]] = {"<": operator.lt, "<=": operator.le, ">": operator.gt,
                                               ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
 # (value, whole row) -> problem message or None; the value is never empty here.
@@ -201,12 +203,26 @@ def compile_check(db: Session, entry: CatalogEntry, rule: Rule) -> Check | None:
     return builder() if builder else None
 
 
-def _present(values: Sequence[Any]) -> tuple[Sequence[Any], list[int] | None]:
+Present = tuple[Sequence[Any], list[int] | None]
+# The last column `_present` was asked about, and its answer: a field's rules ask one after another about the same
+# column of a block. One tuple, rebound whole, so that threads checking other blocks never see a mixed pair; it
+# holds the column itself, so an identity match cannot be a new list at a reused address.
+_LAST_PRESENT: tuple[Sequence[Any] | None, Present] = (None, ((), None))
+
+
+def _present(values: Sequence[Any]) -> Present:
     """The non-empty values of a column, and their positions (None when every value is present)."""
+    global _LAST_PRESENT
+    last = _LAST_PRESENT
+    if last[0] is values:
+        return last[1]
     if None not in values and "" not in values:
-        return values, None
-    positions = [i for i, v in enumerate(values) if v is not None and v != ""]
-    return [values[i] for i in positions], positions
+        found: Present = (values, None)
+    else:
+        positions = [i for i, v in enumerate(values) if v is not None and v != ""]
+        found = ([values[i] for i in positions], positions)
+    _LAST_PRESENT = (values, found)
+    return found
 
 
 def _screened(failures: Callable[[Sequence[Any]], list[int]], message: str) -> ColumnCheck:
@@ -218,16 +234,32 @@ def _screened(failures: Callable[[Sequence[Any]], list[int]], message: str) -> C
 
 
 def _by_value(check: Check) -> ColumnCheck:
+    """A rule of the value alone over a block: each distinct value checked once per batch. The values found
+    good are kept (up to MEMO_LIMIT), so a block whose values were all seen costs two C-level set passes."""
+    good: set[Any] = set()
+    wrong: dict[Any, str] = {}
+
     def column(values: Sequence[Any], _columns: Mapping[str, Sequence[Any]]) -> Iterable[tuple[int, str]]:
         present, positions = _present(values)
         try:
-            distinct = set(present)
+            unknown = set(present).difference(good)
         except TypeError:
             return _row_by_row(check)(values, _columns)
-        wrong = {v: message for v in distinct if (message := check(v, {})) is not None}
-        if not wrong:
+        if not unknown:
             return []
-        return [((positions[i] if positions is not None else i), wrong[v]) for i, v in enumerate(present) if v in wrong]
+        if len(good) + len(wrong) > MEMO_LIMIT:
+            good.clear()
+            wrong.clear()
+        for v in unknown.difference(wrong):
+            message = check(v, {})
+            if message is None:
+                good.add(v)
+            else:
+                wrong[v] = message
+        bad = unknown.intersection(wrong)
+        if not bad:
+            return []
+        return [((positions[i] if positions is not None else i), wrong[v]) for i, v in enumerate(present) if v in bad]
     return column
 
 
@@ -262,22 +294,46 @@ def _row_by_row(check: Check) -> ColumnCheck:
     return column
 
 
+def _ymd(value: Any) -> str | None:
+    """A date value as the eight digits a 身份证 carries its birth date in (YYYYMMDD), or None."""
+    if value is None or value == "":
+        return None
+    day = checks.to_date(value)
+    return None if day is None or day.year < 1000 else f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
 def _birth_column(params: Mapping[str, Any]) -> ColumnCheck:
-    """birth_matches for a block: the 身份证 column screened at once, then one date comparison per row."""
+    """birth_matches for a block. Where a row's date, written YYYYMMDD, equals the 身份证's digits 7–14, the row
+    check cannot fail (a good number's birth date is those digits; a bad number is not compared), so the usual
+    block is settled by comparing two lists made by C-level passes (dates written once per distinct value); the
+    rows that differ get the row check itself."""
     other = params["idcard_field"]
+    check = _birth(params)
+    digits: dict[Any, str | None] = {}
 
     def column(values: Sequence[Any], columns: Mapping[str, Sequence[Any]]) -> Iterable[tuple[int, str]]:
         numbers = columns[other]
-        texts = [(i, n) for i, n in enumerate(numbers) if isinstance(n, str)]
-        refused = set(checks.idcard_failures([n for _i, n in texts]))
+        try:
+            if len(digits) > MEMO_LIMIT:
+                digits.clear()
+            for value in set(values).difference(digits):
+                digits[value] = _ymd(value)
+        except TypeError:
+            return _row_by_row(check)(values, columns)
+        given = list(map(digits.__getitem__, values))
+        if set(map(type, numbers)) == {str}:
+            expected: list[str | None] = list(map(_BIRTH_DIGITS, numbers))
+        else:
+            expected = [n[6:14] if isinstance(n, str) else None for n in numbers]
+        if given == expected:
+            return []
         out = []
-        for j, (i, number) in enumerate(texts):
+        for i, (mine, theirs) in enumerate(zip(given, expected, strict=True)):
             value = values[i]
-            if j in refused or value is None or value == "":
-                continue
-            born = checks.compact_date(number[6:14])
-            if checks.to_date(value) != born:
-                out.append((i, f"与 {other} 中的出生日期 {born} 不一致"))
+            if mine != theirs and value is not None and value != "":
+                message = check(value, {other: numbers[i]})
+                if message is not None:
+                    out.append((i, message))
         return out
     return column
 
@@ -317,7 +373,7 @@ class EntryValidator:
         first: dict[int, tuple[str, str]] = {}
         for name in self.required:
             values = columns[name]
-            if None in values or "" in values:
+            if _present(values)[1] is not None:
                 for i, value in enumerate(values):
                     if value is None or value == "":
                         first.setdefault(i, (name, "必填项为空"))
