@@ -135,7 +135,8 @@ def test_round_trip_under_writes(database, settings, tmp_path):
     try:
         again = _tables(restored)
         assert set(again) == set(tables)
-        for name in set(tables) - CHANGED_BY_WRITES:
+        # On PostgreSQL the audit table's rows live in its month partitions (audit_events_YYYYMM, _default).
+        for name in {t for t in tables if not t.startswith("audit_events_")} - CHANGED_BY_WRITES:
             assert again[name] == tables[name], name
         assert again["backup_runs"] == []  # recorded after the archive was written
         back = _events(restored)
