@@ -17,7 +17,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from govdata import clock, policy
-from govdata.actor import Actor, Role
+from govdata.actor import Actor
 from govdata.audit.service import acting
 from govdata.catalog.models import CatalogEntry, EntryStatus, IngestMode
 from govdata.datastore.models import ReturnFlowConnector
@@ -25,9 +25,10 @@ from govdata.errors import NotFound, RuleViolation
 from govdata.orgs.models import Region, Unit
 from govdata.policy import Action
 from govdata.storage.base import row_by_id
+from govdata.supervision import service
 from govdata.supervision.returnflow_models import NEXT, STATUS_LABELS, ApplicationStatus, ReturnFlowApplication
 from govdata.supervision.returnflow_schemas import ApplicationIn
-from govdata.supervision.service import CITY, Area, region_area, unit_area
+from govdata.supervision.service import Area, unit_area
 
 MAX_LISTED = 500
 SNAPSHOT = ("upper_level", "upper_body", "interface", "status", "applied_on", "answered_on", "answer",
@@ -173,16 +174,7 @@ def link_connector(db: Session, actor: Actor, *, entry_id: int) -> ReturnFlowApp
 
 def home_area(db: Session, actor: Actor) -> Area:
     """Where `actor`'s list starts: the city for the bureau, its county for a county office, else its unit."""
-    if policy.sees_all(actor, Action.RETURN_FLOW_APPLICATION_VIEW):
-        area = CITY
-    elif actor.has(Role.COUNTY_OFFICE) and actor.region_id is not None:
-        area = region_area(db, region_id=actor.region_id)
-    elif actor.unit_id is not None:
-        area = unit_area(db, unit_id=actor.unit_id)
-    else:
-        area = CITY
-    policy.require(actor, Action.RETURN_FLOW_APPLICATION_VIEW, area)
-    return area
+    return service.home_area(db, actor, Action.RETURN_FLOW_APPLICATION_VIEW)
 
 
 @dataclass

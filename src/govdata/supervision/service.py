@@ -84,9 +84,10 @@ def unit_area(db: Session, *, unit_id: int) -> Area:
     return Area("unit", unit.name, region_id=unit.region_id, unit_id=unit.id)
 
 
-def home_area(db: Session, actor: Actor) -> Area:
-    """Where `actor`'s dashboard starts: the city for the bureau, its county for a county office, else its unit."""
-    if policy.sees_all(actor, Action.SUPERVISION_VIEW):
+def home_area(db: Session, actor: Actor, action: Action = Action.SUPERVISION_VIEW) -> Area:
+    """Where `actor`'s dashboard (or another area-scoped list, by its `action`) starts: the city for whom the
+    action sees all of, its county for a county office, else its unit."""
+    if policy.sees_all(actor, action):
         area = CITY
     elif actor.has(Role.COUNTY_OFFICE) and actor.region_id is not None:
         area = region_area(db, region_id=actor.region_id)
@@ -94,7 +95,7 @@ def home_area(db: Session, actor: Actor) -> Area:
         area = unit_area(db, unit_id=actor.unit_id)
     else:
         area = CITY
-    policy.require(actor, Action.SUPERVISION_VIEW, area)
+    policy.require(actor, action, area)
     return area
 
 
