@@ -44,6 +44,7 @@ def test_filing_reason_refused_beside_its_box(web: Any, database: Database) -> N
 
 def test_connector_errors_beside_their_fields_values_kept(web: Any, database: Database) -> None:
     entry = make_entry(database, unit="gaj", fields=FIELDS, ingest_mode="return_flow")
+    before = _count(database, ReturnFlowConnector)  # the demo's own (a paused one, supervision's return flow)
     steward = web("steward_gaj")
     form = {"url": "ftp://up.example", "auth_header": "", "data_format": "csv", "paging": "cursor",
             "page_size": "abc", "records_path": "items", "cursor_path": "next", "since_param": "since",
@@ -64,9 +65,9 @@ def test_connector_errors_beside_their_fields_values_kept(web: Any, database: Da
     assert "上游字段=信息项" in _beside(no_equals.text, "mapping")
     blank = steward.post(f"/resources/{entry.id}/connector", {**form, "url": "   ", "page_size": "10"})
     assert _beside(blank.text, "url") == "上游地址不能为空"
-    assert _count(database, ReturnFlowConnector) == 0
+    assert _count(database, ReturnFlowConnector) == before
     good = steward.post(f"/resources/{entry.id}/connector", {**form, "url": "https://up.example/x", "page_size": "10"})
-    assert good.status_code == 303 and _count(database, ReturnFlowConnector) == 1
+    assert good.status_code == 303 and _count(database, ReturnFlowConnector) == before + 1
 
 
 def test_filing_review_errors_on_the_filings_own_card(web: Any, database: Database) -> None:
