@@ -41,7 +41,16 @@ PG_URL = os.environ.get("GOVDATA_DATABASE_URL")
 SQLITE_ONLY = {"test_route_matrix.py", "test_pages_read_as_words.py", "test_route_scope.py"}
 
 
+# The longest files go first: `--dist loadfile` hands files to the workers in collection order, and one of these
+# left for last (the phone walk of every page is over a minute) would keep one worker busy while the other idles.
+LONGEST_FIRST = ["test_phone_layout.py", "test_route_scope.py", "test_bad_ids.py", "test_route_matrix.py",
+                 "test_schemathesis.py", "test_replica.py", "test_pages_read_as_words.py", "test_catalog_journey.py",
+                 "test_sharing_journey.py"]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(Path(item.path).name, len(LONGEST_FIRST)))  # stable: the rest as collected
     if not PG_URL:
         return
     for item in items:
@@ -68,8 +77,13 @@ def _pg_exec(sql: str) -> None:
 
 
 def _pg_url_for(name: str) -> str:
+    """A test database's URL. Its sessions commit without waiting for the WAL to reach the disk: a test never
+    survives a crash of the server, and the wait was most of a PostgreSQL test's time (the replica test and the
+    soak test start clusters of their own, with the server's defaults)."""
     assert PG_URL
-    return make_url(normalize_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+    url = make_url(normalize_url(PG_URL)).set(database=name)
+    url = url.update_query_dict({"options": "-csynchronous_commit=off"})  # no space: libpq reads "+" as itself
+    return url.render_as_string(hide_password=False)
 
 
 def _seed(database: Database, home: Path) -> None:
