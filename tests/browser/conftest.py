@@ -32,6 +32,9 @@ SERVER_START_SECONDS = 60.0
 PAGE_TIMEOUT_MS = 15_000
 HERE = Path(__file__).parent
 ON_POSTGRES_TOO = {"test_sharing_journey.py", "test_upload_progress.py", "test_open_portal_journey.py"}
+# Every page is walked at 390 px by test_phone_layout.py; of the journeys, these also run whole at phone size (the
+# folded menu, the public portal, the newest journey); GOVDATA_ALL_PHONE_JOURNEYS=1 runs every journey's phone walk.
+PHONE_JOURNEYS = {"test_open_portal_journey.py", "test_project_acceptance_journey.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -47,6 +50,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.skip(reason="browser journey walked on SQLite; see ON_POSTGRES_TOO"))
             elif on_postgres and "[phone]" in item.name:  # the layout does not depend on the database
                 item.add_marker(pytest.mark.skip(reason="phone-size walk of the journey runs on SQLite"))
+            elif "[phone]" in item.name and Path(item.path).name not in PHONE_JOURNEYS and \
+                    not os.environ.get("GOVDATA_ALL_PHONE_JOURNEYS"):
+                item.add_marker(pytest.mark.skip(reason="every page is walked at 390 px by test_phone_layout.py; "
+                                                        "see PHONE_JOURNEYS"))
 
 
 @pytest.hookimpl(wrapper=True)
