@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from govdata import clock
 from govdata.actor import Actor, Role
-from govdata.auth.service import find_user_by_name, issue_user_token
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.models import ReturnFlowConnector
 from govdata.orgs.models import Region, Unit
@@ -28,14 +27,6 @@ def pinned():
         yield
 
 
-@pytest.fixture
-def as_user(database, settings, pinned):
-    def issue(username: str) -> dict[str, str]:
-        with database.write() as db:
-            user = find_user_by_name(db, username=username)
-            assert user is not None
-            return {"Authorization": f"Bearer {issue_user_token(db, settings, user=user)}"}
-    return issue
 
 
 def _entry_id(database, unit: str, name: str) -> int:

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from govdata import clock
 from govdata.audit.models import AuditEvent
 from govdata.auth.models import User
-from govdata.auth.service import find_user_by_name, issue_user_token
 from govdata.catalog.models import CatalogEntry
 from govdata.orgs.models import Region, Unit
 from govdata.quality.models import Correction
@@ -110,14 +109,6 @@ def pinned():
         yield
 
 
-@pytest.fixture
-def as_user(database, settings, pinned):
-    def issue(username: str) -> dict[str, str]:
-        with database.write() as db:
-            user = find_user_by_name(db, username=username)
-            assert user is not None
-            return {"Authorization": f"Bearer {issue_user_token(db, settings, user=user)}"}
-    return issue
 
 
 def _findings(client, headers: dict[str, str], count: int) -> None:

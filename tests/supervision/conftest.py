@@ -1,0 +1,17 @@
+"""Fixtures the supervision tests share: bearer headers for a demo account, issued on each module's `pinned` clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from govdata.auth.service import find_user_by_name, issue_user_token
+
+
+@pytest.fixture
+def as_user(database, settings, pinned):
+    def issue(username: str) -> dict[str, str]:
+        with database.write() as db:
+            user = find_user_by_name(db, username=username)
+            assert user is not None
+            return {"Authorization": f"Bearer {issue_user_token(db, settings, user=user)}"}
+    return issue
