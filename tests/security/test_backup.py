@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import re
 import shutil
 import threading
 import uuid
@@ -28,7 +29,7 @@ from govdata.jobs.runner import run_due
 from govdata.policy import Action
 from govdata.security import backup_cli
 from govdata.security.backup import backup, sqlite_path
-from govdata.security.backup_archive import ArchiveError
+from govdata.security.backup_archive import ArchiveError, read_archive
 from govdata.security.backup_models import BackupRun
 from govdata.security.backup_restore import TargetRefused, restore
 from govdata.security.dashboard import panels
@@ -174,6 +175,11 @@ def _flip(source: Path, target: Path, at: int) -> None:
     target.write_bytes(bytes(data))
 
 
+def _written(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
 def _untouched(target: Settings) -> None:
     assert [p for p in target.home_dir.iterdir()] == []
     if PG_URL:
@@ -208,9 +214,20 @@ def test_bad_archives_are_refused_and_nothing_changes(database, settings, tmp_pa
                                         err=Console(file=out)) == 1
         assert out.getvalue().startswith("备份文件有问题：") and "校验和不符" in out.getvalue()
 
-        zipped = tmp_path / "good.tar.gz"  # compressed: a flipped byte breaks gzip's CRC or a member's sha256
-        zipped.write_bytes(gzip.compress(data, compresslevel=1))
-        _flip(zipped, zipped, len(zipped.read_bytes()) // 2)
+        zipped = tmp_path / "good.tar.gz"  # compressed: a flipped bit anywhere past gzip's header is refused,
+        packed = gzip.compress(data, compresslevel=1)  # the tar's padding and the trailer included (gzip's CRC),
+        assert read_archive(_written(zipped, packed)).database_member  # unless it decodes to the very same bytes
+        refusals = 0  # (a run of zeros copied from 1 byte back or from 2: both zeros)
+        for at in [*range(10, len(packed), max(1, len(packed) // 60)), len(packed) - 8, len(packed) - 1]:
+            _flip(_written(zipped, packed), zipped, at)
+            try:
+                read_archive(zipped)
+            except ArchiveError as refused_flip:
+                assert re.search("已损坏|被改动|不完整", refused_flip.message)
+                refusals += 1
+            else:
+                assert gzip.decompress(zipped.read_bytes()) == data, at
+        assert refusals >= 50
         with pytest.raises(ArchiveError, match="已损坏|被改动|不完整"):
             restore(target, CLI, path=zipped)
         _untouched(target)

@@ -225,7 +225,7 @@ def read_archive(path: Path, *, sink: MemberSink | None = None, progress: Progre
     seen: dict[str, tuple[int, str]] = {}
     raw_manifest: bytes | None = None
     try:
-        with tarfile.open(path, mode="r|*") as tar:
+        with _opened(path) as (tar, stream):
             for info in tar:
                 if raw_manifest is not None:
                     raise ArchiveError(f"清单之后还有内容（{info.name}）：备份文件被改动过", field="path")
@@ -244,6 +244,8 @@ def read_archive(path: Path, *, sink: MemberSink | None = None, progress: Progre
                 while reader.read(CHUNK):  # whatever the sink left unread
                     pass
                 seen[info.name] = (info.size, reader.digest.hexdigest())
+            while stream.read(CHUNK):  # to the very end, so gzip checks its CRC over every byte, padding included
+                pass
     except ArchiveError:
         raise
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
@@ -253,6 +255,19 @@ def read_archive(path: Path, *, sink: MemberSink | None = None, progress: Progre
     manifest = _parse(raw_manifest)
     _check_members(manifest, seen)
     return manifest
+
+
+@contextmanager
+def _opened(path: Path) -> Iterator[tuple[tarfile.TarFile, BinaryIO]]:
+    """The archive as a streamed tar, and the stream under it. A gzipped one is read through GzipFile rather than
+    tar's own `r|gz`, which never checks the CRC: a flipped bit in the tar padding or after the end marker would
+    otherwise pass unseen."""
+    with path.open("rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        stream: BinaryIO = gzip.GzipFile(fileobj=raw, mode="rb") if gzipped else raw  # type: ignore[assignment]
+        with stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+            yield tar, stream
 
 
 def _reason(exc: BaseException) -> str:
