@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# Follow docs/operator-guide.md (section 1 "Deploy", section 2 "Backup and restore", section 6 "A read replica" and
+# "Monitoring") on a clean Debian 12 made with debootstrap, booted with systemd-nspawn, and print PASS/FAIL per step.
+#
+# Not part of CI: it downloads Debian packages and the Python dependencies (about 10 minutes, 1.5 GB of disk).
+# Run as root on a Debian/Ubuntu machine with `debootstrap` and `systemd-container` installed:
+#
+#     sudo docs/deploy/walk-clean-machine.sh            # the committed HEAD of this checkout, a fresh root
+#
+# Settings (environment): GUIDE_ROOT (where the clean system goes; default /var/tmp/govdata-guide-root, removed
+# first), DEBIAN_MIRROR (default http://deb.debian.org/debian), GUIDE_BASE (an already debootstrapped bookworm tree
+# to copy instead of running debootstrap, for repeated runs), KEEP_ROOT=1 (leave the root behind for a look).
+#
+# The machine is booted with a private network (its own loopback), so the guide's ports are used as written
+# (PostgreSQL 5432 and 5433, the app 8000 and 8001, nginx 80 and 443, Prometheus 9090) without touching the host's.
+# Packages are installed before the boot, over the host's network (step "packages"); everything after runs inside
+# the booted machine, as root, with the guide's commands. The commands below are the guide's; where the guide says
+# "CHANGE-ME" the walk puts generated values, and the site name is the shipped one (data.longyan.gov.example,
+# resolved to 127.0.0.1 in the machine's /etc/hosts) with a self-signed certificate.
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+ROOT=${GUIDE_ROOT:-/var/tmp/govdata-guide-root}
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+LOG=${GUIDE_LOG:-/var/tmp/govdata-guide-walk.log}
+FAILED=0
+NSPAWN_PID=""
+LEADER=""
+
+[ "$(id -u)" = 0 ] || { echo "run as root" >&2; exit 2; }
+for tool in debootstrap systemd-nspawn nsenter git; do
+    command -v "$tool" >/dev/null || { echo "missing: $tool (apt-get install debootstrap systemd-container git)" >&2; exit 2; }
+done
+: >"$LOG"
+
+step() {  # step NAME COMMAND...: runs it, logs its output, prints PASS or FAIL
+    local name=$1; shift
+    echo "=== $name" >>"$LOG"
+    if "$@" >>"$LOG" 2>&1; then echo "PASS  $name"; else echo "FAIL  $name   (output: $LOG)"; FAILED=1; fi
+}
+
+offline_shell() {  # before the boot: a shell in the root with the host's network
+    systemd-nspawn -q -D "$ROOT" --register=no --keep-unit --pipe \
+        /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+        DEBIAN_FRONTEND=noninteractive /bin/bash -euo pipefail -c "$1"
+}
+
+inside() {  # after the boot: a root shell in the running machine (its namespaces, its systemd)
+    nsenter -t "$LEADER" -m -u -i -n -p -r -w \
+        /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+        /bin/bash -euo pipefail -c "cd /root && $1"
+}
+
+shutdown_machine() {
+    if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
+        kill -TERM "$NSPAWN_PID"  # nspawn asks the machine's systemd to power off
+        for _ in $(seq 60); do kill -0 "$NSPAWN_PID" 2>/dev/null || break; sleep 1; done
+        kill -0 "$NSPAWN_PID" 2>/dev/null && kill -KILL "$NSPAWN_PID"
+    fi
+    NSPAWN_PID=""
+}
+cleanup() {
+    shutdown_machine
+    if [ "${KEEP_ROOT:-0}" != 1 ] && [ -d "$ROOT" ]; then rm -rf --one-file-system "$ROOT"; fi
+}
+trap cleanup EXIT
+
+# --- the clean machine -------------------------------------------------------------------------------------------
+make_root() {
+    rm -rf --one-file-system "$ROOT"
+    if [ -n "${GUIDE_BASE:-}" ]; then cp -a "$GUIDE_BASE" "$ROOT"
+    else debootstrap --include=systemd,systemd-sysv,dbus,ca-certificates bookworm "$ROOT" "$MIRROR"; fi
+    echo guide-walk >"$ROOT/etc/hostname"
+    echo "127.0.0.1 data.longyan.gov.example" >>"$ROOT/etc/hosts"
+    cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+    # the release to install: a copy of this repository's committed HEAD, as an operator would fetch it
+    git clone -q "$REPO" "$ROOT/root/govdata"
+    git -C "$ROOT/root/govdata" log -1 --format='walking commit %h %s'
+}
+step "debootstrap a clean Debian 12 (bookworm) and copy the repository in" make_root
+[ -d "$ROOT/root/govdata" ] || { echo "no root, stopping"; exit 1; }
+
+# --- guide §1 "Install": packages and the virtual environment (needs the network) ---------------------------------
+packages() {
+    offline_shell '
+        printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d  # started at boot
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends python3 python3-venv postgresql-15 postgresql-client-15 \
+            nginx sudo curl openssl prometheus
+        rm /usr/sbin/policy-rc.d
+        python3 --version'
+}
+step "guide §1: apt-get install the packages the guide lists" packages
+
+venv() {
+    offline_shell '
+        python3.11 -m venv /opt/govdata/.venv
+        /opt/govdata/.venv/bin/pip install -q --upgrade pip
+        /opt/govdata/.venv/bin/pip install -q /root/govdata
+        /opt/govdata/.venv/bin/pip wheel -q --no-deps -w /root/dist /root/govdata   # the "new" wheel for Upgrades
+        /opt/govdata/.venv/bin/govdata --help >/dev/null'
+}
+step "guide §1: python3.11 -m venv /opt/govdata/.venv && pip install the release" venv
+
+# --- boot it -----------------------------------------------------------------------------------------------------
+boot() {
+    systemd-nspawn -q -D "$ROOT" -b --private-network --register=no --keep-unit --console=passive \
+        >"$LOG.console" 2>&1 &
+    NSPAWN_PID=$!
+    for _ in $(seq 60); do
+        for pid in $(pgrep -x systemd); do
+            [ "$(readlink "/proc/$pid/root")" = "$ROOT" ] && LEADER=$pid
+        done
+        [ -n "$LEADER" ] && break
+        sleep 1
+    done
+    [ -n "$LEADER" ] || return 1
+    inside 'timeout 120 systemctl is-system-running --wait || true; systemctl is-active postgresql nginx'
+}
+step "boot the machine with systemd (systemd-nspawn -b, private network)" boot
+[ -n "$LEADER" ] || { echo "the machine did not boot, stopping"; exit 1; }
+
+DB_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+SECRET=$(head -c 48 /dev/urandom | base64 | tr -d '/+=')
+ADMIN_PASSWORD="Walk-$(head -c 9 /dev/urandom | base64 | tr -d '/+=')-9"
+
+# The guide's command lines, in its order. G is the checkout the guide's relative paths (docs/deploy/…) refer to.
+G=/root/govdata
+
+step "guide §1 Settings: the govdata user, its home and /etc/govdata/govdata.env" inside "
+    useradd --system --home-dir /var/lib/govdata --shell /usr/sbin/nologin govdata
+    install -d -o govdata -g govdata -m 700 /var/lib/govdata
+    install -d -m 750 -g govdata /etc/govdata
+    install -m 640 -g govdata /dev/null /etc/govdata/govdata.env
+    cat >/etc/govdata/govdata.env <<EOF
+GOVDATA_HOME=/var/lib/govdata
+GOVDATA_DATABASE_URL=postgresql://govdata:$DB_PASSWORD@127.0.0.1:5432/govdata
+GOVDATA_SECRET_KEY=$SECRET
+GOVDATA_TRUSTED_PROXIES=127.0.0.1
+EOF
+    stat -c '%a %G' /etc/govdata/govdata.env"
+
+step "guide §1 PostgreSQL tuning: conf.d/govdata.conf, restart, settings in force" inside "
+    sed -n '/^# \/etc\/postgresql\/15\/main\/conf.d\/govdata.conf/,/^\`\`\`/p' $G/docs/operator-guide.md | sed '\$d' \
+        >/etc/postgresql/15/main/conf.d/govdata.conf
+    grep -c = /etc/postgresql/15/main/conf.d/govdata.conf
+    systemctl restart postgresql@15-main
+    sudo -u postgres psql -Atc 'SHOW max_connections' | grep -x 300
+    sudo -u postgres psql -Atc 'SHOW shared_preload_libraries' | grep -x pg_stat_statements"
+
+step "guide §1 PostgreSQL: role, database, govdata init" inside "
+    sudo -u postgres psql -c \"CREATE ROLE govdata LOGIN PASSWORD '$DB_PASSWORD'\"
+    sudo -u postgres psql -c \"CREATE DATABASE govdata OWNER govdata ENCODING 'UTF8' TEMPLATE template0\"
+    sudo -u govdata env \$(cat /etc/govdata/govdata.env | xargs) /opt/govdata/.venv/bin/govdata init --username admin \
+        --password '$ADMIN_PASSWORD'"
+
+step "guide §1 systemd units: install, enable --now, both /healthz answer" inside "
+    cd $G
+    install -m 644 docs/deploy/govdata.service docs/deploy/govdata-jobs.service /etc/systemd/system/
+    systemd-analyze verify /etc/systemd/system/govdata.service /etc/systemd/system/govdata-jobs.service
+    systemctl daemon-reload && systemctl enable --now govdata govdata-jobs
+    for _ in \$(seq 60); do curl -fsS http://127.0.0.1:8000/healthz && curl -fsS http://127.0.0.1:8001/healthz && break; sleep 1; done
+    curl -fsS http://127.0.0.1:8000/healthz | grep -q '\"ok\"' && curl -fsS http://127.0.0.1:8001/healthz | grep -q '\"ok\"'"
+
+step "guide §1 Reverse proxy: self-signed certificate, nginx -t, reload, HTTPS answers, HTTP redirects" inside "
+    cd $G
+    install -d -m 755 /etc/ssl/govdata
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=data.longyan.gov.example \
+        -addext subjectAltName=DNS:data.longyan.gov.example \
+        -keyout /etc/ssl/govdata/privkey.pem -out /etc/ssl/govdata/fullchain.pem 2>/dev/null
+    chmod 600 /etc/ssl/govdata/privkey.pem
+    cp docs/deploy/nginx-govdata.conf /etc/nginx/conf.d/govdata.conf
+    nginx -t && systemctl reload nginx
+    curl -fsS --cacert /etc/ssl/govdata/fullchain.pem https://data.longyan.gov.example/healthz | grep -q '\"ok\"'
+    curl -sS --cacert /etc/ssl/govdata/fullchain.pem -o /dev/null -w '%{http_code}\n' https://data.longyan.gov.example/ | grep -Eq '^(200|303)\$'
+    curl -sS -o /dev/null -w '%{http_code} %{redirect_url}\n' http://data.longyan.gov.example/login | grep -x '301 https://data.longyan.gov.example/login'
+    curl -sS --cacert /etc/ssl/govdata/fullchain.pem -o /dev/null -w '%{http_code}\n' https://data.longyan.gov.example/metrics | grep -x 404"
+
+cat >"$ROOT/root/walk_login.py" <<'PY'
+"""Sign in as the first administrator through nginx over TLS: password, then the TOTP enrolment the center role
+must do (section 11), then a page that needs the session; the session cookie must be Secure."""
+import re
+import sys
+
+import httpx
+import pyotp
+
+password = sys.argv[1]
+site = "https://data.longyan.gov.example"
+with httpx.Client(base_url=site, verify="/etc/ssl/govdata/fullchain.pem", follow_redirects=False) as client:
+    form = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    signed = client.post("/login", data={"username": "admin", "password": password, "csrf_token": token, "next": "/"})
+    assert signed.status_code == 303, (signed.status_code, signed.text[:300])
+    cookies = signed.headers.get_list("set-cookie")
+    assert cookies and all("secure" in c.lower() for c in cookies if "govdata_session" in c), cookies
+    page = client.get(signed.headers["location"])
+    assert page.status_code == 200 and "totp-secret" in page.text, (signed.headers["location"], page.status_code)
+    secret = re.search(r'data-testid="totp-secret">([^<]+)<', page.text).group(1).replace(" ", "")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    enrolled = client.post("/login/enrol", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token, "next": "/"})
+    assert enrolled.status_code == 303, (enrolled.status_code, enrolled.text[:300])
+    users = client.get("/admin/users")
+    assert users.status_code == 200 and "admin" in users.text, users.status_code
+    print("signed in over TLS, enrolled TOTP, /admin/users answered 200")
+PY
+step "guide §11: sign in through nginx over TLS (password, TOTP enrolment, an admin page)" inside "
+    /opt/govdata/.venv/bin/python /root/walk_login.py '$ADMIN_PASSWORD'"
+
+step "guide §6 Monitoring: /metrics on both units, refused through nginx, scraped by Prometheus" inside "
+    cd $G
+    curl -fsS http://127.0.0.1:8000/metrics | grep -q '^govdata_http_request_duration_seconds_count'
+    curl -fsS http://127.0.0.1:8001/metrics | grep -q '^# TYPE govdata_job_runs_total counter'
+    install -m 644 docs/deploy/prometheus.yml docs/deploy/govdata-alerts.yml /etc/prometheus/
+    promtool check config /etc/prometheus/prometheus.yml
+    systemctl restart prometheus
+    for _ in \$(seq 60); do
+        up=\$(curl -fsS 'http://127.0.0.1:9090/api/v1/query?query=sum(up%7Bjob%3D%22govdata%22%7D)' | grep -o '\"[0-9]\"\\]' || true)
+        [ \"\$up\" = '\"2\"]' ] && break; sleep 2
+    done
+    echo \"govdata targets up: \$up\"; [ \"\$up\" = '\"2\"]' ]"
+
+ENV_CMD='sudo -u govdata env $(grep -v "^#" /etc/govdata/govdata.env | xargs)'
+step "guide §2: govdata backup and backup --verify" inside "
+    install -d -o govdata -g govdata -m 700 /backup
+    $ENV_CMD /opt/govdata/.venv/bin/govdata backup /backup/govdata-walk.tar.gz
+    $ENV_CMD /opt/govdata/.venv/bin/govdata backup --verify /backup/govdata-walk.tar.gz | grep 备份文件完好"
+
+step "guide §2: restore into a second database and home, audit verify" inside "
+    sudo -u postgres createdb -O govdata govdata_restored
+    install -d -o govdata -g govdata -m 700 /var/lib/govdata-restored
+    R='GOVDATA_HOME=/var/lib/govdata-restored GOVDATA_DATABASE_URL=postgresql://govdata:$DB_PASSWORD@127.0.0.1:5432/govdata_restored'
+    $ENV_CMD \$R /opt/govdata/.venv/bin/govdata restore /backup/govdata-walk.tar.gz
+    $ENV_CMD \$R /opt/govdata/.venv/bin/govdata audit verify | grep -E '^[0-9]+ events verified'
+    sudo -u postgres psql -d govdata_restored -Atc 'SELECT username FROM users' | grep -x admin"
+
+step "guide §6 A read replica: a second cluster on 5433 streaming from the primary, used by the app" inside "
+    sudo -u postgres pg_createcluster 15 replica --port 5433
+    cp /etc/postgresql/15/main/conf.d/govdata.conf /etc/postgresql/15/replica/conf.d/
+    rm -rf /var/lib/postgresql/15/replica
+    sudo -u postgres pg_basebackup -D /var/lib/postgresql/15/replica -R -X stream -c fast
+    systemctl start postgresql@15-replica
+    sudo -u postgres psql -p 5433 -Atc 'SELECT pg_is_in_recovery()' | grep -x t
+    sudo -u postgres psql -Atc 'SELECT count(*) FROM pg_stat_replication' | grep -x 1
+    echo 'GOVDATA_DATABASE_REPLICA_URL=postgresql://govdata:$DB_PASSWORD@127.0.0.1:5433/govdata' >>/etc/govdata/govdata.env
+    systemctl restart govdata
+    for _ in \$(seq 60); do curl -fsS http://127.0.0.1:8000/healthz >/dev/null 2>&1 && break; sleep 1; done
+    for _ in 1 2 3; do curl -fsS --cacert /etc/ssl/govdata/fullchain.pem -o /dev/null https://data.longyan.gov.example/open; sleep 1; done
+    n=\$(sudo -u postgres psql -p 5433 -Atc \"SELECT count(*) FROM pg_stat_activity WHERE usename = 'govdata'\")
+    echo \"app connections on the replica: \$n\"; [ \"\$n\" -gt 0 ]"
+
+step "guide §1 Upgrades: backup, stop, install the wheel, govdata migrate (up to date, twice), start" inside "
+    $ENV_CMD /opt/govdata/.venv/bin/govdata backup /backup/govdata-before-upgrade.tar.gz
+    $ENV_CMD /opt/govdata/.venv/bin/govdata backup --verify /backup/govdata-before-upgrade.tar.gz
+    systemctl stop govdata govdata-jobs
+    /opt/govdata/.venv/bin/pip install -q /root/dist/govdata-*.whl
+    $ENV_CMD /opt/govdata/.venv/bin/govdata migrate | grep 数据库已是最新版本
+    $ENV_CMD /opt/govdata/.venv/bin/govdata migrate | grep 数据库已是最新版本
+    systemctl start govdata govdata-jobs
+    for _ in \$(seq 60); do curl -fsS http://127.0.0.1:8000/healthz >/dev/null 2>&1 && break; sleep 1; done
+    curl -fsS http://127.0.0.1:8000/healthz && curl -fsS http://127.0.0.1:8000/metrics | grep -c '^govdata_'"
+
+step "power off the machine" shutdown_machine
+if [ "$FAILED" = 0 ]; then echo "ALL PASS (log: $LOG)"; else echo "SOME STEPS FAILED (log: $LOG)"; fi
+exit "$FAILED"
