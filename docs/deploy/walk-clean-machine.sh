@@ -42,7 +42,7 @@ step() {  # step NAME COMMAND...: runs it, logs its output, prints PASS or FAIL
 offline_shell() {  # before the boot: a shell in the root with the host's network
     systemd-nspawn -q -D "$ROOT" --register=no --keep-unit --pipe \
         /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-        DEBIAN_FRONTEND=noninteractive /bin/bash -euo pipefail -c "$1"
+        DEBIAN_FRONTEND=noninteractive PIP_CERT=/etc/ssl/certs/ca-certificates.crt /bin/bash -euo pipefail -c "$1"
 }
 
 inside() {  # after the boot: a root shell in the running machine (its namespaces, its systemd)
@@ -64,6 +64,7 @@ cleanup() {
     if [ "${KEEP_ROOT:-0}" != 1 ] && [ -d "$ROOT" ]; then rm -rf --one-file-system "$ROOT"; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # --- the clean machine -------------------------------------------------------------------------------------------
 make_root() {
@@ -73,6 +74,11 @@ make_root() {
     echo guide-walk >"$ROOT/etc/hostname"
     echo "127.0.0.1 data.longyan.gov.example" >>"$ROOT/etc/hosts"
     cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+    # Where the way out goes through a TLS-inspecting proxy, its CA (trusted by the host) is trusted by the machine
+    # too, for pip; nothing is copied elsewhere.
+    if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+        cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
+    fi
     # the release to install: a copy of this repository's committed HEAD, as an operator would fetch it
     git clone -q "$REPO" "$ROOT/root/govdata"
     git -C "$ROOT/root/govdata" log -1 --format='walking commit %h %s'
@@ -83,6 +89,7 @@ step "debootstrap a clean Debian 12 (bookworm) and copy the repository in" make_
 # --- guide §1 "Install": packages and the virtual environment (needs the network) ---------------------------------
 packages() {
     offline_shell '
+        update-ca-certificates >/dev/null
         printf "#!/bin/sh\nexit 101\n" >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d  # started at boot
         apt-get update -q
         apt-get install -y -q --no-install-recommends python3 python3-venv postgresql-15 postgresql-client-15 \
@@ -169,7 +176,8 @@ step "guide §1 Reverse proxy: self-signed certificate, nginx -t, reload, HTTPS 
         -addext subjectAltName=DNS:data.longyan.gov.example \
         -keyout /etc/ssl/govdata/privkey.pem -out /etc/ssl/govdata/fullchain.pem 2>/dev/null
     chmod 600 /etc/ssl/govdata/privkey.pem
-    cp docs/deploy/nginx-govdata.conf /etc/nginx/conf.d/govdata.conf
+    install -m 644 docs/deploy/nginx-govdata.conf /etc/nginx/conf.d/govdata.conf
+    rm -f /etc/nginx/sites-enabled/default
     nginx -t && systemctl reload nginx
     curl -fsS --cacert /etc/ssl/govdata/fullchain.pem https://data.longyan.gov.example/healthz | grep -q '\"ok\"'
     curl -sS --cacert /etc/ssl/govdata/fullchain.pem -o /dev/null -w '%{http_code}\n' https://data.longyan.gov.example/ | grep -Eq '^(200|303)\$'
