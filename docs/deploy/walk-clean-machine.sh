@@ -115,8 +115,10 @@ boot() {
         >"$LOG.console" 2>&1 &
     NSPAWN_PID=$!
     for _ in $(seq 60); do
-        for pid in $(pgrep -x systemd); do
-            [ "$(readlink "/proc/$pid/root")" = "$ROOT" ] && LEADER=$pid
+        for pid in $(pgrep -x systemd); do  # the machine's PID 1: a systemd that descends from our nspawn
+            local up=$pid
+            while [ "${up:-1}" -gt 1 ] && [ "$up" != "$NSPAWN_PID" ]; do up=$(ps -o ppid= -p "$up" | tr -d ' '); done
+            [ "$up" = "$NSPAWN_PID" ] && LEADER=$pid
         done
         [ -n "$LEADER" ] && break
         sleep 1
@@ -223,7 +225,8 @@ step "guide §6 Monitoring: /metrics on both units, refused through nginx, scrap
     promtool check config /etc/prometheus/prometheus.yml
     systemctl restart prometheus
     for _ in \$(seq 60); do
-        up=\$(curl -fsS 'http://127.0.0.1:9090/api/v1/query?query=sum(up%7Bjob%3D%22govdata%22%7D)' | grep -o '\"[0-9]\"\\]' || true)
+        up=\$(curl -fsS -G http://127.0.0.1:9090/api/v1/query --data-urlencode 'query=sum(up{job=\"govdata\"})' \\
+            | grep -o '\"[0-9]\"\\]' || true)
         [ \"\$up\" = '\"2\"]' ] && break; sleep 2
     done
     echo \"govdata targets up: \$up\"; [ \"\$up\" = '\"2\"]' ]"
