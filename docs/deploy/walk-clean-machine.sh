@@ -72,7 +72,7 @@ make_root() {
     if [ -n "${GUIDE_BASE:-}" ]; then cp -a "$GUIDE_BASE" "$ROOT"
     else debootstrap --include=systemd,systemd-sysv,dbus,ca-certificates bookworm "$ROOT" "$MIRROR"; fi
     echo guide-walk >"$ROOT/etc/hostname"
-    echo "127.0.0.1 data.longyan.gov.example" >>"$ROOT/etc/hosts"
+    printf '127.0.1.1 guide-walk\n127.0.0.1 data.longyan.gov.example\n' >>"$ROOT/etc/hosts"
     cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
     # Where the way out goes through a TLS-inspecting proxy, its CA (trusted by the host) is trusted by the machine
     # too, for pip; nothing is copied elsewhere.
@@ -95,6 +95,10 @@ packages() {
         apt-get install -y -q --no-install-recommends python3 python3-venv postgresql-15 postgresql-client-15 \
             nginx sudo curl openssl prometheus
         rm /usr/sbin/policy-rc.d
+        # Installed beside the host'"'"'s own PostgreSQL (same network namespace), pg_createcluster took the next free
+        # port; the booted machine has its own network, where the guide'"'"'s 5432 is free.
+        sed -i "s/^port = .*/port = 5432/" /etc/postgresql/15/main/postgresql.conf
+        pg_lsclusters
         python3 --version'
 }
 step "guide §1: apt-get install the packages the guide lists" packages
