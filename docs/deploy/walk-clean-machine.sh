@@ -236,6 +236,11 @@ step "guide §6 Monitoring: /metrics on both units, refused through nginx, scrap
     echo \"govdata targets up: \$up\"; [ \"\$up\" = '\"2\"]' ]"
 
 ENV_CMD='sudo -u govdata env $(grep -v "^#" /etc/govdata/govdata.env | xargs)'
+step "guide §2/§4: the jobs unit's daily security.backup wrote a good archive (pg_dump inside the unit)" inside "
+    for _ in \$(seq 90); do ls /var/lib/govdata/backups/govdata-backup-*.tar.gz 2>/dev/null && break; sleep 2; done
+    archive=\$(ls /var/lib/govdata/backups/govdata-backup-*.tar.gz | head -1)
+    $ENV_CMD /opt/govdata/.venv/bin/govdata backup --verify \$archive | grep 备份文件完好"
+
 step "guide §2: govdata backup and backup --verify" inside "
     install -d -o govdata -g govdata -m 700 /backup
     $ENV_CMD /opt/govdata/.venv/bin/govdata backup /backup/govdata-walk.tar.gz
