@@ -189,7 +189,7 @@ nginx_step() {
     inside "openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=$SITE -addext subjectAltName=DNS:$SITE \
                 -keyout /root/walk-privkey.pem -out /root/walk-fullchain.pem 2>/dev/null
             cp /root/walk-fullchain.pem /usr/local/share/ca-certificates/walk-site.crt && update-ca-certificates" \
-        && as_operator nginx && said nginx '"ok"' && said nginx '^404$' \
+        && as_operator nginx && said nginx '"ok"' && said nginx '404$' \
         && inside "curl -sS -o /dev/null -w '%{http_code} %{redirect_url}\n' http://$SITE/login \
                        | grep -x '301 https://$SITE/login'
                    curl -sS -o /dev/null -w '%{http_code}\n' https://$SITE/open | grep -x 200"
