@@ -18,6 +18,7 @@
 # "CHANGE-ME" the walk puts generated values, and the site name is the shipped one (data.longyan.gov.example,
 # resolved to 127.0.0.1 in the machine's /etc/hosts) with a self-signed certificate.
 set -uo pipefail
+{  # read whole before it runs: editing this file during a walk then cannot change the walk
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ROOT=${GUIDE_ROOT:-/var/tmp/govdata-guide-root}
@@ -159,7 +160,12 @@ boot() {
         sleep 1
     done
     [ -n "$LEADER" ] || return 1
-    inside 'timeout 120 systemctl is-system-running --wait || true; systemctl is-active postgresql nginx'
+    # the machine's bus appears a moment after its PID 1 (later on a first boot): ask until it says it is up
+    inside 'for _ in $(seq 120); do
+                state=$(systemctl is-system-running 2>/dev/null || true)
+                case "$state" in running|degraded) break ;; esac; sleep 1
+            done
+            echo "system: $state"; systemctl is-active postgresql nginx'
 }
 step "boot the machine with systemd (systemd-nspawn -b, private network)" boot
 [ -n "$LEADER" ] || { echo "the machine did not boot, stopping"; exit 1; }
@@ -275,3 +281,4 @@ step "guide §1 Upgrades: backup, verify, stop, install the wheel, govdata migra
 step "power off the machine" shutdown_machine
 if [ "$FAILED" = 0 ]; then echo "ALL PASS (log: $LOG)"; else echo "SOME STEPS FAILED (log: $LOG)"; fi
 exit "$FAILED"
+}
