@@ -9,7 +9,7 @@ register the same way any other would: in their domain's `plugin.py`, loaded by 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO, Protocol, runtime_checkable
@@ -152,6 +152,15 @@ class HaltsLoader(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class HaltsVersion:
+    """A reader's cheap version of the switches, as a column a hot path adds to its own statement (one trip
+    reads it in the same snapshot as the call's checks), and the switches in force at a version so read."""
+
+    column: Any  # a labelled scalar subquery (Core)
+    at: Callable[[Any, Any], Awaitable[Halts]]  # (the hot path's reader, the version read) -> the switches
+
+
 class Banner(Protocol):
     def __call__(self, db: Session) -> list[str]:
         """Lines (Chinese) every page shows at its top while they hold, e.g. a platform-wide emergency switch."""
@@ -174,6 +183,7 @@ ERROR_SHAPES: dict[str, ErrorShape] = {}
 SHUTDOWN_STEPS: list[ShutdownStep] = []
 HALTS_READERS: list[HaltsReader] = []
 HALTS_LOADERS: list[HaltsLoader] = []
+HALTS_VERSIONS: list[HaltsVersion | None] = []
 BANNERS: list[Banner] = []
 _loaded = False
 
@@ -334,18 +344,28 @@ async def shutdown(state: State) -> None:
             log.exception("shutdown step %s failed", getattr(step, "__qualname__", step))
 
 
-def register_halts(reader: HaltsReader, loader: HaltsLoader) -> None:
+def register_halts(reader: HaltsReader, loader: HaltsLoader, version: HaltsVersion | None = None) -> None:
     """Security's emergency switches (第二十一条): read by every exit before values leave."""
     HALTS_READERS.append(reader)
     HALTS_LOADERS.append(loader)
+    HALTS_VERSIONS.append(version)
 
 
-async def halts_now(reader: Any) -> Halts:
-    """The switches in force for one hot-path call (none registered: none in force)."""
+def halts_version_columns() -> tuple[Any, ...] | None:
+    """The columns a hot path adds to its own statement to read the switches' versions with its checks;
+    None when some reader has no version (the call then reads them by `halts_now(reader)`)."""
+    load_plugins()
+    return None if None in HALTS_VERSIONS else tuple(v.column for v in HALTS_VERSIONS if v is not None)
+
+
+async def halts_now(reader: Any, versions: Sequence[Any] | None = None) -> Halts:
+    """The switches in force for one hot-path call (none registered: none in force); `versions`: read by
+    the columns of `halts_version_columns`, in the call's own statement."""
     load_plugins()
     found: tuple[Any, ...] = ()
-    for read in HALTS_READERS:
-        found += (await read(reader)).items
+    for i, read in enumerate(HALTS_READERS):
+        known = HALTS_VERSIONS[i] if versions is not None and len(versions) == len(HALTS_READERS) else None
+        found += (await (read(reader) if known is None else known.at(reader, versions[i]))).items  # type: ignore[index]
     return Halts(found) if found else NO_HALTS
 
 

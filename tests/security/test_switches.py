@@ -4,13 +4,19 @@ after the switch committed is refused."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from govdata.actor import Actor, Method, Role
 from govdata.audit.models import AuditEvent
@@ -18,8 +24,9 @@ from govdata.catalog.models import CatalogEntry, ShareType
 from govdata.notifications.models import Notification
 from govdata.security import switches
 from govdata.security.switch_models import EmergencySwitch, SwitchVersion
-from govdata.security.switch_schemas import SwitchSet
-from tests.conftest import last_audit
+from govdata.security.switch_schemas import SwitchLift, SwitchSet
+from govdata.sharing.models import Grant, GrantStatus
+from tests.conftest import PG_URL, last_audit
 from tests.datastore.test_push_http import _serve
 from tests.sharing.factories import PEOPLE_ROWS, later, make_entry, system_id, token_for, unit_id
 
@@ -255,3 +262,66 @@ def test_a_comparison_with_another_units_data_is_stopped_too(database, client, t
     assert "应急处置：提供单位“" in refused.json()["error"]["message"] and "民政数据排查" in refused.text
     own = {**body, "right_code": quality_entry(database, unit="gaj", name="另一本单位资源").code}
     assert client.post("/api/v1/quality/comparisons", headers=steward, json=own).status_code == 201  # its own data
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="serving is tested on SQLite only (CI time); the statements are the same")
+def test_two_server_processes_refuse_the_next_call_after_a_switch_or_a_revocation(tmp_path, settings, database,
+                                                                                   granted):
+    """`govdata serve --workers 2`: each process answers repeated calls in one statement (the switches' version
+    read with the checks); a switch or a revoked grant committed from outside refuses every following call, on
+    fresh connections (spread over both processes), and lifting the switch restores them."""
+    code, _, tok = granted
+    port = _free_port()
+    env = {**os.environ, "GOVDATA_DATABASE_URL": settings.url, "GOVDATA_HOME": str(tmp_path / "home"),
+           "GOVDATA_RUN_JOBS_IN_SERVER": "false", "GOVDATA_SECRET_KEY": "test-secret"}
+    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 (closed below)
+    server = subprocess.Popen([str(Path(sys.executable).with_name("govdata")), "serve", "--port", str(port),
+                               "--workers", "2", "--no-access-log"], env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def statuses(n: int = 8) -> set[int]:  # each call on its own connection: SO_REUSEPORT spreads them
+        return {httpx.get(f"http://127.0.0.1:{port}/api/v1/share/{code}/records",
+                          params={"zjhm": PEOPLE_ROWS[0]["zjhm"]}, timeout=60,
+                          headers={"Authorization": f"Bearer {tok}", **OP}).status_code for _ in range(n)}
+
+    try:
+        deadline = time.monotonic() + 60
+        while not _answers(port):
+            assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.2)
+        assert statuses() == {200}
+        with database.write() as db:
+            switch = switches.set_switch(db, SECURITY, data=SwitchSet(kind="resource", object_id=_entry_id(db, code),
+                                                                      reason="疑似泄露"))
+            switch_id = switch.id
+        assert statuses() == {423}
+        with database.write() as db:
+            switches.lift_switch(db, SECURITY, switch_id=switch_id, data=SwitchLift(reason="已处置"))
+        assert statuses() == {200}
+        with database.write() as db:
+            db.execute(update(Grant).values(status=GrantStatus.REVOKED.value))
+        assert statuses() == {403}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        finally:
+            if server.poll() is None:
+                server.kill()
+            log.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _entry_id(db, code: str) -> int:
+    return db.execute(select(CatalogEntry.id).where(CatalogEntry.code == code)).scalar_one()

@@ -31,6 +31,7 @@ _IN_FORCE = (select(_switches.c.id, _switches.c.kind, _switches.c.system_id, _sw
                     _switches.c.entry_id, _switches.c.object_name, _switches.c.reason)
              .where(_switches.c.lifted_at.is_(None)).order_by(_switches.c.id))
 _VERSION_READ, _IN_FORCE_READ = Prepared(_VERSION), Prepared(_IN_FORCE)
+_VERSION_COLUMN = _VERSION.scalar_subquery().label("switch_version")  # in the sharing lookup's one trip
 _CACHE: dict[str, tuple[int, Halts]] = {}  # database URL -> (version, the switches in force at that version)
 _LOCK = threading.Lock()
 
@@ -60,7 +61,13 @@ def _keep(url: str, version: int, halts: Halts) -> Halts:
 async def read_halts(reader: Reader) -> Halts:
     """The hot path's read: the version by its key, the switches only when it moved."""
     rows = await all_rows(reader, _VERSION_READ, {})
-    version = rows[0].version if rows else 0
+    return await halts_at(reader, rows[0].version if rows else 0)
+
+
+async def halts_at(reader: Reader, version: int | None) -> Halts:
+    """The switches at a version the caller read (in its own statement, `_VERSION_COLUMN`): the list is read
+    only when that version is not the one this process last read it at."""
+    version = version or 0
     url = str(reader.database.url)
     halts = _cached(url, version)
     if halts is None:
@@ -79,7 +86,7 @@ def load_halts(db: Session) -> Halts:
     return halts
 
 
-hooks.register_halts(read_halts, load_halts)
+hooks.register_halts(read_halts, load_halts, hooks.HaltsVersion(_VERSION_COLUMN, halts_at))
 
 
 @hooks.register_banner

@@ -20,9 +20,10 @@ from typing import Any
 
 from sqlalchemy import Table, and_, bindparam
 
+from govdata import hooks
 from govdata.datastore import records
 from govdata.errors import GovdataError
-from govdata.sharing.lookup.keys import COMBINED, parse_keys
+from govdata.sharing.lookup.keys import COMBINED
 from govdata.sharing.lookup.service import CALLER_ENTRY_GRANTS, LookupContext, Prefetched, typed_values
 from govdata.storage.asyncread import READ_ERRORS, Reader
 from govdata.storage.driversql import DriverQuery, prepare
@@ -44,6 +45,7 @@ class Plan:
     to_driver: Callable[[Any], Any]  # the key column's conversion of a value for the driver
     query: DriverQuery
     width: int  # columns of CALLER_ENTRY_GRANTS at the start of each row
+    versions: int  # then the emergency switches' versions (`hooks.halts_version_columns`), None: not read
 
     def read_params(self, token_hash: str, code: str, values: list[str]) -> dict[str, Any] | None:
         try:
@@ -73,8 +75,11 @@ def remember(reader: Reader, token_hash: str, ctx: LookupContext) -> None:
         return
     table, fields = ctx.table, ctx.grant.fields.split(",")
     key_column = table.c[ctx.key_field]
+    # the switches' versions ride along (same snapshot as the checks): the call reads no version of its own
+    versions = hooks.halts_version_columns()
     statement = (CALLER_ENTRY_GRANTS.statement
-                 .add_columns(key_column.label("r_hit"), *[table.c[f].label(f"r_{i}") for i, f in enumerate(fields)])
+                 .add_columns(*(versions or ()), key_column.label("r_hit"),
+                              *[table.c[f].label(f"r_{i}") for i, f in enumerate(fields)])
                  .outerjoin(table, and_(_grant_id == bindparam("planned_grant"),
                                         key_column.in_([bindparam(f"k{i}") for i in range(len(ctx.values))]),
                                         table.c._deleted.is_(False))))
@@ -84,17 +89,17 @@ def remember(reader: Reader, token_hash: str, ctx: LookupContext) -> None:
     # the two-read way's own prepared lookup of this shape (cached there) gives the key's conversion
     _, to_driver = records.lookup_query(reader.dialect, table, tuple(fields), ctx.key_field, len(ctx.values))
     _PLANS[key] = Plan(ctx.shape, table, ctx.grant.id, ctx.grant.fields, ctx.key_field, to_driver,
-                       prepare(statement, reader.dialect), width)
+                       prepare(statement, reader.dialect), width, -1 if versions is None else len(versions))
 
 
-async def read(reader: Reader, token_hash: str, code: str, items: list[tuple[str, str]],
-               max_keys: int) -> tuple[list[Any], Prefetched | None] | None:
+async def read(reader: Reader, token_hash: str, code: str,
+               keys: tuple[str, list[str]] | None) -> tuple[list[Any], Prefetched | None] | None:
     """The caller's rows of CALLER_ENTRY_GRANTS and, if this kind of call has a plan, the rows it joined;
-    None when there is no plan (the caller reads the two-read way)."""
-    try:
-        key_field, values = parse_keys(items, max_keys)
-    except GovdataError:  # the call is refused after its caller is known (the two-read way)
+    None when there is no plan (the caller reads the two-read way). `keys`: the call's key field and values
+    (`keys.parse_keys`), None when they are refused (after the caller is known, the two-read way)."""
+    if keys is None:
         return None
+    key_field, values = keys
     if COMBINED in key_field:
         return None
     key = _key(reader, token_hash, code, key_field, len(values))
@@ -117,7 +122,8 @@ async def read(reader: Reader, token_hash: str, code: str, items: list[tuple[str
         if row.grant_id not in grants:
             grants.add(row.grant_id)
             found.append(make(row[:width]))
-    names = plan.fields.split(",")
-    records = [dict(zip(names, row[width + 1:], strict=True)) for row in rows
-               if row.grant_id == plan.grant_id and row[width] is not None]
-    return found, Prefetched(plan.shape, plan.grant_id, plan.fields, key_field, values, records)
+    names, hit = plan.fields.split(","), width + max(plan.versions, 0)
+    records = [dict(zip(names, row[hit + 1:], strict=True)) for row in rows
+               if row.grant_id == plan.grant_id and row[hit] is not None]
+    versions = None if plan.versions < 0 or not rows else tuple(rows[0][width:hit])
+    return found, Prefetched(plan.shape, plan.grant_id, plan.fields, key_field, values, records, versions)

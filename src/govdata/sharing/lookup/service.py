@@ -107,6 +107,7 @@ class Prefetched:
     key_field: str
     values: list[str]
     records: list[dict[str, Any]]
+    halt_versions: tuple[Any, ...] | None = None  # the switches' versions, read by the same statement
 
     def fits(self, ctx: LookupContext) -> bool:
         grant = ctx.grant
@@ -145,7 +146,8 @@ def attribute(ctx: LookupContext, found: list[Any] | None) -> None:
         ctx.entry_id, ctx.owner_unit_id = found[0].entry_id, found[0].entry_unit_id
 
 
-async def _find_grant(reader: Reader, actor: Actor, ctx: LookupContext, found: list[Any] | None) -> _Entry:
+async def _find_grant(reader: Reader, actor: Actor, ctx: LookupContext, found: list[Any] | None,
+                      halt_versions: tuple[Any, ...] | None = None) -> _Entry:
     if found is None:
         found = await all_rows(reader, _ENTRY_AND_GRANTS, {"code": ctx.code, "system_id": actor.system_id})
     if not found or found[0].entry_status != EntryStatus.REGISTERED:
@@ -156,9 +158,10 @@ async def _find_grant(reader: Reader, actor: Actor, ctx: LookupContext, found: l
     ctx.shape = (entry.id, entry.version, entry.updated_at)
     # 第二十一条 应急处置: a switch in force stops the call before any grant or row is looked at (one keyed read)
     policy.require_flowing(actor, Action.SHARE_LOOKUP, EntryUse(entry.id, first.entry_unit_id, ctx.code, frozenset()),
-                           await hooks.halts_now(reader))
-    rows = [GrantTerms(*(getattr(r, f"grant_{name}") for name in _GRANT_FIELDS)) for r in found
-            if r.grant_id is not None]
+                           await hooks.halts_now(reader, halt_versions))
+    start = _grant_start(first)
+    end = start + len(_GRANT_FIELDS)
+    rows = [GrantTerms(*r[start:end]) for r in found if r.grant_id is not None]
     today = clock.today()
     live = [r for r in rows if r.status == GrantStatus.ACTIVE and r.valid_until >= today]
     if live:
@@ -173,6 +176,19 @@ async def _find_grant(reader: Reader, actor: Actor, ctx: LookupContext, found: l
     worst = min(rows, key=lambda r: _REFUSAL_ORDER.index(GrantStatus(r.status)))
     ctx.grant = worst
     raise Forbidden(_REFUSALS[GrantStatus(worst.status)], field="Authorization")
+
+
+_GRANT_STARTS: dict[type, int] = {}
+
+
+def _grant_start(row: Any) -> int:
+    """Where a row's grant columns begin (both statements select `_GRANT_COLUMNS` together, in order)."""
+    kind = type(row)
+    start = _GRANT_STARTS.get(kind)
+    if start is None:
+        start = _GRANT_STARTS[kind] = row._fields.index("grant_id")
+        assert row._fields[start:start + len(_GRANT_FIELDS)] == tuple(f"grant_{n}" for n in _GRANT_FIELDS)
+    return start
 
 
 def _shape_key(reader: Reader, entry: _Entry) -> tuple[Any, ...]:
@@ -226,7 +242,7 @@ async def read_records(reader: Reader, actor: Actor, ctx: LookupContext, found: 
     `prefetched`: the rows read with them (`onetrip`), used only if they are what this call would read."""
     if not actor.operator:
         raise BadRequest("缺少 X-Operator 头：请注明系统代表的经办人", field="X-Operator")
-    entry = await _find_grant(reader, actor, ctx, found)
+    entry = await _find_grant(reader, actor, ctx, found, None if prefetched is None else prefetched.halt_versions)
     grant = ctx.grant
     assert ctx.key_field is not None
     shape = await _shape(reader, entry)
