@@ -15,7 +15,10 @@ measured. Everything lives in the size's own fresh database and scratch folder, 
 
 from __future__ import annotations
 
+import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select, update
@@ -43,7 +46,7 @@ from govdata.sharing.schemas import ShareRequestCreate
 
 CODE = "BENCH-SCALE-RK"
 KEYS = 2000  # distinct keys the lookups pick from at random, spread over the whole table
-LOOKUP_SECONDS = {True: 3.0, False: 15.0}  # quick, full
+LOOKUP_SECONDS = 15.0
 
 
 def _bench_context(ctx: ScaleContext, quick: bool) -> BenchContext:
@@ -104,12 +107,24 @@ def _ingest(ctx: ScaleContext, bctx: BenchContext, path: Any) -> list[ScalePoint
             ScalePoint("  that ingest's peak memory (child RSS)", ctx.rows, child["maxrss_mb"], "MB", False)]
 
 
-def _lookups(ctx: ScaleContext, bctx: BenchContext, code: str, token: str, keys: list[str],
-             quick: bool) -> list[ScalePoint]:
-    seconds = LOOKUP_SECONDS[quick]
-    with bench_sharing._platform(bctx, code, token, keys) as platform:
-        bench_sharing._load(platform.base, platform.paths, platform.headers, 1)  # connections and caches warmed
-        platform.drive(seconds)
+@contextmanager
+def _server(ctx: BenchContext, workers: int) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    proc, base = serve(ctx, workers=workers)
+    try:
+        yield proc, base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _lookups(ctx: ScaleContext, server: tuple[subprocess.Popen[bytes], str], code: str, token: str,
+             keys: list[str], seconds: float) -> list[ScalePoint]:
+    proc, base = server
+    platform = bench_sharing._Target(base, [f"/api/v1/share/{code}/records?sfzh={key}" for key in keys],
+                                     {"Authorization": f"Bearer {token}", "X-Operator": "bench"},
+                                     lambda: [proc.pid, *bench_sharing._children(proc.pid)])
+    bench_sharing._load(platform.base, platform.paths, platform.headers, 1)  # connections and caches warmed
+    platform.drive(seconds)
     result = platform.rounds[0]
     assert result.ok and not result.failed, result.statuses
     work = f"share lookup, audited, {bench_sharing.CLIENTS} clients ({result.generator}, {seconds:.0f} s)"
@@ -118,14 +133,10 @@ def _lookups(ctx: ScaleContext, bctx: BenchContext, code: str, token: str, keys:
             ScalePoint("  share lookup p99 (flat: within 20 % or 2 ms)", ctx.rows, p99, "ms", False)]
 
 
-def _download(ctx: ScaleContext, bctx: BenchContext, dataset_id: int) -> list[ScalePoint]:
-    server, base = serve(bctx)
-    try:
-        wall, _cpu, before, peak = bench_opendata._download(
-            server, f"{base}/api/v1/open/datasets/{dataset_id}/data.csv", ctx.workdir / "download.csv", ctx.rows)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+def _download(ctx: ScaleContext, server: tuple[subprocess.Popen[bytes], str], dataset_id: int) -> list[ScalePoint]:
+    proc, base = server
+    wall, _cpu, before, peak = bench_opendata._download(
+        proc, f"{base}/api/v1/open/datasets/{dataset_id}/data.csv", ctx.workdir / "download.csv", ctx.rows)
     return [ScalePoint("open data: masked CSV download (curl, streamed)", ctx.rows, ctx.rows / wall, "rows/s", True,
                        note=f"{wall:.1f} s"),
             ScalePoint("  the server's peak resident size during it", ctx.rows, peak, "MB", False,
@@ -150,6 +161,12 @@ def measure(ctx: ScaleContext) -> list[ScalePoint]:
     _checkpoint(bctx)
     ctx.notes.append(f"scale_data {ctx.rows:,}: lookup/download table filled bare in "
                      f"{time.perf_counter() - started:.1f} s (not measured)")
-    points += _lookups(ctx, bctx, code, token, people.sample_keys(ctx.rows, KEYS), quick)
-    points += _download(ctx, bctx, dataset_id)
+    keys = people.sample_keys(ctx.rows, KEYS)
+    if quick:  # a smoke run: one server process for both (each start costs seconds), the code paths the same
+        with _server(bctx, 1) as server:
+            return points + _lookups(ctx, server, code, token, keys, 2.0) + _download(ctx, server, dataset_id)
+    with _server(bctx, bench_sharing.WORKERS) as server:  # as bench_sharing: `govdata serve --workers 2`
+        points += _lookups(ctx, server, code, token, keys, LOOKUP_SECONDS)
+    with _server(bctx, 1) as server:  # as bench_opendata: one process, whose resident size is the server's
+        points += _download(ctx, server, dataset_id)
     return points
