@@ -132,18 +132,27 @@ def main() -> int:
                     console.print(f"[red]{name} at {label} on {backend} failed[/red]")
                     traceback.print_exc()
                 console.print(f"[dim]{name} at {label} on {backend}: {time.perf_counter() - started:,.0f} s[/dim]")
-    labels = list(chosen)
+            report(console, points, list(chosen), args.markdown, final=False)
+    rows_out = report(console, points, list(chosen), args.markdown, final=True)
+    return 1 if failed or not rows_out else 0
+
+
+def report(console: Console, points: dict[str, list[ScalePoint]], labels: list[str], path: Path | None,
+           final: bool) -> list[list[str]]:
+    """The table of what has been measured so far: printed (whole at the end, so far after each size and
+    backend, since a 10 M run takes most of an hour) and written as markdown."""
     rows_out = table_rows(points, labels)
-    title = f"govdata scale bench: cost against size ({', '.join(labels)} rows; {os.cpu_count()} cores)"
+    title = (f"govdata scale bench: cost against size ({', '.join(labels)} rows; {os.cpu_count()} cores)"
+             + ("" if final else f" — so far, {time.strftime('%H:%M:%S')}"))
     table = Table(title=title)
     for column in ("work", "backend", *labels, "growth"):
         table.add_column(column)
     for row in rows_out:
         table.add_row(*row)
     console.print(table)
-    if args.markdown:
-        args.markdown.write_text(markdown(rows_out, labels, title), encoding="utf-8")
-    return 1 if failed or not rows_out else 0
+    if path:
+        path.write_text(markdown(rows_out, labels, title), encoding="utf-8")
+    return rows_out
 
 
 if __name__ == "__main__":
