@@ -59,6 +59,7 @@ def test_quick_scale_run_prints_the_table(tmp_path: Path) -> None:
     table = out.read_text(encoding="utf-8")
     assert "| work | backend | 10k | 100k | growth |" in table
     for work in ("CSV ingest, demo rule set on 人口基础信息, empty table", "share lookup, audited, 32 clients",
-                 "share lookup p99", "open data: masked CSV download", "that ingest's peak memory"):
+                 "share lookup p99", "CPU per answered lookup", "open data: masked CSV download",
+                 "per CPU-second of the server", "per CPU-second of the loading process", "that ingest's peak memory"):
         row = next((line for line in table.splitlines() if work in line), "")
         assert "| sqlite |" in row and "100k/10k:" in row, (work, table)
