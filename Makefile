@@ -26,10 +26,20 @@ TEST_WORKERS ?= $(if $(GOVDATA_DATABASE_URL),4,2)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
+# `make bench SIZE=1m` or `SIZE=10m`: the scale bench instead (`python -m bench.scale`), one table of cost against
+# size up to SIZE; SCALE_MD=PATH also writes it as markdown.
+SIZE ?=
+SCALE_MD ?=
+
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || \
 		echo "wrk is not installed: the sharing bench falls back to its Python load generator"
+ifeq ($(strip $(SIZE)),)
 	$(BIN)/python -m bench $(if $(GOVDATA_DATABASE_URL),--both)
+else
+	$(BIN)/python -m bench.scale --up-to $(SIZE) $(if $(GOVDATA_DATABASE_URL),--both) \
+		$(if $(SCALE_MD),--markdown $(SCALE_MD))
+endif
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
