@@ -61,7 +61,10 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA temp_store=MEMORY")
+        # Sorts and temporary B-trees spill to files past the page cache: with temp_store=MEMORY, rebuilding a
+        # lookup index after a 10 M-row load held the whole sort in memory (886 MB); a file-backed sort of 3 M
+        # keys measured 146 MB against 266 MB and was no slower (the OS caches the spill anyway).
+        cur.execute("PRAGMA temp_store=FILE")
         cur.execute("PRAGMA cache_size=-65536")
         cur.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")  # a safety net: see storage.checkpoint
         cur.close()
