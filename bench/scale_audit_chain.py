@@ -47,8 +47,8 @@ KINDS: list[tuple[Any, ...]] = [
     ("system", 7, "市公安局共享接口", "vendor", 3, 5, "sharing.lookup", "resource", "LY-0005-0001", "户籍核验",
      "api", "network", "denied"),
 ]
-_SEAL_KIND: tuple[Any, ...] = ("platform", None, "seal-job", "", None, None, "audit.seal", "audit", None, None, "job", "database",
-              "ok")
+_SEAL_KIND: tuple[Any, ...] = ("platform", None, "seal-job", "", None, None, "audit.seal", "audit", None, None,
+                               "job", "database", "ok")
 
 
 def _events(first_seq: int, prev: str, count: int, start: datetime) -> Iterator[tuple[Any, ...]]:
