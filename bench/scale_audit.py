@@ -105,7 +105,7 @@ def measure(ctx: ScaleContext) -> list[ScalePoint]:
     if events < ctx.audit_events:
         ctx.notes.append(f"audit: {ctx.audit_events:,} events asked, {events:,} built (GOVDATA_SCALE_AUDIT_MAX)")
     empty_rate = _append_rate(ctx)
-    built = events - APPENDS[ctx.backend]
+    built = max(0, events - APPENDS[ctx.backend])
     build = scale_audit_chain.build(ctx.database, built, ctx.settings.home_dir)
     _seal(ctx)
     checked, seconds, peak = _verify(ctx)

@@ -54,7 +54,7 @@ _SEAL_KIND: tuple[Any, ...] = ("platform", None, "seal-job", "", None, None, "au
 def _events(first_seq: int, prev: str, count: int, start: datetime) -> Iterator[tuple[Any, ...]]:
     """Each event's insert row: HASHED columns (`at` as its canonical text), prev_hash, hash. One event an hour is
     a seal's own event (action `audit.seal`)."""
-    step = SPAN / count
+    step = SPAN / max(count, 1)
     every = max(1, count // SEALS)
     dumps, sha, fmt = orjson.dumps, hashlib.sha256, chain.canonical_time
     kinds, moment, last_seal = len(KINDS), start, None
