@@ -81,7 +81,8 @@ def _load(ctx: ScaleContext, count: int) -> None:
                     "created_at": now, "updated_at": now})
                 for position, (field, label) in enumerate(rng.sample(FIELDS, rng.randint(4, 10))):
                     fields.append({"entry_id": i, "position": position, "name": field, "label": label,
-                                   "data_type": "C", "description": f"{subject}的{label}"})
+                                   "data_type": "C",
+                                   "description": f"{rng.choice(WORDS)}{subject}{label}（{rng.choice(WORDS)}）"})
             db.execute(insert(CatalogEntry.__table__), entries)  # type: ignore[arg-type]
             db.execute(insert(Field.__table__), fields)  # type: ignore[arg-type]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text, update
 
-from govdata.catalog import search
+from govdata.catalog import labels, search
 from govdata.catalog.models import CatalogEntry, SearchDoc
 
 
@@ -38,3 +38,16 @@ def test_rebuild_indexes_every_entry_anew_in_chunks(database: Any) -> None:
         assert search.rebuild(db) == entries
         assert db.execute(select(func.count()).select_from(SearchDoc)).scalar_one() == entries
         assert _found(db, "犬只") == {"犬只登记信息"}
+
+
+def test_a_document_holds_the_words_of_its_whole_text(database: Any) -> None:
+    """Parts are cut one by one (and remembered): the same words, in the same order, as cutting them joined."""
+    with database.read() as db:
+        entries = list(db.execute(select(CatalogEntry)).unique().scalars())
+        assert entries
+        for entry in entries:
+            parts = [entry.name, entry.summary, entry.code or "", entry.unit.name, entry.unit.region.name,
+                     *(labels.label_of(name, getattr(entry, name))
+                       for name in ("category", "format", "share_type", "open_type")),
+                     *(f"{f.label} {f.name} {f.description}" for f in entry.fields)]
+            assert search.document(entry) == " ".join(dict.fromkeys(search.words(" ".join(parts))))
