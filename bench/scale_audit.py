@@ -11,8 +11,8 @@ events that the write measurement appended to the empty table. Then, in the same
 The largest size is capped at LARGEST events (GOVDATA_SCALE_AUDIT_MAX overrides): building and verifying 50 M on
 a shared 2-core machine takes longer than one bench run should (the note says what was asked and what was built).
 
-`python -m bench.scale_audit [EVENTS]` runs it alone on SQLite, and on PostgreSQL too when GOVDATA_DATABASE_URL
-is set.
+`python -m bench.scale_audit [EVENTS [BACKEND...]]` runs it alone: on SQLite, and on PostgreSQL too when
+GOVDATA_DATABASE_URL is set, or on the backends named.
 """
 
 from __future__ import annotations
@@ -134,11 +134,11 @@ def measure(ctx: ScaleContext) -> list[ScalePoint]:
 
 
 def main() -> int:
-    """Run alone: `python -m bench.scale_audit [EVENTS]` (the runner is `bench/scale.py`)."""
+    """Run alone: `python -m bench.scale_audit [EVENTS [BACKEND...]]` (the runner is `bench/scale.py`)."""
     from bench.harness import bench_database
 
     events = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    backends = ["sqlite"] + (["postgresql"] if os.environ.get("GOVDATA_DATABASE_URL") else [])
+    backends = sys.argv[2:] or ["sqlite"] + (["postgresql"] if os.environ.get("GOVDATA_DATABASE_URL") else [])
     for backend in backends:
         with bench_database(backend) as (database, settings, workdir):
             ctx = ScaleContext(database, settings, workdir, backend, rows=events, audit_events=events)

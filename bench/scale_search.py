@@ -10,7 +10,8 @@ Then typical searches through the service (`browse.list_entries`, a unit's data 
 and page and the eight facets, as the catalog page asks): p50 and p99 over a mix of one-word, two-word,
 word-plus-filter and rare-word queries.
 
-`python -m bench.scale_search [ENTRIES]` runs it alone (SQLite, and PostgreSQL when GOVDATA_DATABASE_URL is set).
+`python -m bench.scale_search [ENTRIES [BACKEND...]]` runs it alone: on SQLite, and on PostgreSQL too when
+GOVDATA_DATABASE_URL is set, or on the backends named.
 """
 
 from __future__ import annotations
@@ -148,11 +149,11 @@ def measure(ctx: ScaleContext) -> list[ScalePoint]:
 
 
 def main() -> int:
-    """Run alone: `python -m bench.scale_search [ENTRIES]` (the runner is `bench/scale.py`)."""
+    """Run alone: `python -m bench.scale_search [ENTRIES [BACKEND...]]` (the runner is `bench/scale.py`)."""
     from bench.harness import bench_database
 
     entries = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    backends = ["sqlite"] + (["postgresql"] if os.environ.get("GOVDATA_DATABASE_URL") else [])
+    backends = sys.argv[2:] or ["sqlite"] + (["postgresql"] if os.environ.get("GOVDATA_DATABASE_URL") else [])
     for backend in backends:
         with bench_database(backend) as (database, settings, workdir):
             ctx = ScaleContext(database, settings, workdir, backend, rows=int(entries / ENTRIES_PER_ROW),
