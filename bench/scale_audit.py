@@ -115,6 +115,9 @@ def measure(ctx: ScaleContext) -> list[ScalePoint]:
     ctx.notes.append(f"audit: chain of {built:,} events built in {build['load']:.0f} s "
                      f"({built / build['load']:,.0f} events/s), {build['seals']:,.0f} seals signed and stored "
                      f"in {build['seal_and_analyze']:.0f} s")
+    if build["partitions"]:
+        ctx.notes.append(f"audit: the events spread over {build['partitions']:.0f} month partitions; verify reads "
+                         "them in one Merge Append of the partitions' primary-key scans, streamed")
 
     def point(work: str, value: float, unit: str, note: str = "") -> ScalePoint:
         return ScalePoint(work, events, value, unit, higher_is_better=unit == "events/s", backend=ctx.backend,

@@ -151,4 +151,6 @@ def build(database: Database, count: int, home: Any) -> dict[str, float]:
             conn.execute(insert(AuditSeal.__table__), made)  # type: ignore[arg-type]
         if not database.is_sqlite:
             conn.execute(text("ANALYZE audit_events"))
-    return {"load": loaded, "seal_and_analyze": time.perf_counter() - began - loaded, "seals": float(len(made))}
+        months = len(partitions.partitions(conn)) if partitions.is_partitioned(conn) else 0
+    return {"load": loaded, "seal_and_analyze": time.perf_counter() - began - loaded, "seals": float(len(made)),
+            "partitions": float(months)}
