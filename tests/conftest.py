@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import queue
 import re
 import shutil
+import threading
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -128,15 +131,62 @@ def worker_id(request: pytest.FixtureRequest) -> str:
     return getattr(request.config, "workerinput", {}).get("workerid", "main")
 
 
+class _Drops:
+    """Drops the tests' PostgreSQL databases on a thread of its own, so that no test waits for its database to
+    go: a DROP DATABASE waits for the server to write out and forget the database's files, which took longer
+    than many tests themselves. At most DROPS_PENDING wait at a time (the disk they hold stays bounded)."""
+
+    def __init__(self) -> None:
+        self.names: queue.Queue[str | None] = queue.Queue(maxsize=DROPS_PENDING)
+        self.failures: list[str] = []
+        self.thread = threading.Thread(target=self._run, name="drop-test-databases", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        engine = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+        try:
+            while (name := self.names.get()) is not None:
+                try:
+                    with engine.connect() as conn:
+                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                except Exception as exc:  # told at the end of the session; a test's outcome does not depend on it
+                    self.failures.append(f"{name}: {exc}")
+        finally:
+            engine.dispose()
+
+    def drop(self, name: str) -> None:
+        self.names.put(name)
+
+    def close(self) -> None:
+        self.names.put(None)
+        self.thread.join()
+
+
+DROPS_PENDING = 8
+
+
+@pytest.fixture(scope="session")
+def pg_drops() -> Iterator[_Drops | None]:
+    if not PG_URL:
+        yield None
+        return
+    drops = _Drops()
+    yield drops
+    drops.close()
+    if drops.failures:
+        warnings.warn("test databases left behind:\n" + "\n".join(drops.failures), stacklevel=1)
+
+
 @pytest.fixture
-def database(template: str, tmp_path: Path) -> Iterator[Database]:
+def database(template: str, tmp_path: Path, pg_drops: _Drops | None) -> Iterator[Database]:
     if PG_URL:
+        assert pg_drops is not None
         name = f"{template[:40]}_t{uuid.uuid4().hex[:10]}"
         _pg_exec(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         db = open_database(_pg_url_for(name))
         yield db
         db.dispose()
-        _pg_exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_drops.drop(name)
     else:
         path = tmp_path / "govdata.db"
         shutil.copyfile(template, path)

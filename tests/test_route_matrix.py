@@ -28,6 +28,9 @@ ACCOUNTS = {
     "steward_gaj": Role.STEWARD, "head_gaj": Role.UNIT_HEAD, "vendor": Role.VENDOR, "citizen": Role.PUBLIC,
     "finance": Role.FINANCE,
 }
+# Routes test_route_scope.py does not walk. A role the policy allows on a route without path parameters is not
+# sent here: that walk makes the very same request as the same role and fails on a 5xx, as this one would.
+SCOPE_SKIPS = {"/logout", "/login", "/api/v1/auth/token", "/api/v1/auth/logout"}
 # Where routes open to anyone live: the portal, its API, the CKAN Action API and the DCAT feeds.
 OPEN_PREFIXES = ("/open", "/api/v1/open", "/api/3/action/", "/api/action/", "/catalog.")
 
@@ -129,6 +132,8 @@ def test_roles_the_policy_does_not_allow_are_refused(app, client, bearer):
             if not is_open and not is_api and method != "GET" and anonymous.status_code != 401:
                 problems.append(f"anonymous {method} {url}: {anonymous.status_code}, expected 401")
             for who, role in roles.items():
+                if role in allowed and url == route.path and route.path not in SCOPE_SKIPS:
+                    continue  # the same request, as the same role, is made and checked by test_route_scope.py
                 response = client.request(method, url, headers=bearer[who])
                 checked += 1
                 if role not in allowed and response.status_code != 403:

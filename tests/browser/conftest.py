@@ -1,5 +1,6 @@
-"""Browser tests: the real server (uvicorn in a subprocess on a free loopback port, a fresh database) driven
-by Debian's chromium through Playwright (sync API).
+"""Browser tests: the real server (uvicorn in a process of its own on a free loopback port, a fresh database)
+driven by Debian's chromium through Playwright (sync API). Each server is forked from a warm parent that has
+imported the app once per worker (`zygote.py`), instead of a fresh interpreter importing it for every test.
 
 One browser per test session (per xdist worker), a new context per test. A failing test leaves a screenshot
 under `test-output/screenshots/`. Tests in this folder are marked `browser`; without /usr/bin/chromium they are
@@ -8,6 +9,7 @@ skipped, unless `CI` is set, where a missing browser is a failure (CI must reall
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -91,39 +93,74 @@ class LiveServer:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
-def _start(env: dict[str, str], log: Path, cwd: Path) -> tuple[subprocess.Popen[bytes], str]:
+class Zygote:
+    """The worker's warm parent of servers (`zygote.py` beside this file): forks a server in a fraction of the
+    seconds a fresh interpreter needs to import the app."""
+
+    def __init__(self, log: Path) -> None:
+        with log.open("ab") as out:
+            self.process = subprocess.Popen([sys.executable, str(HERE / "zygote.py")], stdin=subprocess.PIPE,
+                                            stdout=subprocess.PIPE, stderr=out, text=True)
+
+    def ask(self, **request: Any) -> Any:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        assert line, f"the server zygote ended (exit {self.process.poll()})"
+        return json.loads(line)
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+@dataclass
+class Server:
+    """One forked server, as the zygote sees it."""
+
+    zygote: Zygote
+    pid: int
+
+    def poll(self) -> int | None:
+        return self.zygote.ask(poll=self.pid)["code"]  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        self.zygote.ask(stop=self.pid)
+
+
+def _start(zygote: Zygote, env: dict[str, str], log: Path, cwd: Path) -> tuple[Server, str]:
     port = _free_port()
-    command = [sys.executable, "-m", "uvicorn", "govdata.asgi:app", "--host", "127.0.0.1", "--port", str(port),
-               "--log-level", "warning"]
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+    server = Server(zygote, zygote.ask(start={"env": env, "cwd": str(cwd), "log": str(log), "port": port})["pid"])
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return process, ""  # exited: port taken by a racing process, or a real start-up error
+        if server.poll() is not None:
+            return server, ""  # exited: port taken by a racing process, or a real start-up error
         try:
             if httpx.get(f"{url}/healthz", timeout=1.0).json() == {"status": "ok"}:
-                return process, url
+                return server, url
         except (httpx.HTTPError, ValueError):
             pass
-        time.sleep(0.1)
-    _stop(process)
-    return process, ""
+        time.sleep(0.05)
+    server.stop()
+    return server, ""
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+@pytest.fixture(scope="session")
+def zygote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zygote]:
+    parent = Zygote(tmp_path_factory.mktemp("zygote") / "zygote.log")
+    yield parent
+    parent.close()
 
 
 @pytest.fixture
-def live_server(database: Database, tmp_path: Path) -> Iterator[LiveServer]:
+def live_server(zygote: Zygote, database: Database, tmp_path: Path) -> Iterator[LiveServer]:
     """The real app in its own uvicorn process on a fresh copy of the demo database."""
     home = tmp_path / "server-home"
     home.mkdir()
@@ -136,20 +173,20 @@ def live_server(database: Database, tmp_path: Path) -> Iterator[LiveServer]:
         "GOVDATA_SECRET_KEY": "browser-test-secret",
         "GOVDATA_DEMO": "true",
     })
-    process, url = None, ""
+    server, url = None, ""
     for _attempt in range(3):  # a free port can be taken between our check and uvicorn's bind
-        process, url = _start(env, log, tmp_path)
+        server, url = _start(zygote, env, log, tmp_path)
         if url:
             break
     if not url:
         pytest.fail(f"govdata server did not answer /healthz; its output:\n{log.read_text(errors='replace')[-4000:]}")
-    assert process is not None
+    assert server is not None
     SERVER_DATABASES[url.rstrip("/")] = database  # the sign-in helper's second factor
     try:
         yield LiveServer(url=url, home=home, database=database, log=log)
     finally:
         SERVER_DATABASES.pop(url.rstrip("/"), None)
-        _stop(process)
+        server.stop()
 
 
 @pytest.fixture(scope="session")

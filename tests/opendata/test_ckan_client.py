@@ -16,7 +16,7 @@ from govdata.auth.service import actor_for_user
 from govdata.config import Settings
 from govdata.opendata import accounts
 from govdata.opendata.schemas import AppKeyCreate
-from tests.browser.conftest import live_server  # noqa: F401  (the fixture)
+from tests.browser.conftest import live_server, zygote  # noqa: F401  (the fixtures)
 
 
 def _app_key(database: Any) -> str:

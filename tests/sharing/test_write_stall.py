@@ -29,7 +29,7 @@ from govdata.sharing.lookup.service import LookupContext
 from govdata.sharing.models import Grant
 from govdata.storage import asyncread
 from govdata.storage.engines import Database
-from tests.browser.conftest import live_server  # noqa: F401 (the fixture)
+from tests.browser.conftest import live_server, zygote  # noqa: F401 (the fixtures)
 from tests.conftest import run_async
 from tests.sharing.factories import PEOPLE_ROWS
 from tests.sharing.test_lookup import OP, granted  # noqa: F401 (the fixture)
