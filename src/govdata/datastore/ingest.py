@@ -38,7 +38,7 @@ from govdata.catalog.models import CatalogEntry
 from govdata.datastore.checking import Block, CheckedChunk, Problem, RowChecker
 from govdata.datastore.models import BatchStatus, IngestBatch, IngestReject, LoadMode
 from govdata.datastore.schema import ensure_table
-from govdata.datastore.writers import TableWriter
+from govdata.datastore.writers import Existing, TableWriter
 
 CHUNK_ROWS = 1_000  # rows per block from mappings (push, return flow); files: see readers.BLOCK_ROWS
 COPY_ROWS = 20_000  # PostgreSQL: blocks for an empty table gathered into one COPY and one savepoint
@@ -203,9 +203,20 @@ class _Loader:
 
     def _upsert(self, checked: CheckedChunk) -> bool:
         """Write a block by its keys; whether any of them was stored already."""
+        existing = self.writer.fetch_keys([checked.columns[i] for i in checked.key_pos])
+        if not existing and checked.deletes is None:
+            # No key of the block is stored (most blocks of a refresh that adds rows): it goes in as it is, the
+            # way a block goes into an empty table, without a tuple, lookup and comparison per row.
+            self.writer.insert_columns(checked.columns, self.now)
+            self._inserted(checked)
+            return False
+        self._by_key(checked, existing)
+        return bool(existing)
+
+    def _by_key(self, checked: CheckedChunk, existing: dict[tuple[Any, ...], Existing]) -> None:
+        """Write a block row by row against the stored rows of its keys: new, changed, unchanged, deleted."""
         now = self.now
         received = checked.by_key()
-        existing = self.writer.fetch(list(received))
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         touches: list[tuple[Any, ...]] = []
@@ -250,7 +261,6 @@ class _Loader:
             if written:
                 self._count_filled([list(c) for c in zip(*written, strict=True)])
         self.new_rows += len(inserts)
-        return bool(existing)
 
     def _count_filled(self, columns: list[list[Any]], nulls: list[int] | None = None) -> None:
         for j, column in enumerate(columns):

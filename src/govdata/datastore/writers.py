@@ -164,22 +164,25 @@ class TableWriter:
         finally:
             cur.close()
 
-    def fetch(self, keys: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], Existing]:
+    def fetch_keys(self, key_columns: Sequence[Sequence[Any]]) -> dict[tuple[Any, ...], Existing]:
+        """The stored rows of the keys given column by column (one list per key field, in key order)."""
         found: dict[tuple[Any, ...], Existing] = {}
         width = len(self.names)
         key_pos = self.key_pos
+        single = key_columns[0] if len(self.keys) == 1 else None
+        keys: Sequence[Any] = single if single is not None else list(zip(*key_columns, strict=True))
         cur = self.dbapi.cursor()
         try:
             for start in range(0, len(keys), KEY_CHUNK):
                 part = keys[start:start + KEY_CHUNK]
-                if len(self.keys) == 1 and not self.sqlite:
+                if single is not None and not self.sqlite:
                     # One array parameter: psycopg would parse a statement of thousands of placeholders anew
                     # each time (it caches only short ones), which cost more than the query itself.
                     where = f"{q(self.keys[0])} = ANY(%s)"
-                    params: list[Any] = [key_array([k[0] for k in part])]
-                elif len(self.keys) == 1:
+                    params: list[Any] = [key_array(list(part))]
+                elif single is not None:
                     where = f"{q(self.keys[0])} IN ({', '.join([self.mark] * len(part))})"
-                    params = [k[0] for k in part]
+                    params = list(part)
                 else:
                     one = "(" + ", ".join([self.mark] * len(self.keys)) + ")"
                     cols = ", ".join(q(k) for k in self.keys)
@@ -201,6 +204,15 @@ class TableWriter:
             cur.executemany(sql, rows)
         finally:
             cur.close()
+
+    def insert_columns(self, columns: list[list[Any]], now: datetime) -> None:
+        """New rows given column by column (a checked block)."""
+        if not columns or not columns[0]:
+            return
+        if self.sqlite:
+            self._insert_sqlite(zip(*columns, strict=True), now)
+        else:
+            self._copy(columns, now)
 
     def insert(self, rows: list[tuple[Any, ...]], now: datetime) -> None:
         if not rows:
