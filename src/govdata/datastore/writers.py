@@ -169,25 +169,9 @@ class TableWriter:
         found: dict[tuple[Any, ...], Existing] = {}
         width = len(self.names)
         key_pos = self.key_pos
-        single = key_columns[0] if len(self.keys) == 1 else None
-        keys: Sequence[Any] = single if single is not None else list(zip(*key_columns, strict=True))
         cur = self.dbapi.cursor()
         try:
-            for start in range(0, len(keys), KEY_CHUNK):
-                part = keys[start:start + KEY_CHUNK]
-                if single is not None and not self.sqlite:
-                    # One array parameter: psycopg would parse a statement of thousands of placeholders anew
-                    # each time (it caches only short ones), which cost more than the query itself.
-                    where = f"{q(self.keys[0])} = ANY(%s)"
-                    params: list[Any] = [key_array(list(part))]
-                elif single is not None:
-                    where = f"{q(self.keys[0])} IN ({', '.join([self.mark] * len(part))})"
-                    params = list(part)
-                else:
-                    one = "(" + ", ".join([self.mark] * len(self.keys)) + ")"
-                    cols = ", ".join(q(k) for k in self.keys)
-                    where = f"({cols}) IN (VALUES {', '.join([one] * len(part))})"
-                    params = [v for k in part for v in k]
+            for where, params in self._key_parts(key_columns):
                 cur.execute(self._sql["select"] + where, params)
                 for row in cur.fetchall():
                     values = tuple(row[:width])
@@ -195,6 +179,35 @@ class TableWriter:
         finally:
             cur.close()
         return found
+
+    def any_stored(self, key_columns: Sequence[Sequence[Any]]) -> bool:
+        """Whether a row with one of these keys (given column by column) is stored, deleted or not."""
+        cur = self.dbapi.cursor()
+        try:
+            for where, params in self._key_parts(key_columns):
+                cur.execute(f"SELECT 1 FROM {self.table} WHERE {where} LIMIT 1", params)
+                if cur.fetchone() is not None:
+                    return True
+        finally:
+            cur.close()
+        return False
+
+    def _key_parts(self, key_columns: Sequence[Sequence[Any]]) -> Iterable[tuple[str, list[Any]]]:
+        """A WHERE clause matching the keys, and its parameters, for each part of at most KEY_CHUNK keys."""
+        single = key_columns[0] if len(self.keys) == 1 else None
+        keys: Sequence[Any] = single if single is not None else list(zip(*key_columns, strict=True))
+        for start in range(0, len(keys), KEY_CHUNK):
+            part = keys[start:start + KEY_CHUNK]
+            if single is not None and not self.sqlite:
+                # One array parameter: psycopg would parse a statement of thousands of placeholders anew
+                # each time (it caches only short ones), which cost more than the query itself.
+                yield f"{q(self.keys[0])} = ANY(%s)", [key_array(list(part))]
+            elif single is not None:
+                yield f"{q(self.keys[0])} IN ({', '.join([self.mark] * len(part))})", list(part)
+            else:
+                one = "(" + ", ".join([self.mark] * len(self.keys)) + ")"
+                cols = ", ".join(q(k) for k in self.keys)
+                yield f"({cols}) IN (VALUES {', '.join([one] * len(part))})", [v for k in part for v in k]
 
     def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         if isinstance(rows, list) and not rows:
