@@ -140,8 +140,14 @@ class TableWriter:
         sets = ", ".join(f"{q(n)} = {m}" for n in self.names if n not in self.keys)
         sets = (sets + ", " if sets else "") + f'"_batch" = {m}, "_updated_at" = {m}, "_deleted" = {m}'
         hist_marks = ", ".join([m] * (len(self.names) + 4))
+        width = len(self.names)
+        numbered = ", ".join([f"{q(n)} = ?{i + 1}" for i, n in enumerate(self.names) if n not in self.keys]
+                             + [f'"_batch" = ?{width + 1}', f'"_updated_at" = ?{width + 2}',
+                                f'"_deleted" = ?{width + 3}'])
+        numbered_where = " AND ".join(f"{q(self.names[i])} = ?{i + 1}" for i in self.key_pos)
         return {
             "update": f"UPDATE {self.table} SET {sets} WHERE {key_where}",
+            "update_numbered": f"UPDATE {self.table} SET {numbered} WHERE {numbered_where}",  # SQLite
             "touch": f'UPDATE {self.table} SET "_batch" = {m} WHERE {key_where}',
             "delete": f'UPDATE {self.table} SET "_deleted" = {m}, "_batch" = {m}, "_updated_at" = {m} '
                       f"WHERE {key_where}",
@@ -379,8 +385,11 @@ class TableWriter:
         if len(rows) >= STAGE_ROWS and not self.sqlite:
             self._update_staged(rows, now)
             return
-        key_pos = set(self.key_pos)
         tail = (self.batch_id, self.stamp(now), self.flag(False))
+        if self.sqlite:  # parameters by number: each row is bound as it is, with the bookkeeping after it
+            self._many(self._sql["update_numbered"], [row + tail for row in rows])
+            return
+        key_pos = set(self.key_pos)
         params = [tuple(v for i, v in enumerate(row) if i not in key_pos) + tail
                   + tuple(row[i] for i in self.key_pos) for row in rows]
         self._many(self._sql["update"], params)
