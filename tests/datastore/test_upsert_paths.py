@@ -130,3 +130,32 @@ def test_a_large_load_into_a_small_table_keeps_its_lookup_indexes(
         assert result.status == "rejected"
         with database.read() as db:
             assert db.execute(text(f"SELECT count(*) FROM res_{entry.id}")).scalar_one() == 6
+
+
+def test_a_block_with_stored_keys_is_sorted_out_as_row_by_row(database: Database) -> None:
+    """The block with stored keys (compared by the database on PostgreSQL, in Python on SQLite): a deleted row that
+    comes back counts as inserted and keeps its old values in history, a row equal to the stored one (an empty field
+    on both sides, 12.5 against a stored 12.50) is unchanged and keeps its time, and a key an earlier block of the
+    batch wrote is refused and not written again."""
+    entry = make_entry(database, fields=FIELDS)
+    first = _load(database, entry, _blocks([_row("A", note=None), _row("B"), _row("C")]))
+    assert first.inserted == 3
+    gone = _load(database, entry, [Block.of_rows([_row("C")], [2], len(FIELDS), deletes=[True])])
+    assert gone.deleted == 1
+    with database.read() as db:
+        kept_at = db.execute(text(f"SELECT _updated_at FROM res_{entry.id} WHERE bh = 'A'")).scalar_one()
+    result = _load(database, entry, _blocks([_row("N1"), _row("B", "改")],
+                                            [_row("A", note=None, amount="12.50"), _row("C", "回来"), _row("N2"),
+                                             _row("B", "又改")]))
+    assert [(p.line, p.field, p.reason) for p in result.problems] == [(7, "bh", "主键在本批中重复")]
+    assert (result.inserted, result.updated, result.unchanged, result.rejected) == (3, 1, 1, 1)
+    assert _record(database, entry, "B")["mc"] == "改" and _record(database, entry, "C")["mc"] == "回来"
+    with database.read() as db:
+        rows = {r.bh: r for r in db.execute(text(f"SELECT bh, _batch, _updated_at, _deleted FROM res_{entry.id}"))}
+        history = db.execute(text(f"SELECT bh, mc, _op, _batch FROM res_{entry.id}_history ORDER BY _hid")).all()
+    assert {bh: r._batch for bh, r in rows.items()} == dict.fromkeys(["A", "B", "C", "N1", "N2"], result.batch_id)
+    assert str(rows["A"]._updated_at) == str(kept_at) and str(rows["C"]._updated_at) != str(kept_at)
+    assert not any(r._deleted for r in rows.values())
+    assert sorted(tuple(h) for h in history) == [
+        ("B", "甲", "update", result.batch_id), ("C", "甲", "delete", gone.batch_id),
+        ("C", "甲", "update", result.batch_id)]

@@ -36,9 +36,10 @@ from govdata import clock, hooks, metrics
 from govdata.actor import Actor
 from govdata.catalog.models import CatalogEntry
 from govdata.datastore.checking import Block, CheckedChunk, Problem, RowChecker
+from govdata.datastore.merge import StagedMerge
 from govdata.datastore.models import BatchStatus, IngestBatch, IngestReject, LoadMode
 from govdata.datastore.schema import ensure_table
-from govdata.datastore.writers import TableWriter
+from govdata.datastore.writers import Existing, TableWriter
 
 CHUNK_ROWS = 1_000  # rows per block from mappings (push, return flow); files: see readers.BLOCK_ROWS
 COPY_ROWS = 20_000  # PostgreSQL: blocks for an empty table gathered into one COPY and one savepoint
@@ -86,6 +87,7 @@ class _Loader:
         self.batch = batch
         self.checker = checker
         self.writer = TableWriter(db.connection(), entry, batch_id=batch.id, changed_by=changed_by)
+        self.merge = None if self.writer.sqlite else StagedMerge(self.writer)
         self.counts = _Counts()
         self.kept: list[Problem] = []
         self.spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed in finish)
@@ -203,9 +205,48 @@ class _Loader:
 
     def _upsert(self, checked: CheckedChunk) -> bool:
         """Write a block by its keys; whether any of them was stored already."""
+        key_columns = [checked.columns[i] for i in checked.key_pos]
+        if checked.deletes is None and self.merge is not None:  # PostgreSQL: the database compares
+            if self.writer.any_stored(key_columns):
+                self._merge(checked, self.merge)
+                return True
+            existing = {}
+        else:
+            existing = self.writer.fetch_keys(key_columns)
+        if not existing and checked.deletes is None:
+            # No key of the block is stored (most blocks of a refresh that adds rows): it goes in as it is, the
+            # way a block goes into an empty table, without a tuple, lookup and comparison per row.
+            self.writer.insert_columns(checked.columns, self.now)
+            self._inserted(checked)
+            return False
+        self._by_key(checked, existing)
+        return bool(existing)
+
+    def _merge(self, checked: CheckedChunk, merge: StagedMerge) -> None:
+        """PostgreSQL: a block with stored keys written by the database (`datastore.merge`)."""
+        merged = merge.write(checked.columns, self.now, batch_id=self.batch.id, changed_by=self.writer.changed_by)
+        columns, nulls = checked.columns, checked.nulls
+        if merged.repeated:  # rejected in block order, as the row-by-row way does; the rest counted as written
+            repeated = set(merged.repeated)
+            keep = []
+            for position, (key, (line, values, _delete)) in enumerate(checked.by_key().items()):
+                if key in repeated:
+                    self.reject(Problem(line, self.writer.keys[0], "主键在本批中重复", self.checker.raw(values)))
+                else:
+                    keep.append(position)
+            columns, nulls = [[column[i] for i in keep] for column in columns], None
+        self.counts.inserted += merged.inserted
+        self.counts.updated += merged.updated
+        self.counts.unchanged += merged.unchanged
+        self.new_rows += merged.new
+        if merged.inserted or merged.updated:
+            self.changed_at = self.now
+        self._count_filled(columns, nulls)
+
+    def _by_key(self, checked: CheckedChunk, existing: dict[tuple[Any, ...], Existing]) -> None:
+        """Write a block row by row against the stored rows of its keys: new, changed, unchanged, deleted."""
         now = self.now
         received = checked.by_key()
-        existing = self.writer.fetch(list(received))
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         touches: list[tuple[Any, ...]] = []
@@ -250,7 +291,6 @@ class _Loader:
             if written:
                 self._count_filled([list(c) for c in zip(*written, strict=True)])
         self.new_rows += len(inserts)
-        return bool(existing)
 
     def _count_filled(self, columns: list[list[Any]], nulls: list[int] | None = None) -> None:
         for j, column in enumerate(columns):

@@ -12,9 +12,9 @@ names are `^[a-z][a-z0-9_]*$`, but may be reserved words).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
-from datetime import date, datetime
+from datetime import datetime
 from itertools import chain
 from typing import Any
 
@@ -22,64 +22,14 @@ import psycopg
 from psycopg.copy import LibpqWriter
 from sqlalchemy.engine import Connection
 
-from govdata.catalog.models import CatalogEntry, FieldType
+from govdata.catalog.models import CatalogEntry
 from govdata.datastore.checking import CheckedChunk
 from govdata.datastore.convert import sqlite_datetime
+from govdata.datastore.copytext import COPY_CELLS, text_cells
 from govdata.datastore.tables import history_name, table_name
 
 STAGE_ROWS = 200  # PostgreSQL: updates of a block at least this many go through a staging table
 KEY_CHUNK = 5000  # keys per existence query (well under SQLite's and PostgreSQL's parameter limits)
-NULL = "\\N"  # COPY text format
-ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-Cells = Callable[[Sequence[Any]], list[str]]
-
-
-def text_cells(values: Sequence[Any]) -> list[str]:
-    """A text column in COPY text format (escaped only when some value needs it)."""
-    probe = "".join(filter(None, values))
-    out = list(values)
-    if "\\" in probe or "\t" in probe or "\n" in probe or "\r" in probe:
-        out = [v if v is None else v.translate(ESCAPES) for v in out]
-    if None in out:
-        out = [NULL if v is None else v for v in out]
-    return out
-
-
-def _formatted(write: Callable[[Any], str]) -> Cells:
-    """A typed column in COPY text format, each distinct value written once."""
-    def cells(values: Sequence[Any]) -> list[str]:
-        written = {v: NULL if v is None else write(v) for v in set(values)}
-        return list(map(written.__getitem__, values))
-    return cells
-
-
-def _each(write: Callable[[Any], str]) -> Cells:
-    """A column of values that may differ while comparing equal (-0.0 and 0.0), each written."""
-    def cells(values: Sequence[Any]) -> list[str]:
-        return [NULL if v is None else write(v) for v in values]
-    return cells
-
-
-def _iso_date(value: date) -> str:
-    return value.isoformat()
-
-
-def _iso_datetime(value: datetime) -> str:
-    return value.isoformat(sep=" ")
-
-
-def _bool(value: bool) -> str:
-    return "t" if value else "f"
-
-
-COPY_CELLS: dict[str, Cells] = {
-    FieldType.CHAR.value: text_cells, FieldType.MEMO.value: text_cells,
-    FieldType.DATE.value: _formatted(_iso_date), FieldType.DATETIME.value: _formatted(_iso_datetime),
-    FieldType.NUMBER.value: _formatted(str), FieldType.MONEY.value: _formatted(str),
-    FieldType.INT.value: _each(str), FieldType.FLOAT.value: _each(repr), FieldType.BOOL.value: _formatted(_bool),
-}
-
-
 def key_array(keys: list[Any]) -> Any:
     """Keys as one PostgreSQL array parameter. Text keys with no quote or backslash (nearly all) are
     written as the array's text at once: psycopg's list dumper takes about 8 µs per element."""
@@ -140,8 +90,14 @@ class TableWriter:
         sets = ", ".join(f"{q(n)} = {m}" for n in self.names if n not in self.keys)
         sets = (sets + ", " if sets else "") + f'"_batch" = {m}, "_updated_at" = {m}, "_deleted" = {m}'
         hist_marks = ", ".join([m] * (len(self.names) + 4))
+        width = len(self.names)
+        numbered = ", ".join([f"{q(n)} = ?{i + 1}" for i, n in enumerate(self.names) if n not in self.keys]
+                             + [f'"_batch" = ?{width + 1}', f'"_updated_at" = ?{width + 2}',
+                                f'"_deleted" = ?{width + 3}'])
+        numbered_where = " AND ".join(f"{q(self.names[i])} = ?{i + 1}" for i in self.key_pos)
         return {
             "update": f"UPDATE {self.table} SET {sets} WHERE {key_where}",
+            "update_numbered": f"UPDATE {self.table} SET {numbered} WHERE {numbered_where}",  # SQLite
             "touch": f'UPDATE {self.table} SET "_batch" = {m} WHERE {key_where}',
             "delete": f'UPDATE {self.table} SET "_deleted" = {m}, "_batch" = {m}, "_updated_at" = {m} '
                       f"WHERE {key_where}",
@@ -164,27 +120,14 @@ class TableWriter:
         finally:
             cur.close()
 
-    def fetch(self, keys: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], Existing]:
+    def fetch_keys(self, key_columns: Sequence[Sequence[Any]]) -> dict[tuple[Any, ...], Existing]:
+        """The stored rows of the keys given column by column (one list per key field, in key order)."""
         found: dict[tuple[Any, ...], Existing] = {}
         width = len(self.names)
         key_pos = self.key_pos
         cur = self.dbapi.cursor()
         try:
-            for start in range(0, len(keys), KEY_CHUNK):
-                part = keys[start:start + KEY_CHUNK]
-                if len(self.keys) == 1 and not self.sqlite:
-                    # One array parameter: psycopg would parse a statement of thousands of placeholders anew
-                    # each time (it caches only short ones), which cost more than the query itself.
-                    where = f"{q(self.keys[0])} = ANY(%s)"
-                    params: list[Any] = [key_array([k[0] for k in part])]
-                elif len(self.keys) == 1:
-                    where = f"{q(self.keys[0])} IN ({', '.join([self.mark] * len(part))})"
-                    params = [k[0] for k in part]
-                else:
-                    one = "(" + ", ".join([self.mark] * len(self.keys)) + ")"
-                    cols = ", ".join(q(k) for k in self.keys)
-                    where = f"({cols}) IN (VALUES {', '.join([one] * len(part))})"
-                    params = [v for k in part for v in k]
+            for where, params in self._key_parts(key_columns):
                 cur.execute(self._sql["select"] + where, params)
                 for row in cur.fetchall():
                     values = tuple(row[:width])
@@ -192,6 +135,35 @@ class TableWriter:
         finally:
             cur.close()
         return found
+
+    def any_stored(self, key_columns: Sequence[Sequence[Any]]) -> bool:
+        """Whether a row with one of these keys (given column by column) is stored, deleted or not."""
+        cur = self.dbapi.cursor()
+        try:
+            for where, params in self._key_parts(key_columns):
+                cur.execute(f"SELECT 1 FROM {self.table} WHERE {where} LIMIT 1", params)
+                if cur.fetchone() is not None:
+                    return True
+        finally:
+            cur.close()
+        return False
+
+    def _key_parts(self, key_columns: Sequence[Sequence[Any]]) -> Iterable[tuple[str, list[Any]]]:
+        """A WHERE clause matching the keys, and its parameters, for each part of at most KEY_CHUNK keys."""
+        single = key_columns[0] if len(self.keys) == 1 else None
+        keys: Sequence[Any] = single if single is not None else list(zip(*key_columns, strict=True))
+        for start in range(0, len(keys), KEY_CHUNK):
+            part = keys[start:start + KEY_CHUNK]
+            if single is not None and not self.sqlite:
+                # One array parameter: psycopg would parse a statement of thousands of placeholders anew
+                # each time (it caches only short ones), which cost more than the query itself.
+                yield f"{q(self.keys[0])} = ANY(%s)", [key_array(list(part))]
+            elif single is not None:
+                yield f"{q(self.keys[0])} IN ({', '.join([self.mark] * len(part))})", list(part)
+            else:
+                one = "(" + ", ".join([self.mark] * len(self.keys)) + ")"
+                cols = ", ".join(q(k) for k in self.keys)
+                yield f"({cols}) IN (VALUES {', '.join([one] * len(part))})", [v for k in part for v in k]
 
     def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         if isinstance(rows, list) and not rows:
@@ -201,6 +173,15 @@ class TableWriter:
             cur.executemany(sql, rows)
         finally:
             cur.close()
+
+    def insert_columns(self, columns: list[list[Any]], now: datetime) -> None:
+        """New rows given column by column (a checked block)."""
+        if not columns or not columns[0]:
+            return
+        if self.sqlite:
+            self._insert_sqlite(zip(*columns, strict=True), now)
+        else:
+            self._copy(columns, now)
 
     def insert(self, rows: list[tuple[Any, ...]], now: datetime) -> None:
         if not rows:
@@ -354,8 +335,11 @@ class TableWriter:
         if len(rows) >= STAGE_ROWS and not self.sqlite:
             self._update_staged(rows, now)
             return
-        key_pos = set(self.key_pos)
         tail = (self.batch_id, self.stamp(now), self.flag(False))
+        if self.sqlite:  # parameters by number: each row is bound as it is, with the bookkeeping after it
+            self._many(self._sql["update_numbered"], [row + tail for row in rows])
+            return
+        key_pos = set(self.key_pos)
         params = [tuple(v for i, v in enumerate(row) if i not in key_pos) + tail
                   + tuple(row[i] for i in self.key_pos) for row in rows]
         self._many(self._sql["update"], params)
