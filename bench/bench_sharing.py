@@ -31,6 +31,7 @@ import orjson
 import uvicorn
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
 
 from bench.harness import BenchContext, Figure, serve
 from bench.httpload import LoadResult, run_load, run_wrk, wrk_available
@@ -40,6 +41,7 @@ from govdata.auth import credentials
 from govdata.auth.models import User
 from govdata.auth.service import actor_for_user
 from govdata.catalog.models import CatalogEntry, EntryStatus, Field, ShareType
+from govdata.config import Settings
 from govdata.datastore.tables import create_tables
 from govdata.orgs import demo as orgs_demo
 from govdata.orgs.models import System, Unit
@@ -82,18 +84,23 @@ def _setup(ctx: BenchContext, rows: int) -> tuple[str, str, list[str], str]:
             db.execute(insert(table), batch)
         keys.extend(r["sfzh"] for r in batch[:: max(1, len(batch) // 200)])
     with ctx.database.write() as db:
-        steward = db.execute(select(User).where(User.username == "steward_gaj")).scalar_one()
-        system = db.execute(select(System).join(Unit).where(Unit.code == "gaj")).scalars().first()
-        assert system is not None
-        data = ShareRequestCreate(code="BENCH-RK", fields=["sfzh", "xm", "hjdz"], duty="压测：身份核验",
-                                  legal_basis="压测", system_id=system.id, daily_volume=10_000_000,
-                                  valid_until=clock.today().replace(year=clock.today().year + 1))
-        service.submit_request(db, actor_for_user(steward, Method.CLI), ctx.settings, data=data)
-        db.execute(update(Grant).values(per_minute=10_000_000, clear_fields="sfzh,xm"))
-        admin = db.execute(select(User).where(User.username == "admin")).scalar_one()
-        token = credentials.issue_credential(db, actor_for_user(admin, Method.CLI), ctx.settings,
-                                             system_id=system.id).token
+        token = grant_gaj(db, ctx.settings, "BENCH-RK")
     return "BENCH-RK", token, keys, table.name
+
+
+def grant_gaj(db: Session, settings: Settings, code: str) -> str:
+    """公安局's grant on entry `code` (身份证号 and 姓名 in clear, 户籍地址 masked; no rate limit in the way) and a
+    credential of its system: the token."""
+    steward = db.execute(select(User).where(User.username == "steward_gaj")).scalar_one()
+    system = db.execute(select(System).join(Unit).where(Unit.code == "gaj")).scalars().first()
+    assert system is not None
+    data = ShareRequestCreate(code=code, fields=["sfzh", "xm", "hjdz"], duty="压测：身份核验",
+                              legal_basis="压测", system_id=system.id, daily_volume=10_000_000,
+                              valid_until=clock.today().replace(year=clock.today().year + 1))
+    service.submit_request(db, actor_for_user(steward, Method.CLI), settings, data=data)
+    db.execute(update(Grant).values(per_minute=10_000_000, clear_fields="sfzh,xm"))
+    admin = db.execute(select(User).where(User.username == "admin")).scalar_one()
+    return credentials.issue_credential(db, actor_for_user(admin, Method.CLI), settings, system_id=system.id).token
 
 
 def _settle(ctx: BenchContext, table: str) -> None:

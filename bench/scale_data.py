@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bench import bench_opendata, bench_sharing
 from bench.bench_datastore import _checkpoint, _child
@@ -31,19 +31,13 @@ from bench.bulk_people import People, bulk_load
 from bench.harness import BenchContext, serve
 from bench.scale_types import ScaleContext, ScalePoint
 from govdata import clock
-from govdata.actor import Method, platform_actor
-from govdata.auth import credentials
-from govdata.auth.models import User
-from govdata.auth.service import actor_for_user
+from govdata.actor import platform_actor
 from govdata.catalog.models import CatalogEntry, EntryStatus, Field
 from govdata.datastore.tables import create_tables
 from govdata.opendata import service as opendata
 from govdata.opendata.models import Topic
 from govdata.opendata.schemas import OpenDatasetPublish
-from govdata.orgs.models import System, Unit
-from govdata.sharing import service as sharing
-from govdata.sharing.models import Grant
-from govdata.sharing.schemas import ShareRequestCreate
+from govdata.orgs.models import Unit
 
 CODE = "BENCH-SCALE-RK"
 KEYS = 2000  # distinct keys the lookups pick from at random, spread over the whole table
@@ -81,17 +75,7 @@ def _grant_and_publish(ctx: BenchContext, entry_id: int) -> tuple[int, str]:
     credential, as bench_sharing makes them; the entry published as an open dataset. The dataset's id and the
     credential's token."""
     with ctx.database.write() as db:
-        steward = db.execute(select(User).where(User.username == "steward_gaj")).scalar_one()
-        system = db.execute(select(System).join(Unit).where(Unit.code == "gaj")).scalars().first()
-        assert system is not None
-        data = ShareRequestCreate(code=CODE, fields=["sfzh", "xm", "hjdz"], duty="压测：身份核验", legal_basis="压测",
-                                  system_id=system.id, daily_volume=10_000_000,
-                                  valid_until=clock.today().replace(year=clock.today().year + 1))
-        sharing.submit_request(db, actor_for_user(steward, Method.CLI), ctx.settings, data=data)
-        db.execute(update(Grant).values(per_minute=10_000_000, clear_fields="sfzh,xm"))
-        admin = db.execute(select(User).where(User.username == "admin")).scalar_one()
-        token = credentials.issue_credential(db, actor_for_user(admin, Method.CLI), ctx.settings,
-                                             system_id=system.id).token
+        token = bench_sharing.grant_gaj(db, ctx.settings, CODE)
         dataset = opendata.publish_dataset(db, platform_actor(), entry_id=entry_id,
                                            data=OpenDatasetPublish(topic=Topic.SOCIETY))
         return dataset.id, token
