@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select, text
 
-from bench.harness import BenchContext, Figure
+from bench.harness import BenchContext, Figure, peak_rss_mb
 from govdata import clock
 from govdata.datastore import demo, service
 
@@ -62,8 +62,6 @@ def demo_rule_set(ctx: BenchContext, entries: list[Any]) -> dict[str, list[dict[
 
 
 def child_load(url: str, code: str, path: str, mode: str = "direct", profile: str = "") -> dict[str, float]:
-    import resource
-
     from govdata import hooks
     from govdata.actor import Method, platform_actor
     from govdata.storage.engines import open_database
@@ -92,7 +90,7 @@ def child_load(url: str, code: str, path: str, mode: str = "direct", profile: st
     return {"seconds": seconds, "rows": result.inserted + result.updated + result.unchanged,
             "inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged,
             "rejected": result.rejected, "imports_s": round(imports, 2),
-            "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "maxrss_mb": peak_rss_mb()}
 
 
 def work_load(database: Any, code: str, path: Path) -> dict[str, float]:

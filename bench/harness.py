@@ -49,6 +49,21 @@ class BenchContext:
         return quick if self.quick else full
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since it started its program, in MB. Linux's `ru_maxrss` is not that:
+    it survives `exec` and so starts at the parent's peak (a child of a bench process that had grown to 1.2 GB
+    reported 1.2 GB whatever it did); `VmHWM` belongs to the program's own address space."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 @contextmanager
 def timed() -> Iterator[list[float]]:
     box: list[float] = []
