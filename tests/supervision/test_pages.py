@@ -10,23 +10,9 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from govdata import clock
-from govdata.auth.service import find_user_by_name, issue_user_token
 from govdata.orgs.models import Region, Unit
 from govdata.supervision.models import MonthlyFigures
 from tests.conftest import last_audit
-
-
-@pytest.fixture
-def as_user(database, settings):
-    """`as_user("bureau")` → bearer headers for a demo account, issued without the slow password check."""
-
-    def issue(username: str) -> dict[str, str]:
-        with database.write() as db:
-            user = find_user_by_name(db, username=username)
-            assert user is not None
-            return {"Authorization": f"Bearer {issue_user_token(db, settings, user=user)}"}
-
-    return issue
 
 
 class _Bearer:
