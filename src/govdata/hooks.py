@@ -9,7 +9,7 @@ register the same way any other would: in their domain's `plugin.py`, loaded by 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO, Protocol, runtime_checkable
@@ -18,8 +18,16 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import State
 from starlette.types import ASGIApp
 
-from govdata.domains import domain_modules
-from govdata.policy.facts import NO_HALTS, Halts
+from govdata.hooks_halts import (  # noqa: F401 (re-exported: the emergency switches' hooks)
+    HaltsLoader,
+    HaltsReader,
+    HaltsVersion,
+    halts_in,
+    halts_now,
+    halts_version_columns,
+    register_halts,
+)
+from govdata.plugins import load_plugins
 
 log = logging.getLogger("govdata.hooks")
 
@@ -140,27 +148,6 @@ class ShutdownStep(Protocol):
         ...
 
 
-class HaltsReader(Protocol):
-    async def __call__(self, reader: Any) -> Halts:
-        """The emergency switches in force, as of this call (`reader`: the hot path's `storage.asyncread.Reader`)."""
-        ...
-
-
-class HaltsLoader(Protocol):
-    def __call__(self, db: Session) -> Halts:
-        """The emergency switches in force, read in `db`'s transaction."""
-        ...
-
-
-@dataclass(frozen=True)
-class HaltsVersion:
-    """A reader's cheap version of the switches, as a column a hot path adds to its own statement (one trip
-    reads it in the same snapshot as the call's checks), and the switches in force at a version so read."""
-
-    column: Any  # a labelled scalar subquery (Core)
-    at: Callable[[Any, Any], Awaitable[Halts]]  # (the hot path's reader, the version read) -> the switches
-
-
 class Banner(Protocol):
     def __call__(self, db: Session) -> list[str]:
         """Lines (Chinese) every page shows at its top while they hold, e.g. a platform-wide emergency switch."""
@@ -181,11 +168,7 @@ BATCH_LISTENERS: list[BatchListener] = []
 MIDDLEWARE: list[Middleware] = []
 ERROR_SHAPES: dict[str, ErrorShape] = {}
 SHUTDOWN_STEPS: list[ShutdownStep] = []
-HALTS_READERS: list[HaltsReader] = []
-HALTS_LOADERS: list[HaltsLoader] = []
-HALTS_VERSIONS: list[HaltsVersion | None] = []
 BANNERS: list[Banner] = []
-_loaded = False
 
 
 def register_validator_factory(factory: ValidatorFactory) -> ValidatorFactory:
@@ -344,40 +327,6 @@ async def shutdown(state: State) -> None:
             log.exception("shutdown step %s failed", getattr(step, "__qualname__", step))
 
 
-def register_halts(reader: HaltsReader, loader: HaltsLoader, version: HaltsVersion | None = None) -> None:
-    """Security's emergency switches (第二十一条): read by every exit before values leave."""
-    HALTS_READERS.append(reader)
-    HALTS_LOADERS.append(loader)
-    HALTS_VERSIONS.append(version)
-
-
-def halts_version_columns() -> tuple[Any, ...] | None:
-    """The columns a hot path adds to its own statement to read the switches' versions with its checks;
-    None when some reader has no version (the call then reads them by `halts_now(reader)`)."""
-    load_plugins()
-    return None if None in HALTS_VERSIONS else tuple(v.column for v in HALTS_VERSIONS if v is not None)
-
-
-async def halts_now(reader: Any, versions: Sequence[Any] | None = None) -> Halts:
-    """The switches in force for one hot-path call (none registered: none in force); `versions`: read by
-    the columns of `halts_version_columns`, in the call's own statement."""
-    load_plugins()
-    found: tuple[Any, ...] = ()
-    for i, read in enumerate(HALTS_READERS):
-        known = HALTS_VERSIONS[i] if versions is not None and len(versions) == len(HALTS_READERS) else None
-        found += (await (read(reader) if known is None else known.at(reader, versions[i]))).items  # type: ignore[index]
-    return Halts(found) if found else NO_HALTS
-
-
-def halts_in(db: Session) -> Halts:
-    """The switches in force, read in `db`'s transaction (an exit that runs in a session)."""
-    load_plugins()
-    found: tuple[Any, ...] = ()
-    for load in HALTS_LOADERS:
-        found += load(db).items
-    return Halts(found) if found else NO_HALTS
-
-
 def register_banner(banner: Banner) -> Banner:
     """A line every page shows while it holds (the base template renders `banners`)."""
     BANNERS.append(banner)
@@ -387,14 +336,6 @@ def register_banner(banner: Banner) -> Banner:
 def banners(db: Session) -> list[str]:
     load_plugins()
     return [line for banner in BANNERS for line in banner(db)]
-
-
-def load_plugins() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    domain_modules("plugin")
 
 
 def validators_for(db: Session, entry: Any) -> list[RowValidator]:
