@@ -6,9 +6,9 @@ database and scratch folder (`bench.harness.bench_database`, removed before the 
 size at a time), then every `bench/scale_*.py` module's `measure(ctx)` (`bench/scale_types.py`). One table comes
 out: a row per (work, backend), a column per size, and the growth from the smallest size to the largest judged by
 the issue's rule — a rate (rows/s, lookups/s, rows per CPU-second) within 20 % of the smallest size's, a latency
-flat (within 20 % or 2 ms), CPU per call within 20 %, memory flat (within 20 % or 20 MB), a time in seconds growing
-no faster than the data (per row or event). On a shared machine the wall figures move with its load; the CPU ones
-(the process's own CPU time) much less.
+flat (within 20 % or 2 ms), CPU per call within 20 %, memory flat (within 20 % or 20 MB), a time in seconds or a
+size on disk growing no faster than the data (per row or event, within 20 %). On a shared machine the wall figures
+move with its load; the CPU ones (the process's own CPU time) much less.
 """
 
 from __future__ import annotations
@@ -60,10 +60,10 @@ def growth(first: ScalePoint, last: ScalePoint, first_label: str, last_label: st
     if first.higher_is_better:
         ok = ratio >= 0.8
         text = f"{ratio:.2f}× {first.unit}"
-    elif first.unit == "s":  # a time that must grow no faster than what it ran against
+    elif first.unit == "s" or first.per_size:  # a time or a size that must grow no faster than the data
         per_row = ratio * first.size / last.size if last.size else ratio
         ok = per_row <= 1.2
-        text = f"{ratio:.2f}× s, {per_row:.2f}× per row"
+        text = f"{ratio:.2f}× {first.unit}, {per_row:.2f}× per row"
     else:
         slack = {"ms": 2.0, "µs": 0.0}.get(first.unit, 20.0)  # MB: 20 MB
         ok = ratio <= 1.2 or last.value - first.value <= slack

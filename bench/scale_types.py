@@ -20,6 +20,7 @@ class ScalePoint:
     higher_is_better: bool  # rows/s: True; p99 ms, seconds: False
     backend: str = ""
     note: str = ""  # e.g. "p50 3.1 ms" or what was held
+    per_size: bool = False  # a quantity that grows with what it ran against (bytes on disk): judged per row
 
 
 @dataclass

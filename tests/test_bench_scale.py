@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bench.bulk_people import HEADER, People
@@ -46,6 +47,10 @@ def test_growth_keeps_to_the_issues_rule() -> None:
     assert growth(point(20, "ms", False), point(30, "ms", False), "1m", "10m").endswith("✗")
     assert growth(point(10, "s", False, 1), point(100, "s", False, 10), "1m", "10m").endswith("✓")  # per row flat
     assert growth(point(10, "s", False, 1), point(150, "s", False, 10), "1m", "10m").endswith("✗")
+    disk = [ScalePoint("disk", size, mb, "MB", False, per_size=True) for size, mb in ((1, 2592.0), (10, 24739.0))]
+    assert growth(disk[0], disk[1], "1m", "10m").endswith("✓")  # bytes on disk grow with the events, no faster
+    assert growth(disk[0], ScalePoint("disk", 10, 40000.0, "MB", False, per_size=True), "1m", "10m").endswith("✗")
+    assert growth(point(190, "MB", False), point(400, "MB", False), "1m", "10m").endswith("✗")  # memory stays flat
 
 
 @pytest.mark.skipif(os.environ.get("GOVDATA_DATABASE_URL", "").startswith("postgres"),
@@ -71,3 +76,25 @@ def test_quick_scale_run_prints_the_table(tmp_path: Path) -> None:
                  "per CPU-second of the server", "per CPU-second of the loading process", "that ingest's peak memory"):
         row = next((line for line in table.splitlines() if work in line), "")
         assert "| sqlite |" in row and "100k/10k:" in row, (work, table)
+
+
+def test_the_audit_trail_is_built_only_as_large_as_the_disk_holds(database: Any, settings: Any, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """50 M events take about 26 GB: asked for more than the disk where the trail goes can hold, the bench builds
+    what fits and says so, instead of failing hours in with the disk full."""
+    from bench import scale_audit
+    from bench.scale_types import ScaleContext
+
+    asked = 10**13  # 7 PB at 700 bytes an event: no disk holds it
+    monkeypatch.setattr(scale_audit, "LARGEST", asked)
+    backend = "sqlite" if database.is_sqlite else "postgresql"
+    ctx = ScaleContext(database, settings, tmp_path, backend, rows=1, audit_events=asked)
+    built = scale_audit._events_to_build(ctx)
+    free = scale_audit._free_bytes(ctx)
+    if free is None:  # a PostgreSQL whose data directory this test cannot see: the cap alone applies
+        assert built == asked and ctx.notes == []
+        return
+    assert 0 < built <= free // scale_audit.BYTES_PER_EVENT
+    assert "GiB free" in ctx.notes[0] and f"{built:,} built" in ctx.notes[0]
+    small = ScaleContext(database, settings, tmp_path, backend, rows=1, audit_events=1_000)
+    assert scale_audit._events_to_build(small) == 1_000 and small.notes == []
