@@ -239,7 +239,8 @@ def work_figure(ctx: BenchContext, n: int) -> Figure:
     Each goes first in turn: a load pays for checkpointing the WAL the one before it left."""
     path = ctx.workdir / "people-work.csv"
     write_csvs(path, n, ctx.workdir / "unused.csv", 0)
-    direct_runs, work_runs = [], []
+    direct_runs: list[float] = []
+    work_runs: list[float] = []
     for i in range(1, ROUNDS + 1):
         order = [("direct", f"BENCH-D{i}"), ("work", f"BENCH-W{i}")]
         for mode, code in order if i % 2 else reversed(order):

@@ -76,7 +76,7 @@ def _setup(ctx: BenchContext, rows: int) -> tuple[str, str, list[str], str]:
         db.flush()
         table, _history = create_tables(db.connection(), entry)
     now = clock.now()
-    keys = []
+    keys: list[str] = []
     for start in range(0, rows, 50_000):
         batch = [{"sfzh": f"350802{i:012d}", "xm": f"姓名{i}", "hjdz": f"新罗区{i % 977}号", "lxdh": f"138{i:08d}",
                   "_updated_at": now, "_deleted": False} for i in range(start, min(rows, start + 50_000))]

@@ -106,7 +106,7 @@ def bench_database(backend: str) -> Iterator[tuple[Database, Settings, Path]]:
             yield database, settings, workdir
         finally:
             database.dispose()
-            if cleanup:
+            if cleanup is not None:
                 cleanup()
 
 
