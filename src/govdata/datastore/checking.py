@@ -19,14 +19,8 @@ from typing import Any
 import orjson
 
 from govdata.catalog.models import CatalogEntry
-from govdata.datastore.convert import (
-    Converter,
-    ConvertError,
-    column_converter,
-    converter,
-    python_column,
-    python_reader,
-)
+from govdata.datastore.convert import Converter, ConvertError, converter, python_column, python_reader
+from govdata.datastore.convert_columns import column_converter
 from govdata.hooks import BlockValidator, RowValidator
 
 DELETE_FLAG = "_delete"
