@@ -24,6 +24,7 @@ import re
 import threading
 from contextlib import AbstractAsyncContextManager
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.concurrency import run_in_threadpool
@@ -149,7 +150,7 @@ async def answer(request: Request, code: str) -> Response:
     refused: GovdataError | None = None
     keys: tuple[str, list[str]] | None = None
     try:  # parsed once, for the one trip; a refusal is raised once the caller is known (and audited)
-        keys = parse_keys(request.query_params.multi_items(), state.settings.share_max_keys)
+        keys = parse_keys(_query_items(request.scope), state.settings.share_max_keys)
     except GovdataError as exc:
         refused_keys = exc
     try:
@@ -182,6 +183,12 @@ async def answer(request: Request, code: str) -> Response:
         await committer(request).record_refusal(refusal_row(actor, ctx, exc))
         return domain_error_response(request, exc)
     return Response(orjson.dumps({"records": records}, default=str), media_type="application/json")
+
+
+def _query_items(scope: Scope) -> list[tuple[str, str]]:
+    """The query's (name, value) pairs in order, read exactly as Starlette's `request.query_params` reads them
+    (without building its multi-dict, which this call never asks again)."""
+    return parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
 
 
 async def _caller(request: Request, reader: asyncread.Reader, code: str, keys: tuple[str, list[str]] | None
