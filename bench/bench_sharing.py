@@ -89,8 +89,8 @@ def _setup(ctx: BenchContext, rows: int) -> tuple[str, str, list[str], str]:
 
 
 def grant_gaj(db: Session, settings: Settings, code: str) -> str:
-    """公安局's grant on entry `code` (身份证号 and 姓名 in clear, 户籍地址 masked; no rate limit in the way) and a
-    credential of its system: the token."""
+    """公安局's grant on entry `code` (身份证号 and 姓名 in clear, 户籍地址 masked; no rate or daily limit in the way)
+    and a credential of its system: the token."""
     steward = db.execute(select(User).where(User.username == "steward_gaj")).scalar_one()
     system = db.execute(select(System).join(Unit).where(Unit.code == "gaj")).scalars().first()
     assert system is not None
@@ -98,7 +98,9 @@ def grant_gaj(db: Session, settings: Settings, code: str) -> str:
                               legal_basis="压测", system_id=system.id, daily_volume=10_000_000,
                               valid_until=clock.today().replace(year=clock.today().year + 1))
     service.submit_request(db, actor_for_user(steward, Method.CLI), settings, data=data)
-    db.execute(update(Grant).values(per_minute=10_000_000, clear_fields="sfzh,xm"))
+    # The grade caps the daily quota (100,000 for these fields): a 20 s run at several thousand calls a second passes
+    # it and would measure 429s. Counting still runs on every call; only the limits are out of the way.
+    db.execute(update(Grant).values(per_minute=10_000_000, daily_quota=1_000_000_000, clear_fields="sfzh,xm"))
     admin = db.execute(select(User).where(User.username == "admin")).scalar_one()
     return credentials.issue_credential(db, actor_for_user(admin, Method.CLI), settings, system_id=system.id).token
 
@@ -321,9 +323,16 @@ def run(ctx: BenchContext) -> list[Figure]:
                      f"statuses {lookups.statuses}, bare app's {bare.statuses}")
     ctx.notes.append(f"sharing: bare driver SELECT by key, 1 connection, no HTTP: {driver.per_second:,.0f}/s, "
                      f"p99 {driver.percentile(0.99) * 1000:.2f} ms ({rows:,} rows)")
+    refused = {status: n for status, n in lookups.statuses.items() if status != 200}
+    if refused:  # a run that measured refusals (a quota, a limit) measured something else than lookups
+        raise RuntimeError(f"sharing bench: the platform answered {refused} besides 200")
+    target = f">= {TARGET_RATIO[ctx.backend]}x bare app"
+    if lookups.generator != "wrk":  # the Python client tops out first: both servers wait for it, the ratio says nothing
+        target += " (not judged: no wrk, the Python client set the pace; apt-get install wrk)"
+        ctx.notes.append("sharing: without wrk the ratio is the client's, not the servers'; CPU per call still holds")
     return [
         Figure(f"share lookup, audited ({CLIENTS} clients, HTTP, {rows:,} rows)", lookups.per_second, "lookups/s",
-               plain=bare.per_second, plain_label=label, target=f">= {TARGET_RATIO[ctx.backend]}x bare app"),
+               plain=bare.per_second, plain_label=label, target=target),
         Figure(f"share lookup p99, audited ({CLIENTS} clients)", lookups.percentile(0.99) * 1000, "ms",
                plain=bare.percentile(0.99) * 1000, plain_label="bare app's p99", target="<= 20"),
         Figure("share lookup, server CPU per answered call", platform.cpu_per_call(), "us",
