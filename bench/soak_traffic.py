@@ -73,8 +73,19 @@ class Tally:
 def expect(response: httpx.Response, *statuses: int) -> str:
     """The answer's request id, if its status is one of `statuses`."""
     if response.status_code not in statuses:
-        raise Failed(f"HTTP {response.status_code}")
+        raise Failed(f"HTTP {response.status_code}" + _said(response))
     return response.headers.get("x-request-id", "")
+
+
+def _said(response: httpx.Response) -> str:
+    """What an unexpected refusal said (a 503 during a fault is expected: the status alone, so they count as one)."""
+    if response.status_code == 503:
+        return ""
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError, httpx.ResponseNotRead):
+        return ""
+    return f" ({error.get('field') or ''}: {str(error.get('message', ''))[:40]})"
 
 
 def _token(client: httpx.Client, username: str) -> dict[str, str]:

@@ -139,3 +139,34 @@ def test_idempotency_key_of_a_failed_load_is_applied_again(client: Any, database
                                     "Idempotency-Key": "k-9"})
     assert response.status_code == 200 and response.json()["inserted"] == 2
     assert response.json()["replayed"] is False
+
+
+def test_a_refusal_that_is_not_the_idempotency_key_says_send_again(client: Any, database: Database) -> None:
+    """A unique refusal that is not the Idempotency-Key's (here a trigger's, as a database refuses for reasons of
+    its own) is no 409 about the key: 503, nothing applied, send the batch again."""
+    from sqlalchemy import text
+
+    entry = make_entry(database)
+    headers = system_token(database)
+    pg = not database.is_sqlite
+    with database.write() as db:
+        if pg:
+            db.execute(text("CREATE FUNCTION refuse_batch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                            "RAISE EXCEPTION 'refused' USING ERRCODE = 'unique_violation'; END $$"))
+            db.execute(text("CREATE TRIGGER refuse_batch BEFORE INSERT ON ingest_batches "
+                            "FOR EACH ROW EXECUTE FUNCTION refuse_batch()"))
+        else:
+            db.execute(text("CREATE TRIGGER refuse_batch BEFORE INSERT ON ingest_batches "
+                            "BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+    for extra in ({}, {"Idempotency-Key": "refused-1"}):
+        answer = push(client, entry.code, {**headers, **extra}, ROWS[:1])
+        assert answer.status_code == 503, answer.text
+        assert "请重新推送" in answer.json()["error"]["message"]
+    with database.write() as db:
+        db.execute(text("DROP TRIGGER refuse_batch" + (" ON ingest_batches" if pg else "")))
+        if pg:
+            db.execute(text("DROP FUNCTION refuse_batch()"))
+    steward = client.get(f"/api/v1/resources/{entry.code}/records?sfzh={ROWS[0]['sfzh']}", headers=_steward(client))
+    assert steward.status_code == 200 and steward.json() == {"records": []}
+    sent_again = push(client, entry.code, {**headers, "Idempotency-Key": "refused-1"}, ROWS[:1])
+    assert sent_again.status_code == 200 and sent_again.json()["inserted"] == 1

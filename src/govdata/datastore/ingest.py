@@ -39,7 +39,7 @@ from govdata.datastore.checking import Block, CheckedChunk, Problem, RowChecker
 from govdata.datastore.merge import StagedMerge
 from govdata.datastore.models import BatchStatus, IngestBatch, IngestReject, LoadMode
 from govdata.datastore.schema import ensure_table
-from govdata.datastore.writers import Existing, TableWriter
+from govdata.datastore.writers import Existing, TableWriter, lock_loads
 
 CHUNK_ROWS = 1_000  # rows per block from mappings (push, return flow); files: see readers.BLOCK_ROWS
 COPY_ROWS = 20_000  # PostgreSQL: blocks for an empty table gathered into one COPY and one savepoint
@@ -321,6 +321,9 @@ def run_load(db: Session, actor: Actor, *, entry: CatalogEntry, batch: IngestBat
              mode: LoadMode, dry_run: bool, progress: Progress | None = None) -> BatchResult:
     """Check and write `blocks` as `batch` (already flushed, so it has an id); fills in the batch."""
     started = time.perf_counter()
+    # The entry's load lock first: two processes' first loads into a new entry would otherwise both find no table
+    # and both create it, and PostgreSQL refuses the second (its catalog's unique type name), failing that load.
+    lock_loads(db, entry.id)
     ensure_table(db, entry)
     sqlite = db.get_bind().dialect.name == "sqlite"
     checker = RowChecker(entry, sqlite=sqlite, validators=hooks.validators_for(db, entry))

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from govdata.datastore.checking import Block, Prepared, Problem, blocks, mapping
 from govdata.datastore.ingest import CHUNK_ROWS, BatchResult, Progress, run_load
 from govdata.datastore.models import BatchSource, BatchStatus, IngestBatch, IngestReject, LoadMode
 from govdata.datastore.readers import read_file_blocks
-from govdata.errors import Conflict, NotFound, RuleViolation
+from govdata.errors import Conflict, NotFound, RuleViolation, Unavailable
 from govdata.policy import Action
 
 REJECTS_EXPORT = "batch_rejects"  # the export kind of a batch's rejected rows (hooks.check_export)
@@ -32,6 +33,8 @@ SOURCE_ACTIONS = {
     BatchSource.CLI: Action.RESOURCE_UPLOAD,
     BatchSource.RETURN_FLOW: Action.RETURN_FLOW_RUN,
 }
+
+log = logging.getLogger("govdata.datastore")
 
 
 def get_entry_by_code(db: Session, *, code: str) -> CatalogEntry:
@@ -147,8 +150,20 @@ def push_records(db: Session, actor: Actor, *, code: str, prepare: Callable[[Cat
         with db.begin_nested():
             return load_blocks(db, actor, entry=entry, blocks=prepare(entry), source=BatchSource.PUSH, mode=mode,
                                idempotency_key=idempotency_key, body_hash=body_hash)
-    except IntegrityError as exc:  # the same key applied concurrently by a retry
-        raise Conflict("该 Idempotency-Key 的批次正在处理或已处理，请稍后重试", field="Idempotency-Key") from exc
+    except IntegrityError as exc:
+        if idempotency_key and _names_idempotency_key(exc):  # the same key applied concurrently by a retry
+            raise Conflict("该 Idempotency-Key 的批次正在处理或已处理，请稍后重试", field="Idempotency-Key") from exc
+        # Anything else left nothing applied (the batch's savepoint is rolled back) and is no fault of the
+        # caller's. Seen in the soak test, once a run: right after PostgreSQL restarted, its catalog refused the
+        # staging table's name. The answer says to send the batch again, not that its key was taken.
+        log.warning("push into %s not applied: %s", code, exc.orig)
+        raise Unavailable("本批数据未写入（数据库暂时无法完成），未做任何改动，请重新推送") from exc
+
+
+def _names_idempotency_key(exc: IntegrityError) -> bool:
+    """Whether the refusal is the Idempotency-Key's own unique constraint (PostgreSQL names it; SQLite its columns)."""
+    said = str(exc.orig)
+    return "uq_ingest_batches_entry_id_idempotency_key" in said or "ingest_batches.idempotency_key" in said
 
 
 def batch_result(db: Session, batch: IngestBatch) -> BatchResult:
