@@ -50,7 +50,10 @@ class Cluster:
 
     def run(self, *args: str, timeout: float = 120) -> None:
         runas = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        subprocess.run([*runas, *args], check=True, capture_output=True, timeout=timeout)
+        done = subprocess.run([*runas, *args], capture_output=True, timeout=timeout, check=False)
+        if done.returncode:  # what the program said, not only its status
+            said = (done.stderr or done.stdout).decode(errors="replace").strip()[-500:]
+            raise RuntimeError(f"{Path(args[0]).name} {' '.join(args[1:])} exited {done.returncode}: {said}")
 
     def init(self, name: str = "primary") -> None:
         self.run(str(self.bin / "initdb"), "-D", str(self.root / name), "-U", "postgres", "-A", "trust")
