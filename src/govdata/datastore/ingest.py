@@ -107,8 +107,7 @@ class _Loader:
         self.direct = True
 
     def start(self) -> None:
-        """Take the entry's load lock, then the batch's time, and see whether the table is empty."""
-        self.writer.lock(self.entry.id)
+        """Take the batch's time (the caller holds the entry's load lock) and see whether the table is empty."""
         self.now = clock.now()
         self.fresh = self.writer.is_empty()
         self.writer.stamping = self.fresh and not self.writer.sqlite
@@ -321,8 +320,8 @@ def run_load(db: Session, actor: Actor, *, entry: CatalogEntry, batch: IngestBat
              mode: LoadMode, dry_run: bool, progress: Progress | None = None) -> BatchResult:
     """Check and write `blocks` as `batch` (already flushed, so it has an id); fills in the batch."""
     started = time.perf_counter()
-    # The entry's load lock first: two processes' first loads into a new entry would otherwise both find no table
-    # and both create it, and PostgreSQL refuses the second (its catalog's unique type name), failing that load.
+    # The entry's load lock before anything else: two processes' first loads into a new entry would otherwise both
+    # find no table and both create it, and PostgreSQL refuses the second (its catalog's unique type name).
     lock_loads(db, entry.id)
     ensure_table(db, entry)
     sqlite = db.get_bind().dialect.name == "sqlite"

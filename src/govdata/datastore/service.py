@@ -154,8 +154,8 @@ def push_records(db: Session, actor: Actor, *, code: str, prepare: Callable[[Cat
         if idempotency_key and _names_idempotency_key(exc):  # the same key applied concurrently by a retry
             raise Conflict("该 Idempotency-Key 的批次正在处理或已处理，请稍后重试", field="Idempotency-Key") from exc
         # Anything else left nothing applied (the batch's savepoint is rolled back) and is no fault of the
-        # caller's. Seen in the soak test, once a run: right after PostgreSQL restarted, its catalog refused the
-        # staging table's name. The answer says to send the batch again, not that its key was taken.
+        # caller's (the soak test met one: two processes creating a new entry's table at once, now locked out).
+        # The answer says to send the batch again, not that its key was taken.
         log.warning("push into %s not applied: %s", code, exc.orig)
         raise Unavailable("本批数据未写入（数据库暂时无法完成），未做任何改动，请重新推送") from exc
 

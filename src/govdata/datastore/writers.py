@@ -28,9 +28,6 @@ from govdata.datastore.convert import sqlite_datetime
 from govdata.datastore.copytext import COPY_CELLS, text_cells
 from govdata.datastore.tables import history_name, table_name
 
-# PostgreSQL: one entry's loads, one at a time, in every process (held to the end of the load's transaction).
-LOAD_LOCK = "SELECT pg_advisory_xact_lock(%s, %s)"
-LOAD_LOCK_SPACE = 4242
 STAGE_ROWS = 200  # PostgreSQL: updates of a block at least this many go through a staging table
 KEY_CHUNK = 5000  # keys per existence query (well under SQLite's and PostgreSQL's parameter limits)
 def key_array(keys: list[Any]) -> Any:
@@ -50,10 +47,11 @@ def q(name: str) -> str:
 
 
 def lock_loads(db: Any, entry_id: int) -> None:
-    """Take the entry's load lock in the session's transaction (PostgreSQL; taken again by the loader, it stacks)."""
+    """Loads into one entry run one at a time, in every process: PostgreSQL's advisory lock, held to the end of the
+    session's transaction (SQLite already serialises writers)."""
     conn = db.connection()
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(LOAD_LOCK, (LOAD_LOCK_SPACE, entry_id))
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", (4242, entry_id))
 
 
 class Existing:
@@ -115,12 +113,6 @@ class TableWriter:
                        f"VALUES ({hist_marks})",
             "select": f'SELECT {cols}, "_batch", "_deleted" FROM {self.table} WHERE ',
         }
-
-    def lock(self, entry_id: int) -> None:
-        """Loads into one entry run one at a time (SQLite already serialises writers)."""
-        if not self.sqlite:
-            with self.dbapi.cursor() as cur:
-                cur.execute(LOAD_LOCK, (LOAD_LOCK_SPACE, entry_id))
 
     def is_empty(self) -> bool:
         cur = self.dbapi.cursor()
